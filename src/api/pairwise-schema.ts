@@ -1,0 +1,101 @@
+import { z } from "zod";
+
+/**
+ * The wire contract of a pairwise verdict (API.md), shared by HTTP and gRPC so both validate
+ * the same way and the OpenAPI document is generated from what actually validates.
+ */
+
+const TEXT_LIMIT = 32_768;
+const IMAGE_URL_PREFIX = /^(data:image\/(png|jpeg|webp|gif);base64,|https?:\/\/)/i;
+
+const nonBlank = (max: number) =>
+  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
+
+export const imageRefSchema = z.strictObject({
+  url: z
+    .string()
+    .min(1)
+    .regex(IMAGE_URL_PREFIX, "must be a data:image/(png|jpeg|webp|gif);base64 URI or http(s) URL")
+    .describe("data:image/(png|jpeg|webp|gif);base64,… or http(s)://…"),
+});
+
+export const pairwiseRequestSchema = z.strictObject({
+  question: nonBlank(TEXT_LIMIT).describe("The question the responses answer"),
+  images: z.array(imageRefSchema).max(8).default([]),
+  responses: z
+    .tuple([nonBlank(TEXT_LIMIT), nonBlank(TEXT_LIMIT)])
+    .describe("Exactly two candidate responses: A then B"),
+  rubric: z.string().max(4_096).optional().describe("Extra criteria for the judge"),
+  mode: z
+    .enum(["reasoned", "fast"])
+    .default("reasoned")
+    .describe("reasoned: reasoning then a verdict; fast: one constrained verdict token"),
+  swap: z.boolean().default(true).describe("Judge both orders and combine"),
+  checkpoint: z.string().min(1).max(256).optional().describe("Pin a checkpoint; default champion"),
+  collect: z.boolean().optional().describe("false opts this request out of prompt collection"),
+  cache: z.boolean().optional().describe("false bypasses the verdict cache"),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional()
+    .describe("Sampling seed, for reproducible verdicts"),
+});
+
+export type PairwiseRequest = z.output<typeof pairwiseRequestSchema>;
+
+const slot = z.enum(["A", "B"]);
+
+export const orderVerdictSchema = z.object({
+  order: z.enum(["AB", "BA"]),
+  outcome: z.enum(["ok", "invalid"]),
+  winner: slot.nullable(),
+  probability_a: z.number().nullable(),
+  reasoning: z.string(),
+  reason: z.string().optional(),
+});
+
+export const verdictSchema = z.object({
+  id: z.string(),
+  outcome: z.enum(["ok", "partial", "abstain"]),
+  winner: z.enum(["A", "B", "tie"]).nullable(),
+  probability_a: z.number().nullable(),
+  consistent: z.boolean().nullable(),
+  reasoning: z.string(),
+  reason: z.string().optional(),
+  orders: z.array(orderVerdictSchema),
+  checkpoint: z.string(),
+  template: z.string(),
+  mode: z.enum(["reasoned", "fast"]),
+  cached: z.boolean(),
+  simulated: z.boolean(),
+  latency_ms: z.number(),
+});
+
+export type VerdictWire = z.output<typeof verdictSchema>;
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string().optional(), reason: z.string() })).optional(),
+  }),
+});
+
+export const batchRequestSchema = z.strictObject({
+  items: z
+    .array(z.unknown())
+    .min(1)
+    .max(256)
+    .describe("Pairwise requests; each is validated on its own"),
+});
+
+export const batchResponseSchema = z.object({
+  results: z.array(
+    z.union([
+      z.object({ index: z.number().int(), verdict: verdictSchema }),
+      z.object({ index: z.number().int(), error: errorSchema.shape.error }),
+    ]),
+  ),
+});

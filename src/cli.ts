@@ -1,0 +1,58 @@
+import { ConfigError, loadConfig } from "./config.ts";
+import { startServer } from "./server.ts";
+import { runSimCommand } from "./sim/sim-command.ts";
+
+const USAGE = `usage: jurist <command> [options]
+
+commands:
+  serve    run the gateway (HTTP API) with the configuration from the environment
+  sim      run one simulated vLLM replica: jurist sim --port P [--seed S --accuracy A
+           --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
+  help     show this text`;
+
+async function serve(): Promise<void> {
+  const server = await startServer(loadConfig());
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`${signal}: draining, then shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve();
+    case "sim":
+      return runSimCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      process.stderr.write(`unknown command '${command}'\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`jurist failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The one configuration schema. Read from the environment, optionally layered over a JSON
+ * file named by JURIST_CONFIG (same variable names as keys; the environment wins). Parsed once
+ * at start into a deeply frozen object; every problem is listed at once on failure.
+ */
+
+const csv = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
+  .transform((value) => value === true || value === "true" || value === "1");
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const probability = z.coerce.number().min(0).max(1);
+
+const flatSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(8080),
+  GRPC_PORT: port.default(50051),
+  JURIST_BACKENDS: csv.pipe(z.array(z.url({ protocol: /^https?$/ }))).optional(),
+  JURIST_SIM_REPLICAS: z.coerce.number().int().min(1).max(16).default(2),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  JURIST_DATA_DIR: z.string().min(1).default("./data"),
+  JURIST_CHAMPION: z.string().min(1).optional(),
+  JURIST_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info"),
+  JURIST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  JURIST_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  JURIST_IMAGE_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+  JURIST_IMAGE_FETCH_TIMEOUT_MS: positiveInt.default(10_000),
+  JURIST_IMAGE_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  JURIST_IMAGE_FETCH_ALLOW: csv.default([]),
+  JURIST_TIE_MARGIN: z.coerce.number().min(0).max(0.5).default(0.1),
+  JURIST_JUDGE_TEMPERATURE: z.coerce.number().min(0).max(2).default(0),
+  JURIST_RETRY_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  JURIST_JUDGE_MAX_TOKENS: positiveInt.default(1024),
+  JURIST_TOP_LOGPROBS: z.coerce.number().int().min(5).max(20).default(5),
+  JURIST_STRUCTURED_OUTPUT_FIELD: z
+    .enum(["structured_outputs", "guided_choice"])
+    .default("structured_outputs"),
+  JURIST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  JURIST_ENGINE_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
+  JURIST_HEALTH_INTERVAL_MS: positiveInt.default(2_000),
+  JURIST_SIM_SEED: z.coerce.number().int().default(0),
+  JURIST_SIM_ACCURACY: probability.default(0.8),
+  JURIST_SIM_POSITION_BIAS: probability.default(0.1),
+  JURIST_SIM_LATENCY_MS: z.coerce.number().min(0).default(20),
+  JURIST_ALLOW_SIMULATED: bool.default(true),
+});
+
+type FlatConfig = z.infer<typeof flatSchema>;
+
+function structure(flat: FlatConfig) {
+  return {
+    host: flat.HOST,
+    port: flat.PORT,
+    grpcPort: flat.GRPC_PORT,
+    redisUrl: flat.REDIS_URL,
+    dataDir: flat.JURIST_DATA_DIR,
+    logLevel: flat.JURIST_LOG_LEVEL,
+    http: {
+      /** Largest request body accepted, bytes; larger → 413 PAYLOAD_TOO_LARGE. */
+      bodyLimitBytes: flat.JURIST_BODY_LIMIT_BYTES,
+      /** Deadline for one judging request end to end, ms; past it → 504 UPSTREAM_TIMEOUT. */
+      requestTimeoutMs: flat.JURIST_REQUEST_TIMEOUT_MS,
+    },
+    images: {
+      maxBytes: flat.JURIST_IMAGE_MAX_BYTES,
+      fetchTimeoutMs: flat.JURIST_IMAGE_FETCH_TIMEOUT_MS,
+      maxRedirects: flat.JURIST_IMAGE_MAX_REDIRECTS,
+      /** IPs or CIDRs image URLs may resolve to even though loopback or private. */
+      allow: flat.JURIST_IMAGE_FETCH_ALLOW,
+    },
+    judge: {
+      /** Champion checkpoint id; unset → the base model the first healthy replica serves. */
+      champion: flat.JURIST_CHAMPION,
+      tieMargin: flat.JURIST_TIE_MARGIN,
+      temperature: flat.JURIST_JUDGE_TEMPERATURE,
+      retryTemperature: flat.JURIST_RETRY_TEMPERATURE,
+      maxTokens: flat.JURIST_JUDGE_MAX_TOKENS,
+      topLogprobs: flat.JURIST_TOP_LOGPROBS,
+      batchConcurrency: flat.JURIST_BATCH_CONCURRENCY,
+    },
+    engine: {
+      /** vLLM base URLs; undefined → in-process simulated replicas. */
+      backends: flat.JURIST_BACKENDS,
+      /** Request field for constrained choice: vLLM ≥ 0.10.2 `structured_outputs`, older `guided_choice`. */
+      structuredOutputField: flat.JURIST_STRUCTURED_OUTPUT_FIELD,
+      /** Keep-alive connections per replica. */
+      connectionsPerReplica: flat.JURIST_ENGINE_CONNECTIONS,
+      healthIntervalMs: flat.JURIST_HEALTH_INTERVAL_MS,
+    },
+    sim: {
+      replicas: flat.JURIST_SIM_REPLICAS,
+      seed: flat.JURIST_SIM_SEED,
+      accuracy: flat.JURIST_SIM_ACCURACY,
+      positionBias: flat.JURIST_SIM_POSITION_BIAS,
+      latencyMs: flat.JURIST_SIM_LATENCY_MS,
+      /** false refuses to start on simulated replicas (a production guard). */
+      allowed: flat.JURIST_ALLOW_SIMULATED,
+    },
+  };
+}
+
+export type Config = DeepReadonly<ReturnType<typeof structure>>;
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** Raised when configuration is invalid; `problems` lists every one. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The variable names the schema knows, for docs and for ignoring unrelated env entries. */
+export const CONFIG_VARIABLES = Object.keys(flatSchema.shape);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError([`JURIST_CONFIG: cannot read ${path}: ${(error as Error).message}`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`JURIST_CONFIG: ${path} is not JSON: ${(error as Error).message}`]);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError([`JURIST_CONFIG: ${path} must hold a JSON object`]);
+  }
+  const unknownKeys = Object.keys(parsed).filter((key) => !CONFIG_VARIABLES.includes(key));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(unknownKeys.map((key) => `JURIST_CONFIG: unknown key ${key} in ${path}`));
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== "") picked[name] = value;
+  }
+  return picked;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses configuration from `env` (default `process.env`), layered over the JSON file named
+ * by `JURIST_CONFIG`. Throws ConfigError listing every problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.JURIST_CONFIG ? readConfigFile(env.JURIST_CONFIG) : {};
+  const result = flatSchema.safeParse({ ...file, ...fromEnvironment(env) });
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`),
+    );
+  }
+  return deepFreeze(structure(result.data)) as Config;
+}

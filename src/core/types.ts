@@ -1,0 +1,134 @@
+/**
+ * Plain values the judge core works on. No I/O here: transports resolve images and call the
+ * engine through the `JudgeEngine` port.
+ */
+
+/** A slot in the prompt the judge sees. */
+export type Slot = "A" | "B";
+
+/** Which caller response sits in slot A: `AB` is the caller's order, `BA` is swapped. */
+export type Order = "AB" | "BA";
+
+/** `reasoned`: reasoning then a verdict. `fast`: one constrained verdict token. */
+export type JudgeMode = "reasoned" | "fast";
+
+/** An image after intake: validated by magic bytes, hashed, ready to forward. */
+export interface ResolvedImage {
+  /** Lower-case hex SHA-256 of the image bytes. */
+  sha256: string;
+  mime: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
+  /** `data:<mime>;base64,<bytes>`, what the engine receives. */
+  dataUri: string;
+  /** Size of the decoded image in bytes. */
+  byteLength: number;
+}
+
+/** One pairwise judging task, transport-free. */
+export interface PairwiseTask {
+  question: string;
+  images: ResolvedImage[];
+  /** The caller's responses: index 0 is the caller's A, index 1 the caller's B. */
+  responses: [string, string];
+  rubric?: string | undefined;
+  mode: JudgeMode;
+  swap: boolean;
+  /** Pinned checkpoint id; undefined means the champion. */
+  checkpoint?: string | undefined;
+  /** Sampling seed for the first attempt; a retry uses another one derived from it. */
+  seed?: number | undefined;
+}
+
+/** OpenAI-compatible content parts, as vLLM takes them. */
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } };
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string | ContentPart[];
+}
+
+/** What the core asks of an engine for one completion. */
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  /** How many alternatives per token to return (≥ 5 for verdict probabilities). */
+  topLogprobs: number;
+  /** Constrain the whole output to one of these strings (vLLM structured outputs). */
+  choice?: string[] | undefined;
+  /** Number of samples (default 1). */
+  n?: number | undefined;
+  topP?: number | undefined;
+  topK?: number | undefined;
+}
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+}
+
+/** One generated token with its log-probability and the top alternatives at its position. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: TopLogprob[];
+}
+
+/** One choice of a completion. */
+export interface Completion {
+  text: string;
+  /** Per-token logprobs, or null when the engine returned none. */
+  tokens: TokenLogprob[] | null;
+  finishReason: string | null;
+}
+
+/**
+ * A handle on one replica serving one checkpoint. Both orders of a verdict go through the
+ * same session so the engine's prefix cache shares the image and question tokens.
+ */
+export interface EngineSession {
+  /** The checkpoint id (served model name) the session's completions use. */
+  readonly checkpoint: string;
+  /** Which replica serves this session, for logs and metrics. */
+  readonly replica: string;
+  /** One completion per requested sample (`n`). Throws AppError on failure. */
+  complete(request: CompletionRequest, signal?: AbortSignal): Promise<Completion[]>;
+}
+
+/** The port the judge core uses to reach the model. */
+export interface JudgeEngine {
+  /**
+   * Picks a replica for `checkpoint` (the champion when undefined). Throws
+   * AppError NO_HEALTHY_REPLICA when none serves it, NOT_FOUND when no replica knows it.
+   */
+  session(checkpoint: string | undefined): EngineSession;
+}
+
+/** The verdict of one order, mapped back to the caller's A/B. */
+export interface OrderVerdict {
+  order: Order;
+  outcome: "ok" | "invalid";
+  /** The caller's response judged better; null when invalid. */
+  winner: Slot | null;
+  /** P(caller's A is better) for this order; null when invalid. */
+  probabilityA: number | null;
+  reasoning: string;
+  /** Why the order is invalid. */
+  reason?: string | undefined;
+}
+
+export type VerdictOutcome = "ok" | "partial" | "abstain";
+
+/** The combined verdict over the judged orders. */
+export interface CombinedVerdict {
+  outcome: VerdictOutcome;
+  winner: Slot | "tie" | null;
+  probabilityA: number | null;
+  /** Whether both orders named the same response; null unless both orders were read. */
+  consistent: boolean | null;
+  reasoning: string;
+  orders: OrderVerdict[];
+  reason?: string | undefined;
+}

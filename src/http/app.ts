@@ -1,0 +1,56 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Runtime } from "../runtime.ts";
+import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import { judgeRoutes } from "./routes/judge-routes.ts";
+import { modelRoutes } from "./routes/model-routes.ts";
+
+export interface AppOptions {
+  runtime: Runtime;
+}
+
+/**
+ * Builds the HTTP API on a Fastify instance; never listens (src/server.ts does). Tests
+ * register it on a fresh instance and use `inject`.
+ */
+export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  const { runtime } = options;
+  const server = fastify.withTypeProvider<ZodTypeProvider>();
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(serializerCompiler);
+  server.setErrorHandler(httpErrorHandler);
+  server.setNotFoundHandler(httpNotFoundHandler);
+
+  await server.register(swagger, {
+    openapi: {
+      info: {
+        title: "Jurist",
+        description: "Pairwise judging of responses to image questions, from vLLM replicas",
+        version: "1",
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await server.register(swaggerUi, { routePrefix: "/docs" });
+  server.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
+
+  await server.register(healthRoutes, {
+    fleet: runtime.fleet,
+    draining: runtime.isDraining,
+    stores: () => ({ verdict_cache: "ok" }),
+  });
+  await server.register(modelRoutes, { fleet: runtime.fleet });
+  await server.register(judgeRoutes, {
+    service: runtime.judgeService,
+    requestTimeoutMs: runtime.config.http.requestTimeoutMs,
+    shutdown: runtime.shutdownSignal,
+  });
+}

@@ -1,0 +1,57 @@
+import Fastify from "fastify";
+import { pino } from "pino";
+import type { Config } from "./config.ts";
+import { app } from "./http/app.ts";
+import { createRuntime } from "./runtime.ts";
+
+export interface StartedServer {
+  /** Base URL the HTTP API listens on. */
+  url: string;
+  /** Drains (readiness false, new requests 503), waits up to `graceMs`, then stops. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function exampleCurl(url: string): string {
+  const body = JSON.stringify({
+    question: "How many cats are on the sofa?",
+    responses: ["There are two cats on the sofa.", "There is one dog on the sofa."],
+  });
+  return `curl -s ${url}/v1/judge/pairwise -H 'content-type: application/json' -d '${body}'`;
+}
+
+/**
+ * Creates Fastify with explicit limits and timeouts, registers the app and listens. The
+ * caller (the CLI) wires signals to `close`.
+ */
+export async function startServer(config: Config): Promise<StartedServer> {
+  const logger = pino({ level: config.logLevel, name: "jurist" });
+  const runtime = await createRuntime(config, logger);
+  const fastify = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.http.bodyLimitBytes,
+    connectionTimeout: config.http.requestTimeoutMs + 10_000,
+    requestTimeout: config.http.requestTimeoutMs + 5_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  await fastify.register(app, { runtime });
+  await fastify.listen({ host: config.host, port: config.port });
+  const address = fastify.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, simulated: runtime.simulated }, "jurist is serving");
+  process.stdout.write(`\nJurist listens on ${url}. Try:\n\n  ${exampleCurl(url)}\n\n`);
+
+  return {
+    url,
+    async close(graceMs = 10_000) {
+      runtime.beginDrain();
+      const grace = setTimeout(runtime.abortInFlight, graceMs);
+      await fastify.close();
+      clearTimeout(grace);
+      await runtime.close();
+    },
+  };
+}
