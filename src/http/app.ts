@@ -28,6 +28,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler(httpErrorHandler);
   server.setNotFoundHandler(httpNotFoundHandler);
+  // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
+  server.removeContentTypeParser("text/plain");
 
   await server.register(swagger, {
     openapi: {

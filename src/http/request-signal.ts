@@ -3,7 +3,8 @@ import { AppError } from "../errors.ts";
 
 /**
  * The AbortSignal a route hands to the core: aborted when the deadline passes (reason: an
- * UPSTREAM_TIMEOUT AppError), when the client goes away, or when `shutdown` aborts.
+ * UPSTREAM_TIMEOUT AppError), when the client goes away, or when `shutdown` aborts. Every
+ * listener and timer is released when the response closes.
  */
 export function requestSignal(
   reply: FastifyReply,
@@ -15,12 +16,15 @@ export function requestSignal(
     controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
   }, timeoutMs);
   timer.unref();
+  const onShutdown = () => controller.abort(shutdown?.reason);
+  if (shutdown?.aborted) onShutdown();
+  else shutdown?.addEventListener("abort", onShutdown, { once: true });
   // The response's "close" fires when it is sent or when the connection drops first; the
   // request's own "close" fires once its body is read, so it says nothing about the client.
   reply.raw.once("close", () => {
     clearTimeout(timer);
+    shutdown?.removeEventListener("abort", onShutdown);
     if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
   });
-  const signals = shutdown ? [controller.signal, shutdown] : [controller.signal];
-  return signals.length === 1 ? controller.signal : AbortSignal.any(signals);
+  return controller.signal;
 }

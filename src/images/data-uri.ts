@@ -1,0 +1,71 @@
+import { AppError } from "../errors.ts";
+
+/** Options for {@link decodeDataUri}. */
+export interface DecodeDataUriOptions {
+  /** Largest decoded image accepted, in bytes; larger → PAYLOAD_TOO_LARGE. */
+  maxBytes: number;
+  /** Where the URI sits in the request (`images.<i>.url`), named in error details. */
+  path: string;
+}
+
+/** A decoded `data:` URI. */
+export interface DecodedDataUri {
+  /** The decoded bytes; not yet checked to be an image. */
+  bytes: Buffer;
+  /** The payload as sent: canonical base64 of `bytes`, so it can be reused without re-encoding. */
+  base64: string;
+  /** The type the caller declared; only informative, the magic bytes decide. */
+  declaredMime: string;
+}
+
+const HEADER = /^data:(image\/(?:png|jpeg|webp|gif));base64,/;
+// Linear-time character check; length and padding placement are checked separately.
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function invalid(path: string, reason: string, message: string): AppError {
+  return new AppError("INVALID_REQUEST", message, { details: [{ path, reason }] });
+}
+
+function paddingOf(payload: string): number {
+  if (payload.endsWith("==")) return 2;
+  return payload.endsWith("=") ? 1 : 0;
+}
+
+// Buffer.from(…, "base64") skips invalid characters and accepts URL-safe ones and missing
+// padding, so strictness is checked here: alphabet, length, and canonical final quantum
+// (non-zero trailing bits would decode to the same bytes as another string).
+function isStrictBase64(payload: string): boolean {
+  if (payload.length % 4 !== 0 || !BASE64_CHARS.test(payload)) return false;
+  const last = payload.slice(-4);
+  return Buffer.from(last, "base64").toString("base64") === last;
+}
+
+/**
+ * Decodes `data:image/(png|jpeg|webp|gif);base64,<payload>` with strict base64.
+ *
+ * Throws AppError INVALID_REQUEST (reason `invalid_data_uri` or `invalid_base64`) for any
+ * other shape, and PAYLOAD_TOO_LARGE (reason `too_large`) when the decoded size exceeds
+ * `maxBytes` — judged from the payload length before anything is decoded.
+ */
+export function decodeDataUri(uri: string, options: DecodeDataUriOptions): DecodedDataUri {
+  const { maxBytes, path } = options;
+  const header = HEADER.exec(uri);
+  if (!header) {
+    throw invalid(
+      path,
+      "invalid_data_uri",
+      `${path} must be data:image/(png|jpeg|webp|gif);base64,<payload>`,
+    );
+  }
+  const base64 = uri.slice(header[0].length);
+  const impliedBytes = Math.floor((base64.length * 3) / 4) - paddingOf(base64);
+  if (impliedBytes > maxBytes) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `${path} is larger than ${maxBytes} bytes`, {
+      details: [{ path, reason: "too_large" }],
+    });
+  }
+  if (!isStrictBase64(base64)) {
+    throw invalid(path, "invalid_base64", `${path} is not valid base64`);
+  }
+  return { bytes: Buffer.from(base64, "base64"), base64, declaredMime: header[1]! };
+}

@@ -1,0 +1,191 @@
+import { Agent, type Dispatcher, request } from "undici";
+import { AppError } from "../errors.ts";
+import type { AddressPolicy } from "./address-policy.ts";
+import { AddressNotAllowedError, createGuardedLookup, type ResolveHost } from "./guarded-lookup.ts";
+import { literalHost, remoteUrlProblem } from "./remote-url.ts";
+
+/** Options for {@link createImageFetcher}; already validated by the intake. */
+export interface ImageFetcherOptions {
+  /** Largest body accepted, in bytes, by Content-Length and while streaming. */
+  maxBytes: number;
+  /** Budget for the whole fetch (every redirect hop and the body), in milliseconds. */
+  fetchTimeoutMs: number;
+  /** Redirects followed before giving up with IMAGE_FETCH_FAILED. */
+  maxRedirects: number;
+  /** Which addresses may be connected to. */
+  policy: AddressPolicy;
+  /** Hostname resolution; defaults to the system resolver. Tests inject a fake one. */
+  resolveHost?: ResolveHost | undefined;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DNS_ERRORS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "ENODATA"]);
+const TIMEOUT_ERRORS = new Set([
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+const HEADERS = {
+  accept: "image/png, image/jpeg, image/webp, image/gif",
+  "user-agent": "jurist-image-intake",
+};
+
+function fetchFailed(path: string, reason: string, message: string, cause?: unknown): AppError {
+  return new AppError("IMAGE_FETCH_FAILED", `${path}: ${message}`, {
+    details: [{ path, reason }],
+    cause,
+  });
+}
+
+function tooLarge(path: string, maxBytes: number): AppError {
+  return new AppError("PAYLOAD_TOO_LARGE", `${path} is larger than ${maxBytes} bytes`, {
+    details: [{ path, reason: "too_large" }],
+  });
+}
+
+// The error and its `cause` chain: undici and net wrap the error that tells us what happened.
+function* causes(error: unknown): Generator<Error> {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) yield e;
+}
+
+function hasCode(error: unknown, codes: ReadonlySet<string>): boolean {
+  for (const e of causes(error)) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && codes.has(code)) return true;
+  }
+  return false;
+}
+
+function isRefusal(error: unknown): boolean {
+  for (const e of causes(error)) if (e instanceof AddressNotAllowedError) return true;
+  return false;
+}
+
+// Literal IPs never reach the guarded lookup (net.connect skips it), so they are checked here.
+function checkHop(url: URL, policy: AddressPolicy, path: string): void {
+  const ip = literalHost(url);
+  const refused = ip ? !policy.isAddressAllowed(ip) : policy.isHostnameRefused(url.hostname);
+  if (refused) throw fetchFailed(path, "address_not_allowed", "the image address is not allowed");
+}
+
+function nextHop(location: string, from: URL, path: string): URL {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch (cause) {
+    throw fetchFailed(path, "invalid_redirect", "the image redirected to an invalid URL", cause);
+  }
+  const problem = remoteUrlProblem(next);
+  if (problem) throw fetchFailed(path, "redirect_not_allowed", `redirect refused (${problem})`);
+  return next;
+}
+
+// Destroying a body with no listener would surface its abort error as an uncaught exception.
+function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => {}).destroy();
+}
+
+async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: number, path: string) {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      discard(body);
+      throw tooLarge(path, maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function classify(
+  error: unknown,
+  path: string,
+  caller: AbortSignal | undefined,
+  timer: AbortSignal,
+) {
+  if (error instanceof AppError) return error;
+  // The caller gave up (client gone, deadline, a sibling image failed): pass its reason on.
+  if (caller?.aborted) return caller.reason;
+  if (timer.aborted || hasCode(error, TIMEOUT_ERRORS)) {
+    return fetchFailed(path, "timeout", "the image did not arrive in time", error);
+  }
+  if (isRefusal(error)) {
+    return fetchFailed(path, "address_not_allowed", "the image address is not allowed", error);
+  }
+  if (hasCode(error, DNS_ERRORS)) {
+    return fetchFailed(path, "dns_failed", "the image host could not be resolved", error);
+  }
+  return fetchFailed(path, "connection_failed", "the image could not be fetched", error);
+}
+
+/**
+ * Fetches remote images through one undici Agent whose sockets resolve hosts with the
+ * guarded lookup, so every connection — first hop and redirects — goes to a checked address.
+ */
+export function createImageFetcher(options: ImageFetcherOptions) {
+  const { maxBytes, fetchTimeoutMs, maxRedirects, policy } = options;
+  const agent = new Agent({
+    connect: {
+      lookup: createGuardedLookup(policy, options.resolveHost),
+      timeout: fetchTimeoutMs,
+    },
+    headersTimeout: fetchTimeoutMs,
+    bodyTimeout: fetchTimeoutMs,
+  });
+
+  async function follow(url: URL, path: string, signal: AbortSignal): Promise<Buffer> {
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      checkHop(target, policy, path);
+      const { statusCode, headers, body } = await request(target, {
+        dispatcher: agent,
+        method: "GET",
+        headers: HEADERS,
+        signal,
+      });
+      const location = headers.location;
+      if (REDIRECTS.has(statusCode) && typeof location === "string") {
+        await body.dump();
+        if (hop >= maxRedirects) {
+          throw fetchFailed(path, "too_many_redirects", `more than ${maxRedirects} redirects`);
+        }
+        target = nextHop(location, target, path);
+        continue;
+      }
+      if (statusCode < 200 || statusCode > 299) {
+        await body.dump();
+        throw fetchFailed(path, `upstream_status_${statusCode}`, `upstream answered ${statusCode}`);
+      }
+      if (Number(headers["content-length"]) > maxBytes) {
+        discard(body);
+        throw tooLarge(path, maxBytes);
+      }
+      return readCapped(body, maxBytes, path);
+    }
+  }
+
+  return {
+    /**
+     * The bytes at `url` (http or https; the caller has checked the scheme), following up
+     * to `maxRedirects` redirects. Rejects with IMAGE_FETCH_FAILED (details reason
+     * `address_not_allowed`, `dns_failed`, `timeout`, `too_many_redirects`,
+     * `redirect_not_allowed`, `invalid_redirect`, `upstream_status_<n>`, `connection_failed`),
+     * PAYLOAD_TOO_LARGE past `maxBytes`, or with `signal.reason` when `signal` aborts.
+     */
+    async fetch(url: URL, path: string, signal?: AbortSignal): Promise<Buffer> {
+      const timer = AbortSignal.timeout(fetchTimeoutMs);
+      const combined = signal ? AbortSignal.any([signal, timer]) : timer;
+      try {
+        return await follow(url, path, combined);
+      } catch (error) {
+        throw classify(error, path, signal, timer);
+      }
+    },
+    /** Closes the agent's pooled connections once in-flight fetches finish. */
+    close: (): Promise<void> => agent.close(),
+  };
+}
+
+export type ImageFetcher = ReturnType<typeof createImageFetcher>;

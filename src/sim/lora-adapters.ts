@@ -1,0 +1,110 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * The LoRA adapters a simulated replica has loaded. An adapter directory (or a `.json`
+ * file) may hold `adapter.json` with `{ "simulated_accuracy": number,
+ * "simulated_position_bias"?: number }`; without it the adapter judges like its base model.
+ */
+
+/** One loaded adapter. */
+export interface LoraAdapter {
+  name: string;
+  path: string;
+  /** Unix seconds when it was loaded. */
+  created: number;
+  /** Own accuracy, or undefined to follow the base model's current accuracy. */
+  accuracy?: number;
+  /** Own position bias, or undefined to follow the base model's. */
+  positionBias?: number;
+}
+
+/** A refusal with vLLM's status and error type. */
+export interface AdapterFailure {
+  status: 400 | 404;
+  type: "BadRequestError" | "NotFoundError";
+  message: string;
+}
+
+type AdapterConfig = Pick<LoraAdapter, "accuracy" | "positionBias">;
+
+const isProbability = (value: unknown): value is number =>
+  typeof value === "number" && value >= 0 && value <= 1;
+
+async function readConfigFile(file: string): Promise<AdapterConfig | string> {
+  let parsed: { simulated_accuracy?: unknown; simulated_position_bias?: unknown };
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    return `cannot read ${file}: ${(error as Error).message}`;
+  }
+  const config: AdapterConfig = {};
+  for (const [field, key] of [
+    ["simulated_accuracy", "accuracy"],
+    ["simulated_position_bias", "positionBias"],
+  ] as const) {
+    const value = parsed?.[field];
+    if (value === undefined) continue;
+    if (!isProbability(value)) return `${file}: ${field} must be a number in [0, 1]`;
+    config[key] = value;
+  }
+  return config;
+}
+
+/** The adapter's simulated config; a string says why it cannot be loaded. */
+async function readAdapterConfig(path: string): Promise<AdapterConfig | string | null> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return null;
+  if (info.isFile()) return path.endsWith(".json") ? readConfigFile(path) : {};
+  const file = join(path, "adapter.json");
+  const hasConfig = await stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return hasConfig ? readConfigFile(file) : {};
+}
+
+/** The adapter registry of one replica (no shared state between replicas). */
+export function createLoraRegistry() {
+  const adapters = new Map<string, LoraAdapter>();
+  const loaded = (name: string): AdapterFailure => ({
+    status: 400,
+    type: "BadRequestError",
+    message: `The lora adapter '${name}' has already been loaded.`,
+  });
+
+  /** Loads an adapter; `reserved` names (the base model) count as already loaded. */
+  async function load(
+    name: string,
+    path: string,
+    reserved: readonly string[],
+  ): Promise<LoraAdapter | AdapterFailure> {
+    if (adapters.has(name) || reserved.includes(name)) return loaded(name);
+    const config = await readAdapterConfig(path);
+    if (config === null) {
+      const message = `Loading lora ${name} failed: No adapter found for ${path}`;
+      return { status: 404, type: "NotFoundError", message };
+    }
+    if (typeof config === "string") {
+      return {
+        status: 400,
+        type: "BadRequestError",
+        message: `Loading lora ${name} failed: ${config}`,
+      };
+    }
+    if (adapters.has(name)) return loaded(name);
+    const adapter = { name, path, created: Math.floor(Date.now() / 1000), ...config };
+    adapters.set(name, adapter);
+    return adapter;
+  }
+
+  return {
+    load,
+    /** False when no adapter has that name. */
+    unload: (name: string): boolean => adapters.delete(name),
+    get: (name: string): LoraAdapter | undefined => adapters.get(name),
+    list: (): LoraAdapter[] => [...adapters.values()],
+  };
+}
+
+export type LoraRegistry = ReturnType<typeof createLoraRegistry>;

@@ -1,0 +1,46 @@
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { registerChatRoute } from "./chat-route.ts";
+import { registerEngineInfoRoutes } from "./engine-info-routes.ts";
+import { registerLoraRoutes } from "./lora-routes.ts";
+import { openAiError } from "./openai-error.ts";
+import type { SimOptions } from "./sim-options.ts";
+import { createSimState, type SimState } from "./sim-state.ts";
+
+/** Request bodies carry images as data URIs, so allow far more than Fastify's 1 MiB. */
+const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export interface SimAppSettings {
+  /** Log requests with pino (every line prefixed "[simulated vLLM]"); default false. */
+  logger?: boolean;
+}
+
+/** Builds, without listening, a Fastify app that answers as one simulated vLLM replica. */
+export function createSimApp(
+  options: Readonly<SimOptions>,
+  settings: SimAppSettings = {},
+): { app: FastifyInstance; state: SimState } {
+  const app = Fastify({
+    logger: settings.logger
+      ? { msgPrefix: "[simulated vLLM] ", base: { engine: "jurist-sim", simulated: true } }
+      : false,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  const state = createSimState(options);
+  // Every response says it is simulated, even those whose body cannot (/health, LoRA text).
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("x-jurist-simulated", "true");
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "simulated engine failed");
+    const message = status >= 500 ? "Internal error in the simulated engine." : error.message;
+    return reply.code(status).send(openAiError(status, message));
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ detail: "Not Found", simulated: true }),
+  );
+  registerEngineInfoRoutes(app, state);
+  registerLoraRoutes(app, state);
+  registerChatRoute(app, state);
+  return { app, state };
+}

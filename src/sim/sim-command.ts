@@ -1,0 +1,129 @@
+import { parseArgs } from "node:util";
+import { type SimOptions, simOptionsSchema } from "./sim-options.ts";
+import { startSimServer } from "./sim-server.ts";
+
+export const SIM_USAGE = `usage: jurist sim [--port 8000] [--host 127.0.0.1] [--seed S] [--accuracy A]
+                 [--position-bias B] [--generator-accuracy G] [--latency-ms L]
+                 [--error-rate E] [--invalid-rate I] [--max-concurrency C]
+                 [--model M] [--world-key K] [--log]
+
+Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a real judge's.`;
+
+/** vLLM's default port. */
+const DEFAULT_PORT = 8000;
+
+/** Numeric flags and the option each sets. */
+const NUMERIC_FLAGS = {
+  seed: "seed",
+  accuracy: "accuracy",
+  "position-bias": "positionBias",
+  "generator-accuracy": "generatorAccuracy",
+  "latency-ms": "latencyMs",
+  "error-rate": "errorRate",
+  "invalid-rate": "invalidRate",
+  "max-concurrency": "maxConcurrency",
+} as const;
+
+/** The result of reading the command line: what to start, help, or every problem found. */
+export type SimArgs =
+  | { kind: "start"; host: string; port: number; logger: boolean; options: SimOptions }
+  | { kind: "help" }
+  | { kind: "invalid"; problems: string[] };
+
+function toNumber(flag: string, raw: string, problems: string[]): number | undefined {
+  const value = raw.trim() === "" ? Number.NaN : Number(raw);
+  if (Number.isFinite(value)) return value;
+  problems.push(`--${flag}: '${raw}' is not a number`);
+  return undefined;
+}
+
+function readPort(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return DEFAULT_PORT;
+  const port = toNumber("port", raw, problems);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    problems.push(`--port: '${raw}' is not a port (0 to 65535)`);
+  }
+  return port ?? DEFAULT_PORT;
+}
+
+/** Reads `jurist sim` flags; never throws. */
+export function parseSimArgs(argv: string[]): SimArgs {
+  const string = { type: "string" } as const;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, string])),
+        port: string,
+        host: string,
+        model: string,
+        "world-key": string,
+        log: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    return { kind: "invalid", problems: [(error as Error).message] };
+  }
+  if (values.help) return { kind: "help" };
+  const problems: string[] = [];
+  const options: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw === "string") options[key] = toNumber(flag, raw, problems);
+  }
+  if (typeof values.model === "string") options.modelId = values.model;
+  if (typeof values["world-key"] === "string") options.worldKey = values["world-key"];
+  const port = readPort(values.port as string | undefined, problems);
+  const checked = simOptionsSchema.safeParse(options);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) {
+      problems.push(`${issue.path.join(".") || "options"}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !checked.success) return { kind: "invalid", problems };
+  const host = typeof values.host === "string" ? values.host : "127.0.0.1";
+  return { kind: "start", host, port, logger: values.log === true, options: checked.data };
+}
+
+/**
+ * `jurist sim`: starts one simulated replica and resolves once it has closed on SIGINT or
+ * SIGTERM. Bad flags print every problem and the usage to stderr and set exit code 2.
+ */
+export async function runSimCommand(argv: string[]): Promise<void> {
+  const args = parseSimArgs(argv);
+  if (args.kind === "help") {
+    process.stdout.write(`${SIM_USAGE}\n`);
+    return;
+  }
+  if (args.kind === "invalid") {
+    process.stderr.write(`jurist sim: ${args.problems.join("\n  ")}\n\n${SIM_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const server = await startSimServer({
+    ...args.options,
+    host: args.host,
+    port: args.port,
+    logger: args.logger,
+  });
+  const { modelId, seed, accuracy, positionBias } = args.options;
+  process.stdout.write(
+    `jurist sim: SIMULATED vLLM engine (not a real judge) listening on ${server.url} ` +
+      `(model ${modelId}, seed ${seed}, accuracy ${accuracy}, position bias ${positionBias})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.stdout.write(`jurist sim: ${signal}: closing the simulated engine\n`);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await server.close();
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { DEFAULT_WORLD_KEY } from "./text-quality.ts";
+
+const probability = z.number().min(0).max(1);
+
+/**
+ * Options of one simulated replica. Every field has a default; `parseSimOptions` validates
+ * them once and fails listing every problem.
+ */
+export const simOptionsSchema = z.strictObject({
+  /** Seeds every outcome of this replica; replicas with different seeds disagree. */
+  seed: z.number().int().default(0),
+  /** Key of the hidden text quality; replicas must share it to agree on the truth. */
+  worldKey: z.string().min(1).default(DEFAULT_WORLD_KEY),
+  /** The base model id. Must contain "sim" so it is never taken for a real judge. */
+  modelId: z
+    .string()
+    .min(1)
+    .refine((id) => id.toLowerCase().includes("sim"), {
+      message: 'must contain "sim" so a simulated model is never taken for a real one',
+    })
+    .default("jurist-sim-judge"),
+  /**
+   * P(the judge names the truly better slot) when it is not lapsing to slot A. Over a
+   * balanced set the observed accuracy is positionBias / 2 + (1 - positionBias) · accuracy.
+   */
+  accuracy: probability.default(0.8),
+  /** P(the judge names slot A whatever the content): accuracy(better in A) − accuracy(better in B). */
+  positionBias: probability.default(0.1),
+  /** P(a closed-question sample gives the hidden correct answer). */
+  generatorAccuracy: probability.default(0.6),
+  /** P(a reasoned verdict has no verdict marker at all). Constrained choices are always valid. */
+  invalidRate: probability.default(0),
+  /** Mean completion latency in ms (lognormal jitter, sigma 0.25); 0 answers at once. */
+  latencyMs: z.number().min(0).max(600_000).default(0),
+  /** Fraction of completions answered with HTTP 500; drawn per request, so retries can pass. */
+  errorRate: probability.default(0),
+  /** vLLM's max_num_seqs: completions beyond it wait (reported as waiting in /metrics). */
+  maxConcurrency: z.number().int().min(1).max(100_000).default(64),
+});
+
+/** Validated options, every field present. */
+export type SimOptions = z.output<typeof simOptionsSchema>;
+
+/** Options as callers give them: every field optional. */
+export type SimOptionsInput = z.input<typeof simOptionsSchema>;
+
+/** Validates options; throws an Error whose message lists every problem. */
+export function parseSimOptions(input: unknown): Readonly<SimOptions> {
+  const result = simOptionsSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new Error(`invalid simulated engine options:\n${z.prettifyError(result.error)}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,63 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config.ts";
+import { app } from "../../src/http/app.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import type { SimOptions } from "../../src/sim/sim-options.ts";
+import { type SimServer, startSimServer } from "../../src/sim/sim-server.ts";
+
+/** The part of tap's Test the helpers use, so they work with any subtest. */
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** Starts simulated replicas on loopback port 0; they close when the test ends. */
+export async function startSims(
+  t: Teardown,
+  count: number,
+  options: Partial<SimOptions> = {},
+): Promise<SimServer[]> {
+  const sims = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      startSimServer({ seed: index, latencyMs: 0, ...options }),
+    ),
+  );
+  t.teardown(() => Promise.all(sims.map((sim) => sim.close())));
+  return sims;
+}
+
+export interface TestGateway {
+  fastify: FastifyInstance;
+  runtime: Runtime;
+  sims: SimServer[];
+}
+
+/**
+ * A gateway app (not listening; use `fastify.inject`) in front of `replicas` simulated replica
+ * servers started on port 0. `env` overrides configuration variables.
+ */
+export async function startGateway(
+  t: Teardown,
+  options: { replicas?: number; sim?: Partial<SimOptions>; env?: Record<string, string> } = {},
+): Promise<TestGateway> {
+  const sims = await startSims(t, options.replicas ?? 2, options.sim);
+  const config = loadConfig({
+    JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
+    JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
+    JURIST_LOG_LEVEL: "silent",
+    ...options.env,
+  });
+  const logger = pino({ level: "silent" });
+  const runtime = await createRuntime(config, logger);
+  const fastify = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+  });
+  await fastify.register(app, { runtime });
+  await fastify.ready();
+  t.teardown(async () => {
+    await fastify.close();
+    await runtime.close();
+  });
+  return { fastify, runtime, sims };
+}

@@ -1,0 +1,101 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import t from "tap";
+import { parseSimArgs } from "../../src/sim/sim-command.ts";
+
+t.test("flags map onto options; defaults fill the rest", async (t) => {
+  // biome-ignore format: flag-value pairs read better on shared lines
+  const args = parseSimArgs([
+    "--port", "9000", "--host", "0.0.0.0", "--seed", "5", "--accuracy", "0.7",
+    "--position-bias", "0.2", "--latency-ms", "15", "--error-rate", "0.1",
+    "--invalid-rate", "0.05", "--model", "judge-sim-small",
+  ]);
+  t.match(args, {
+    kind: "start",
+    host: "0.0.0.0",
+    port: 9000,
+    options: {
+      seed: 5,
+      accuracy: 0.7,
+      positionBias: 0.2,
+      latencyMs: 15,
+      errorRate: 0.1,
+      invalidRate: 0.05,
+      modelId: "judge-sim-small",
+      maxConcurrency: 64,
+    },
+  });
+  t.match(parseSimArgs([]), { kind: "start", host: "127.0.0.1", port: 8000 });
+  t.same(parseSimArgs(["--help"]), { kind: "help" });
+});
+
+t.test("bad flags list every problem", async (t) => {
+  // biome-ignore format: flag-value pairs read better on shared lines
+  const args = parseSimArgs([
+    "--port",
+    "70000",
+    "--accuracy",
+    "2",
+    "--seed",
+    "x",
+    "--model",
+    "gpt",
+  ]);
+  t.equal(args.kind, "invalid");
+  const problems = args.kind === "invalid" ? args.problems.join("\n") : "";
+  t.match(problems, /--port/);
+  t.match(problems, /accuracy/);
+  t.match(problems, /--seed: 'x' is not a number/);
+  t.match(problems, /modelId/);
+  t.match(parseSimArgs(["--nope"]), { kind: "invalid" });
+  t.match(parseSimArgs(["serve"]), { kind: "invalid" }, "no positionals");
+  t.match(parseSimArgs(["--latency-ms", ""]), { kind: "invalid" });
+});
+
+const command = new URL("../../src/sim/sim-command.ts", import.meta.url).href;
+
+function runCommand(args: string[]) {
+  const script = `import { runSimCommand } from ${JSON.stringify(command)};\nawait runSimCommand(process.argv.slice(1));`;
+  return spawn(
+    process.execPath,
+    ["--import=tsx", "--input-type=module", "-e", script, "--", ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+}
+
+t.test("jurist sim starts a SIMULATED replica and closes on SIGTERM", async (t) => {
+  const child = runCommand(["--port", "0", "--seed", "3"]);
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", () => reject(new Error(`exited early: ${out}`)));
+  });
+  t.match(out, /SIMULATED/);
+  t.equal((await fetch(`${url}/health`)).status, 200);
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  t.equal(code, 0);
+});
+
+t.test("jurist sim exits 2 with a clear message on bad input", async (t) => {
+  const child = runCommand(["--accuracy", "1.5"]);
+  let err = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    err += chunk;
+  });
+  const [code] = await once(child, "exit");
+  t.equal(code, 2);
+  t.match(err, /accuracy/);
+  t.match(err, /usage: jurist sim/);
+});
