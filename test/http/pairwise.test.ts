@@ -191,11 +191,7 @@ t.test("models, readiness, OpenAPI and docs", async (t) => {
   }
   const body =
     openapi.json().paths["/v1/judge/pairwise"].post.requestBody.content["application/json"].schema;
-  t.same(
-    body.required.sort(),
-    ["question", "responses"].sort().concat().filter(Boolean),
-    "required fields",
-  );
+  t.same([...body.required].sort(), ["question", "responses"], "required fields");
   const docs = await fastify.inject({ method: "GET", url: "/docs/" });
   t.equal(docs.statusCode, 200);
   t.match(docs.body, /swagger/i);
