@@ -42,7 +42,10 @@ export async function startServer(config: Config): Promise<StartedServer> {
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, simulated: runtime.simulated }, "jurist is serving");
-  process.stdout.write(`\nJurist listens on ${url}. Try:\n\n  ${exampleCurl(url)}\n\n`);
+  const warning = runtime.simulated
+    ? "\nVerdicts are SIMULATED: no JURIST_BACKENDS set, so in-process simulated replicas judge.\n"
+    : "";
+  process.stdout.write(`${warning}\nJurist listens on ${url}. Try:\n\n  ${exampleCurl(url)}\n\n`);
 
   return {
     url,
