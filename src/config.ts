@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { type BackendTarget, parseBackendTarget } from "./engine/backend-targets.ts";
 
 /**
  * The one configuration schema. Read from the environment, optionally layered over a JSON
@@ -18,6 +19,15 @@ const bool = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
   .transform((value) => value === true || value === "true" || value === "1");
 
+const backendTarget = z.string().transform((entry, context): BackendTarget => {
+  const target = parseBackendTarget(entry);
+  if (typeof target === "string") {
+    context.addIssue({ code: "custom", message: target });
+    return z.NEVER;
+  }
+  return target;
+});
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const probability = z.coerce.number().min(0).max(1);
@@ -26,7 +36,7 @@ const flatSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(8080),
   GRPC_PORT: port.default(50051),
-  JURIST_BACKENDS: csv.pipe(z.array(z.url({ protocol: /^https?$/ }))).optional(),
+  JURIST_BACKENDS: csv.pipe(z.array(backendTarget).min(1)).optional(),
   JURIST_SIM_REPLICAS: z.coerce.number().int().min(1).max(16).default(2),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   JURIST_DATA_DIR: z.string().min(1).default("./data"),
@@ -51,6 +61,22 @@ const flatSchema = z.object({
   JURIST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   JURIST_ENGINE_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   JURIST_HEALTH_INTERVAL_MS: positiveInt.default(2_000),
+  JURIST_DISCOVERY_INTERVAL_MS: positiveInt.default(5_000),
+  JURIST_REPLICA_MAX_CONCURRENCY: positiveInt.default(128),
+  JURIST_ATTEMPT_TIMEOUT_MS: positiveInt.default(30_000),
+  JURIST_ADMISSION_WAIT_MS: z.coerce.number().int().min(0).default(250),
+  JURIST_ADMISSION_MAX_WAITERS: z.coerce.number().int().min(0).default(256),
+  JURIST_RETRY_BUDGET_RATIO: z.coerce.number().min(0).max(1).default(0.2),
+  JURIST_RETRY_BUDGET_WINDOW_MS: positiveInt.default(10_000),
+  JURIST_RETRY_MIN_PER_WINDOW: z.coerce.number().int().min(0).default(10),
+  JURIST_EJECTION_FAILURES: positiveInt.default(3),
+  JURIST_EJECTION_BASE_MS: positiveInt.default(5_000),
+  JURIST_EJECTION_MAX_MS: positiveInt.default(120_000),
+  JURIST_HEDGE_PERCENTILE: z.coerce.number().min(0).max(99.9).default(0),
+  JURIST_HEDGE_MIN_DELAY_MS: z.coerce.number().int().min(0).default(50),
+  JURIST_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  JURIST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
+  JURIST_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(0),
   JURIST_SIM_SEED: z.coerce.number().int().default(0),
   JURIST_SIM_ACCURACY: probability.default(0.8),
   JURIST_SIM_POSITION_BIAS: probability.default(0.1),
@@ -92,13 +118,42 @@ function structure(flat: FlatConfig) {
       batchConcurrency: flat.JURIST_BATCH_CONCURRENCY,
     },
     engine: {
-      /** vLLM base URLs; undefined → in-process simulated replicas. */
+      /** vLLM replicas (static URLs or DNS names); undefined → in-process simulated replicas. */
       backends: flat.JURIST_BACKENDS,
+      /** How often `dns+http://` backends are re-resolved, ms. */
+      discoveryIntervalMs: flat.JURIST_DISCOVERY_INTERVAL_MS,
       /** Request field for constrained choice: vLLM ≥ 0.10.2 `structured_outputs`, older `guided_choice`. */
       structuredOutputField: flat.JURIST_STRUCTURED_OUTPUT_FIELD,
       /** Keep-alive connections per replica. */
       connectionsPerReplica: flat.JURIST_ENGINE_CONNECTIONS,
       healthIntervalMs: flat.JURIST_HEALTH_INTERVAL_MS,
+      maxInFlightPerReplica: flat.JURIST_REPLICA_MAX_CONCURRENCY,
+      attemptTimeoutMs: flat.JURIST_ATTEMPT_TIMEOUT_MS,
+      admissionWaitMs: flat.JURIST_ADMISSION_WAIT_MS,
+      admissionMaxWaiters: flat.JURIST_ADMISSION_MAX_WAITERS,
+      retryBudget: {
+        ratio: flat.JURIST_RETRY_BUDGET_RATIO,
+        windowMs: flat.JURIST_RETRY_BUDGET_WINDOW_MS,
+        minRetriesPerWindow: flat.JURIST_RETRY_MIN_PER_WINDOW,
+      },
+      ejection: {
+        consecutiveFailures: flat.JURIST_EJECTION_FAILURES,
+        baseMs: flat.JURIST_EJECTION_BASE_MS,
+        maxMs: flat.JURIST_EJECTION_MAX_MS,
+      },
+      hedge: {
+        percentile: flat.JURIST_HEDGE_PERCENTILE,
+        minSamples: 50,
+        minDelayMs: flat.JURIST_HEDGE_MIN_DELAY_MS,
+      },
+    },
+    shedding: {
+      /** Event-loop delay past which requests get 503 OVERLOADED, ms; 0 = off. */
+      maxEventLoopDelayMs: flat.JURIST_MAX_EVENT_LOOP_DELAY_MS,
+      /** Heap use past which requests get 503 OVERLOADED, bytes; 0 = 90% of V8's limit. */
+      maxHeapBytes: flat.JURIST_MAX_HEAP_BYTES,
+      /** How long in-flight requests may take to finish after SIGTERM, ms. */
+      drainTimeoutMs: flat.JURIST_DRAIN_TIMEOUT_MS,
     },
     sim: {
       replicas: flat.JURIST_SIM_REPLICAS,

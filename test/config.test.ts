@@ -25,9 +25,22 @@ t.test("coerces and splits environment strings", async (t) => {
     JURIST_ALLOW_SIMULATED: "false",
   });
   t.equal(config.port, 9090);
-  t.same(config.engine.backends, ["http://a:8000", "http://b:8000"]);
+  t.same(config.engine.backends, [
+    { kind: "static", url: "http://a:8000" },
+    { kind: "static", url: "http://b:8000" },
+  ]);
   t.same(config.images.allow, ["127.0.0.1", "10.0.0.0/8"]);
   t.equal(config.sim.allowed, false);
+});
+
+t.test("DNS backends: every address of the name is a replica", async (t) => {
+  const config = loadConfig({ JURIST_BACKENDS: "dns+http://vllm-headless:8000,http://c:9000" });
+  t.same(config.engine.backends, [
+    { kind: "dns", protocol: "http", hostname: "vllm-headless", port: 8000 },
+    { kind: "static", url: "http://c:9000" },
+  ]);
+  t.throws(() => loadConfig({ JURIST_BACKENDS: "http://a:8000/v1" }), /without path/);
+  t.throws(() => loadConfig({ JURIST_BACKENDS: "dns+ftp://x:1" }), /unsupported scheme/);
 });
 
 t.test("lists every problem at once", async (t) => {

@@ -2,6 +2,7 @@ import { Pool } from "undici";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { AppError } from "../errors.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
+import { EngineCallError } from "./engine-errors.ts";
 
 /** One model a replica serves, as its `/v1/models` lists it. */
 export interface ServedModel {
@@ -47,9 +48,8 @@ export function createEngineClient(options: EngineClientOptions) {
     try {
       return fromChatBody(JSON.parse(text));
     } catch (error) {
-      throw new AppError("UPSTREAM_ERROR", "the engine sent an unreadable completion", {
-        cause: error,
-      });
+      const message = "the engine sent an unreadable completion";
+      throw new EngineCallError("rejected", "UPSTREAM_ERROR", message, error);
     }
   }
 
@@ -122,16 +122,21 @@ function parseModels(body: unknown): ServedModel[] {
 function upstreamFailure(error: unknown, signal?: AbortSignal): AppError {
   if (error instanceof AppError) return error;
   if (signal?.aborted) {
-    if (signal.reason instanceof AppError) return signal.reason;
-    const reason = signal.reason as { name?: string } | undefined;
-    if (reason?.name === "TimeoutError") {
-      return new AppError("UPSTREAM_TIMEOUT", "the judge engine did not answer in time", {
-        cause: error,
-      });
-    }
-    return new AppError("UPSTREAM_ERROR", "the engine request was cancelled", { cause: error });
+    // The caller's reason (a deadline's UPSTREAM_TIMEOUT, shutdown) is what the client sees.
+    const reason = signal.reason instanceof AppError ? signal.reason : undefined;
+    return new EngineCallError(
+      "aborted",
+      reason?.code ?? "UPSTREAM_ERROR",
+      reason?.message ?? "the engine request was cancelled",
+      error,
+    );
   }
-  return new AppError("UPSTREAM_ERROR", "the judge engine could not be reached", { cause: error });
+  return new EngineCallError(
+    "connect",
+    "UPSTREAM_ERROR",
+    "the judge engine could not be reached",
+    error,
+  );
 }
 
 function engineMessage(text: string): string {
@@ -148,13 +153,19 @@ function engineMessage(text: string): string {
 function statusFailure(status: number, text: string): AppError {
   const cause = new Error(`engine answered ${status}: ${text.slice(0, 500)}`);
   if (status === 404) {
-    return new AppError("NOT_FOUND", `the engine does not serve that model`, { cause });
+    return new EngineCallError(
+      "rejected",
+      "NOT_FOUND",
+      "the engine does not serve that model",
+      cause,
+    );
   }
   if (status === 400) {
-    return new AppError("INVALID_REQUEST", `the judge engine refused the request`, {
+    return new AppError("INVALID_REQUEST", "the judge engine refused the request", {
       cause,
       details: [{ reason: engineMessage(text) }],
     });
   }
-  return new AppError("UPSTREAM_ERROR", `the judge engine failed (${status})`, { cause });
+  const kind = status >= 500 ? "status_5xx" : "rejected";
+  return new EngineCallError(kind, "UPSTREAM_ERROR", `the judge engine failed (${status})`, cause);
 }

@@ -1,166 +1,161 @@
 import type { Logger } from "pino";
-import type { CompletionRequest, EngineSession, JudgeEngine } from "../core/types.ts";
+import type { EngineSession, JudgeEngine } from "../core/types.ts";
 import { AppError } from "../errors.ts";
-import type { StructuredOutputField } from "./completion-wire.ts";
-import { createEngineClient, type EngineClient, type ServedModel } from "./engine-client.ts";
-import { pickReplica } from "./replica-routing.ts";
-import { parseQueueDepth } from "./vllm-metrics.ts";
+import { createCapacityWaiters } from "./capacity-waiters.ts";
+import { createEngineClient } from "./engine-client.ts";
+import { createEngineSession } from "./engine-session.ts";
+import {
+  type FleetObserver,
+  type FleetSettings,
+  NO_OBSERVER,
+  type Replica,
+  type ReplicaSnapshot,
+} from "./fleet-types.ts";
+import { createLatencyTracker } from "./latency-tracker.ts";
+import { freshEjectionState } from "./outlier-ejection.ts";
+import { pollReplica } from "./replica-poller.ts";
+import { createRetryBudget } from "./retry-budget.ts";
+
+export type { FleetSettings, ReplicaSnapshot } from "./fleet-types.ts";
 
 export interface ReplicaFleetOptions {
-  /** Base URLs of the replicas. */
+  /** Replica base URLs to start with; discovery may replace them with `setReplicaUrls`. */
   urls: readonly string[];
-  /** Pinned champion checkpoint; undefined → the first base model a healthy replica serves. */
-  champion?: string | undefined;
-  connectionsPerReplica: number;
-  structuredOutputField: StructuredOutputField;
-  /** How often health, models and queue depth are polled, ms. */
-  healthIntervalMs: number;
+  settings: FleetSettings;
   logger: Logger;
-}
-
-/** The latest known state of one replica, as pollers last saw it. */
-export interface ReplicaSnapshot {
-  url: string;
-  healthy: boolean;
-  models: ServedModel[];
-  running: number;
-  waiting: number;
-  inFlight: number;
-  /** When the replica was last polled (epoch ms), 0 before the first poll. */
-  checkedAt: number;
-  lastError: string | null;
-}
-
-interface Replica extends ReplicaSnapshot {
-  id: string;
-  client: EngineClient;
+  observer?: FleetObserver;
 }
 
 /**
- * The replicas behind the gateway. Pollers keep a snapshot per replica; `session` routes from
- * snapshots alone (no I/O on the request path). A replica whose connection fails is marked
- * unhealthy at once and re-admitted by the next successful poll.
+ * The replicas behind the gateway. Pollers keep a snapshot per replica; sessions route from
+ * snapshots alone (no I/O on the request path), fail over, shed load and eject outliers.
  */
 export function createReplicaFleet(options: ReplicaFleetOptions) {
-  const replicas: Replica[] = options.urls.map((url) => ({
-    id: url,
-    url,
-    client: createEngineClient({
-      baseUrl: url,
-      connections: options.connectionsPerReplica,
-      structuredOutputField: options.structuredOutputField,
-      probeTimeoutMs: Math.max(1_000, options.healthIntervalMs),
-    }),
-    healthy: false,
-    models: [],
-    running: 0,
-    waiting: 0,
-    inFlight: 0,
-    checkedAt: 0,
-    lastError: null,
-  }));
+  const { settings, logger } = options;
+  const observer = options.observer ?? NO_OBSERVER;
+  let replicas: Replica[] = [];
   let discoveredChampion: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
+  const shared = {
+    replicas: () => replicas,
+    settings,
+    budget: createRetryBudget(settings.retryBudget),
+    latency: createLatencyTracker(),
+    waiters: createCapacityWaiters(settings.admissionMaxWaiters),
+    observer,
+  };
 
-  async function pollReplica(replica: Replica): Promise<void> {
-    const wasHealthy = replica.healthy;
-    try {
-      if (!(await replica.client.health())) throw new Error("/health did not answer 200");
-      replica.models = await replica.client.models();
-      const metrics = await replica.client.metrics();
-      if (metrics) Object.assign(replica, parseQueueDepth(metrics));
-      replica.healthy = true;
-      replica.lastError = null;
-    } catch (error) {
-      replica.healthy = false;
-      replica.lastError = (error as Error).message;
-    }
-    replica.checkedAt = Date.now();
-    if (wasHealthy !== replica.healthy) {
-      options.logger.info({ replica: replica.url, healthy: replica.healthy }, "replica health");
+  function createReplica(url: string): Replica {
+    return {
+      url,
+      client: createEngineClient({
+        baseUrl: url,
+        connections: settings.connectionsPerReplica,
+        structuredOutputField: settings.structuredOutputField,
+        probeTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
+      }),
+      healthy: false,
+      models: [],
+      servedModels: [],
+      inFlight: 0,
+      maxInFlight: settings.maxInFlightPerReplica,
+      running: 0,
+      waiting: 0,
+      latencyMs: 0,
+      checkedAt: 0,
+      lastError: null,
+      removed: false,
+      ...freshEjectionState(),
+    };
+  }
+
+  async function poll(replica: Replica): Promise<void> {
+    if (await pollReplica(replica)) {
+      logger.info({ replica: replica.url, healthy: replica.healthy }, "replica health changed");
+      if (replica.healthy) shared.waiters.notify();
     }
   }
 
   /** Polls every replica once; concurrent callers share the running round. */
   function pollAll(): Promise<void> {
-    polling ??= Promise.all(replicas.map(pollReplica)).then(() => {
+    polling ??= Promise.all(replicas.map(poll)).then(() => {
       polling = undefined;
     });
     return polling;
   }
 
+  /**
+   * Replaces the replica set: new URLs join (polled at once), vanished ones stop getting
+   * traffic and their connections close once their in-flight calls finish.
+   */
+  async function setReplicaUrls(urls: readonly string[]): Promise<void> {
+    const wanted = new Set(urls);
+    const leaving = replicas.filter((r) => !wanted.has(r.url));
+    const known = new Set(replicas.map((r) => r.url));
+    const joining = [...wanted].filter((url) => !known.has(url)).map(createReplica);
+    if (leaving.length === 0 && joining.length === 0) return;
+    for (const replica of leaving) {
+      replica.removed = true;
+      void replica.client.close();
+    }
+    replicas = [...replicas.filter((r) => wanted.has(r.url)), ...joining];
+    logger.info(
+      { joined: joining.map((r) => r.url), left: leaving.map((r) => r.url) },
+      "replica set changed",
+    );
+    await Promise.all(joining.map(poll));
+  }
+
   function champion(): string | undefined {
-    if (options.champion) return options.champion;
+    if (settings.champion) return settings.champion;
     if (!discoveredChampion) {
-      const base = replicas.find((r) => r.healthy)?.models.find((m) => m.parent === null);
+      const base = replicas.find((r) => r.healthy)?.servedModels.find((m) => m.parent === null);
       discoveredChampion = base?.id;
     }
     return discoveredChampion;
   }
 
-  function serving(checkpoint: string): Replica[] {
-    return replicas.filter((r) => r.healthy && r.models.some((m) => m.id === checkpoint));
-  }
-
   function session(checkpoint: string | undefined): EngineSession {
     const target = checkpoint ?? champion();
-    if (!target) throw new AppError("NO_HEALTHY_REPLICA", "no healthy replica serves a model yet");
-    const replica = pickReplica(serving(target));
-    if (!replica) throw noReplicaFor(target, checkpoint !== undefined);
+    if (!target) {
+      throw new AppError("NO_HEALTHY_REPLICA", "no healthy replica serves a model yet", {
+        retryAfterSeconds: Math.max(1, Math.ceil(settings.healthIntervalMs / 1000)),
+      });
+    }
+    return createEngineSession({ ...shared, pinned: checkpoint !== undefined }, target);
+  }
+
+  function snapshot(replica: Replica): ReplicaSnapshot {
     return {
-      checkpoint: target,
-      replica: replica.url,
-      complete: (request, signal) => complete(replica, target, request, signal),
+      url: replica.url,
+      healthy: replica.healthy,
+      ejected: replica.ejectedUntil > Date.now(),
+      models: [...replica.servedModels],
+      running: replica.running,
+      waiting: replica.waiting,
+      inFlight: replica.inFlight,
+      maxInFlight: replica.maxInFlight,
+      latencyMs: replica.latencyMs,
+      checkedAt: replica.checkedAt,
+      lastError: replica.lastError,
     };
   }
 
-  function noReplicaFor(target: string, pinned: boolean): AppError {
-    const known = replicas.some((r) => r.models.some((m) => m.id === target));
-    if (pinned && !known) {
-      return new AppError("NOT_FOUND", `checkpoint '${target}' is not served by any replica`);
-    }
-    return new AppError("NO_HEALTHY_REPLICA", `no healthy replica serves '${target}'`, {
-      retryAfterSeconds: Math.ceil(options.healthIntervalMs / 1000),
-    });
-  }
-
-  async function complete(
-    replica: Replica,
-    model: string,
-    request: CompletionRequest,
-    signal?: AbortSignal,
-  ) {
-    replica.inFlight += 1;
-    try {
-      return await replica.client.chat(model, request, signal);
-    } catch (error) {
-      if (error instanceof AppError && error.code === "UPSTREAM_ERROR" && !signal?.aborted) {
-        replica.healthy = false;
-        replica.lastError = error.message;
-      }
-      throw error;
-    } finally {
-      replica.inFlight -= 1;
-    }
-  }
-
   return {
-    /** Polls once (so the first request has snapshots), then keeps polling on the interval. */
+    /** Joins the initial replicas, polls once, then keeps polling on the interval. */
     async start(): Promise<void> {
-      await pollAll();
-      timer = setInterval(() => void pollAll(), options.healthIntervalMs);
+      await setReplicaUrls(options.urls);
+      timer = setInterval(() => void pollAll(), settings.healthIntervalMs);
       timer.unref();
     },
     pollNow: pollAll,
+    setReplicaUrls,
     session,
     champion,
-    snapshots(): ReplicaSnapshot[] {
-      return replicas.map(({ id: _id, client: _client, ...snapshot }) => ({
-        ...snapshot,
-        models: [...snapshot.models],
-      }));
-    },
+    snapshots: (): ReplicaSnapshot[] => replicas.map(snapshot),
+    /** Requests waiting for a replica slot right now. */
+    waitingForCapacity: () => shared.waiters.size,
     async close(): Promise<void> {
       clearInterval(timer);
       await polling;

@@ -1,0 +1,30 @@
+import { AppError, type ErrorCode } from "../errors.ts";
+
+/**
+ * Why an engine call failed, for failover: `connect` (refused, reset, unreachable),
+ * `status_5xx` and `timeout` (the attempt's own timer) may succeed on another replica;
+ * `aborted` means the caller's signal fired; `rejected` (4xx, unreadable answers) would fail
+ * anywhere.
+ */
+export type EngineFailureKind = "connect" | "status_5xx" | "timeout" | "aborted" | "rejected";
+
+/** The failures worth trying on another replica. */
+export type RetryReason = "connect" | "status_5xx" | "timeout";
+
+/** An AppError from one engine call that says what kind of failure it was. */
+export class EngineCallError extends AppError {
+  readonly kind: EngineFailureKind;
+
+  constructor(kind: EngineFailureKind, code: ErrorCode, message: string, cause?: unknown) {
+    super(code, message, { cause });
+    this.name = "EngineCallError";
+    this.kind = kind;
+  }
+}
+
+/** The retry reason for failures another replica might not have; null for the rest. */
+export function retryReasonOf(error: unknown): RetryReason | null {
+  if (!(error instanceof EngineCallError)) return null;
+  const { kind } = error;
+  return kind === "connect" || kind === "status_5xx" || kind === "timeout" ? kind : null;
+}

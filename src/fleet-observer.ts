@@ -1,0 +1,18 @@
+import type { FleetObserver } from "./engine/fleet-types.ts";
+import type { Metrics } from "./metrics.ts";
+
+/** The fleet's events as Prometheus metrics. */
+export function fleetObserverFor(metrics: Metrics): FleetObserver {
+  return {
+    call(replica, outcome, seconds) {
+      metrics.engine.requests.inc({ replica, outcome });
+      if (outcome === "ok") metrics.engine.duration.observe({ replica }, seconds);
+    },
+    retry: (reason) => metrics.engine.retries.inc({ reason }),
+    retryBudgetExhausted: () => metrics.engine.retryBudgetExhausted.inc(),
+    hedge: (winner) => metrics.engine.hedgedRequests.inc({ winner }),
+    ejected: (replica) => metrics.fleet.ejections.inc({ replica }),
+    shed: (reason) => metrics.admission.shed.inc({ reason }),
+    admissionWait: (seconds) => metrics.admission.wait.observe(seconds),
+  };
+}
