@@ -6,7 +6,8 @@ export function fleetObserverFor(metrics: Metrics): FleetObserver {
   return {
     call(replica, outcome, seconds) {
       metrics.engine.requests.inc({ replica, outcome });
-      if (outcome === "ok") metrics.engine.duration.observe({ replica }, seconds);
+      // Failures and timeouts count too: a slow failing replica must show in the histogram.
+      if (outcome !== "cancelled") metrics.engine.duration.observe({ replica }, seconds);
     },
     retry: (reason) => metrics.engine.retries.inc({ reason }),
     retryBudgetExhausted: () => metrics.engine.retryBudgetExhausted.inc(),

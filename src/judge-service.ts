@@ -11,6 +11,7 @@ import { mapConcurrent } from "./core/map-concurrent.ts";
 import type { createPairwiseJudge } from "./core/pairwise-judge.ts";
 import { AppError, type ErrorCode, errorBody, toAppError } from "./errors.ts";
 import type { createImageIntake } from "./images/image-intake.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface JudgeServiceDeps {
   intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
@@ -20,6 +21,8 @@ export interface JudgeServiceDeps {
   /** Batch items judged at once. */
   batchConcurrency: number;
   logger: Logger;
+  /** Verdict counters; omitted in tests that do not read them. */
+  metrics?: Pick<Metrics, "verdicts">;
 }
 
 export type BatchResult =
@@ -50,6 +53,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       },
       signal,
     );
+    deps.metrics?.verdicts.record(result);
     return verdictToWire(result, {
       id: `vrd_${randomUUID().replaceAll("-", "")}`,
       checkpoint: result.checkpoint,

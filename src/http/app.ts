@@ -9,8 +9,10 @@ import {
 } from "fastify-type-provider-zod";
 import type { Runtime } from "../runtime.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
+import { recordRequestMetrics } from "./request-metrics.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { judgeRoutes } from "./routes/judge-routes.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { modelRoutes } from "./routes/model-routes.ts";
 
 export interface AppOptions {
@@ -30,6 +32,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   server.setNotFoundHandler(httpNotFoundHandler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
+  recordRequestMetrics(server, runtime.metrics.http);
 
   await server.register(swagger, {
     openapi: {
@@ -50,9 +53,16 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     stores: () => ({ verdict_cache: "ok" }),
   });
   await server.register(modelRoutes, { fleet: runtime.fleet });
+  await server.register(metricsRoutes, { registry: runtime.metrics.registry });
   await server.register(judgeRoutes, {
     service: runtime.judgeService,
     requestTimeoutMs: runtime.config.http.requestTimeoutMs,
     shutdown: runtime.shutdownSignal,
+    shedding: {
+      maxEventLoopDelayMs: runtime.config.shedding.maxEventLoopDelayMs,
+      maxHeapBytes: runtime.config.shedding.maxHeapBytes,
+      draining: runtime.isDraining,
+      onShed: (reason) => runtime.metrics.admission.shed.inc({ reason }),
+    },
   });
 }

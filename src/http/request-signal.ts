@@ -28,3 +28,23 @@ export function requestSignal(
   });
   return controller.signal;
 }
+
+/** The header a caller shortens its deadline with, in ms. */
+export const TIMEOUT_HEADER = "x-jurist-timeout-ms";
+
+/**
+ * The deadline for a request: the server's default, or shorter when the caller asks with
+ * `x-jurist-timeout-ms`. A value that is not a positive integer is a 400; a longer one is
+ * capped at the default (callers may shorten, never lengthen).
+ */
+export function callerTimeoutMs(headers: Record<string, unknown>, defaultMs: number): number {
+  const raw = headers[TIMEOUT_HEADER];
+  if (raw === undefined) return defaultMs;
+  const value = typeof raw === "string" && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value > 0)) {
+    throw new AppError("INVALID_REQUEST", `${TIMEOUT_HEADER} must be a positive integer of ms`, {
+      details: [{ path: `headers.${TIMEOUT_HEADER}`, reason: "not a positive integer" }],
+    });
+  }
+  return Math.min(value, defaultMs);
+}

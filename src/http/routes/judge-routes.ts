@@ -7,19 +7,26 @@ import {
   verdictSchema,
 } from "../../api/pairwise-schema.ts";
 import type { JudgeService } from "../../judge-service.ts";
-import { requestSignal } from "../request-signal.ts";
+import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
+import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 
 export interface JudgeRoutesOptions {
   service: JudgeService;
-  /** Deadline for one request, ms. */
+  /** Default deadline for one request, ms; callers may shorten it with `x-jurist-timeout-ms`. */
   requestTimeoutMs: number;
-  /** Aborted when the server shuts down, cancelling in-flight engine calls. */
+  /** Aborted when in-flight work must stop, cancelling engine calls. */
   shutdown: AbortSignal;
+  shedding: LoadSheddingOptions;
 }
 
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app, options) => {
+  await loadShedding(app, options.shedding);
+  const signalFor = (
+    headers: Record<string, unknown>,
+    reply: Parameters<typeof requestSignal>[0],
+  ) => requestSignal(reply, callerTimeoutMs(headers, options.requestTimeoutMs), options.shutdown);
   app.post(
     "/v1/judge/pairwise",
     {
@@ -31,10 +38,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       },
     },
     async (request, reply) =>
-      options.service.pairwise(
-        request.body,
-        requestSignal(reply, options.requestTimeoutMs, options.shutdown),
-      ),
+      options.service.pairwise(request.body, signalFor(request.headers, reply)),
   );
 
   app.post(
@@ -48,7 +52,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const signal = requestSignal(reply, options.requestTimeoutMs, options.shutdown);
+      const signal = signalFor(request.headers, reply);
       return { results: await options.service.batch(request.body.items, signal) };
     },
   );
