@@ -7,8 +7,11 @@ import { createRuntime } from "./runtime.ts";
 export interface StartedServer {
   /** Base URL the HTTP API listens on. */
   url: string;
-  /** Drains (readiness false, new requests 503), waits up to `graceMs`, then stops. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Drains: readiness turns false and new judging requests get 503, in-flight ones finish
+   * (those still running after the drain timeout are cancelled), pools close.
+   */
+  close(): Promise<void>;
 }
 
 function exampleCurl(url: string): string {
@@ -49,9 +52,9 @@ export async function startServer(config: Config): Promise<StartedServer> {
 
   return {
     url,
-    async close(graceMs = 10_000) {
+    async close() {
       runtime.beginDrain();
-      const grace = setTimeout(runtime.abortInFlight, graceMs);
+      const grace = setTimeout(runtime.abortInFlight, config.shedding.drainTimeoutMs);
       await fastify.close();
       clearTimeout(grace);
       await runtime.close();
