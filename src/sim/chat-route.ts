@@ -23,8 +23,9 @@ export function registerChatRoute(app: FastifyInstance, state: SimState): void {
 }
 
 /**
- * Holds a concurrency slot for the simulated latency, then fails (errorRate) or answers.
- * Only successes count in the request and token counters, as in vLLM.
+ * Holds a concurrency slot for the simulated latency and any stall, then fails (errorRate) or
+ * answers. Only successes count in the request and token counters, as in vLLM. A client that
+ * leaves gives its slot (or its place in the queue) back at once.
  */
 async function complete(
   state: SimState,
@@ -33,10 +34,11 @@ async function complete(
   reply: FastifyReply,
 ) {
   const started = performance.now();
-  await state.gate.acquire();
+  const gone = clientGone(reply);
+  if (!(await finishes(state.gate.acquire(gone)))) return drop(reply);
   try {
     const draw = state.nextDraw();
-    if (draw.latencyMs > 0) await sleep(draw.latencyMs);
+    if (!(await hold(state, draw.latencyMs, gone))) return drop(reply);
     if (draw.fail) {
       return reply.code(500).send(openAiError(500, "Simulated engine failure (errorRate)."));
     }
@@ -51,6 +53,40 @@ async function complete(
   } finally {
     state.gate.release();
   }
+}
+
+/** True when a wait that only rejects on abort ran to its end, false when it was aborted. */
+function finishes(wait: Promise<void>): Promise<boolean> {
+  return wait.then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Waits out the latency, then any stall; false when the client left or the server closes. */
+function hold(state: SimState, latencyMs: number, signal: AbortSignal): Promise<boolean> {
+  const latency = latencyMs > 0 ? sleep(latencyMs, undefined, { signal }) : Promise.resolve();
+  return finishes(latency.then(() => state.stall.hold(signal)));
+}
+
+/** Aborts when the connection closes before the response was sent: the client gave up. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort(new Error("the client went away"));
+  const response = reply.raw;
+  // The client may have left while the body was being read, before "close" can be heard.
+  if (response.socket === null || response.socket.destroyed) abort();
+  response.once("close", () => {
+    if (!response.writableFinished) abort();
+  });
+  return controller.signal;
+}
+
+/** Ends an unanswered request without a response, as a hung engine's connection ends. */
+function drop(reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  reply.raw.destroy();
+  return reply;
 }
 
 function unixSeconds(): number {

@@ -8,7 +8,10 @@ export const SIM_MAX_MODEL_LEN = 8192;
 export function registerEngineInfoRoutes(app: FastifyInstance, state: SimState): void {
   const startedAt = Math.floor(Date.now() / 1000);
 
-  app.get("/health", async (_request, reply) => reply.code(200).send());
+  // vLLM answers 503 with an empty body when its engine is dead; the rest keeps answering.
+  app.get("/health", async (_request, reply) =>
+    reply.code(state.options().healthy ? 200 : 503).send(),
+  );
 
   app.get("/v1/models", async () => {
     const base = state.options().modelId;

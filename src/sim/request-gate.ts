@@ -14,16 +14,36 @@ export function createRequestGate(limit: () => number) {
     }
   }
 
+  /** Queues a waiter that leaves the queue (rejecting with the signal's reason) on abort. */
+  function wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const index = waiting.indexOf(admitted);
+        if (index >= 0) waiting.splice(index, 1);
+        reject(signal!.reason);
+      };
+      const admitted = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      waiting.push(admitted);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
   return {
-    /** Resolves once the caller holds a slot; pair every acquire with one release. */
-    acquire(): Promise<void> {
+    /**
+     * Resolves once the caller holds a slot; pair every resolved acquire with one release.
+     * Rejects with the signal's reason, holding nothing, when `signal` aborts first, so a
+     * client that gave up never takes a slot.
+     */
+    acquire(signal?: AbortSignal): Promise<void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
       if (waiting.length === 0 && running < limit()) {
         running++;
         return Promise.resolve();
       }
-      return new Promise<void>((resolve) => {
-        waiting.push(resolve);
-      });
+      return wait(signal);
     },
     release(): void {
       running--;

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { registerChatRoute } from "./chat-route.ts";
+import { registerControlRoute } from "./control-route.ts";
 import { registerEngineInfoRoutes } from "./engine-info-routes.ts";
 import { registerLoraRoutes } from "./lora-routes.ts";
 import { openAiError } from "./openai-error.ts";
@@ -20,8 +21,13 @@ export function createSimApp(
   settings: SimAppSettings = {},
 ): { app: FastifyInstance; state: SimState } {
   const app = Fastify({
+    // Logs go to stderr: `jurist sim` keeps stdout for its one machine-readable line.
     logger: settings.logger
-      ? { msgPrefix: "[simulated vLLM] ", base: { engine: "jurist-sim", simulated: true } }
+      ? {
+          msgPrefix: "[simulated vLLM] ",
+          base: { engine: "jurist-sim", simulated: true },
+          stream: process.stderr,
+        }
       : false,
     bodyLimit: BODY_LIMIT_BYTES,
   });
@@ -42,5 +48,8 @@ export function createSimApp(
   registerEngineInfoRoutes(app, state);
   registerLoraRoutes(app, state);
   registerChatRoute(app, state);
+  if (options.control) registerControlRoute(app, state);
+  // Stalled completions never finish on their own; without this, close() would wait forever.
+  app.addHook("preClose", async () => state.stall.shutdown());
   return { app, state };
 }

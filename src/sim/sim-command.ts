@@ -5,9 +5,13 @@ import { startSimServer } from "./sim-server.ts";
 export const SIM_USAGE = `usage: jurist sim [--port 8000] [--host 127.0.0.1] [--seed S] [--accuracy A]
                  [--position-bias B] [--generator-accuracy G] [--latency-ms L]
                  [--error-rate E] [--invalid-rate I] [--max-concurrency C]
-                 [--model M] [--world-key K] [--log]
+                 [--model M] [--world-key K] [--control] [--log]
 
-Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a real judge's.`;
+Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a real judge's.
+When listening it prints one line to stdout: jurist-sim listening on URL (SIMULATED); logs
+go to stderr. --host may be any loopback address (127.0.0.2, ...), so several replicas can
+share a port. --control enables GET/POST /control to change latency_ms, error_rate,
+invalid_rate, accuracy, position_bias, healthy, stall, model_id and max_concurrency live.`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;
@@ -62,6 +66,7 @@ export function parseSimArgs(argv: string[]): SimArgs {
         model: string,
         "world-key": string,
         log: { type: "boolean" },
+        control: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -77,6 +82,7 @@ export function parseSimArgs(argv: string[]): SimArgs {
   }
   if (typeof values.model === "string") options.modelId = values.model;
   if (typeof values["world-key"] === "string") options.worldKey = values["world-key"];
+  if (values.control === true) options.control = true;
   const port = readPort(values.port as string | undefined, problems);
   const checked = simOptionsSchema.safeParse(options);
   if (!checked.success) {
@@ -89,9 +95,28 @@ export function parseSimArgs(argv: string[]): SimArgs {
   return { kind: "start", host, port, logger: values.log === true, options: checked.data };
 }
 
+/** The line `jurist sim` prints to stdout once listening; tests and scripts wait for it. */
+export function listeningLine(url: string): string {
+  return `jurist-sim listening on ${url} (SIMULATED)`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one gets Node's default (exit at once). */
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
 /**
- * `jurist sim`: starts one simulated replica and resolves once it has closed on SIGINT or
- * SIGTERM. Bad flags print every problem and the usage to stderr and set exit code 2.
+ * `jurist sim`: starts one simulated replica, prints `listeningLine` to stdout, and resolves
+ * once it has closed on SIGINT or SIGTERM (held stalled requests are dropped, so this ends).
+ * Bad flags print every problem and the usage to stderr and set exit code 2.
  */
 export async function runSimCommand(argv: string[]): Promise<void> {
   const args = parseSimArgs(argv);
@@ -110,20 +135,14 @@ export async function runSimCommand(argv: string[]): Promise<void> {
     port: args.port,
     logger: args.logger,
   });
-  const { modelId, seed, accuracy, positionBias } = args.options;
-  process.stdout.write(
-    `jurist sim: SIMULATED vLLM engine (not a real judge) listening on ${server.url} ` +
-      `(model ${modelId}, seed ${seed}, accuracy ${accuracy}, position bias ${positionBias})\n`,
+  const stopped = nextStopSignal();
+  process.stdout.write(`${listeningLine(server.url)}\n`);
+  const { modelId, seed, accuracy, positionBias, control } = args.options;
+  process.stderr.write(
+    `jurist sim: SIMULATED vLLM engine (not a real judge): model ${modelId}, seed ${seed}, ` +
+      `accuracy ${accuracy}, position bias ${positionBias}, control ${control ? "on" : "off"}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      process.stdout.write(`jurist sim: ${signal}: closing the simulated engine\n`);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  const signal = await stopped;
+  process.stderr.write(`jurist sim: ${signal}: closing the simulated engine\n`);
   await server.close();
 }

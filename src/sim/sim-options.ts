@@ -37,6 +37,22 @@ export const simOptionsSchema = z.strictObject({
   errorRate: probability.default(0),
   /** vLLM's max_num_seqs: completions beyond it wait (reported as waiting in /metrics). */
   maxConcurrency: z.number().int().min(1).max(100_000).default(64),
+  /**
+   * False makes `GET /health` answer 503 while everything else keeps working, like a vLLM
+   * whose health check fails.
+   */
+  healthy: z.boolean().default(true),
+  /**
+   * True hangs completions like a stuck GPU: they are accepted and hold their slot but get no
+   * answer until the stall is lifted, the client goes away or the server closes (which drops
+   * their connections).
+   */
+  stall: z.boolean().default(false),
+  /**
+   * Registers `GET`/`POST /control` to read and change these options over HTTP. Fixed when
+   * the app is built: `setOptions` refuses to change it.
+   */
+  control: z.boolean().default(false),
 });
 
 /** Validated options, every field present. */

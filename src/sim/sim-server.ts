@@ -17,7 +17,10 @@ export interface SimServer {
   /** Base URL, e.g. `http://127.0.0.1:40123`; OpenAI-compatible paths hang off it. */
   url: string;
   port: number;
-  /** Stops listening after in-flight requests finish. */
+  /**
+   * Stops listening after in-flight requests finish; stalled ones (option `stall`) are dropped
+   * without an answer, since they would never finish.
+   */
   close(): Promise<void>;
   /**
    * Changes options at run time (e.g. make a replica fail or slow mid-test). Throws listing

@@ -4,6 +4,7 @@ import { createRequestGate } from "./request-gate.ts";
 import { createRandom } from "./seeded-random.ts";
 import { createSimMetrics } from "./sim-metrics.ts";
 import { parseSimOptions, type SimOptions } from "./sim-options.ts";
+import { createStall } from "./stall.ts";
 
 /** Lognormal sigma of latency jitter. */
 const LATENCY_SIGMA = 0.25;
@@ -18,14 +19,28 @@ export interface ServerDraw {
 
 /**
  * Everything one simulated replica holds: options (patchable mid-test), loaded adapters,
- * metrics, the concurrency gate, and a request counter that seeds per-request failures and
- * latency so a retry of an identical request can succeed.
+ * metrics, the concurrency gate, the stall, and a request counter that seeds per-request
+ * failures and latency so a retry of an identical request can succeed.
  */
 export function createSimState(initial: Readonly<SimOptions>) {
   let options = initial;
   let counter = 0;
   const adapters = createLoraRegistry();
   const gate = createRequestGate(() => options.maxConcurrency);
+  const stall = createStall();
+  stall.set(options.stall);
+
+  /** Problems `parseSimOptions` cannot see: they depend on how the replica was built or runs. */
+  function checkPatch(patch: Partial<SimOptions>): void {
+    if (patch.control !== undefined && patch.control !== options.control) {
+      throw new Error("invalid simulated engine options: control is fixed when the app is built");
+    }
+    if (patch.modelId !== undefined && adapters.get(patch.modelId)) {
+      throw new Error(
+        `invalid simulated engine options: modelId '${patch.modelId}' is a loaded LoRA adapter`,
+      );
+    }
+  }
 
   /** The profile of a served model name; undefined when this replica does not serve it. */
   function profileFor(model: string | null | undefined): ModelProfile | undefined {
@@ -52,13 +67,16 @@ export function createSimState(initial: Readonly<SimOptions>) {
     options: () => options,
     /** Validates and applies a patch; throws listing every problem, leaving options as they were. */
     setOptions(patch: Partial<SimOptions>): void {
+      checkPatch(patch);
       options = parseSimOptions({ ...options, ...patch });
+      stall.set(options.stall);
       gate.admit();
     },
     profileFor,
     nextDraw,
     adapters,
     gate,
+    stall,
     metrics: createSimMetrics(),
   };
 }

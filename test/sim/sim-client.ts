@@ -84,3 +84,33 @@ export function verdictOf(content: string): "A" | "B" | null {
   const match = /\[\[([AB])\]\]\s*$/.exec(content);
   return match ? (match[1] as "A" | "B") : null;
 }
+
+/** The running and waiting gauges of a replica's `/metrics`. */
+export async function engineLoad(url: string): Promise<{ running: number; waiting: number }> {
+  const text = (await get(`${url}/metrics`)).text;
+  const gauge = (name: string) => {
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{`));
+    return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+  return {
+    running: gauge("vllm:num_requests_running"),
+    waiting: gauge("vllm:num_requests_waiting"),
+  };
+}
+
+/**
+ * Polls `read` until `done` holds and returns the last value, giving up (returning it anyway,
+ * for the test's assertion to fail on) after `attempts` polls 10 ms apart.
+ */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  attempts = 500,
+): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < attempts && !done(value); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    value = await read();
+  }
+  return value;
+}

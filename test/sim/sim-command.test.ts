@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import t from "tap";
 import { parseSimArgs } from "../../src/sim/sim-command.ts";
 
@@ -25,7 +26,14 @@ t.test("flags map onto options; defaults fill the rest", async (t) => {
       maxConcurrency: 64,
     },
   });
-  t.match(parseSimArgs([]), { kind: "start", host: "127.0.0.1", port: 8000 });
+  t.match(parseSimArgs([]), {
+    kind: "start",
+    host: "127.0.0.1",
+    port: 8000,
+    options: { control: false },
+  });
+  t.match(parseSimArgs(["--control"]), { kind: "start", options: { control: true } });
+  t.match(parseSimArgs(["--host", "127.0.0.2"]), { kind: "start", host: "127.0.0.2" });
   t.same(parseSimArgs(["--help"]), { kind: "help" });
 });
 
@@ -52,21 +60,16 @@ t.test("bad flags list every problem", async (t) => {
   t.match(parseSimArgs(["--latency-ms", ""]), { kind: "invalid" });
 });
 
-const command = new URL("../../src/sim/sim-command.ts", import.meta.url).href;
+const SIM_MAIN = fileURLToPath(new URL("../../src/sim/sim-main.ts", import.meta.url));
 
 function runCommand(args: string[]) {
-  const script = `import { runSimCommand } from ${JSON.stringify(command)};\nawait runSimCommand(process.argv.slice(1));`;
-  return spawn(
-    process.execPath,
-    ["--import=tsx", "--input-type=module", "-e", script, "--", ...args],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  return spawn(process.execPath, ["--import=tsx", SIM_MAIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 t.test("jurist sim starts a SIMULATED replica and closes on SIGTERM", async (t) => {
-  const child = runCommand(["--port", "0", "--seed", "3"]);
+  const child = runCommand(["--port", "0", "--seed", "3", "--log"]);
   t.teardown(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });
@@ -75,16 +78,22 @@ t.test("jurist sim starts a SIMULATED replica and closes on SIGTERM", async (t) 
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (chunk: string) => {
       out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /^jurist-sim listening on (http:\/\/127\.0\.0\.1:\d+) \(SIMULATED\)\n/.exec(
+        out,
+      );
       if (match) resolve(match[1]!);
     });
     child.once("exit", () => reject(new Error(`exited early: ${out}`)));
   });
-  t.match(out, /SIMULATED/);
   t.equal((await fetch(`${url}/health`)).status, 200);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   t.equal(code, 0);
+  t.match(
+    out,
+    /^jurist-sim listening on http:\/\/127\.0\.0\.1:\d+ \(SIMULATED\)\n$/,
+    "stdout holds the listening line alone; the rest goes to stderr",
+  );
 });
 
 t.test("jurist sim exits 2 with a clear message on bad input", async (t) => {
