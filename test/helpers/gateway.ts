@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.ts";
 import { app } from "../../src/http/app.ts";
-import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
 import type { SimOptions } from "../../src/sim/sim-options.ts";
 import { type SimServer, startSimServer } from "../../src/sim/sim-server.ts";
 
@@ -41,23 +41,39 @@ export async function startGateway(
   options: { replicas?: number; sim?: Partial<SimOptions>; env?: Record<string, string> } = {},
 ): Promise<TestGateway> {
   const sims = await startSims(t, options.replicas ?? 2, options.sim);
-  const config = loadConfig({
+  const gateway = await buildGateway(t, {
     JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
-    JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
-    JURIST_LOG_LEVEL: "silent",
     ...options.env,
   });
+  return { ...gateway, sims };
+}
+
+/**
+ * A gateway configured by `env` (which names its backends), built in this process and
+ * closed when the test ends. `listen` makes it serve on a loopback port too.
+ */
+export async function buildGateway(
+  t: Teardown,
+  env: Record<string, string>,
+  options: RuntimeOptions & { listen?: boolean } = {},
+): Promise<{ fastify: FastifyInstance; runtime: Runtime; url: string }> {
+  const config = loadConfig({
+    JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
+    JURIST_LOG_LEVEL: "silent",
+    ...env,
+  });
   const logger = pino({ level: "silent" });
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createRuntime(config, logger, options);
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
   });
   await fastify.register(app, { runtime });
-  await fastify.ready();
   t.teardown(async () => {
     await fastify.close();
     await runtime.close();
   });
-  return { fastify, runtime, sims };
+  const url = options.listen ? await fastify.listen({ host: "127.0.0.1", port: 0 }) : "";
+  await fastify.ready();
+  return { fastify, runtime, url };
 }
