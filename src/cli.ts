@@ -1,3 +1,4 @@
+import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
 import { runSimCommand } from "./sim/sim-command.ts";
@@ -8,6 +9,7 @@ commands:
   serve    run the gateway (HTTP API) with the configuration from the environment
   sim      run one simulated vLLM replica: jurist sim --port P [--seed S --accuracy A
            --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
+  keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
 async function serve(): Promise<void> {
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case "sim":
       return runSimCommand(rest);
+    case "keys":
+      return runKeysCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -82,6 +82,25 @@ const flatSchema = z.object({
   JURIST_SIM_POSITION_BIAS: probability.default(0.1),
   JURIST_SIM_LATENCY_MS: z.coerce.number().min(0).default(20),
   JURIST_ALLOW_SIMULATED: bool.default(true),
+  JURIST_REDIS_PREFIX: z.string().max(64).default("jurist:"),
+  JURIST_AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  JURIST_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60_000),
+  JURIST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  JURIST_RATE_LIMIT_FAIL_OPEN: bool.default(true),
+  JURIST_CACHE_TTL_MS: z.coerce.number().int().min(0).default(86_400_000),
+  JURIST_CACHE_MAX_ENTRIES: positiveInt.default(10_000),
+  JURIST_COLLECT_RATE: probability.default(0.1),
+  JURIST_COLLECT_TENANT_RATES: csv
+    .pipe(z.array(z.string().regex(/^[^=\s]+=(0(\.\d+)?|1(\.0+)?)$/, "expected tenant=rate")))
+    .transform((pairs) =>
+      Object.fromEntries(pairs.map((pair) => [pair.split("=")[0]!, Number(pair.split("=")[1])])),
+    )
+    .default({}),
+  JURIST_COLLECT_DEDUP_WINDOW_MS: positiveInt.default(86_400_000),
+  JURIST_COLLECT_MAX_BUFFER: positiveInt.default(2_000),
+  JURIST_COLLECT_FLUSH_MS: positiveInt.default(200),
+  JURIST_PROMPT_LOG_MAX_LENGTH: positiveInt.default(1_000_000),
+  JURIST_REGISTRY_REFRESH_MS: positiveInt.default(1_000),
 });
 
 type FlatConfig = z.infer<typeof flatSchema>;
@@ -146,6 +165,32 @@ function structure(flat: FlatConfig) {
         minSamples: 50,
         minDelayMs: flat.JURIST_HEDGE_MIN_DELAY_MS,
       },
+    },
+    stores: {
+      /** Every Redis key starts with this, so one Redis can serve several deployments. */
+      redisPrefix: flat.JURIST_REDIS_PREFIX,
+      cacheTtlMs: flat.JURIST_CACHE_TTL_MS,
+      cacheMaxEntries: flat.JURIST_CACHE_MAX_ENTRIES,
+      promptLogMaxLength: flat.JURIST_PROMPT_LOG_MAX_LENGTH,
+      /** How often the champion is re-read besides the change events, ms (events may be missed). */
+      registryRefreshMs: flat.JURIST_REGISTRY_REFRESH_MS,
+    },
+    auth: {
+      /** `auto`: required when HOST is not a loopback address. */
+      mode: flat.JURIST_AUTH,
+      keyCacheTtlMs: flat.JURIST_KEY_CACHE_TTL_MS,
+      /** Requests per key (or client IP without a key) per minute; 0 = no limit. */
+      rateLimitPerMinute: flat.JURIST_RATE_LIMIT_PER_MINUTE,
+      /** When Redis cannot count: true lets requests through, false refuses them. */
+      rateLimitFailOpen: flat.JURIST_RATE_LIMIT_FAIL_OPEN,
+    },
+    collection: {
+      defaultRate: flat.JURIST_COLLECT_RATE,
+      /** Per-tenant sampling rates; 0 opts a tenant out. */
+      tenantRates: flat.JURIST_COLLECT_TENANT_RATES as Record<string, number>,
+      dedupWindowMs: flat.JURIST_COLLECT_DEDUP_WINDOW_MS,
+      maxBuffer: flat.JURIST_COLLECT_MAX_BUFFER,
+      flushIntervalMs: flat.JURIST_COLLECT_FLUSH_MS,
     },
     shedding: {
       /** Event-loop delay past which requests get 503 OVERLOADED, ms; 0 = off. */

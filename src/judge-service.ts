@@ -7,8 +7,11 @@ import {
 } from "./api/pairwise-schema.ts";
 import { issuesToDetails } from "./api/validation-details.ts";
 import { verdictToWire } from "./api/verdict-wire.ts";
+import type { CachedVerdicts } from "./cache/cached-verdicts.ts";
 import { mapConcurrent } from "./core/map-concurrent.ts";
 import type { createPairwiseJudge } from "./core/pairwise-judge.ts";
+import { PAIRWISE_TEMPLATE_VERSION } from "./core/pairwise-template.ts";
+import type { ResolvedImage } from "./core/types.ts";
 import { AppError, type ErrorCode, errorBody, toAppError } from "./errors.ts";
 import type { createImageIntake } from "./images/image-intake.ts";
 import type { Metrics } from "./metrics.ts";
@@ -23,6 +26,30 @@ export interface JudgeServiceDeps {
   logger: Logger;
   /** Verdict counters; omitted in tests that do not read them. */
   metrics?: Pick<Metrics, "verdicts">;
+  /** The verdict cache; omitted → every request is judged. */
+  cache?: CachedVerdicts;
+  /** The champion's id now, for cache keys of requests that do not pin a checkpoint. */
+  champion?: () => string | undefined;
+  /** Receives every fresh verdict for sampling into the prompt log; never blocks. */
+  collect?: (input: CollectedVerdict) => void;
+}
+
+/** What the service hands to prompt collection. */
+export interface CollectedVerdict {
+  tenant: string;
+  collect: boolean | undefined;
+  question: string;
+  images: ResolvedImage[];
+  responses: [string, string];
+  verdict: VerdictWire;
+}
+
+/** Per-call context from the transport. */
+export interface CallContext {
+  /** Aborted on deadline, client disconnect or shutdown. */
+  signal?: AbortSignal | undefined;
+  /** The caller's tenant (from its API key), for collection. */
+  tenant?: string | undefined;
 }
 
 export type BatchResult =
@@ -37,9 +64,50 @@ export type BatchResult =
  * call this with already-validated requests and an AbortSignal for deadline and disconnect.
  */
 export function createJudgeService(deps: JudgeServiceDeps) {
-  async function pairwise(request: PairwiseRequest, signal?: AbortSignal): Promise<VerdictWire> {
+  async function pairwise(
+    request: PairwiseRequest,
+    context: CallContext = {},
+  ): Promise<VerdictWire> {
     const started = performance.now();
-    const images = await deps.intake.resolve(request.images, signal);
+    const images = await deps.intake.resolve(request.images, context.signal);
+    const checkpoint = request.checkpoint ?? deps.champion?.();
+    const useCache = deps.cache && checkpoint && request.cache !== false;
+    if (deps.cache && !useCache) deps.cache.bypass();
+    const cached = useCache
+      ? await deps.cache!.lookup({
+          checkpoint: checkpoint!,
+          template: PAIRWISE_TEMPLATE_VERSION,
+          mode: request.mode,
+          swap: request.swap,
+          seed: request.seed,
+          question: request.question,
+          rubric: request.rubric,
+          imageHashes: images.map((image) => image.sha256),
+          responses: request.responses,
+        })
+      : null;
+    if (cached?.verdict) {
+      return { ...cached.verdict, id: newVerdictId(), cached: true, latency_ms: elapsed(started) };
+    }
+    const verdict = await judgeFresh(request, images, started, context.signal);
+    if (cached) deps.cache!.store(cached.key, verdict);
+    deps.collect?.({
+      tenant: context.tenant ?? "default",
+      collect: request.collect,
+      question: request.question,
+      images,
+      responses: request.responses,
+      verdict,
+    });
+    return verdict;
+  }
+
+  async function judgeFresh(
+    request: PairwiseRequest,
+    images: ResolvedImage[],
+    started: number,
+    signal?: AbortSignal,
+  ): Promise<VerdictWire> {
     const result = await deps.judge.judge(
       {
         question: request.question,
@@ -55,20 +123,20 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     );
     deps.metrics?.verdicts.record(result);
     return verdictToWire(result, {
-      id: `vrd_${randomUUID().replaceAll("-", "")}`,
+      id: newVerdictId(),
       checkpoint: result.checkpoint,
       template: result.template,
       mode: request.mode,
       cached: false,
       simulated: deps.isSimulated(result.checkpoint),
-      latencyMs: performance.now() - started,
+      latencyMs: elapsed(started),
     });
   }
 
   async function batchItem(
     item: unknown,
     index: number,
-    signal?: AbortSignal,
+    context: CallContext,
   ): Promise<BatchResult> {
     const parsed = pairwiseRequestSchema.safeParse(item);
     if (!parsed.success) {
@@ -78,7 +146,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       return { index, error: errorBody(error).error };
     }
     try {
-      return { index, verdict: await pairwise(parsed.data, signal) };
+      return { index, verdict: await pairwise(parsed.data, context) };
     } catch (thrown) {
       const error = toAppError(thrown);
       if (error.isServerFault) deps.logger.warn({ err: thrown, index }, "batch item failed");
@@ -87,9 +155,12 @@ export function createJudgeService(deps: JudgeServiceDeps) {
   }
 
   /** Judges every item with bounded concurrency; one bad item never fails the batch. */
-  async function batch(items: readonly unknown[], signal?: AbortSignal): Promise<BatchResult[]> {
+  async function batch(
+    items: readonly unknown[],
+    context: CallContext = {},
+  ): Promise<BatchResult[]> {
     return mapConcurrent(items, deps.batchConcurrency, (item, index) =>
-      batchItem(item, index, signal),
+      batchItem(item, index, context),
     );
   }
 
@@ -97,3 +168,6 @@ export function createJudgeService(deps: JudgeServiceDeps) {
 }
 
 export type JudgeService = ReturnType<typeof createJudgeService>;
+
+const newVerdictId = () => `vrd_${randomUUID().replaceAll("-", "")}`;
+const elapsed = (started: number) => Math.round(performance.now() - started);

@@ -179,6 +179,18 @@ export function createMetrics() {
 
   const verdicts = createVerdictMetrics(registers);
 
+  const cache = {
+    /** Verdict cache lookups: hit, miss, error (store unreachable → judged) or bypass. */
+    requests: counter<{ result: "hit" | "miss" | "error" | "bypass" }>({
+      name: "jurist_cache_requests_total",
+      help: "Verdict cache lookups, by result",
+      labelNames: ["result"],
+      registers,
+    }),
+  };
+
+  const collection = createCollectionMetrics(registers);
+
   return {
     /** The registry `/metrics` serialises; `registry.contentType` is its media type. */
     registry,
@@ -187,6 +199,8 @@ export function createMetrics() {
     fleet,
     admission,
     verdicts,
+    cache,
+    collection,
     /**
      * Makes the replica gauges read `source` on every scrape. Gauges are reset first, so a
      * replica that left the fleet disappears from the output. Call once; a later call replaces
@@ -289,5 +303,47 @@ function createFleetGauges(registers: Registry[]) {
 
   return (next: () => readonly FleetGaugeSnapshot[]): void => {
     source = next;
+  };
+}
+
+function createCollectionMetrics(registers: Registry[]) {
+  const events = new Counter({
+    name: "jurist_collection_prompts_total",
+    help: "Prompts offered to collection, by what became of them",
+    labelNames: ["event", "reason"],
+    registers,
+  });
+  let buffered: () => number = () => 0;
+  let logLength: () => Promise<number> = async () => 0;
+  new Gauge({
+    name: "jurist_collection_buffered",
+    help: "Sampled prompts waiting to be written to the prompt log",
+    registers,
+    collect() {
+      this.set(buffered());
+    },
+  });
+  new Gauge({
+    name: "jurist_prompt_log_length",
+    help: "Records in the prompt log (the trainer's stream)",
+    registers,
+    async collect() {
+      // An unreachable store must not fail the scrape: the gauge just keeps its last value.
+      await logLength().then(
+        (length) => this.set(length),
+        () => {},
+      );
+    },
+  });
+  return {
+    /** Counts `count` prompts that reached `event` (sampled, skipped, appended, …). */
+    count(event: string, reason: string, count = 1): void {
+      events.inc({ event, reason }, count);
+    },
+    /** Makes the gauges read the collector's buffer and the log's length on every scrape. */
+    observe(sources: { buffered: () => number; logLength: () => Promise<number> }): void {
+      buffered = sources.buffered;
+      logLength = sources.logLength;
+    },
   };
 }

@@ -1,19 +1,22 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
+import { createAuthenticator } from "./auth/authenticator.ts";
+import { createCachedVerdicts } from "./cache/cached-verdicts.ts";
+import { createPromptCollector } from "./collection/prompt-collector.ts";
+import { collectionObserverFor } from "./collection-observer-metrics.ts";
 import type { Config } from "./config.ts";
 import { createPairwiseJudge } from "./core/pairwise-judge.ts";
-import { startEmbeddedSims } from "./embedded-sims.ts";
-import type { BackendTarget } from "./engine/backend-targets.ts";
-import { createReplicaDiscovery, type ResolveAll } from "./engine/replica-discovery.ts";
-import { createReplicaFleet } from "./engine/replica-fleet.ts";
-import { fleetObserverFor } from "./fleet-observer.ts";
+import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
 import { createImageIntake } from "./images/image-intake.ts";
 import { createJudgeService } from "./judge-service.ts";
 import { createMetrics } from "./metrics.ts";
+import { createChampionSync } from "./registry/champion-sync.ts";
+import { createCheckpointAdmin } from "./registry/checkpoint-admin.ts";
+import { createStores } from "./store/create-stores.ts";
 
-export interface RuntimeOptions {
-  /** DNS resolution for `dns+http://` backends; tests inject one. */
-  resolveAll?: ResolveAll;
-}
+export type RuntimeOptions = FleetOptions;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /**
  * Everything a gateway process runs, composed once from config and shared by the HTTP app
@@ -21,64 +24,97 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}) {
   const shutdown = new AbortController();
+  // Every in-flight request listens on it (and lets go when it ends): many listeners, no leak.
+  setMaxListeners(0, shutdown.signal);
   let draining = false;
-  const sims = config.engine.backends ? null : await startEmbeddedSims(config.sim, logger);
-  const targets: BackendTarget[] = config.engine.backends
-    ? [...config.engine.backends]
-    : (sims?.urls ?? []).map((url) => ({ kind: "static", url }));
   const metrics = createMetrics();
-  const fleet = createReplicaFleet({
-    urls: [],
-    settings: fleetSettings(config),
+  const stores = await createStores(config, logger);
+  const { fleet, discovery, simulated, closeSims } = await createFleet(
+    config,
     logger,
-    observer: fleetObserverFor(metrics),
-  });
-  metrics.observeFleet(() =>
-    fleet.snapshots().map((r) => ({
-      url: r.url,
-      healthy: r.healthy,
-      ejected: r.ejected,
-      inFlight: r.inFlight,
-      running: r.running,
-      waiting: r.waiting,
-    })),
+    metrics,
+    options,
   );
-  await fleet.start();
-  const discovery = createReplicaDiscovery({
-    targets,
-    intervalMs: config.engine.discoveryIntervalMs,
-    onUrls: fleet.setReplicaUrls,
+  const championSync = createChampionSync({
+    registry: stores.registry,
+    fleet,
+    preferred: config.judge.champion,
+    refreshMs: config.stores.registryRefreshMs,
     logger,
-    resolveAll: options.resolveAll,
   });
-  await discovery.start();
+  await championSync.start();
+  const collector = createPromptCollector({
+    log: stores.promptLog,
+    blobs: stores.blobs,
+    settings: { ...config.collection, maxBatch: 100 },
+    observer: collectionObserverFor(metrics),
+    logger,
+  });
+  metrics.collection.observe({ buffered: collector.buffered, logLength: stores.promptLog.length });
   const intake = createImageIntake({
     maxBytes: config.images.maxBytes,
     fetchTimeoutMs: config.images.fetchTimeoutMs,
     maxRedirects: config.images.maxRedirects,
     allow: [...config.images.allow],
   });
-  const judge = createPairwiseJudge({ engine: fleet, settings: config.judge });
   const isSimulated = (checkpoint: string) =>
     fleet.snapshots().some((r) => r.models.some((m) => m.id === checkpoint && m.simulated));
   const judgeService = createJudgeService({
     intake,
-    judge,
+    judge: createPairwiseJudge({ engine: fleet, settings: config.judge }),
     isSimulated,
     batchConcurrency: config.judge.batchConcurrency,
     logger,
     metrics,
+    cache: createCachedVerdicts({
+      cache: stores.cache,
+      ttlMs: config.stores.cacheTtlMs,
+      logger,
+      observe: (result) => metrics.cache.requests.inc({ result }),
+    }),
+    champion: fleet.champion,
+    collect: ({ verdict, ...input }) =>
+      collector.offer({
+        ...input,
+        verdict: {
+          winner: verdict.winner,
+          probabilityA: verdict.probability_a,
+          consistent: verdict.consistent,
+        },
+        checkpoint: verdict.checkpoint,
+      }),
   });
+  const authRequired =
+    config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
+  if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {
+    logger.warn(
+      { host: config.host },
+      "JURIST_AUTH=off on a non-loopback address: anyone can call",
+    );
+  }
 
   return {
     config,
+    metrics,
+    stores,
     fleet,
     discovery,
     judgeService,
-    /** Every Prometheus metric of this process; `/metrics` serialises its registry. */
-    metrics,
+    admin: createCheckpointAdmin({
+      registry: stores.registry,
+      isServed: (id) =>
+        fleet.snapshots().some((r) => r.healthy && r.models.some((m) => m.id === id)),
+      adopt: championSync.adopt,
+    }),
+    auth: {
+      authenticator: createAuthenticator({
+        keys: stores.keys,
+        cacheTtlMs: config.auth.keyCacheTtlMs,
+      }),
+      required: authRequired,
+    },
     /** True when the replicas are in-process simulations, not real judges. */
-    simulated: sims !== null,
+    simulated,
     /** Aborted when in-flight work must stop: after the drain timeout, or on close. */
     shutdownSignal: shutdown.signal,
     /** True once shutdown began: readiness is false, in-flight requests may finish. */
@@ -91,28 +127,14 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     async close(): Promise<void> {
       draining = true;
       shutdown.abort(new Error("server shutting down"));
+      championSync.stop();
       discovery.stop();
+      await collector.close();
       await fleet.close();
       await intake.close();
-      await sims?.close();
+      await closeSims();
+      await stores.close();
     },
-  };
-}
-
-function fleetSettings(config: Config) {
-  const { engine, judge } = config;
-  return {
-    champion: judge.champion,
-    connectionsPerReplica: engine.connectionsPerReplica,
-    structuredOutputField: engine.structuredOutputField,
-    healthIntervalMs: engine.healthIntervalMs,
-    maxInFlightPerReplica: engine.maxInFlightPerReplica,
-    attemptTimeoutMs: engine.attemptTimeoutMs,
-    admissionWaitMs: engine.admissionWaitMs,
-    admissionMaxWaiters: engine.admissionMaxWaiters,
-    retryBudget: { ...engine.retryBudget },
-    ejection: { ...engine.ejection },
-    hedge: { ...engine.hedge },
   };
 }
 

@@ -35,7 +35,10 @@ export async function startServer(config: Config): Promise<StartedServer> {
     connectionTimeout: config.http.requestTimeoutMs + 10_000,
     requestTimeout: config.http.requestTimeoutMs + 5_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // Requests arriving on open connections while draining go through the app, so judging
+    // gets the catalogue's 503 OVERLOADED + Retry-After and /readyz says not_ready (Fastify's
+    // own closing 503 would carry neither).
+    return503OnClosing: false,
     forceCloseConnections: "idle",
   });
   await fastify.register(app, { runtime });

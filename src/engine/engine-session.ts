@@ -59,12 +59,14 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
   }
 
   async function acquire(signal?: AbortSignal): Promise<Replica> {
-    if (pinned && usable(pinned)) {
-      pinned.inFlight += 1;
-      return pinned;
-    }
     const started = performance.now();
     for (;;) {
+      // Checked on every wake too: a sibling order may have been admitted while this one
+      // waited, and this one must ride along rather than be shed and void the sibling's work.
+      if (pinned && usable(pinned)) {
+        pinned.inFlight += 1;
+        return pinned;
+      }
       const route = routeRequest(context.replicas(), { checkpoint, exclude: excluded }, Date.now());
       if (route.replica) {
         if (performance.now() - started > 1) {
@@ -90,9 +92,13 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
     if (reason === "unknown" && context.pinned) {
       return new AppError("NOT_FOUND", `checkpoint '${checkpoint}' is not served by any replica`);
     }
-    if (lastFailure) return lastFailure;
+    // A failure is the answer while replicas this request merely excluded are still in rotation;
+    // once its failures took the last ones out (refused connections, ejection), none is left.
+    const serving = context.replicas().filter((r) => r.models.includes(checkpoint));
+    if (lastFailure && serving.some(usable)) return lastFailure;
     return new AppError("NO_HEALTHY_REPLICA", `no healthy replica serves '${checkpoint}'`, {
       retryAfterSeconds: Math.max(1, Math.ceil(context.settings.healthIntervalMs / 1000)),
+      cause: lastFailure ?? undefined,
     });
   }
 

@@ -35,8 +35,10 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   const observer = options.observer ?? NO_OBSERVER;
   let replicas: Replica[] = [];
   let discoveredChampion: string | undefined;
+  let assignedChampion = settings.champion;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
+  let nextPolling: Promise<void> | undefined;
   const shared = {
     replicas: () => replicas,
     settings,
@@ -86,6 +88,19 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   }
 
   /**
+   * A round that starts after the call: a running round may have read a replica before the
+   * caller changed it, so callers arriving mid-round share the next one instead.
+   */
+  function pollNow(): Promise<void> {
+    if (!polling) return pollAll();
+    nextPolling ??= polling.then(() => {
+      nextPolling = undefined;
+      return pollAll();
+    });
+    return nextPolling;
+  }
+
+  /**
    * Replaces the replica set: new URLs join (polled at once), vanished ones stop getting
    * traffic and their connections close once their in-flight calls finish.
    */
@@ -108,7 +123,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   }
 
   function champion(): string | undefined {
-    if (settings.champion) return settings.champion;
+    if (assignedChampion) return assignedChampion;
     if (!discoveredChampion) {
       const base = replicas.find((r) => r.healthy)?.servedModels.find((m) => m.parent === null);
       discoveredChampion = base?.id;
@@ -149,16 +164,24 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       timer = setInterval(() => void pollAll(), settings.healthIntervalMs);
       timer.unref();
     },
-    pollNow: pollAll,
+    pollNow,
     setReplicaUrls,
     session,
     champion,
+    /** Sets the champion (from the checkpoint registry); takes effect for the next session. */
+    setChampion(id: string): void {
+      assignedChampion = id;
+    },
+    /** The first base model a healthy replica serves: the champion of a fresh registry. */
+    discoveredBaseModel(): string | undefined {
+      return replicas.find((r) => r.healthy)?.servedModels.find((m) => m.parent === null)?.id;
+    },
     snapshots: (): ReplicaSnapshot[] => replicas.map(snapshot),
     /** Requests waiting for a replica slot right now. */
     waitingForCapacity: () => shared.waiters.size,
     async close(): Promise<void> {
       clearInterval(timer);
-      await polling;
+      await (nextPolling ?? polling);
       await Promise.all(replicas.map((r) => r.client.close()));
     },
   } satisfies JudgeEngine & Record<string, unknown>;

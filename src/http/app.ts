@@ -10,6 +10,7 @@ import {
 import type { Runtime } from "../runtime.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
+import { adminRoutes } from "./routes/admin-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { judgeRoutes } from "./routes/judge-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
@@ -50,7 +51,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await server.register(healthRoutes, {
     fleet: runtime.fleet,
     draining: runtime.isDraining,
-    stores: () => ({ verdict_cache: "ok" }),
+    stores: () => ({ redis: runtime.stores.status() }),
   });
   await server.register(modelRoutes, { fleet: runtime.fleet });
   await server.register(metricsRoutes, { registry: runtime.metrics.registry });
@@ -64,5 +65,12 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
       draining: runtime.isDraining,
       onShed: (reason) => runtime.metrics.admission.shed.inc({ reason }),
     },
+    auth: runtime.auth,
+    rateLimit: {
+      perMinute: runtime.config.auth.rateLimitPerMinute,
+      redis: runtime.stores.redis?.commands ?? null,
+      failOpen: runtime.config.auth.rateLimitFailOpen,
+    },
   });
+  await server.register(adminRoutes, { admin: runtime.admin, auth: runtime.auth });
 }

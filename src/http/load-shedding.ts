@@ -30,6 +30,11 @@ export async function loadShedding(app: FastifyInstance, options: LoadSheddingOp
     reply.header("connection", "close").header("retry-after", "1");
     return reply.code(503).send(errorBody(overloaded("the server is shutting down")));
   });
+  // A connection whose verdict was in flight at SIGTERM closes after it: left idle in
+  // keep-alive it would hold the drain open until its keep-alive timeout.
+  app.addHook("onSend", async (_request, reply) => {
+    if (options.draining()) reply.header("connection", "close");
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
     maxHeapUsedBytes: options.maxHeapBytes || Math.floor(getHeapStatistics().heap_size_limit * 0.9),

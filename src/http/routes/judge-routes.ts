@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import {
   batchRequestSchema,
@@ -7,7 +8,9 @@ import {
   verdictSchema,
 } from "../../api/pairwise-schema.ts";
 import type { JudgeService } from "../../judge-service.ts";
+import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
 import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
+import { type RateLimitingOptions, rateLimiting } from "../rate-limiting.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 
 export interface JudgeRoutesOptions {
@@ -17,16 +20,24 @@ export interface JudgeRoutesOptions {
   /** Aborted when in-flight work must stop, cancelling engine calls. */
   shutdown: AbortSignal;
   shedding: LoadSheddingOptions;
+  auth: AuthHookOptions;
+  rateLimit: RateLimitingOptions;
 }
 
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app, options) => {
   await loadShedding(app, options.shedding);
-  const signalFor = (
-    headers: Record<string, unknown>,
-    reply: Parameters<typeof requestSignal>[0],
-  ) => requestSignal(reply, callerTimeoutMs(headers, options.requestTimeoutMs), options.shutdown);
+  requireScope(app, "judge", options.auth);
+  await rateLimiting(app, options.rateLimit);
+  const contextFor = (request: FastifyRequest, reply: FastifyReply) => ({
+    signal: requestSignal(
+      reply,
+      callerTimeoutMs(request.headers, options.requestTimeoutMs),
+      options.shutdown,
+    ),
+    tenant: request.principal.tenant,
+  });
   app.post(
     "/v1/judge/pairwise",
     {
@@ -37,8 +48,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
         response: { 200: verdictSchema, ...errors },
       },
     },
-    async (request, reply) =>
-      options.service.pairwise(request.body, signalFor(request.headers, reply)),
+    async (request, reply) => options.service.pairwise(request.body, contextFor(request, reply)),
   );
 
   app.post(
@@ -52,8 +62,8 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const signal = signalFor(request.headers, reply);
-      return { results: await options.service.batch(request.body.items, signal) };
+      const results = await options.service.batch(request.body.items, contextFor(request, reply));
+      return { results };
     },
   );
 };

@@ -1,0 +1,85 @@
+import { AppError } from "../errors.ts";
+import type { KeyScope, KeyStore } from "../store/key-store.ts";
+import { hashApiKey } from "./api-key.ts";
+
+/** Who is calling, once a bearer key is checked. */
+export interface Principal {
+  /** The key's public id; null for unauthenticated calls when auth is off. */
+  keyId: string | null;
+  tenant: string;
+  scope: KeyScope;
+}
+
+/** The principal of calls without a key when authentication is off. */
+export const ANONYMOUS: Principal = { keyId: null, tenant: "default", scope: "admin" };
+
+export interface AuthenticatorOptions {
+  keys: KeyStore;
+  /** How long a validated key is trusted without asking the store again, ms. */
+  cacheTtlMs: number;
+  /** Most keys remembered. */
+  cacheMaxEntries?: number;
+}
+
+/**
+ * Checks `Authorization: Bearer <key>` against the key store by the key's SHA-256. Valid keys
+ * are remembered briefly, which keeps the hot path off Redis and lets recently seen keys work
+ * through a Redis outage; an unknown key during an outage is STORE_UNAVAILABLE, not a 401.
+ */
+export function createAuthenticator(options: AuthenticatorOptions) {
+  const remembered = new Map<string, { principal: Principal; until: number }>();
+  const maxEntries = options.cacheMaxEntries ?? 10_000;
+
+  async function lookup(hash: string): Promise<Principal | null> {
+    const hit = remembered.get(hash);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    let record: Awaited<ReturnType<KeyStore["findByHash"]>>;
+    try {
+      record = await options.keys.findByHash(hash);
+    } catch (error) {
+      if (hit) return hit.principal;
+      throw new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
+        cause: error,
+        retryAfterSeconds: 1,
+      });
+    }
+    if (!record) {
+      remembered.delete(hash);
+      return null;
+    }
+    const principal = { keyId: record.id, tenant: record.tenant, scope: record.scope };
+    if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
+    remembered.set(hash, { principal, until: Date.now() + options.cacheTtlMs });
+    return principal;
+  }
+
+  return {
+    /**
+     * The principal for an Authorization header value. Throws UNAUTHENTICATED for a missing,
+     * malformed or unknown key, STORE_UNAVAILABLE when the store cannot answer.
+     */
+    async authenticate(header: string | undefined): Promise<Principal> {
+      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match) {
+        throw new AppError(
+          "UNAUTHENTICATED",
+          "an API key is required: Authorization: Bearer <key>",
+        );
+      }
+      const principal = await lookup(hashApiKey(match[1]!));
+      if (!principal) throw new AppError("UNAUTHENTICATED", "the API key is not valid");
+      return principal;
+    },
+    /** Forgets a key at once (after revocation). */
+    forget(hash: string): void {
+      remembered.delete(hash);
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/** Whether `principal` may act with `scope`: admin keys may also judge. */
+export function allows(principal: Principal, scope: KeyScope): boolean {
+  return principal.scope === "admin" || principal.scope === scope;
+}

@@ -1,0 +1,41 @@
+/** Why an offered prompt was not sampled. */
+export type CollectionSkipReason = "request_opt_out" | "opted_out" | "not_sampled";
+
+/**
+ * Why a sampled prompt was lost: the buffer was full, its image bytes did not match their hash,
+ * the collector was closed before it was written, or offering it threw unexpectedly.
+ */
+export type CollectionDropReason = "buffer_full" | "invalid_image" | "closed" | "error";
+
+/**
+ * Where the collector reports what it does (metrics). For every sampled prompt exactly one of
+ * `appended`, `duplicates` or `dropped` eventually counts it, unless it is still buffered:
+ * sampled = appended + duplicates + dropped + buffered.
+ */
+export interface CollectionObserver {
+  /** An offered prompt fell inside its tenant's sample. */
+  sampled(): void;
+  /** An offered prompt was not sampled. */
+  skipped(reason: CollectionSkipReason): void;
+  /** `count` sampled prompts were lost. */
+  dropped(reason: CollectionDropReason, count: number): void;
+  /** `count` records were written to the prompt log. */
+  appended(count: number): void;
+  /** `count` sampled prompts were already buffered or seen by the log within the dedup window. */
+  duplicates(count: number): void;
+  /** `count` image blobs were newly written to the blob store. */
+  imagesStored(count: number): void;
+  /** A flush attempt failed; its records stay buffered for the next one. */
+  flushFailed(): void;
+}
+
+/** An observer that ignores everything, for callers without metrics. */
+export const NO_COLLECTION_OBSERVER: CollectionObserver = {
+  sampled() {},
+  skipped() {},
+  dropped() {},
+  appended() {},
+  duplicates() {},
+  imagesStored() {},
+  flushFailed() {},
+};

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ANONYMOUS, type Authenticator, allows, type Principal } from "../auth/authenticator.ts";
+import { AppError } from "../errors.ts";
+import type { KeyScope } from "../store/key-store.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who is calling; set by the auth hook of the routes that need it. */
+    principal: Principal;
+  }
+}
+
+export interface AuthHookOptions {
+  authenticator: Authenticator;
+  /** Whether a key is required; when not, a given key still names the tenant. */
+  required: boolean;
+}
+
+async function principalOf(request: FastifyRequest, options: AuthHookOptions): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (options.required) return options.authenticator.authenticate(header);
+  if (!header) return ANONYMOUS;
+  return options.authenticator.authenticate(header);
+}
+
+/**
+ * Adds an onRequest hook to this plugin context's routes: 401 UNAUTHENTICATED without a valid
+ * key (when required), 403 FORBIDDEN for a key without `scope`.
+ */
+export function requireScope(app: FastifyInstance, scope: KeyScope, options: AuthHookOptions) {
+  // Fastify 5 refuses reference-type decorator defaults: start null, the hook always sets it.
+  if (!app.hasRequestDecorator("principal")) app.decorateRequest("principal", null as never);
+  app.addHook("onRequest", async (request) => {
+    const principal = await principalOf(request, options);
+    if (!allows(principal, scope)) {
+      throw new AppError("FORBIDDEN", `this API key's scope does not allow ${scope} calls`);
+    }
+    request.principal = principal;
+  });
+}

@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { errorSchema } from "../../api/pairwise-schema.ts";
+import type { CheckpointAdmin } from "../../registry/checkpoint-admin.ts";
+import type { CheckpointRecord } from "../../store/checkpoint-registry.ts";
+import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
+
+export interface AdminRoutesOptions {
+  admin: CheckpointAdmin;
+  auth: AuthHookOptions;
+}
+
+const checkpointId = z.string().min(1).max(256);
+
+const recordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["lora", "full"]),
+  base_model: z.string(),
+  uri: z.string(),
+  parent: z.string().nullable(),
+  created: z.number(),
+  status: z.enum(["candidate", "champion", "retired", "rejected"]),
+  gate_report: z.string().nullable(),
+});
+
+const swapSchema = z.object({ champion: z.string(), previous: z.string().nullable() });
+const errors = { "4xx": errorSchema, "5xx": errorSchema };
+
+function recordToWire(record: CheckpointRecord): z.output<typeof recordSchema> {
+  return {
+    id: record.id,
+    kind: record.kind,
+    base_model: record.baseModel,
+    uri: record.uri,
+    parent: record.parent,
+    created: record.created,
+    status: record.status,
+    gate_report: record.gateReport,
+  };
+}
+
+/** The admin API (API.md "Models and admin"): admin-scoped keys only. */
+export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, options) => {
+  requireScope(app, "admin", options.auth);
+  const { admin } = options;
+
+  app.get(
+    "/v1/admin/checkpoints",
+    {
+      schema: {
+        summary: "Registered checkpoints, the champion and its history",
+        tags: ["admin"],
+        response: {
+          200: z.object({
+            data: z.array(recordSchema),
+            champion: z.string().nullable(),
+            history: z.array(
+              z.object({
+                from: z.string().nullable(),
+                to: z.string(),
+                action: z.enum(["promote", "rollback"]),
+                at: z.number(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async () => {
+      const { records, champion, history } = await admin.list();
+      return { data: records.map(recordToWire), champion, history };
+    },
+  );
+
+  app.post(
+    "/v1/admin/checkpoints",
+    {
+      schema: {
+        summary: "Register a checkpoint as a candidate",
+        tags: ["admin"],
+        body: z.strictObject({
+          id: checkpointId,
+          kind: z.enum(["lora", "full"]),
+          base_model: z.string().min(1),
+          uri: z.string().min(1),
+          parent: checkpointId.nullable().default(null),
+        }),
+        response: { 201: recordSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { base_model: baseModel, ...rest } = request.body;
+      const record = await admin.register({ ...rest, baseModel });
+      return reply.code(201).send(recordToWire(record));
+    },
+  );
+
+  app.post(
+    "/v1/admin/promote",
+    {
+      schema: {
+        summary: "Make a checkpoint champion (compare-and-set)",
+        tags: ["admin"],
+        body: z.strictObject({
+          checkpoint: checkpointId,
+          expected_champion: checkpointId.nullable().optional(),
+        }),
+        response: { 200: swapSchema, ...errors },
+      },
+    },
+    async (request) => admin.promote(request.body.checkpoint, request.body.expected_champion),
+  );
+
+  app.post(
+    "/v1/admin/rollback",
+    {
+      schema: {
+        summary: "Return to the previous champion (compare-and-set)",
+        tags: ["admin"],
+        // No body at all is fine: roll back from whatever the champion is now.
+        body: z.strictObject({ expected_champion: checkpointId.nullable().optional() }).nullish(),
+        response: { 200: swapSchema, ...errors },
+      },
+    },
+    async (request) => admin.rollback(request.body?.expected_champion),
+  );
+};

@@ -1,0 +1,84 @@
+import type { Logger } from "pino";
+import type { CheckpointRegistry } from "../store/checkpoint-registry.ts";
+
+/** What champion sync needs of the fleet. */
+export interface ChampionTarget {
+  setChampion(id: string): void;
+  discoveredBaseModel(): string | undefined;
+}
+
+export interface ChampionSyncOptions {
+  registry: CheckpointRegistry;
+  fleet: ChampionTarget;
+  /** The champion to install in an empty registry; else the base model replicas serve. */
+  preferred: string | undefined;
+  /** How often the pointer is re-read besides change events, ms. */
+  refreshMs: number;
+  logger: Logger;
+}
+
+/**
+ * Keeps this gateway's champion equal to the registry's: on every change event (from any
+ * gateway) at once, and by re-reading on an interval in case an event was missed while the
+ * connection was down. An empty registry gets a first champion by compare-and-set, so when
+ * several gateways start together exactly one bootstraps it.
+ */
+export function createChampionSync(options: ChampionSyncOptions) {
+  const { registry, fleet, logger } = options;
+  let current: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  function adopt(champion: string | null): void {
+    if (!champion || champion === current) return;
+    logger.info({ champion, previous: current }, "champion changed");
+    current = champion;
+    fleet.setChampion(champion);
+  }
+
+  async function bootstrap(): Promise<string | null> {
+    const id = options.preferred ?? fleet.discoveredBaseModel();
+    if (!id) return null;
+    if (!(await registry.get(id))) {
+      await registry.register({
+        id,
+        kind: "full",
+        baseModel: id,
+        uri: id,
+        parent: null,
+        created: Date.now(),
+        status: "candidate",
+        gateReport: null,
+      });
+    }
+    const swap = await registry.promote(id, null);
+    if (swap.ok) return swap.champion;
+    return swap.reason === "conflict" ? swap.actual : null;
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      adopt((await registry.champion()) ?? (await bootstrap()));
+    } catch (error) {
+      logger.debug({ err: error }, "champion refresh failed; keeping the current one");
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      unsubscribe = registry.subscribe((event) => adopt(event.champion));
+      await refresh();
+      timer = setInterval(() => void refresh(), options.refreshMs);
+      timer.unref();
+    },
+    /** The champion this gateway serves, as last seen in the registry. */
+    champion: () => current,
+    adopt,
+    stop(): void {
+      clearInterval(timer);
+      unsubscribe?.();
+    },
+  };
+}
+
+export type ChampionSync = ReturnType<typeof createChampionSync>;

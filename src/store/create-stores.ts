@@ -1,0 +1,96 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { BlobStore } from "./blob-store.ts";
+import type { CheckpointRegistry } from "./checkpoint-registry.ts";
+import { createFileBlobStore } from "./file-blob-store.ts";
+import type { KeyStore } from "./key-store.ts";
+import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
+import { createMemoryKeyStore } from "./memory-key-store.ts";
+import { createMemoryPromptLog } from "./memory-prompt-log.ts";
+import { createMemoryVerdictCache } from "./memory-verdict-cache.ts";
+import type { PromptLog } from "./prompt-log.ts";
+import { createRedisCheckpointRegistry } from "./redis-checkpoint-registry.ts";
+import { createRedisClient, type RedisClient } from "./redis-client.ts";
+import { createRedisKeyStore } from "./redis-key-store.ts";
+import { createRedisPromptLog } from "./redis-prompt-log.ts";
+import { createRedisVerdictCache } from "./redis-verdict-cache.ts";
+import type { VerdictCache } from "./verdict-cache.ts";
+
+/** Every store a gateway uses, behind its port. */
+export interface Stores {
+  cache: VerdictCache;
+  keys: KeyStore;
+  registry: CheckpointRegistry;
+  promptLog: PromptLog;
+  blobs: BlobStore;
+  /** The Redis connections when REDIS_URL is set; null for the embedded stores. */
+  redis: RedisClient | null;
+  /** `degraded` while Redis is unreachable (judging continues). */
+  status(): "ok" | "degraded";
+  close(): Promise<void>;
+}
+
+/**
+ * Chooses the adapters: Redis for everything shared when REDIS_URL is set, else in-process
+ * stores (keys and registry kept in JSON files under JURIST_DATA_DIR so the CLI and restarts
+ * see them). Image blobs always go to the data directory.
+ */
+export async function createStores(config: Config, logger: Logger): Promise<Stores> {
+  const blobs = createFileBlobStore({ dir: join(config.dataDir, "blobs") });
+  if (!config.redisUrl) {
+    const registry = createMemoryCheckpointRegistry({
+      file: join(config.dataDir, "registry.json"),
+    });
+    return {
+      cache: createMemoryVerdictCache({ maxEntries: config.stores.cacheMaxEntries }),
+      keys: createMemoryKeyStore({ file: join(config.dataDir, "keys.json") }),
+      registry,
+      promptLog: createMemoryPromptLog({ maxLength: config.stores.promptLogMaxLength }),
+      blobs,
+      redis: null,
+      status: () => "ok",
+      close: async () => registry.close?.(),
+    };
+  }
+  const client = createRedisClient({
+    url: config.redisUrl,
+    keyPrefix: config.stores.redisPrefix,
+    logger,
+  });
+  if (!(await client.ready())) logger.warn("Redis is not reachable yet: starting degraded");
+  const registry = createRedisCheckpointRegistry({ client });
+  return {
+    cache: createRedisVerdictCache({ client }),
+    keys: createRedisKeyStore({ client }),
+    registry,
+    promptLog: createRedisPromptLog({ client, maxLength: config.stores.promptLogMaxLength }),
+    blobs,
+    redis: client,
+    status: client.status,
+    async close() {
+      await registry.close?.();
+      await client.close();
+    },
+  };
+}
+
+/** Just the key store, for the `jurist keys` CLI. */
+export async function openKeyStore(config: Config, logger: Logger) {
+  if (!config.redisUrl) {
+    return {
+      keys: createMemoryKeyStore({ file: join(config.dataDir, "keys.json") }),
+      close: async () => {},
+    };
+  }
+  const client = createRedisClient({
+    url: config.redisUrl,
+    keyPrefix: config.stores.redisPrefix,
+    logger,
+  });
+  if (!(await client.ready())) {
+    await client.close();
+    throw new Error(`Redis at ${config.redisUrl} is not reachable`);
+  }
+  return { keys: createRedisKeyStore({ client }), close: () => client.close() };
+}
