@@ -17,7 +17,7 @@ import { completionsServedBy, servedBetween } from "./sim-completions.ts";
  */
 const MAX_SLOW_SHARE = 0.2;
 
-const DURATION_SECONDS = "jurist_engine_request_duration_seconds";
+const DURATION = "jurist_engine_request_duration_seconds";
 
 t.test("a replica turned 10x slower serves under 20% of the completions after", async (t) => {
   const sims = await Promise.all(
@@ -43,13 +43,14 @@ t.test("a replica turned 10x slower serves under 20% of the completions after", 
       concurrency,
       durationMs,
     });
-  /** Mean seconds per engine call so far, per sim, as the gateway measured them. */
+  /** Seconds and number of engine calls so far, per sim, as the gateway measured them. */
   const callTimes = async () => {
-    const { values } = await runtime.metrics.registry.getSingleMetric(DURATION_SECONDS)!.get();
-    const total = (sim: { url: string }, suffix: string) =>
-      values.find((v) => v.metricName === DURATION_SECONDS + suffix && v.labels.replica === sim.url)
-        ?.value ?? 0;
-    return sims.map((sim) => ({ sum: total(sim, "_sum"), count: total(sim, "_count") }));
+    const lines = (await runtime.metrics.registry.getSingleMetricAsString(DURATION)).split("\n");
+    const total = (sim: { url: string }, suffix: string) => {
+      const series = `${DURATION}_${suffix}{replica="${sim.url}"} `;
+      return Number(lines.find((line) => line.startsWith(series))?.slice(series.length) ?? 0);
+    };
+    return sims.map((sim) => ({ sum: total(sim, "sum"), count: total(sim, "count") }));
   };
 
   const warmup = await load(8, 1_500);

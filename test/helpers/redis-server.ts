@@ -46,8 +46,15 @@ async function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts redis-server (must be on PATH) for one test; it is killed when the test ends. */
-export async function startRedis(t: Teardown): Promise<TestRedis> {
+/**
+ * Starts redis-server (must be on PATH) for one test; it is killed when the test ends.
+ * `persistent` keeps an append-only file (fsync on every write), so data survives `stop(true)`
+ * as with a production Redis run with AOF.
+ */
+export async function startRedis(
+  t: Teardown,
+  options: { persistent?: boolean } = {},
+): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "jurist-redis-"));
   let child: ChildProcess | undefined;
@@ -56,16 +63,10 @@ export async function startRedis(t: Teardown): Promise<TestRedis> {
     child = spawn(
       "redis-server",
       [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dir,
+        ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir],
+        ...(options.persistent
+          ? ["--appendonly", "yes", "--appendfsync", "always"]
+          : ["--appendonly", "no"]),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

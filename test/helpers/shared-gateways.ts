@@ -9,8 +9,12 @@ import { startRedis } from "./redis-server.ts";
  * Two gateways sharing one real Redis (started on a random port) in front of the same
  * simulated replicas: the shape of a horizontally scaled deployment.
  */
-export async function startSharedGateways(t: Teardown, env: Record<string, string> = {}) {
-  const redis = await startRedis(t);
+export async function startSharedGateways(
+  t: Teardown,
+  env: Record<string, string> = {},
+  options: { persistentRedis?: boolean } = {},
+) {
+  const redis = await startRedis(t, { persistent: options.persistentRedis });
   const sims = await startSims(t, 2);
   const shared = {
     REDIS_URL: redis.url,
