@@ -32,6 +32,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
   const excluded = new Set<string>();
   let pinned: Replica | null = null;
   let lastFailure: unknown = null;
+  let shedReported = false;
 
   async function complete(request: CompletionRequest, signal?: AbortSignal) {
     context.budget.recordAttempt();
@@ -80,7 +81,9 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
       const remaining = context.settings.admissionWaitMs - (performance.now() - started);
       if (!(await context.waiters.wait(remaining, signal))) {
         if (signal?.aborted) throw signal.reason;
-        context.observer.shed("replica_capacity");
+        // Both orders of a verdict may be shed; the metric counts requests, so report once.
+        if (!shedReported) context.observer.shed("replica_capacity");
+        shedReported = true;
         throw new AppError("OVERLOADED", "every replica serving this checkpoint is busy", {
           retryAfterSeconds: 1,
         });
@@ -108,6 +111,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
     signal?: AbortSignal,
   ): Promise<Completion[]> {
     const delay = hedgeDelay();
+    const started = performance.now();
     const primaryCancel = new AbortController();
     const primary = callReplica(replica, request, signal, primaryCancel.signal);
     if (delay === null) return primary;
@@ -132,6 +136,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
       ]);
       (winner.by === "primary" ? hedgeCancel : primaryCancel).abort(new Error("hedge lost"));
       context.observer.hedge(winner.by);
+      if (winner.by === "hedge") lostToHedge(replica, performance.now() - started);
       return winner.result;
     } catch {
       return primary;
@@ -193,6 +198,18 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
       cancel.removeEventListener("abort", follow);
       replica.inFlight -= 1;
       context.waiters.notify();
+    }
+  }
+
+  /**
+   * A primary that a hedge beat was cancelled, not failed, yet it was slower than nearly all
+   * calls: count it toward ejection and its latency, or a stalled replica would keep drawing
+   * first attempts (and spending the retry budget on hedges) for ever.
+   */
+  function lostToHedge(replica: Replica, ms: number): void {
+    replica.latencyMs = Math.max(replica.latencyMs, ms);
+    if (recordFailure(replica, context.settings.ejection, Date.now())) {
+      context.observer.ejected(replica.url);
     }
   }
 
