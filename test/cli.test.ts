@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import t from "tap";
 import { request } from "undici";
 
@@ -7,7 +10,12 @@ const CLI = new URL("../bin/jurist.js", import.meta.url).pathname;
 
 function startCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, JURIST_LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      JURIST_LOG_LEVEL: "warn",
+      JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-cli-data-")),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -67,4 +75,29 @@ t.test("unknown command: usage and exit 2", async (t) => {
   const [code] = await once(child, "exit");
   t.equal(code, 2);
   t.match(output().stderr, /usage: jurist/);
+});
+
+t.test("keys: create prints the key once and stores only its hash", async (t) => {
+  const dataDir = t.testdir();
+  const env = { JURIST_DATA_DIR: dataDir };
+  const create = startCli(["keys", "create", "--tenant", "acme", "--scope", "admin"], env);
+  const [code] = await once(create.child, "exit");
+  t.equal(code, 0);
+  const key = create.output().stdout.trim();
+  t.match(key, /^jur_[A-Za-z0-9_-]{40,}$/);
+  const { readFileSync } = await import("node:fs");
+  const { hashApiKey } = await import("../src/auth/api-key.ts");
+  const stored = readFileSync(`${dataDir}/keys.json`, "utf8");
+  t.notOk(stored.includes(key), "the plain key is not in the key file");
+  t.ok(stored.includes(hashApiKey(key)), "its hash is");
+
+  const list = startCli(["keys", "list"], env);
+  await once(list.child, "exit");
+  t.match(list.output().stdout, /key_[0-9a-f]+\tacme\tadmin/);
+  t.notMatch(list.output().stdout, new RegExp(key));
+
+  const bad = startCli(["keys", "create", "--tenant", "acme", "--scope", "root"], env);
+  const [badCode] = await once(bad.child, "exit");
+  t.equal(badCode, 2);
+  t.match(bad.output().stderr, /--scope must be judge or admin/);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.ts";
@@ -60,6 +63,8 @@ export async function buildGateway(
   const config = loadConfig({
     JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
     JURIST_LOG_LEVEL: "silent",
+    // Each gateway its own data directory: the registry and keys files must not leak between tests.
+    JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-test-data-")),
     ...env,
   });
   const logger = pino({ level: "silent" });
