@@ -1,6 +1,7 @@
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
+import { runMakePromptsCommand } from "./sim/make-prompts-command.ts";
 import { runSimCommand } from "./sim/sim-command.ts";
 
 const USAGE = `usage: jurist <command> [options]
@@ -9,6 +10,7 @@ commands:
   serve    run the gateway (HTTP API) with the configuration from the environment
   sim      run one simulated vLLM replica: jurist sim --port P [--seed S --accuracy A
            --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
+           jurist sim make-prompts --n N --out FILE: seed prompts with generated images
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve();
     case "sim":
+      if (rest[0] === "make-prompts") return runMakePromptsCommand(rest.slice(1));
       return runSimCommand(rest);
     case "keys":
       return runKeysCommand(rest);
