@@ -1,6 +1,7 @@
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
+import { runFineTuneCommand } from "./sim/fine-tune-command.ts";
 import { runMakePromptsCommand } from "./sim/make-prompts-command.ts";
 import { runSimCommand } from "./sim/sim-command.ts";
 
@@ -11,6 +12,7 @@ commands:
   sim      run one simulated vLLM replica: jurist sim --port P [--seed S --accuracy A
            --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
            jurist sim make-prompts --n N --out FILE: seed prompts with generated images
+           jurist sim fine-tune --dataset FILE --output DIR [--init DIR]: simulated training
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case "sim":
       if (rest[0] === "make-prompts") return runMakePromptsCommand(rest.slice(1));
+      if (rest[0] === "fine-tune") return runFineTuneCommand(rest.slice(1));
       return runSimCommand(rest);
     case "keys":
       return runKeysCommand(rest);
