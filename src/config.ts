@@ -36,6 +36,7 @@ const flatSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(8080),
   GRPC_PORT: port.default(50051),
+  JURIST_GRPC_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   JURIST_BACKENDS: csv.pipe(z.array(backendTarget).min(1)).optional(),
   JURIST_SIM_REPLICAS: z.coerce.number().int().min(1).max(16).default(2),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -113,6 +114,13 @@ function structure(flat: FlatConfig) {
     redisUrl: flat.REDIS_URL,
     dataDir: flat.JURIST_DATA_DIR,
     logLevel: flat.JURIST_LOG_LEVEL,
+    grpc: {
+      /**
+       * Items one PairwiseStream judges at once; at the bound the server stops reading the
+       * stream, so flow control slows the sender.
+       */
+      streamConcurrency: flat.JURIST_GRPC_STREAM_CONCURRENCY,
+    },
     http: {
       /** Largest request body accepted, bytes; larger → 413 PAYLOAD_TOO_LARGE. */
       bodyLimitBytes: flat.JURIST_BODY_LIMIT_BYTES,

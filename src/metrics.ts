@@ -81,6 +81,8 @@ const LATENCY_BUCKETS = [
 ];
 /** Seconds; admission waits are short or the request is shed. */
 const ADMISSION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Items in flight on one stream; the bound (JURIST_GRPC_STREAM_CONCURRENCY) is at most 256. */
+const STREAM_CONCURRENCY_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** |probability_a − 0.5| in steps of 0.05, written out to avoid float drift in `le` labels. */
 const MARGIN_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
 
@@ -191,6 +193,40 @@ export function createMetrics() {
 
   const collection = createCollectionMetrics(registers);
 
+  const grpc = {
+    /** Finished RPCs by full method path and gRPC status name (`OK`, `INVALID_ARGUMENT`, …). */
+    requests: counter<{ method: string; code: string }>({
+      name: "jurist_grpc_requests_total",
+      help: "gRPC calls finished, by method and status code",
+      labelNames: ["method", "code"],
+      registers,
+    }),
+    /** Seconds from call received to status sent (a stream's whole life). */
+    duration: histogram<{ method: string }>({
+      name: "jurist_grpc_request_duration_seconds",
+      help: "gRPC call duration in seconds, by method",
+      labelNames: ["method"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    /** Items being judged now over every open PairwiseStream. */
+    streamInFlight: new Gauge({
+      name: "jurist_grpc_stream_in_flight",
+      help: "PairwiseStream items being judged now, over all streams",
+      registers,
+    }),
+    /**
+     * A stream's own in-flight count each time it starts an item (the item included): its
+     * highest bucket shows the per-stream bound held.
+     */
+    streamConcurrency: new Histogram({
+      name: "jurist_grpc_stream_item_concurrency",
+      help: "Items in flight on their stream when an item starts, itself included",
+      buckets: STREAM_CONCURRENCY_BUCKETS,
+      registers,
+    }),
+  };
+
   return {
     /** The registry `/metrics` serialises; `registry.contentType` is its media type. */
     registry,
@@ -201,6 +237,7 @@ export function createMetrics() {
     verdicts,
     cache,
     collection,
+    grpc,
     /**
      * Makes the replica gauges read `source` on every scrape. Gauges are reset first, so a
      * replica that left the fleet disappears from the output. Call once; a later call replaces

@@ -1,12 +1,15 @@
 import Fastify from "fastify";
 import { pino } from "pino";
 import type { Config } from "./config.ts";
+import { startGrpcServer } from "./grpc/grpc-server.ts";
 import { app } from "./http/app.ts";
 import { createRuntime } from "./runtime.ts";
 
 export interface StartedServer {
   /** Base URL the HTTP API listens on. */
   url: string;
+  /** `host:port` the gRPC API listens on. */
+  grpcAddress: string;
   /**
    * Drains: readiness turns false and new judging requests get 503, in-flight ones finish
    * (those still running after the drain timeout are cancelled), pools close.
@@ -47,18 +50,28 @@ export async function startServer(config: Config): Promise<StartedServer> {
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, simulated: runtime.simulated }, "jurist is serving");
+  const grpc = await startGrpcServer(runtime, { logger }).catch(async (error: unknown) => {
+    await fastify.close();
+    await runtime.close();
+    throw error;
+  });
+  logger.info({ url, grpc: grpc.address, simulated: runtime.simulated }, "jurist is serving");
   const warning = runtime.simulated
     ? "\nVerdicts are SIMULATED: no JURIST_BACKENDS set, so in-process simulated replicas judge.\n"
     : "";
-  process.stdout.write(`${warning}\nJurist listens on ${url}. Try:\n\n  ${exampleCurl(url)}\n\n`);
+  process.stdout.write(
+    `${warning}\nJurist listens on ${url}. Try:\n\n  ${exampleCurl(url)}\n\n` +
+      `gRPC (jurist.v1.JudgeService, grpc.health.v1.Health) listens on ${grpc.address}.\n\n`,
+  );
 
   return {
     url,
+    grpcAddress: grpc.address,
     async close() {
       runtime.beginDrain();
-      const grace = setTimeout(runtime.abortInFlight, config.shedding.drainTimeoutMs);
-      await fastify.close();
+      const drainMs = config.shedding.drainTimeoutMs;
+      const grace = setTimeout(runtime.abortInFlight, drainMs);
+      await Promise.all([fastify.close(), grpc.close(drainMs)]);
       clearTimeout(grace);
       await runtime.close();
     },

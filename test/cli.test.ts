@@ -40,7 +40,7 @@ async function waitFor(check: () => string | undefined, timeoutMs = 30_000): Pro
 }
 
 t.test("serve: starts on simulated replicas, prints a curl that returns a verdict", async (t) => {
-  const { child, output } = startCli(["serve"], { PORT: "0" });
+  const { child, output } = startCli(["serve"], { PORT: "0", GRPC_PORT: "0" });
   t.teardown(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });

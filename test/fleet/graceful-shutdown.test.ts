@@ -125,6 +125,7 @@ t.test(
     );
     const gateway = await spawnGateway(t, {
       PORT: "0",
+      GRPC_PORT: "0",
       JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
       JURIST_LOG_LEVEL: "warn",
       JURIST_DATA_DIR: t.testdir(),

@@ -29,7 +29,8 @@ const readinessSchema = z.object({
 
 type Readiness = z.output<typeof readinessSchema>;
 
-function readiness(options: HealthRoutesOptions): Readiness {
+/** What `GET /readyz` answers now; the gRPC health service reads its status too. */
+export function readiness(options: HealthRoutesOptions): Readiness {
   const champion = options.fleet.champion() ?? null;
   const replicas = options.fleet.snapshots().map((r) => ({
     url: r.url,

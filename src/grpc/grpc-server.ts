@@ -1,0 +1,125 @@
+import { setMaxListeners } from "node:events";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { readiness } from "../http/routes/health-routes.ts";
+import type { Runtime } from "../runtime.ts";
+import { Health } from "./gen/grpc/health/v1/health_pb.ts";
+import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
+import { createHealthService } from "./health-service.ts";
+import { judgeHandlers } from "./judge-handlers.ts";
+import { serviceDefinition } from "./service-definition.ts";
+
+/** A gRPC server with Jurist's services added, not yet listening. */
+export interface BuiltGrpcServer {
+  server: Server;
+  /**
+   * Begins the drain: health turns NOT_SERVING (watchers are told, their calls end), new
+   * judging calls get UNAVAILABLE (`OVERLOADED`), streams answer what they have in flight and
+   * end.
+   */
+  beginDrain(): void;
+}
+
+/** A listening gRPC server. */
+export interface StartedGrpcServer {
+  /** The port bound (the real one when asked for port 0). */
+  port: number;
+  /** `host:port`, as clients dial it. */
+  address: string;
+  /**
+   * Drains (see `beginDrain`), lets in-flight calls finish for up to `graceMs`, then cancels
+   * whatever is left and stops.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Builds the gRPC server on `runtime` (the same judge, keys, fleet and metrics as HTTP):
+ * `jurist.v1.JudgeService` and `grpc.health.v1.Health`. Never listens (`startGrpcServer` does).
+ */
+export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServer {
+  const { config } = runtime;
+  const drain = new AbortController();
+  // Every open stream listens on it until it ends.
+  setMaxListeners(0, drain.signal);
+  const server = new Server({
+    "grpc.max_receive_message_length": config.http.bodyLimitBytes,
+  });
+  const health = createHealthService({
+    ready: () =>
+      readiness({
+        fleet: runtime.fleet,
+        draining: runtime.isDraining,
+        stores: () => ({ redis: runtime.stores.status() }),
+      }).status === "ready",
+    services: [JudgeService.typeName],
+  });
+  server.addService(serviceDefinition(Health), health.implementation);
+  server.addService(
+    serviceDefinition(JudgeService),
+    judgeHandlers({
+      service: runtime.judgeService,
+      fleet: runtime.fleet,
+      auth: runtime.auth,
+      streamConcurrency: config.grpc.streamConcurrency,
+      draining: drain.signal,
+      rpc: {
+        timeoutMs: config.http.requestTimeoutMs,
+        shutdown: runtime.shutdownSignal,
+        logger,
+        metrics: runtime.metrics.grpc,
+      },
+    }),
+  );
+  return {
+    server,
+    beginDrain() {
+      if (drain.signal.aborted) return;
+      drain.abort();
+      health.drain();
+    },
+  };
+}
+
+/** Where and how `startGrpcServer` listens. */
+export interface GrpcListenOptions {
+  logger: Logger;
+  /** Bind address; default the config's HOST. */
+  host?: string;
+  /** Port; default the config's GRPC_PORT; 0 picks a free one. */
+  port?: number;
+}
+
+/** Builds the server and listens; rejects when the address cannot be bound. */
+export async function startGrpcServer(
+  runtime: Runtime,
+  listen: GrpcListenOptions,
+): Promise<StartedGrpcServer> {
+  const { server, beginDrain } = buildGrpcServer(runtime, listen.logger);
+  const host = listen.host ?? runtime.config.host;
+  const bindHost = host.includes(":") ? `[${host}]` : host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${bindHost}:${listen.port ?? runtime.config.grpcPort}`,
+      ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    );
+  });
+  return {
+    port,
+    address: `${bindHost}:${port}`,
+    async close(graceMs) {
+      beginDrain();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

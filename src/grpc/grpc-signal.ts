@@ -1,0 +1,69 @@
+import type { Deadline } from "@grpc/grpc-js";
+import { AppError } from "../errors.ts";
+
+/** The parts of a grpc-js server call the signal reads. */
+export interface SignalledCall {
+  getDeadline(): Deadline;
+  once(event: "cancelled", listener: () => void): unknown;
+  off(event: "cancelled", listener: () => void): unknown;
+}
+
+/** An AbortSignal for one call, and how to let go of it once the call has ended. */
+export interface CallSignal {
+  signal: AbortSignal;
+  /** Clears the timer and listeners; call when the call has ended (the signal stays as is). */
+  release(): void;
+}
+
+export interface CallSignalOptions {
+  /** The server's own limit, ms: a later client deadline (or none) is cut to this; unset → none. */
+  timeoutMs?: number;
+  /** Aborted when in-flight work must stop (the runtime's shutdown signal). */
+  shutdown?: AbortSignal;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Milliseconds from now to a grpc-js deadline; Infinity when the client set none. */
+function msUntil(deadline: Deadline): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The signal the core gets for a call: aborted when the call's deadline (capped at
+ * `timeoutMs`) passes — reason an UPSTREAM_TIMEOUT AppError, so engine calls end as a
+ * timeout — when the client cancels or goes away, or when `shutdown` aborts. grpc-js also
+ * answers DEADLINE_EXCEEDED by itself when the client's own deadline passes.
+ */
+export function callSignal(call: SignalledCall, options: CallSignalOptions): CallSignal {
+  const controller = new AbortController();
+  const limitMs = Math.min(msUntil(call.getDeadline()), options.timeoutMs ?? Infinity);
+  // Past 2^31-1 ms Node fires timers at once; a deadline that far off is as good as none.
+  const timer =
+    limitMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${limitMs} ms`));
+        }, limitMs).unref()
+      : undefined;
+  const onCancelled = () => {
+    const passed = msUntil(call.getDeadline()) === 0;
+    controller.abort(
+      passed
+        ? new AppError("UPSTREAM_TIMEOUT", "the call's deadline passed")
+        : new Error("the client cancelled the call"),
+    );
+  };
+  const onShutdown = () => controller.abort(options.shutdown?.reason);
+  call.once("cancelled", onCancelled);
+  if (options.shutdown?.aborted) onShutdown();
+  else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      call.off("cancelled", onCancelled);
+      options.shutdown?.removeEventListener("abort", onShutdown);
+    },
+  };
+}

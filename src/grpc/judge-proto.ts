@@ -1,0 +1,142 @@
+import { create } from "@bufbuild/protobuf";
+import type { VerdictWire } from "../api/pairwise-schema.ts";
+import { AppError, type ErrorDetail } from "../errors.ts";
+import type { listModels } from "../http/routes/model-routes.ts";
+import { sniffImageMime } from "../images/image-magic.ts";
+import {
+  type Error as ErrorMessage,
+  ErrorSchema,
+  type Image,
+  JudgeMode,
+  type Model,
+  ModelKind,
+  ModelRole,
+  ModelSchema,
+  Order,
+  OrderOutcome,
+  type OrderVerdict,
+  OrderVerdictSchema,
+  Outcome,
+  type PairwiseRequest,
+  type Verdict,
+  VerdictSchema,
+  Winner,
+} from "./gen/jurist/v1/judge_pb.ts";
+
+/**
+ * Protobuf messages to and from the JSON API's wire shapes, so gRPC requests validate with the
+ * same zod schema as HTTP bodies and verdicts leave in the same shape, field for field. Unset
+ * optional fields are the JSON API's nulls.
+ */
+
+const MODES = { reasoned: JudgeMode.REASONED, fast: JudgeMode.FAST } as const;
+const MODE_NAMES: Partial<Record<JudgeMode, string>> = {
+  [JudgeMode.REASONED]: "reasoned",
+  [JudgeMode.FAST]: "fast",
+};
+const OUTCOMES = { ok: Outcome.OK, partial: Outcome.PARTIAL, abstain: Outcome.ABSTAIN } as const;
+const WINNERS = { A: Winner.A, B: Winner.B, tie: Winner.TIE } as const;
+const ORDERS = { AB: Order.AB, BA: Order.BA } as const;
+const ORDER_OUTCOMES = { ok: OrderOutcome.OK, invalid: OrderOutcome.INVALID } as const;
+const ROLES = {
+  champion: ModelRole.CHAMPION,
+  candidate: ModelRole.CANDIDATE,
+  shadow: ModelRole.SHADOW,
+} as const;
+const KINDS = { lora: ModelKind.LORA, full: ModelKind.FULL } as const;
+
+/** An image as the JSON API carries it; bytes become a data URI labelled by their magic. */
+function imageToWire(image: Image, index: number): Record<string, unknown> {
+  if (image.source.case === "url") return { url: image.source.value };
+  if (image.source.case !== "data") return {};
+  const path = `images.${index}.data`;
+  const mime = sniffImageMime(image.source.value);
+  if (!mime) {
+    throw new AppError("UNSUPPORTED_MEDIA", `${path} is not a PNG, JPEG, WebP or GIF image`, {
+      details: [{ path, reason: "unsupported_image_type" }],
+    });
+  }
+  return { url: `data:${mime};base64,${Buffer.from(image.source.value).toString("base64")}` };
+}
+
+/**
+ * The JSON body of a pairwise request, for `pairwiseRequestSchema`: unset optional fields are
+ * left out (so defaults apply), an unknown mode number is passed through for the schema to
+ * reject. Throws UNSUPPORTED_MEDIA for image bytes that are not an image.
+ */
+export function pairwiseRequestToWire(message: PairwiseRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    question: message.question,
+    images: message.images.map(imageToWire),
+    responses: message.responses,
+  };
+  if (message.mode !== JudgeMode.UNSPECIFIED) body.mode = MODE_NAMES[message.mode] ?? message.mode;
+  const optional = {
+    rubric: message.rubric,
+    swap: message.swap,
+    checkpoint: message.checkpoint,
+    collect: message.collect,
+    cache: message.cache,
+    seed: message.seed,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) body[key] = value;
+  }
+  return body;
+}
+
+function orderToProto(order: VerdictWire["orders"][number]): OrderVerdict {
+  return create(OrderVerdictSchema, {
+    order: ORDERS[order.order],
+    outcome: ORDER_OUTCOMES[order.outcome],
+    winner: order.winner === null ? undefined : WINNERS[order.winner],
+    probabilityA: order.probability_a ?? undefined,
+    reasoning: order.reasoning,
+    reason: order.reason,
+  });
+}
+
+/** A verdict of the JSON API as a `jurist.v1.Verdict`. */
+export function verdictToProto(verdict: VerdictWire): Verdict {
+  return create(VerdictSchema, {
+    id: verdict.id,
+    outcome: OUTCOMES[verdict.outcome],
+    winner: verdict.winner === null ? undefined : WINNERS[verdict.winner],
+    probabilityA: verdict.probability_a ?? undefined,
+    consistent: verdict.consistent ?? undefined,
+    reasoning: verdict.reasoning,
+    reason: verdict.reason,
+    orders: verdict.orders.map(orderToProto),
+    checkpoint: verdict.checkpoint,
+    template: verdict.template,
+    mode: MODES[verdict.mode],
+    cached: verdict.cached,
+    simulated: verdict.simulated,
+    latencyMs: verdict.latency_ms,
+  });
+}
+
+/** The JSON API's error object as a `jurist.v1.Error`. */
+export function errorToProto(error: {
+  code: string;
+  message: string;
+  details?: ErrorDetail[];
+}): ErrorMessage {
+  return create(ErrorSchema, {
+    code: error.code,
+    message: error.message,
+    details: (error.details ?? []).map((detail) => ({ path: detail.path, reason: detail.reason })),
+  });
+}
+
+/** One entry of `GET /v1/models` as a `jurist.v1.Model`. */
+export function modelToProto(model: ReturnType<typeof listModels>[number]): Model {
+  return create(ModelSchema, {
+    id: model.id,
+    role: ROLES[model.role],
+    kind: KINDS[model.kind],
+    created: model.created === null ? undefined : BigInt(model.created),
+    replicas: model.replicas,
+    simulated: model.simulated,
+  });
+}

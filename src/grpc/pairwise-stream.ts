@@ -1,0 +1,205 @@
+import { setMaxListeners } from "node:events";
+import { create } from "@bufbuild/protobuf";
+import { type handleBidiStreamingCall, status } from "@grpc/grpc-js";
+import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
+import { parseOrThrow } from "../api/validation-details.ts";
+import { AppError, errorBody, toAppError } from "../errors.ts";
+import type { JudgeService } from "../judge-service.ts";
+import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
+import {
+  type PairwiseStreamRequest,
+  type PairwiseStreamResponse,
+  PairwiseStreamResponseSchema,
+} from "./gen/jurist/v1/judge_pb.ts";
+import { grpcErrorStatus } from "./grpc-errors.ts";
+import { callSignal } from "./grpc-signal.ts";
+import { errorToProto, pairwiseRequestToWire, verdictToProto } from "./judge-proto.ts";
+import { logFault, type RpcOptions, recordCall } from "./unary-handler.ts";
+
+export interface PairwiseStreamOptions {
+  service: Pick<JudgeService, "pairwise">;
+  auth: CallAuthOptions;
+  /** Items one stream judges at once; at the bound the stream is not read. */
+  concurrency: number;
+  /**
+   * Aborted when the server begins to drain: each stream stops reading, answers what it has
+   * in flight and ends with UNAVAILABLE (`OVERLOADED`); items it had not read are unanswered.
+   */
+  draining: AbortSignal;
+  /** `timeoutMs` applies to each item; the stream itself lives until its deadline, if any. */
+  rpc: RpcOptions;
+}
+
+const MAX_ID_CHARS = 256;
+
+type Item = PairwiseStreamRequest;
+type Answer = PairwiseStreamResponse;
+
+function itemError(id: string, error: AppError): Answer {
+  return create(PairwiseStreamResponseSchema, {
+    id,
+    result: { case: "error", value: errorToProto(errorBody(error).error) },
+  });
+}
+
+function checkId(id: string): void {
+  if (id.length >= 1 && id.length <= MAX_ID_CHARS) return;
+  throw new AppError("INVALID_REQUEST", `id must be 1 to ${MAX_ID_CHARS} characters`, {
+    details: [{ path: "id", reason: `must be 1 to ${MAX_ID_CHARS} characters` }],
+  });
+}
+
+/** An item's own signal: the stream's, plus the per-item time limit. */
+function itemSignal(stream: AbortSignal, timeoutMs: number) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
+  }, timeoutMs).unref();
+  const onAbort = () => controller.abort(stream.reason);
+  if (stream.aborted) onAbort();
+  else stream.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      stream.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
+ * The PairwiseStream handler. Each item is validated and judged on its own and answered with
+ * its id as soon as it is ready (a verdict or an error: one bad item never ends the stream).
+ * At most `concurrency` items are in flight per stream: at the bound, or while the client is
+ * not reading answers, the handler stops reading the stream, so grpc-js stops reading the
+ * HTTP/2 stream and flow control slows the sender — the server never holds more than the
+ * bound plus grpc-js's small read buffer. Cancel or deadline abort every item in flight.
+ */
+export function pairwiseStreamHandler(
+  options: PairwiseStreamOptions,
+): handleBidiStreamingCall<Item, Answer> {
+  const { rpc } = options;
+  return (call) => {
+    const started = performance.now();
+    const method = call.getPath();
+    const stream = callSignal(call, { shutdown: rpc.shutdown });
+    // Each item in flight listens on it: up to `concurrency` listeners, released as they end.
+    setMaxListeners(0, stream.signal);
+    let tenant = "default";
+    let reading = false;
+    let inFlight = 0;
+    let readEnded = false;
+    let writeBlocked = false;
+    let closed = false;
+
+    const close = (code: status, error?: AppError) => {
+      if (closed) return;
+      closed = true;
+      stream.release();
+      options.draining.removeEventListener("abort", onDrain);
+      call.pause();
+      recordCall(rpc.metrics, method, code, started);
+      if (call.cancelled) return;
+      if (error) call.emit("error", grpcErrorStatus(error));
+      else call.end();
+    };
+
+    const maybeFinish = () => {
+      if (!closed && inFlight === 0 && (readEnded || options.draining.aborted)) {
+        if (readEnded) close(status.OK);
+        else close(status.UNAVAILABLE, shuttingDown());
+      }
+    };
+
+    const flow = () => {
+      if (closed || !reading) return;
+      const hold = inFlight >= options.concurrency || writeBlocked || options.draining.aborted;
+      if (hold) call.pause();
+      else call.resume();
+    };
+
+    const answer = async (item: Item): Promise<Answer> => {
+      const own = itemSignal(stream.signal, rpc.timeoutMs);
+      try {
+        checkId(item.id);
+        if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
+        const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(item.request));
+        const verdict = await options.service.pairwise(request, { signal: own.signal, tenant });
+        return create(PairwiseStreamResponseSchema, {
+          id: item.id,
+          result: { case: "verdict", value: verdictToProto(verdict) },
+        });
+      } catch (thrown) {
+        const error = toAppError(thrown);
+        if (!stream.signal.aborted) logFault(rpc.logger, error, method);
+        return itemError(item.id, error);
+      } finally {
+        own.release();
+      }
+    };
+
+    const write = (response: Answer) => {
+      if (closed || call.cancelled) return;
+      // One "drain" listener per backlog, however many writes join it.
+      if (call.write(response) || writeBlocked) return;
+      writeBlocked = true;
+      call.once("drain", () => {
+        writeBlocked = false;
+        flow();
+      });
+    };
+
+    const onItem = (item: Item) => {
+      if (closed) return;
+      inFlight++;
+      rpc.metrics.streamInFlight.inc();
+      rpc.metrics.streamConcurrency.observe(inFlight);
+      flow();
+      void answer(item)
+        .then(write)
+        .finally(() => {
+          inFlight--;
+          rpc.metrics.streamInFlight.dec();
+          flow();
+          maybeFinish();
+        });
+    };
+
+    const onDrain = () => {
+      flow();
+      maybeFinish();
+    };
+
+    stream.signal.addEventListener("abort", () => {
+      const reason = stream.signal.reason;
+      const error = reason instanceof AppError ? reason : shuttingDown();
+      if (!call.cancelled) close(error.grpcStatus, error);
+      else close(error.code === "UPSTREAM_TIMEOUT" ? status.DEADLINE_EXCEEDED : status.CANCELLED);
+    });
+    options.draining.addEventListener("abort", onDrain, { once: true });
+    callPrincipal(call.metadata, options.auth, "judge").then(
+      (principal) => {
+        if (closed) return;
+        tenant = principal.tenant;
+        reading = true;
+        call.on("data", onItem);
+        call.once("end", () => {
+          readEnded = true;
+          maybeFinish();
+        });
+        onDrain();
+      },
+      (thrown: unknown) => {
+        const error = toAppError(thrown);
+        logFault(rpc.logger, error, method);
+        close(error.grpcStatus, error);
+      },
+    );
+  };
+}
+
+function shuttingDown(): AppError {
+  return new AppError("OVERLOADED", "the server is shutting down; retry unanswered items", {
+    retryAfterSeconds: 1,
+  });
+}

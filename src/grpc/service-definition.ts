@@ -1,0 +1,143 @@
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleBidiStreamingCall,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type Metadata,
+  type MethodDefinition,
+  makeGenericClientConstructor,
+  type requestCallback,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+
+/**
+ * protoc-gen-es generates messages and service descriptors but no grpc-js stubs; this turns a
+ * descriptor into the `ServiceDefinition` grpc-js serves (`server.addService`) and builds
+ * clients from (`makeGenericClientConstructor`). Messages go through protobuf-es `toBinary` /
+ * `fromBinary`; no proto-loader and no second code generator.
+ */
+
+/** The methods of a generated service, by local name (`typeof JudgeService` → its methods). */
+export type MethodsOf<S> = S extends GenService<infer T> ? T : never;
+
+/** The grpc-js definition of one method: protobuf-es messages in, protobuf-es messages out. */
+export type MethodDefinitionOf<M extends GenServiceMethods[string]> = MethodDefinition<
+  MessageShape<M["input"]>,
+  MessageShape<M["output"]>
+>;
+
+/** The grpc-js service definition of a generated service, keyed by the methods' local names. */
+export type ServiceDefinitionOf<T extends GenServiceMethods> = {
+  readonly [K in keyof T]: MethodDefinitionOf<T[K]>;
+};
+
+type HandlerOf<M extends GenServiceMethods[string]> = {
+  unary: handleUnaryCall<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+  server_streaming: handleServerStreamingCall<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+  client_streaming: handleClientStreamingCall<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+  bidi_streaming: handleBidiStreamingCall<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+}[M["methodKind"]];
+
+/** Handlers for every method of a generated service, typed by each method's kind. */
+export type ServiceImplementationOf<T extends GenServiceMethods> = {
+  [K in keyof T]: HandlerOf<T[K]>;
+} & UntypedServiceImplementation;
+
+function serializer<Desc extends DescMessage>(schema: Desc) {
+  return (message: MessageShape<Desc>): Buffer => {
+    const bytes = toBinary(schema, message);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function deserializer<Desc extends DescMessage>(schema: Desc) {
+  return (bytes: Buffer): MessageShape<Desc> => fromBinary(schema, bytes);
+}
+
+/**
+ * The grpc-js `ServiceDefinition` of `service`: one entry per RPC under its local name
+ * (`pairwiseStream` for `PairwiseStream`), path `/<package>.<Service>/<Method>`, streaming
+ * flags from the method kind. A malformed message fails the call with INTERNAL (grpc-js's
+ * handling of a throwing deserializer); it never reaches a handler.
+ */
+export function serviceDefinition<T extends GenServiceMethods>(
+  service: GenService<T>,
+): ServiceDefinitionOf<T> {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const method of Object.values(service.method)) {
+    const kind = method.methodKind;
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: kind === "client_streaming" || kind === "bidi_streaming",
+      responseStream: kind === "server_streaming" || kind === "bidi_streaming",
+      requestSerialize: serializer(method.input) as (value: unknown) => Buffer,
+      requestDeserialize: deserializer(method.input),
+      responseSerialize: serializer(method.output) as (value: unknown) => Buffer,
+      responseDeserialize: deserializer(method.output),
+      originalName: method.name,
+    };
+  }
+  return definition as ServiceDefinitionOf<T>;
+}
+
+/** A unary method of a grpc-js client, as grpc-js calls it. */
+export interface UnaryClientMethod<Request, Response> {
+  (request: Request, callback: requestCallback<Response>): ClientUnaryCall;
+  (request: Request, metadata: Metadata, callback: requestCallback<Response>): ClientUnaryCall;
+  (
+    request: Request,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: requestCallback<Response>,
+  ): ClientUnaryCall;
+}
+
+type ClientMethodOf<M extends GenServiceMethods[string]> = {
+  unary: UnaryClientMethod<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+  server_streaming: (
+    request: MessageShape<M["input"]>,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ) => ClientReadableStream<MessageShape<M["output"]>>;
+  client_streaming: (
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: requestCallback<MessageShape<M["output"]>>,
+  ) => ClientWritableStream<MessageShape<M["input"]>>;
+  bidi_streaming: (
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ) => ClientDuplexStream<MessageShape<M["input"]>, MessageShape<M["output"]>>;
+}[M["methodKind"]];
+
+/** A grpc-js client of a generated service: one method per RPC, under its local name. */
+export type ClientOf<T extends GenServiceMethods> = Client & {
+  [K in keyof T]: ClientMethodOf<T[K]>;
+};
+
+/**
+ * The grpc-js client class of `service`, from the same definition the server serves
+ * (`makeGenericClientConstructor`): `new (clientConstructor(JudgeService))(address, creds)`.
+ */
+export function clientConstructor<T extends GenServiceMethods>(
+  service: GenService<T>,
+): new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: Partial<ChannelOptions>,
+) => ClientOf<T> {
+  const definition = serviceDefinition(service) as unknown as Parameters<
+    typeof makeGenericClientConstructor
+  >[0];
+  return makeGenericClientConstructor(definition, service.typeName) as never;
+}

@@ -1,0 +1,83 @@
+import { type handleUnaryCall, type Metadata, status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { type AppError, toAppError } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
+import { type GrpcErrorStatus, grpcErrorStatus, statusName } from "./grpc-errors.ts";
+import { callSignal } from "./grpc-signal.ts";
+
+/** What every RPC handler shares: limits, cancellation, logs and metrics. */
+export interface RpcOptions {
+  /** Longest a unary call may take, ms, whatever its deadline. */
+  timeoutMs: number;
+  /** Aborted when in-flight work must stop (the runtime's shutdown signal). */
+  shutdown: AbortSignal;
+  logger: Logger;
+  metrics: Metrics["grpc"];
+}
+
+/** What a unary handler gets besides the request. */
+export interface UnaryContext {
+  /** Aborted on deadline, client cancel or shutdown. */
+  signal: AbortSignal;
+  metadata: Metadata;
+}
+
+/** Counts a finished call and its duration. */
+export function recordCall(
+  metrics: Metrics["grpc"],
+  method: string,
+  code: status,
+  started: number,
+): void {
+  metrics.requests.inc({ method, code: statusName(code) });
+  metrics.duration.observe({ method }, (performance.now() - started) / 1000);
+}
+
+/** Logs faults on our side (their cause never reaches the caller); NOT_IMPLEMENTED is no fault. */
+export function logFault(logger: Logger, error: AppError, method: string): void {
+  if (error.isServerFault && error.code !== "NOT_IMPLEMENTED") {
+    logger.error({ err: error.cause ?? error, code: error.code, method }, "gRPC call failed");
+  }
+}
+
+/** The status of a call that failed, and the code to count it under. */
+function failure(thrown: unknown, cancelled: boolean, options: RpcOptions, method: string) {
+  const error = toAppError(thrown);
+  const sent: GrpcErrorStatus = grpcErrorStatus(error);
+  // A call the client cancelled (or grpc-js ended at its deadline) failed because of that.
+  if (cancelled) {
+    const code = sent.code === status.DEADLINE_EXCEEDED ? sent.code : status.CANCELLED;
+    return { sent, counted: code };
+  }
+  logFault(options.logger, error, method);
+  return { sent, counted: sent.code };
+}
+
+/**
+ * A grpc-js unary handler from an async function: the function gets the request, an
+ * AbortSignal (deadline, cancel, shutdown) and the metadata; what it returns is the response;
+ * what it throws leaves as the catalogue's status with `jurist-error-code` trailers.
+ */
+export function unaryHandler<Request, Response>(
+  options: RpcOptions,
+  handle: (request: Request, context: UnaryContext) => Promise<Response>,
+): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const started = performance.now();
+    const method = call.getPath();
+    const { signal, release } = callSignal(call, options);
+    handle(call.request, { signal, metadata: call.metadata }).then(
+      (response) => {
+        release();
+        recordCall(options.metrics, method, status.OK, started);
+        callback(null, response);
+      },
+      (thrown: unknown) => {
+        release();
+        const { sent, counted } = failure(thrown, call.cancelled, options, method);
+        recordCall(options.metrics, method, counted, started);
+        callback(sent);
+      },
+    );
+  };
+}
