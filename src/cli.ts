@@ -1,3 +1,4 @@
+import { runTrainCommand } from "../trainer/pipeline/train-command.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
@@ -13,6 +14,7 @@ commands:
            --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
            jurist sim make-prompts --n N --out FILE: seed prompts with generated images
            jurist sim fine-tune --dataset FILE --output DIR [--init DIR]: simulated training
+  train    self-improvement iterations: jurist train --iterations N --seed-prompts FILE
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
       if (rest[0] === "make-prompts") return runMakePromptsCommand(rest.slice(1));
       if (rest[0] === "fine-tune") return runFineTuneCommand(rest.slice(1));
       return runSimCommand(rest);
+    case "train":
+      return runTrainCommand(rest);
     case "keys":
       return runKeysCommand(rest);
     case undefined:

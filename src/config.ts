@@ -102,6 +102,15 @@ const flatSchema = z.object({
   JURIST_COLLECT_FLUSH_MS: positiveInt.default(200),
   JURIST_PROMPT_LOG_MAX_LENGTH: positiveInt.default(1_000_000),
   JURIST_REGISTRY_REFRESH_MS: positiveInt.default(1_000),
+  JURIST_TRAIN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
+  JURIST_TRAIN_SEED: z.coerce.number().int().min(0).default(0),
+  JURIST_TRAIN_HOLDOUT_FRACTION: probability.default(0.05),
+  JURIST_FINE_TUNE_COMMAND: z
+    .string()
+    .min(1)
+    .default(
+      "node bin/jurist.js sim fine-tune --dataset {dataset} --output {output} --init {init} --base-model {base_model}",
+    ),
 });
 
 type FlatConfig = z.infer<typeof flatSchema>;
@@ -207,6 +216,20 @@ function structure(flat: FlatConfig) {
       maxHeapBytes: flat.JURIST_MAX_HEAP_BYTES,
       /** How long in-flight requests may take to finish after SIGTERM, ms. */
       drainTimeoutMs: flat.JURIST_DRAIN_TIMEOUT_MS,
+    },
+    trainer: {
+      /** Engine calls in flight at most during synthesis and judge filtering. */
+      concurrency: flat.JURIST_TRAIN_CONCURRENCY,
+      /** Seeds every sampled request and seeded choice of an iteration. */
+      seed: flat.JURIST_TRAIN_SEED,
+      /** Share of prompts held out (by content hash) and never trained on. */
+      holdoutFraction: flat.JURIST_TRAIN_HOLDOUT_FRACTION,
+      /**
+       * Fine-tune command template, run without a shell (split on whitespace); placeholders
+       * {dataset} {output} {init} {base_model}; an empty {init} drops it and the flag before it.
+       * The default is the SIMULATED fine-tune.
+       */
+      fineTuneCommand: flat.JURIST_FINE_TUNE_COMMAND,
     },
     sim: {
       replicas: flat.JURIST_SIM_REPLICAS,

@@ -1,0 +1,94 @@
+import { mkdir, open, readFile, rename, truncate, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/**
+ * A stage's output as an append-only JSONL file, one record per line, keyed by `id`. Every
+ * append is fsynced before it resolves, so a record the stage saw written survives a crash,
+ * and a restart skips the ids already present: nothing is done twice, nothing lost. A last
+ * line cut off by a crash is dropped (truncated) on open.
+ */
+export interface RecordJournal<T extends { id: string }> {
+  readonly path: string;
+  /** Records already written, by id, in file order. */
+  readonly records: ReadonlyMap<string, T>;
+  has(id: string): boolean;
+  /** Appends and fsyncs one record; a second record with a known id is ignored. */
+  append(record: T): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === "ENOENT";
+}
+
+/** Reads a JSONL file's whole lines; a partial last line is cut off the file. */
+async function readComplete<T>(path: string): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  const end = text.lastIndexOf("\n") + 1;
+  if (end < text.length) await truncate(path, Buffer.byteLength(text.slice(0, end)));
+  return text
+    .slice(0, end)
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Reads the records of a JSONL stage file (empty when it does not exist). */
+export async function readRecords<T>(path: string): Promise<T[]> {
+  return readComplete<T>(path);
+}
+
+/** Opens (creating when absent) a journal at `path`. */
+export async function openJournal<T extends { id: string }>(
+  path: string,
+): Promise<RecordJournal<T>> {
+  await mkdir(dirname(path), { recursive: true });
+  const records = new Map<string, T>();
+  for (const record of await readComplete<T>(path)) records.set(record.id, record);
+  const handle = await open(path, "a");
+  let queue: Promise<void> = Promise.resolve();
+  return {
+    path,
+    records,
+    has: (id) => records.has(id),
+    append(record: T): Promise<void> {
+      const write = queue.then(async () => {
+        if (records.has(record.id)) return;
+        await handle.write(`${JSON.stringify(record)}\n`);
+        await handle.datasync();
+        records.set(record.id, record);
+      });
+      queue = write.catch(() => {});
+      return write;
+    },
+    async close(): Promise<void> {
+      await queue;
+      await handle.close();
+    },
+  };
+}
+
+/** Writes a whole file at once: temp file, fsync, rename (readers never see half of it). */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  const handle = await open(temp, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
+
+/** Records as JSONL text, one per line. */
+export function toJsonl(records: readonly unknown[]): string {
+  return records.map((record) => `${JSON.stringify(record)}\n`).join("");
+}

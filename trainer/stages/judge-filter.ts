@@ -1,0 +1,153 @@
+import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
+import type { Order } from "../../src/core/types.ts";
+import {
+  type FilterRejection,
+  filterJudgedPair,
+  type OrderJudgements,
+} from "../core/judge-filter.ts";
+import type { SyntheticPair } from "../core/synthetic-pair.ts";
+import { slotsFor } from "../core/synthetic-pair.ts";
+import type { TrainingExample } from "../core/training-example.ts";
+import { runBounded } from "../pipeline/bounded-pool.ts";
+import { loadImages } from "../pipeline/image-files.ts";
+import { type IterationContext, requestSeed, stageFile } from "../pipeline/iteration-context.ts";
+import { openJournal, readRecords } from "../pipeline/record-journal.ts";
+import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
+
+/** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */
+export interface JudgeSettings {
+  samplesPerOrder: number;
+  temperature: number;
+  maxTokens: number;
+}
+
+export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = {
+  samplesPerOrder: 1,
+  temperature: 0,
+  maxTokens: 1024,
+};
+
+/** One judged pair, keyed by pair id: the raw completions per order and the filter's outcome. */
+export interface JudgeRecord {
+  id: string;
+  pair: SyntheticPair;
+  imagePaths: string[];
+  judgeCheckpoint: string;
+  judgements: OrderJudgements[];
+  kept: boolean;
+  reason?: FilterRejection;
+  failedOrder?: Order;
+  detail?: string;
+  /** One example per order when kept (before A/B balancing). */
+  examples: TrainingExample[];
+}
+
+export const JUDGE_FILE = "judge.jsonl";
+
+const ORDERS: readonly Order[] = ["AB", "BA"];
+
+async function judgeBothOrders(
+  ctx: IterationContext,
+  record: Extract<SynthesisRecord, { outcome: "pair" }>,
+  settings: JudgeSettings,
+): Promise<OrderJudgements[]> {
+  const images = await loadImages(record.imagePaths);
+  // One session: both orders on the same replica, so its prefix cache shares the image.
+  const session = ctx.engine.session(ctx.judge);
+  return Promise.all(
+    ORDERS.map(async (order) => {
+      const completions = await session.complete(
+        {
+          messages: renderPairwisePrompt({
+            question: record.pair.question,
+            images,
+            ...slotsFor(record.pair, order),
+            mode: "reasoned",
+          }),
+          maxTokens: settings.maxTokens,
+          temperature: settings.temperature,
+          n: settings.samplesPerOrder,
+          seed: requestSeed(ctx, record.pair.pairId, "judge", order),
+          topLogprobs: 0,
+        },
+        ctx.signal,
+      );
+      return { order, completions: completions.map((c) => c.text) };
+    }),
+  );
+}
+
+function toRecord(
+  ctx: IterationContext,
+  record: Extract<SynthesisRecord, { outcome: "pair" }>,
+  judgements: OrderJudgements[],
+): JudgeRecord {
+  const input = {
+    pair: record.pair,
+    judgements,
+    imagePaths: record.imagePaths,
+    judgeCheckpoint: ctx.judge,
+    iteration: ctx.iteration,
+  };
+  const base = {
+    id: record.pair.pairId,
+    pair: record.pair,
+    imagePaths: record.imagePaths,
+    judgeCheckpoint: ctx.judge,
+    judgements,
+  };
+  const result = filterJudgedPair(input);
+  if (result.kept) return { ...base, kept: true, examples: result.examples };
+  return {
+    ...base,
+    kept: false,
+    reason: result.reason,
+    failedOrder: result.order,
+    detail: result.detail,
+    examples: [],
+  };
+}
+
+/**
+ * The champion judges every synthesized pair in both orders; a pair is kept only when both
+ * orders prefer the chosen response (`filterJudgedPair`). Resumable by pair id. A pair whose
+ * judging fails after retries is not recorded, so the next run judges it again.
+ */
+export async function runJudgeFilter(
+  ctx: IterationContext,
+  settings: JudgeSettings = DEFAULT_JUDGE_SETTINGS,
+): Promise<void> {
+  const synthesized = await readRecords<SynthesisRecord>(stageFile(ctx, SYNTHESIZE_FILE));
+  const pairs = synthesized.filter(
+    (r): r is Extract<SynthesisRecord, { outcome: "pair" }> => r.outcome === "pair",
+  );
+  const journal = await openJournal<JudgeRecord>(stageFile(ctx, JUDGE_FILE));
+  const todo = pairs.filter((r) => !journal.has(r.pair.pairId));
+  ctx.logger.info(
+    { stage: "judge", pairs: pairs.length, done: pairs.length - todo.length, judge: ctx.judge },
+    "judge filter starting",
+  );
+  try {
+    await runBounded(
+      todo,
+      ctx.concurrency,
+      async (record) => {
+        let judgements: OrderJudgements[] | null = null;
+        for (let attempt = 0; attempt < 3 && !judgements; attempt++) {
+          try {
+            judgements = await judgeBothOrders(ctx, record, settings);
+          } catch (error) {
+            if (ctx.signal.aborted || attempt === 2) throw error;
+          }
+        }
+        await journal.append(toRecord(ctx, record, judgements!));
+        ctx.onRecord?.("judge", journal.records.size);
+      },
+      ctx.signal,
+    );
+  } finally {
+    await journal.close();
+  }
+  const kept = [...journal.records.values()].filter((r) => r.kept).length;
+  ctx.logger.info({ stage: "judge", judged: journal.records.size, kept }, "judge filter done");
+}

@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { CheckpointRecord, CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
+
+export interface RegisterInput {
+  registry: CheckpointRegistry;
+  iteration: number;
+  datasetPath: string;
+  manifestPath: string;
+  /** The fine-tune's output directory, the adapter's uri. */
+  checkpointDir: string;
+  baseModel: string;
+  /** The champion the data was filtered with. */
+  parent: string;
+}
+
+/** `jurist-judge-it<n>-<first 8 hex of the dataset's SHA-256>`: stable for equal data. */
+export async function candidateId(iteration: number, datasetPath: string): Promise<string> {
+  const digest = createHash("sha256")
+    .update(await readFile(datasetPath))
+    .digest("hex");
+  return `jurist-judge-it${iteration}-${digest.slice(0, 8)}`;
+}
+
+/**
+ * Registers the fine-tuned adapter as a `candidate` LoRA checkpoint whose report reference is
+ * the dataset manifest (the gates will replace it with their report). Idempotent: an id
+ * already registered is left as it is.
+ */
+export async function registerCandidate(input: RegisterInput): Promise<CheckpointRecord> {
+  const id = await candidateId(input.iteration, input.datasetPath);
+  const existing = await input.registry.get(id);
+  if (existing) return existing;
+  const record: CheckpointRecord = {
+    id,
+    kind: "lora",
+    baseModel: input.baseModel,
+    uri: input.checkpointDir,
+    parent: input.parent,
+    created: Date.now(),
+    status: "candidate",
+    gateReport: input.manifestPath,
+  };
+  await input.registry.register(record);
+  return record;
+}
