@@ -1,4 +1,4 @@
-import type { ErrorKind, InjectedError, Rewrite } from "./generator-prompts.ts";
+import type { ErrorKind, InjectedError, Rewrite } from "../core/generator-prompts.ts";
 import {
   COLOURS,
   NUMBER_WORDS,

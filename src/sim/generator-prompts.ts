@@ -1,99 +1,15 @@
-import type { ChatMessage, ContentPart, ResolvedImage } from "../core/types.ts";
+import {
+  ERROR_KINDS,
+  type ErrorKind,
+  type InjectedError,
+  REWRITE_MARKERS,
+  type Rewrite,
+} from "../core/generator-prompts.ts";
 
 /**
- * Prompts for the generator side of self-improvement (PAPER.md step 1): answering a prompt
- * and rewriting a response with deliberate errors. The simulated engine reads them by their
- * markers; a real model reads the instructions. The version travels with synthesized data.
+ * The simulated engine's side of the generator prompts (defined once in
+ * src/core/generator-prompts.ts): reading a rewrite request back, and parsing a rewrite.
  */
-export const GENERATOR_PROMPT_VERSION = "generator-v1";
-
-/** Markers the rewrite prompt and its expected output use. */
-export const REWRITE_MARKERS = {
-  question: "[Question]",
-  errorCount: "[Number of Errors]",
-  startOriginal: "[The Start of Original Response]",
-  endOriginal: "[The End of Original Response]",
-  startRewrite: "[The Start of Rewritten Response]",
-  endRewrite: "[The End of Rewritten Response]",
-  errors: "[Injected Errors]",
-} as const;
-
-/** The kinds of visually checkable error a rewrite injects. */
-export const ERROR_KINDS = ["count", "attribute", "object", "spatial", "text"] as const;
-export type ErrorKind = (typeof ERROR_KINDS)[number];
-
-/** One injected error: the words of the original and what the rewrite says instead. */
-export interface InjectedError {
-  kind: ErrorKind;
-  /** The original's words; empty when the error was added rather than substituted. */
-  from: string;
-  to: string;
-}
-
-/** A rewritten response and the errors it was given. */
-export interface Rewrite {
-  text: string;
-  errors: InjectedError[];
-}
-
-export interface RewritePromptInput {
-  question: string;
-  images: ResolvedImage[];
-  original: string;
-  /** How many errors to inject, 1 to 5. */
-  errorCount: number;
-}
-
-export interface AnswerPromptInput {
-  question: string;
-  images: ResolvedImage[];
-}
-
-const ANSWER_SYSTEM =
-  "Answer the user's question about the image(s). For a question with a short answer (a " +
-  "number, an option letter, yes or no), reason briefly and end with 'The answer is X.'";
-
-const REWRITE_SYSTEM = [
-  "You rewrite a response to a question about an image so that it becomes worse in content",
-  "only. Introduce exactly the requested number of deliberate errors that someone looking at",
-  "the image can check: change a count, an attribute (colour, size), an object, a spatial",
-  "relation, or text read from the image. Keep the style, tone and length of the original.",
-  `Output the rewrite between ${REWRITE_MARKERS.startRewrite} and ${REWRITE_MARKERS.endRewrite},`,
-  `then ${REWRITE_MARKERS.errors} and one line per error: - kind: "original words" -> "new words",`,
-  `where kind is one of ${ERROR_KINDS.join(", ")}.`,
-].join(" ");
-
-function userTurn(images: ResolvedImage[], text: string): ChatMessage {
-  const content: ContentPart[] = images.map((image) => ({
-    type: "image_url",
-    image_url: { url: image.dataUri },
-  }));
-  content.push({ type: "text", text });
-  return { role: "user", content };
-}
-
-/** Messages asking for an answer to the question (closed-question sampling, originals). */
-export function renderAnswerPrompt(input: AnswerPromptInput): ChatMessage[] {
-  return [{ role: "system", content: ANSWER_SYSTEM }, userTurn(input.images, input.question)];
-}
-
-/** The user turn's text of a rewrite prompt. */
-export function rewriteUserText(input: Omit<RewritePromptInput, "images">): string {
-  const m = REWRITE_MARKERS;
-  return [
-    `${m.question}\n${input.question}`,
-    `${m.errorCount}\n${input.errorCount}`,
-    `${m.startOriginal}\n${input.original}\n${m.endOriginal}`,
-  ].join("\n\n");
-}
-
-/** Messages asking for a rewrite of `original` with `errorCount` deliberate errors. */
-export function renderRewritePrompt(input: RewritePromptInput): ChatMessage[] {
-  return [
-    { role: "system", content: REWRITE_SYSTEM },
-    userTurn(input.images, rewriteUserText(input)),
-  ];
-}
 
 /** Reads a rewrite prompt's user text back; null when it is not one. */
 export function readRewritePrompt(
@@ -114,15 +30,6 @@ export function readRewritePrompt(
       : head.slice(questionAt + m.question.length, questionEnd < 0 ? undefined : questionEnd);
   const errorCount = Math.min(5, Math.max(1, count ? Number(count[1]) : 2));
   return { question: question.trim(), original, errorCount };
-}
-
-/** The output format the rewrite prompt asks for. */
-export function formatRewriteOutput(rewrite: Rewrite): string {
-  const m = REWRITE_MARKERS;
-  const lines = rewrite.errors.map(
-    (error) => `- ${error.kind}: ${JSON.stringify(error.from)} -> ${JSON.stringify(error.to)}`,
-  );
-  return [m.startRewrite, rewrite.text, m.endRewrite, m.errors, ...lines].join("\n");
 }
 
 const ERROR_LINE = /^- (\w+): ("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*")\s*$/;

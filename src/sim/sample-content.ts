@@ -1,5 +1,5 @@
+import { formatRewriteOutput } from "../core/generator-prompts.ts";
 import type { Slot } from "../core/types.ts";
-import { formatRewriteOutput } from "./generator-prompts.ts";
 import type { SimPrompt } from "./prompt-reader.ts";
 import type { Random } from "./seeded-random.ts";
 import { closedSample, flawedRewrite, soundResponse } from "./sim-generator.ts";

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
+import type { Rewrite } from "../core/generator-prompts.ts";
 import { injectErrors } from "./error-injection.ts";
-import type { Rewrite } from "./generator-prompts.ts";
 import { type ClosedForm, closedAnswerForm, optionLetters } from "./question-form.ts";
 import {
   CLOSING_ENDINGS,

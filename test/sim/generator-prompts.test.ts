@@ -1,13 +1,12 @@
 import t from "tap";
 import {
   formatRewriteOutput,
-  parseRewriteOutput,
   REWRITE_MARKERS,
   type Rewrite,
-  readRewritePrompt,
   renderAnswerPrompt,
   renderRewritePrompt,
-} from "../../src/sim/generator-prompts.ts";
+} from "../../src/core/generator-prompts.ts";
+import { parseRewriteOutput, readRewritePrompt } from "../../src/sim/generator-prompts.ts";
 import { lastUserText, readPrompt } from "../../src/sim/prompt-reader.ts";
 
 const image = {

@@ -1,9 +1,6 @@
 import t from "tap";
-import {
-  parseRewriteOutput,
-  renderAnswerPrompt,
-  renderRewritePrompt,
-} from "../../src/sim/generator-prompts.ts";
+import { renderAnswerPrompt, renderRewritePrompt } from "../../src/core/generator-prompts.ts";
+import { parseRewriteOutput } from "../../src/sim/generator-prompts.ts";
 import { extractStatedAnswer } from "../../src/sim/question-form.ts";
 import { hiddenAnswer } from "../../src/sim/sim-generator.ts";
 import { normaliseText, qualityOf } from "../../src/sim/text-quality.ts";

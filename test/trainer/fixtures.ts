@@ -1,5 +1,5 @@
+import { GENERATOR_PROMPT_VERSION } from "../../src/core/generator-prompts.ts";
 import type { Order } from "../../src/core/types.ts";
-import { GENERATOR_PROMPT_VERSION } from "../../trainer/core/generator-prompts.ts";
 import { pairIdOf, type SyntheticPair } from "../../trainer/core/synthetic-pair.ts";
 
 /** A synthetic pair with one image, for filter and example tests. */

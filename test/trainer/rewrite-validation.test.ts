@@ -1,6 +1,6 @@
 import t from "tap";
+import { formatRewriteOutput, type Rewrite } from "../../src/core/generator-prompts.ts";
 import { flawedRewrite, soundResponse } from "../../src/sim/sim-generator.ts";
-import { formatRewriteOutput, type Rewrite } from "../../trainer/core/generator-prompts.ts";
 import { parseRewriteReport } from "../../trainer/core/rewrite-output.ts";
 import { validateRewrite } from "../../trainer/core/rewrite-validation.ts";
 

@@ -3,7 +3,7 @@ import {
   type ErrorKind,
   type InjectedError,
   REWRITE_MARKERS,
-} from "./generator-prompts.ts";
+} from "../../src/core/generator-prompts.ts";
 
 /**
  * Reads a rewrite model's output in the format `formatRewriteOutput` writes, reporting

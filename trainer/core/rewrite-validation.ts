@@ -1,4 +1,4 @@
-import type { InjectedError } from "./generator-prompts.ts";
+import type { InjectedError } from "../../src/core/generator-prompts.ts";
 import { parseRewriteReport, type RewriteReport } from "./rewrite-output.ts";
 
 /**

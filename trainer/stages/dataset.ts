@@ -1,5 +1,5 @@
+import { GENERATOR_PROMPT_VERSION } from "../../src/core/generator-prompts.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../../src/core/pairwise-template.ts";
-import { GENERATOR_PROMPT_VERSION } from "../core/generator-prompts.ts";
 import { balanceSlots } from "../core/judge-filter.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES } from "../core/majority-vote.ts";
 import { createManifest, type ManifestJSON } from "../core/manifest.ts";

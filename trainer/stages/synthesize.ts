@@ -1,11 +1,11 @@
-import type { ResolvedImage } from "../../src/core/types.ts";
-import { voteOnSamples } from "../core/closed-vote.ts";
 import {
   GENERATOR_PROMPT_VERSION,
   type InjectedError,
   renderAnswerPrompt,
   renderRewritePrompt,
-} from "../core/generator-prompts.ts";
+} from "../../src/core/generator-prompts.ts";
+import type { ResolvedImage } from "../../src/core/types.ts";
+import { voteOnSamples } from "../core/closed-vote.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES, type VoteTally } from "../core/majority-vote.ts";
 import type { QuestionClass } from "../core/question-classifier.ts";
 import { confirmByAnswers } from "../core/question-confirmation.ts";

@@ -1,11 +1,10 @@
-import type { ChatMessage, ContentPart, ResolvedImage } from "../../src/core/types.ts";
+import type { ChatMessage, ContentPart, ResolvedImage } from "./types.ts";
 
 /**
  * The generator prompts of self-improvement (PAPER.md step 1): answering a prompt (closed
- * sampling, open originals) and rewriting a response with deliberate errors. The trainer
- * owns them; the simulated engine reads them by their markers (`src/sim/prompt-reader.ts`)
- * and its copy in `src/sim/generator-prompts.ts` must stay identical until it imports this
- * file (a contract test checks). The version travels with synthesized data.
+ * sampling, open originals) and rewriting a response with deliberate errors. One copy, used by
+ * the trainer to ask and by the simulated engine to read (`src/sim/generator-prompts.ts`
+ * parses them back by their markers). The version travels with synthesized data.
  */
 export const GENERATOR_PROMPT_VERSION = "generator-v1";
 
