@@ -1,23 +1,15 @@
-import { pino } from "pino";
 import type { Test } from "tap";
 import t from "tap";
-import { createRedisClient, type RedisClient } from "../../src/store/redis-client.ts";
+import type { RedisClient } from "../../src/store/redis-client.ts";
 import { createRedisPromptLog } from "../../src/store/redis-prompt-log.ts";
 import { startRedis, type TestRedis } from "../helpers/redis-server.ts";
 import { promptLogContract, promptRecord } from "./prompt-log-contract.ts";
+import { connectRedis, countSocketWrites } from "./redis-fixtures.ts";
 
 const PREFIX = "jurist-test:";
 
-async function connect(t: Test, server: TestRedis, keyPrefix = PREFIX): Promise<RedisClient> {
-  const client = createRedisClient({
-    url: server.url,
-    keyPrefix,
-    logger: pino({ level: "silent" }),
-  });
-  t.teardown(() => client.close());
-  t.equal(await client.ready(), true, "redis ready");
-  return client;
-}
+const connect = (t: Test, server: TestRedis, keyPrefix = PREFIX) =>
+  connectRedis(t, server.url, keyPrefix);
 
 async function commandCalls(raw: RedisClient): Promise<Map<string, number>> {
   const info = await raw.commands.info("commandstats");
@@ -41,22 +33,13 @@ t.test("a batch is one pipeline: one socket write, one script call per record", 
   const log = createRedisPromptLog({ client, maxLength: 1_000 });
   await log.appendBatch([promptRecord(0)], 60_000);
 
-  const socket = client.commands.stream;
-  const write = socket.write;
-  let writes = 0;
-  socket.write = function (this: typeof socket, ...args: Parameters<typeof write>) {
-    writes++;
-    return write.apply(this, args);
-  } as typeof write;
-  t.teardown(() => {
-    socket.write = write;
-  });
+  const writes = countSocketWrites(t, client);
 
   const before = await commandCalls(raw);
   const records = Array.from({ length: 100 }, (_, i) => promptRecord(i + 1));
   records.push(promptRecord(101, records[0]!.contentHash));
   t.same(await log.appendBatch(records, 60_000), { appended: 100, duplicates: 1 });
-  t.equal(writes, 1, "one write to the socket for 101 records");
+  t.equal(writes(), 1, "one write to the socket for 101 records");
 
   const after = await commandCalls(raw);
   const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
