@@ -70,27 +70,12 @@ export function createJudgeService(deps: JudgeServiceDeps) {
   ): Promise<VerdictWire> {
     const started = performance.now();
     const images = await deps.intake.resolve(request.images, context.signal);
-    const checkpoint = request.checkpoint ?? deps.champion?.();
-    const useCache = deps.cache && checkpoint && request.cache !== false;
-    if (deps.cache && !useCache) deps.cache.bypass();
-    const cached = useCache
-      ? await deps.cache!.lookup({
-          checkpoint: checkpoint!,
-          template: PAIRWISE_TEMPLATE_VERSION,
-          mode: request.mode,
-          swap: request.swap,
-          seed: request.seed,
-          question: request.question,
-          rubric: request.rubric,
-          imageHashes: images.map((image) => image.sha256),
-          responses: request.responses,
-        })
-      : null;
+    const cached = await lookupCached(request, images);
     if (cached?.verdict) {
       return { ...cached.verdict, id: newVerdictId(), cached: true, latency_ms: elapsed(started) };
     }
     const verdict = await judgeFresh(request, images, started, context.signal);
-    if (cached) deps.cache!.store(cached.key, verdict);
+    if (cached) deps.cache?.store(cached.key, verdict);
     deps.collect?.({
       tenant: context.tenant ?? "default",
       collect: request.collect,
@@ -100,6 +85,27 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       verdict,
     });
     return verdict;
+  }
+
+  /** The cache lookup for a request, or null when the cache is off or bypassed. */
+  async function lookupCached(request: PairwiseRequest, images: ResolvedImage[]) {
+    if (!deps.cache) return null;
+    const checkpoint = request.checkpoint ?? deps.champion?.();
+    if (!checkpoint || request.cache === false) {
+      deps.cache.bypass();
+      return null;
+    }
+    return deps.cache.lookup({
+      checkpoint,
+      template: PAIRWISE_TEMPLATE_VERSION,
+      mode: request.mode,
+      swap: request.swap,
+      seed: request.seed,
+      question: request.question,
+      rubric: request.rubric,
+      imageHashes: images.map((image) => image.sha256),
+      responses: request.responses,
+    });
   }
 
   async function judgeFresh(
