@@ -1,3 +1,8 @@
+import {
+  createMemoryPromptConsumer,
+  type MemoryGroup,
+  type SequencedRecord,
+} from "./memory-prompt-consumer.ts";
 import type { AppendResult, PromptLog, PromptRecord } from "./prompt-log.ts";
 
 /** Options for {@link createMemoryPromptLog}. */
@@ -9,12 +14,14 @@ export interface MemoryPromptLogOptions {
 }
 
 /**
- * The in-memory prompt log, for the embedded gateway and tests: an array capped at
- * `maxLength` and a map of content hash → dedup expiry. Lost on restart.
+ * The in-memory prompt log, for the embedded gateway and tests: an array of sequenced
+ * entries capped at `maxLength` and a map of content hash → dedup expiry. Lost on restart.
  */
 export function createMemoryPromptLog(options: MemoryPromptLogOptions): PromptLog {
   const now = options.now ?? Date.now;
-  const records: PromptRecord[] = [];
+  const entries: SequencedRecord[] = [];
+  const groups = new Map<string, MemoryGroup>();
+  let lastSeq = 0;
   const seenUntil = new Map<string, number>();
 
   // Entries are re-inserted when renewed, so with a steady window the map is in expiry order
@@ -42,20 +49,23 @@ export function createMemoryPromptLog(options: MemoryPromptLogOptions): PromptLo
       let appended = 0;
       for (const record of batch) {
         if (!admit(record, dedupWindowMs, at)) continue;
-        records.push(structuredClone(record));
+        entries.push({ seq: ++lastSeq, record: structuredClone(record) });
         appended++;
       }
-      if (records.length > options.maxLength) {
-        records.splice(0, records.length - options.maxLength);
+      if (entries.length > options.maxLength) {
+        entries.splice(0, entries.length - options.maxLength);
       }
       return { appended, duplicates: batch.length - appended };
     },
     async length() {
-      return records.length;
+      return entries.length;
     },
     async tail(count) {
       if (count <= 0) return [];
-      return structuredClone(records.slice(-count));
+      return structuredClone(entries.slice(-count).map((entry) => entry.record));
+    },
+    consumer(consumerOptions) {
+      return createMemoryPromptConsumer({ entries, groups, now }, consumerOptions);
     },
   };
 }

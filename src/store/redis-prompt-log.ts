@@ -1,6 +1,7 @@
 import type { ChainableCommander } from "ioredis";
 import type { AppendResult, PromptLog } from "./prompt-log.ts";
 import { decodePromptFields, encodePromptFields } from "./prompt-stream-fields.ts";
+import { createRedisPromptConsumer } from "./redis-prompt-consumer.ts";
 import type { RedisClient } from "./redis-client.ts";
 
 /** Options for {@link createRedisPromptLog}. */
@@ -81,6 +82,9 @@ export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog 
       if (count <= 0) return [];
       const entries = await redis.xrevrange(streamKey, "+", "-", "COUNT", count);
       return entries.reverse().map(([, fields]) => decodePromptFields(fields));
+    },
+    consumer(consumerOptions) {
+      return createRedisPromptConsumer(redis, streamKey, consumerOptions);
     },
   };
 }

@@ -56,6 +56,7 @@ function flakyLog(inner: PromptLog) {
       state.down ? Promise.reject(new Error("log down")) : inner.appendBatch(records, windowMs),
     length: () => inner.length(),
     tail: (count) => inner.tail(count),
+    consumer: (options) => inner.consumer(options),
   };
   return { log, state };
 }
@@ -254,6 +255,9 @@ t.test("close gives up after closeTimeoutMs and counts what it lost", async (t) 
     appendBatch: () => new Promise(() => {}),
     length: async () => 0,
     tail: async () => [],
+    consumer: () => {
+      throw new Error("not read in this test");
+    },
   };
   const { collector, counts } = setup(t, { closeTimeoutMs: 100 }, { log: hanging });
   for (let i = 0; i < 3; i++) collector.offer(collectInput(i));

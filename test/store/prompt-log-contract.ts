@@ -74,4 +74,91 @@ export function promptLogContract(t: Test, make: MakePromptLog): void {
       ["col_997", "col_998", "col_999"],
     );
   });
+
+  t.test("a consumer group reads from the start, in order, and ack retires entries", async (t) => {
+    const log = await make(t, { maxLength: 100 });
+    await log.appendBatch([promptRecord(1), promptRecord(2), promptRecord(3)], 0);
+    const consumer = log.consumer({ group: "trainer", consumer: "w1" });
+    t.equal(await consumer.backlog(), 3, "entries written before the group existed count");
+    const first = await consumer.read(2);
+    t.same(
+      first.map((entry) => entry.record?.id),
+      ["col_1", "col_2"],
+    );
+    t.same(first[0]!.record, promptRecord(1), "the record decodes field for field");
+    t.equal(await consumer.backlog(), 3, "read but unacknowledged entries still count");
+    await consumer.ack(first.map((entry) => entry.entryId));
+    t.equal(await consumer.backlog(), 1);
+    await log.appendBatch([promptRecord(4)], 0);
+    const rest = await consumer.read(10);
+    t.same(
+      rest.map((entry) => entry.record?.id),
+      ["col_3", "col_4"],
+    );
+    await consumer.ack(rest.map((entry) => entry.entryId));
+    t.same(await consumer.read(10), [], "nothing left");
+    t.equal(await consumer.backlog(), 0);
+  });
+
+  t.test("an entry read but not acknowledged is delivered again to the same consumer", async (t) => {
+    const log = await make(t, { maxLength: 100 });
+    await log.appendBatch([promptRecord(1), promptRecord(2), promptRecord(3)], 0);
+    const crashed = log.consumer({ group: "trainer", consumer: "w1" });
+    const lost = await crashed.read(2);
+    // A new reader under the same name (the restarted worker) gets the unacknowledged two first.
+    const restarted = log.consumer({ group: "trainer", consumer: "w1" });
+    const again = await restarted.read(10);
+    t.same(
+      again.map((entry) => entry.entryId),
+      lost.map((entry) => entry.entryId),
+    );
+    await restarted.ack(again.map((entry) => entry.entryId));
+    t.same(
+      (await restarted.read(10)).map((entry) => entry.record?.id),
+      ["col_3"],
+    );
+  });
+
+  t.test("groups are independent; consumers of one group share its entries", async (t) => {
+    const log = await make(t, { maxLength: 100 });
+    await log.appendBatch([promptRecord(1), promptRecord(2)], 0);
+    const a = log.consumer({ group: "trainer", consumer: "a", claimIdleMs: 60_000 });
+    const b = log.consumer({ group: "trainer", consumer: "b", claimIdleMs: 60_000 });
+    const other = log.consumer({ group: "audit", consumer: "a" });
+    t.same(
+      (await a.read(1)).map((entry) => entry.record?.id),
+      ["col_1"],
+    );
+    t.same(
+      (await b.read(5)).map((entry) => entry.record?.id),
+      ["col_2"],
+      "b does not get what a holds",
+    );
+    t.same(
+      (await other.read(5)).map((entry) => entry.record?.id),
+      ["col_1", "col_2"],
+      "another group reads everything",
+    );
+  });
+
+  t.test("a dead consumer's entries are claimed once idle past claimIdleMs", async (t) => {
+    const log = await make(t, { maxLength: 100 });
+    await log.appendBatch([promptRecord(1), promptRecord(2)], 0);
+    const dead = log.consumer({ group: "trainer", consumer: "dead" });
+    const held = await dead.read(1);
+    const alive = log.consumer({ group: "trainer", consumer: "alive", claimIdleMs: 150 });
+    const fresh = await alive.read(5);
+    t.same(
+      fresh.map((entry) => entry.record?.id),
+      ["col_2"],
+      "not yet idle: only the new entry",
+    );
+    await alive.ack(fresh.map((entry) => entry.entryId));
+    await sleep(300);
+    const claimed = await alive.read(5);
+    t.ok(
+      claimed.some((entry) => entry.entryId === held[0]!.entryId),
+      "the idle entry moved to the live consumer",
+    );
+  });
 }
