@@ -1,8 +1,8 @@
 import type { ChainableCommander } from "ioredis";
 import type { AppendResult, PromptLog } from "./prompt-log.ts";
 import { decodePromptFields, encodePromptFields } from "./prompt-stream-fields.ts";
-import { createRedisPromptConsumer } from "./redis-prompt-consumer.ts";
 import type { RedisClient } from "./redis-client.ts";
+import { createRedisPromptConsumer } from "./redis-prompt-consumer.ts";
 
 /** Options for {@link createRedisPromptLog}. */
 export interface RedisPromptLogOptions {

@@ -100,24 +100,27 @@ export function promptLogContract(t: Test, make: MakePromptLog): void {
     t.equal(await consumer.backlog(), 0);
   });
 
-  t.test("an entry read but not acknowledged is delivered again to the same consumer", async (t) => {
-    const log = await make(t, { maxLength: 100 });
-    await log.appendBatch([promptRecord(1), promptRecord(2), promptRecord(3)], 0);
-    const crashed = log.consumer({ group: "trainer", consumer: "w1" });
-    const lost = await crashed.read(2);
-    // A new reader under the same name (the restarted worker) gets the unacknowledged two first.
-    const restarted = log.consumer({ group: "trainer", consumer: "w1" });
-    const again = await restarted.read(10);
-    t.same(
-      again.map((entry) => entry.entryId),
-      lost.map((entry) => entry.entryId),
-    );
-    await restarted.ack(again.map((entry) => entry.entryId));
-    t.same(
-      (await restarted.read(10)).map((entry) => entry.record?.id),
-      ["col_3"],
-    );
-  });
+  t.test(
+    "an entry read but not acknowledged is delivered again to the same consumer",
+    async (t) => {
+      const log = await make(t, { maxLength: 100 });
+      await log.appendBatch([promptRecord(1), promptRecord(2), promptRecord(3)], 0);
+      const crashed = log.consumer({ group: "trainer", consumer: "w1" });
+      const lost = await crashed.read(2);
+      // A new reader under the same name (the restarted worker) gets the unacknowledged two first.
+      const restarted = log.consumer({ group: "trainer", consumer: "w1" });
+      const again = await restarted.read(10);
+      t.same(
+        again.map((entry) => entry.entryId),
+        lost.map((entry) => entry.entryId),
+      );
+      await restarted.ack(again.map((entry) => entry.entryId));
+      t.same(
+        (await restarted.read(10)).map((entry) => entry.record?.id),
+        ["col_3"],
+      );
+    },
+  );
 
   t.test("groups are independent; consumers of one group share its entries", async (t) => {
     const log = await make(t, { maxLength: 100 });
