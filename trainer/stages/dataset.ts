@@ -6,7 +6,7 @@ import { createManifest, type ManifestJSON } from "../core/manifest.ts";
 import type { TrainingExample } from "../core/training-example.ts";
 import { type IterationContext, stageFile } from "../pipeline/iteration-context.ts";
 import { readRecords, toJsonl, writeFileAtomic } from "../pipeline/record-journal.ts";
-import { INTAKE_FILES, type IntakePrompt, type IntakeSkip } from "./intake.ts";
+import { INTAKE_FILES, type IntakePrompt, type IntakeSkip } from "./intake-sink.ts";
 import { JUDGE_FILE, type JudgeRecord } from "./judge-filter.ts";
 import {
   CLOSED_MAX_TOKENS,

@@ -1,0 +1,77 @@
+import { access } from "node:fs/promises";
+import type { ConsumedEntry, PromptConsumer } from "../../src/store/prompt-log.ts";
+import type { IntakeSink } from "./intake-sink.ts";
+
+export interface StreamIntakeOptions {
+  consumer: PromptConsumer;
+  /** The local file of an image blob (the blob store's directory, shared with the gateway). */
+  blobPath: (sha256: string) => string;
+  /** Stream entries taken into one iteration at most. */
+  maxPrompts: number;
+  /** Entries read, decided, persisted and acknowledged per round. Default 500. */
+  batchSize?: number;
+  /** Called after each acknowledged batch with the entries taken so far. */
+  onBatch?: (taken: number) => void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function decide(entry: ConsumedEntry, sink: IntakeSink, options: StreamIntakeOptions) {
+  const where = `stream:${entry.entryId}`;
+  const { record } = entry;
+  if (!record) {
+    const reason = entry.problem ?? "undecodable";
+    sink.skip({ id: where, reason, detail: "the entry has no readable record" });
+    return;
+  }
+  // A redelivered entry (read, persisted, not acknowledged before a crash): already decided.
+  if (sink.decided(record.id) || sink.decided(where)) return;
+  const images = record.imageHashes.map(options.blobPath);
+  const present = await Promise.all(images.map(exists));
+  const missing = record.imageHashes.filter((_, i) => !present[i]);
+  if (missing.length > 0) {
+    sink.skip({ id: where, reason: "missing_image", detail: `${record.id}: ${missing.join(",")}` });
+    return;
+  }
+  sink.admit(
+    {
+      id: record.id,
+      question: record.question,
+      images,
+      imageHashes: record.imageHashes,
+      source: "stream",
+    },
+    where,
+  );
+}
+
+/**
+ * Takes collected prompts from the prompt stream through its consumer group: each batch is
+ * decided, made durable in the sink, and only then acknowledged, so a crash at any point
+ * loses nothing (unacknowledged entries come back) and repeats nothing (the sink knows them).
+ * Stops when the stream has nothing new, `maxPrompts` were taken, or `signal` aborts.
+ */
+export async function intakePromptStream(
+  sink: IntakeSink,
+  options: StreamIntakeOptions,
+  signal: AbortSignal,
+): Promise<number> {
+  const batchSize = options.batchSize ?? 500;
+  let taken = 0;
+  while (taken < options.maxPrompts) {
+    signal.throwIfAborted();
+    const entries = await options.consumer.read(Math.min(batchSize, options.maxPrompts - taken));
+    if (entries.length === 0) break;
+    for (const entry of entries) await decide(entry, sink, options);
+    await sink.flush();
+    await options.consumer.ack(entries.map((entry) => entry.entryId));
+    taken += entries.length;
+    options.onBatch?.(taken);
+  }
+  return taken;
+}
