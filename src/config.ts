@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { type BackendTarget, parseBackendTarget } from "./engine/backend-targets.ts";
 
@@ -27,6 +28,9 @@ const backendTarget = z.string().transform((entry, context): BackendTarget => {
   }
   return target;
 });
+
+/** The benchmark file formats Jurist reads (BENCHMARKS.md). */
+export type BenchmarkFormat = "vlrb" | "mmrb" | "rewardbench" | "jurist";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -105,6 +109,35 @@ const flatSchema = z.object({
   JURIST_TRAIN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
   JURIST_TRAIN_SEED: z.coerce.number().int().min(0).default(0),
   JURIST_TRAIN_HOLDOUT_FRACTION: probability.default(0.05),
+  JURIST_TRAIN_SEED_PROMPTS: csv.default([]),
+  JURIST_TRAIN_MIN_NEW_PROMPTS: positiveInt.default(1_000),
+  JURIST_TRAIN_MAX_PROMPTS: positiveInt.default(50_000),
+  JURIST_TRAIN_POLL_MS: positiveInt.default(30_000),
+  JURIST_TRAIN_CONSUMER: z.string().min(1).max(128).default(hostname()),
+  JURIST_TRAIN_EMBEDDED: z.enum(["auto", "true", "false"]).default("auto"),
+  JURIST_TRAIN_METRICS_PORT: port.default(9464),
+  JURIST_BENCHMARKS: csv
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9_-]+=(vlrb|mmrb|rewardbench|jurist):.+$/,
+            "expected name=format:path with format vlrb, mmrb, rewardbench or jurist",
+          ),
+      ),
+    )
+    .transform((entries) =>
+      entries.map((entry) => {
+        const [name, rest] = [
+          entry.slice(0, entry.indexOf("=")),
+          entry.slice(entry.indexOf("=") + 1),
+        ];
+        const format = rest.slice(0, rest.indexOf(":")) as BenchmarkFormat;
+        return { name, format, path: rest.slice(rest.indexOf(":") + 1) };
+      }),
+    )
+    .default([]),
   JURIST_FINE_TUNE_COMMAND: z
     .string()
     .min(1)
@@ -230,7 +263,26 @@ function structure(flat: FlatConfig) {
        * The default is the SIMULATED fine-tune.
        */
       fineTuneCommand: flat.JURIST_FINE_TUNE_COMMAND,
+      /** Seed prompt files the worker adds to every iteration (JSONL `{ id?, question, images }`). */
+      seedPrompts: flat.JURIST_TRAIN_SEED_PROMPTS,
+      /** Collected prompts the trainer's consumer group has not taken that start an iteration. */
+      minNewPrompts: flat.JURIST_TRAIN_MIN_NEW_PROMPTS,
+      /** Collected prompts one iteration takes at most. */
+      maxPrompts: flat.JURIST_TRAIN_MAX_PROMPTS,
+      /** How often the worker checks the backlog, ms. */
+      pollMs: flat.JURIST_TRAIN_POLL_MS,
+      /** The consumer name in the prompt stream's `trainer` group (stable across restarts). */
+      consumer: flat.JURIST_TRAIN_CONSUMER,
+      /** `auto`: `serve` runs the trainer in-process when it runs on simulated replicas. */
+      embedded: flat.JURIST_TRAIN_EMBEDDED,
+      /** The `jurist trainer` worker's /metrics and /healthz port; 0 = none. */
+      metricsPort: flat.JURIST_TRAIN_METRICS_PORT,
     },
+    /**
+     * Benchmark files by name (`name=format:path`): the contamination guard drops training
+     * prompts matching any of their items, and the gates evaluate on them.
+     */
+    benchmarks: flat.JURIST_BENCHMARKS,
     sim: {
       replicas: flat.JURIST_SIM_REPLICAS,
       seed: flat.JURIST_SIM_SEED,

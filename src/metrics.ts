@@ -7,6 +7,7 @@ import {
   type HistogramConfiguration,
   Registry,
 } from "prom-client";
+import { createTrainerMetrics } from "./trainer-metrics.ts";
 
 /**
  * Every Prometheus metric Jurist exports, defined in one place. `createMetrics()` returns a
@@ -238,6 +239,8 @@ export function createMetrics() {
     cache,
     collection,
     grpc,
+    /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
+    trainer: createTrainerMetrics(registers),
     /**
      * Makes the replica gauges read `source` on every scrape. Gauges are reset first, so a
      * replica that left the fleet disappears from the output. Call once; a later call replaces

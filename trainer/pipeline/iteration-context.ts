@@ -32,8 +32,11 @@ export interface IterationContext {
   logger: Logger;
   /** Aborting stops a stage after its in-flight records are written. */
   signal: AbortSignal;
-  /** Called after each record a resumable stage writes (progress, and crash tests). */
-  onRecord?: ((stage: IterationStage, written: number) => void) | undefined;
+  /**
+   * Called after each record a resumable stage writes, with the records written so far and
+   * the stage's total (progress bars, status, and crash tests).
+   */
+  onRecord?: ((stage: IterationStage, written: number, total: number) => void) | undefined;
 }
 
 /** The path of a stage file in the iteration directory. */

@@ -12,11 +12,19 @@ import {
   type IterationStage,
   stageFile,
 } from "./iteration-context.ts";
-import { readIterationState, writeIterationState } from "./iteration-state.ts";
+import type { TrainerStateStore } from "./trainer-state.ts";
+
+/** Told when each stage of an iteration starts and ends (status, metrics, progress bars). */
+export interface StageObserver {
+  started(stage: IterationStage): void;
+  finished(stage: IterationStage, seconds: number, outcome: "ok" | "failed" | "skipped"): void;
+}
 
 /** What one iteration needs beyond its context. */
 export interface IterationDeps {
   registry: CheckpointRegistry;
+  state: TrainerStateStore;
+  observer?: StageObserver | undefined;
   intake: IntakeOptions;
   /** The fine-tune command template (see `fineTuneArgv`). */
   fineTuneCommand: string;
@@ -44,7 +52,7 @@ export async function runIteration(
   ctx: IterationContext,
   deps: IterationDeps,
 ): Promise<IterationResult> {
-  const state = await readIterationState(ctx.dir, ctx.iteration);
+  const state = await deps.state.iteration(ctx.iteration);
   const paths = {
     datasetPath: stageFile(ctx, "dataset.jsonl"),
     manifestPath: stageFile(ctx, "manifest.json"),
@@ -89,12 +97,21 @@ export async function runIteration(
   for (const stage of ITERATION_STAGES) {
     if (state.completed.includes(stage)) {
       ctx.logger.info({ iteration: ctx.iteration, stage }, "stage already completed; skipping");
+      deps.observer?.finished(stage, 0, "skipped");
       continue;
     }
     ctx.signal.throwIfAborted();
-    await steps[stage]();
+    deps.observer?.started(stage);
+    const started = performance.now();
+    try {
+      await steps[stage]();
+    } catch (error) {
+      deps.observer?.finished(stage, (performance.now() - started) / 1000, "failed");
+      throw error;
+    }
+    deps.observer?.finished(stage, (performance.now() - started) / 1000, "ok");
     state.completed.push(stage);
-    await writeIterationState(ctx.dir, state);
+    await deps.state.saveIteration(state);
   }
   return { iteration: ctx.iteration, dir: ctx.dir, ...paths, candidate: state.candidate! };
 }

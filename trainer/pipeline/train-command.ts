@@ -1,16 +1,11 @@
-import { setMaxListeners } from "node:events";
-import { access } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Logger, pino } from "pino";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { createFleet } from "../../src/fleet-runtime.ts";
-import { createMetrics } from "../../src/metrics.ts";
-import { createStores } from "../../src/store/create-stores.ts";
-import { buildContaminationIndex } from "../core/contamination-guard.ts";
 import type { IterationContext } from "./iteration-context.ts";
-import { iterationDir, nextIteration, readIterationState } from "./iteration-state.ts";
-import { type IterationResult, runIteration } from "./run-iteration.ts";
+import { runNextIteration } from "./iteration-runner.ts";
+import { openTrainerEnv, sharedSignal } from "./open-trainer-env.ts";
+import { createProgressDisplay } from "./progress-display.ts";
+import type { IterationResult } from "./run-iteration.ts";
 
 export const TRAIN_USAGE = `usage: jurist train --iterations N --seed-prompts FILE [--seed-prompts FILE ...]
   runs N self-improvement iterations over seed prompts (JSONL { id?, question, images })
@@ -26,87 +21,40 @@ export interface TrainOptions {
   onRecord?: IterationContext["onRecord"];
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** The checkpoint of iteration n − 1 when its fine-tune finished; else empty. */
-async function previousCheckpoint(trainerDir: string, n: number): Promise<string> {
-  if (n <= 1) return "";
-  const dir = iterationDir(trainerDir, n - 1);
-  const state = await readIterationState(dir, n - 1);
-  const checkpoint = join(dir, "checkpoint");
-  return state.completed.includes("fine-tune") && (await exists(checkpoint)) ? checkpoint : "";
-}
-
 /**
- * Runs `options.iterations` iterations with the fleet and stores `config` describes, closing
- * them afterwards. The judge is the registry's champion (else the base model the replicas
- * serve); the generator is the base model.
+ * Runs `options.iterations` iterations over seed prompt files with the fleet and stores
+ * `config` describes, closing them afterwards.
  */
 export async function train(
   config: Config,
   logger: Logger,
   options: TrainOptions,
 ): Promise<IterationResult[]> {
-  const stores = await createStores(config, logger);
-  const { fleet, discovery, simulated, closeSims } = await createFleet(
-    config,
-    logger,
-    createMetrics(),
-    {},
-  );
+  const opened = await openTrainerEnv(config, logger);
+  const signal = sharedSignal(options.signal);
   try {
-    const champion = (await stores.registry.champion()) ?? fleet.champion();
-    const record = champion ? await stores.registry.get(champion) : null;
-    const baseModel = record?.baseModel ?? fleet.discoveredBaseModel();
-    if (!champion || !baseModel) throw new Error("no healthy replica serves a model");
-    if (simulated)
-      logger.warn("training against SIMULATED replicas: the data and checkpoint are simulated");
-    const trainerDir = resolve(config.dataDir, "trainer");
-    const signal = options.signal ?? new AbortController().signal;
-    // Every engine call in flight listens on it (and lets go when it ends): many listeners, no leak.
-    setMaxListeners(0, signal);
     const results: IterationResult[] = [];
     for (let i = 0; i < options.iterations; i++) {
-      const n = await nextIteration(trainerDir);
-      logger.info({ iteration: n, judge: champion, generator: baseModel }, "iteration starting");
-      const ctx: IterationContext = {
-        iteration: n,
-        dir: iterationDir(trainerDir, n),
-        seed: config.trainer.seed,
-        engine: fleet,
-        generator: baseModel,
-        judge: champion,
-        concurrency: config.trainer.concurrency,
-        logger: logger.child({ iteration: n }),
-        signal,
-        onRecord: options.onRecord,
-      };
-      const result = await runIteration(ctx, {
-        registry: stores.registry,
-        intake: {
-          seedFiles: options.seedPrompts.map((file) => resolve(file)),
-          // No benchmark files are configured yet: an empty index, but every prompt is checked.
-          contamination: buildContaminationIndex([]),
-          holdout: { fraction: config.trainer.holdoutFraction },
-        },
-        fineTuneCommand: config.trainer.fineTuneCommand,
-        baseModel,
-        initCheckpoint: await previousCheckpoint(trainerDir, n),
-      });
-      logger.info({ ...result }, "iteration done");
-      results.push(result);
+      const progress = createProgressDisplay(i + 1);
+      try {
+        results.push(
+          await runNextIteration(opened.env, {
+            seedFiles: options.seedPrompts,
+            signal,
+            observer: progress,
+            onRecord: (stage, written, total) => {
+              progress.record(stage, written, total);
+              options.onRecord?.(stage, written, total);
+            },
+          }),
+        );
+      } finally {
+        progress.stop();
+      }
     }
     return results;
   } finally {
-    discovery.stop();
-    await fleet.close();
-    await closeSims();
-    await stores.close();
+    await opened.close();
   }
 }
 

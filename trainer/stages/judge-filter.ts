@@ -141,7 +141,7 @@ export async function runJudgeFilter(
           }
         }
         await journal.append(toRecord(ctx, record, judgements!));
-        ctx.onRecord?.("judge", journal.records.size);
+        ctx.onRecord?.("judge", journal.records.size, pairs.length);
       },
       ctx.signal,
     );

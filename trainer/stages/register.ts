@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { CheckpointRecord, CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
 
 export interface RegisterInput {
@@ -22,8 +23,29 @@ export async function candidateId(iteration: number, datasetPath: string): Promi
   return `jurist-judge-it${iteration}-${digest.slice(0, 8)}`;
 }
 
+const present = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 /**
- * Registers the fine-tuned adapter as a `candidate` LoRA checkpoint whose report reference is
+ * What the fine-tune wrote: a LoRA adapter (PEFT's `adapter_config.json`, or the simulated
+ * fine-tune's `adapter.json`) or a full model (`config.json`). Throws when it is neither, so
+ * an empty output directory never becomes a candidate.
+ */
+export async function checkpointKind(dir: string): Promise<CheckpointRecord["kind"]> {
+  if (
+    (await present(join(dir, "adapter_config.json"))) ||
+    (await present(join(dir, "adapter.json")))
+  )
+    return "lora";
+  if (await present(join(dir, "config.json"))) return "full";
+  throw new Error(`the fine-tune output ${dir} holds neither a LoRA adapter nor a model`);
+}
+
+/**
+ * Registers the fine-tune's output as a `candidate` checkpoint (LoRA or full) whose report reference is
  * the dataset manifest (the gates will replace it with their report). Idempotent: an id
  * already registered is left as it is.
  */
@@ -33,7 +55,7 @@ export async function registerCandidate(input: RegisterInput): Promise<Checkpoin
   if (existing) return existing;
   const record: CheckpointRecord = {
     id,
-    kind: "lora",
+    kind: await checkpointKind(input.checkpointDir),
     baseModel: input.baseModel,
     uri: input.checkpointDir,
     parent: input.parent,

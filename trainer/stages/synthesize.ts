@@ -210,7 +210,7 @@ export async function runSynthesize(ctx: IterationContext): Promise<void> {
           };
         }
         await journal.append(record);
-        ctx.onRecord?.("synthesize", journal.records.size);
+        ctx.onRecord?.("synthesize", journal.records.size, prompts.length);
       },
       ctx.signal,
     );

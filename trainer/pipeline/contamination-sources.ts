@@ -1,0 +1,31 @@
+import type { Logger } from "pino";
+import type { Config } from "../../src/config.ts";
+import { benchmarkContaminationItems } from "../../src/eval/contamination-items.ts";
+import { loadBenchmark } from "../../src/eval/load-benchmark.ts";
+import { buildContaminationIndex, type ContaminationIndex } from "../core/contamination-guard.ts";
+
+/**
+ * The contamination index over every configured benchmark file (JURIST_BENCHMARKS): the
+ * questions and image hashes no training prompt may share. A benchmark file that cannot be
+ * read stops the trainer — training on possibly contaminated data is worse than not training.
+ */
+export async function loadContaminationIndex(
+  benchmarks: Config["benchmarks"],
+  logger: Logger,
+): Promise<ContaminationIndex> {
+  const items = [];
+  for (const benchmark of benchmarks) {
+    const loaded = await loadBenchmark(benchmark.path, benchmark.format);
+    items.push(...benchmarkContaminationItems(loaded.items));
+    logger.info(
+      {
+        benchmark: benchmark.name,
+        items: loaded.items.length,
+        rows: loaded.rowsRead,
+        malformed: loaded.malformed.length,
+      },
+      "benchmark indexed for the contamination guard",
+    );
+  }
+  return buildContaminationIndex(items);
+}

@@ -1,0 +1,69 @@
+import { setMaxListeners } from "node:events";
+import type { Logger } from "pino";
+import type { Config } from "../../src/config.ts";
+import { createFleet } from "../../src/fleet-runtime.ts";
+import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createStores, type Stores } from "../../src/store/create-stores.ts";
+import { loadContaminationIndex } from "./contamination-sources.ts";
+import { createFileTrainerState } from "./file-trainer-state.ts";
+import { type TrainerEnv, trainerDir } from "./iteration-runner.ts";
+import { createRedisTrainerState } from "./redis-trainer-state.ts";
+import type { TrainerStateStore } from "./trainer-state.ts";
+
+/** The trainer's state store: Redis when the stores use it, else files. */
+export function trainerStateFor(config: Config, stores: Pick<Stores, "redis">): TrainerStateStore {
+  return stores.redis
+    ? createRedisTrainerState(stores.redis)
+    : createFileTrainerState(trainerDir(config));
+}
+
+/** A trainer environment and what it opened. */
+export interface OpenedTrainer {
+  env: TrainerEnv;
+  stores: Stores;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what a trainer process needs on its own (`jurist train`, `jurist trainer`): the
+ * stores, the replica fleet (in-process simulated replicas when no backend is configured,
+ * like `serve`), metrics, the state store and the contamination index.
+ */
+export async function openTrainerEnv(config: Config, logger: Logger): Promise<OpenedTrainer> {
+  const metrics = createMetrics();
+  const stores = await createStores(config, logger);
+  const opened = await createFleet(config, logger, metrics, {}).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
+  const close = async () => {
+    opened.discovery.stop();
+    await opened.fleet.close();
+    await opened.closeSims();
+    await stores.close();
+  };
+  try {
+    const env: TrainerEnv = {
+      config,
+      logger,
+      fleet: opened.fleet,
+      simulated: opened.simulated,
+      registry: stores.registry,
+      state: trainerStateFor(config, stores),
+      contamination: await loadContaminationIndex(config.benchmarks, logger),
+      metrics: metrics.trainer,
+    };
+    return { env, stores, metrics, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** An abort signal many engine calls listen on at once (each lets go when it ends). */
+export function sharedSignal(signal?: AbortSignal): AbortSignal {
+  const shared = signal ?? new AbortController().signal;
+  setMaxListeners(0, shared);
+  return shared;
+}
