@@ -1,4 +1,5 @@
 import { runTrainCommand } from "../trainer/pipeline/train-command.ts";
+import { runTrainerCommand } from "../trainer/worker/trainer-command.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startServer } from "./server.ts";
@@ -15,6 +16,8 @@ commands:
            jurist sim make-prompts --n N --out FILE: seed prompts with generated images
            jurist sim fine-tune --dataset FILE --output DIR [--init DIR]: simulated training
   train    self-improvement iterations: jurist train --iterations N --seed-prompts FILE
+  trainer  the long-running trainer worker on collected prompts: jurist trainer [run]
+           jurist trainer status [--json]: what it is doing, backlog, iterations
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -48,6 +51,8 @@ async function main(argv: string[]): Promise<void> {
       return runSimCommand(rest);
     case "train":
       return runTrainCommand(rest);
+    case "trainer":
+      return runTrainerCommand(rest);
     case "keys":
       return runKeysCommand(rest);
     case undefined:

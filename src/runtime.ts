@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
+import { embeddedTrainerWanted, startEmbeddedTrainer } from "../trainer/worker/embedded-trainer.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { createCachedVerdicts } from "./cache/cached-verdicts.ts";
 import { createPromptCollector } from "./collection/prompt-collector.ts";
@@ -84,6 +85,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         checkpoint: verdict.checkpoint,
       }),
   });
+  const trainer = embeddedTrainerWanted(config, simulated)
+    ? startEmbeddedTrainer({ config, logger, fleet, simulated, stores, metrics })
+    : null;
   const authRequired =
     config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
   if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {
@@ -128,6 +132,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       draining = true;
       shutdown.abort(new Error("server shutting down"));
       championSync.stop();
+      await trainer?.stop();
       discovery.stop();
       await collector.close();
       await fleet.close();

@@ -17,6 +17,11 @@ import { createRedisPromptLog } from "./redis-prompt-log.ts";
 import { createRedisVerdictCache } from "./redis-verdict-cache.ts";
 import type { VerdictCache } from "./verdict-cache.ts";
 
+/** The image blob directory, shared by the gateway (writes) and the trainer (reads). */
+export function blobDir(config: Pick<Config, "dataDir">): string {
+  return join(config.dataDir, "blobs");
+}
+
 /** Every store a gateway uses, behind its port. */
 export interface Stores {
   cache: VerdictCache;
@@ -37,7 +42,7 @@ export interface Stores {
  * see them). Image blobs always go to the data directory.
  */
 export async function createStores(config: Config, logger: Logger): Promise<Stores> {
-  const blobs = createFileBlobStore({ dir: join(config.dataDir, "blobs") });
+  const blobs = createFileBlobStore({ dir: blobDir(config) });
   if (!config.redisUrl) {
     const registry = createMemoryCheckpointRegistry({
       file: join(config.dataDir, "registry.json"),

@@ -10,6 +10,11 @@ export interface FileBlobStoreOptions {
   dir: string;
 }
 
+/** Where the blob `sha256` lives under `dir`: `<dir>/ab/cd/<sha256>` (the trainer reads it there). */
+export function blobFilePath(dir: string, sha256: string): string {
+  return join(dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}
+
 const isCode = (error: unknown, code: string) => (error as NodeJS.ErrnoException)?.code === code;
 
 /**
@@ -22,8 +27,7 @@ const isCode = (error: unknown, code: string) => (error as NodeJS.ErrnoException
  */
 export function createFileBlobStore(options: FileBlobStoreOptions): BlobStore {
   const inFlight = new Map<string, Promise<boolean>>();
-  const pathOf = (sha256: string) =>
-    join(options.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  const pathOf = (sha256: string) => blobFilePath(options.dir, sha256);
 
   async function exists(path: string): Promise<boolean> {
     try {

@@ -1,0 +1,64 @@
+import { setMaxListeners } from "node:events";
+import type { Logger } from "pino";
+import type { Config } from "../../src/config.ts";
+import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
+import type { Metrics } from "../../src/metrics.ts";
+import { blobDir, type Stores } from "../../src/store/create-stores.ts";
+import { blobFilePath } from "../../src/store/file-blob-store.ts";
+import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
+import { trainerStateFor } from "../pipeline/open-trainer-env.ts";
+import { createTrainerWorker } from "./trainer-worker.ts";
+
+export interface EmbeddedTrainerInput {
+  config: Config;
+  logger: Logger;
+  fleet: ReplicaFleet;
+  simulated: boolean;
+  stores: Stores;
+  metrics: Metrics;
+}
+
+/** Whether `serve` runs the trainer in its own process (JURIST_TRAIN_EMBEDDED). */
+export function embeddedTrainerWanted(config: Config, simulated: boolean): boolean {
+  return config.trainer.embedded === "true" || (config.trainer.embedded === "auto" && simulated);
+}
+
+/**
+ * The trainer worker inside the gateway, for the embedded default (simulated replicas, no
+ * Redis): the same worker as `jurist trainer`, on the gateway's fleet, stores and metrics.
+ * It never blocks serving: it starts in the background and a failure to start is logged.
+ */
+export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const logger = input.logger.child({ component: "trainer" });
+  const running = (async () => {
+    const worker = createTrainerWorker({
+      env: {
+        config: input.config,
+        logger,
+        fleet: input.fleet,
+        simulated: input.simulated,
+        registry: input.stores.registry,
+        state: trainerStateFor(input.config, input.stores),
+        contamination: await loadContaminationIndex(input.config.benchmarks, logger),
+        metrics: input.metrics.trainer,
+      },
+      promptLog: input.stores.promptLog,
+      blobPath: (sha256) => blobFilePath(blobDir(input.config), sha256),
+      signal: stop.signal,
+    });
+    logger.info(
+      { threshold: input.config.trainer.minNewPrompts },
+      "embedded trainer waiting for collected prompts",
+    );
+    await worker.run();
+  })().catch((error: unknown) => logger.error({ err: error }, "embedded trainer stopped"));
+  return {
+    /** Stops after the records in flight are written; resolves when the worker has stopped. */
+    async stop(): Promise<void> {
+      stop.abort(new Error("gateway shutting down"));
+      await running;
+    },
+  };
+}
