@@ -5,7 +5,6 @@ import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../src/config.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
-import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
 import { exampleIsCorrect } from "../../src/sim/sim-fine-tune.ts";
 import { createStores } from "../../src/store/create-stores.ts";
 import { slotsFor } from "../../trainer/core/synthetic-pair.ts";
@@ -15,21 +14,9 @@ import { readRecords } from "../../trainer/pipeline/record-journal.ts";
 import { type TrainOptions, train } from "../../trainer/pipeline/train-command.ts";
 import type { JudgeRecord } from "../../trainer/stages/judge-filter.ts";
 import { startSims } from "../helpers/gateway.ts";
+import { writeSeeds } from "./seed-files.ts";
 
 const logger = pino({ level: "silent" });
-
-/** Writes `count` seed prompts and their images the way `jurist sim make-prompts` does. */
-async function writeSeeds(dir: string, count: number): Promise<string> {
-  await mkdir(join(dir, "images"), { recursive: true });
-  const lines: string[] = [];
-  for (const { prompt, image } of makeSeedPrompts(count, 7)) {
-    await writeFile(join(dir, "images", prompt.images[0]!), image);
-    lines.push(JSON.stringify({ ...prompt, images: [`images/${prompt.images[0]}`] }));
-  }
-  const file = join(dir, "seeds.jsonl");
-  await writeFile(file, `${lines.join("\n")}\n`);
-  return file;
-}
 
 /** Both replicas share a sim seed, so a completion does not depend on which one served it. */
 async function configFor(dataDir: string, backends: string, env: Record<string, string> = {}) {
