@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { type BackendTarget, parseBackendTarget } from "./engine/backend-targets.ts";
+import type { BenchmarkFormat } from "./eval/load-benchmark.ts";
 
 /**
  * The one configuration schema. Read from the environment, optionally layered over a JSON
@@ -28,9 +29,6 @@ const backendTarget = z.string().transform((entry, context): BackendTarget => {
   }
   return target;
 });
-
-/** The benchmark file formats Jurist reads (BENCHMARKS.md). */
-export type BenchmarkFormat = "vlrb" | "mmrb" | "rewardbench" | "jurist";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();

@@ -17,15 +17,20 @@ export async function loadContaminationIndex(
   for (const benchmark of benchmarks) {
     const loaded = await loadBenchmark(benchmark.path, benchmark.format);
     items.push(...benchmarkContaminationItems(loaded.items));
-    logger.info(
-      {
-        benchmark: benchmark.name,
-        items: loaded.items.length,
-        rows: loaded.rowsRead,
-        malformed: loaded.malformed.length,
-      },
-      "benchmark indexed for the contamination guard",
-    );
+    const summary = {
+      benchmark: benchmark.name,
+      items: loaded.items.length,
+      rows: loaded.rowsRead,
+      malformed: loaded.malformed.length,
+    };
+    logger.info(summary, "benchmark indexed for the contamination guard");
+    if (loaded.malformed.length > 0) {
+      // A malformed row's question and images are not indexed: the guard cannot see them.
+      logger.warn(
+        { ...summary, first: loaded.malformed.slice(0, 5) },
+        "benchmark rows the contamination guard cannot index: fix the file or accept the gap",
+      );
+    }
   }
   return buildContaminationIndex(items);
 }

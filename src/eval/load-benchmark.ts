@@ -1,0 +1,58 @@
+import { open } from "node:fs/promises";
+import { extname } from "node:path";
+import type { BenchmarkName, LoadResult } from "./eval-item.ts";
+import { loadJuristJsonl } from "./jurist-jsonl.ts";
+import { loadMmrb } from "./mmrb-json.ts";
+import { loadRewardBench } from "./rewardbench-jsonl.ts";
+import { loadVlrbJsonl } from "./vlrb-jsonl.ts";
+import { loadVlrbParquet } from "./vlrb-parquet.ts";
+
+/** The format of a benchmark file is named by its benchmark. */
+export type BenchmarkFormat = BenchmarkName;
+
+export const BENCHMARK_FORMATS: readonly BenchmarkFormat[] = [
+  "vlrb",
+  "mmrb",
+  "rewardbench",
+  "jurist",
+];
+
+const PARQUET_MAGIC = "PAR1";
+
+/**
+ * Parquet when the file starts with parquet's magic bytes, JSONL otherwise. A file named
+ * `.parquet` without them throws: it is usually a Git LFS pointer or a truncated download, and
+ * reading it as JSONL would bury that under one "not valid JSON" row per line.
+ */
+export async function vlrbFileKind(file: string): Promise<"parquet" | "jsonl"> {
+  const handle = await open(file, "r");
+  try {
+    const head = Buffer.alloc(PARQUET_MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (head.subarray(0, bytesRead).toString("latin1") === PARQUET_MAGIC) return "parquet";
+  } finally {
+    await handle.close();
+  }
+  if (extname(file).toLowerCase() === ".parquet") {
+    throw new Error(`${file} is named .parquet but does not start with PAR1: not a parquet file`);
+  }
+  return "jsonl";
+}
+
+/**
+ * Loads a benchmark file. VLRB comes as parquet (current Hub release, images inline) or JSONL
+ * (older release, image paths): the magic bytes decide (see `vlrbFileKind`).
+ * Malformed rows are reported in the result; a missing or unreadable file throws.
+ */
+export async function loadBenchmark(file: string, format: BenchmarkFormat): Promise<LoadResult> {
+  switch (format) {
+    case "vlrb":
+      return (await vlrbFileKind(file)) === "parquet" ? loadVlrbParquet(file) : loadVlrbJsonl(file);
+    case "mmrb":
+      return loadMmrb(file);
+    case "rewardbench":
+      return loadRewardBench(file);
+    case "jurist":
+      return loadJuristJsonl(file);
+  }
+}
