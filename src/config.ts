@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { type BackendTarget, parseBackendTarget } from "./engine/backend-targets.ts";
 import type { BenchmarkFormat } from "./eval/load-benchmark.ts";
+import { DEFAULT_GATES, type Gate, gatesSetting } from "./gates/gate-policy.ts";
 
 /**
  * The one configuration schema. Read from the environment, optionally layered over a JSON
@@ -136,6 +137,14 @@ const flatSchema = z.object({
       }),
     )
     .default([]),
+  JURIST_GATES: gatesSetting,
+  JURIST_GATE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  JURIST_GATE_UNPARSEABLE: z.enum(["wrong", "exclude", "random"]).default("wrong"),
+  JURIST_GATE_BOOTSTRAP_RESAMPLES: z.coerce.number().int().min(100).max(100_000).default(2_000),
+  JURIST_AUTO_PROMOTE: bool.default(true),
+  JURIST_PROMOTION_LOAD_TIMEOUT_MS: positiveInt.default(120_000),
+  JURIST_SHADOW_RATE: probability.default(0),
+  JURIST_SHADOW_MAX_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
   JURIST_FINE_TUNE_COMMAND: z
     .string()
     .min(1)
@@ -281,6 +290,26 @@ function structure(flat: FlatConfig) {
      * prompts matching any of their items, and the gates evaluate on them.
      */
     benchmarks: flat.JURIST_BENCHMARKS,
+    gates: {
+      /** The policy: every gate must pass for a candidate to be promoted. */
+      policy: (flat.JURIST_GATES ?? DEFAULT_GATES) as Gate[],
+      /** Whether the policy was configured (false: the defaults). */
+      configured: flat.JURIST_GATES !== undefined,
+      /** Benchmark items judged at once per checkpoint. */
+      concurrency: flat.JURIST_GATE_CONCURRENCY,
+      unparseable: flat.JURIST_GATE_UNPARSEABLE,
+      bootstrapResamples: flat.JURIST_GATE_BOOTSTRAP_RESAMPLES,
+      /** The trainer promotes a candidate that passes every gate (false: it only reports). */
+      autoPromote: flat.JURIST_AUTO_PROMOTE,
+      /** How long replicas may take to load a candidate before promotion gives up, ms. */
+      loadTimeoutMs: flat.JURIST_PROMOTION_LOAD_TIMEOUT_MS,
+    },
+    shadow: {
+      /** Share of live verdicts also judged by the staged candidate, off the critical path. */
+      rate: flat.JURIST_SHADOW_RATE,
+      /** How long a shadow gate waits for its minimum of shadow verdicts, ms. */
+      maxWaitMs: flat.JURIST_SHADOW_MAX_WAIT_MS,
+    },
     sim: {
       replicas: flat.JURIST_SIM_REPLICAS,
       seed: flat.JURIST_SIM_SEED,
