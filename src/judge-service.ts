@@ -15,6 +15,7 @@ import type { ResolvedImage } from "./core/types.ts";
 import { AppError, type ErrorCode, errorBody, toAppError } from "./errors.ts";
 import type { createImageIntake } from "./images/image-intake.ts";
 import type { Metrics } from "./metrics.ts";
+import type { ShadowOffer } from "./shadow/shadow-judge.ts";
 
 export interface JudgeServiceDeps {
   intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
@@ -32,6 +33,8 @@ export interface JudgeServiceDeps {
   champion?: () => string | undefined;
   /** Receives every fresh verdict for sampling into the prompt log; never blocks. */
   collect?: (input: CollectedVerdict) => void;
+  /** Receives fresh champion verdicts for shadow judging by a candidate; never blocks. */
+  shadow?: (offer: ShadowOffer) => void;
 }
 
 /** What the service hands to prompt collection. */
@@ -76,6 +79,21 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     }
     const verdict = await judgeFresh(request, images, started, context.signal);
     if (cached) deps.cache?.store(cached.key, verdict);
+    if (request.checkpoint === undefined) {
+      deps.shadow?.({
+        task: {
+          question: request.question,
+          images,
+          responses: request.responses,
+          rubric: request.rubric,
+          mode: request.mode,
+          swap: true,
+          seed: request.seed,
+        },
+        winner: verdict.winner,
+        checkpoint: verdict.checkpoint,
+      });
+    }
     deps.collect?.({
       tenant: context.tenant ?? "default",
       collect: request.collect,

@@ -239,6 +239,13 @@ export function createMetrics() {
     cache,
     collection,
     grpc,
+    /** Live verdicts judged again by the staged candidate, by how each ended. */
+    shadow: counter<{ event: "agree" | "disagree" | "error" | "dropped" }>({
+      name: "jurist_shadow_requests_total",
+      help: "Shadow verdicts of the staged candidate on live traffic, by event (agree, disagree with the champion, error, dropped at the in-flight bound)",
+      labelNames: ["event"],
+      registers,
+    }),
     /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
     trainer: createTrainerMetrics(registers),
     /**

@@ -13,6 +13,7 @@ import { createJudgeService } from "./judge-service.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChampionSync } from "./registry/champion-sync.ts";
 import { createCheckpointAdmin } from "./registry/checkpoint-admin.ts";
+import { createShadowJudge } from "./shadow/shadow-judge.ts";
 import { createStores } from "./store/create-stores.ts";
 
 export type RuntimeOptions = FleetOptions;
@@ -52,6 +53,16 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     logger,
   });
   metrics.collection.observe({ buffered: collector.buffered, logLength: stores.promptLog.length });
+  const pairwiseJudge = createPairwiseJudge({ engine: fleet, settings: config.judge });
+  const shadow = createShadowJudge({
+    judge: pairwiseJudge,
+    stats: stores.shadow,
+    rate: config.shadow.rate,
+    maxInFlight: 16,
+    refreshMs: config.stores.registryRefreshMs,
+    logger,
+    observe: (event) => metrics.shadow.inc({ event }),
+  });
   const intake = createImageIntake({
     maxBytes: config.images.maxBytes,
     fetchTimeoutMs: config.images.fetchTimeoutMs,
@@ -62,7 +73,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fleet.snapshots().some((r) => r.models.some((m) => m.id === checkpoint && m.simulated));
   const judgeService = createJudgeService({
     intake,
-    judge: createPairwiseJudge({ engine: fleet, settings: config.judge }),
+    judge: pairwiseJudge,
     isSimulated,
     batchConcurrency: config.judge.batchConcurrency,
     logger,
@@ -74,6 +85,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       observe: (result) => metrics.cache.requests.inc({ result }),
     }),
     champion: fleet.champion,
+    shadow: shadow.offer,
     collect: ({ verdict, ...input }) =>
       collector.offer({
         ...input,
@@ -134,6 +146,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       championSync.stop();
       await trainer?.stop();
       discovery.stop();
+      await shadow.close();
       await collector.close();
       await fleet.close();
       await intake.close();

@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import {
+  createMemoryShadowStats,
+  createRedisShadowStats,
+  type ShadowStats,
+} from "../shadow/shadow-stats.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { CheckpointRegistry } from "./checkpoint-registry.ts";
 import { createFileBlobStore } from "./file-blob-store.ts";
@@ -29,6 +34,8 @@ export interface Stores {
   registry: CheckpointRegistry;
   promptLog: PromptLog;
   blobs: BlobStore;
+  /** Shadow traffic's target and counts, shared by every gateway and the trainer. */
+  shadow: ShadowStats;
   /** The Redis connections when REDIS_URL is set; null for the embedded stores. */
   redis: RedisClient | null;
   /** `degraded` while Redis is unreachable (judging continues). */
@@ -53,6 +60,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       registry,
       promptLog: createMemoryPromptLog({ maxLength: config.stores.promptLogMaxLength }),
       blobs,
+      shadow: createMemoryShadowStats(),
       redis: null,
       status: () => "ok",
       close: async () => registry.close?.(),
@@ -71,6 +79,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
     registry,
     promptLog: createRedisPromptLog({ client, maxLength: config.stores.promptLogMaxLength }),
     blobs,
+    shadow: createRedisShadowStats(client),
     redis: client,
     status: client.status,
     async close() {
