@@ -30,11 +30,17 @@ const present = (path: string) =>
   );
 
 /**
- * What the fine-tune wrote: a LoRA adapter (PEFT's `adapter_config.json`, or the simulated
+ * What the fine-tune wrote: the kind `jurist-fine-tune.json` states, else a LoRA adapter (PEFT's `adapter_config.json`, or the simulated
  * fine-tune's `adapter.json`) or a full model (`config.json`). Throws when it is neither, so
  * an empty output directory never becomes a candidate.
  */
 export async function checkpointKind(dir: string): Promise<CheckpointRecord["kind"]> {
+  // The TRL template states what it wrote; trust that over guessing from file names.
+  const stated = await readFile(join(dir, "jurist-fine-tune.json"), "utf8").then(
+    (text) => (JSON.parse(text) as { kind?: unknown }).kind,
+    () => undefined,
+  );
+  if (stated === "lora" || stated === "full") return stated;
   if (
     (await present(join(dir, "adapter_config.json"))) ||
     (await present(join(dir, "adapter.json")))
