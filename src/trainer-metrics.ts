@@ -95,6 +95,18 @@ export function createTrainerMetrics(registers: Registry[]) {
     labelNames: ["stage", "reason"],
     registers,
   });
+  const gatePassed = new Gauge({
+    name: "jurist_gate_passed",
+    help: "1 when the gate passed for the last reviewed candidate, 0 when it failed",
+    labelNames: ["gate"],
+    registers,
+  });
+  const reviews = new Counter({
+    name: "jurist_candidate_reviews_total",
+    help: "Candidates reviewed by the gates, by decision (promoted, rejected, held, error)",
+    labelNames: ["decision"],
+    registers,
+  });
   for (const name of STAGES) stage.set({ stage: name }, 0);
 
   return {
@@ -128,6 +140,16 @@ export function createTrainerMetrics(registers: Registry[]) {
     },
     backlog(count: number): void {
       backlog.set(count);
+    },
+    /** A candidate's review: each gate's result and the decision. */
+    reviewed(
+      decision: "promoted" | "rejected" | "held" | "error",
+      gates: readonly { name: string; passed: boolean }[] = [],
+    ): void {
+      reviews.inc({ decision });
+      if (gates.length === 0) return;
+      gatePassed.reset();
+      for (const gate of gates) gatePassed.set({ gate: gate.name }, gate.passed ? 1 : 0);
     },
   };
 }

@@ -6,8 +6,9 @@ export const HISTORY_LIMIT = 1_000;
 
 /** The record as stored: only the declared fields, so both adapters keep the same data. */
 export function toStoredCheckpointRecord(record: CheckpointRecord): CheckpointRecord {
-  const { id, kind, baseModel, uri, parent, created, status, gateReport } = record;
-  return { id, kind, baseModel, uri, parent, created, status, gateReport };
+  const { id, kind, baseModel, uri, parent, created, status, gateReport, gateSummary } = record;
+  const stored = { id, kind, baseModel, uri, parent, created, status, gateReport };
+  return gateSummary ? { ...stored, gateSummary } : stored;
 }
 
 /** Oldest first, then by id, so both adapters list in the same order. */

@@ -17,6 +17,19 @@ export interface CheckpointRecord {
   status: CheckpointStatus;
   /** Where the gate report that judged it lives, if any. */
   gateReport: string | null;
+  /** The gates' verdict, kept with the record so every gateway can list it. */
+  gateSummary?: GateSummary | null | undefined;
+}
+
+/** What the gates decided about a candidate, in brief (the full report is at `gateReport`). */
+export interface GateSummary {
+  passed: boolean;
+  simulated: boolean;
+  /** The champion it was compared with. */
+  champion: string;
+  /** When the gates ran, ISO 8601. */
+  at: string;
+  gates: { name: string; passed: boolean; reason: string }[];
 }
 
 /** One change of champion, newest first in `history()`. */

@@ -1,16 +1,17 @@
 import type { Logger } from "pino";
-import type { Config } from "../../src/config.ts";
 import { benchmarkContaminationItems } from "../../src/eval/contamination-items.ts";
 import { loadBenchmark } from "../../src/eval/load-benchmark.ts";
+import type { GateBenchmark } from "../../src/gates/gate-benchmarks.ts";
 import { buildContaminationIndex, type ContaminationIndex } from "../core/contamination-guard.ts";
 
 /**
- * The contamination index over every configured benchmark file (JURIST_BENCHMARKS): the
+ * The contamination index over every gate benchmark file (JURIST_BENCHMARKS, or the simulated
+ * ones of the embedded default): the
  * questions and image hashes no training prompt may share. A benchmark file that cannot be
  * read stops the trainer — training on possibly contaminated data is worse than not training.
  */
 export async function loadContaminationIndex(
-  benchmarks: Config["benchmarks"],
+  benchmarks: readonly Pick<GateBenchmark, "name" | "format" | "path">[],
   logger: Logger,
 ): Promise<ContaminationIndex> {
   const items = [];

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
+import type { GateBenchmark } from "../../src/gates/gate-benchmarks.ts";
 import type { CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
 import type { TrainerMetrics } from "../../src/trainer-metrics.ts";
 import type { ContaminationIndex } from "../core/contamination-guard.ts";
@@ -23,6 +24,8 @@ export interface TrainerEnv {
   registry: CheckpointRegistry;
   state: TrainerStateStore;
   contamination: ContaminationIndex;
+  /** The gate benchmarks (their items are also the contamination guard's). */
+  benchmarks: readonly GateBenchmark[];
   metrics?: TrainerMetrics | undefined;
 }
 

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config.ts";
 import { createFleet } from "../../src/fleet-runtime.ts";
+import { resolveGateBenchmarks } from "../../src/gates/gate-benchmarks.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { loadContaminationIndex } from "./contamination-sources.ts";
@@ -44,6 +45,7 @@ export async function openTrainerEnv(config: Config, logger: Logger): Promise<Op
     await stores.close();
   };
   try {
+    const benchmarks = await resolveGateBenchmarks(config, opened.simulated, logger);
     const env: TrainerEnv = {
       config,
       logger,
@@ -51,7 +53,8 @@ export async function openTrainerEnv(config: Config, logger: Logger): Promise<Op
       simulated: opened.simulated,
       registry: stores.registry,
       state: trainerStateFor(config, stores),
-      contamination: await loadContaminationIndex(config.benchmarks, logger),
+      contamination: await loadContaminationIndex(benchmarks, logger),
+      benchmarks,
       metrics: metrics.trainer,
     };
     return { env, stores, metrics, close };

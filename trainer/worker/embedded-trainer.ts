@@ -2,11 +2,13 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
+import { resolveGateBenchmarks } from "../../src/gates/gate-benchmarks.ts";
 import type { Metrics } from "../../src/metrics.ts";
 import { blobDir, type Stores } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { trainerStateFor } from "../pipeline/open-trainer-env.ts";
+import { createCandidateReview } from "./candidate-review.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
 
 export interface EmbeddedTrainerInput {
@@ -16,6 +18,8 @@ export interface EmbeddedTrainerInput {
   simulated: boolean;
   stores: Stores;
   metrics: Metrics;
+  /** Applies a promoted champion in the gateway at once. */
+  adopt?: (champion: string) => void;
 }
 
 /** Whether `serve` runs the trainer in its own process (JURIST_TRAIN_EMBEDDED). */
@@ -33,26 +37,36 @@ export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
   setMaxListeners(0, stop.signal);
   const logger = input.logger.child({ component: "trainer" });
   const running = (async () => {
+    const benchmarks = await resolveGateBenchmarks(input.config, input.simulated, logger);
+    const env = {
+      config: input.config,
+      logger,
+      fleet: input.fleet,
+      simulated: input.simulated,
+      registry: input.stores.registry,
+      state: trainerStateFor(input.config, input.stores),
+      contamination: await loadContaminationIndex(benchmarks, logger),
+      benchmarks,
+      metrics: input.metrics.trainer,
+    };
+    const review = createCandidateReview({
+      env,
+      shadow: input.stores.shadow,
+      adopt: input.adopt,
+      signal: stop.signal,
+    });
     const worker = createTrainerWorker({
-      env: {
-        config: input.config,
-        logger,
-        fleet: input.fleet,
-        simulated: input.simulated,
-        registry: input.stores.registry,
-        state: trainerStateFor(input.config, input.stores),
-        contamination: await loadContaminationIndex(input.config.benchmarks, logger),
-        metrics: input.metrics.trainer,
-      },
+      env,
       promptLog: input.stores.promptLog,
       blobPath: (sha256) => blobFilePath(blobDir(input.config), sha256),
       signal: stop.signal,
+      onIteration: review.afterIteration,
     });
     logger.info(
       { threshold: input.config.trainer.minNewPrompts },
       "embedded trainer waiting for collected prompts",
     );
-    await worker.run();
+    await worker.run().finally(() => review.close());
   })().catch((error: unknown) => logger.error({ err: error }, "embedded trainer stopped"));
   return {
     /** Stops after the records in flight are written; resolves when the worker has stopped. */

@@ -4,6 +4,7 @@ import { loadConfig } from "../../src/config.ts";
 import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { openTrainerEnv, sharedSignal } from "../pipeline/open-trainer-env.ts";
+import { createCandidateReview } from "./candidate-review.ts";
 import { startMetricsServer } from "./metrics-server.ts";
 import { formatTrainerReport, readTrainerReport } from "./status-command.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
@@ -31,15 +32,18 @@ async function runWorker(): Promise<void> {
       ? await startMetricsServer(opened.metrics.registry, config.trainer.metricsPort, config.host)
       : null;
   if (server) logger.info({ metrics: `${server.url}/metrics` }, "trainer metrics serving");
+  const review = createCandidateReview({ env: opened.env, shadow: opened.stores.shadow, signal });
   try {
     const worker = createTrainerWorker({
       env: opened.env,
       promptLog: opened.stores.promptLog,
       blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
       signal,
+      onIteration: review.afterIteration,
     });
     await worker.run();
   } finally {
+    await review.close();
     await server?.close();
     await opened.close();
   }

@@ -90,7 +90,14 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
           at: new Date().toISOString(),
         },
       });
-      await options.onIteration?.(result);
+      try {
+        await options.onIteration?.(result);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // The candidate stays a candidate; training goes on. The status says what happened.
+        env.logger.error({ err: error }, "candidate review failed");
+        await status.update({ lastError: (error as Error).message });
+      }
     } finally {
       clearInterval(renew);
     }

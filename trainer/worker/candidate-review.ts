@@ -1,0 +1,55 @@
+import { createGatekeeper } from "../../src/gates/gatekeeper.ts";
+import { createPromotion } from "../../src/registry/promotion.ts";
+import type { ShadowStats } from "../../src/shadow/shadow-stats.ts";
+import type { TrainerEnv } from "../pipeline/iteration-runner.ts";
+import type { IterationResult } from "../pipeline/run-iteration.ts";
+
+export interface CandidateReviewOptions {
+  env: TrainerEnv;
+  shadow: ShadowStats;
+  /** Applies a new champion in this process at once (the embedded trainer's gateway). */
+  adopt?: (champion: string) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * What the worker does after each iteration: the gates review the new candidate, which is
+ * then promoted, held or rejected (see `createGatekeeper`). A review that fails (replicas
+ * down, a benchmark unreadable) leaves the candidate a candidate and is reported, not retried
+ * by rerunning the iteration.
+ */
+export function createCandidateReview(options: CandidateReviewOptions) {
+  const { env } = options;
+  const promotion = createPromotion({
+    registry: env.registry,
+    fleet: env.fleet,
+    logger: env.logger,
+    loadTimeoutMs: env.config.gates.loadTimeoutMs,
+    adopt: options.adopt,
+  });
+  const gatekeeper = createGatekeeper({
+    config: env.config,
+    logger: env.logger.child({ component: "gates" }),
+    engine: env.fleet,
+    simulated: env.simulated,
+    registry: env.registry,
+    shadow: options.shadow,
+    promotion,
+    benchmarks: env.benchmarks,
+    signal: options.signal,
+    observe: (review) => env.metrics?.reviewed(review.decision, review.report.gates),
+  });
+  return {
+    async afterIteration(result: IterationResult): Promise<void> {
+      try {
+        await gatekeeper.review(result.candidate);
+      } catch (error) {
+        env.metrics?.reviewed("error");
+        throw new Error(`review of ${result.candidate} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    close: () => promotion.close(),
+  };
+}
