@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 
 /**
  * A stage's output as an append-only JSONL file, one record per line, keyed by `id`. Every
- * append is fsynced before it resolves, so a record the stage saw written survives a crash,
+ * append is fsynced before it resolves (appends made meanwhile share one write and fsync), so a record the stage saw written survives a crash,
  * and a restart skips the ids already present: nothing is done twice, nothing lost. A last
  * line cut off by a crash is dropped (truncated) on open.
  */
@@ -52,23 +52,46 @@ export async function openJournal<T extends { id: string }>(
   const records = new Map<string, T>();
   for (const record of await readComplete<T>(path)) records.set(record.id, record);
   const handle = await open(path, "a");
-  let queue: Promise<void> = Promise.resolve();
+  // Group commit: appends that arrive while a write is in flight are written together with
+  // one fsync, so concurrent workers do not queue behind each other's fsyncs.
+  let pending: { record: T; done: () => void; failed: (error: unknown) => void }[] = [];
+  let writing: Promise<void> | null = null;
+
+  async function drain(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending.filter(
+        (entry, i) =>
+          !records.has(entry.record.id) &&
+          pending.findIndex((other) => other.record.id === entry.record.id) === i,
+      );
+      const waiting = pending;
+      pending = [];
+      try {
+        if (batch.length > 0) {
+          await handle.write(batch.map((entry) => `${JSON.stringify(entry.record)}\n`).join(""));
+          await handle.datasync();
+          for (const entry of batch) records.set(entry.record.id, entry.record);
+        }
+        for (const entry of waiting) entry.done();
+      } catch (error) {
+        for (const entry of waiting) entry.failed(error);
+      }
+    }
+    writing = null;
+  }
+
   return {
     path,
     records,
     has: (id) => records.has(id),
     append(record: T): Promise<void> {
-      const write = queue.then(async () => {
-        if (records.has(record.id)) return;
-        await handle.write(`${JSON.stringify(record)}\n`);
-        await handle.datasync();
-        records.set(record.id, record);
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ record, done: resolve, failed: reject });
+        writing ??= drain();
       });
-      queue = write.catch(() => {});
-      return write;
     },
     async close(): Promise<void> {
-      await queue;
+      await writing;
       await handle.close();
     },
   };

@@ -12,6 +12,7 @@ import { runBounded } from "../pipeline/bounded-pool.ts";
 import { loadImages } from "../pipeline/image-files.ts";
 import { type IterationContext, requestSeed, stageFile } from "../pipeline/iteration-context.ts";
 import { openJournal, readRecords } from "../pipeline/record-journal.ts";
+import { createWriteBehind } from "../pipeline/write-behind.ts";
 import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
 
 /** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */
@@ -127,6 +128,7 @@ export async function runJudgeFilter(
     { stage: "judge", pairs: pairs.length, done: pairs.length - todo.length, judge: ctx.judge },
     "judge filter starting",
   );
+  const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
@@ -140,12 +142,18 @@ export async function runJudgeFilter(
             if (ctx.signal.aborted || attempt === 2) throw error;
           }
         }
-        await journal.append(toRecord(ctx, record, judgements!));
-        ctx.onRecord?.("judge", journal.records.size, pairs.length);
+        writes.check();
+        writes.add(
+          journal
+            .append(toRecord(ctx, record, judgements!))
+            .then(() => ctx.onRecord?.("judge", journal.records.size, pairs.length)),
+        );
       },
       ctx.signal,
     );
+    await writes.settle();
   } finally {
+    await writes.settle().catch(() => {});
     await journal.close();
   }
   const kept = [...journal.records.values()].filter((r) => r.kept).length;

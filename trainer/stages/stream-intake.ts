@@ -21,7 +21,22 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function decide(entry: ConsumedEntry, sink: IntakeSink, options: StreamIntakeOptions) {
+/** Which of a batch's images are present: each distinct blob checked once, all at once. */
+async function presentImages(
+  entries: readonly ConsumedEntry[],
+  options: StreamIntakeOptions,
+): Promise<Set<string>> {
+  const hashes = [...new Set(entries.flatMap((entry) => entry.record?.imageHashes ?? []))];
+  const found = await Promise.all(hashes.map((hash) => exists(options.blobPath(hash))));
+  return new Set(hashes.filter((_, i) => found[i]));
+}
+
+function decide(
+  entry: ConsumedEntry,
+  sink: IntakeSink,
+  options: StreamIntakeOptions,
+  present: ReadonlySet<string>,
+): void {
   const where = `stream:${entry.entryId}`;
   const { record } = entry;
   if (!record) {
@@ -32,8 +47,7 @@ async function decide(entry: ConsumedEntry, sink: IntakeSink, options: StreamInt
   // A redelivered entry (read, persisted, not acknowledged before a crash): already decided.
   if (sink.decided(record.id) || sink.decided(where)) return;
   const images = record.imageHashes.map(options.blobPath);
-  const present = await Promise.all(images.map(exists));
-  const missing = record.imageHashes.filter((_, i) => !present[i]);
+  const missing = record.imageHashes.filter((hash) => !present.has(hash));
   if (missing.length > 0) {
     sink.skip({ id: where, reason: "missing_image", detail: `${record.id}: ${missing.join(",")}` });
     return;
@@ -67,7 +81,8 @@ export async function intakePromptStream(
     signal.throwIfAborted();
     const entries = await options.consumer.read(Math.min(batchSize, options.maxPrompts - taken));
     if (entries.length === 0) break;
-    for (const entry of entries) await decide(entry, sink, options);
+    const present = await presentImages(entries, options);
+    for (const entry of entries) decide(entry, sink, options, present);
     await sink.flush();
     await options.consumer.ack(entries.map((entry) => entry.entryId));
     taken += entries.length;

@@ -16,6 +16,7 @@ import { runBounded } from "../pipeline/bounded-pool.ts";
 import { loadImages } from "../pipeline/image-files.ts";
 import { type IterationContext, requestSeed, stageFile } from "../pipeline/iteration-context.ts";
 import { openJournal, readRecords } from "../pipeline/record-journal.ts";
+import { createWriteBehind } from "../pipeline/write-behind.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "./classify.ts";
 
 /** Sampling of open originals and rewrites (PAPER.md leaves it open). */
@@ -189,6 +190,7 @@ export async function runSynthesize(ctx: IterationContext): Promise<void> {
     { stage: "synthesize", prompts: prompts.length, done: prompts.length - todo.length },
     "synthesis starting",
   );
+  const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
@@ -209,12 +211,18 @@ export async function runSynthesize(ctx: IterationContext): Promise<void> {
             detail,
           };
         }
-        await journal.append(record);
-        ctx.onRecord?.("synthesize", journal.records.size, prompts.length);
+        writes.check();
+        writes.add(
+          journal
+            .append(record)
+            .then(() => ctx.onRecord?.("synthesize", journal.records.size, prompts.length)),
+        );
       },
       ctx.signal,
     );
+    await writes.settle();
   } finally {
+    await writes.settle().catch(() => {});
     await journal.close();
   }
   const pairs = [...journal.records.values()].filter((r) => r.outcome === "pair").length;
