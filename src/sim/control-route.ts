@@ -17,6 +17,8 @@ export const controlBodySchema = z.strictObject({
   invalid_rate: option.invalidRate.unwrap().optional(),
   accuracy: option.accuracy.unwrap().optional(),
   position_bias: option.positionBias.unwrap().optional(),
+  /** Replaces the whole table; `{}` clears it. */
+  category_accuracy: option.categoryAccuracy.unwrap().optional(),
   healthy: option.healthy.unwrap().optional(),
   stall: option.stall.unwrap().optional(),
   model_id: option.modelId.unwrap().optional(),
@@ -36,6 +38,7 @@ const FIELDS = {
   invalid_rate: "invalidRate",
   accuracy: "accuracy",
   position_bias: "positionBias",
+  category_accuracy: "categoryAccuracy",
   healthy: "healthy",
   stall: "stall",
   model_id: "modelId",
@@ -58,7 +61,7 @@ function settingsOf(options: Readonly<SimOptions>): ControlSettings {
 
 /**
  * `GET /control` reads and `POST /control` changes a live replica's latency, failure rates,
- * judge quality, health, stall, served model and concurrency, answering with the resulting
+ * judge quality (accuracy, per-category accuracy, position bias), health, stall, served model and concurrency, answering with the resulting
  * settings. A bad body is a 400 in vLLM's error shape and changes nothing.
  */
 export function registerControlRoute(app: FastifyInstance, state: SimState): void {

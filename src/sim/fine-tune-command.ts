@@ -1,21 +1,45 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { simulateTraining } from "./sim-fine-tune.ts";
+import { fineTunedAccuracy, type SimTrainingOutcome, simulateTraining } from "./sim-fine-tune.ts";
 
 export const FINE_TUNE_USAGE = `usage: jurist sim fine-tune --dataset FILE --output DIR [--init DIR]
        [--base-accuracy A] [--learning-rate LR] [--epochs E] [--base-model M]
-  a SIMULATED fine-tune: writes DIR/adapter.json whose accuracy follows the documented
-  function of the parent's accuracy, the dataset's size and its label precision`;
+  a SIMULATED fine-tune: writes DIR/adapter.json whose accuracy (and each per-category
+  accuracy of the parent) follows the documented function of the parent's accuracy, the
+  dataset's size and its label precision`;
 
-async function parentAccuracy(init: string | undefined, base: number): Promise<number> {
-  if (!init) return base;
+/** The parent adapter's simulated fields, or the base accuracy when there is none. */
+async function parentAdapter(
+  init: string | undefined,
+  base: number,
+): Promise<{ accuracy: number; categoryAccuracy?: Record<string, number> }> {
+  if (!init) return { accuracy: base };
   try {
     const adapter = JSON.parse(await readFile(join(init, "adapter.json"), "utf8"));
-    return typeof adapter.simulated_accuracy === "number" ? adapter.simulated_accuracy : base;
+    const accuracy =
+      typeof adapter.simulated_accuracy === "number" ? adapter.simulated_accuracy : base;
+    const table = adapter.simulated_category_accuracy;
+    return typeof table === "object" && table !== null
+      ? { accuracy, categoryAccuracy: table }
+      : { accuracy };
   } catch {
-    return base;
+    return { accuracy: base };
   }
+}
+
+/** The same training moves every category's accuracy by the documented function. */
+function fineTunedCategories(
+  parent: Record<string, number> | undefined,
+  outcome: SimTrainingOutcome,
+): Record<string, number> | undefined {
+  if (!parent) return undefined;
+  return Object.fromEntries(
+    Object.entries(parent).map(([category, accuracy]) => [
+      category,
+      fineTunedAccuracy(accuracy, outcome.examples, outcome.labelPrecision),
+    ]),
+  );
 }
 
 function parse(argv: string[]) {
@@ -57,10 +81,12 @@ export async function runFineTuneCommand(argv: string[]): Promise<void> {
     return;
   }
   const lines = (await readFile(options.dataset!, "utf8")).split("\n").filter((l) => l.trim());
+  const parent = await parentAdapter(options.init, options.baseAccuracy);
   const outcome = simulateTraining(
     lines.map((line) => JSON.parse(line)),
-    await parentAccuracy(options.init, options.baseAccuracy),
+    parent.accuracy,
   );
+  const categories = fineTunedCategories(parent.categoryAccuracy, outcome);
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const loss = (0.7 * (1 - outcome.labelPrecision / 2)) / epoch;
     process.stdout.write(`[simulated] epoch ${epoch}/${options.epochs} loss ${loss.toFixed(4)}\n`);
@@ -69,6 +95,7 @@ export async function runFineTuneCommand(argv: string[]): Promise<void> {
   const adapter = {
     simulated: true,
     simulated_accuracy: outcome.accuracy,
+    ...(categories ? { simulated_category_accuracy: categories } : {}),
     parent_accuracy: outcome.parentAccuracy,
     examples: outcome.examples,
     label_precision: outcome.labelPrecision,

@@ -1,10 +1,13 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { categoryAccuracyProblem } from "./sim-bench-category.ts";
 
 /**
  * The LoRA adapters a simulated replica has loaded. An adapter directory (or a `.json`
  * file) may hold `adapter.json` with `{ "simulated_accuracy": number,
- * "simulated_position_bias"?: number }`; without it the adapter judges like its base model.
+ * "simulated_position_bias"?: number, "simulated_category_accuracy"?: { [category]: number } }`;
+ * without it the adapter judges like its base model. The category table overrides the
+ * accuracy on simulated benchmark items of those categories (`JudgeProfile.categoryAccuracy`).
  */
 
 /** One loaded adapter. */
@@ -17,6 +20,11 @@ export interface LoraAdapter {
   accuracy?: number;
   /** Own position bias, or undefined to follow the base model's. */
   positionBias?: number;
+  /**
+   * Own per-category accuracy, or undefined: then the base model's table when the adapter
+   * has no own accuracy either, else none.
+   */
+  categoryAccuracy?: Readonly<Record<string, number>>;
 }
 
 /** A refusal with vLLM's status and error type. */
@@ -26,13 +34,27 @@ export interface AdapterFailure {
   message: string;
 }
 
-type AdapterConfig = Pick<LoraAdapter, "accuracy" | "positionBias">;
+type AdapterConfig = Pick<LoraAdapter, "accuracy" | "positionBias" | "categoryAccuracy">;
 
 const isProbability = (value: unknown): value is number =>
   typeof value === "number" && value >= 0 && value <= 1;
 
+/** The `simulated_category_accuracy` table, or why it is unusable. */
+function readCategoryAccuracy(file: string, value: unknown): Record<string, number> | string {
+  const field = "simulated_category_accuracy";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return `${file}: ${field} must be an object of category: accuracy`;
+  }
+  const problem = categoryAccuracyProblem(value as Record<string, unknown>);
+  return problem ? `${file}: ${field}: ${problem}` : { ...(value as Record<string, number>) };
+}
+
 async function readConfigFile(file: string): Promise<AdapterConfig | string> {
-  let parsed: { simulated_accuracy?: unknown; simulated_position_bias?: unknown };
+  let parsed: {
+    simulated_accuracy?: unknown;
+    simulated_position_bias?: unknown;
+    simulated_category_accuracy?: unknown;
+  };
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
@@ -48,7 +70,9 @@ async function readConfigFile(file: string): Promise<AdapterConfig | string> {
     if (!isProbability(value)) return `${file}: ${field} must be a number in [0, 1]`;
     config[key] = value;
   }
-  return config;
+  if (parsed?.simulated_category_accuracy === undefined) return config;
+  const table = readCategoryAccuracy(file, parsed.simulated_category_accuracy);
+  return typeof table === "string" ? table : { ...config, categoryAccuracy: table };
 }
 
 /** The adapter's simulated config; a string says why it cannot be loaded. */

@@ -4,6 +4,7 @@ import type { SimPrompt } from "./prompt-reader.ts";
 import type { Random } from "./seeded-random.ts";
 import { closedSample, flawedRewrite, soundResponse } from "./sim-generator.ts";
 import {
+  accuracyFor,
   decideVerdict,
   type JudgeProfile,
   judgeReasoning,
@@ -31,7 +32,8 @@ export interface SampledContent {
 
 function judge(prompt: Extract<SimPrompt, { kind: "judge" }>, ctx: SampleContext): SampledContent {
   const undecided = ctx.rng.chance(ctx.invalidRate);
-  const decision = decideVerdict(prompt.slotA, prompt.slotB, ctx.profile, ctx.worldKey, ctx.rng);
+  const profile = { ...ctx.profile, accuracy: accuracyFor(ctx.profile, prompt.question) };
+  const decision = decideVerdict(prompt.slotA, prompt.slotB, profile, ctx.worldKey, ctx.rng);
   const verdict = { letter: decision.letter, confidence: decision.confidence };
   if (ctx.choice) {
     const content = ctx.choice.includes(decision.letter)

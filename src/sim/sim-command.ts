@@ -11,7 +11,8 @@ Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a 
 When listening it prints one line to stdout: jurist-sim listening on URL (SIMULATED); logs
 go to stderr. --host may be any loopback address (127.0.0.2, ...), so several replicas can
 share a port. --control enables GET/POST /control to change latency_ms, error_rate,
-invalid_rate, accuracy, position_bias, healthy, stall, model_id and max_concurrency live.`;
+invalid_rate, accuracy, category_accuracy, position_bias, healthy, stall, model_id and
+max_concurrency live.`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;

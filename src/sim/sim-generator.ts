@@ -33,7 +33,7 @@ const MAX_ATTEMPTS = 256;
  * `wanted` and `accept` agrees. Each attempt lands in a class with probability 1/2, so this
  * takes about two tries; exhausting the attempts means a bug, so it throws.
  */
-function sampleInClass(
+export function sampleInClass(
   wanted: QualityClass,
   worldKey: string,
   attempt: (index: number) => string,

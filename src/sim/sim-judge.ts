@@ -1,5 +1,6 @@
 import type { Slot } from "../core/types.ts";
 import type { Random } from "./seeded-random.ts";
+import { simBenchCategory } from "./sim-bench-category.ts";
 import { compareQuality } from "./text-quality.ts";
 
 /** How one served model (base or LoRA adapter) judges. */
@@ -8,6 +9,26 @@ export interface JudgeProfile {
   accuracy: number;
   /** P(naming slot A whatever the content), in [0, 1]. */
   positionBias: number;
+  /**
+   * Accuracy on the items of one simulated benchmark category, overriding `accuracy` there,
+   * so a gate guarding one category can be seen to catch a checkpoint weak only in it. Keys
+   * are the loaders' category names ("hallucination", "reasoning/math") or a split category's
+   * group ("reasoning" covers "reasoning/math" and "reasoning/coding"); the exact name wins.
+   * Only questions of `jurist sim make-bench` have a category (see `simBenchCategory`).
+   */
+  categoryAccuracy?: Readonly<Record<string, number>>;
+}
+
+/** The accuracy `profile` judges `question` with: its category's entry, else `accuracy`. */
+export function accuracyFor(profile: JudgeProfile, question: string): number {
+  const table = profile.categoryAccuracy;
+  if (!table || Object.keys(table).length === 0) return profile.accuracy;
+  const category = simBenchCategory(question);
+  if (!category) return profile.accuracy;
+  for (const key of [category, category.split("/")[0]!]) {
+    if (Object.hasOwn(table, key)) return table[key]!;
+  }
+  return profile.accuracy;
 }
 
 /** One simulated verdict. */

@@ -1,7 +1,14 @@
 import { z } from "zod";
+import { categoryAccuracyProblem } from "./sim-bench-category.ts";
 import { DEFAULT_WORLD_KEY } from "./text-quality.ts";
 
 const probability = z.number().min(0).max(1);
+
+/** Known category keys only: a misspelt category would otherwise silently change nothing. */
+const categoryAccuracy = z.record(z.string(), probability).superRefine((table, ctx) => {
+  const problem = categoryAccuracyProblem(table);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /**
  * Options of one simulated replica. Every field has a default; `parseSimOptions` validates
@@ -27,6 +34,11 @@ export const simOptionsSchema = z.strictObject({
   accuracy: probability.default(0.8),
   /** P(the judge names slot A whatever the content): accuracy(better in A) − accuracy(better in B). */
   positionBias: probability.default(0.1),
+  /**
+   * The base model's accuracy per simulated benchmark category, overriding `accuracy` on
+   * those items (see `JudgeProfile.categoryAccuracy`); empty by default.
+   */
+  categoryAccuracy: categoryAccuracy.default({}),
   /** P(a closed-question sample gives the hidden correct answer). */
   generatorAccuracy: probability.default(0.6),
   /** P(a reasoned verdict has no verdict marker at all). Constrained choices are always valid. */

@@ -42,16 +42,26 @@ export function createSimState(initial: Readonly<SimOptions>) {
     }
   }
 
-  /** The profile of a served model name; undefined when this replica does not serve it. */
+  /**
+   * The profile of a served model name; undefined when this replica does not serve it. An
+   * adapter with its own accuracy does not inherit the base model's per-category table: a
+   * fine-tuned checkpoint's strengths are its own.
+   */
   function profileFor(model: string | null | undefined): ModelProfile | undefined {
-    const base = { accuracy: options.accuracy, positionBias: options.positionBias };
+    const base = {
+      accuracy: options.accuracy,
+      positionBias: options.positionBias,
+      categoryAccuracy: options.categoryAccuracy,
+    };
     if (!model || model === options.modelId) return { id: options.modelId, ...base };
     const adapter = adapters.get(model);
     if (!adapter) return undefined;
+    const inherited = adapter.accuracy === undefined ? base.categoryAccuracy : {};
     return {
       id: adapter.name,
       accuracy: adapter.accuracy ?? base.accuracy,
       positionBias: adapter.positionBias ?? base.positionBias,
+      categoryAccuracy: adapter.categoryAccuracy ?? inherited,
     };
   }
 

@@ -41,6 +41,7 @@ t.test("GET reports the settings; POST changes them and answers the result", asy
     invalid_rate: 0,
     accuracy: 0.8,
     position_bias: 0.1,
+    category_accuracy: {},
     healthy: true,
     stall: false,
     model_id: "ctl-sim",
