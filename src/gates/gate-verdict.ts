@@ -36,7 +36,7 @@ export interface ShadowTally {
   agreements: number;
 }
 
-const points = (value: number) => `${(100 * value).toFixed(1)} pts`;
+const points = (value: number) => `${value < 0 ? "−" : ""}${(100 * Math.abs(value)).toFixed(1)} pts`;
 const pct = (value: number) => `${(100 * value).toFixed(1)}%`;
 
 function figureFor(metric: string, paired: PairedDifference, passed: boolean): GateFigure {
@@ -103,7 +103,9 @@ export function judgeBenchmarkGate(
   const figures = pairs.map(([metric, diff]) => figureFor(metric, diff, decide(gate, diff)));
   const failing = figures.filter((figure) => !figure.passed);
   const passed = figures.length > 0 && failing.length === 0;
-  const decisive = failing[0] ?? figures[0];
+  // A failure names the first failing figure; a pass names the closest call (smallest gain).
+  const closest = [...figures].sort((a, b) => (a.difference ?? 0) - (b.difference ?? 0))[0];
+  const decisive = failing[0] ?? closest;
   const reason = decisive ? describe(gate, decisive) : `${gate.metric}: nothing to compare`;
   const more = failing.length > 1 ? ` (and ${failing.length - 1} more)` : "";
   return { ...base, passed, reason: `${reason}${more}`, figures };
