@@ -2,8 +2,11 @@ import { runTrainCommand } from "../trainer/pipeline/train-command.ts";
 import { runTrainerCommand } from "../trainer/worker/trainer-command.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { runEvalCommand } from "./eval/eval-command.ts";
+import { runPromoteCommand } from "./registry/promote-command.ts";
 import { startServer } from "./server.ts";
 import { runFineTuneCommand } from "./sim/fine-tune-command.ts";
+import { runMakeBenchCommand } from "./sim/make-bench-command.ts";
 import { runMakePromptsCommand } from "./sim/make-prompts-command.ts";
 import { runSimCommand } from "./sim/sim-command.ts";
 
@@ -15,9 +18,14 @@ commands:
            --position-bias B --latency-ms L --error-rate E --invalid-rate I --model M]
            jurist sim make-prompts --n N --out FILE: seed prompts with generated images
            jurist sim fine-tune --dataset FILE --output DIR [--init DIR]: simulated training
+           jurist sim make-bench --out DIR [--n N --seed S]: SIMULATED benchmark files
   train    self-improvement iterations: jurist train --iterations N --seed-prompts FILE
   trainer  the long-running trainer worker on collected prompts: jurist trainer [run]
            jurist trainer status [--json]: what it is doing, backlog, iterations
+  eval     score a checkpoint on a benchmark: jurist eval --bench FILE --format F --out DIR [...]
+  promote  make a checkpoint champion through the running gateway: jurist promote ID
+           [--expected C] [--gateway URL] (JURIST_API_KEY: an admin key when auth is on)
+  rollback return to the previous champion: jurist rollback [--expected C] [--gateway URL]
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -48,13 +56,19 @@ async function main(argv: string[]): Promise<void> {
     case "sim":
       if (rest[0] === "make-prompts") return runMakePromptsCommand(rest.slice(1));
       if (rest[0] === "fine-tune") return runFineTuneCommand(rest.slice(1));
+      if (rest[0] === "make-bench") return runMakeBenchCommand(rest.slice(1));
       return runSimCommand(rest);
     case "train":
       return runTrainCommand(rest);
     case "trainer":
       return runTrainerCommand(rest);
+    case "eval":
+      return runEvalCommand(rest);
     case "keys":
       return runKeysCommand(rest);
+    case "promote":
+    case "rollback":
+      return runPromoteCommand(command, rest, process.env);
     case undefined:
     case "help":
     case "--help":

@@ -142,7 +142,7 @@ const flatSchema = z.object({
   JURIST_GATE_UNPARSEABLE: z.enum(["wrong", "exclude", "random"]).default("wrong"),
   JURIST_GATE_BOOTSTRAP_RESAMPLES: z.coerce.number().int().min(100).max(100_000).default(2_000),
   JURIST_AUTO_PROMOTE: bool.default(true),
-  JURIST_PROMOTION_LOAD_TIMEOUT_MS: positiveInt.default(120_000),
+  JURIST_PROMOTION_LOAD_TIMEOUT_MS: positiveInt.default(60_000),
   JURIST_SHADOW_RATE: probability.default(0),
   JURIST_SHADOW_MAX_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
   JURIST_FINE_TUNE_COMMAND: z

@@ -29,6 +29,8 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { http: 429, grpc: GRPC.RESOURCE_EXHAUSTED },
   CONFLICT: { http: 409, grpc: GRPC.ABORTED },
   UPSTREAM_ERROR: { http: 502, grpc: GRPC.UNAVAILABLE },
+  /** Replicas could not be made to serve a checkpoint; nothing was switched. */
+  PROMOTION_FAILED: { http: 502, grpc: GRPC.UNAVAILABLE },
   OVERLOADED: { http: 503, grpc: GRPC.UNAVAILABLE },
   NO_HEALTHY_REPLICA: { http: 503, grpc: GRPC.UNAVAILABLE },
   STORE_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE },

@@ -13,6 +13,7 @@ import { createJudgeService } from "./judge-service.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChampionSync } from "./registry/champion-sync.ts";
 import { createCheckpointAdmin } from "./registry/checkpoint-admin.ts";
+import { createPromotion } from "./registry/promotion.ts";
 import { createShadowJudge } from "./shadow/shadow-judge.ts";
 import { createStores } from "./store/create-stores.ts";
 
@@ -45,6 +46,13 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     logger,
   });
   await championSync.start();
+  const promotion = createPromotion({
+    registry: stores.registry,
+    fleet,
+    logger,
+    loadTimeoutMs: config.gates.loadTimeoutMs,
+    adopt: championSync.adopt,
+  });
   const collector = createPromptCollector({
     log: stores.promptLog,
     blobs: stores.blobs,
@@ -98,7 +106,15 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       }),
   });
   const trainer = embeddedTrainerWanted(config, simulated)
-    ? startEmbeddedTrainer({ config, logger, fleet, simulated, stores, metrics })
+    ? startEmbeddedTrainer({
+        config,
+        logger,
+        fleet,
+        simulated,
+        stores,
+        metrics,
+        adopt: championSync.adopt,
+      })
     : null;
   const authRequired =
     config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
@@ -116,12 +132,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fleet,
     discovery,
     judgeService,
-    admin: createCheckpointAdmin({
-      registry: stores.registry,
-      isServed: (id) =>
-        fleet.snapshots().some((r) => r.healthy && r.models.some((m) => m.id === id)),
-      adopt: championSync.adopt,
-    }),
+    /** Staging, promotion, rejection and rollback of checkpoints on this gateway's replicas. */
+    promotion,
+    admin: createCheckpointAdmin({ registry: stores.registry, promotion }),
     auth: {
       authenticator: createAuthenticator({
         keys: stores.keys,
@@ -149,6 +162,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       await shadow.close();
       await collector.close();
       await fleet.close();
+      await promotion.close();
       await intake.close();
       await closeSims();
       await stores.close();

@@ -1,10 +1,13 @@
 import type { Logger } from "pino";
+import type { ReplicaSnapshot } from "../engine/fleet-types.ts";
 import type { CheckpointRegistry } from "../store/checkpoint-registry.ts";
 
 /** What champion sync needs of the fleet. */
 export interface ChampionTarget {
   setChampion(id: string): void;
   discoveredBaseModel(): string | undefined;
+  snapshots(): ReplicaSnapshot[];
+  pollNow(): Promise<void>;
 }
 
 export interface ChampionSyncOptions {
@@ -29,11 +32,21 @@ export function createChampionSync(options: ChampionSyncOptions) {
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
 
-  function adopt(champion: string | null): void {
+  const served = (id: string) =>
+    fleet.snapshots().some((r) => r.healthy && r.models.some((m) => m.id === id));
+
+  /**
+   * Switches to `champion`. When another process staged it, this gateway's snapshots may
+   * predate the load and switching on them would answer 503 until the next poll, so a fresh
+   * poll looks first (a newer champion arriving meanwhile wins); whatever it saw, the registry
+   * has the last word. Served already: the switch happens before this returns.
+   */
+  async function adopt(champion: string | null): Promise<void> {
     if (!champion || champion === current) return;
     logger.info({ champion, previous: current }, "champion changed");
     current = champion;
-    fleet.setChampion(champion);
+    if (!served(champion)) await fleet.pollNow();
+    if (current === champion) fleet.setChampion(champion);
   }
 
   async function bootstrap(): Promise<string | null> {
@@ -58,7 +71,7 @@ export function createChampionSync(options: ChampionSyncOptions) {
 
   async function refresh(): Promise<void> {
     try {
-      adopt((await registry.champion()) ?? (await bootstrap()));
+      await adopt((await registry.champion()) ?? (await bootstrap()));
     } catch (error) {
       logger.debug({ err: error }, "champion refresh failed; keeping the current one");
     }
@@ -66,7 +79,7 @@ export function createChampionSync(options: ChampionSyncOptions) {
 
   return {
     async start(): Promise<void> {
-      unsubscribe = registry.subscribe((event) => adopt(event.champion));
+      unsubscribe = registry.subscribe((event) => void adopt(event.champion));
       await refresh();
       timer = setInterval(() => void refresh(), options.refreshMs);
       timer.unref();

@@ -21,6 +21,15 @@ const recordSchema = z.object({
   created: z.number(),
   status: z.enum(["candidate", "champion", "retired", "rejected"]),
   gate_report: z.string().nullable(),
+  gates: z
+    .object({
+      passed: z.boolean(),
+      simulated: z.boolean(),
+      champion: z.string(),
+      at: z.string(),
+      gates: z.array(z.object({ name: z.string(), passed: z.boolean(), reason: z.string() })),
+    })
+    .nullable(),
 });
 
 const swapSchema = z.object({ champion: z.string(), previous: z.string().nullable() });
@@ -36,6 +45,7 @@ function recordToWire(record: CheckpointRecord): z.output<typeof recordSchema> {
     created: record.created,
     status: record.status,
     gate_report: record.gateReport,
+    gates: record.gateSummary ?? null,
   };
 }
 
@@ -101,6 +111,11 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     {
       schema: {
         summary: "Make a checkpoint champion (compare-and-set)",
+        description:
+          "Loads a LoRA checkpoint on every replica (a full one must already be served by " +
+          "healthy replicas), waits until every replica lists it, then compares-and-sets the " +
+          "champion. 409 CONFLICT when the champion is not `expected_champion`; 502 " +
+          "PROMOTION_FAILED names the step and replica that failed, and then nothing changed.",
         tags: ["admin"],
         body: z.strictObject({
           checkpoint: checkpointId,
@@ -117,6 +132,9 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     {
       schema: {
         summary: "Return to the previous champion (compare-and-set)",
+        description:
+          "Re-loads the previous champion's adapter where it is missing, then compares-and-" +
+          "sets back. 409 CONFLICT when there is none or the champion is not the expected one.",
         tags: ["admin"],
         // No body at all is fine: roll back from whatever the champion is now.
         body: z.strictObject({ expected_champion: checkpointId.nullable().optional() }).nullish(),
