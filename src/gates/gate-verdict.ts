@@ -36,7 +36,8 @@ export interface ShadowTally {
   agreements: number;
 }
 
-const points = (value: number) => `${value < 0 ? "−" : ""}${(100 * Math.abs(value)).toFixed(1)} pts`;
+const points = (value: number) =>
+  `${value < 0 ? "−" : ""}${(100 * Math.abs(value)).toFixed(1)} pts`;
 const pct = (value: number) => `${(100 * value).toFixed(1)}%`;
 
 function figureFor(metric: string, paired: PairedDifference, passed: boolean): GateFigure {
