@@ -1,13 +1,20 @@
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
 import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
+import { writeSimBench } from "../../src/sim/sim-bench.ts";
 import { startGateway } from "../helpers/gateway.ts";
 
+type Listed = { id: string; status: string; gates: { passed: boolean } | null };
+
 t.test(
-  "serve with the embedded trainer: collected verdict traffic becomes a registered candidate",
+  "serve with the embedded trainer: collected traffic becomes a candidate the gates review",
   async (t) => {
+    const bench = await writeSimBench(join(t.testdir(), "bench"), { n: 40, seed: 2 });
     const { fastify, runtime } = await startGateway(t, {
       env: {
+        JURIST_BENCHMARKS: `vlrb=vlrb:${bench.vlrb},mmrb=mmrb:${bench.mmrb},heldout=jurist:${bench.heldout}`,
+        JURIST_GATE_BOOTSTRAP_RESAMPLES: "200",
         JURIST_TRAIN_EMBEDDED: "true",
         JURIST_COLLECT_RATE: "1",
         JURIST_COLLECT_FLUSH_MS: "50",
@@ -15,8 +22,7 @@ t.test(
         JURIST_TRAIN_POLL_MS: "100",
       },
     });
-    const prompts = makeSeedPrompts(24, 3);
-    for (const { prompt, image } of prompts) {
+    for (const { prompt, image } of makeSeedPrompts(24, 3)) {
       const response = await fastify.inject({
         method: "POST",
         url: "/v1/judge/pairwise",
@@ -29,18 +35,33 @@ t.test(
       t.equal(response.statusCode, 200);
     }
 
-    let candidates: { id: string; status: string; parent: string | null }[] = [];
-    for (let wait = 0; wait < 600 && candidates.length === 0; wait++) {
+    let reviewed: Listed[] = [];
+    for (let wait = 0; wait < 900 && reviewed.length === 0; wait++) {
       await sleep(100);
       const listed = await fastify.inject({ method: "GET", url: "/v1/admin/checkpoints" });
-      candidates = listed
-        .json()
-        .data.filter((record: { status: string }) => record.status === "candidate");
+      reviewed = (listed.json().data as Listed[]).filter(
+        (record) =>
+          /^jurist-judge-it1-/.test(record.id) &&
+          record.gates !== null &&
+          record.status !== "candidate",
+      );
     }
-    t.equal(candidates.length, 1, "the embedded trainer registered one candidate");
-    t.match(candidates[0], { id: /^jurist-judge-it1-/ });
-    const metrics = await runtime.metrics.registry.metrics();
+    t.equal(reviewed.length, 1, "the trainer registered a candidate and the gates decided on it");
+    const [candidate] = reviewed;
+    t.equal(
+      candidate!.status,
+      candidate!.gates!.passed ? "champion" : "rejected",
+      "promoted exactly when every gate passed",
+    );
+    // The review counts its decision just after recording it: give the counter a moment.
+    let metrics = await runtime.metrics.registry.metrics();
+    for (let wait = 0; wait < 50 && !/jurist_candidate_reviews_total\{/.test(metrics); wait++) {
+      await sleep(100);
+      metrics = await runtime.metrics.registry.metrics();
+    }
     t.match(metrics, /jurist_trainer_iterations_total\{outcome="completed"\} 1/);
     t.match(metrics, /jurist_trainer_examples [1-9]/, "the gateway's /metrics shows the trainer");
+    t.match(metrics, /jurist_candidate_reviews_total\{decision="(promoted|rejected)"\} 1/);
+    t.match(metrics, /jurist_gate_passed\{gate="vlrb-macro-improves"\} [01]/);
   },
 );
