@@ -26,6 +26,12 @@ async function runWorker(): Promise<void> {
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
+  if (!config.redisUrl) {
+    // The gateway's prompt log lives in its own memory without Redis: nothing reaches us.
+    logger.warn(
+      "REDIS_URL is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); it trains on JURIST_TRAIN_SEED_PROMPTS only. Set REDIS_URL, or let serve run the embedded trainer",
+    );
+  }
   const opened = await openTrainerEnv(config, logger);
   const server =
     config.trainer.metricsPort > 0
