@@ -29,7 +29,7 @@ async function runWorker(): Promise<void> {
   if (!config.redisUrl) {
     // The gateway's prompt log lives in its own memory without Redis: nothing reaches us.
     logger.warn(
-      "REDIS_URL is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); it trains on JURIST_TRAIN_SEED_PROMPTS only. Set REDIS_URL, or let serve run the embedded trainer",
+      "REDIS_URL is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); so it would wait forever. Set REDIS_URL, let serve run the embedded trainer, or use jurist train for seed files",
     );
   }
   const opened = await openTrainerEnv(config, logger);
