@@ -143,6 +143,7 @@ const flatSchema = z.object({
   JURIST_GATE_BOOTSTRAP_RESAMPLES: z.coerce.number().int().min(100).max(100_000).default(2_000),
   JURIST_AUTO_PROMOTE: bool.default(true),
   JURIST_PROMOTION_LOAD_TIMEOUT_MS: positiveInt.default(60_000),
+  JURIST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
   JURIST_SHADOW_RATE: probability.default(0),
   JURIST_SHADOW_MAX_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
   JURIST_FINE_TUNE_COMMAND: z
@@ -303,6 +304,8 @@ function structure(flat: FlatConfig) {
       autoPromote: flat.JURIST_AUTO_PROMOTE,
       /** How long replicas may take to load a candidate before promotion gives up, ms. */
       loadTimeoutMs: flat.JURIST_PROMOTION_LOAD_TIMEOUT_MS,
+      /** How often the champion's LoRA adapter is re-loaded where a replica lost it, ms; 0 = off. */
+      reconcileIntervalMs: flat.JURIST_RECONCILE_INTERVAL_MS,
     },
     shadow: {
       /** Share of live verdicts also judged by the staged candidate, off the critical path. */

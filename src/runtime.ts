@@ -53,6 +53,15 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     loadTimeoutMs: config.gates.loadTimeoutMs,
     adopt: championSync.adopt,
   });
+  const reconcile =
+    config.gates.reconcileIntervalMs > 0
+      ? setInterval(() => {
+          promotion.reconcile().catch((error: unknown) => {
+            logger.warn({ err: error }, "could not re-load the champion adapter");
+          });
+        }, config.gates.reconcileIntervalMs)
+      : undefined;
+  reconcile?.unref();
   const collector = createPromptCollector({
     log: stores.promptLog,
     blobs: stores.blobs,
@@ -156,6 +165,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     async close(): Promise<void> {
       draining = true;
       shutdown.abort(new Error("server shutting down"));
+      clearInterval(reconcile);
       championSync.stop();
       await trainer?.stop();
       discovery.stop();

@@ -182,6 +182,26 @@ export function createPromotion(options: PromotionOptions) {
       return switchTo(staged, () => registry.rollback(current));
     },
 
+    /**
+     * Loads the champion's LoRA adapter again on healthy replicas that no longer list it (a
+     * restarted vLLM forgets adapters loaded at runtime, and would get no champion traffic
+     * until then). Replicas that are down are skipped. Returns the replicas it loaded.
+     */
+    async reconcile(): Promise<string[]> {
+      const champion = await guarded(() => registry.champion());
+      const record = champion ? await guarded(() => registry.get(champion)) : null;
+      if (!record || record.kind !== "lora") return [];
+      const lacking = options.fleet
+        .snapshots()
+        .filter((r) => r.healthy && !r.models.some((m) => m.id === record.id));
+      if (lacking.length === 0) return [];
+      const staged = await stageRecord(record, true);
+      if (staged.loaded.length > 0) {
+        logger.warn({ champion: record.id, replicas: staged.loaded }, "champion adapter re-loaded");
+      }
+      return staged.loaded;
+    },
+
     /** Closes the connections to the replicas' adapter endpoints. */
     close: () => adapters.close(),
   };
