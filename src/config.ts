@@ -63,6 +63,8 @@ const flatSchema = z.object({
     .enum(["structured_outputs", "guided_choice"])
     .default("structured_outputs"),
   JURIST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  JURIST_REWARD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  JURIST_REWARD_MODE: z.enum(["reasoned", "fast"]).default("reasoned"),
   JURIST_ENGINE_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   JURIST_HEALTH_INTERVAL_MS: positiveInt.default(2_000),
   JURIST_DISCOVERY_INTERVAL_MS: positiveInt.default(5_000),
@@ -70,6 +72,11 @@ const flatSchema = z.object({
   JURIST_ATTEMPT_TIMEOUT_MS: positiveInt.default(30_000),
   JURIST_ADMISSION_WAIT_MS: z.coerce.number().int().min(0).default(250),
   JURIST_ADMISSION_MAX_WAITERS: z.coerce.number().int().min(0).default(256),
+  JURIST_PRIORITY_CLASSES: bool.default(true),
+  JURIST_PRIORITY_INTERACTIVE_RESERVE: probability.default(0.25),
+  JURIST_PRIORITY_IDLE_MS: z.coerce.number().int().min(0).default(10_000),
+  JURIST_BATCH_ADMISSION_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+  JURIST_BATCH_ADMISSION_MAX_WAITERS: z.coerce.number().int().min(0).default(1_024),
   JURIST_RETRY_BUDGET_RATIO: z.coerce.number().min(0).max(1).default(0.2),
   JURIST_RETRY_BUDGET_WINDOW_MS: positiveInt.default(10_000),
   JURIST_RETRY_MIN_PER_WINDOW: z.coerce.number().int().min(0).default(10),
@@ -194,6 +201,12 @@ function structure(flat: FlatConfig) {
       topLogprobs: flat.JURIST_TOP_LOGPROBS,
       batchConcurrency: flat.JURIST_BATCH_CONCURRENCY,
     },
+    reward: {
+      /** Pairs of one reward request judged at once (each pair is two engine calls). */
+      concurrency: flat.JURIST_REWARD_CONCURRENCY,
+      /** Judge mode of reward requests that name none, and of every /get_reward item. */
+      defaultMode: flat.JURIST_REWARD_MODE,
+    },
     engine: {
       /** vLLM replicas (static URLs or DNS names); undefined → in-process simulated replicas. */
       backends: flat.JURIST_BACKENDS,
@@ -208,6 +221,16 @@ function structure(flat: FlatConfig) {
       attemptTimeoutMs: flat.JURIST_ATTEMPT_TIMEOUT_MS,
       admissionWaitMs: flat.JURIST_ADMISSION_WAIT_MS,
       admissionMaxWaiters: flat.JURIST_ADMISSION_MAX_WAITERS,
+      priority: {
+        /** False: admission ignores the class (one limit, one queue); waits stay per class. */
+        enabled: flat.JURIST_PRIORITY_CLASSES,
+        /** Share of each replica's slots batch calls leave free while interactive traffic is about. */
+        interactiveReserve: flat.JURIST_PRIORITY_INTERACTIVE_RESERVE,
+        /** The reserve is lent to batch after this long without interactive calls, ms. */
+        idleMs: flat.JURIST_PRIORITY_IDLE_MS,
+        batchAdmissionWaitMs: flat.JURIST_BATCH_ADMISSION_WAIT_MS,
+        batchAdmissionMaxWaiters: flat.JURIST_BATCH_ADMISSION_MAX_WAITERS,
+      },
       retryBudget: {
         ratio: flat.JURIST_RETRY_BUDGET_RATIO,
         windowMs: flat.JURIST_RETRY_BUDGET_WINDOW_MS,

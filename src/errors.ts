@@ -35,6 +35,8 @@ export const ERROR_CATALOGUE = {
   NO_HEALTHY_REPLICA: { http: 503, grpc: GRPC.UNAVAILABLE },
   STORE_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE },
   UPSTREAM_TIMEOUT: { http: 504, grpc: GRPC.DEADLINE_EXCEEDED },
+  /** Known before (or while) judging: the work cannot finish by the request's deadline. */
+  DEADLINE_TOO_SHORT: { http: 504, grpc: GRPC.DEADLINE_EXCEEDED },
   INTERNAL: { http: 500, grpc: GRPC.INTERNAL },
   NOT_IMPLEMENTED: { http: 501, grpc: GRPC.UNIMPLEMENTED },
 } as const;

@@ -13,7 +13,11 @@ export function fleetObserverFor(metrics: Metrics): FleetObserver {
     retryBudgetExhausted: () => metrics.engine.retryBudgetExhausted.inc(),
     hedge: (winner) => metrics.engine.hedgedRequests.inc({ winner }),
     ejected: (replica) => metrics.fleet.ejections.inc({ replica }),
-    shed: (reason) => metrics.admission.shed.inc({ reason }),
-    admissionWait: (seconds) => metrics.admission.wait.observe(seconds),
+    shed(reason, priority) {
+      metrics.admission.shed.inc({ reason });
+      metrics.admission.shedByClass.inc({ class: priority });
+    },
+    admissionWait: (seconds, priority) =>
+      metrics.admission.wait.observe({ class: priority }, seconds),
   };
 }

@@ -42,6 +42,7 @@ export async function createFleet(
       waiting: r.waiting,
     })),
   );
+  metrics.observeAdmission((priority) => fleet.classCounts(priority));
   await fleet.start();
   const discovery = createReplicaDiscovery({
     targets,
@@ -59,7 +60,8 @@ export async function createFleet(
   };
 }
 
-function fleetSettings(config: Config): FleetSettings {
+/** The fleet's tuning from config (exported for tests that build a fleet without a gateway). */
+export function fleetSettings(config: Config): FleetSettings {
   const { engine, judge } = config;
   return {
     champion: judge.champion,
@@ -70,6 +72,7 @@ function fleetSettings(config: Config): FleetSettings {
     attemptTimeoutMs: engine.attemptTimeoutMs,
     admissionWaitMs: engine.admissionWaitMs,
     admissionMaxWaiters: engine.admissionMaxWaiters,
+    priority: { ...engine.priority },
     retryBudget: { ...engine.retryBudget },
     ejection: { ...engine.ejection },
     hedge: { ...engine.hedge },

@@ -11,7 +11,7 @@ import type { CachedVerdicts } from "./cache/cached-verdicts.ts";
 import { mapConcurrent } from "./core/map-concurrent.ts";
 import type { createPairwiseJudge } from "./core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "./core/pairwise-template.ts";
-import type { ResolvedImage } from "./core/types.ts";
+import type { PriorityClass, ResolvedImage } from "./core/types.ts";
 import { AppError, type ErrorCode, errorBody, toAppError } from "./errors.ts";
 import type { createImageIntake } from "./images/image-intake.ts";
 import type { Metrics } from "./metrics.ts";
@@ -53,6 +53,11 @@ export interface CallContext {
   signal?: AbortSignal | undefined;
   /** The caller's tenant (from its API key), for collection. */
   tenant?: string | undefined;
+  /**
+   * Admission class of the call's engine work: `interactive` (default) or `batch`, which
+   * yields replica slots to interactive calls and may wait longer for one (reward traffic).
+   */
+  priority?: PriorityClass | undefined;
 }
 
 export type BatchResult =
@@ -77,7 +82,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     if (cached?.verdict) {
       return { ...cached.verdict, id: newVerdictId(), cached: true, latency_ms: elapsed(started) };
     }
-    const verdict = await judgeFresh(request, images, started, context.signal);
+    const verdict = await judgeFresh(request, images, started, context);
     if (cached) deps.cache?.store(cached.key, verdict);
     if (request.checkpoint === undefined) {
       deps.shadow?.({
@@ -130,7 +135,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     request: PairwiseRequest,
     images: ResolvedImage[],
     started: number,
-    signal?: AbortSignal,
+    context: CallContext,
   ): Promise<VerdictWire> {
     const result = await deps.judge.judge(
       {
@@ -142,8 +147,9 @@ export function createJudgeService(deps: JudgeServiceDeps) {
         swap: request.swap,
         checkpoint: request.checkpoint,
         seed: request.seed,
+        priority: context.priority,
       },
-      signal,
+      context.signal,
     );
     deps.metrics?.verdicts.record(result);
     return verdictToWire(result, {

@@ -1,21 +1,31 @@
-import {
-  Counter,
-  type CounterConfiguration,
-  collectDefaultMetrics,
-  Gauge,
-  Histogram,
-  type HistogramConfiguration,
-  Registry,
-} from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram } from "prom-client";
+import { createAdmissionGauges } from "./admission-gauges.ts";
+import { createChampionGauge } from "./champion-gauge.ts";
+import { createCollectionMetrics } from "./collection-metrics.ts";
+import { PRIORITY_CLASSES } from "./core/priority-class.ts";
+import type { PriorityClass } from "./core/types.ts";
+import { createFleetGauges } from "./fleet-gauges.ts";
+import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
+import { createTransportMetrics, grpcOutcome, httpOutcome } from "./transport-metrics.ts";
+import { createVerdictMetrics } from "./verdict-metrics.ts";
+import { YieldingRegistry } from "./yielding-registry.ts";
+
+export type { FleetGaugeSnapshot } from "./fleet-gauges.ts";
+export type { LabelledCounter, LabelledHistogram } from "./labelled-metrics.ts";
+export type { VerdictSummary } from "./verdict-metrics.ts";
 
 /**
- * Every Prometheus metric Jurist exports, defined in one place. `createMetrics()` returns a
- * fresh registry per call (no prom-client global registry), so tests and several gateways in
- * one process never share counters.
+ * Every Prometheus metric Jurist exports, composed into one registry here; families with
+ * logic of their own (verdicts, fleet and admission gauges, collection, trainer, requests,
+ * champion) are defined beside this file and added here. `createMetrics()` returns a fresh
+ * registry per call (no prom-client global registry), so tests and several gateways in one
+ * process never share counters.
  *
  * Instruments are exposed through narrow interfaces whose label values are typed unions:
- * a misspelt outcome is a compile error, not a new time series.
+ * a misspelt outcome is a compile error, not a new time series. Series with a fixed label
+ * set start at 0, so dashboards and alerts read 0 rather than "no data" before the first
+ * event.
  */
 
 /** How an engine call ended. */
@@ -26,55 +36,7 @@ export type RetryReason = "connect" | "status_5xx" | "timeout";
 export type HedgeWinner = "primary" | "hedge";
 /** Why a request was refused before reaching an engine. */
 export type ShedReason = "replica_capacity" | "event_loop" | "heap" | "draining";
-
-type Labels = Record<string, string>;
-
-/** A counter whose label values are checked at compile time, so its series stay bounded. */
-export interface LabelledCounter<L extends Labels> {
-  inc(labels: L, value?: number): void;
-}
-
-/** A histogram whose label values are checked at compile time. */
-export interface LabelledHistogram<L extends Labels> {
-  observe(labels: L, value: number): void;
-}
-
-function counter<L extends Labels>(
-  config: CounterConfiguration<keyof L & string>,
-): LabelledCounter<L> {
-  return new Counter(config);
-}
-
-function histogram<L extends Labels>(
-  config: HistogramConfiguration<keyof L & string>,
-): LabelledHistogram<L> {
-  return new Histogram(config);
-}
-
-/** One replica as the fleet gauges show it; read on every scrape. */
-export interface FleetGaugeSnapshot {
-  /** Base URL of the replica, used as the `replica` label. */
-  url: string;
-  healthy: boolean;
-  /** Taken out of rotation by outlier ejection. */
-  ejected: boolean;
-  /** Gateway requests currently open against the replica. */
-  inFlight: number;
-  /** The engine's own running requests (vLLM `num_requests_running`). */
-  running: number;
-  /** The engine's own queued requests (vLLM `num_requests_waiting`). */
-  waiting: number;
-}
-
-/** The parts of a combined verdict the verdict metrics read (a core `CombinedVerdict` fits). */
-export interface VerdictSummary {
-  outcome: "ok" | "partial" | "abstain";
-  winner: "A" | "B" | "tie" | null;
-  /** Null unless both orders were read. */
-  consistent: boolean | null;
-  /** Probability that A is better, 0–1; null when no order could be read. */
-  probabilityA: number | null;
-}
+const SHED_REASONS: readonly ShedReason[] = ["replica_capacity", "event_loop", "heap", "draining"];
 
 /** Seconds; 1 ms to 60 s, the span of a request between a cache hit and the deadline. */
 const LATENCY_BUCKETS = [
@@ -84,8 +46,6 @@ const LATENCY_BUCKETS = [
 const ADMISSION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Items in flight on one stream; the bound (JURIST_GRPC_STREAM_CONCURRENCY) is at most 256. */
 const STREAM_CONCURRENCY_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-/** |probability_a − 0.5| in steps of 0.05, written out to avoid float drift in `le` labels. */
-const MARGIN_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
 
 /**
  * Creates a registry with Node's default process metrics (unprefixed, as dashboards expect)
@@ -93,9 +53,10 @@ const MARGIN_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
  * add a GC observer per call that is never removed.
  */
 export function createMetrics() {
-  const registry = new Registry();
+  const registry = new YieldingRegistry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const requests = createTransportMetrics(registers, LATENCY_BUCKETS);
 
   const http = {
     /** Finished HTTP requests by matched route pattern (or `unmatched`), method and status. */
@@ -113,6 +74,12 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    /** Counts one answered request here and in `jurist_requests_total{transport="http"}`. */
+    finished(route: string, method: string, status: number, seconds: number): void {
+      http.requests.inc({ route, method, status: String(status) });
+      http.duration.observe({ route, method }, seconds);
+      requests.record({ route, transport: "http", outcome: httpOutcome(status) }, seconds);
+    },
   };
 
   const engine = {
@@ -132,12 +99,15 @@ export function createMetrics() {
       registers,
     }),
     /** Retries, by what triggered them. */
-    retries: counter<{ reason: RetryReason }>({
-      name: "jurist_engine_retries_total",
-      help: "Engine calls retried, by reason",
-      labelNames: ["reason"],
-      registers,
-    }),
+    retries: zeroed(
+      counter<{ reason: RetryReason }>({
+        name: "jurist_engine_retries_total",
+        help: "Engine calls retried, by reason",
+        labelNames: ["reason"],
+        registers,
+      }),
+      [{ reason: "connect" }, { reason: "status_5xx" }, { reason: "timeout" }],
+    ),
     /** Retries refused because the retry budget was spent. */
     retryBudgetExhausted: new Counter({
       name: "jurist_engine_retry_budget_exhausted_total",
@@ -145,12 +115,15 @@ export function createMetrics() {
       registers,
     }),
     /** Hedged calls, by which copy answered first. */
-    hedgedRequests: counter<{ winner: HedgeWinner }>({
-      name: "jurist_engine_hedged_requests_total",
-      help: "Hedged engine calls, by which request won",
-      labelNames: ["winner"],
-      registers,
-    }),
+    hedgedRequests: zeroed(
+      counter<{ winner: HedgeWinner }>({
+        name: "jurist_engine_hedged_requests_total",
+        help: "Hedged engine calls, by which request won",
+        labelNames: ["winner"],
+        registers,
+      }),
+      [{ winner: "primary" }, { winner: "hedge" }],
+    ),
   };
 
   const fleet = {
@@ -165,16 +138,30 @@ export function createMetrics() {
 
   const admission = {
     /** Requests refused with 503, by reason. */
-    shed: counter<{ reason: ShedReason }>({
-      name: "jurist_shed_requests_total",
-      help: "Requests shed before reaching an engine, by reason",
-      labelNames: ["reason"],
-      registers,
-    }),
-    /** Seconds a request waited for a replica slot before it was admitted. */
-    wait: new Histogram({
+    shed: zeroed(
+      counter<{ reason: ShedReason }>({
+        name: "jurist_shed_requests_total",
+        help: "Requests shed before reaching an engine, by reason",
+        labelNames: ["reason"],
+        registers,
+      }),
+      SHED_REASONS.map((reason) => ({ reason })),
+    ),
+    /** Requests refused at replica capacity, by priority class (`interactive`, `batch`). */
+    shedByClass: zeroed(
+      counter<{ class: PriorityClass }>({
+        name: "jurist_admission_shed_total",
+        help: "Requests shed at replica capacity, by priority class",
+        labelNames: ["class"],
+        registers,
+      }),
+      PRIORITY_CLASSES.map((priority) => ({ class: priority })),
+    ),
+    /** Seconds an engine call waited for a replica slot before it was admitted, by class. */
+    wait: histogram<{ class: PriorityClass }>({
       name: "jurist_admission_wait_seconds",
-      help: "Seconds a request waited for admission",
+      help: "Seconds an engine call waited for admission, by priority class",
+      labelNames: ["class"],
       buckets: ADMISSION_BUCKETS,
       registers,
     }),
@@ -184,12 +171,15 @@ export function createMetrics() {
 
   const cache = {
     /** Verdict cache lookups: hit, miss, error (store unreachable → judged) or bypass. */
-    requests: counter<{ result: "hit" | "miss" | "error" | "bypass" }>({
-      name: "jurist_cache_requests_total",
-      help: "Verdict cache lookups, by result",
-      labelNames: ["result"],
-      registers,
-    }),
+    requests: zeroed(
+      counter<{ result: "hit" | "miss" | "error" | "bypass" }>({
+        name: "jurist_cache_requests_total",
+        help: "Verdict cache lookups, by result",
+        labelNames: ["result"],
+        registers,
+      }),
+      [{ result: "hit" }, { result: "miss" }, { result: "error" }, { result: "bypass" }],
+    ),
   };
 
   const collection = createCollectionMetrics(registers);
@@ -210,6 +200,15 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    /**
+     * Counts one finished call (`code` is the status name) here and in
+     * `jurist_requests_total{transport="grpc"}`.
+     */
+    finished(method: string, code: string, seconds: number): void {
+      grpc.requests.inc({ method, code });
+      grpc.duration.observe({ method }, seconds);
+      requests.record({ route: method, transport: "grpc", outcome: grpcOutcome(code) }, seconds);
+    },
     /** Items being judged now over every open PairwiseStream. */
     streamInFlight: new Gauge({
       name: "jurist_grpc_stream_in_flight",
@@ -240,12 +239,15 @@ export function createMetrics() {
     collection,
     grpc,
     /** Live verdicts judged again by the staged candidate, by how each ended. */
-    shadow: counter<{ event: "agree" | "disagree" | "error" | "dropped" }>({
-      name: "jurist_shadow_requests_total",
-      help: "Shadow verdicts of the staged candidate on live traffic, by event (agree, disagree with the champion, error, dropped at the in-flight bound)",
-      labelNames: ["event"],
-      registers,
-    }),
+    shadow: zeroed(
+      counter<{ event: "agree" | "disagree" | "error" | "dropped" }>({
+        name: "jurist_shadow_requests_total",
+        help: "Shadow verdicts of the staged candidate on live traffic, by event (agree, disagree with the champion, error, dropped at the in-flight bound)",
+        labelNames: ["event"],
+        registers,
+      }),
+      [{ event: "agree" }, { event: "disagree" }, { event: "error" }, { event: "dropped" }],
+    ),
     /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
     trainer: createTrainerMetrics(registers),
     /**
@@ -253,144 +255,16 @@ export function createMetrics() {
      * replica that left the fleet disappears from the output. Call once; a later call replaces
      * the source.
      */
-    observeFleet: createFleetGauges(registers),
+    observeFleet: createFleetGauges(registry),
+    /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
+    observeChampion: createChampionGauge(registers),
+    /**
+     * Makes the per-class admission gauges read `source` on every scrape: engine calls in
+     * flight and waiting for a slot, for each priority class. Call once.
+     */
+    observeAdmission: createAdmissionGauges(registers),
   };
 }
 
 /** Every metric Jurist exports; see `createMetrics`. */
 export type Metrics = ReturnType<typeof createMetrics>;
-
-function createVerdictMetrics(registers: Registry[]) {
-  const total = new Counter({
-    name: "jurist_verdicts_total",
-    help: "Pairwise verdicts, by outcome and winner",
-    labelNames: ["outcome", "winner"],
-    registers,
-  });
-  const consistent = new Counter({
-    name: "jurist_verdict_consistent_total",
-    help: "Verdicts with both orders read, by whether the orders agreed",
-    labelNames: ["consistent"],
-    registers,
-  });
-  const margin = new Histogram({
-    name: "jurist_verdict_margin",
-    help: "Distance of probability_a from 0.5 (0 = coin flip, 0.5 = certain)",
-    buckets: MARGIN_BUCKETS,
-    registers,
-  });
-  return {
-    /** Counts one combined verdict; consistency and margin only when they are known. */
-    record(verdict: VerdictSummary): void {
-      total.inc({ outcome: verdict.outcome, winner: verdict.winner ?? "none" });
-      if (verdict.consistent !== null) consistent.inc({ consistent: String(verdict.consistent) });
-      if (verdict.probabilityA !== null) margin.observe(Math.abs(verdict.probabilityA - 0.5));
-    },
-  };
-}
-
-function createFleetGauges(registers: Registry[]) {
-  let source: () => readonly FleetGaugeSnapshot[] = () => [];
-  // All gauges collect in one synchronous pass per scrape; sharing one read keeps the fleet
-  // snapshot consistent across them and copies it once, not five times.
-  let current: readonly FleetGaugeSnapshot[] | undefined;
-  const read = (): readonly FleetGaugeSnapshot[] => {
-    if (!current) {
-      current = source();
-      queueMicrotask(() => {
-        current = undefined;
-      });
-    }
-    return current;
-  };
-  const perReplica = (name: string, help: string, value: (replica: FleetGaugeSnapshot) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["replica"],
-      registers,
-      collect() {
-        this.reset();
-        for (const replica of read()) this.set({ replica: replica.url }, value(replica));
-      },
-    });
-
-  perReplica("jurist_replica_healthy", "1 if the replica's last health poll passed", (r) =>
-    r.healthy ? 1 : 0,
-  );
-  perReplica("jurist_replica_ejected", "1 if the replica is ejected from rotation", (r) =>
-    r.ejected ? 1 : 0,
-  );
-  perReplica(
-    "jurist_replica_in_flight",
-    "Gateway requests open against the replica",
-    (r) => r.inFlight,
-  );
-  new Gauge({
-    name: "jurist_replica_engine_requests",
-    help: "Requests inside the replica's engine as last polled, by state",
-    labelNames: ["replica", "state"],
-    registers,
-    collect() {
-      this.reset();
-      for (const replica of read()) {
-        this.set({ replica: replica.url, state: "running" }, replica.running);
-        this.set({ replica: replica.url, state: "waiting" }, replica.waiting);
-      }
-    },
-  });
-  new Gauge({
-    name: "jurist_replicas",
-    help: "Replicas currently in the fleet",
-    registers,
-    collect() {
-      this.set(read().length);
-    },
-  });
-
-  return (next: () => readonly FleetGaugeSnapshot[]): void => {
-    source = next;
-  };
-}
-
-function createCollectionMetrics(registers: Registry[]) {
-  const events = new Counter({
-    name: "jurist_collection_prompts_total",
-    help: "Prompts offered to collection, by what became of them",
-    labelNames: ["event", "reason"],
-    registers,
-  });
-  let buffered: () => number = () => 0;
-  let logLength: () => Promise<number> = async () => 0;
-  new Gauge({
-    name: "jurist_collection_buffered",
-    help: "Sampled prompts waiting to be written to the prompt log",
-    registers,
-    collect() {
-      this.set(buffered());
-    },
-  });
-  new Gauge({
-    name: "jurist_prompt_log_length",
-    help: "Records in the prompt log (the trainer's stream)",
-    registers,
-    async collect() {
-      // An unreachable store must not fail the scrape: the gauge just keeps its last value.
-      await logLength().then(
-        (length) => this.set(length),
-        () => {},
-      );
-    },
-  });
-  return {
-    /** Counts `count` prompts that reached `event` (sampled, skipped, appended, …). */
-    count(event: string, reason: string, count = 1): void {
-      events.inc({ event, reason }, count);
-    },
-    /** Makes the gauges read the collector's buffer and the log's length on every scrape. */
-    observe(sources: { buffered: () => number; logLength: () => Promise<number> }): void {
-      buffered = sources.buffered;
-      logLength = sources.logLength;
-    },
-  };
-}

@@ -14,6 +14,8 @@ import { createMetrics } from "./metrics.ts";
 import { createChampionSync } from "./registry/champion-sync.ts";
 import { createCheckpointAdmin } from "./registry/checkpoint-admin.ts";
 import { createPromotion } from "./registry/promotion.ts";
+import { fleetPairLatency } from "./reward/fleet-latency.ts";
+import { createRewardService } from "./reward/reward-service.ts";
 import { createShadowJudge } from "./shadow/shadow-judge.ts";
 import { createStores } from "./store/create-stores.ts";
 
@@ -46,6 +48,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     logger,
   });
   await championSync.start();
+  metrics.observeChampion(championSync.champion);
   const promotion = createPromotion({
     registry: stores.registry,
     fleet,
@@ -114,6 +117,17 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         checkpoint: verdict.checkpoint,
       }),
   });
+  const rewardService = createRewardService({
+    intake,
+    judge: pairwiseJudge,
+    isSimulated,
+    champion: fleet.champion,
+    latency: fleetPairLatency(fleet.snapshots),
+    concurrency: config.reward.concurrency,
+    defaultMode: config.reward.defaultMode,
+    logger,
+    metrics,
+  });
   const trainer = embeddedTrainerWanted(config, simulated)
     ? startEmbeddedTrainer({
         config,
@@ -141,6 +155,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fleet,
     discovery,
     judgeService,
+    /** Reward scores for RLHF: /v1/reward, /get_reward and gRPC Reward. */
+    rewardService,
     /** Staging, promotion, rejection and rollback of checkpoints on this gateway's replicas. */
     promotion,
     admin: createCheckpointAdmin({ registry: stores.registry, promotion }),

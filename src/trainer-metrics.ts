@@ -30,12 +30,18 @@ export interface IterationSummary {
   skips: readonly { stage: string; reason: string; count: number }[];
 }
 
+/** How a candidate's review ended. */
+export type ReviewDecision = "promoted" | "rejected" | "held" | "error";
+
+const DECISIONS: readonly ReviewDecision[] = ["promoted", "rejected", "held", "error"];
+
 const STAGE_SECONDS_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14_400, 43_200];
 
 /**
  * The trainer's metrics: which stage runs, how far it is, how long stages take, how
- * iterations end, and the last iteration's retention and skip counts. Labels are bounded:
- * stage names and the trainer's own skip reasons.
+ * iterations end, the last iteration's retention and skip counts, and the gates' reviews of
+ * candidates. Labels are bounded: stage names, the trainer's own skip reasons, the gate
+ * policy's gate names, and the last reviewed candidate only.
  */
 export function createTrainerMetrics(registers: Registry[]) {
   const stage = new Gauge({
@@ -97,8 +103,8 @@ export function createTrainerMetrics(registers: Registry[]) {
   });
   const gatePassed = new Gauge({
     name: "jurist_gate_passed",
-    help: "1 when the gate passed for the last reviewed candidate, 0 when it failed",
-    labelNames: ["gate"],
+    help: "1 when the gate passed for the last reviewed candidate (label checkpoint), 0 when it failed",
+    labelNames: ["gate", "checkpoint"],
     registers,
   });
   const reviews = new Counter({
@@ -107,7 +113,19 @@ export function createTrainerMetrics(registers: Registry[]) {
     labelNames: ["decision"],
     registers,
   });
-  for (const name of STAGES) stage.set({ stage: name }, 0);
+  const rejectedStreak = new Gauge({
+    name: "jurist_candidate_rejected_streak",
+    help: "Candidates rejected in a row since the last promotion (or since this process started)",
+    registers,
+  });
+  // Every bounded series starts at 0 so dashboards and alerts read 0, not "no data".
+  for (const name of STAGES) {
+    stage.set({ stage: name }, 0);
+    progress.set({ stage: name }, 0);
+  }
+  for (const outcome of ["completed", "failed"]) iterations.inc({ outcome }, 0);
+  for (const decision of DECISIONS) reviews.inc({ decision }, 0);
+  rejectedStreak.set(0);
 
   return {
     stageStarted(name: TrainerStageLabel): void {
@@ -141,15 +159,23 @@ export function createTrainerMetrics(registers: Registry[]) {
     backlog(count: number): void {
       backlog.set(count);
     },
-    /** A candidate's review: each gate's result and the decision. */
+    /**
+     * A candidate's review: the decision and, when the gates ran, each gate's result for
+     * `candidate` (the previous candidate's series are removed: one checkpoint at a time).
+     */
     reviewed(
-      decision: "promoted" | "rejected" | "held" | "error",
+      decision: ReviewDecision,
       gates: readonly { name: string; passed: boolean }[] = [],
+      candidate = "",
     ): void {
       reviews.inc({ decision });
+      if (decision === "promoted") rejectedStreak.set(0);
+      if (decision === "rejected") rejectedStreak.inc();
       if (gates.length === 0) return;
       gatePassed.reset();
-      for (const gate of gates) gatePassed.set({ gate: gate.name }, gate.passed ? 1 : 0);
+      for (const gate of gates) {
+        gatePassed.set({ gate: gate.name, checkpoint: candidate }, gate.passed ? 1 : 0);
+      }
     },
   };
 }

@@ -119,7 +119,10 @@ t.test("verdicts count outcome and winner; consistency and margin only when know
   const text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_verdicts_total"), [
     'jurist_verdicts_total{outcome="ok",winner="A"} 1',
+    'jurist_verdicts_total{outcome="ok",winner="B"} 0',
     'jurist_verdicts_total{outcome="ok",winner="tie"} 1',
+    'jurist_verdicts_total{outcome="partial",winner="A"} 0',
+    'jurist_verdicts_total{outcome="partial",winner="B"} 0',
     'jurist_verdicts_total{outcome="abstain",winner="none"} 1',
   ]);
   t.same(samples(text, "jurist_verdict_consistent_total"), [

@@ -61,7 +61,7 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
   const { engine, settings } = deps;
 
   async function judge(task: PairwiseTask, signal?: AbortSignal): Promise<JudgeResult> {
-    const session = engine.session(task.checkpoint);
+    const session = engine.session(task.checkpoint, { priority: task.priority });
     const orders: Order[] = task.swap ? ["AB", "BA"] : ["AB"];
     const orderSignal = childSignal(signal);
     const verdicts = await Promise.all(

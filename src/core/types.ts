@@ -23,6 +23,13 @@ export interface ResolvedImage {
   byteLength: number;
 }
 
+/**
+ * Which share of the fleet an engine call draws on: `interactive` (the default, someone is
+ * waiting for the verdict) or `batch` (reward and other bulk work, which yields to interactive
+ * calls and may wait longer for a slot). See `src/engine/class-admission.ts`.
+ */
+export type PriorityClass = "interactive" | "batch";
+
 /** One pairwise judging task, transport-free. */
 export interface PairwiseTask {
   question: string;
@@ -36,6 +43,8 @@ export interface PairwiseTask {
   checkpoint?: string | undefined;
   /** Sampling seed for the first attempt; a retry uses another one derived from it. */
   seed?: number | undefined;
+  /** Admission class of the task's engine calls; undefined means `interactive`. */
+  priority?: PriorityClass | undefined;
 }
 
 /** OpenAI-compatible content parts, as vLLM takes them. */
@@ -97,13 +106,19 @@ export interface EngineSession {
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<Completion[]>;
 }
 
+/** How a session's calls are admitted. */
+export interface SessionOptions {
+  /** Admission class of every call of the session; undefined means `interactive`. */
+  priority?: PriorityClass | undefined;
+}
+
 /** The port the judge core uses to reach the model. */
 export interface JudgeEngine {
   /**
    * Picks a replica for `checkpoint` (the champion when undefined). Throws
    * AppError NO_HEALTHY_REPLICA when none serves it, NOT_FOUND when no replica knows it.
    */
-  session(checkpoint: string | undefined): EngineSession;
+  session(checkpoint: string | undefined, options?: SessionOptions): EngineSession;
 }
 
 /** The verdict of one order, mapped back to the caller's A/B. */

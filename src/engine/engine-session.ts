@@ -1,11 +1,13 @@
-import type { Completion, CompletionRequest, EngineSession } from "../core/types.ts";
+import type { Completion, CompletionRequest, EngineSession, PriorityClass } from "../core/types.ts";
 import { AppError } from "../errors.ts";
 import type { CapacityWaiters } from "./capacity-waiters.ts";
+import { hasRoom } from "./class-admission.ts";
+import type { ClassLoad } from "./class-load.ts";
 import { EngineCallError, retryReasonOf } from "./engine-errors.ts";
 import type { FleetObserver, FleetSettings, Replica } from "./fleet-types.ts";
 import type { createLatencyTracker } from "./latency-tracker.ts";
 import { recordFailure, recordSuccess } from "./outlier-ejection.ts";
-import { routeRequest } from "./replica-routing.ts";
+import { type Route, routeRequest } from "./replica-routing.ts";
 import type { RetryBudget } from "./retry-budget.ts";
 
 /** What sessions share with the fleet that created them. */
@@ -15,6 +17,7 @@ export interface SessionContext {
   budget: RetryBudget;
   latency: ReturnType<typeof createLatencyTracker>;
   waiters: CapacityWaiters;
+  classes: ClassLoad;
   observer: FleetObserver;
   /** Whether the caller pinned the checkpoint (an unknown pin is a 404, not a 503). */
   pinned: boolean;
@@ -22,14 +25,24 @@ export interface SessionContext {
 
 const LATENCY_SMOOTHING = 0.2;
 
+/** Why no replica took a call now. */
+type RouteFailure = Exclude<Route<Replica>, { replica: Replica }>["reason"];
+
 /**
- * One verdict's handle on the fleet. The first call picks a replica (waiting briefly for a
- * free slot) and pins it, so the sibling order lands on the same replica and shares its prefix
- * cache. A call that fails with a connect error, a 5xx or its attempt timeout is retried on a
- * replica it has not failed on, while the retry budget allows; the pin moves with it.
+ * One verdict's handle on the fleet. The first call picks a replica (waiting for a free slot,
+ * as long as its priority class allows) and pins it, so the sibling order lands on the same
+ * replica and shares its prefix cache. A call that fails with a connect error, a 5xx or its
+ * attempt timeout is retried on a replica it has not failed on, while the retry budget allows;
+ * the pin moves with it. Every call of the session is admitted in `priority`'s class.
  */
-export function createEngineSession(context: SessionContext, checkpoint: string): EngineSession {
+export function createEngineSession(
+  context: SessionContext,
+  checkpoint: string,
+  priority: PriorityClass = "interactive",
+): EngineSession {
   const excluded = new Set<string>();
+  /** Sessions with the same key route alike while not pinned (see `WaitRequest.key`). */
+  let waitKey = `${priority}|${checkpoint}|`;
   let pinned: Replica | null = null;
   let lastFailure: unknown = null;
   let shedReported = false;
@@ -45,6 +58,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
         if (!reason || signal?.aborted) throw error;
         lastFailure = error;
         excluded.add(replica.url);
+        waitKey = `${priority}|${checkpoint}|${[...excluded].sort().join(" ")}`;
         if (pinned === replica) pinned = null;
         if (!context.budget.tryRetry()) {
           context.observer.retryBudgetExhausted();
@@ -55,50 +69,90 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
     }
   }
 
-  function usable(replica: Replica): boolean {
-    return replica.healthy && !replica.removed && replica.ejectedUntil <= Date.now();
+  function usable(replica: Replica, now = Date.now()): boolean {
+    return replica.healthy && !replica.removed && replica.ejectedUntil <= now;
   }
 
   async function acquire(signal?: AbortSignal): Promise<Replica> {
-    const started = performance.now();
-    for (;;) {
-      // Checked on every wake too: a sibling order may have been admitted while this one
-      // waited, and this one must ride along rather than be shed and void the sibling's work.
-      if (pinned && usable(pinned)) {
-        pinned.inFlight += 1;
-        return pinned;
-      }
-      const route = routeRequest(context.replicas(), { checkpoint, exclude: excluded }, Date.now());
-      if (route.replica) {
-        if (performance.now() - started > 1) {
-          context.observer.admissionWait((performance.now() - started) / 1000);
-        }
-        pinned = route.replica;
-        route.replica.inFlight += 1;
-        return route.replica;
-      }
-      if (route.reason !== "full") throw noReplica(route.reason);
-      const remaining = context.settings.admissionWaitMs - (performance.now() - started);
-      if (!(await context.waiters.wait(remaining, signal))) {
-        if (signal?.aborted) throw signal.reason;
-        // Both orders of a verdict may be shed; the metric counts requests, so report once.
-        if (!shedReported) context.observer.shed("replica_capacity");
-        shedReported = true;
-        throw new AppError("OVERLOADED", "every replica serving this checkpoint is busy", {
-          retryAfterSeconds: 1,
-        });
-      }
+    context.classes.arrived(priority, Date.now());
+    let outcome = tryAcquire();
+    if (outcome === "full") {
+      const started = performance.now();
+      const waitMs =
+        priority === "batch"
+          ? context.settings.priority.batchAdmissionWaitMs
+          : context.settings.admissionWaitMs;
+      const settled = await context.waiters.wait({
+        priority,
+        timeoutMs: waitMs,
+        signal,
+        attempt: () => {
+          outcome = tryAcquire();
+          return outcome !== "full";
+        },
+        key: () => (pinned ? null : waitKey),
+      });
+      if (!settled) throw shed(signal);
+      context.observer.admissionWait((performance.now() - started) / 1000, priority);
     }
+    if (typeof outcome === "string") throw noReplica(outcome);
+    return outcome;
   }
 
-  function noReplica(reason: "unknown" | "unavailable"): unknown {
+  /** Takes a slot now if the class's admission allows; runs synchronously, never throws. */
+  function tryAcquire(): Replica | RouteFailure {
+    const now = Date.now();
+    const admission = context.classes.admission(priority, now);
+    // A sibling order rides along on its partner's replica. An interactive one even past the
+    // limit, so it is never shed after its partner was admitted; a batch one only where its
+    // class has room, else it waits, so batch riders cannot eat the interactive reserve.
+    if (pinned && usable(pinned, now)) {
+      if (admission?.priority === "batch" && !hasRoom(pinned, admission)) return "full";
+      take(pinned);
+      return pinned;
+    }
+    const route = routeRequest(
+      context.replicas(),
+      { checkpoint, exclude: excluded, admission },
+      now,
+    );
+    if (!route.replica) return route.reason;
+    pinned = route.replica;
+    take(route.replica);
+    return route.replica;
+  }
+
+  function take(replica: Replica): void {
+    replica.inFlight += 1;
+    if (priority === "batch") replica.batchInFlight += 1;
+    context.classes.took(priority);
+  }
+
+  function release(replica: Replica): void {
+    replica.inFlight -= 1;
+    if (priority === "batch") replica.batchInFlight -= 1;
+    context.classes.released(priority);
+    context.waiters.notify();
+  }
+
+  function shed(signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    // Both orders of a verdict may be shed; the metric counts requests, so report once.
+    if (!shedReported) context.observer.shed("replica_capacity", priority);
+    shedReported = true;
+    return new AppError("OVERLOADED", "every replica serving this checkpoint is busy", {
+      retryAfterSeconds: 1,
+    });
+  }
+
+  function noReplica(reason: RouteFailure): unknown {
     if (reason === "unknown" && context.pinned) {
       return new AppError("NOT_FOUND", `checkpoint '${checkpoint}' is not served by any replica`);
     }
     // A failure is the answer while replicas this request merely excluded are still in rotation;
     // once its failures took the last ones out (refused connections, ejection), none is left.
     const serving = context.replicas().filter((r) => r.models.includes(checkpoint));
-    if (lastFailure && serving.some(usable)) return lastFailure;
+    if (lastFailure && serving.some((r) => usable(r))) return lastFailure;
     return new AppError("NO_HEALTHY_REPLICA", `no healthy replica serves '${checkpoint}'`, {
       retryAfterSeconds: Math.max(1, Math.ceil(context.settings.healthIntervalMs / 1000)),
       cause: lastFailure ?? undefined,
@@ -127,7 +181,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
     const second = pickHedge(replica);
     if (!second || !context.budget.tryRetry()) return primary;
     const hedgeCancel = new AbortController();
-    second.inFlight += 1;
+    take(second);
     const hedge = callReplica(second, request, signal, hedgeCancel.signal);
     try {
       const winner = await Promise.any([
@@ -152,8 +206,9 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
 
   function pickHedge(primary: Replica): Replica | null {
     const exclude = new Set([...excluded, primary.url]);
-    const route = routeRequest(context.replicas(), { checkpoint, exclude }, Date.now());
-    return route.replica;
+    const now = Date.now();
+    const admission = context.classes.admission(priority, now);
+    return routeRequest(context.replicas(), { checkpoint, exclude, admission }, now).replica;
   }
 
   async function callReplica(
@@ -196,8 +251,7 @@ export function createEngineSession(context: SessionContext, checkpoint: string)
       clearTimeout(timer);
       signal?.removeEventListener("abort", follow);
       cancel.removeEventListener("abort", follow);
-      replica.inFlight -= 1;
-      context.waiters.notify();
+      release(replica);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { PriorityClass } from "../core/types.ts";
 import type { StructuredOutputField } from "./completion-wire.ts";
 import type { EngineClient, ServedModel } from "./engine-client.ts";
 import type { RetryReason } from "./engine-errors.ts";
@@ -17,10 +18,11 @@ export interface FleetSettings {
   maxInFlightPerReplica: number;
   /** Longest one call to one replica may take before it is retried elsewhere, ms. */
   attemptTimeoutMs: number;
-  /** Longest a request waits for a free replica slot before 503 OVERLOADED, ms. */
+  /** Longest an interactive call waits for a free replica slot before 503 OVERLOADED, ms. */
   admissionWaitMs: number;
-  /** Requests allowed to wait for a slot at once; more are shed at once. */
+  /** Interactive calls allowed to wait for a slot at once; more are shed at once. */
   admissionMaxWaiters: number;
+  priority: PrioritySettings;
   retryBudget: RetryBudgetOptions;
   ejection: EjectionPolicy;
   hedge: {
@@ -33,6 +35,23 @@ export interface FleetSettings {
   };
 }
 
+/** How replica slots are shared between the `interactive` and `batch` classes. */
+export interface PrioritySettings {
+  /**
+   * False: admission ignores the class (one limit, one queue in arrival order); each class
+   * still waits as long as its own setting allows.
+   */
+  enabled: boolean;
+  /** Share of each replica's slots batch calls may not hold while interactive traffic is about, 0–1. */
+  interactiveReserve: number;
+  /** The reserve is lent to batch once no interactive call has arrived for this long, ms. */
+  idleMs: number;
+  /** Longest a batch call waits for a free replica slot before 503 OVERLOADED, ms. */
+  batchAdmissionWaitMs: number;
+  /** Batch calls allowed to wait for a slot at once; more are shed at once. */
+  batchAdmissionMaxWaiters: number;
+}
+
 /** Where the fleet reports what it does (metrics); every method is optional to implement. */
 export interface FleetObserver {
   call(replica: string, outcome: "ok" | "error" | "timeout" | "cancelled", seconds: number): void;
@@ -40,8 +59,10 @@ export interface FleetObserver {
   retryBudgetExhausted(): void;
   hedge(winner: "primary" | "hedge"): void;
   ejected(replica: string): void;
-  shed(reason: "replica_capacity"): void;
-  admissionWait(seconds: number): void;
+  /** A call was refused at replica capacity (reported once per session). */
+  shed(reason: "replica_capacity", priority: PriorityClass): void;
+  /** A call waited `seconds` for a slot and got one. */
+  admissionWait(seconds: number, priority: PriorityClass): void;
 }
 
 export const NO_OBSERVER: FleetObserver = {
@@ -57,6 +78,8 @@ export const NO_OBSERVER: FleetObserver = {
 /** One replica as the fleet tracks it: routing fields, ejection state and its client. */
 export interface Replica extends RouteCandidate, EjectionState {
   client: EngineClient;
+  /** Batch-class calls among `inFlight`. */
+  batchInFlight: number;
   servedModels: ServedModel[];
   running: number;
   /** When the replica was last polled (epoch ms), 0 before the first poll. */

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
-import type { EngineSession, JudgeEngine } from "../core/types.ts";
+import type { EngineSession, JudgeEngine, PriorityClass, SessionOptions } from "../core/types.ts";
 import { AppError } from "../errors.ts";
 import { createCapacityWaiters } from "./capacity-waiters.ts";
+import { createClassLoad } from "./class-load.ts";
 import { createEngineClient } from "./engine-client.ts";
 import { createEngineSession } from "./engine-session.ts";
 import {
@@ -39,12 +40,20 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
   let nextPolling: Promise<void> | undefined;
+  const waiters = createCapacityWaiters({
+    maxWaiters: {
+      interactive: settings.admissionMaxWaiters,
+      batch: settings.priority.batchAdmissionMaxWaiters,
+    },
+    prioritised: settings.priority.enabled,
+  });
   const shared = {
     replicas: () => replicas,
     settings,
     budget: createRetryBudget(settings.retryBudget),
     latency: createLatencyTracker(),
-    waiters: createCapacityWaiters(settings.admissionMaxWaiters),
+    waiters,
+    classes: createClassLoad(settings.priority, waiters.size),
     observer,
   };
 
@@ -61,6 +70,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       models: [],
       servedModels: [],
       inFlight: 0,
+      batchInFlight: 0,
       maxInFlight: settings.maxInFlightPerReplica,
       running: 0,
       waiting: 0,
@@ -131,14 +141,18 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     return discoveredChampion;
   }
 
-  function session(checkpoint: string | undefined): EngineSession {
+  function session(checkpoint: string | undefined, options: SessionOptions = {}): EngineSession {
     const target = checkpoint ?? champion();
     if (!target) {
       throw new AppError("NO_HEALTHY_REPLICA", "no healthy replica serves a model yet", {
         retryAfterSeconds: Math.max(1, Math.ceil(settings.healthIntervalMs / 1000)),
       });
     }
-    return createEngineSession({ ...shared, pinned: checkpoint !== undefined }, target);
+    return createEngineSession(
+      { ...shared, pinned: checkpoint !== undefined },
+      target,
+      options.priority ?? "interactive",
+    );
   }
 
   function snapshot(replica: Replica): ReplicaSnapshot {
@@ -177,8 +191,13 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       return replicas.find((r) => r.healthy)?.servedModels.find((m) => m.parent === null)?.id;
     },
     snapshots: (): ReplicaSnapshot[] => replicas.map(snapshot),
-    /** Requests waiting for a replica slot right now. */
-    waitingForCapacity: () => shared.waiters.size,
+    /** Calls waiting for a replica slot right now, of every class. */
+    waitingForCapacity: () => waiters.size(),
+    /** Calls in flight and waiting for a slot now, per priority class (for gauges and tests). */
+    classCounts: (priority: PriorityClass) => ({
+      inFlight: shared.classes.inFlight(priority),
+      waiting: waiters.size(priority),
+    }),
     async close(): Promise<void> {
       clearInterval(timer);
       await (nextPolling ?? polling);

@@ -1,3 +1,5 @@
+import { type ClassAdmission, hasRoom } from "./class-admission.ts";
+
 /** What routing knows of one replica: a snapshot, never a live read. */
 export interface RouteCandidate {
   url: string;
@@ -10,6 +12,8 @@ export interface RouteCandidate {
   inFlight: number;
   /** This gateway's concurrency limit for the replica. */
   maxInFlight: number;
+  /** Batch-class calls among `inFlight`; absent means none. */
+  batchInFlight?: number;
   /** The engine's own queue (`vllm:num_requests_waiting`) at the last poll. */
   waiting: number;
   /** Smoothed latency of recent calls, ms; breaks ties between equally loaded replicas. */
@@ -20,6 +24,8 @@ export interface RouteRequest {
   checkpoint: string;
   /** Replicas this request already failed on: a retry goes elsewhere. */
   exclude?: ReadonlySet<string>;
+  /** The call's priority-class admission; absent → one limit for every call. */
+  admission?: ClassAdmission | undefined;
 }
 
 /**
@@ -32,7 +38,8 @@ export type Route<T> =
   | { replica: null; reason: "unknown" | "unavailable" | "full" };
 
 /**
- * Pure routing: only healthy, admitted replicas that serve the checkpoint and have a free slot;
+ * Pure routing: only healthy, admitted replicas that serve the checkpoint and have a free slot
+ * (for the call's class: see `hasRoom`);
  * power-of-two-choices on this gateway's in-flight plus the engine's queue; latency breaks ties.
  */
 export function routeRequest<T extends RouteCandidate>(
@@ -47,7 +54,7 @@ export function routeRequest<T extends RouteCandidate>(
     (r) => r.healthy && r.ejectedUntil <= now && !request.exclude?.has(r.url),
   );
   if (available.length === 0) return { replica: null, reason: "unavailable" };
-  const free = available.filter((r) => r.inFlight < r.maxInFlight);
+  const free = available.filter((r) => hasRoom(r, request.admission));
   const picked = pickReplica(free, random);
   return picked ? { replica: picked } : { replica: null, reason: "full" };
 }

@@ -91,6 +91,8 @@ async function judgeItem(
       swap: true,
       checkpoint: options.checkpoint,
       seed: itemSeed(options.seed, item.key),
+      // Bulk work: it takes the batch share of the replicas, never live verdicts' reserve.
+      priority: "batch",
     },
     options.signal,
   );

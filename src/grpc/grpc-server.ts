@@ -59,6 +59,7 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
     serviceDefinition(JudgeService),
     judgeHandlers({
       service: runtime.judgeService,
+      reward: runtime.rewardService,
       fleet: runtime.fleet,
       auth: runtime.auth,
       streamConcurrency: config.grpc.streamConcurrency,

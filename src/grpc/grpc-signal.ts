@@ -11,6 +11,8 @@ export interface SignalledCall {
 /** An AbortSignal for one call, and how to let go of it once the call has ended. */
 export interface CallSignal {
   signal: AbortSignal;
+  /** When the signal aborts for the deadline (epoch ms); undefined when the call has none. */
+  deadlineAt: number | undefined;
   /** Clears the timer and listeners; call when the call has ended (the signal stays as is). */
   release(): void;
 }
@@ -60,6 +62,7 @@ export function callSignal(call: SignalledCall, options: CallSignalOptions): Cal
   else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
   return {
     signal: controller.signal,
+    deadlineAt: Number.isFinite(limitMs) ? Date.now() + limitMs : undefined,
     release() {
       clearTimeout(timer);
       call.off("cancelled", onCancelled);

@@ -5,7 +5,10 @@ import type { ReplicaFleet } from "../engine/replica-fleet.ts";
 import { AppError } from "../errors.ts";
 import { listModels } from "../http/routes/model-routes.ts";
 import type { JudgeService as JudgeCore } from "../judge-service.ts";
+import { rewardRequestSchema } from "../reward/reward-schema.ts";
+import type { RewardService } from "../reward/reward-service.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
+import { callPriority } from "./call-priority.ts";
 import {
   type JudgeService,
   ListModelsResponseSchema,
@@ -13,11 +16,14 @@ import {
 } from "./gen/jurist/v1/judge_pb.ts";
 import { modelToProto, pairwiseRequestToWire, verdictToProto } from "./judge-proto.ts";
 import { pairwiseStreamHandler } from "./pairwise-stream.ts";
+import { rewardRequestToWire, rewardToProto } from "./reward-proto.ts";
 import type { MethodsOf, ServiceImplementationOf } from "./service-definition.ts";
 import { type RpcOptions, unaryHandler } from "./unary-handler.ts";
 
 export interface JudgeHandlersOptions {
   service: JudgeCore;
+  /** The reward core behind Reward (as POST /v1/reward). */
+  reward: RewardService;
   fleet: ReplicaFleet;
   auth: CallAuthOptions;
   /** Items one PairwiseStream judges at once. */
@@ -34,8 +40,8 @@ function refuseWhileDraining(draining: AbortSignal): void {
 
 /**
  * `jurist.v1.JudgeService`, thin over the judge core: authenticate from metadata, validate with
- * the HTTP API's schema, judge, map the verdict. Reward is in the contract but its core is not
- * built yet: it answers UNIMPLEMENTED (`NOT_IMPLEMENTED`).
+ * the HTTP API's schema, judge (or score), map the answer. Reward runs in the `batch` class
+ * unless `jurist-priority` metadata names another, under the call's deadline.
  */
 export function judgeHandlers(
   options: JudgeHandlersOptions,
@@ -46,7 +52,12 @@ export function judgeHandlers(
       const principal = await callPrincipal(metadata, auth, "judge");
       refuseWhileDraining(options.draining);
       const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(message));
-      const verdict = await options.service.pairwise(request, { signal, tenant: principal.tenant });
+      const priority = callPriority(metadata, "interactive");
+      const verdict = await options.service.pairwise(request, {
+        signal,
+        tenant: principal.tenant,
+        priority,
+      });
       return create(PairwiseResponseSchema, { verdict: verdictToProto(verdict) });
     }),
     pairwiseStream: pairwiseStreamHandler({
@@ -56,12 +67,12 @@ export function judgeHandlers(
       draining: options.draining,
       rpc,
     }),
-    reward: unaryHandler(rpc, async (_message, { metadata }) => {
+    reward: unaryHandler(rpc, async (message, { signal, deadlineAt, metadata }) => {
       await callPrincipal(metadata, auth, "judge");
-      throw new AppError(
-        "NOT_IMPLEMENTED",
-        "Reward is part of the contract but not served yet: the reward core comes with /v1/reward",
-      );
+      refuseWhileDraining(options.draining);
+      const request = parseOrThrow(rewardRequestSchema, rewardRequestToWire(message));
+      const priority = callPriority(metadata, "batch");
+      return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
     }),
     listModels: unaryHandler(rpc, async () =>
       create(ListModelsResponseSchema, { models: listModels(options.fleet).map(modelToProto) }),

@@ -46,7 +46,7 @@ const ROLES = {
 const KINDS = { lora: ModelKind.LORA, full: ModelKind.FULL } as const;
 
 /** An image as the JSON API carries it; bytes become a data URI labelled by their magic. */
-function imageToWire(image: Image, index: number): Record<string, unknown> {
+export function imageToWire(image: Image, index: number): Record<string, unknown> {
   if (image.source.case === "url") return { url: image.source.value };
   if (image.source.case !== "data") return {};
   const path = `images.${index}.data`;

@@ -3,9 +3,11 @@ import { create } from "@bufbuild/protobuf";
 import { type handleBidiStreamingCall, status } from "@grpc/grpc-js";
 import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
 import { parseOrThrow } from "../api/validation-details.ts";
+import type { PriorityClass } from "../core/types.ts";
 import { AppError, errorBody, toAppError } from "../errors.ts";
 import type { JudgeService } from "../judge-service.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
+import { callPriority } from "./call-priority.ts";
 import {
   type PairwiseStreamRequest,
   type PairwiseStreamResponse,
@@ -86,6 +88,7 @@ export function pairwiseStreamHandler(
     // Each item in flight listens on it: up to `concurrency` listeners, released as they end.
     setMaxListeners(0, stream.signal);
     let tenant = "default";
+    let priority: PriorityClass = "interactive";
     let reading = false;
     let inFlight = 0;
     let readEnded = false;
@@ -124,7 +127,8 @@ export function pairwiseStreamHandler(
         checkId(item.id);
         if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
         const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(item.request));
-        const verdict = await options.service.pairwise(request, { signal: own.signal, tenant });
+        const context = { signal: own.signal, tenant, priority };
+        const verdict = await options.service.pairwise(request, context);
         return create(PairwiseStreamResponseSchema, {
           id: item.id,
           result: { case: "verdict", value: verdictToProto(verdict) },
@@ -177,10 +181,16 @@ export function pairwiseStreamHandler(
       else close(error.code === "UPSTREAM_TIMEOUT" ? status.DEADLINE_EXCEEDED : status.CANCELLED);
     });
     options.draining.addEventListener("abort", onDrain, { once: true });
-    callPrincipal(call.metadata, options.auth, "judge").then(
-      (principal) => {
+    // The class is read once per stream, after authentication: every item shares it.
+    const admitted = callPrincipal(call.metadata, options.auth, "judge").then((principal) => ({
+      principal,
+      priority: callPriority(call.metadata, "interactive"),
+    }));
+    admitted.then(
+      ({ principal, priority: named }) => {
         if (closed) return;
         tenant = principal.tenant;
+        priority = named;
         reading = true;
         call.on("data", onItem);
         call.once("end", () => {

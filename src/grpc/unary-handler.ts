@@ -19,6 +19,8 @@ export interface RpcOptions {
 export interface UnaryContext {
   /** Aborted on deadline, client cancel or shutdown. */
   signal: AbortSignal;
+  /** When `signal` aborts for the deadline (epoch ms); undefined when the call has none. */
+  deadlineAt: number | undefined;
   metadata: Metadata;
 }
 
@@ -29,8 +31,7 @@ export function recordCall(
   code: status,
   started: number,
 ): void {
-  metrics.requests.inc({ method, code: statusName(code) });
-  metrics.duration.observe({ method }, (performance.now() - started) / 1000);
+  metrics.finished(method, statusName(code), (performance.now() - started) / 1000);
 }
 
 /** Logs faults on our side (their cause never reaches the caller); NOT_IMPLEMENTED is no fault. */
@@ -65,8 +66,8 @@ export function unaryHandler<Request, Response>(
   return (call, callback) => {
     const started = performance.now();
     const method = call.getPath();
-    const { signal, release } = callSignal(call, options);
-    handle(call.request, { signal, metadata: call.metadata }).then(
+    const { signal, deadlineAt, release } = callSignal(call, options);
+    handle(call.request, { signal, deadlineAt, metadata: call.metadata }).then(
       (response) => {
         release();
         recordCall(options.metrics, method, status.OK, started);

@@ -12,9 +12,10 @@ import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
-import { judgeRoutes } from "./routes/judge-routes.ts";
+import { type JudgeRoutesOptions, judgeRoutes } from "./routes/judge-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { modelRoutes } from "./routes/model-routes.ts";
+import { rewardRoutes } from "./routes/reward-routes.ts";
 
 export interface AppOptions {
   runtime: Runtime;
@@ -55,8 +56,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   });
   await server.register(modelRoutes, { fleet: runtime.fleet });
   await server.register(metricsRoutes, { registry: runtime.metrics.registry });
-  await server.register(judgeRoutes, {
-    service: runtime.judgeService,
+  // Judging and reward routes share the same guards: shedding, the judge scope, rate limits.
+  const guards: Omit<JudgeRoutesOptions, "service"> = {
     requestTimeoutMs: runtime.config.http.requestTimeoutMs,
     shutdown: runtime.shutdownSignal,
     shedding: {
@@ -71,6 +72,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
       redis: runtime.stores.redis?.commands ?? null,
       failOpen: runtime.config.auth.rateLimitFailOpen,
     },
-  });
+  };
+  await server.register(judgeRoutes, { service: runtime.judgeService, ...guards });
+  await server.register(rewardRoutes, { service: runtime.rewardService, ...guards });
   await server.register(adminRoutes, { admin: runtime.admin, auth: runtime.auth });
 }

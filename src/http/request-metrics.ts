@@ -2,9 +2,10 @@ import type { FastifyInstance } from "fastify";
 import type { Metrics } from "../metrics.ts";
 
 /**
- * Records `jurist_http_requests_total` and `jurist_http_request_duration_seconds` for every
- * request the instance answers, 404s included. The route label is the matched pattern
- * (`/v1/judge/pairwise`) or `unmatched`, never the raw URL, so series stay bounded.
+ * Records `jurist_http_requests_total` and `jurist_http_request_duration_seconds` (and the
+ * transport-neutral `jurist_requests_total` family) for every request the instance answers,
+ * 404s included. The route label is the matched pattern (`/v1/judge/pairwise`) or
+ * `unmatched`, never the raw URL, so series stay bounded.
  *
  * A function that adds a hook rather than a registered plugin: a plugin gets its own
  * encapsulated scope and its hook would never see the app's routes. Call it on the instance
@@ -14,9 +15,7 @@ export function recordRequestMetrics(app: FastifyInstance, http: Metrics["http"]
   // A callback hook, not an async one: no promise per request.
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
-    const method = request.method;
-    http.requests.inc({ route, method, status: String(reply.statusCode) });
-    http.duration.observe({ route, method }, reply.elapsedTime / 1000);
+    http.finished(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

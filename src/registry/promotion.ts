@@ -190,7 +190,7 @@ export function createPromotion(options: PromotionOptions) {
     async reconcile(): Promise<string[]> {
       const champion = await guarded(() => registry.champion());
       const record = champion ? await guarded(() => registry.get(champion)) : null;
-      if (!record || record.kind !== "lora") return [];
+      if (record?.kind !== "lora") return [];
       const lacking = options.fleet
         .snapshots()
         .filter((r) => r.healthy && !r.models.some((m) => m.id === record.id));

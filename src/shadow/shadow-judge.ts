@@ -52,7 +52,8 @@ export function createShadowJudge(options: ShadowJudgeOptions) {
   async function shadow(offer: ShadowOffer, candidate: string): Promise<void> {
     try {
       const result = await options.judge.judge(
-        { ...offer.task, checkpoint: candidate, swap: true },
+        // Batch class: shadow work must never take a slot from a live interactive verdict.
+        { ...offer.task, checkpoint: candidate, swap: true, priority: "batch" },
         stop.signal,
       );
       const agree = result.winner === offer.winner;

@@ -77,19 +77,39 @@ t.test("latency tracker percentiles need enough samples", async (t) => {
 });
 
 t.test("capacity waiters: bounded, woken, timed out, aborted", async (t) => {
-  const waiters = createCapacityWaiters(2);
-  const first = waiters.wait(10_000);
-  const second = waiters.wait(10_000);
-  t.equal(await waiters.wait(10_000), false, "a third waiter is refused at once");
-  t.equal(waiters.size, 2);
+  const waiters = createCapacityWaiters({
+    maxWaiters: { interactive: 2, batch: 0 },
+    prioritised: true,
+  });
+  let open = false;
+  const first = waiters.wait({ priority: "interactive", timeoutMs: 10_000, attempt: () => open });
+  const second = waiters.wait({ priority: "interactive", timeoutMs: 10_000, attempt: () => open });
+  t.equal(
+    await waiters.wait({ priority: "interactive", timeoutMs: 10_000, attempt: () => true }),
+    false,
+    "a third waiter is refused at once",
+  );
+  t.equal(waiters.size(), 2);
+  waiters.notify();
+  t.equal(waiters.size(), 2, "a waiter whose attempt fails keeps waiting");
+  open = true;
   waiters.notify();
   t.same(await Promise.all([first, second]), [true, true]);
-  t.equal(await waiters.wait(10), false, "times out");
+  t.equal(
+    await waiters.wait({ priority: "interactive", timeoutMs: 10, attempt: () => false }),
+    false,
+    "times out",
+  );
   const controller = new AbortController();
-  const aborted = waiters.wait(10_000, controller.signal);
+  const aborted = waiters.wait({
+    priority: "interactive",
+    timeoutMs: 10_000,
+    signal: controller.signal,
+    attempt: () => false,
+  });
   controller.abort();
   t.equal(await aborted, false);
-  t.equal(waiters.size, 0, "nobody left waiting");
+  t.equal(waiters.size(), 0, "nobody left waiting");
 });
 
 t.test("backend targets: static URLs and DNS names", async (t) => {

@@ -10,7 +10,6 @@ import {
   JudgeMode,
   ListModelsRequestSchema,
   PairwiseRequestSchema,
-  RewardRequestSchema,
   type Verdict,
   VerdictSchema,
 } from "../../src/grpc/gen/jurist/v1/judge_pb.ts";
@@ -177,22 +176,11 @@ t.test("auth: same keys and scopes as HTTP", async (t) => {
   t.same(end.metadata.get("jurist-error-code"), ["UNAUTHENTICATED"]);
 });
 
-t.test("Reward is in the contract but UNIMPLEMENTED; ListModels is /v1/models", async (t) => {
+t.test("ListModels is /v1/models", async (t) => {
   const sims = await startSims(t, 2);
   const gateway = await startGrpcGateway(t, {
     JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
   });
-  const reward = await callError(
-    unaryCall(
-      gateway.judge,
-      gateway.judge.reward,
-      create(RewardRequestSchema, { question: "Q?", candidates: ["a", "b"] }),
-    ),
-  );
-  t.equal(reward.code, status.UNIMPLEMENTED);
-  t.same(reward.metadata.get("jurist-error-code"), ["NOT_IMPLEMENTED"]);
-  t.match(reward.details, /not served yet/);
-
   const models = await unaryCall(
     gateway.judge,
     gateway.judge.listModels,

@@ -54,14 +54,16 @@ t.test(
       "promoted exactly when every gate passed",
     );
     // The review counts its decision just after recording it: give the counter a moment.
+    // Every decision's series exists from the start at 0: wait for the one that counted.
+    const decided = /jurist_candidate_reviews_total\{decision="(promoted|rejected)"\} 1/;
     let metrics = await runtime.metrics.registry.metrics();
-    for (let wait = 0; wait < 50 && !/jurist_candidate_reviews_total\{/.test(metrics); wait++) {
+    for (let wait = 0; wait < 50 && !decided.test(metrics); wait++) {
       await sleep(100);
       metrics = await runtime.metrics.registry.metrics();
     }
     t.match(metrics, /jurist_trainer_iterations_total\{outcome="completed"\} 1/);
     t.match(metrics, /jurist_trainer_examples [1-9]/, "the gateway's /metrics shows the trainer");
-    t.match(metrics, /jurist_candidate_reviews_total\{decision="(promoted|rejected)"\} 1/);
-    t.match(metrics, /jurist_gate_passed\{gate="vlrb-macro-improves"\} [01]/);
+    t.match(metrics, decided);
+    t.match(metrics, /jurist_gate_passed\{gate="vlrb-macro-improves",checkpoint="[^"]+"\} [01]/);
   },
 );

@@ -54,7 +54,7 @@ async function judgeBothOrders(
 ): Promise<OrderJudgements[]> {
   const images = await loadImages(record.imagePaths);
   // One session: both orders on the same replica, so its prefix cache shares the image.
-  const session = ctx.engine.session(ctx.judge);
+  const session = ctx.engine.session(ctx.judge, { priority: "batch" });
   return Promise.all(
     ORDERS.map(async (order) => {
       const completions = await session.complete(

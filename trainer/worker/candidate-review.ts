@@ -37,7 +37,8 @@ export function createCandidateReview(options: CandidateReviewOptions) {
     promotion,
     benchmarks: env.benchmarks,
     signal: options.signal,
-    observe: (review) => env.metrics?.reviewed(review.decision, review.report.gates),
+    observe: ({ decision, report }) =>
+      env.metrics?.reviewed(decision, report.gates, report.candidate),
   });
   return {
     async afterIteration(result: IterationResult): Promise<void> {

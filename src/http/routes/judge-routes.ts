@@ -11,6 +11,7 @@ import type { JudgeService } from "../../judge-service.ts";
 import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
 import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
 import { type RateLimitingOptions, rateLimiting } from "../rate-limiting.ts";
+import { callerPriority } from "../request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 
 export interface JudgeRoutesOptions {
@@ -37,6 +38,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       options.shutdown,
     ),
     tenant: request.principal.tenant,
+    priority: callerPriority(request.headers, "interactive"),
   });
   app.post(
     "/v1/judge/pairwise",

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jurist/v1/judge.proto.
  */
 export const file_jurist_v1_judge: GenFile = /*@__PURE__*/
-  fileDesc("ChVqdXJpc3QvdjEvanVkZ2UucHJvdG8SCWp1cmlzdC52MSIwCgVJbWFnZRIOCgRkYXRhGAEgASgMSAASDQoDdXJsGAIgASgJSABCCAoGc291cmNlIrwCCg9QYWlyd2lzZVJlcXVlc3QSEAoIcXVlc3Rpb24YASABKAkSIAoGaW1hZ2VzGAIgAygLMhAuanVyaXN0LnYxLkltYWdlEhEKCXJlc3BvbnNlcxgDIAMoCRITCgZydWJyaWMYBCABKAlIAIgBARIiCgRtb2RlGAUgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIRCgRzd2FwGAYgASgISAGIAQESFwoKY2hlY2twb2ludBgHIAEoCUgCiAEBEhQKB2NvbGxlY3QYCCABKAhIA4gBARISCgVjYWNoZRgJIAEoCEgEiAEBEhEKBHNlZWQYCiABKA1IBYgBAUIJCgdfcnVicmljQgcKBV9zd2FwQg0KC19jaGVja3BvaW50QgoKCF9jb2xsZWN0QggKBl9jYWNoZUIHCgVfc2VlZCI3ChBQYWlyd2lzZVJlc3BvbnNlEiMKB3ZlcmRpY3QYASABKAsyEi5qdXJpc3QudjEuVmVyZGljdCLtAQoMT3JkZXJWZXJkaWN0Eh8KBW9yZGVyGAEgASgOMhAuanVyaXN0LnYxLk9yZGVyEigKB291dGNvbWUYAiABKA4yFy5qdXJpc3QudjEuT3JkZXJPdXRjb21lEiYKBndpbm5lchgDIAEoDjIRLmp1cmlzdC52MS5XaW5uZXJIAIgBARIaCg1wcm9iYWJpbGl0eV9hGAQgASgBSAGIAQESEQoJcmVhc29uaW5nGAUgASgJEhMKBnJlYXNvbhgGIAEoCUgCiAEBQgkKB193aW5uZXJCEAoOX3Byb2JhYmlsaXR5X2FCCQoHX3JlYXNvbiKgAwoHVmVyZGljdBIKCgJpZBgBIAEoCRIjCgdvdXRjb21lGAIgASgOMhIuanVyaXN0LnYxLk91dGNvbWUSJgoGd2lubmVyGAMgASgOMhEuanVyaXN0LnYxLldpbm5lckgAiAEBEhoKDXByb2JhYmlsaXR5X2EYBCABKAFIAYgBARIXCgpjb25zaXN0ZW50GAUgASgISAKIAQESEQoJcmVhc29uaW5nGAYgASgJEhMKBnJlYXNvbhgHIAEoCUgDiAEBEicKBm9yZGVycxgIIAMoCzIXLmp1cmlzdC52MS5PcmRlclZlcmRpY3QSEgoKY2hlY2twb2ludBgJIAEoCRIQCgh0ZW1wbGF0ZRgKIAEoCRIiCgRtb2RlGAsgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIOCgZjYWNoZWQYDCABKAgSEQoJc2ltdWxhdGVkGA0gASgIEhIKCmxhdGVuY3lfbXMYDiABKA1CCQoHX3dpbm5lckIQCg5fcHJvYmFiaWxpdHlfYUINCgtfY29uc2lzdGVudEIJCgdfcmVhc29uIjkKC0Vycm9yRGV0YWlsEhEKBHBhdGgYASABKAlIAIgBARIOCgZyZWFzb24YAiABKAlCBwoFX3BhdGgiTwoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyADKAsyFi5qdXJpc3QudjEuRXJyb3JEZXRhaWwiUAoVUGFpcndpc2VTdHJlYW1SZXF1ZXN0EgoKAmlkGAEgASgJEisKB3JlcXVlc3QYAiABKAsyGi5qdXJpc3QudjEuUGFpcndpc2VSZXF1ZXN0IngKFlBhaXJ3aXNlU3RyZWFtUmVzcG9uc2USCgoCaWQYASABKAkSJQoHdmVyZGljdBgCIAEoCzISLmp1cmlzdC52MS5WZXJkaWN0SAASIQoFZXJyb3IYAyABKAsyEC5qdXJpc3QudjEuRXJyb3JIAEIICgZyZXN1bHQipgEKDVJld2FyZFJlcXVlc3QSEAoIcXVlc3Rpb24YASABKAkSIAoGaW1hZ2VzGAIgAygLMhAuanVyaXN0LnYxLkltYWdlEhIKCmNhbmRpZGF0ZXMYAyADKAkSFgoJcmVmZXJlbmNlGAQgASgJSACIAQESJwoGbWV0aG9kGAUgASgOMhcuanVyaXN0LnYxLlJld2FyZE1ldGhvZEIMCgpfcmVmZXJlbmNlIi4KDkNhbmRpZGF0ZVNjb3JlEhIKBXNjb3JlGAEgASgBSACIAQFCCAoGX3Njb3JlIi4KDVJld2FyZEZhaWx1cmUSDQoFaW5kZXgYASABKA0SDgoGcmVhc29uGAIgASgJIrUBCg5SZXdhcmRSZXNwb25zZRIpCgZzY29yZXMYASADKAsyGS5qdXJpc3QudjEuQ2FuZGlkYXRlU2NvcmUSDwoHcmFua2luZxgCIAMoDRIqCghmYWlsdXJlcxgDIAMoCzIYLmp1cmlzdC52MS5SZXdhcmRGYWlsdXJlEicKBm1ldGhvZBgEIAEoDjIXLmp1cmlzdC52MS5SZXdhcmRNZXRob2QSEgoKY2hlY2twb2ludBgFIAEoCSITChFMaXN0TW9kZWxzUmVxdWVzdCKiAQoFTW9kZWwSCgoCaWQYASABKAkSIgoEcm9sZRgCIAEoDjIULmp1cmlzdC52MS5Nb2RlbFJvbGUSIgoEa2luZBgDIAEoDjIULmp1cmlzdC52MS5Nb2RlbEtpbmQSFAoHY3JlYXRlZBgEIAEoA0gAiAEBEhAKCHJlcGxpY2FzGAUgASgNEhEKCXNpbXVsYXRlZBgGIAEoCEIKCghfY3JlYXRlZCI2ChJMaXN0TW9kZWxzUmVzcG9uc2USIAoGbW9kZWxzGAEgAygLMhAuanVyaXN0LnYxLk1vZGVsKlUKCUp1ZGdlTW9kZRIaChZKVURHRV9NT0RFX1VOU1BFQ0lGSUVEEAASFwoTSlVER0VfTU9ERV9SRUFTT05FRBABEhMKD0pVREdFX01PREVfRkFTVBACKlwKB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEg4KCk9VVENPTUVfT0sQARITCg9PVVRDT01FX1BBUlRJQUwQAhITCg9PVVRDT01FX0FCU1RBSU4QAypMCgZXaW5uZXISFgoSV0lOTkVSX1VOU1BFQ0lGSUVEEAASDAoIV0lOTkVSX0EQARIMCghXSU5ORVJfQhACEg4KCldJTk5FUl9USUUQAyo6CgVPcmRlchIVChFPUkRFUl9VTlNQRUNJRklFRBAAEgwKCE9SREVSX0FCEAESDAoIT1JERVJfQkEQAipeCgxPcmRlck91dGNvbWUSHQoZT1JERVJfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhQKEE9SREVSX09VVENPTUVfT0sQARIZChVPUkRFUl9PVVRDT01FX0lOVkFMSUQQAippCgxSZXdhcmRNZXRob2QSHQoZUkVXQVJEX01FVEhPRF9VTlNQRUNJRklFRBAAEhsKF1JFV0FSRF9NRVRIT0RfUkVGRVJFTkNFEAESHQoZUkVXQVJEX01FVEhPRF9ST1VORF9ST0JJThACKnEKCU1vZGVsUm9sZRIaChZNT0RFTF9ST0xFX1VOU1BFQ0lGSUVEEAASFwoTTU9ERUxfUk9MRV9DSEFNUElPThABEhgKFE1PREVMX1JPTEVfQ0FORElEQVRFEAISFQoRTU9ERUxfUk9MRV9TSEFET1cQAypRCglNb2RlbEtpbmQSGgoWTU9ERUxfS0lORF9VTlNQRUNJRklFRBAAEhMKD01PREVMX0tJTkRfTE9SQRABEhMKD01PREVMX0tJTkRfRlVMTBACMrgCCgxKdWRnZVNlcnZpY2USQwoIUGFpcndpc2USGi5qdXJpc3QudjEuUGFpcndpc2VSZXF1ZXN0GhsuanVyaXN0LnYxLlBhaXJ3aXNlUmVzcG9uc2USWQoOUGFpcndpc2VTdHJlYW0SIC5qdXJpc3QudjEuUGFpcndpc2VTdHJlYW1SZXF1ZXN0GiEuanVyaXN0LnYxLlBhaXJ3aXNlU3RyZWFtUmVzcG9uc2UoATABEj0KBlJld2FyZBIYLmp1cmlzdC52MS5SZXdhcmRSZXF1ZXN0GhkuanVyaXN0LnYxLlJld2FyZFJlc3BvbnNlEkkKCkxpc3RNb2RlbHMSHC5qdXJpc3QudjEuTGlzdE1vZGVsc1JlcXVlc3QaHS5qdXJpc3QudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChVqdXJpc3QvdjEvanVkZ2UucHJvdG8SCWp1cmlzdC52MSIwCgVJbWFnZRIOCgRkYXRhGAEgASgMSAASDQoDdXJsGAIgASgJSABCCAoGc291cmNlIrwCCg9QYWlyd2lzZVJlcXVlc3QSEAoIcXVlc3Rpb24YASABKAkSIAoGaW1hZ2VzGAIgAygLMhAuanVyaXN0LnYxLkltYWdlEhEKCXJlc3BvbnNlcxgDIAMoCRITCgZydWJyaWMYBCABKAlIAIgBARIiCgRtb2RlGAUgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIRCgRzd2FwGAYgASgISAGIAQESFwoKY2hlY2twb2ludBgHIAEoCUgCiAEBEhQKB2NvbGxlY3QYCCABKAhIA4gBARISCgVjYWNoZRgJIAEoCEgEiAEBEhEKBHNlZWQYCiABKA1IBYgBAUIJCgdfcnVicmljQgcKBV9zd2FwQg0KC19jaGVja3BvaW50QgoKCF9jb2xsZWN0QggKBl9jYWNoZUIHCgVfc2VlZCI3ChBQYWlyd2lzZVJlc3BvbnNlEiMKB3ZlcmRpY3QYASABKAsyEi5qdXJpc3QudjEuVmVyZGljdCLtAQoMT3JkZXJWZXJkaWN0Eh8KBW9yZGVyGAEgASgOMhAuanVyaXN0LnYxLk9yZGVyEigKB291dGNvbWUYAiABKA4yFy5qdXJpc3QudjEuT3JkZXJPdXRjb21lEiYKBndpbm5lchgDIAEoDjIRLmp1cmlzdC52MS5XaW5uZXJIAIgBARIaCg1wcm9iYWJpbGl0eV9hGAQgASgBSAGIAQESEQoJcmVhc29uaW5nGAUgASgJEhMKBnJlYXNvbhgGIAEoCUgCiAEBQgkKB193aW5uZXJCEAoOX3Byb2JhYmlsaXR5X2FCCQoHX3JlYXNvbiKgAwoHVmVyZGljdBIKCgJpZBgBIAEoCRIjCgdvdXRjb21lGAIgASgOMhIuanVyaXN0LnYxLk91dGNvbWUSJgoGd2lubmVyGAMgASgOMhEuanVyaXN0LnYxLldpbm5lckgAiAEBEhoKDXByb2JhYmlsaXR5X2EYBCABKAFIAYgBARIXCgpjb25zaXN0ZW50GAUgASgISAKIAQESEQoJcmVhc29uaW5nGAYgASgJEhMKBnJlYXNvbhgHIAEoCUgDiAEBEicKBm9yZGVycxgIIAMoCzIXLmp1cmlzdC52MS5PcmRlclZlcmRpY3QSEgoKY2hlY2twb2ludBgJIAEoCRIQCgh0ZW1wbGF0ZRgKIAEoCRIiCgRtb2RlGAsgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIOCgZjYWNoZWQYDCABKAgSEQoJc2ltdWxhdGVkGA0gASgIEhIKCmxhdGVuY3lfbXMYDiABKA1CCQoHX3dpbm5lckIQCg5fcHJvYmFiaWxpdHlfYUINCgtfY29uc2lzdGVudEIJCgdfcmVhc29uIjkKC0Vycm9yRGV0YWlsEhEKBHBhdGgYASABKAlIAIgBARIOCgZyZWFzb24YAiABKAlCBwoFX3BhdGgiTwoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyADKAsyFi5qdXJpc3QudjEuRXJyb3JEZXRhaWwiUAoVUGFpcndpc2VTdHJlYW1SZXF1ZXN0EgoKAmlkGAEgASgJEisKB3JlcXVlc3QYAiABKAsyGi5qdXJpc3QudjEuUGFpcndpc2VSZXF1ZXN0IngKFlBhaXJ3aXNlU3RyZWFtUmVzcG9uc2USCgoCaWQYASABKAkSJQoHdmVyZGljdBgCIAEoCzISLmp1cmlzdC52MS5WZXJkaWN0SAASIQoFZXJyb3IYAyABKAsyEC5qdXJpc3QudjEuRXJyb3JIAEIICgZyZXN1bHQi8gEKDVJld2FyZFJlcXVlc3QSEAoIcXVlc3Rpb24YASABKAkSIAoGaW1hZ2VzGAIgAygLMhAuanVyaXN0LnYxLkltYWdlEhIKCmNhbmRpZGF0ZXMYAyADKAkSFgoJcmVmZXJlbmNlGAQgASgJSACIAQESJwoGbWV0aG9kGAUgASgOMhcuanVyaXN0LnYxLlJld2FyZE1ldGhvZBIiCgRtb2RlGAYgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIXCgpjaGVja3BvaW50GAcgASgJSAGIAQFCDAoKX3JlZmVyZW5jZUINCgtfY2hlY2twb2ludCIuCg5DYW5kaWRhdGVTY29yZRISCgVzY29yZRgBIAEoAUgAiAEBQggKBl9zY29yZSIuCg1SZXdhcmRGYWlsdXJlEg0KBWluZGV4GAEgASgNEg4KBnJlYXNvbhgCIAEoCSIzCgtEcm9wcGVkUGFpchIJCgFhGAEgASgNEgkKAWIYAiABKA0SDgoGcmVhc29uGAMgASgJIlUKC1Jld2FyZFBhaXJzEg0KBXRvdGFsGAEgASgNEg4KBmp1ZGdlZBgCIAEoDRInCgdkcm9wcGVkGAMgAygLMhYuanVyaXN0LnYxLkRyb3BwZWRQYWlyIqcCCg5SZXdhcmRSZXNwb25zZRIpCgZzY29yZXMYASADKAsyGS5qdXJpc3QudjEuQ2FuZGlkYXRlU2NvcmUSDwoHcmFua2luZxgCIAMoDRIqCghmYWlsdXJlcxgDIAMoCzIYLmp1cmlzdC52MS5SZXdhcmRGYWlsdXJlEicKBm1ldGhvZBgEIAEoDjIXLmp1cmlzdC52MS5SZXdhcmRNZXRob2QSEgoKY2hlY2twb2ludBgFIAEoCRIiCgRtb2RlGAYgASgOMhQuanVyaXN0LnYxLkp1ZGdlTW9kZRIRCglzaW11bGF0ZWQYByABKAgSJQoFcGFpcnMYCCABKAsyFi5qdXJpc3QudjEuUmV3YXJkUGFpcnMSEgoKbGF0ZW5jeV9tcxgJIAEoDSITChFMaXN0TW9kZWxzUmVxdWVzdCKiAQoFTW9kZWwSCgoCaWQYASABKAkSIgoEcm9sZRgCIAEoDjIULmp1cmlzdC52MS5Nb2RlbFJvbGUSIgoEa2luZBgDIAEoDjIULmp1cmlzdC52MS5Nb2RlbEtpbmQSFAoHY3JlYXRlZBgEIAEoA0gAiAEBEhAKCHJlcGxpY2FzGAUgASgNEhEKCXNpbXVsYXRlZBgGIAEoCEIKCghfY3JlYXRlZCI2ChJMaXN0TW9kZWxzUmVzcG9uc2USIAoGbW9kZWxzGAEgAygLMhAuanVyaXN0LnYxLk1vZGVsKlUKCUp1ZGdlTW9kZRIaChZKVURHRV9NT0RFX1VOU1BFQ0lGSUVEEAASFwoTSlVER0VfTU9ERV9SRUFTT05FRBABEhMKD0pVREdFX01PREVfRkFTVBACKlwKB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEg4KCk9VVENPTUVfT0sQARITCg9PVVRDT01FX1BBUlRJQUwQAhITCg9PVVRDT01FX0FCU1RBSU4QAypMCgZXaW5uZXISFgoSV0lOTkVSX1VOU1BFQ0lGSUVEEAASDAoIV0lOTkVSX0EQARIMCghXSU5ORVJfQhACEg4KCldJTk5FUl9USUUQAyo6CgVPcmRlchIVChFPUkRFUl9VTlNQRUNJRklFRBAAEgwKCE9SREVSX0FCEAESDAoIT1JERVJfQkEQAipeCgxPcmRlck91dGNvbWUSHQoZT1JERVJfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhQKEE9SREVSX09VVENPTUVfT0sQARIZChVPUkRFUl9PVVRDT01FX0lOVkFMSUQQAippCgxSZXdhcmRNZXRob2QSHQoZUkVXQVJEX01FVEhPRF9VTlNQRUNJRklFRBAAEhsKF1JFV0FSRF9NRVRIT0RfUkVGRVJFTkNFEAESHQoZUkVXQVJEX01FVEhPRF9ST1VORF9ST0JJThACKnEKCU1vZGVsUm9sZRIaChZNT0RFTF9ST0xFX1VOU1BFQ0lGSUVEEAASFwoTTU9ERUxfUk9MRV9DSEFNUElPThABEhgKFE1PREVMX1JPTEVfQ0FORElEQVRFEAISFQoRTU9ERUxfUk9MRV9TSEFET1cQAypRCglNb2RlbEtpbmQSGgoWTU9ERUxfS0lORF9VTlNQRUNJRklFRBAAEhMKD01PREVMX0tJTkRfTE9SQRABEhMKD01PREVMX0tJTkRfRlVMTBACMrgCCgxKdWRnZVNlcnZpY2USQwoIUGFpcndpc2USGi5qdXJpc3QudjEuUGFpcndpc2VSZXF1ZXN0GhsuanVyaXN0LnYxLlBhaXJ3aXNlUmVzcG9uc2USWQoOUGFpcndpc2VTdHJlYW0SIC5qdXJpc3QudjEuUGFpcndpc2VTdHJlYW1SZXF1ZXN0GiEuanVyaXN0LnYxLlBhaXJ3aXNlU3RyZWFtUmVzcG9uc2UoATABEj0KBlJld2FyZBIYLmp1cmlzdC52MS5SZXdhcmRSZXF1ZXN0GhkuanVyaXN0LnYxLlJld2FyZFJlc3BvbnNlEkkKCkxpc3RNb2RlbHMSHC5qdXJpc3QudjEuTGlzdE1vZGVsc1JlcXVlc3QaHS5qdXJpc3QudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM");
 
 /**
  * One image: its bytes, or a URL the gateway fetches (data:image/...;base64 or http(s)).
@@ -442,7 +442,7 @@ export type RewardRequest = Message<"jurist.v1.RewardRequest"> & {
   candidates: string[];
 
   /**
-   * The reference response, for the reference method.
+   * The reference response: required by, and only used by, the reference method.
    *
    * @generated from field: optional string reference = 4;
    */
@@ -452,6 +452,20 @@ export type RewardRequest = Message<"jurist.v1.RewardRequest"> & {
    * @generated from field: jurist.v1.RewardMethod method = 5;
    */
   method: RewardMethod;
+
+  /**
+   * Unspecified: the server's JURIST_REWARD_MODE.
+   *
+   * @generated from field: jurist.v1.JudgeMode mode = 6;
+   */
+  mode: JudgeMode;
+
+  /**
+   * Pin a checkpoint; default the champion, resolved once so every pair uses the same one.
+   *
+   * @generated from field: optional string checkpoint = 7;
+   */
+  checkpoint?: string | undefined;
 };
 
 /**
@@ -505,6 +519,68 @@ export const RewardFailureSchema: GenMessage<RewardFailure> = /*@__PURE__*/
   messageDesc(file_jurist_v1_judge, 11);
 
 /**
+ * A round-robin pair left out of the Bradley-Terry fit, and why.
+ *
+ * @generated from message jurist.v1.DroppedPair
+ */
+export type DroppedPair = Message<"jurist.v1.DroppedPair"> & {
+  /**
+   * @generated from field: uint32 a = 1;
+   */
+  a: number;
+
+  /**
+   * @generated from field: uint32 b = 2;
+   */
+  b: number;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message jurist.v1.DroppedPair.
+ * Use `create(DroppedPairSchema)` to create a new message.
+ */
+export const DroppedPairSchema: GenMessage<DroppedPair> = /*@__PURE__*/
+  messageDesc(file_jurist_v1_judge, 12);
+
+/**
+ * The pairs a reward request judged.
+ *
+ * @generated from message jurist.v1.RewardPairs
+ */
+export type RewardPairs = Message<"jurist.v1.RewardPairs"> & {
+  /**
+   * Pairs the method calls for: K for reference, K(K-1)/2 for round_robin.
+   *
+   * @generated from field: uint32 total = 1;
+   */
+  total: number;
+
+  /**
+   * Pairs with a readable verdict.
+   *
+   * @generated from field: uint32 judged = 2;
+   */
+  judged: number;
+
+  /**
+   * @generated from field: repeated jurist.v1.DroppedPair dropped = 3;
+   */
+  dropped: DroppedPair[];
+};
+
+/**
+ * Describes the message jurist.v1.RewardPairs.
+ * Use `create(RewardPairsSchema)` to create a new message.
+ */
+export const RewardPairsSchema: GenMessage<RewardPairs> = /*@__PURE__*/
+  messageDesc(file_jurist_v1_judge, 13);
+
+/**
  * @generated from message jurist.v1.RewardResponse
  */
 export type RewardResponse = Message<"jurist.v1.RewardResponse"> & {
@@ -516,7 +592,7 @@ export type RewardResponse = Message<"jurist.v1.RewardResponse"> & {
   scores: CandidateScore[];
 
   /**
-   * Candidate indices, best first.
+   * Candidate indices, best first; failed candidates last.
    *
    * @generated from field: repeated uint32 ranking = 2;
    */
@@ -528,6 +604,8 @@ export type RewardResponse = Message<"jurist.v1.RewardResponse"> & {
   failures: RewardFailure[];
 
   /**
+   * The method used (never unspecified).
+   *
    * @generated from field: jurist.v1.RewardMethod method = 4;
    */
   method: RewardMethod;
@@ -536,6 +614,28 @@ export type RewardResponse = Message<"jurist.v1.RewardResponse"> & {
    * @generated from field: string checkpoint = 5;
    */
   checkpoint: string;
+
+  /**
+   * @generated from field: jurist.v1.JudgeMode mode = 6;
+   */
+  mode: JudgeMode;
+
+  /**
+   * True when a simulated replica judged: not real scores.
+   *
+   * @generated from field: bool simulated = 7;
+   */
+  simulated: boolean;
+
+  /**
+   * @generated from field: jurist.v1.RewardPairs pairs = 8;
+   */
+  pairs?: RewardPairs | undefined;
+
+  /**
+   * @generated from field: uint32 latency_ms = 9;
+   */
+  latencyMs: number;
 };
 
 /**
@@ -543,7 +643,7 @@ export type RewardResponse = Message<"jurist.v1.RewardResponse"> & {
  * Use `create(RewardResponseSchema)` to create a new message.
  */
 export const RewardResponseSchema: GenMessage<RewardResponse> = /*@__PURE__*/
-  messageDesc(file_jurist_v1_judge, 12);
+  messageDesc(file_jurist_v1_judge, 14);
 
 /**
  * @generated from message jurist.v1.ListModelsRequest
@@ -556,7 +656,7 @@ export type ListModelsRequest = Message<"jurist.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_jurist_v1_judge, 13);
+  messageDesc(file_jurist_v1_judge, 15);
 
 /**
  * @generated from message jurist.v1.Model
@@ -604,7 +704,7 @@ export type Model = Message<"jurist.v1.Model"> & {
  * Use `create(ModelSchema)` to create a new message.
  */
 export const ModelSchema: GenMessage<Model> = /*@__PURE__*/
-  messageDesc(file_jurist_v1_judge, 14);
+  messageDesc(file_jurist_v1_judge, 16);
 
 /**
  * @generated from message jurist.v1.ListModelsResponse
@@ -623,7 +723,7 @@ export type ListModelsResponse = Message<"jurist.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_jurist_v1_judge, 15);
+  messageDesc(file_jurist_v1_judge, 17);
 
 /**
  * @generated from enum jurist.v1.JudgeMode
@@ -902,7 +1002,9 @@ export const JudgeService: GenService<{
     output: typeof PairwiseStreamResponseSchema;
   },
   /**
-   * Scores for 2 to 16 candidates, as POST /v1/reward.
+   * Scores for 2 to 16 candidates, as POST /v1/reward. Runs in the batch priority class unless
+   * the metadata jurist-priority says otherwise; a deadline that cannot fit the pairs fails at
+   * once with DEADLINE_EXCEEDED (jurist-error-code DEADLINE_TOO_SHORT).
    *
    * @generated from rpc jurist.v1.JudgeService.Reward
    */

@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { errorSchema } from "../../api/pairwise-schema.ts";
+import { openRlhfRequestSchema, openRlhfResponseSchema } from "../../reward/openrlhf-schema.ts";
+import { rewardRequestSchema, rewardResponseSchema } from "../../reward/reward-schema.ts";
+import type { RewardContext, RewardService } from "../../reward/reward-service.ts";
+import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
+import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
+import { type RateLimitingOptions, rateLimiting } from "../rate-limiting.ts";
+import { callerPriority } from "../request-priority.ts";
+import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
+
+export interface RewardRoutesOptions {
+  service: RewardService;
+  /** Default deadline of one request, ms; callers may shorten it with `x-jurist-timeout-ms`. */
+  requestTimeoutMs: number;
+  /** Aborted when in-flight work must stop, cancelling engine calls. */
+  shutdown: AbortSignal;
+  shedding: LoadSheddingOptions;
+  auth: AuthHookOptions;
+  rateLimit: RateLimitingOptions;
+}
+
+const errors = { "4xx": errorSchema, "5xx": errorSchema };
+
+/**
+ * `POST /v1/reward` and `POST /get_reward` (OpenRLHF's remote reward model). Same guards as
+ * the judge routes (shedding, `judge` scope, rate limits); the work is in the `batch` priority
+ * class unless `x-jurist-priority` says otherwise, and has the request's whole deadline.
+ */
+export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (app, options) => {
+  await loadShedding(app, options.shedding);
+  requireScope(app, "judge", options.auth);
+  await rateLimiting(app, options.rateLimit);
+  const contextFor = (request: FastifyRequest, reply: FastifyReply): RewardContext => {
+    const timeoutMs = callerTimeoutMs(request.headers, options.requestTimeoutMs);
+    return {
+      signal: requestSignal(reply, timeoutMs, options.shutdown),
+      deadlineAt: Date.now() + timeoutMs,
+      priority: callerPriority(request.headers, "batch"),
+    };
+  };
+
+  app.post(
+    "/v1/reward",
+    {
+      schema: {
+        summary: "Score 2 to 16 candidates against a reference or each other",
+        tags: ["reward"],
+        body: rewardRequestSchema,
+        response: { 200: rewardResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => options.service.reward(request.body, contextFor(request, reply)),
+  );
+
+  app.post(
+    "/get_reward",
+    {
+      schema: {
+        summary: "OpenRLHF remote reward model: each query's response judged against its label",
+        tags: ["reward"],
+        body: openRlhfRequestSchema,
+        response: { 200: openRlhfResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => options.service.openRlhf(request.body, contextFor(request, reply)),
+  );
+};

@@ -1,0 +1,112 @@
+import { mapConcurrent } from "../core/map-concurrent.ts";
+import { type PairResult, referenceScores } from "../core/reward-scores.ts";
+import type { PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
+import { errorBody, toAppError } from "../errors.ts";
+import type { ImageRef } from "../images/image-intake.ts";
+import { judgePairs, type PairContext } from "./judged-pairs.ts";
+import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";
+import type { OpenRlhfRequest, OpenRlhfResponse } from "./openrlhf-schema.ts";
+import type { RewardServiceDeps } from "./reward-deps.ts";
+
+type Judgeable = Extract<OpenRlhfItem, { ok: true }>;
+
+/**
+ * `POST /get_reward` for OpenRLHF's remote reward model: each item's response is judged
+ * against its label (the reference method, both orders), all items under one deadline and the
+ * reward concurrency. `rewards` are logit P(response ≻ label), `scores` the probability itself
+ * (OpenRLHF filters on scores in [0, 1]). A failed item has null in both and its reason in
+ * `failures` and `extra_logs.failure_reasons`; never a stand-in number.
+ */
+export function createOpenRlhfRewards(deps: RewardServiceDeps) {
+  return async function openRlhf(
+    body: OpenRlhfRequest,
+    context: PairContext = {},
+  ): Promise<OpenRlhfResponse> {
+    const items = openRlhfItems(body);
+    const images = await resolveImageLists(items, context.signal);
+    const reasons: (string | null)[] = items.map((item) => (item.ok ? null : item.reason));
+    const judgedItems: number[] = [];
+    const tasks: PairwiseTask[] = [];
+    const pinned = deps.champion();
+    items.forEach((item, index) => {
+      if (!item.ok) return;
+      const resolved = images.get(listKey(item.images))!;
+      if (typeof resolved === "string") {
+        reasons[index] = resolved;
+        return;
+      }
+      judgedItems.push(index);
+      tasks.push(taskOf(item, resolved, pinned, context.priority ?? "batch"));
+    });
+    const judged = await judgePairs(tasks, deps, context);
+    const byItem = new Map<number, PairResult>(
+      judgedItems.map((item, k) => [item, judged.results[k]!]),
+    );
+    const checkpoint = judged.checkpoint ?? pinned ?? null;
+    return answer(reasons, byItem, checkpoint);
+  };
+
+  function taskOf(
+    item: Judgeable,
+    images: ResolvedImage[],
+    checkpoint: string | undefined,
+    priority: PriorityClass,
+  ): PairwiseTask {
+    return {
+      question: item.question,
+      images,
+      responses: [item.response, item.reference],
+      mode: deps.defaultMode,
+      swap: true,
+      checkpoint,
+      priority,
+    };
+  }
+
+  /** Each distinct image list resolved once: its images, or why they could not be had. */
+  async function resolveImageLists(items: readonly OpenRlhfItem[], signal?: AbortSignal) {
+    const lists = new Map<string, ImageRef[]>();
+    for (const item of items) if (item.ok) lists.set(listKey(item.images), item.images);
+    const entries = [...lists];
+    const resolved = await mapConcurrent(entries, deps.concurrency, async ([, list]) => {
+      try {
+        return await deps.intake.resolve(list, signal);
+      } catch (thrown) {
+        if (signal?.aborted) throw signal.reason;
+        const { code, message } = errorBody(toAppError(thrown)).error;
+        return `images: ${code}: ${message}`;
+      }
+    });
+    return new Map(entries.map(([key], k) => [key, resolved[k]!]));
+  }
+
+  function answer(
+    reasons: (string | null)[],
+    byItem: ReadonlyMap<number, PairResult>,
+    checkpoint: string | null,
+  ): OpenRlhfResponse {
+    const results = reasons.map((reason, index) => byItem.get(index) ?? { error: reason ?? "" });
+    const scored = referenceScores(results);
+    const failed = new Map(scored.failures.map((f) => [f.index, f.reason]));
+    const probability = results.map((result, index) =>
+      failed.has(index) || !("verdict" in result) ? null : result.verdict.probabilityA,
+    );
+    const extra: OpenRlhfResponse["extra_logs"] = {
+      jurist_probability: probability,
+      jurist_failed: results.map((_, index) => (failed.has(index) ? 1 : 0)),
+    };
+    // Strings break OpenRLHF's tensor logging; a failed batch is already one it cannot train on.
+    if (failed.size > 0)
+      extra.failure_reasons = results.map((_, index) => failed.get(index) ?? null);
+    return {
+      rewards: scored.scores,
+      scores: probability,
+      extra_logs: extra,
+      failures: scored.failures,
+      checkpoint,
+      simulated: checkpoint !== null && deps.isSimulated(checkpoint),
+    };
+  }
+}
+
+const listKey = (images: readonly ImageRef[]) => JSON.stringify(images.map((image) => image.url));

@@ -1,0 +1,14 @@
+import type { JudgeMode } from "../core/types.ts";
+import type { createImageIntake } from "../images/image-intake.ts";
+import type { PairJudgingDeps } from "./judged-pairs.ts";
+
+/** What the reward service needs; every field is injected by the runtime (or a test). */
+export interface RewardServiceDeps extends PairJudgingDeps {
+  intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
+  /** Whether a checkpoint is served by simulated replicas (said in every answer). */
+  isSimulated(checkpoint: string): boolean;
+  /** The champion now: resolved once per request and pinned, so no pair mixes checkpoints. */
+  champion(): string | undefined;
+  /** Judge mode when a request names none, and always for /get_reward (JURIST_REWARD_MODE). */
+  defaultMode: JudgeMode;
+}

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { imageRefSchema } from "../api/pairwise-schema.ts";
+
+/**
+ * The wire contract of `POST /v1/reward` (API.md, Reward), shared by HTTP and gRPC so both
+ * validate alike and the OpenAPI document comes from what validates.
+ */
+
+const TEXT_LIMIT = 32_768;
+
+/** Candidates per request: a round robin of 16 is 120 pairs, 240 engine calls. */
+export const MAX_CANDIDATES = 16;
+
+const nonBlank = (max: number) =>
+  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
+
+export const rewardMethodSchema = z.enum(["reference", "round_robin"]);
+export type RewardMethod = z.output<typeof rewardMethodSchema>;
+
+const judgeModeSchema = z.enum(["reasoned", "fast"]);
+
+export const rewardRequestSchema = z
+  .strictObject({
+    question: nonBlank(TEXT_LIMIT).describe("The question the candidates answer"),
+    images: z.array(imageRefSchema).max(8).default([]),
+    candidates: z
+      .array(nonBlank(TEXT_LIMIT))
+      .min(2)
+      .max(MAX_CANDIDATES)
+      .describe("2 to 16 candidate responses to score"),
+    reference: nonBlank(TEXT_LIMIT)
+      .optional()
+      .describe("The reference response; required by (and only used by) the reference method"),
+    method: rewardMethodSchema
+      .optional()
+      .describe(
+        "reference: logit P(candidate ≻ reference); round_robin: Bradley–Terry over all pairs. " +
+          "Default: reference when a reference is given, else round_robin",
+      ),
+    mode: judgeModeSchema
+      .optional()
+      .describe("Judge mode; default the server's JURIST_REWARD_MODE"),
+    checkpoint: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("Pin a checkpoint; default champion"),
+  })
+  .superRefine((request, context) => {
+    if (request.method === "reference" && request.reference === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["reference"],
+        message: "the reference method needs a reference",
+      });
+    }
+    if (request.method === "round_robin" && request.reference !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["reference"],
+        message: "round_robin does not use a reference; leave it out or use method reference",
+      });
+    }
+  });
+
+export type RewardRequest = z.output<typeof rewardRequestSchema>;
+
+export const rewardResponseSchema = z.object({
+  scores: z
+    .array(z.number().nullable())
+    .describe("One per candidate; null exactly when the candidate failed (see failures)"),
+  ranking: z.array(z.number().int()).describe("Candidate indices, best first; failed ones last"),
+  failures: z.array(z.object({ index: z.number().int(), reason: z.string() })),
+  method: rewardMethodSchema,
+  mode: judgeModeSchema,
+  checkpoint: z.string(),
+  simulated: z.boolean(),
+  pairs: z.object({
+    total: z.number().int().describe("Pairs the method calls for (K, or K·(K−1)/2)"),
+    judged: z.number().int().describe("Pairs with a readable verdict"),
+    dropped: z
+      .array(z.object({ a: z.number().int(), b: z.number().int(), reason: z.string() }))
+      .describe("Round-robin pairs left out of the fit, and why"),
+  }),
+  latency_ms: z.number(),
+});
+
+export type RewardWire = z.output<typeof rewardResponseSchema>;
