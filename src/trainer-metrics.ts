@@ -1,24 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { ITERATION_STAGES, type IterationStage } from "../trainer/pipeline/iteration-context.ts";
 
-/** The stages of a trainer iteration, as metric label values. */
-export type TrainerStageLabel =
-  | "intake"
-  | "classify"
-  | "synthesize"
-  | "judge"
-  | "dataset"
-  | "fine-tune"
-  | "register";
-
-const STAGES: readonly TrainerStageLabel[] = [
-  "intake",
-  "classify",
-  "synthesize",
-  "judge",
-  "dataset",
-  "fine-tune",
-  "register",
-];
+/** The stages of a trainer iteration, as metric label values (one list: the trainer's own). */
+export type TrainerStageLabel = IterationStage;
+const STAGES = ITERATION_STAGES;
 
 /** What one finished iteration's manifest says, as gauges for the dashboard. */
 export interface IterationSummary {

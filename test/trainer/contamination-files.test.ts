@@ -4,19 +4,11 @@ import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../src/config.ts";
 import { normaliseQuestion } from "../../trainer/core/contamination-guard.ts";
-import { forEachJsonl } from "../../trainer/pipeline/jsonl-files.ts";
 import { train } from "../../trainer/pipeline/train-command.ts";
 import type { IntakePrompt, IntakeSkip } from "../../trainer/stages/intake-sink.ts";
 import { startSims } from "../helpers/gateway.ts";
+import { readJsonl } from "./jsonl-records.ts";
 import { writeSeeds } from "./seed-files.ts";
-
-async function readAll<T>(path: string): Promise<T[]> {
-  const records: T[] = [];
-  await forEachJsonl<T>(path, (record) => {
-    records.push(record);
-  });
-  return records;
-}
 
 t.test(
   "prompts matching a configured benchmark's images or questions are never trained on",
@@ -72,7 +64,7 @@ t.test(
       seedPrompts: [seedFile],
     });
 
-    const skips = await readAll<IntakeSkip>(join(result!.dir, "intake-skips.jsonl"));
+    const skips = await readJsonl<IntakeSkip>(join(result!.dir, "intake-skips.jsonl"));
     const contaminated = skips.filter((skip) => skip.reason === "contaminated");
     const sameQuestion = seeds.filter(
       (seed) => normaliseQuestion(seed.question) === normaliseQuestion(byQuestion.question),
@@ -95,11 +87,11 @@ t.test(
     );
 
     const kept = [
-      ...(await readAll<IntakePrompt>(join(result!.dir, "intake.jsonl"))),
-      ...(await readAll<IntakePrompt>(join(result!.dir, "holdout.jsonl"))),
+      ...(await readJsonl<IntakePrompt>(join(result!.dir, "intake.jsonl"))),
+      ...(await readJsonl<IntakePrompt>(join(result!.dir, "holdout.jsonl"))),
     ];
     t.equal(kept.length, seeds.length - expected.size, "every other prompt is taken");
-    const dataset = await readAll<{ lineage: { promptId: string } }>(result!.datasetPath);
+    const dataset = await readJsonl<{ lineage: { promptId: string } }>(result!.datasetPath);
     t.notOk(
       dataset.some((example) => expected.has(example.lineage.promptId)),
       "no example comes from them",

@@ -9,24 +9,16 @@ import { loadConfig } from "../../src/config.ts";
 import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import type { PromptRecord } from "../../src/store/prompt-log.ts";
-import { forEachJsonl } from "../../trainer/pipeline/jsonl-files.ts";
 import { openTrainerEnv, sharedSignal } from "../../trainer/pipeline/open-trainer-env.ts";
 import type { IntakePrompt, IntakeSkip } from "../../trainer/stages/intake-sink.ts";
 import { createTrainerWorker, TRAINER_GROUP } from "../../trainer/worker/trainer-worker.ts";
 import { startSims } from "../helpers/gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
 import { collectPrompts } from "./collected-prompts.ts";
+import { readJsonl } from "./jsonl-records.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const logger = pino({ level: "silent" });
-
-async function readAll<T>(path: string): Promise<T[]> {
-  const records: T[] = [];
-  await forEachJsonl<T>(path, (record) => {
-    records.push(record);
-  });
-  return records;
-}
 
 t.test(
   "the worker takes collected prompts from Redis, runs an iteration, and acks every one",
@@ -91,10 +83,10 @@ t.test(
 
     const dir = join(config.dataDir, "trainer", "iteration-1");
     const taken = [
-      ...(await readAll<IntakePrompt>(join(dir, "intake.jsonl"))),
-      ...(await readAll<IntakePrompt>(join(dir, "holdout.jsonl"))),
+      ...(await readJsonl<IntakePrompt>(join(dir, "intake.jsonl"))),
+      ...(await readJsonl<IntakePrompt>(join(dir, "holdout.jsonl"))),
     ];
-    const skips = await readAll<IntakeSkip>(join(dir, "intake-skips.jsonl"));
+    const skips = await readJsonl<IntakeSkip>(join(dir, "intake-skips.jsonl"));
     t.strictSame(
       taken.map((prompt) => prompt.id).sort(),
       [...early, ...late].map((record) => record.id).sort(),

@@ -8,29 +8,18 @@ import {
   verdictSchema,
 } from "../../api/pairwise-schema.ts";
 import type { JudgeService } from "../../judge-service.ts";
-import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
-import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
-import { type RateLimitingOptions, rateLimiting } from "../rate-limiting.ts";
+import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
 import { callerPriority } from "../request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 
-export interface JudgeRoutesOptions {
+export interface JudgeRoutesOptions extends JudgingRouteOptions {
   service: JudgeService;
-  /** Default deadline for one request, ms; callers may shorten it with `x-jurist-timeout-ms`. */
-  requestTimeoutMs: number;
-  /** Aborted when in-flight work must stop, cancelling engine calls. */
-  shutdown: AbortSignal;
-  shedding: LoadSheddingOptions;
-  auth: AuthHookOptions;
-  rateLimit: RateLimitingOptions;
 }
 
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app, options) => {
-  await loadShedding(app, options.shedding);
-  requireScope(app, "judge", options.auth);
-  await rateLimiting(app, options.rateLimit);
+  await guardJudging(app, options);
   const contextFor = (request: FastifyRequest, reply: FastifyReply) => ({
     signal: requestSignal(
       reply,

@@ -4,21 +4,12 @@ import { errorSchema } from "../../api/pairwise-schema.ts";
 import { openRlhfRequestSchema, openRlhfResponseSchema } from "../../reward/openrlhf-schema.ts";
 import { rewardRequestSchema, rewardResponseSchema } from "../../reward/reward-schema.ts";
 import type { RewardContext, RewardService } from "../../reward/reward-service.ts";
-import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
-import { type LoadSheddingOptions, loadShedding } from "../load-shedding.ts";
-import { type RateLimitingOptions, rateLimiting } from "../rate-limiting.ts";
+import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
 import { callerPriority } from "../request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 
-export interface RewardRoutesOptions {
+export interface RewardRoutesOptions extends JudgingRouteOptions {
   service: RewardService;
-  /** Default deadline of one request, ms; callers may shorten it with `x-jurist-timeout-ms`. */
-  requestTimeoutMs: number;
-  /** Aborted when in-flight work must stop, cancelling engine calls. */
-  shutdown: AbortSignal;
-  shedding: LoadSheddingOptions;
-  auth: AuthHookOptions;
-  rateLimit: RateLimitingOptions;
 }
 
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
@@ -29,9 +20,7 @@ const errors = { "4xx": errorSchema, "5xx": errorSchema };
  * class unless `x-jurist-priority` says otherwise, and has the request's whole deadline.
  */
 export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (app, options) => {
-  await loadShedding(app, options.shedding);
-  requireScope(app, "judge", options.auth);
-  await rateLimiting(app, options.rateLimit);
+  await guardJudging(app, options);
   const contextFor = (request: FastifyRequest, reply: FastifyReply): RewardContext => {
     const timeoutMs = callerTimeoutMs(request.headers, options.requestTimeoutMs);
     return {

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from "fastify";
+import { type AuthHookOptions, requireScope } from "./auth-hook.ts";
+import { type LoadSheddingOptions, loadShedding } from "./load-shedding.ts";
+import { type RateLimitingOptions, rateLimiting } from "./rate-limiting.ts";
+
+/** What every route that spends replica time is guarded by, and its deadline settings. */
+export interface JudgingRouteOptions {
+  /** Default deadline of one request, ms; callers may shorten it with `x-jurist-timeout-ms`. */
+  requestTimeoutMs: number;
+  /** Aborted when in-flight work must stop, cancelling engine calls. */
+  shutdown: AbortSignal;
+  shedding: LoadSheddingOptions;
+  auth: AuthHookOptions;
+  rateLimit: RateLimitingOptions;
+}
+
+/** Load shedding, the `judge` scope and rate limits, in that order (cheapest refusal first). */
+export async function guardJudging(
+  app: FastifyInstance,
+  options: JudgingRouteOptions,
+): Promise<void> {
+  await loadShedding(app, options.shedding);
+  requireScope(app, "judge", options.auth);
+  await rateLimiting(app, options.rateLimit);
+}
