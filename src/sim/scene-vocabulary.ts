@@ -4,6 +4,8 @@
  * simulated response always has something visually checkable to get wrong.
  */
 
+import { ENGLISH_UNITS } from "../core/number-words.ts";
+
 export const OBJECTS = [
   "dog",
   "cat",
@@ -43,21 +45,8 @@ export const COLOURS = [
 
 export const SIZES = ["small", "large", "tall", "narrow", "wide", "low"] as const;
 
-export const NUMBER_WORDS = [
-  "zero",
-  "one",
-  "two",
-  "three",
-  "four",
-  "five",
-  "six",
-  "seven",
-  "eight",
-  "nine",
-  "ten",
-  "eleven",
-  "twelve",
-] as const;
+/** The counts simulated scenes use: zero to twelve. */
+export const NUMBER_WORDS = ENGLISH_UNITS.slice(0, 13);
 
 /** Spatial phrases and the phrase that contradicts each. */
 export const SPATIAL_OPPOSITES: Readonly<Record<string, string>> = {
