@@ -4,10 +4,10 @@ import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../src/config.ts";
 import { normaliseQuestion } from "../../trainer/core/contamination-guard.ts";
+import { readRecords } from "../../trainer/pipeline/record-journal.ts";
 import { train } from "../../trainer/pipeline/train-command.ts";
 import type { IntakePrompt, IntakeSkip } from "../../trainer/stages/intake-sink.ts";
 import { startSims } from "../helpers/gateway.ts";
-import { readJsonl } from "./jsonl-records.ts";
 import { writeSeeds } from "./seed-files.ts";
 
 t.test(
@@ -64,7 +64,7 @@ t.test(
       seedPrompts: [seedFile],
     });
 
-    const skips = await readJsonl<IntakeSkip>(join(result!.dir, "intake-skips.jsonl"));
+    const skips = await readRecords<IntakeSkip>(join(result!.dir, "intake-skips.jsonl"));
     const contaminated = skips.filter((skip) => skip.reason === "contaminated");
     const sameQuestion = seeds.filter(
       (seed) => normaliseQuestion(seed.question) === normaliseQuestion(byQuestion.question),
@@ -87,11 +87,11 @@ t.test(
     );
 
     const kept = [
-      ...(await readJsonl<IntakePrompt>(join(result!.dir, "intake.jsonl"))),
-      ...(await readJsonl<IntakePrompt>(join(result!.dir, "holdout.jsonl"))),
+      ...(await readRecords<IntakePrompt>(join(result!.dir, "intake.jsonl"))),
+      ...(await readRecords<IntakePrompt>(join(result!.dir, "holdout.jsonl"))),
     ];
     t.equal(kept.length, seeds.length - expected.size, "every other prompt is taken");
-    const dataset = await readJsonl<{ lineage: { promptId: string } }>(result!.datasetPath);
+    const dataset = await readRecords<{ lineage: { promptId: string } }>(result!.datasetPath);
     t.notOk(
       dataset.some((example) => expected.has(example.lineage.promptId)),
       "no example comes from them",

@@ -10,12 +10,12 @@ import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import type { PromptRecord } from "../../src/store/prompt-log.ts";
 import { openTrainerEnv, sharedSignal } from "../../trainer/pipeline/open-trainer-env.ts";
+import { readRecords } from "../../trainer/pipeline/record-journal.ts";
 import type { IntakePrompt, IntakeSkip } from "../../trainer/stages/intake-sink.ts";
 import { createTrainerWorker, TRAINER_GROUP } from "../../trainer/worker/trainer-worker.ts";
 import { startSims } from "../helpers/gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
 import { collectPrompts } from "./collected-prompts.ts";
-import { readJsonl } from "./jsonl-records.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const logger = pino({ level: "silent" });
@@ -83,10 +83,10 @@ t.test(
 
     const dir = join(config.dataDir, "trainer", "iteration-1");
     const taken = [
-      ...(await readJsonl<IntakePrompt>(join(dir, "intake.jsonl"))),
-      ...(await readJsonl<IntakePrompt>(join(dir, "holdout.jsonl"))),
+      ...(await readRecords<IntakePrompt>(join(dir, "intake.jsonl"))),
+      ...(await readRecords<IntakePrompt>(join(dir, "holdout.jsonl"))),
     ];
-    const skips = await readJsonl<IntakeSkip>(join(dir, "intake-skips.jsonl"));
+    const skips = await readRecords<IntakeSkip>(join(dir, "intake-skips.jsonl"));
     t.strictSame(
       taken.map((prompt) => prompt.id).sort(),
       [...early, ...late].map((record) => record.id).sort(),

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, truncate, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { forEachJsonl } from "./jsonl-files.ts";
 
 /**
  * A stage's output as an append-only JSONL file, one record per line, keyed by `id`. Every
@@ -17,31 +18,13 @@ export interface RecordJournal<T extends { id: string }> {
   close(): Promise<void>;
 }
 
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | null)?.code === "ENOENT";
-}
-
-/** Reads a JSONL file's whole lines; a partial last line is cut off the file. */
-async function readComplete<T>(path: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
-  const end = text.lastIndexOf("\n") + 1;
-  if (end < text.length) await truncate(path, Buffer.byteLength(text.slice(0, end)));
-  return text
-    .slice(0, end)
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
-}
-
-/** Reads the records of a JSONL stage file (empty when it does not exist). */
+/** Reads the records of a JSONL stage file (empty when it does not exist; a partial last line is cut off). */
 export async function readRecords<T>(path: string): Promise<T[]> {
-  return readComplete<T>(path);
+  const records: T[] = [];
+  await forEachJsonl<T>(path, (record) => {
+    records.push(record);
+  });
+  return records;
 }
 
 /** Opens (creating when absent) a journal at `path`. */
@@ -50,7 +33,9 @@ export async function openJournal<T extends { id: string }>(
 ): Promise<RecordJournal<T>> {
   await mkdir(dirname(path), { recursive: true });
   const records = new Map<string, T>();
-  for (const record of await readComplete<T>(path)) records.set(record.id, record);
+  await forEachJsonl<T>(path, (record) => {
+    records.set(record.id, record);
+  });
   const handle = await open(path, "a");
   // Group commit: appends that arrive while a write is in flight are written together with
   // one fsync, so concurrent workers do not queue behind each other's fsyncs.
