@@ -64,6 +64,20 @@ export function createGatekeeper(options: GatekeeperOptions) {
     return result;
   }
 
+  // Evaluations are deterministic (temperature 0, a seed per item), so the champion judged for
+  // one review need not be judged again for the next: kept per checkpoint and benchmark.
+  const evaluations = new Map<string, Promise<GateEvaluation>>();
+  function evaluateOnce(reportDir: string, checkpoint: string, name: string) {
+    const key = `${checkpoint}\u0000${name}`;
+    let evaluation = evaluations.get(key);
+    if (!evaluation) {
+      evaluation = evaluate(reportDir, checkpoint, name);
+      evaluations.set(key, evaluation);
+      evaluation.catch(() => evaluations.delete(key));
+    }
+    return evaluation;
+  }
+
   async function evaluate(
     reportDir: string,
     checkpoint: string,
@@ -155,7 +169,7 @@ export function createGatekeeper(options: GatekeeperOptions) {
         champion,
         policy: settings.policy,
         benchmarks: new Set(byName.keys()),
-        evaluate: (checkpoint, name) => evaluate(reportDir, checkpoint, name),
+        evaluate: (checkpoint, name) => evaluateOnce(reportDir, checkpoint, name),
         shadow: (minRequests) => shadowTally(candidate, minRequests),
         simulated,
         bootstrap: { resamples: settings.bootstrapResamples, seed: config.trainer.seed },
