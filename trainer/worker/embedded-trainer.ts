@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
@@ -7,7 +6,7 @@ import type { Metrics } from "../../src/metrics.ts";
 import { blobDir, type Stores } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
-import { trainerStateFor } from "../pipeline/open-trainer-env.ts";
+import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
 
@@ -34,7 +33,7 @@ export function embeddedTrainerWanted(config: Config, simulated: boolean): boole
  */
 export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
   const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
+  const signal = sharedSignal(stop.signal);
   const logger = input.logger.child({ component: "trainer" });
   const running = (async () => {
     const benchmarks = await resolveGateBenchmarks(input.config, input.simulated, logger);
@@ -53,13 +52,13 @@ export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
       env,
       shadow: input.stores.shadow,
       adopt: input.adopt,
-      signal: stop.signal,
+      signal,
     });
     const worker = createTrainerWorker({
       env,
       promptLog: input.stores.promptLog,
       blobPath: (sha256) => blobFilePath(blobDir(input.config), sha256),
-      signal: stop.signal,
+      signal,
       onIteration: review.afterIteration,
     });
     logger.info(
