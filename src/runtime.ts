@@ -105,7 +105,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       observe: (result) => metrics.cache.requests.inc({ result }),
     }),
     champion: fleet.champion,
-    shadow: shadow.offer,
+    // Off unless a rate is set: the offer would build a task object on every fresh verdict.
+    shadow: config.shadow.rate > 0 ? shadow.offer : undefined,
     collect: ({ verdict, ...input }) =>
       collector.offer({
         ...input,
