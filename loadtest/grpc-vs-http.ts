@@ -6,16 +6,14 @@
  * rounds so drift hits both. Prints a Markdown table, writes results/grpc-vs-http.json.
  * Run: npm run bench:grpc [-- --concurrency 16 --duration-ms 5000 --rounds 2 --mode reasoned]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawnSim } from "../test/helpers/sim-process.ts";
 import { createBenchScope, progress } from "./bench-scope.ts";
 import { fixed, percentile } from "./latency-stats.ts";
+import { cpuSeconds } from "./process-usage.ts";
+import { serveGateway } from "./serve-gateway.ts";
 import {
   closedLoop,
   grpcSender,
@@ -27,8 +25,6 @@ import {
 
 const RUN_LIMIT_MS = 180_000;
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
-const CLI = fileURLToPath(new URL("../bin/jurist.js", import.meta.url));
-const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:[\s\S]*listens on (\S+)\.\n/;
 const SAME_VERDICT_CHECKS = 20;
 
 const { values: args } = parseArgs({
@@ -58,52 +54,6 @@ function input(index: number): PairwiseInput {
 function inputsFrom(start: number): () => PairwiseInput {
   let index = start;
   return () => input(index++);
-}
-
-interface Gateway {
-  child: ChildProcess;
-  url: string;
-  grpcAddress: string;
-}
-
-async function spawnGateway(backends: string): Promise<Gateway> {
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    env: {
-      ...process.env,
-      PORT: "0",
-      GRPC_PORT: "0",
-      JURIST_BACKENDS: backends,
-      JURIST_LOG_LEVEL: "warn",
-      JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-bench-grpc-")),
-      JURIST_COLLECT_RATE: "0",
-      // HTTP sheds on event-loop delay, gRPC does not: off, so both judge every request.
-      JURIST_MAX_EVENT_LOOP_DELAY_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout!.setEncoding("utf8");
-  const [, url, grpcAddress] = await new Promise<RegExpExecArray>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: string) => {
-      stdout += chunk;
-      const match = BANNER.exec(stdout);
-      if (match) resolve(match);
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`jurist serve exited (${code}) before listening`)),
-    );
-  });
-  return { child, url: url!, grpcAddress: grpcAddress! };
-}
-
-/** CPU seconds the process has used (user + system), from /proc; NaN elsewhere. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 interface Measured {
@@ -212,13 +162,11 @@ try {
   const sims = await Promise.all(
     [0, 1].map(() => spawnSim(scope, ["--seed", "0", "--latency-ms", "0"])),
   );
-  const gateway = await spawnGateway(sims.map((sim) => sim.url).join(","));
-  scope.teardown(async () => {
-    if (gateway.child.exitCode !== null) return;
-    gateway.child.kill("SIGTERM");
-    await once(gateway.child, "exit");
+  // HTTP sheds on event-loop delay, gRPC does not: serveGateway turns shedding off for both.
+  const gateway = await serveGateway(scope, {
+    JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
   });
-  const pid = gateway.child.pid!;
+  const pid = gateway.pid;
   const http = httpSender(gateway.url, CONCURRENCY);
   const grpc = grpcSender(gateway.grpcAddress);
   scope.teardown(() => http.close());

@@ -1,50 +1,69 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchScope } from "./bench-scope.ts";
+import { sleep } from "./bench-scope.ts";
 
 const CLI = fileURLToPath(new URL("../bin/jurist.js", import.meta.url));
-const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:/;
+const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:[\s\S]*listens on (\S+)\.\n/;
+const START_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+/** A `jurist serve` process started by `serveGateway`. */
+export interface ServedGateway {
+  url: string;
+  grpcAddress: string;
+  pid: number;
+  /** Where the process's stdout (its JSON log lines) goes. */
+  logFile: string;
+  stop(): Promise<void>;
+}
 
 /**
  * `jurist serve` as its own process (its event loop shared with no load generator), on
  * loopback ports, configured by `env` over a quiet baseline (no collection, no event-loop
- * shedding, a fresh data directory). Resolves to its HTTP base URL and a `stop` (SIGTERM, then
- * the exit); `scope` stops it too when it closes.
+ * shedding, a fresh data directory), node run with `nodeArgs` first. Its stdout goes to a file, as a container's log would,
+ * so the benchmark spends nothing draining it. Resolves once it prints its banner; `scope`
+ * stops it (SIGTERM, then the exit) when it closes.
  */
-export async function serveGateway(scope: BenchScope, env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, "serve"], {
+export async function serveGateway(
+  scope: BenchScope,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<ServedGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), "jurist-bench-"));
+  const logFile = join(dataDir, "gateway.log");
+  const logFd = openSync(logFile, "w");
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "serve"], {
     env: {
       ...process.env,
       PORT: "0",
       GRPC_PORT: "0",
       JURIST_LOG_LEVEL: "warn",
-      JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-bench-")),
+      JURIST_DATA_DIR: dataDir,
       JURIST_COLLECT_RATE: "0",
       JURIST_MAX_EVENT_LOOP_DELAY_MS: "0",
       JURIST_TRAIN_EMBEDDED: "false",
       ...env,
     },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", logFd, "inherit"],
   });
+  closeSync(logFd);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
     await once(child, "exit");
   };
   scope.teardown(stop);
-  let stdout = "";
-  child.stdout!.setEncoding("utf8");
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: string) => {
-      stdout += chunk;
-      const match = BANNER.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`jurist serve exited (${code}) first`)));
-  });
-  return { url, stop };
+  const deadline = performance.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const match = BANNER.exec(readFileSync(logFile, "utf8"));
+    if (match) return { url: match[1]!, grpcAddress: match[2]!, pid: child.pid!, logFile, stop };
+    if (child.exitCode !== null) throw new Error(`jurist serve exited (${child.exitCode}) first`);
+    if (performance.now() > deadline) throw new Error("jurist serve did not start in 30 s");
+    await sleep(POLL_MS);
+  }
 }

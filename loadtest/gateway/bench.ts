@@ -1,0 +1,211 @@
+/**
+ * `npm run bench`: Jurist's cost per verdict against baselines measured in the same run on the
+ * same machine: the simulated replica called directly, a minimal Fastify → undici
+ * pass-through proxy, and Jurist with prompt collection off versus on. Starts its own
+ * processes (a zero-latency sim, the proxy, a private redis-server, `jurist serve` gateways),
+ * drives them with autocannon (HTTP) and grpc-js (gRPC) in rounds, then measures a fresh
+ * gateway's RSS over 2 × 100,000 requests. Prints Markdown; writes results/bench.json,
+ * results/bench.md and the generated block of loadtest/RESULTS.md.
+ * Run: npm run bench [-- --rounds 2 --seconds 3 --memory-requests 100000 --no-results-md]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startRedis } from "../../test/helpers/redis-server.ts";
+import { createBenchScope, progress } from "../bench-scope.ts";
+import { serveGateway } from "../serve-gateway.ts";
+import { cpuSeconds, rssBytes } from "../process-usage.ts";
+import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
+import { renderReport, writeIntoResults } from "./bench-report.ts";
+import { compare, type MemoryResult, type ScenarioResult } from "./bench-results.ts";
+import { targetRows } from "./bench-targets.ts";
+import { createTally, type Tally } from "./load-figures.ts";
+import { IMAGE_BYTES } from "./request-bodies.ts";
+import { type Endpoint, runScenario } from "./run-scenario.ts";
+import { type ServerName, scenarios } from "./scenarios.ts";
+
+const RUN_LIMIT_MS = 10 * 60_000;
+const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
+const RESULTS_MD = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "2" },
+    seconds: { type: "string", default: "3" },
+    "warmup-seconds": { type: "string", default: "1" },
+    "memory-requests": { type: "string", default: "100000" },
+    only: { type: "string" },
+    // e.g. --gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateways.
+    "gateway-node-args": { type: "string", default: "" },
+    // e.g. --gateway-env JURIST_LOG_LEVEL=warn,JURIST_CACHE_MAX_ENTRIES=1 to compare settings.
+    "gateway-env": { type: "string", default: "" },
+    "no-results-md": { type: "boolean", default: false },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const SECONDS = Number(args.seconds);
+const WARMUP_SECONDS = Number(args["warmup-seconds"]);
+const MEMORY_REQUESTS = Number(args["memory-requests"]);
+const GATEWAY_NODE_ARGS = args["gateway-node-args"].split(" ").filter(Boolean);
+
+/** Jurist as users run it (default log level, shedding, cache), minus the embedded trainer. */
+const GATEWAY_ENV: Record<string, string> = {
+  JURIST_LOG_LEVEL: "info",
+  JURIST_MAX_EVENT_LOOP_DELAY_MS: "1000",
+  JURIST_COLLECT_RATE: "0",
+  JURIST_TRAIN_EMBEDDED: "false",
+  ...Object.fromEntries(
+    args["gateway-env"]
+      .split(",")
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  ),
+};
+
+const limit = setTimeout(() => {
+  progress(`benchmark exceeded ${RUN_LIMIT_MS / 60_000} min; aborting`);
+  process.exit(2);
+}, RUN_LIMIT_MS);
+limit.unref();
+
+const scope = createBenchScope();
+const loadStart = loadavg()[0]!;
+try {
+  progress("starting a zero-latency sim, the pass-through proxy, redis-server and 3 gateways");
+  const sim = await startZeroLatencySim(scope);
+  const redis = await startRedis(scope);
+  const backends = { JURIST_BACKENDS: sim.url };
+  const [proxy, jurist, juristRedis, juristCollecting] = await Promise.all([
+    startPassThroughProxy(scope, sim.url),
+    serveGateway(scope, { ...GATEWAY_ENV, ...backends }, GATEWAY_NODE_ARGS),
+    serveGateway(scope, { ...GATEWAY_ENV, ...backends, REDIS_URL: redis.url }, GATEWAY_NODE_ARGS),
+    serveGateway(
+      scope,
+      { ...GATEWAY_ENV, ...backends, REDIS_URL: redis.url, JURIST_COLLECT_RATE: "1" },
+      GATEWAY_NODE_ARGS,
+    ),
+  ]);
+  const endpoints: Record<ServerName, Endpoint> = {
+    sim,
+    proxy,
+    jurist,
+    "jurist-redis": juristRedis,
+    "jurist-collecting": juristCollecting,
+  };
+
+  const all = await scenarios(sim.model);
+  const chosen = args.only ? all.filter((s) => args.only!.split(",").includes(s.id)) : all;
+  const tallies = new Map<string, Tally>(chosen.map((s) => [s.id, createTally()]));
+  for (const scenario of chosen) {
+    progress(`warm-up: ${scenario.id}`);
+    await runScenario(scenario, endpoints[scenario.server], createTally(), {
+      seconds: WARMUP_SECONDS,
+    });
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const scenario of chosen) {
+      progress(`round ${round}/${ROUNDS}: ${scenario.id}, ${SECONDS} s`);
+      const { pid } = endpoints[scenario.server];
+      const tally = tallies.get(scenario.id)!;
+      const [serverBefore, simBefore] = [cpuSeconds(pid), cpuSeconds(sim.pid)];
+      await runScenario(scenario, endpoints[scenario.server], tally, { seconds: SECONDS });
+      tally.usedCpu(cpuSeconds(pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
+    }
+  }
+  const raw = new Map(
+    chosen.map((scenario) => {
+      const figures = tallies.get(scenario.id)!.figures();
+      return [
+        scenario.id,
+        {
+          ...figures,
+          id: scenario.id,
+          label: scenario.label,
+          server: scenario.server,
+          transport: scenario.transport,
+          connections: scenario.connections,
+          verdictsPerRequest: scenario.verdictsPerRequest,
+          verdictsPerSecond: figures.throughput * scenario.verdictsPerRequest,
+          serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / verdicts(scenario, figures),
+          simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / verdicts(scenario, figures),
+          serverRssBytes: rssBytes(endpoints[scenario.server].pid),
+        },
+      ];
+    }),
+  );
+  const results = compare(chosen, raw);
+  await Promise.all([juristRedis.stop(), juristCollecting.stop()]);
+
+  const memory = args.only ? null : await measureMemory(scope, backends, all);
+  const targets = args.only ? [] : targetRows(results, memory);
+  const command = `npm run bench -- --rounds ${ROUNDS} --seconds ${SECONDS} --memory-requests ${MEMORY_REQUESTS}`;
+  const markdown = renderReport({
+    heading: `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} CPUs, load average ${fixed1(loadStart)} → ${fixed1(loadavg()[0]!)}`,
+    setup:
+      `One zero-latency simulated replica process; every server below in front of it is a ` +
+      `process of its own; autocannon and grpc-js load from this process, closed loop. ` +
+      `${ROUNDS} rounds × ${SECONDS} s per scenario after a ${WARMUP_SECONDS} s warm-up; ` +
+      `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs its defaults ` +
+      `(log level info, verdict cache on, shedding at 1 s loop delay) with collection off ` +
+      `unless the row says otherwise.`,
+    results,
+    targets,
+    command,
+  });
+  process.stdout.write(`${markdown}\n`);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    loadAverage: { start: loadStart, end: loadavg()[0] },
+    settings: { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, memoryRequests: MEMORY_REQUESTS },
+    results,
+    memory,
+    targets,
+  };
+  writeFileSync(`${RESULTS_DIR}bench.json`, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}bench.md`, `${markdown}\n`);
+  if (!args["no-results-md"] && !args.only) writeIntoResults(RESULTS_MD, markdown);
+  progress(`wrote ${RESULTS_DIR}bench.json and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`);
+} catch (error) {
+  progress(`benchmark broke: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await scope.close();
+  clearTimeout(limit);
+}
+
+function verdicts(scenario: { verdictsPerRequest: number }, figures: { ok: number }): number {
+  return scenario.verdictsPerRequest * figures.ok;
+}
+
+function fixed1(value: number): string {
+  return value.toFixed(1);
+}
+
+/**
+ * A fresh gateway's RSS after warm-up, after MEMORY_REQUESTS pairwise requests and after as
+ * many again: a leak grows the second step as much as the first.
+ */
+async function measureMemory(
+  benchScope: typeof scope,
+  backends: Record<string, string>,
+  all: Awaited<ReturnType<typeof scenarios>>,
+): Promise<MemoryResult> {
+  const scenario = all.find((s) => s.id === "pairwise-fast-swap-off-c64")!;
+  const gateway = await serveGateway(benchScope, { ...GATEWAY_ENV, ...backends });
+  const tally = createTally();
+  progress("memory: warm-up");
+  await runScenario(scenario, gateway, createTally(), { seconds: WARMUP_SECONDS * 2 });
+  const rss = [rssBytes(gateway.pid)];
+  for (const step of [1, 2]) {
+    progress(`memory: ${MEMORY_REQUESTS.toLocaleString("en")} requests (step ${step}/2)`);
+    await runScenario(scenario, gateway, tally, { seconds: 0, amount: MEMORY_REQUESTS });
+    rss.push(rssBytes(gateway.pid));
+  }
+  await gateway.stop();
+  return { requestsPerStep: MEMORY_REQUESTS, rssBytes: rss, failures: tally.figures().failures };
+}
