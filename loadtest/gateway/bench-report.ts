@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { type BenchRow, renderTable } from "../bench-row.ts";
 import { fixed, mebibytes } from "../latency-stats.ts";
-import { describeFailures } from "./load-figures.ts";
 import type { ScenarioResult } from "./bench-results.ts";
+import { describeFailures } from "./load-figures.ts";
 
 const SERVER_NAMES: Record<ScenarioResult["server"], string> = {
   sim: "sim",
@@ -31,7 +31,21 @@ export function scenarioTable(results: readonly ScenarioResult[]): string {
       "Server RSS",
       "Failures",
     ]),
-    line(["---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"]),
+    line([
+      "---",
+      "---",
+      "---",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---:",
+      "---",
+    ]),
     ...results.map((result) =>
       line([
         result.label,

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
 import { createBenchScope, progress } from "../bench-scope.ts";
-import { serveGateway } from "../serve-gateway.ts";
 import { cpuSeconds, rssBytes } from "../process-usage.ts";
+import { serveGateway } from "../serve-gateway.ts";
 import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
 import { compare, type MemoryResult, type ScenarioResult } from "./bench-results.ts";
@@ -161,7 +161,12 @@ try {
     node: process.version,
     cpus: availableParallelism(),
     loadAverage: { start: loadStart, end: loadavg()[0] },
-    settings: { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, memoryRequests: MEMORY_REQUESTS },
+    settings: {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      memoryRequests: MEMORY_REQUESTS,
+    },
     results,
     memory,
     targets,
@@ -169,7 +174,9 @@ try {
   writeFileSync(`${RESULTS_DIR}bench.json`, `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(`${RESULTS_DIR}bench.md`, `${markdown}\n`);
   if (!args["no-results-md"] && !args.only) writeIntoResults(RESULTS_MD, markdown);
-  progress(`wrote ${RESULTS_DIR}bench.json and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`);
+  progress(
+    `wrote ${RESULTS_DIR}bench.json and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`,
+  );
 } catch (error) {
   progress(`benchmark broke: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;

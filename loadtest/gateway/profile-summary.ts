@@ -26,7 +26,8 @@ const top = Number(values.top);
 const profile = JSON.parse(readFileSync(positionals[0]!, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parentOf.set(child, node.id);
 const BOOKKEEPING = new Set(["(idle)", "(garbage collector)", "(program)", "(root)"]);
 
 /** The frame a sample is charged to: a builtin's (JSON.parse, writev) nearest JS caller. */

@@ -45,7 +45,10 @@ const json = (value: unknown) => JSON.stringify(value);
 
 /** Every scenario of `npm run bench`, in the order each round runs them. */
 export async function scenarios(model: string): Promise<Scenario[]> {
-  const chat = { fast: await chatBodies(model, "fast"), reasoned: await chatBodies(model, "reasoned") };
+  const chat = {
+    fast: await chatBodies(model, "fast"),
+    reasoned: await chatBodies(model, "reasoned"),
+  };
   const baseline = (server: "sim" | "proxy", mode: JudgeMode, connections: number): Scenario => ({
     id: `${server === "sim" ? "direct" : "proxy"}-${mode}-c${connections}`,
     label: `${server === "sim" ? "sim called directly" : "pass-through proxy"}, ${mode}`,
