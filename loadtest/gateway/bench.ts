@@ -18,7 +18,7 @@ import { cpuSeconds, rssBytes } from "../process-usage.ts";
 import { serveGateway } from "../serve-gateway.ts";
 import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
-import { compare, type MemoryResult, type ScenarioResult } from "./bench-results.ts";
+import { compare, type MemoryResult } from "./bench-results.ts";
 import { targetRows } from "./bench-targets.ts";
 import { createTally, type Tally } from "./load-figures.ts";
 import { IMAGE_BYTES } from "./request-bodies.ts";

@@ -62,10 +62,25 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
 
   async function judge(task: PairwiseTask, signal?: AbortSignal): Promise<JudgeResult> {
     const session = engine.session(task.checkpoint, { priority: task.priority });
-    const orders: Order[] = task.swap ? ["AB", "BA"] : ["AB"];
+    const verdicts = task.swap
+      ? await judgeBothOrders(session, task, signal)
+      : [await judgeOrder(session, task, "AB", signal)];
+    return {
+      ...combineOrders(verdicts, settings.tieMargin),
+      checkpoint: session.checkpoint,
+      replica: session.replica,
+      template: PAIRWISE_TEMPLATE_VERSION,
+    };
+  }
+
+  async function judgeBothOrders(
+    session: EngineSession,
+    task: PairwiseTask,
+    signal: AbortSignal | undefined,
+  ): Promise<OrderVerdict[]> {
     const orderSignal = childSignal(signal);
-    const verdicts = await Promise.all(
-      orders.map((order) => judgeOrder(session, task, order, orderSignal.signal)),
+    return Promise.all(
+      (["AB", "BA"] as const).map((order) => judgeOrder(session, task, order, orderSignal.signal)),
     )
       .catch((error: unknown) => {
         // One order failed: cancel its sibling rather than leave the replica working for nobody.
@@ -73,12 +88,6 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
         throw error;
       })
       .finally(orderSignal.dispose);
-    return {
-      ...combineOrders(verdicts, settings.tieMargin),
-      checkpoint: session.checkpoint,
-      replica: session.replica,
-      template: PAIRWISE_TEMPLATE_VERSION,
-    };
   }
 
   async function judgeOrder(

@@ -165,10 +165,11 @@ export function createEngineSession(
     signal?: AbortSignal,
   ): Promise<Completion[]> {
     const delay = hedgeDelay();
+    // Without hedging nothing cancels the primary but the caller: no controller to make.
+    if (delay === null) return callReplica(replica, request, signal);
     const started = performance.now();
     const primaryCancel = new AbortController();
     const primary = callReplica(replica, request, signal, primaryCancel.signal);
-    if (delay === null) return primary;
     const timer = new Promise<"hedge">((resolve) => setTimeout(resolve, delay, "hedge").unref());
     const first = await Promise.race([
       primary.then(
@@ -215,12 +216,12 @@ export function createEngineSession(
     replica: Replica,
     request: CompletionRequest,
     signal: AbortSignal | undefined,
-    cancel: AbortSignal,
+    cancel?: AbortSignal,
   ): Promise<Completion[]> {
     const controller = new AbortController();
-    const follow = () => controller.abort(signal?.aborted ? signal.reason : cancel.reason);
+    const follow = () => controller.abort(signal?.aborted ? signal.reason : cancel?.reason);
     signal?.addEventListener("abort", follow, { once: true });
-    cancel.addEventListener("abort", follow, { once: true });
+    cancel?.addEventListener("abort", follow, { once: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -233,7 +234,7 @@ export function createEngineSession(
       return result;
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
-      if (timedOut && !signal?.aborted && !cancel.aborted) {
+      if (timedOut && !signal?.aborted && !cancel?.aborted) {
         const timeout = new EngineCallError(
           "timeout",
           "UPSTREAM_TIMEOUT",
@@ -243,14 +244,14 @@ export function createEngineSession(
         failed(replica, timeout, seconds);
         throw timeout;
       }
-      if (signal?.aborted || cancel.aborted)
+      if (signal?.aborted || cancel?.aborted)
         context.observer.call(replica.url, "cancelled", seconds);
       else failed(replica, error, seconds);
       throw error;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", follow);
-      cancel.removeEventListener("abort", follow);
+      cancel?.removeEventListener("abort", follow);
       release(replica);
     }
   }

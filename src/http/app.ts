@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Runtime } from "../runtime.ts";
+import { logEachResponse } from "./access-log.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
@@ -35,6 +36,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
   recordRequestMetrics(server, runtime.metrics.http);
+  logEachResponse(server);
 
   await server.register(swagger, {
     openapi: {

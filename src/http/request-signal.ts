@@ -16,17 +16,42 @@ export function requestSignal(
     controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
   }, timeoutMs);
   timer.unref();
-  const onShutdown = () => controller.abort(shutdown?.reason);
-  if (shutdown?.aborted) onShutdown();
-  else shutdown?.addEventListener("abort", onShutdown, { once: true });
+  const followers = shutdown ? followersOf(shutdown) : undefined;
+  if (shutdown?.aborted) controller.abort(shutdown.reason);
+  else followers?.add(controller);
   // The response's "close" fires when it is sent or when the connection drops first; the
   // request's own "close" fires once its body is read, so it says nothing about the client.
   reply.raw.once("close", () => {
     clearTimeout(timer);
-    shutdown?.removeEventListener("abort", onShutdown);
+    followers?.delete(controller);
     if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
   });
   return controller.signal;
+}
+
+const followersBySignal = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * The in-flight requests' controllers that follow `shutdown`: one listener on the long-lived
+ * signal aborts them all, instead of a listener added and removed per request (EventTarget
+ * bookkeeping cost more per verdict than the set; loadtest/RESULTS.md).
+ */
+function followersOf(shutdown: AbortSignal): Set<AbortController> {
+  let followers = followersBySignal.get(shutdown);
+  if (!followers) {
+    const set = new Set<AbortController>();
+    followers = set;
+    followersBySignal.set(shutdown, set);
+    shutdown.addEventListener(
+      "abort",
+      () => {
+        for (const controller of set) controller.abort(shutdown.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  return followers;
 }
 
 /** The header a caller shortens its deadline with, in ms. */

@@ -19,8 +19,6 @@ export interface DecodedDataUri {
 }
 
 const HEADER = /^data:(image\/(?:png|jpeg|webp|gif));base64,/;
-// Linear-time character check; length and padding placement are checked separately.
-const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function invalid(path: string, reason: string, message: string): AppError {
   return new AppError("INVALID_REQUEST", message, { details: [{ path, reason }] });
@@ -31,13 +29,20 @@ function paddingOf(payload: string): number {
   return payload.endsWith("=") ? 1 : 0;
 }
 
-// Buffer.from(…, "base64") skips invalid characters and accepts URL-safe ones and missing
-// padding, so strictness is checked here: alphabet, length, and canonical final quantum
-// (non-zero trailing bits would decode to the same bytes as another string).
-function isStrictBase64(payload: string): boolean {
-  if (payload.length % 4 !== 0 || !BASE64_CHARS.test(payload)) return false;
+// Buffer.from(…, "base64") skips invalid characters (and whitespace), stops at a misplaced
+// "=", accepts URL-safe "-" and "_" and missing padding. So strict base64 is: a length that is
+// a multiple of 4; decoding yields exactly the bytes the length and padding imply (a skipped or
+// misplaced character yields fewer); no URL-safe character; and a canonical final quantum
+// (non-zero trailing bits would decode to the same bytes as another string). One decode and
+// two native scans: a character-class regex over the payload cost more than the decode.
+function strictBase64Bytes(payload: string, impliedBytes: number): Buffer | null {
+  if (payload.length % 4 !== 0) return null;
+  const bytes = Buffer.from(payload, "base64");
+  if (bytes.length !== impliedBytes || payload.includes("-") || payload.includes("_")) {
+    return null;
+  }
   const last = payload.slice(-4);
-  return Buffer.from(last, "base64").toString("base64") === last;
+  return Buffer.from(last, "base64").toString("base64") === last ? bytes : null;
 }
 
 /**
@@ -64,8 +69,7 @@ export function decodeDataUri(uri: string, options: DecodeDataUriOptions): Decod
       details: [{ path, reason: "too_large" }],
     });
   }
-  if (!isStrictBase64(base64)) {
-    throw invalid(path, "invalid_base64", `${path} is not valid base64`);
-  }
-  return { bytes: Buffer.from(base64, "base64"), base64, declaredMime: header[1]! };
+  const bytes = strictBase64Bytes(base64, impliedBytes);
+  if (!bytes) throw invalid(path, "invalid_base64", `${path} is not valid base64`);
+  return { bytes, base64, declaredMime: header[1]! };
 }

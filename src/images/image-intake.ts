@@ -48,6 +48,8 @@ function invalid(path: string, reason: string, message: string): AppError {
   return new AppError("INVALID_REQUEST", message, { details: [{ path, reason }] });
 }
 
+const isDataUri = (raw: string) => /^data:/i.test(raw);
+
 function parseRemote(raw: string, path: string): URL {
   let url: URL;
   try {
@@ -95,12 +97,14 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     resolveHost: options.resolveHost,
   });
 
+  function resolveDataUri(raw: string, path: string): ResolvedImage {
+    const { bytes, base64 } = decodeDataUri(raw, { maxBytes: settings.maxBytes, path });
+    return describe(bytes, path, base64);
+  }
+
   async function resolveOne(raw: string, index: number, signal: AbortSignal) {
     const path = `images.${index}.url`;
-    if (/^data:/i.test(raw)) {
-      const { bytes, base64 } = decodeDataUri(raw, { maxBytes: settings.maxBytes, path });
-      return describe(bytes, path, base64);
-    }
+    if (isDataUri(raw)) return resolveDataUri(raw, path);
     return describe(await fetcher.fetch(parseRemote(raw, path), path, signal), path);
   }
 
@@ -114,6 +118,11 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
      */
     async resolve(images: readonly ImageRef[], signal?: AbortSignal): Promise<ResolvedImage[]> {
       signal?.throwIfAborted();
+      // Data URIs decode synchronously: no fetch to cancel, so no signals to link (linking
+      // cost more than decoding a small image on the verdict path; loadtest/RESULTS.md).
+      if (images.every((image) => isDataUri(image.url))) {
+        return images.map((image, index) => resolveDataUri(image.url, `images.${index}.url`));
+      }
       const siblings = new AbortController();
       const linked = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
       return Promise.all(

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import t from "tap";
 import { AppError } from "../../src/errors.ts";
 import { decodeDataUri } from "../../src/images/data-uri.ts";
@@ -79,4 +80,44 @@ t.test("judges size from the payload length before validating or decoding it", a
   // Not valid base64 at all: only a length-based check can answer 413 here.
   const error = failure(`data:image/png;base64,${"$".repeat(4 * 400)}`);
   t.equal(error.code, "PAYLOAD_TOO_LARGE");
+});
+
+// The definition the decoder's cheaper check must agree with: RFC 4648 alphabet, padding only
+// at the end, a length that is a multiple of 4, and a canonical final quantum.
+function isStrictBase64ByDefinition(payload: string): boolean {
+  if (payload.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(payload)) return false;
+  const last = payload.slice(-4);
+  return Buffer.from(last, "base64").toString("base64") === last;
+}
+
+t.test("accepts exactly the strict base64 payloads, and decodes them", async (t) => {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const character = fc.oneof(
+    { weight: 20, arbitrary: fc.constantFrom(...alphabet) },
+    { weight: 1, arbitrary: fc.constantFrom("=", "-", "_", " ", "\n", "$", "%", "é", "\0") },
+  );
+  const payload = fc.oneof(
+    fc.array(character, { maxLength: 24 }).map((chars) => chars.join("")),
+    // Real encodings, sometimes with one character changed: mostly valid, near misses.
+    fc
+      .tuple(fc.uint8Array({ maxLength: 16 }), fc.nat(), character, fc.boolean())
+      .map(([bytes, at, swap, mutate]) => {
+        const text = Buffer.from(bytes).toString("base64");
+        if (!mutate || text.length === 0) return text;
+        const i = at % text.length;
+        return text.slice(0, i) + swap + text.slice(i + 1);
+      }),
+  );
+  fc.assert(
+    fc.property(payload, (text) => {
+      const uri = `data:image/png;base64,${text}`;
+      if (!isStrictBase64ByDefinition(text)) {
+        return failure(uri).details?.[0]?.reason === "invalid_base64";
+      }
+      const decoded = decodeDataUri(uri, options);
+      return decoded.bytes.equals(Buffer.from(text, "base64")) && decoded.base64 === text;
+    }),
+    { numRuns: 5_000 },
+  );
+  t.pass("5,000 payloads agree with the definition");
 });
