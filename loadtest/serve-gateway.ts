@@ -8,6 +8,11 @@ import type { BenchScope } from "./bench-scope.ts";
 import { sleep } from "./bench-scope.ts";
 
 const CLI = fileURLToPath(new URL("../bin/jurist.js", import.meta.url));
+/** `jurist` from its TypeScript sources through tsx, whether or not dist/ is built. */
+export const FROM_SOURCES = [
+  "--import=tsx",
+  fileURLToPath(new URL("../src/cli.ts", import.meta.url)),
+] as const;
 const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:[\s\S]*listens on (\S+)\.\n/;
 const START_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
@@ -25,7 +30,8 @@ export interface ServedGateway {
 /**
  * `jurist serve` as its own process (its event loop shared with no load generator), on
  * loopback ports, configured by `env` over a quiet baseline (no collection, no event-loop
- * shedding, a fresh data directory), node run with `nodeArgs` first. Its stdout goes to a file, as a container's log would,
+ * shedding, a fresh data directory), node run with `nodeArgs` first and `entry` (default
+ * bin/jurist.js: dist/ when built and current, else the sources through tsx). Its stdout goes to a file, as a container's log would,
  * so the benchmark spends nothing draining it. Resolves once it prints its banner; `scope`
  * stops it (SIGTERM, then the exit) when it closes.
  */
@@ -33,11 +39,12 @@ export async function serveGateway(
   scope: BenchScope,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
+  entry: readonly string[] = [CLI],
 ): Promise<ServedGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), "jurist-bench-"));
   const logFile = join(dataDir, "gateway.log");
   const logFd = openSync(logFile, "w");
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "serve"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, "serve"], {
     env: {
       ...process.env,
       PORT: "0",

@@ -8,6 +8,7 @@ const SERVER_NAMES: Record<ScenarioResult["server"], string> = {
   sim: "sim",
   proxy: "proxy",
   jurist: "Jurist",
+  "jurist-tsx": "Jurist via tsx",
   "jurist-redis": "Jurist + Redis",
   "jurist-collecting": "Jurist + Redis, collecting",
 };

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
 import { createBenchScope, progress } from "../bench-scope.ts";
 import { cpuSeconds, rssBytes } from "../process-usage.ts";
-import { serveGateway } from "../serve-gateway.ts";
+import { FROM_SOURCES, serveGateway } from "../serve-gateway.ts";
 import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
 import { compare, type MemoryResult } from "./bench-results.ts";
@@ -72,13 +72,14 @@ limit.unref();
 const scope = createBenchScope();
 const loadStart = loadavg()[0]!;
 try {
-  progress("starting a zero-latency sim, the pass-through proxy, redis-server and 3 gateways");
+  progress("starting a zero-latency sim, the pass-through proxy, redis-server and 4 gateways");
   const sim = await startZeroLatencySim(scope);
   const redis = await startRedis(scope);
   const backends = { JURIST_BACKENDS: sim.url };
-  const [proxy, jurist, juristRedis, juristCollecting] = await Promise.all([
+  const [proxy, jurist, juristTsx, juristRedis, juristCollecting] = await Promise.all([
     startPassThroughProxy(scope, sim.url),
     serveGateway(scope, { ...GATEWAY_ENV, ...backends }, GATEWAY_NODE_ARGS),
+    serveGateway(scope, { ...GATEWAY_ENV, ...backends }, GATEWAY_NODE_ARGS, FROM_SOURCES),
     serveGateway(scope, { ...GATEWAY_ENV, ...backends, REDIS_URL: redis.url }, GATEWAY_NODE_ARGS),
     serveGateway(
       scope,
@@ -90,6 +91,7 @@ try {
     sim,
     proxy,
     jurist,
+    "jurist-tsx": juristTsx,
     "jurist-redis": juristRedis,
     "jurist-collecting": juristCollecting,
   };
@@ -126,7 +128,7 @@ try {
           transport: scenario.transport,
           connections: scenario.connections,
           verdictsPerRequest: scenario.verdictsPerRequest,
-          verdictsPerSecond: figures.throughput * scenario.verdictsPerRequest,
+          verdictsPerSecond: verdicts(scenario, figures) / figures.seconds,
           serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / verdicts(scenario, figures),
           simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / verdicts(scenario, figures),
           serverRssBytes: rssBytes(endpoints[scenario.server].pid),
@@ -135,7 +137,7 @@ try {
     }),
   );
   const results = compare(chosen, raw);
-  await Promise.all([juristRedis.stop(), juristCollecting.stop()]);
+  await Promise.all([juristTsx.stop(), juristRedis.stop(), juristCollecting.stop()]);
 
   const memory = args.only ? null : await measureMemory(scope, backends, all);
   const targets = args.only ? [] : targetRows(results, memory);
@@ -146,9 +148,9 @@ try {
       `One zero-latency simulated replica process; every server below in front of it is a ` +
       `process of its own; autocannon and grpc-js load from this process, closed loop. ` +
       `${ROUNDS} rounds × ${SECONDS} s per scenario after a ${WARMUP_SECONDS} s warm-up; ` +
-      `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs its defaults ` +
-      `(log level info, verdict cache on, shedding at 1 s loop delay) with collection off ` +
-      `unless the row says otherwise.`,
+      `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs from dist/ ` +
+      `(\`npm run build\`, as the image does) with its defaults (log level info, verdict ` +
+      `cache on, shedding at 1 s loop delay) and collection off, unless the row says otherwise.`,
     results,
     targets,
     command,
@@ -185,8 +187,12 @@ try {
   clearTimeout(limit);
 }
 
-function verdicts(scenario: { verdictsPerRequest: number }, figures: { ok: number }): number {
-  return scenario.verdictsPerRequest * figures.ok;
+/** Verdicts judged: items of successful answers, less the items that failed inside them. */
+function verdicts(
+  scenario: { verdictsPerRequest: number },
+  figures: { ok: number; itemFailures: number },
+): number {
+  return scenario.verdictsPerRequest * figures.ok - figures.itemFailures;
 }
 
 function fixed1(value: number): string {

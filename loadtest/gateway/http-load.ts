@@ -13,6 +13,8 @@ export interface HttpLoad {
   /** The JSON body of the i-th request sent in this run (count from `firstIndex`). */
   body: (index: number) => string;
   firstIndex: number;
+  /** The error codes of items that failed inside a 2xx body (batch items, reward pairs). */
+  itemErrors?: (body: string) => string[];
 }
 
 /**
@@ -35,6 +37,7 @@ export function runHttpLoad(load: HttpLoad, tally: Tally): Promise<void> {
             path: load.path,
             headers: { "content-type": "application/json" },
             setupRequest: (request) => ({ ...request, body: load.body(index++) }),
+            ...(load.itemErrors ? { onResponse: onItems(load.itemErrors, tally) } : {}),
           },
         ],
       },
@@ -56,4 +59,12 @@ export function runHttpLoad(load: HttpLoad, tally: Tally): Promise<void> {
     );
     instance.on("reqError", (error: { code?: string }) => tally.failure(error.code ?? "ERROR"));
   });
+}
+
+/** An autocannon onResponse that counts the failed items of each 2xx body. */
+function onItems(itemErrors: (body: string) => string[], tally: Tally) {
+  return (status: number, body: string) => {
+    if (status < 200 || status >= 300) return;
+    for (const code of itemErrors(body)) tally.itemFailure(code);
+  };
 }

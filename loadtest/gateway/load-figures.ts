@@ -4,6 +4,8 @@ import { percentile } from "../latency-stats.ts";
 export interface LoadFigures {
   /** Answers with a 2xx status (or gRPC OK). */
   ok: number;
+  /** Items that failed inside a 2xx answer (a batch item, a reward candidate). */
+  itemFailures: number;
   /** Everything else by status code or error code. */
   failures: Record<string, number>;
   seconds: number;
@@ -22,6 +24,7 @@ export function createTally() {
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   let seconds = 0;
+  let itemFailures = 0;
   let serverCpuSeconds = 0;
   let simCpuSeconds = 0;
   return {
@@ -40,9 +43,15 @@ export function createTally() {
     failure(code: string) {
       failures[code] = (failures[code] ?? 0) + 1;
     },
+    /** An item that failed inside a successful answer. */
+    itemFailure(code: string) {
+      itemFailures += 1;
+      failures[`item ${code}`] = (failures[`item ${code}`] ?? 0) + 1;
+    },
     figures(): LoadFigures {
       return {
         ok: latencies.length,
+        itemFailures,
         failures,
         seconds,
         throughput: latencies.length / seconds,

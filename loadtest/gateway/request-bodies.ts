@@ -41,7 +41,8 @@ export function pairwiseRequest(index: number, options: PairwiseOptions) {
     responses: RESPONSES,
     mode: options.mode,
     swap: options.swap,
-    seed: index,
+    // Seeds are 31-bit; the question already makes every index's input distinct.
+    seed: index % 2 ** 31,
     ...(options.cache === false ? { cache: false } : {}),
   };
 }

@@ -14,7 +14,7 @@ let nextIndex = 1;
 /** Request indices are never reused across runs, so every request judges a new input. */
 function claimIndices(): number {
   const first = nextIndex;
-  nextIndex += 10_000_000;
+  nextIndex += 1_000_000;
   return first;
 }
 
@@ -47,6 +47,7 @@ export async function runScenario(
       durationSeconds: load.seconds,
       ...(load.amount ? { amount: load.amount } : {}),
       body: scenario.body,
+      ...(scenario.itemErrors ? { itemErrors: scenario.itemErrors } : {}),
       firstIndex: claimIndices(),
     },
     tally,

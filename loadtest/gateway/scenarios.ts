@@ -8,7 +8,13 @@ import {
 } from "./request-bodies.ts";
 
 /** The processes a scenario can load. */
-export type ServerName = "sim" | "proxy" | "jurist" | "jurist-redis" | "jurist-collecting";
+export type ServerName =
+  | "sim"
+  | "proxy"
+  | "jurist"
+  | "jurist-tsx"
+  | "jurist-redis"
+  | "jurist-collecting";
 
 /** One load, run the same way in every round. */
 export interface Scenario {
@@ -23,6 +29,8 @@ export interface Scenario {
   verdictsPerRequest: number;
   /** HTTP: the body of request `index`. */
   body: (index: number) => string;
+  /** HTTP: codes of items that failed inside a 2xx body, for batch and reward scenarios. */
+  itemErrors?: (body: string) => string[];
   /** gRPC: the pairwise options of each call. */
   pairwise?: PairwiseOptions;
   /** Same-run baselines this row is compared with: the sim called directly and the proxy. */
@@ -88,6 +96,12 @@ export async function scenarios(model: string): Promise<Scenario[]> {
     pairwise({ mode: "fast", swap: true }, 64),
     {
       ...pairwise(fastSwapOff, 64),
+      id: "pairwise-fast-swap-off-c64-tsx",
+      label: "pairwise, swap off, fast; gateway run from sources through tsx (no build)",
+      server: "jurist-tsx",
+    },
+    {
+      ...pairwise(fastSwapOff, 64),
       id: "cache-hit-fast-c64",
       label: "cache hit (one request repeated), swap off, fast",
       body: () => json(pairwiseRequest(0, fastSwapOff)),
@@ -106,6 +120,10 @@ export async function scenarios(model: string): Promise<Scenario[]> {
       path: "/v1/judge/batch",
       verdictsPerRequest: BATCH_SIZE,
       body: (index) => json(batchRequest(index, BATCH_SIZE, fastSwapOff)),
+      itemErrors: (body) =>
+        (JSON.parse(body) as { results: { error?: { code: string } }[] }).results.flatMap(
+          (result) => (result.error ? [result.error.code] : []),
+        ),
       direct: "direct-fast-c64",
       proxy: "proxy-fast-c64",
     },
@@ -116,6 +134,10 @@ export async function scenarios(model: string): Promise<Scenario[]> {
       path: "/v1/reward",
       verdictsPerRequest: REWARD_CANDIDATES,
       body: (index) => json(rewardRequest(index, REWARD_CANDIDATES, "fast")),
+      itemErrors: (body) =>
+        (JSON.parse(body) as { failures: { reason: string }[] }).failures.map(
+          (failure) => failure.reason.split(":")[0]!,
+        ),
       direct: "direct-fast-c64",
       proxy: "proxy-fast-c64",
     },

@@ -3,7 +3,6 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import {
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
@@ -11,6 +10,7 @@ import type { Runtime } from "../runtime.ts";
 import { logEachResponse } from "./access-log.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
+import { responseSerializerCompiler } from "./response-serializer.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { type JudgeRoutesOptions, judgeRoutes } from "./routes/judge-routes.ts";
@@ -30,7 +30,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   const { runtime } = options;
   const server = fastify.withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
-  server.setSerializerCompiler(serializerCompiler);
+  server.setSerializerCompiler(responseSerializerCompiler);
   server.setErrorHandler(httpErrorHandler);
   server.setNotFoundHandler(httpNotFoundHandler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
