@@ -23,6 +23,10 @@ export function createRedisClient(options: RedisClientOptions) {
       keyPrefix: options.keyPrefix,
       connectionName: `jurist-${name}`,
       enableOfflineQueue: name === "subscriber",
+      // Commands issued in the same turn of the event loop (every verdict's cache GET and
+      // SET, rate-limit counters) go out in one write: one syscall per turn instead of one
+      // per command, which cost more than the commands themselves (loadtest/RESULTS.md).
+      enableAutoPipelining: name !== "subscriber",
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       commandTimeout: 2_000,
