@@ -44,6 +44,9 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
   setMaxListeners(0, drain.signal);
   const server = new Server({
     "grpc.max_receive_message_length": config.http.bodyLimitBytes,
+    // No channelz service is registered to read them: its per-call counters and traces were
+    // pure cost on the verdict path (loadtest/RESULTS.md).
+    "grpc.enable_channelz": 0,
   });
   const health = createHealthService({
     ready: () =>
