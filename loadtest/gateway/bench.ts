@@ -8,8 +8,10 @@
  * results/bench.md and the generated block of loadtest/RESULTS.md.
  * Run: npm run bench [-- --rounds 2 --seconds 3 --memory-requests 100000 --no-results-md]
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
@@ -26,7 +28,7 @@ import { type Endpoint, runScenario } from "./run-scenario.ts";
 import { type ServerName, scenarios } from "./scenarios.ts";
 
 const RUN_LIMIT_MS = 10 * 60_000;
-const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS_MD = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 
 const { values: args } = parseArgs({
@@ -41,11 +43,14 @@ const { values: args } = parseArgs({
     // e.g. --gateway-env JURIST_LOG_LEVEL=warn,JURIST_CACHE_MAX_ENTRIES=1 to compare settings.
     "gateway-env": { type: "string", default: "" },
     "no-results-md": { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    "results-dir": { type: "string" },
   },
 });
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const WARMUP_SECONDS = Number(args["warmup-seconds"]);
+const RESULTS_DIR = `${args["results-dir"] ?? fileURLToPath(new URL("../results/", import.meta.url))}/`;
 const MEMORY_REQUESTS = Number(args["memory-requests"]);
 const GATEWAY_NODE_ARGS = args["gateway-node-args"].split(" ").filter(Boolean);
 
@@ -69,49 +74,34 @@ const limit = setTimeout(() => {
 }, RUN_LIMIT_MS);
 limit.unref();
 
+if (!args["no-build"]) {
+  // The gateways run what `npm run build` compiles (bin/jurist.js picks dist/ once current).
+  progress("npm run build");
+  execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"], { cwd: ROOT });
+}
+
 const scope = createBenchScope();
 const loadStart = loadavg()[0]!;
 try {
-  progress("starting a zero-latency sim, the pass-through proxy, redis-server and 4 gateways");
   const sim = await startZeroLatencySim(scope);
-  const redis = await startRedis(scope);
-  const backends = { JURIST_BACKENDS: sim.url };
-  const [proxy, jurist, juristTsx, juristRedis, juristCollecting] = await Promise.all([
-    startPassThroughProxy(scope, sim.url),
-    serveGateway(scope, { ...GATEWAY_ENV, ...backends }, GATEWAY_NODE_ARGS),
-    serveGateway(scope, { ...GATEWAY_ENV, ...backends }, GATEWAY_NODE_ARGS, FROM_SOURCES),
-    serveGateway(scope, { ...GATEWAY_ENV, ...backends, REDIS_URL: redis.url }, GATEWAY_NODE_ARGS),
-    serveGateway(
-      scope,
-      { ...GATEWAY_ENV, ...backends, REDIS_URL: redis.url, JURIST_COLLECT_RATE: "1" },
-      GATEWAY_NODE_ARGS,
-    ),
-  ]);
-  const endpoints: Record<ServerName, Endpoint> = {
-    sim,
-    proxy,
-    jurist,
-    "jurist-tsx": juristTsx,
-    "jurist-redis": juristRedis,
-    "jurist-collecting": juristCollecting,
-  };
-
   const all = await scenarios(sim.model);
   const chosen = args.only ? all.filter((s) => args.only!.split(",").includes(s.id)) : all;
+  if (chosen.length === 0) throw new Error(`--only ${args.only} names no scenario`);
+  const endpoints = await startServers(sim, new Set(chosen.map((s) => s.server)));
   const tallies = new Map<string, Tally>(chosen.map((s) => [s.id, createTally()]));
   for (const scenario of chosen) {
     progress(`warm-up: ${scenario.id}`);
-    await runScenario(scenario, endpoints[scenario.server], createTally(), {
+    await runScenario(scenario, endpoints[scenario.server]!, createTally(), {
       seconds: WARMUP_SECONDS,
     });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of chosen) {
       progress(`round ${round}/${ROUNDS}: ${scenario.id}, ${SECONDS} s`);
-      const { pid } = endpoints[scenario.server];
+      const { pid } = endpoints[scenario.server]!;
       const tally = tallies.get(scenario.id)!;
       const [serverBefore, simBefore] = [cpuSeconds(pid), cpuSeconds(sim.pid)];
-      await runScenario(scenario, endpoints[scenario.server], tally, { seconds: SECONDS });
+      await runScenario(scenario, endpoints[scenario.server]!, tally, { seconds: SECONDS });
       tally.usedCpu(cpuSeconds(pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
     }
   }
@@ -131,14 +121,18 @@ try {
           verdictsPerSecond: verdicts(scenario, figures) / figures.seconds,
           serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / verdicts(scenario, figures),
           simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / verdicts(scenario, figures),
-          serverRssBytes: rssBytes(endpoints[scenario.server].pid),
+          serverRssBytes: rssBytes(endpoints[scenario.server]!.pid),
         },
       ];
     }),
   );
   const results = compare(chosen, raw);
-  await Promise.all([juristTsx.stop(), juristRedis.stop(), juristCollecting.stop()]);
+  // Only the default gateway is left running while the memory phase runs its own.
+  for (const [name, endpoint] of Object.entries(endpoints)) {
+    if (name.startsWith("jurist-")) await endpoint.stop?.();
+  }
 
+  const backends = { JURIST_BACKENDS: sim.url };
   const memory = args.only ? null : await measureMemory(scope, backends, all);
   const targets = args.only ? [] : targetRows(results, memory);
   const command = `npm run bench -- --rounds ${ROUNDS} --seconds ${SECONDS} --memory-requests ${MEMORY_REQUESTS}`;
@@ -148,8 +142,8 @@ try {
       `One zero-latency simulated replica process; every server below in front of it is a ` +
       `process of its own; autocannon and grpc-js load from this process, closed loop. ` +
       `${ROUNDS} rounds × ${SECONDS} s per scenario after a ${WARMUP_SECONDS} s warm-up; ` +
-      `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs from dist/ ` +
-      `(\`npm run build\`, as the image does) with its defaults (log level info, verdict ` +
+      `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs ` +
+      `${args["no-build"] ? "bin/jurist.js without a fresh build (--no-build)" : "from dist/ (built first, as the image does)"} with its defaults (log level info, verdict ` +
       `cache on, shedding at 1 s loop delay) and collection off, unless the row says otherwise.`,
     results,
     targets,
@@ -193,6 +187,38 @@ function verdicts(
   figures: { ok: number; itemFailures: number },
 ): number {
   return scenario.verdictsPerRequest * figures.ok - figures.itemFailures;
+}
+
+/**
+ * The sim and the servers `needed` by the chosen scenarios, started at once: the pass-through
+ * proxy, Jurist from dist/ and through tsx, and Jurist with a private redis-server, collection
+ * off and on.
+ */
+async function startServers(
+  sim: Endpoint,
+  needed: ReadonlySet<ServerName>,
+): Promise<Partial<Record<ServerName, Endpoint>>> {
+  progress(`starting ${[...needed].join(", ")}`);
+  const env = { ...GATEWAY_ENV, JURIST_BACKENDS: sim.url };
+  const redis =
+    needed.has("jurist-redis") || needed.has("jurist-collecting") ? await startRedis(scope) : null;
+  const starters: Record<ServerName, () => Promise<Endpoint>> = {
+    sim: async () => sim,
+    proxy: () => startPassThroughProxy(scope, sim.url),
+    jurist: () => serveGateway(scope, env, GATEWAY_NODE_ARGS),
+    "jurist-tsx": () => serveGateway(scope, env, GATEWAY_NODE_ARGS, FROM_SOURCES),
+    "jurist-redis": () => serveGateway(scope, { ...env, REDIS_URL: redis!.url }, GATEWAY_NODE_ARGS),
+    "jurist-collecting": () =>
+      serveGateway(
+        scope,
+        { ...env, REDIS_URL: redis!.url, JURIST_COLLECT_RATE: "1" },
+        GATEWAY_NODE_ARGS,
+      ),
+  };
+  const started = await Promise.all(
+    [...needed].map(async (name) => [name, await starters[name]()] as const),
+  );
+  return Object.fromEntries(started);
 }
 
 function fixed1(value: number): string {

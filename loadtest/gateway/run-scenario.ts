@@ -8,6 +8,7 @@ export interface Endpoint {
   url: string;
   grpcAddress?: string;
   pid: number;
+  stop?: () => Promise<void>;
 }
 
 let nextIndex = 1;
