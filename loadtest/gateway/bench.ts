@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const WARMUP_SECONDS = Number(args["warmup-seconds"]);
-const RESULTS_DIR = `${args["results-dir"] ?? fileURLToPath(new URL("../results/", import.meta.url))}/`;
+const RESULTS_DIR = args["results-dir"] ?? fileURLToPath(new URL("../results", import.meta.url));
 const MEMORY_REQUESTS = Number(args["memory-requests"]);
 const GATEWAY_NODE_ARGS = args["gateway-node-args"].split(" ").filter(Boolean);
 
@@ -167,11 +167,11 @@ try {
     memory,
     targets,
   };
-  writeFileSync(`${RESULTS_DIR}bench.json`, `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(`${RESULTS_DIR}bench.md`, `${markdown}\n`);
+  writeFileSync(join(RESULTS_DIR, "bench.json"), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, "bench.md"), `${markdown}\n`);
   if (!args["no-results-md"] && !args.only) writeIntoResults(RESULTS_MD, markdown);
   progress(
-    `wrote ${RESULTS_DIR}bench.json and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`,
+    `wrote ${join(RESULTS_DIR, "bench.json")} and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`,
   );
 } catch (error) {
   progress(`benchmark broke: ${(error as Error).stack ?? error}`);
