@@ -36,3 +36,29 @@ export function progress(message: string): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs a benchmark's `body` with a scope for its processes' cleanups, under a time limit:
+ * past `limitMs` it reports and exits 2; a thrown error is reported with exit code 1; the
+ * scope is closed either way.
+ */
+export async function runBenchmark(
+  limitMs: number,
+  body: (scope: BenchScope) => Promise<void>,
+): Promise<void> {
+  const limit = setTimeout(() => {
+    progress(`benchmark exceeded ${limitMs / 1000} s; aborting`);
+    process.exit(2);
+  }, limitMs);
+  limit.unref();
+  const scope = createBenchScope();
+  try {
+    await body(scope);
+  } catch (error) {
+    progress(`benchmark broke: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
+  } finally {
+    await scope.close();
+    clearTimeout(limit);
+  }
+}

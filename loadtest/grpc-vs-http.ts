@@ -9,11 +9,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { serveGateway } from "../test/helpers/serve-process.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
-import { createBenchScope, progress } from "./bench-scope.ts";
+import { progress, runBenchmark } from "./bench-scope.ts";
 import { fixed, percentile } from "./latency-stats.ts";
 import { cpuSeconds } from "./process-usage.ts";
-import { serveGateway } from "./serve-gateway.ts";
 import {
   closedLoop,
   grpcSender,
@@ -149,14 +149,7 @@ function render(http: Summary, grpc: Summary): string {
   ].join("\n");
 }
 
-const limit = setTimeout(() => {
-  progress(`benchmark exceeded ${RUN_LIMIT_MS / 1000} s; aborting`);
-  process.exit(2);
-}, RUN_LIMIT_MS);
-limit.unref();
-
-const scope = createBenchScope();
-try {
+await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   progress("starting 2 simulated replicas (0 ms latency) and jurist serve");
   // One seed for both: replicas with different seeds disagree, and routing may pick either.
   const sims = await Promise.all(
@@ -208,10 +201,4 @@ try {
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   progress(`wrote ${file}`);
-} catch (error) {
-  progress(`benchmark broke: ${(error as Error).stack ?? error}`);
-  process.exitCode = 1;
-} finally {
-  await scope.close();
-  clearTimeout(limit);
-}
+});

@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Agent } from "undici";
+import { serveGateway } from "../test/helpers/serve-process.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
 import {
   type AdmissionPeaks,
@@ -31,7 +32,6 @@ import {
   rewardSender,
 } from "./interference-load.ts";
 import { fixed, percentile } from "./latency-stats.ts";
-import { serveGateway } from "./serve-gateway.ts";
 
 const RUN_LIMIT_MS = 180_000;
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));

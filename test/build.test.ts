@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -14,13 +13,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { request } from "undici";
+import { serveGateway } from "./helpers/serve-process.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const TSC = join(ROOT, "node_modules/.bin/tsc");
-const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:/;
 // tap injects its process-tracking loader into every child through NODE_OPTIONS, and the
-// TypeScript 7 compiler's entry point cannot load under it: `env -u` drops it at exec time,
-// so plain Node runs the compiler and what it built.
+// TypeScript 7 compiler's entry point cannot load under it: `env -u` drops it at exec time.
 const PLAIN = ["-u", "NODE_OPTIONS"];
 
 t.test("npm run build compiles a server that judges", async (t) => {
@@ -30,31 +28,9 @@ t.test("npm run build compiles a server that judges", async (t) => {
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   execFileSync("env", [...PLAIN, TSC, "-p", "tsconfig.build.json", "--outDir", out], { cwd: ROOT });
 
-  const child = spawn("env", [...PLAIN, process.execPath, join(out, "src/cli.js"), "serve"], {
-    env: {
-      ...process.env,
-      PORT: "0",
-      GRPC_PORT: "0",
-      JURIST_LOG_LEVEL: "warn",
-      JURIST_TRAIN_EMBEDDED: "false",
-      JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-build-data-")),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8");
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk;
-      const match = BANNER.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`compiled serve exited (${code}): ${stdout}`)));
-  });
-  const response = await request(`${url}/v1/judge/pairwise`, {
+  // Plain Node (no loader in NODE_OPTIONS) runs the compiled entry point.
+  const gateway = await serveGateway(t, { NODE_OPTIONS: "" }, [], [join(out, "src/cli.js")]);
+  const response = await request(`${gateway.url}/v1/judge/pairwise`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ question: "Which is right?", responses: ["one", "two"], mode: "fast" }),
@@ -62,9 +38,7 @@ t.test("npm run build compiles a server that judges", async (t) => {
   const verdict = (await response.body.json()) as { outcome: string; simulated: boolean };
   t.equal(response.statusCode, 200);
   t.equal(verdict.outcome, "ok", "a verdict from the compiled JavaScript");
-  child.kill("SIGTERM");
-  const [code] = await once(child, "exit");
-  t.equal(code, 0, "drains and exits 0 on SIGTERM");
+  t.equal(await gateway.stop(), 0, "drains and exits 0 on SIGTERM");
 });
 
 t.test("bin/jurist.js runs dist/ only while it is newer than every source", async (t) => {

@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
-import { createBenchScope, progress } from "../bench-scope.ts";
+import { FROM_SOURCES, serveGateway } from "../../test/helpers/serve-process.ts";
+import { type BenchScope, progress, runBenchmark } from "../bench-scope.ts";
 import { cpuSeconds, rssBytes } from "../process-usage.ts";
-import { FROM_SOURCES, serveGateway } from "../serve-gateway.ts";
 import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
 import { compare, type MemoryResult } from "./bench-results.ts";
@@ -68,26 +68,19 @@ const GATEWAY_ENV: Record<string, string> = {
   ),
 };
 
-const limit = setTimeout(() => {
-  progress(`benchmark exceeded ${RUN_LIMIT_MS / 60_000} min; aborting`);
-  process.exit(2);
-}, RUN_LIMIT_MS);
-limit.unref();
-
 if (!args["no-build"]) {
   // The gateways run what `npm run build` compiles (bin/jurist.js picks dist/ once current).
   progress("npm run build");
   execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"], { cwd: ROOT });
 }
 
-const scope = createBenchScope();
 const loadStart = loadavg()[0]!;
-try {
+await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   const sim = await startZeroLatencySim(scope);
   const all = await scenarios(sim.model);
   const chosen = args.only ? all.filter((s) => args.only!.split(",").includes(s.id)) : all;
   if (chosen.length === 0) throw new Error(`--only ${args.only} names no scenario`);
-  const endpoints = await startServers(sim, new Set(chosen.map((s) => s.server)));
+  const endpoints = await startServers(scope, sim, new Set(chosen.map((s) => s.server)));
   const tallies = new Map<string, Tally>(chosen.map((s) => [s.id, createTally()]));
   for (const scenario of chosen) {
     progress(`warm-up: ${scenario.id}`);
@@ -173,13 +166,7 @@ try {
   progress(
     `wrote ${join(RESULTS_DIR, "bench.json")} and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`,
   );
-} catch (error) {
-  progress(`benchmark broke: ${(error as Error).stack ?? error}`);
-  process.exitCode = 1;
-} finally {
-  await scope.close();
-  clearTimeout(limit);
-}
+});
 
 /** Verdicts judged: items of successful answers, less the items that failed inside them. */
 function verdicts(
@@ -195,6 +182,7 @@ function verdicts(
  * off and on.
  */
 async function startServers(
+  scope: BenchScope,
   sim: Endpoint,
   needed: ReadonlySet<ServerName>,
 ): Promise<Partial<Record<ServerName, Endpoint>>> {
@@ -230,7 +218,7 @@ function fixed1(value: number): string {
  * many again: a leak grows the second step as much as the first.
  */
 async function measureMemory(
-  benchScope: typeof scope,
+  benchScope: BenchScope,
   backends: Record<string, string>,
   all: Awaited<ReturnType<typeof scenarios>>,
 ): Promise<MemoryResult> {

@@ -8,7 +8,7 @@ export interface Endpoint {
   url: string;
   grpcAddress?: string;
   pid: number;
-  stop?: () => Promise<void>;
+  stop?: () => Promise<unknown>;
 }
 
 let nextIndex = 1;

@@ -37,20 +37,15 @@ const followersBySignal = new WeakMap<AbortSignal, Set<AbortController>>();
  * bookkeeping cost more per verdict than the set; loadtest/RESULTS.md).
  */
 function followersOf(shutdown: AbortSignal): Set<AbortController> {
-  let followers = followersBySignal.get(shutdown);
-  if (!followers) {
-    const set = new Set<AbortController>();
-    followers = set;
-    followersBySignal.set(shutdown, set);
-    shutdown.addEventListener(
-      "abort",
-      () => {
-        for (const controller of set) controller.abort(shutdown.reason);
-        set.clear();
-      },
-      { once: true },
-    );
-  }
+  const known = followersBySignal.get(shutdown);
+  if (known) return known;
+  const followers = new Set<AbortController>();
+  followersBySignal.set(shutdown, followers);
+  const abortAll = () => {
+    for (const controller of followers) controller.abort(shutdown.reason);
+    followers.clear();
+  };
+  shutdown.addEventListener("abort", abortAll, { once: true });
   return followers;
 }
 

@@ -3,15 +3,15 @@ import { once } from "node:events";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import type { BenchScope } from "./bench-scope.ts";
-import { sleep } from "./bench-scope.ts";
+import type { Teardown } from "./sim-process.ts";
 
-const CLI = fileURLToPath(new URL("../bin/jurist.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../bin/jurist.js", import.meta.url));
 /** `jurist` from its TypeScript sources through tsx, whether or not dist/ is built. */
 export const FROM_SOURCES = [
   "--import=tsx",
-  fileURLToPath(new URL("../src/cli.ts", import.meta.url)),
+  fileURLToPath(new URL("../../src/cli.ts", import.meta.url)),
 ] as const;
 const BANNER = /Jurist listens on (http:\/\/\S+?)\. Try:[\s\S]*listens on (\S+)\.\n/;
 const START_TIMEOUT_MS = 30_000;
@@ -24,19 +24,20 @@ export interface ServedGateway {
   pid: number;
   /** Where the process's stdout (its JSON log lines) goes. */
   logFile: string;
-  stop(): Promise<void>;
+  /** SIGTERM, then resolves with the exit code once it has exited (null if a signal ended it). */
+  stop(): Promise<number | null>;
 }
 
 /**
  * `jurist serve` as its own process (its event loop shared with no load generator), on
  * loopback ports, configured by `env` over a quiet baseline (no collection, no event-loop
  * shedding, a fresh data directory), node run with `nodeArgs` first and `entry` (default
- * bin/jurist.js: dist/ when built and current, else the sources through tsx). Its stdout goes to a file, as a container's log would,
- * so the benchmark spends nothing draining it. Resolves once it prints its banner; `scope`
- * stops it (SIGTERM, then the exit) when it closes.
+ * bin/jurist.js: dist/ when built and current, else the sources through tsx). Its stdout goes
+ * to a file, as a container's log would, so a benchmark spends nothing draining it. Resolves
+ * once it prints its banner; `scope` stops it (SIGTERM, then the exit) at teardown.
  */
 export async function serveGateway(
-  scope: BenchScope,
+  scope: Teardown,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
   entry: readonly string[] = [CLI],
@@ -60,9 +61,11 @@ export async function serveGateway(
   });
   closeSync(logFd);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    await once(child, "exit");
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+    return child.exitCode;
   };
   scope.teardown(stop);
   const deadline = performance.now() + START_TIMEOUT_MS;
