@@ -88,6 +88,7 @@ const flatSchema = z.object({
   JURIST_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   JURIST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
   JURIST_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(0),
+  JURIST_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   JURIST_SIM_SEED: z.coerce.number().int().default(0),
   JURIST_SIM_ACCURACY: probability.default(0.8),
   JURIST_SIM_POSITION_BIAS: probability.default(0.1),
@@ -278,6 +279,11 @@ function structure(flat: FlatConfig) {
       maxEventLoopDelayMs: flat.JURIST_MAX_EVENT_LOOP_DELAY_MS,
       /** Heap use past which requests get 503 OVERLOADED, bytes; 0 = 90% of V8's limit. */
       maxHeapBytes: flat.JURIST_MAX_HEAP_BYTES,
+      /**
+       * How far V8 lets the heap grow past what the last full collection kept before the next
+       * one, percent (V8's --heap-growing-percent); 0 = V8's own factor, up to 4× under load.
+       */
+      heapGrowthPercent: flat.JURIST_HEAP_GROWTH_PERCENT,
       /** How long in-flight requests may take to finish after SIGTERM, ms. */
       drainTimeoutMs: flat.JURIST_DRAIN_TIMEOUT_MS,
     },
