@@ -1,5 +1,6 @@
 import type { Deadline } from "@grpc/grpc-js";
 import { AppError } from "../errors.ts";
+import { followShutdown } from "../shutdown-followers.ts";
 
 /** The parts of a grpc-js server call the signal reads. */
 export interface SignalledCall {
@@ -56,17 +57,15 @@ export function callSignal(call: SignalledCall, options: CallSignalOptions): Cal
         : new Error("the client cancelled the call"),
     );
   };
-  const onShutdown = () => controller.abort(options.shutdown?.reason);
   call.once("cancelled", onCancelled);
-  if (options.shutdown?.aborted) onShutdown();
-  else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
+  const unfollow = options.shutdown ? followShutdown(options.shutdown, controller) : undefined;
   return {
     signal: controller.signal,
     deadlineAt: Number.isFinite(limitMs) ? Date.now() + limitMs : undefined,
     release() {
       clearTimeout(timer);
       call.off("cancelled", onCancelled);
-      options.shutdown?.removeEventListener("abort", onShutdown);
+      unfollow?.();
     },
   };
 }

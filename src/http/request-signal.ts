@@ -1,5 +1,6 @@
 import type { FastifyReply } from "fastify";
 import { AppError } from "../errors.ts";
+import { followShutdown } from "../shutdown-followers.ts";
 
 /**
  * The AbortSignal a route hands to the core: aborted when the deadline passes (reason: an
@@ -16,37 +17,15 @@ export function requestSignal(
     controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
   }, timeoutMs);
   timer.unref();
-  const followers = shutdown ? followersOf(shutdown) : undefined;
-  if (shutdown?.aborted) controller.abort(shutdown.reason);
-  else followers?.add(controller);
+  const unfollow = shutdown ? followShutdown(shutdown, controller) : undefined;
   // The response's "close" fires when it is sent or when the connection drops first; the
   // request's own "close" fires once its body is read, so it says nothing about the client.
   reply.raw.once("close", () => {
     clearTimeout(timer);
-    followers?.delete(controller);
+    unfollow?.();
     if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
   });
   return controller.signal;
-}
-
-const followersBySignal = new WeakMap<AbortSignal, Set<AbortController>>();
-
-/**
- * The in-flight requests' controllers that follow `shutdown`: one listener on the long-lived
- * signal aborts them all, instead of a listener added and removed per request (EventTarget
- * bookkeeping cost more per verdict than the set; loadtest/RESULTS.md).
- */
-function followersOf(shutdown: AbortSignal): Set<AbortController> {
-  const known = followersBySignal.get(shutdown);
-  if (known) return known;
-  const followers = new Set<AbortController>();
-  followersBySignal.set(shutdown, followers);
-  const abortAll = () => {
-    for (const controller of followers) controller.abort(shutdown.reason);
-    followers.clear();
-  };
-  shutdown.addEventListener("abort", abortAll, { once: true });
-  return followers;
 }
 
 /** The header a caller shortens its deadline with, in ms. */
