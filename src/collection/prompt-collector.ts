@@ -100,7 +100,8 @@ export function createPromptCollector(options: PromptCollectorOptions) {
     }
     const imageHashes = input.images.map((image) => image.sha256);
     const contentHash = promptContentHash(input.question, imageHashes, input.responses);
-    if (samplingPoint(input.tenant, contentHash) >= rate) {
+    // At a rate of 1 every prompt is in: no second hash to place it.
+    if (rate < 1 && samplingPoint(input.tenant, contentHash) >= rate) {
       observer.skipped("not_sampled");
       return;
     }

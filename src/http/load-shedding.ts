@@ -24,16 +24,19 @@ function overloaded(message: string): AppError {
  * shutdown. Registered in the judging routes' context only, so health and metrics still answer.
  */
 export async function loadShedding(app: FastifyInstance, options: LoadSheddingOptions) {
-  app.addHook("onRequest", async (_request, reply) => {
-    if (!options.draining()) return;
+  // Callback hooks, not async ones: no promise per request for a check that is nearly always
+  // false. A hook that answers does not call `done`.
+  app.addHook("onRequest", (_request, reply, done) => {
+    if (!options.draining()) return done();
     options.onShed("draining");
     reply.header("connection", "close").header("retry-after", "1");
-    return reply.code(503).send(errorBody(overloaded("the server is shutting down")));
+    reply.code(503).send(errorBody(overloaded("the server is shutting down")));
   });
   // A connection whose verdict was in flight at SIGTERM closes after it: left idle in
   // keep-alive it would hold the drain open until its keep-alive timeout.
-  app.addHook("onSend", async (_request, reply) => {
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (options.draining()) reply.header("connection", "close");
+    done(null, payload);
   });
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
