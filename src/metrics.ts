@@ -7,7 +7,12 @@ import type { PriorityClass } from "./core/types.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
-import { createTransportMetrics, grpcOutcome, httpOutcome } from "./transport-metrics.ts";
+import {
+  CLIENT_CLOSED_REQUEST,
+  createTransportMetrics,
+  grpcOutcome,
+  httpOutcome,
+} from "./transport-metrics.ts";
 import { createVerdictMetrics } from "./verdict-metrics.ts";
 import { YieldingRegistry } from "./yielding-registry.ts";
 
@@ -79,6 +84,14 @@ export function createMetrics() {
       http.requests.inc({ route, method, status: String(status) });
       http.duration.observe({ route, method }, seconds);
       requests.record({ route, transport: "http", outcome: httpOutcome(status) }, seconds);
+    },
+    /**
+     * Counts a request whose client closed the connection before the answer, as status 499
+     * and outcome `cancelled`; no response was sent, so no duration is observed.
+     */
+    abandoned(route: string, method: string): void {
+      http.requests.inc({ route, method, status: String(CLIENT_CLOSED_REQUEST) });
+      requests.count({ route, transport: "http", outcome: "cancelled" });
     },
   };
 

@@ -18,10 +18,13 @@ export type RequestOutcome =
   | "cancelled"
   | "server_error";
 
+/** nginx's status for a request whose client closed the connection before the answer. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** The outcome of an HTTP response with status `status`. */
 export function httpOutcome(status: number): RequestOutcome {
   if (status < 400) return "ok";
-  if (status === 499) return "cancelled";
+  if (status === CLIENT_CLOSED_REQUEST) return "cancelled";
   if (status === 502 || status === 503) return "unavailable";
   if (status === 504) return "timeout";
   return status < 500 ? "client_error" : "server_error";
@@ -68,6 +71,10 @@ export function createTransportMetrics(registers: Registry[], buckets: readonly 
     record(key: Key, seconds: number): void {
       requests.inc(key);
       duration.observe(key, seconds);
+    },
+    /** Counts one request that ended without a response (its client went away): no duration. */
+    count(key: Key): void {
+      requests.inc(key);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorCode, errorBody } from "../errors.ts";
+import { CLIENT_CLOSED_REQUEST } from "../transport-metrics.ts";
 
 /** Fastify's own 4xx statuses mapped onto the catalogue. */
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -37,6 +38,12 @@ export function httpErrorHandler(
   reply: FastifyReply,
 ) {
   const appError = error instanceof AppError ? error : fromFastify(error);
+  if (reply.raw.destroyed) {
+    // The client went away first (request-metrics.ts counted it as cancelled): its work was
+    // cancelled, no fault of ours or the engine's, and nobody is left to read an answer.
+    request.log.info({ code: appError.code }, "client closed the connection before the answer");
+    return reply.code(CLIENT_CLOSED_REQUEST).send(errorBody(appError));
+  }
   if (appError.isServerFault) {
     request.log.error({ err: appError.cause ?? appError, code: appError.code }, "request failed");
   }
