@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
@@ -93,6 +94,7 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
       progress(`round ${round}/${ROUNDS}: ${scenario.id}, ${SECONDS} s`);
       const { pid } = endpoints[scenario.server]!;
       const tally = tallies.get(scenario.id)!;
+      await untilReady(scenario.server, endpoints[scenario.server]!);
       const [serverBefore, simBefore] = [cpuSeconds(pid), cpuSeconds(sim.pid)];
       await runScenario(scenario, endpoints[scenario.server]!, tally, { seconds: SECONDS });
       tally.usedCpu(cpuSeconds(pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
@@ -167,6 +169,22 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
     `wrote ${join(RESULTS_DIR, "bench.json")} and bench.md${args["no-results-md"] ? "" : " and RESULTS.md"}`,
   );
 });
+
+/**
+ * Waits (up to 5 s) until a gateway's /readyz says ready: the previous scenario may have
+ * saturated the sim so far that a health poll timed out, and a run starting before the next
+ * poll would measure 503 NO_HEALTHY_REPLICA instead of the gateway.
+ */
+async function untilReady(server: ServerName, endpoint: Endpoint): Promise<void> {
+  if (!server.startsWith("jurist")) return;
+  const deadline = performance.now() + 5_000;
+  while (performance.now() < deadline) {
+    const response = await fetch(`${endpoint.url}/readyz`).catch(() => null);
+    if (response?.status === 200) return;
+    await sleep(100);
+  }
+  progress(`${server} not ready after 5 s; running anyway`);
+}
 
 /** Verdicts judged: items of successful answers, less the items that failed inside them. */
 function verdicts(
