@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { startRedis } from "../../test/helpers/redis-server.ts";
 import { FROM_SOURCES, serveGateway } from "../../test/helpers/serve-process.ts";
 import { type BenchScope, progress, runBenchmark } from "../bench-scope.ts";
+import { fixed } from "../latency-stats.ts";
 import { cpuSeconds, rssBytes } from "../process-usage.ts";
 import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
@@ -92,17 +93,18 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of chosen) {
       progress(`round ${round}/${ROUNDS}: ${scenario.id}, ${SECONDS} s`);
-      const { pid } = endpoints[scenario.server]!;
+      const endpoint = endpoints[scenario.server]!;
       const tally = tallies.get(scenario.id)!;
-      await untilReady(scenario.server, endpoints[scenario.server]!);
-      const [serverBefore, simBefore] = [cpuSeconds(pid), cpuSeconds(sim.pid)];
-      await runScenario(scenario, endpoints[scenario.server]!, tally, { seconds: SECONDS });
-      tally.usedCpu(cpuSeconds(pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
+      await untilReady(scenario.server, endpoint);
+      const [serverBefore, simBefore] = [cpuSeconds(endpoint.pid), cpuSeconds(sim.pid)];
+      await runScenario(scenario, endpoint, tally, { seconds: SECONDS });
+      tally.usedCpu(cpuSeconds(endpoint.pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
     }
   }
   const raw = new Map(
     chosen.map((scenario) => {
       const figures = tallies.get(scenario.id)!.figures();
+      const judged = verdicts(scenario, figures);
       return [
         scenario.id,
         {
@@ -113,9 +115,9 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
           transport: scenario.transport,
           connections: scenario.connections,
           verdictsPerRequest: scenario.verdictsPerRequest,
-          verdictsPerSecond: verdicts(scenario, figures) / figures.seconds,
-          serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / verdicts(scenario, figures),
-          simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / verdicts(scenario, figures),
+          verdictsPerSecond: judged / figures.seconds,
+          serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / judged,
+          simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / judged,
           serverRssBytes: rssBytes(endpoints[scenario.server]!.pid),
         },
       ];
@@ -132,7 +134,7 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   const targets = args.only ? [] : targetRows(results, memory);
   const command = `npm run bench -- --rounds ${ROUNDS} --seconds ${SECONDS} --memory-requests ${MEMORY_REQUESTS}`;
   const markdown = renderReport({
-    heading: `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} CPUs, load average ${fixed1(loadStart)} → ${fixed1(loadavg()[0]!)}`,
+    heading: `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} CPUs, load average ${fixed(loadStart)} → ${fixed(loadavg()[0]!)}`,
     setup:
       `One zero-latency simulated replica process; every server below in front of it is a ` +
       `process of its own; autocannon and grpc-js load from this process, closed loop. ` +
@@ -225,10 +227,6 @@ async function startServers(
     [...needed].map(async (name) => [name, await starters[name]()] as const),
   );
   return Object.fromEntries(started);
-}
-
-function fixed1(value: number): string {
-  return value.toFixed(1);
 }
 
 /**
