@@ -31,5 +31,13 @@ t.test("a replica that lost the champion's adapter (a vLLM restart) gets it back
   }
   t.ok(listed, "the gateway loaded it again");
   t.equal(await runtime.stores.registry.champion(), "lora-r", "the champion never changed");
+  // Reconcile reads the fleet's view, refreshed by the next health poll after the reload.
+  const seenByFleet = () =>
+    runtime.fleet
+      .snapshots()
+      .find((replica) => replica.url === sims[1]!.url)
+      ?.models.some((model) => model.id === "lora-r") === true;
+  for (let wait = 0; wait < 50 && !seenByFleet(); wait++) await sleep(100);
+  t.ok(seenByFleet(), "the gateway's fleet lists it again");
   t.same(await runtime.promotion.reconcile(), [], "nothing left to do");
 });
