@@ -19,13 +19,14 @@ FROM base AS deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# `npm run build`: src/ and trainer/ compiled to dist/ by the TypeScript compiler (a dev
+# `npm run build`: src/, sim/ and trainer/ compiled to dist/ by the TypeScript compiler (a dev
 # dependency, so this stage installs everything).
 FROM base AS build
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY sim ./sim
 COPY trainer ./trainer
 RUN npm run build
 
@@ -59,6 +60,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+COPY sim ./sim
 COPY trainer ./trainer
 # Copied after the sources and built after them: newer, so bin/jurist.js runs it.
 COPY --from=build /app/dist ./dist

@@ -16,7 +16,7 @@ function compiledIsCurrent() {
   } catch {
     return false;
   }
-  for (const folder of ["src", "trainer"]) {
+  for (const folder of ["src", "sim", "trainer"]) {
     const dir = new URL(`${folder}/`, root);
     for (const entry of readdirSync(dir, { recursive: true })) {
       if (entry.endsWith(".ts") && statSync(new URL(entry, dir)).mtimeMs > builtAt) return false;

@@ -1,6 +1,6 @@
 import type { MetricValue } from "prom-client";
 import { type Dispatcher, request } from "undici";
-import type { Runtime } from "../src/runtime.ts";
+import type { Runtime } from "../src/runtime/runtime.ts";
 import { validPairwiseBody } from "../test/helpers/fixtures.ts";
 import { buildGateway } from "../test/helpers/gateway.ts";
 import { type SimProcess, spawnSim } from "../test/helpers/sim-process.ts";

@@ -9,7 +9,7 @@ import { cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Registry } from "prom-client";
-import { createMetrics, type FleetGaugeSnapshot, type Metrics } from "../src/metrics.ts";
+import { createMetrics, type FleetGaugeSnapshot, type Metrics } from "../src/metrics/metrics.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
 import { fixed, percentile } from "./latency-stats.ts";
 

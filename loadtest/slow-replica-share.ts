@@ -1,4 +1,4 @@
-import type { Runtime } from "../src/runtime.ts";
+import type { Runtime } from "../src/runtime/runtime.ts";
 import { runLoad, tally } from "../test/helpers/load.ts";
 import { callsByReplica, pairwiseBodies, SIM_LATENCY_MS, startBenchFleet } from "./bench-fleet.ts";
 import type { BenchRow } from "./bench-row.ts";

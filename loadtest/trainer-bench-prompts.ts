@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { seedImage } from "../src/sim/seed-prompts.ts";
+import { seedImage } from "../sim/seed-prompts.ts";
 import type { BlobStore } from "../src/store/blob-store.ts";
 import type { PromptLog, PromptRecord } from "../src/store/prompt-log.ts";
 import type { BenchmarkItem } from "../trainer/core/contamination-guard.ts";

@@ -14,9 +14,9 @@ import type { PromptConsumer } from "../src/store/prompt-log.ts";
 import { createRedisClient } from "../src/store/redis-client.ts";
 import { createRedisPromptLog } from "../src/store/redis-prompt-log.ts";
 import { buildContaminationIndex } from "../trainer/core/contamination-guard.ts";
-import type { IterationContext } from "../trainer/pipeline/iteration-context.ts";
 import { runClassify } from "../trainer/stages/classify.ts";
 import { runIntake } from "../trainer/stages/intake.ts";
+import type { IterationContext } from "../trainer/stages/iteration-context.ts";
 import { type BenchScope, createBenchScope, progress } from "./bench-scope.ts";
 import {
   benchmarkItems,

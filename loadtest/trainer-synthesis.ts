@@ -2,16 +2,16 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { loadConfig } from "../src/config.ts";
+import { makeSeedPrompts } from "../sim/seed-prompts.ts";
+import { loadConfig } from "../src/config/config.ts";
 import type { EngineSession, JudgeEngine } from "../src/core/types.ts";
-import { createFleet } from "../src/fleet-runtime.ts";
-import { createMetrics } from "../src/metrics.ts";
-import { makeSeedPrompts } from "../src/sim/seed-prompts.ts";
+import { createMetrics } from "../src/metrics/metrics.ts";
+import { createFleet } from "../src/runtime/fleet-runtime.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
 import { classifyQuestion } from "../trainer/core/question-classifier.ts";
-import type { IterationContext } from "../trainer/pipeline/iteration-context.ts";
-import { readRecords } from "../trainer/pipeline/record-journal.ts";
+import { readRecords } from "../trainer/io/record-journal.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "../trainer/stages/classify.ts";
+import type { IterationContext } from "../trainer/stages/iteration-context.ts";
 import {
   runSynthesize,
   SYNTHESIZE_FILE,

@@ -1,14 +1,14 @@
+import { runFineTuneCommand } from "../sim/fine-tune-command.ts";
+import { runMakeBenchCommand } from "../sim/make-bench-command.ts";
+import { runMakePromptsCommand } from "../sim/make-prompts-command.ts";
+import { runSimCommand } from "../sim/sim-command.ts";
+import { runEvalCommand } from "../trainer/eval/eval-command.ts";
 import { runTrainCommand } from "../trainer/pipeline/train-command.ts";
 import { runTrainerCommand } from "../trainer/worker/trainer-command.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
-import { ConfigError, loadConfig } from "./config.ts";
-import { runEvalCommand } from "./eval/eval-command.ts";
+import { ConfigError, loadConfig } from "./config/config.ts";
 import { runPromoteCommand } from "./registry/promote-command.ts";
 import { startServer } from "./server.ts";
-import { runFineTuneCommand } from "./sim/fine-tune-command.ts";
-import { runMakeBenchCommand } from "./sim/make-bench-command.ts";
-import { runMakePromptsCommand } from "./sim/make-prompts-command.ts";
-import { runSimCommand } from "./sim/sim-command.ts";
 
 const USAGE = `usage: jurist <command> [options]
 

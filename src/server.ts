@@ -1,10 +1,10 @@
 import { setFlagsFromString } from "node:v8";
 import Fastify from "fastify";
 import { pino } from "pino";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/config.ts";
 import { startGrpcServer } from "./grpc/grpc-server.ts";
 import { app } from "./http/app.ts";
-import { createRuntime } from "./runtime.ts";
+import { createRuntime } from "./runtime/runtime.ts";
 
 export interface StartedServer {
   /** Base URL the HTTP API listens on. */

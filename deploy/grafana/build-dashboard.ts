@@ -5,7 +5,7 @@
  *
  *   node --import=tsx deploy/grafana/build-dashboard.ts
  *
- * test/observability/ checks that jurist.json is what this builds, and runs every query
+ * test/scenarios/observability/ checks that jurist.json is what this builds, and runs every query
  * against a real Prometheus.
  */
 import { spawnSync } from "node:child_process";

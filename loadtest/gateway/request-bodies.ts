@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { loadConfig } from "../../src/config.ts";
+import { encodePng } from "../../sim/png-image.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { createPairwiseJudge } from "../../src/core/pairwise-judge.ts";
 import type { CompletionRequest, JudgeEngine, JudgeMode } from "../../src/core/types.ts";
 import { toChatBody } from "../../src/engine/completion-wire.ts";
-import { encodePng } from "../../src/sim/png-image.ts";
 
 /**
  * The request bodies the benchmark sends, one per request index, so no two requests share a

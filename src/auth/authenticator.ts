@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { KeyScope, KeyStore } from "../store/key-store.ts";
 import { hashApiKey } from "./api-key.ts";
 

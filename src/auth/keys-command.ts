@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../config/config.ts";
 import { openKeyStore } from "../store/create-stores.ts";
 import type { KeyScope } from "../store/key-store.ts";
 import { generateApiKey } from "./api-key.ts";

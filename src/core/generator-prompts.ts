@@ -3,7 +3,7 @@ import type { ChatMessage, ContentPart, ResolvedImage } from "./types.ts";
 /**
  * The generator prompts of self-improvement (PAPER.md step 1): answering a prompt (closed
  * sampling, open originals) and rewriting a response with deliberate errors. One copy, used by
- * the trainer to ask and by the simulated engine to read (`src/sim/generator-prompts.ts`
+ * the trainer to ask and by the simulated engine to read (`sim/generator-prompts.ts`
  * parses them back by their markers). The version travels with synthesized data.
  */
 export const GENERATOR_PROMPT_VERSION = "generator-v1";

@@ -1,6 +1,6 @@
 import { Pool } from "undici";
+import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
 import { EngineCallError } from "./engine-errors.ts";
 

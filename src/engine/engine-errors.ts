@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from "../errors.ts";
+import { AppError, type ErrorCode } from "../core/errors.ts";
 
 /**
  * Why an engine call failed, for failover: `connect` (refused, reset, unreachable),

@@ -1,5 +1,5 @@
+import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest, EngineSession, PriorityClass } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 import type { CapacityWaiters } from "./capacity-waiters.ts";
 import { hasRoom } from "./class-admission.ts";
 import type { ClassLoad } from "./class-load.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
+import { AppError } from "../core/errors.ts";
 import type { EngineSession, JudgeEngine, PriorityClass, SessionOptions } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 import { createCapacityWaiters } from "./capacity-waiters.ts";
 import { createClassLoad } from "./class-load.ts";
 import { createEngineClient } from "./engine-client.ts";

@@ -1,6 +1,6 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { ANONYMOUS, type Authenticator, allows, type Principal } from "../auth/authenticator.ts";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { KeyScope } from "../store/key-store.ts";
 
 /** How calls are authenticated: the runtime's `auth`, shared with HTTP. */

@@ -1,7 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
+import { AppError } from "../core/errors.ts";
 import { parsePriorityClass } from "../core/priority-class.ts";
 import type { PriorityClass } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 
 /** The metadata key a caller names its admission class with: `interactive` or `batch`. */
 export const PRIORITY_METADATA_KEY = "jurist-priority";

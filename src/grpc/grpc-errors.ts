@@ -1,6 +1,6 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { Metadata, type StatusObject, status } from "@grpc/grpc-js";
-import { type AppError, errorBody } from "../errors.ts";
+import { type AppError, errorBody } from "../core/errors.ts";
 import { ErrorSchema } from "./gen/jurist/v1/judge_pb.ts";
 import { errorToProto } from "./judge-proto.ts";
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { readiness } from "../http/routes/health-routes.ts";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { Health } from "./gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
 import { createHealthService } from "./health-service.ts";

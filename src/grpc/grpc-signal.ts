@@ -1,6 +1,6 @@
 import type { Deadline } from "@grpc/grpc-js";
-import { AppError } from "../errors.ts";
-import { followShutdown } from "../shutdown-followers.ts";
+import { AppError } from "../core/errors.ts";
+import { followShutdown } from "../runtime/shutdown-followers.ts";
 
 /** The parts of a grpc-js server call the signal reads. */
 export interface SignalledCall {

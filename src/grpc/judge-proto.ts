@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { VerdictWire } from "../api/pairwise-schema.ts";
-import { AppError, type ErrorDetail } from "../errors.ts";
+import { AppError, type ErrorDetail } from "../core/errors.ts";
 import type { listModels } from "../http/routes/model-routes.ts";
 import { sniffImageMime } from "../images/image-magic.ts";
 import {

@@ -1,7 +1,7 @@
 import { type handleUnaryCall, type Metadata, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { type AppError, toAppError } from "../errors.ts";
-import type { Metrics } from "../metrics.ts";
+import { type AppError, toAppError } from "../core/errors.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import { type GrpcErrorStatus, grpcErrorStatus, statusName } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
 

@@ -6,7 +6,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { logEachResponse } from "./access-log.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ANONYMOUS, type Authenticator, allows, type Principal } from "../auth/authenticator.ts";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { KeyScope } from "../store/key-store.ts";
 
 declare module "fastify" {

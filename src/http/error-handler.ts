@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { AppError, type ErrorCode, errorBody } from "../errors.ts";
-import { CLIENT_CLOSED_REQUEST } from "../transport-metrics.ts";
+import { AppError, type ErrorCode, errorBody } from "../core/errors.ts";
+import { CLIENT_CLOSED_REQUEST } from "../metrics/transport-metrics.ts";
 
 /** Fastify's own 4xx statuses mapped onto the catalogue. */
 const STATUS_CODES: Record<number, ErrorCode> = {

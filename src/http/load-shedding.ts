@@ -1,8 +1,8 @@
 import { getHeapStatistics } from "node:v8";
 import underPressure from "@fastify/under-pressure";
 import type { FastifyInstance } from "fastify";
-import { AppError, errorBody } from "../errors.ts";
-import type { ShedReason } from "../metrics.ts";
+import { AppError, errorBody } from "../core/errors.ts";
+import type { ShedReason } from "../metrics/metrics.ts";
 
 export interface LoadSheddingOptions {
   /** Event-loop delay past which requests are shed, ms; 0 = off. */

@@ -3,7 +3,7 @@ import LocalStore from "@fastify/rate-limit/store/LocalStore.js";
 import RedisStore from "@fastify/rate-limit/store/RedisStore.js";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 
 export interface RateLimitingOptions {
   /** Requests per key per minute; 0 turns rate limiting off. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Metrics } from "../metrics.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 
 /**
  * Records `jurist_http_requests_total` and `jurist_http_request_duration_seconds` (and the

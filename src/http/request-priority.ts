@@ -1,6 +1,6 @@
+import { AppError } from "../core/errors.ts";
 import { parsePriorityClass } from "../core/priority-class.ts";
 import type { PriorityClass } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 
 /** The header a caller names its admission class with: `interactive` or `batch`. */
 export const PRIORITY_HEADER = "x-jurist-priority";

@@ -1,6 +1,6 @@
 import type { FastifyReply } from "fastify";
-import { AppError } from "../errors.ts";
-import { followShutdown } from "../shutdown-followers.ts";
+import { AppError } from "../core/errors.ts";
+import { followShutdown } from "../runtime/shutdown-followers.ts";
 
 /**
  * The AbortSignal a route hands to the core: aborted when the deadline passes (reason: an

@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 
 /** Options for {@link decodeDataUri}. */
 export interface DecodeDataUriOptions {

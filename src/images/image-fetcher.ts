@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from "undici";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { AddressPolicy } from "./address-policy.ts";
 import { AddressNotAllowedError, createGuardedLookup, type ResolveHost } from "./guarded-lookup.ts";
 import { literalHost, remoteUrlProblem } from "./remote-url.ts";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { AppError } from "../core/errors.ts";
 import type { ResolvedImage } from "../core/types.ts";
-import { AppError } from "../errors.ts";
 import { createAddressPolicy } from "./address-policy.ts";
 import { decodeDataUri } from "./data-uri.ts";
 import type { ResolveHost } from "./guarded-lookup.ts";

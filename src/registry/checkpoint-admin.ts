@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { CheckpointRecord, CheckpointRegistry } from "../store/checkpoint-registry.ts";
 import { storeCall } from "../store/store-errors.ts";
 import type { Promotion } from "./promotion.ts";

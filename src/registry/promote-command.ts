@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { request } from "undici";
-import { type Config, loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../config/config.ts";
 
 export const PROMOTE_USAGE = `usage: jurist promote <checkpoint> [--expected C] [--gateway URL]
        jurist rollback [--expected C] [--gateway URL]

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type {
   ChampionSwap,
   CheckpointRecord,

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
+import { type AppError, errorBody, toAppError } from "../core/errors.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
 import type { PairwiseTask, PriorityClass } from "../core/types.ts";
-import { type AppError, errorBody, toAppError } from "../errors.ts";
-import type { Metrics } from "../metrics.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import { type PairLatency, schedulePairs } from "./pair-scheduler.ts";
 
 export interface PairJudgingDeps {

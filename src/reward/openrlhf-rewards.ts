@@ -1,7 +1,7 @@
+import { errorBody, toAppError } from "../core/errors.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { type PairResult, referenceScores } from "../core/reward-scores.ts";
 import type { PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
-import { errorBody, toAppError } from "../errors.ts";
 import type { ImageRef } from "../images/image-intake.ts";
 import { judgePairs, type PairContext } from "./judged-pairs.ts";
 import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";

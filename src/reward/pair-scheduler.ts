@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 
 /** What the fleet has been taking per judged pair (both orders run at once). */
 export interface PairLatency {

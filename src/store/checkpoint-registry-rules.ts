@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { ChampionChange, CheckpointRecord, CheckpointStatus } from "./checkpoint-registry.ts";
 
 /** Champion changes kept in history; older ones are dropped. */

@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 
 /**
  * Runs a store operation whose failure the caller cannot work around; a failure of the store

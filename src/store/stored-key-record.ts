@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../core/errors.ts";
 import type { KeyRecord } from "./key-store.ts";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

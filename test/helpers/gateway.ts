@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
-import { loadConfig } from "../../src/config.ts";
+import type { SimOptions } from "../../sim/sim-options.ts";
+import { type SimServer, startSimServer } from "../../sim/sim-server.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { app } from "../../src/http/app.ts";
-import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
-import type { SimOptions } from "../../src/sim/sim-options.ts";
-import { type SimServer, startSimServer } from "../../src/sim/sim-server.ts";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.ts";
 
 /** The part of tap's Test the helpers use, so they work with any subtest. */
 export interface Teardown {

@@ -5,7 +5,7 @@ import { Health } from "../../src/grpc/gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { type StartedGrpcServer, startGrpcServer } from "../../src/grpc/grpc-server.ts";
 import { clientConstructor, type UnaryClientMethod } from "../../src/grpc/service-definition.ts";
-import type { Runtime, RuntimeOptions } from "../../src/runtime.ts";
+import type { Runtime, RuntimeOptions } from "../../src/runtime/runtime.ts";
 import { buildGateway, type Teardown } from "./gateway.ts";
 
 const JudgeClient = clientConstructor(JudgeService);

@@ -22,7 +22,7 @@ export interface SimProcess {
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // `jurist sim` without src/cli.ts, so a sim does not depend on the gateway's modules loading.
-const SIM_MAIN = fileURLToPath(new URL("../../src/sim/sim-main.ts", import.meta.url));
+const SIM_MAIN = fileURLToPath(new URL("../../sim/sim-main.ts", import.meta.url));
 const LISTENING = /^jurist-sim listening on (http:\/\/\S+) \(SIMULATED\)$/;
 /** Generous: a loaded CI machine can take seconds to start Node with tsx. */
 const START_TIMEOUT_MS = 30_000;

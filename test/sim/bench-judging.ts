@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
+import { writeSimBench } from "../../sim/sim-bench.ts";
+import type { SimServer } from "../../sim/sim-server.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
 import type { ResolvedImage } from "../../src/core/types.ts";
-import type { EvalItem } from "../../src/eval/eval-item.ts";
-import { type BenchmarkFormat, loadBenchmark } from "../../src/eval/load-benchmark.ts";
-import { writeSimBench } from "../../src/sim/sim-bench.ts";
-import type { SimServer } from "../../src/sim/sim-server.ts";
+import type { EvalItem } from "../../trainer/eval/eval-item.ts";
+import { type BenchmarkFormat, loadBenchmark } from "../../trainer/eval/load-benchmark.ts";
 import { chat, mapLimit } from "./sim-client.ts";
 
 /** Every item of a freshly written simulated bench (all three files), as the loaders give them. */

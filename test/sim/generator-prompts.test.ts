@@ -1,4 +1,6 @@
 import t from "tap";
+import { parseRewriteOutput, readRewritePrompt } from "../../sim/generator-prompts.ts";
+import { lastUserText, readPrompt } from "../../sim/prompt-reader.ts";
 import {
   formatRewriteOutput,
   REWRITE_MARKERS,
@@ -6,8 +8,6 @@ import {
   renderAnswerPrompt,
   renderRewritePrompt,
 } from "../../src/core/generator-prompts.ts";
-import { parseRewriteOutput, readRewritePrompt } from "../../src/sim/generator-prompts.ts";
-import { lastUserText, readPrompt } from "../../src/sim/prompt-reader.ts";
 
 const image = {
   sha256: "0".repeat(64),

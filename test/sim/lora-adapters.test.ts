@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../src/sim/sim-generator.ts";
-import type { SimServer } from "../../src/sim/sim-server.ts";
+import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
+import type { SimServer } from "../../sim/sim-server.ts";
 import { chat, get, judgeMessages, mapLimit, post, startSim } from "./sim-client.ts";
 
 async function tempDir(t: { teardown(fn: () => unknown): void }): Promise<string> {

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
-import { loadBenchmark } from "../../src/eval/load-benchmark.ts";
-import { parseMakeBenchArgs } from "../../src/sim/make-bench-command.ts";
-import { SIM_BENCH_CATEGORIES } from "../../src/sim/sim-bench-questions.ts";
+import { parseMakeBenchArgs } from "../../sim/make-bench-command.ts";
+import { SIM_BENCH_CATEGORIES } from "../../sim/sim-bench-questions.ts";
+import { loadBenchmark } from "../../trainer/eval/load-benchmark.ts";
 
 const CLI = new URL("../../bin/jurist.js", import.meta.url).pathname;
 const N = 40;

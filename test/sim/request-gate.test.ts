@@ -1,5 +1,5 @@
 import t from "tap";
-import { createRequestGate } from "../../src/sim/request-gate.ts";
+import { createRequestGate } from "../../sim/request-gate.ts";
 
 t.test("an aborted waiter leaves the queue and never takes a slot", async (t) => {
   const gate = createRequestGate(() => 1);

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import t from "tap";
+import { encodePng } from "../../sim/png-image.ts";
+import { closedAnswerForm } from "../../sim/question-form.ts";
+import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
 import { createImageIntake } from "../../src/images/image-intake.ts";
-import { encodePng } from "../../src/sim/png-image.ts";
-import { closedAnswerForm } from "../../src/sim/question-form.ts";
-import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
 
 t.test("PNGs are real: header, dimensions, pixels, accepted by image intake", async (t) => {
   const png = encodePng(3, 2, (x, y) => [x * 10, y * 20, 255]);

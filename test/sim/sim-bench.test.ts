@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
-import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
-import { writeSimBench } from "../../src/sim/sim-bench.ts";
-import { simBenchCategory } from "../../src/sim/sim-bench-category.ts";
-import { SIM_BENCH_CATEGORIES, SIM_BENCH_TEMPLATES } from "../../src/sim/sim-bench-questions.ts";
-import { hiddenAnswer } from "../../src/sim/sim-generator.ts";
-import { compareQuality } from "../../src/sim/text-quality.ts";
+import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
+import { writeSimBench } from "../../sim/sim-bench.ts";
+import { simBenchCategory } from "../../sim/sim-bench-category.ts";
+import { SIM_BENCH_CATEGORIES, SIM_BENCH_TEMPLATES } from "../../sim/sim-bench-questions.ts";
+import { hiddenAnswer } from "../../sim/sim-generator.ts";
+import { compareQuality } from "../../sim/text-quality.ts";
 import { simBenchItems } from "./bench-judging.ts";
 
 t.test("every item's label agrees with the sim's hidden truth", async (t) => {

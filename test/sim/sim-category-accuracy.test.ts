@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
+import { accuracyFor } from "../../sim/sim-judge.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
-import type { EvalItem } from "../../src/eval/eval-item.ts";
-import { accuracyFor } from "../../src/sim/sim-judge.ts";
+import type { EvalItem } from "../../trainer/eval/eval-item.ts";
 import { namesChosen, rate, rateByCategory, simBenchItems } from "./bench-judging.ts";
 import { get, post, startSim } from "./sim-client.ts";
 

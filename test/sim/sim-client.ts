@@ -1,6 +1,6 @@
+import { type SimServer, type SimServerOptions, startSimServer } from "../../sim/sim-server.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
 import type { ChatMessage, JudgeMode } from "../../src/core/types.ts";
-import { type SimServer, type SimServerOptions, startSimServer } from "../../src/sim/sim-server.ts";
 
 /** The part of tap's Test the helpers use. */
 interface Teardown {

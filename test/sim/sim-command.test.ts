@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import t from "tap";
-import { parseSimArgs } from "../../src/sim/sim-command.ts";
+import { parseSimArgs } from "../../sim/sim-command.ts";
 
 t.test("flags map onto options; defaults fill the rest", async (t) => {
   // biome-ignore format: flag-value pairs read better on shared lines
@@ -60,7 +60,7 @@ t.test("bad flags list every problem", async (t) => {
   t.match(parseSimArgs(["--latency-ms", ""]), { kind: "invalid" });
 });
 
-const SIM_MAIN = fileURLToPath(new URL("../../src/sim/sim-main.ts", import.meta.url));
+const SIM_MAIN = fileURLToPath(new URL("../../sim/sim-main.ts", import.meta.url));
 
 function runCommand(args: string[]) {
   return spawn(process.execPath, ["--import=tsx", SIM_MAIN, ...args], {

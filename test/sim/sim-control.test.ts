@@ -1,5 +1,5 @@
 import t from "tap";
-import { startSimServer } from "../../src/sim/sim-server.ts";
+import { startSimServer } from "../../sim/sim-server.ts";
 import { chat, engineLoad, get, type HttpResult, post, startSim, until } from "./sim-client.ts";
 
 const OPEN = [{ role: "user", content: "Describe the image." }];

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
+import { fineTunedAccuracy, simulateTraining } from "../../sim/sim-fine-tune.ts";
+import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
-import { fineTunedAccuracy, simulateTraining } from "../../src/sim/sim-fine-tune.ts";
-import { flawedRewrite, soundResponse } from "../../src/sim/sim-generator.ts";
 
 /** A training example whose verdict is right (names the sound response) or wrong. */
 function example(index: number, right: boolean) {

@@ -1,9 +1,9 @@
 import t from "tap";
+import { parseRewriteOutput } from "../../sim/generator-prompts.ts";
+import { extractStatedAnswer } from "../../sim/question-form.ts";
+import { hiddenAnswer } from "../../sim/sim-generator.ts";
+import { normaliseText, qualityOf } from "../../sim/text-quality.ts";
 import { renderAnswerPrompt, renderRewritePrompt } from "../../src/core/generator-prompts.ts";
-import { parseRewriteOutput } from "../../src/sim/generator-prompts.ts";
-import { extractStatedAnswer } from "../../src/sim/question-form.ts";
-import { hiddenAnswer } from "../../src/sim/sim-generator.ts";
-import { normaliseText, qualityOf } from "../../src/sim/text-quality.ts";
 import { chat, mapLimit, startSim } from "./sim-client.ts";
 
 t.test("open questions get sound, deterministic descriptive answers", async (t) => {

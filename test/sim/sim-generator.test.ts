@@ -1,12 +1,12 @@
 import t from "tap";
-import { extractStatedAnswer } from "../../src/sim/question-form.ts";
+import { extractStatedAnswer } from "../../sim/question-form.ts";
 import {
   closedSample,
   flawedRewrite,
   hiddenAnswer,
   soundResponse,
-} from "../../src/sim/sim-generator.ts";
-import { compareQuality, normaliseText, qualityOf } from "../../src/sim/text-quality.ts";
+} from "../../sim/sim-generator.ts";
+import { compareQuality, normaliseText, qualityOf } from "../../sim/text-quality.ts";
 
 const QUESTIONS = ["Describe the image.", "What is happening with the dogs here?", "Caption this."];
 

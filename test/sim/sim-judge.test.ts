@@ -1,6 +1,6 @@
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../src/sim/sim-generator.ts";
-import type { SimServer } from "../../src/sim/sim-server.ts";
+import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
+import type { SimServer } from "../../sim/sim-server.ts";
 import { chat, judgeMessages, mapLimit, startSim, verdictOf } from "./sim-client.ts";
 
 /** 400 pairs with known truth: a sound original beats its flawed rewrite. */

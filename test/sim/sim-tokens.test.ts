@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
-import { createRandom } from "../../src/sim/seeded-random.ts";
-import { buildLogprobs, tokenize, VERDICT_FILLER_MASS } from "../../src/sim/sim-tokens.ts";
+import { buildLogprobs, tokenize, VERDICT_FILLER_MASS } from "../../sim/sim-tokens.ts";
+import { createRandom } from "../../src/core/seeded-random.ts";
 
 t.test("tokens join back to the text", async (t) => {
   fc.assert(

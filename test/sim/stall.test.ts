@@ -1,5 +1,5 @@
 import t from "tap";
-import { createStall } from "../../src/sim/stall.ts";
+import { createStall } from "../../sim/stall.ts";
 
 const never = new AbortController().signal;
 

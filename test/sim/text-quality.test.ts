@@ -5,7 +5,7 @@ import {
   DEFAULT_WORLD_KEY,
   normaliseText,
   qualityOf,
-} from "../../src/sim/text-quality.ts";
+} from "../../sim/text-quality.ts";
 
 t.test("quality ignores layout but not content", async (t) => {
   const text = "Two red dogs sit  to the left\nof a bench.";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
+import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
 import type { BlobStore } from "../../src/store/blob-store.ts";
 import type { PromptLog, PromptRecord } from "../../src/store/prompt-log.ts";
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { makeSeedPrompts } from "../../src/sim/seed-prompts.ts";
+import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
 
 /** Writes `count` seed prompts and their images the way `jurist sim make-prompts` does. */
 export async function writeSeeds(dir: string, count: number, seed = 7): Promise<string> {

@@ -1,6 +1,6 @@
 /**
  * The multiple-choice options a question lists ("A. red", "(B) blue", "C) green", "D: grey").
- * The label rule is the simulated engine's (`src/sim/question-form.ts`): a capital A–H after
+ * The label rule is the simulated engine's (`sim/question-form.ts`): a capital A–H after
  * a line start, a space or "(", then ")", "." or ":" and a space; at least two consecutive
  * letters from A count as options, so "Plan B. is fine" lists none.
  */

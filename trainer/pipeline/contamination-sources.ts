@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import { benchmarkContaminationItems } from "../../src/eval/contamination-items.ts";
-import { loadBenchmark } from "../../src/eval/load-benchmark.ts";
-import type { GateBenchmark } from "../../src/gates/gate-benchmarks.ts";
 import { buildContaminationIndex, type ContaminationIndex } from "../core/contamination-guard.ts";
+import { benchmarkContaminationItems } from "../eval/contamination-items.ts";
+import { loadBenchmark } from "../eval/load-benchmark.ts";
+import type { GateBenchmark } from "../gates/gate-benchmarks.ts";
 
 /**
  * The contamination index over every gate benchmark file (JURIST_BENCHMARKS, or the simulated

@@ -1,19 +1,19 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
-import type { GateBenchmark } from "../../src/gates/gate-benchmarks.ts";
 import type { CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
-import type { TrainerMetrics } from "../../src/trainer-metrics.ts";
 import type { ContaminationIndex } from "../core/contamination-guard.ts";
+import type { GateBenchmark } from "../gates/gate-benchmarks.ts";
+import type { TrainerMetrics } from "../metrics/trainer-metrics.ts";
+import type { IterationContext, IterationStage } from "../stages/iteration-context.ts";
 import type { StreamIntakeOptions } from "../stages/stream-intake.ts";
-import { iterationDir } from "./file-trainer-state.ts";
-import type { IterationContext, IterationStage } from "./iteration-context.ts";
+import { iterationDir } from "../state/file-trainer-state.ts";
+import type { TrainerStateStore } from "../state/trainer-state.ts";
+import { nextIteration } from "../state/trainer-state.ts";
 import { summariseManifest } from "./manifest-summary.ts";
 import { type IterationResult, runIteration, type StageObserver } from "./run-iteration.ts";
-import type { TrainerStateStore } from "./trainer-state.ts";
-import { nextIteration } from "./trainer-state.ts";
 
 /** What every iteration of one trainer process shares. */
 export interface TrainerEnv {

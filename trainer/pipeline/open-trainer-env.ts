@@ -1,15 +1,15 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import type { Config } from "../../src/config.ts";
-import { createFleet } from "../../src/fleet-runtime.ts";
-import { resolveGateBenchmarks } from "../../src/gates/gate-benchmarks.ts";
-import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import type { Config } from "../../src/config/config.ts";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";
+import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
+import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
+import { createFileTrainerState } from "../state/file-trainer-state.ts";
+import { createRedisTrainerState } from "../state/redis-trainer-state.ts";
+import type { TrainerStateStore } from "../state/trainer-state.ts";
 import { loadContaminationIndex } from "./contamination-sources.ts";
-import { createFileTrainerState } from "./file-trainer-state.ts";
 import { type TrainerEnv, trainerDir } from "./iteration-runner.ts";
-import { createRedisTrainerState } from "./redis-trainer-state.ts";
-import type { TrainerStateStore } from "./trainer-state.ts";
 
 /** The trainer's state store: Redis when the stores use it, else files. */
 export function trainerStateFor(config: Config, stores: Pick<Stores, "redis">): TrainerStateStore {

@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import type { IterationStage } from "./iteration-context.ts";
+import type { IterationStage } from "../stages/iteration-context.ts";
 import type { StageObserver } from "./run-iteration.ts";
 
 /** A progress display for one iteration: a bar per long stage on a terminal, nothing elsewhere. */

@@ -3,16 +3,16 @@ import { runClassify } from "../stages/classify.ts";
 import { runDataset } from "../stages/dataset.ts";
 import { fineTuneArgv, runFineTune } from "../stages/fine-tune.ts";
 import { type IntakeOptions, runIntake } from "../stages/intake.ts";
-import { runJudgeFilter } from "../stages/judge-filter.ts";
-import { registerCandidate } from "../stages/register.ts";
-import { runSynthesize } from "../stages/synthesize.ts";
 import {
   ITERATION_STAGES,
   type IterationContext,
   type IterationStage,
   stageFile,
-} from "./iteration-context.ts";
-import type { TrainerStateStore } from "./trainer-state.ts";
+} from "../stages/iteration-context.ts";
+import { runJudgeFilter } from "../stages/judge-filter.ts";
+import { registerCandidate } from "../stages/register.ts";
+import { runSynthesize } from "../stages/synthesize.ts";
+import type { TrainerStateStore } from "../state/trainer-state.ts";
 
 /** Told when each stage of an iteration starts and ends (status, metrics, progress bars). */
 export interface StageObserver {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { type Logger, pino } from "pino";
-import { type Config, loadConfig } from "../../src/config.ts";
-import type { IterationContext } from "./iteration-context.ts";
+import { type Config, loadConfig } from "../../src/config/config.ts";
+import type { IterationContext } from "../stages/iteration-context.ts";
 import { runNextIteration } from "./iteration-runner.ts";
 import { openTrainerEnv, sharedSignal } from "./open-trainer-env.ts";
 import { createProgressDisplay } from "./progress-display.ts";

@@ -1,8 +1,8 @@
 import { rename } from "node:fs/promises";
 import { classifyQuestion, type QuestionClass } from "../core/question-classifier.ts";
-import { type IterationContext, stageFile } from "../pipeline/iteration-context.ts";
-import { forEachJsonl, openAppender } from "../pipeline/jsonl-files.ts";
+import { forEachJsonl, openAppender } from "../io/jsonl-files.ts";
 import { INTAKE_FILES, type IntakePrompt } from "./intake-sink.ts";
+import { type IterationContext, stageFile } from "./iteration-context.ts";
 
 /** A training prompt with its classification and the rule that fired. */
 export interface ClassifiedPrompt extends IntakePrompt {

@@ -4,9 +4,9 @@ import { balanceSlots } from "../core/judge-filter.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES } from "../core/majority-vote.ts";
 import { createManifest, type ManifestJSON } from "../core/manifest.ts";
 import type { TrainingExample } from "../core/training-example.ts";
-import { type IterationContext, stageFile } from "../pipeline/iteration-context.ts";
-import { readRecords, toJsonl, writeFileAtomic } from "../pipeline/record-journal.ts";
+import { readRecords, toJsonl, writeFileAtomic } from "../io/record-journal.ts";
 import { INTAKE_FILES, type IntakePrompt, type IntakeSkip } from "./intake-sink.ts";
+import { type IterationContext, stageFile } from "./iteration-context.ts";
 import { JUDGE_FILE, type JudgeRecord } from "./judge-filter.ts";
 import {
   CLOSED_MAX_TOKENS,

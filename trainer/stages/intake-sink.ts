@@ -1,6 +1,6 @@
 import { type ContaminationIndex, checkContamination } from "../core/contamination-guard.ts";
 import { type HoldoutOptions, holdoutKey, isHeldOut } from "../core/holdout.ts";
-import { forEachJsonl, type JsonlAppender, openAppender } from "../pipeline/jsonl-files.ts";
+import { forEachJsonl, type JsonlAppender, openAppender } from "../io/jsonl-files.ts";
 
 /** A prompt that passed intake: absolute image paths and their SHA-256s. */
 export interface IntakePrompt {

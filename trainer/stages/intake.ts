@@ -1,7 +1,7 @@
 import type { ContaminationIndex } from "../core/contamination-guard.ts";
 import type { HoldoutOptions } from "../core/holdout.ts";
-import { type IterationContext, stageFile } from "../pipeline/iteration-context.ts";
 import { INTAKE_FILES, type IntakeCounts, openIntakeSink } from "./intake-sink.ts";
+import { type IterationContext, stageFile } from "./iteration-context.ts";
 import { intakeSeedFiles } from "./seed-intake.ts";
 import { intakePromptStream, type StreamIntakeOptions } from "./stream-intake.ts";
 

@@ -8,11 +8,11 @@ import {
 import type { SyntheticPair } from "../core/synthetic-pair.ts";
 import { slotsFor } from "../core/synthetic-pair.ts";
 import type { TrainingExample } from "../core/training-example.ts";
-import { runBounded } from "../pipeline/bounded-pool.ts";
-import { loadImages } from "../pipeline/image-files.ts";
-import { type IterationContext, requestSeed, stageFile } from "../pipeline/iteration-context.ts";
-import { openJournal, readRecords } from "../pipeline/record-journal.ts";
-import { createWriteBehind } from "../pipeline/write-behind.ts";
+import { runBounded } from "../io/bounded-pool.ts";
+import { loadImages } from "../io/image-files.ts";
+import { openJournal, readRecords } from "../io/record-journal.ts";
+import { createWriteBehind } from "../io/write-behind.ts";
+import { type IterationContext, requestSeed, stageFile } from "./iteration-context.ts";
 import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
 
 /** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */

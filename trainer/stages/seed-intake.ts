@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { hashHex } from "../core/seeded-hash.ts";
-import { loadImageFile } from "../pipeline/image-files.ts";
+import { loadImageFile } from "../io/image-files.ts";
 import type { IntakePrompt, IntakeSink } from "./intake-sink.ts";
 
 type Parsed = { ok: true; prompt: IntakePrompt } | { ok: false; detail: string };

@@ -12,12 +12,12 @@ import { confirmByAnswers } from "../core/question-confirmation.ts";
 import { validateRewrite } from "../core/rewrite-validation.ts";
 import { seededIndex } from "../core/seeded-hash.ts";
 import { pairIdOf, type SyntheticPair } from "../core/synthetic-pair.ts";
-import { runBounded } from "../pipeline/bounded-pool.ts";
-import { loadImages } from "../pipeline/image-files.ts";
-import { type IterationContext, requestSeed, stageFile } from "../pipeline/iteration-context.ts";
-import { openJournal, readRecords } from "../pipeline/record-journal.ts";
-import { createWriteBehind } from "../pipeline/write-behind.ts";
+import { runBounded } from "../io/bounded-pool.ts";
+import { loadImages } from "../io/image-files.ts";
+import { openJournal, readRecords } from "../io/record-journal.ts";
+import { createWriteBehind } from "../io/write-behind.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "./classify.ts";
+import { type IterationContext, requestSeed, stageFile } from "./iteration-context.ts";
 
 /** Sampling of open originals and rewrites (PAPER.md leaves it open). */
 export const OPEN_SAMPLING = { temperature: 0.7, topP: 0.9, maxTokens: 1024 } as const;

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
-import { resolveGateBenchmarks } from "../../src/gates/gate-benchmarks.ts";
-import type { Metrics } from "../../src/metrics.ts";
+import type { Metrics } from "../../src/metrics/metrics.ts";
 import { blobDir, type Stores } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
+import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";

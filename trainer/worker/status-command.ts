@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { Config } from "../../src/config.ts";
+import type { Config } from "../../src/config/config.ts";
 import { createRedisClient } from "../../src/store/redis-client.ts";
-import { ITERATION_STAGES } from "../pipeline/iteration-context.ts";
 import { trainerStateFor } from "../pipeline/open-trainer-env.ts";
-import type { IterationState, WorkerStatus } from "../pipeline/trainer-state.ts";
+import { ITERATION_STAGES } from "../stages/iteration-context.ts";
+import type { IterationState, WorkerStatus } from "../state/trainer-state.ts";
 
 /** The whole picture `jurist trainer status` prints. */
 export interface TrainerReport {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { IterationStage } from "../pipeline/iteration-context.ts";
-import type { TrainerStateStore, WorkerStatus } from "../pipeline/trainer-state.ts";
+import type { IterationStage } from "../stages/iteration-context.ts";
+import type { TrainerStateStore, WorkerStatus } from "../state/trainer-state.ts";
 
 /** Progress is saved at most this often; state changes are saved at once. */
 const PROGRESS_SAVE_MS = 1_000;

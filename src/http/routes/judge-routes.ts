@@ -7,7 +7,7 @@ import {
   pairwiseRequestSchema,
   verdictSchema,
 } from "../../api/pairwise-schema.ts";
-import type { JudgeService } from "../../judge-service.ts";
+import type { JudgeService } from "../../judge/judge-service.ts";
 import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
 import { callerPriority } from "../request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";

@@ -1,0 +1,132 @@
+import { createRandom, digestHex } from "../src/core/seeded-random.ts";
+import type { ChatMessage } from "../src/core/types.ts";
+import { type ChatRequest, choiceConstraint } from "./chat-request.ts";
+import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
+import { sampleContent } from "./sample-content.ts";
+import type { JudgeProfile } from "./sim-judge.ts";
+import type { SimOptions } from "./sim-options.ts";
+import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
+
+/** Prompt tokens an image counts for (a fixed, plausible vision-encoder budget). */
+export const IMAGE_PROMPT_TOKENS = 576;
+
+/** A served model as the engine judges with it. */
+export interface ModelProfile extends JudgeProfile {
+  /** The name requests use (base model id or LoRA adapter name). */
+  id: string;
+}
+
+export interface ChatChoice {
+  index: number;
+  message: { role: "assistant"; content: string };
+  logprobs: { content: LogprobEntry[] } | null;
+  finish_reason: "stop" | "length";
+}
+
+/** vLLM's chat completion body, plus `simulated: true`. */
+export interface ChatCompletionBody {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  simulated: true;
+  choices: ChatChoice[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/** Parts in a fixed order, so equal messages hash equally however the client spelled them. */
+function canonicalMessages(messages: readonly ChatMessage[]): string {
+  return JSON.stringify(
+    messages.map((m) => [
+      m.role,
+      typeof m.content === "string"
+        ? [["text", m.content]]
+        : m.content.map((p) => (p.type === "text" ? ["text", p.text] : ["image", p.image_url.url])),
+    ]),
+  );
+}
+
+function promptTokens(messages: readonly ChatMessage[]): number {
+  let count = 0;
+  for (const m of messages) {
+    const parts = typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content;
+    for (const part of parts) {
+      count += "text" in part ? tokenize(part.text).length : IMAGE_PROMPT_TOKENS;
+    }
+  }
+  return count;
+}
+
+function verdictIndex(tokens: string[], letter: string): number {
+  if (tokens.length === 1) return tokens[0] === letter ? 0 : -1;
+  const open = tokens.lastIndexOf("[[");
+  return open >= 0 && tokens[open + 1] === letter ? open + 1 : -1;
+}
+
+/** One choice: sample, tokenise, cut at max_tokens, then logprobs over what is kept. */
+function buildChoice(
+  index: number,
+  prompt: SimPrompt,
+  request: ChatRequest,
+  profile: ModelProfile,
+  options: SimOptions,
+  requestKey: string,
+): { choice: ChatChoice; tokenCount: number } {
+  const sampleKey = `${requestKey}:${index}`;
+  const sampled = sampleContent(prompt, {
+    profile,
+    worldKey: options.worldKey,
+    generatorAccuracy: options.generatorAccuracy,
+    invalidRate: options.invalidRate,
+    choice: choiceConstraint(request),
+    sampleKey,
+    rng: createRandom(sampleKey, "content"),
+  });
+  const all = tokenize(sampled.content);
+  const limit = request.max_tokens ?? request.max_completion_tokens ?? Number.POSITIVE_INFINITY;
+  const tokens = all.slice(0, limit);
+  const verdict: VerdictToken | undefined = sampled.verdict && {
+    ...sampled.verdict,
+    index: verdictIndex(tokens, sampled.verdict.letter),
+  };
+  // A separate stream, so asking for logprobs never changes the content.
+  const rng = createRandom(sampleKey, "logprobs");
+  const top = request.top_logprobs ?? 0;
+  const choice: ChatChoice = {
+    index,
+    message: { role: "assistant", content: tokens.join("") },
+    logprobs: request.logprobs ? { content: buildLogprobs(tokens, top, rng, verdict) } : null,
+    finish_reason: tokens.length < all.length ? "length" : "stop",
+  };
+  return { choice, tokenCount: tokens.length };
+}
+
+/**
+ * Builds the completion for a validated request, deterministically: the same options, model
+ * and request (messages, seed, sample index) give the same body. `created` is the only field
+ * that depends on the clock; `id` is a digest of the request, so equal requests share it.
+ */
+export function createChatCompletion(
+  request: ChatRequest,
+  profile: ModelProfile,
+  options: SimOptions,
+  nowSeconds: number,
+): ChatCompletionBody {
+  const messages = canonicalMessages(request.messages);
+  const requestKey = digestHex(options.seed, profile.id, messages, request.seed ?? "none");
+  const prompt = readPrompt(request.messages);
+  const built = Array.from({ length: request.n ?? 1 }, (_, index) =>
+    buildChoice(index, prompt, request, profile, options, requestKey),
+  );
+  const prompt_tokens = promptTokens(request.messages);
+  const completion_tokens = built.reduce((sum, b) => sum + b.tokenCount, 0);
+  return {
+    id: `chatcmpl-sim-${requestKey.slice(0, 24)}`,
+    object: "chat.completion",
+    created: nowSeconds,
+    model: profile.id,
+    simulated: true,
+    choices: built.map((b) => b.choice),
+    usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
+  };
+}

@@ -1,0 +1,73 @@
+import { createRandom, type Random } from "../src/core/seeded-random.ts";
+import { COLOURS } from "./scene-vocabulary.ts";
+import { benchImage } from "./sim-bench-image.ts";
+import { type BenchPair, benchPair } from "./sim-bench-pairs.ts";
+import { renderBenchQuestion } from "./sim-bench-questions.ts";
+
+/** One simulated benchmark item before it is written in a file's format. */
+export interface BenchItem {
+  category: string;
+  question: string;
+  pair: BenchPair;
+  /** Path relative to the benchmark directory (`images/vlrb-007.png`) and the PNG bytes. */
+  image: { path: string; bytes: Buffer };
+}
+
+/**
+ * `n` category names in a seeded order, each category's share following `weights` (largest
+ * remainder rounding) with at least one item per category. `n` must be at least the number
+ * of categories.
+ */
+export function allocateCategories(
+  n: number,
+  weights: Readonly<Record<string, number>>,
+  rng: Random,
+): string[] {
+  const entries = Object.entries(weights);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  const counts = entries.map(([name, w]) => ({ name, exact: (n * w) / total, count: 0 }));
+  for (const c of counts) c.count = Math.max(1, Math.floor(c.exact));
+  const byRemainder = [...counts].sort((a, b) => b.exact - b.count - (a.exact - a.count));
+  let left = n - counts.reduce((sum, c) => sum + c.count, 0);
+  for (let i = 0; left > 0; i++, left--) byRemainder[i % byRemainder.length]!.count++;
+  for (; left < 0; left++) [...counts].sort((a, b) => b.count - a.count)[0]!.count--;
+  const list = counts.flatMap((c) => Array<string>(c.count).fill(c.name));
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}
+
+/** The colour an item's image shows: the answer option's colour, else the one asked about. */
+function imageColour(question: string, answer: string | null, rng: Random): string {
+  const option = answer && new RegExp(`\\b${answer}\\. (\\w+)`).exec(question)?.[1];
+  if (option && (COLOURS as readonly string[]).includes(option)) return option;
+  const asked = COLOURS.find((colour) => new RegExp(`\\b${colour}\\b`).test(question));
+  return asked ?? rng.pick(COLOURS);
+}
+
+/** The image's square count: a counting question's hidden answer, else one to six. */
+function imageCount(answer: string | null, rng: Random): number {
+  const number = Number(answer);
+  return answer !== null && Number.isInteger(number) && number > 0 ? number : 1 + rng.int(6);
+}
+
+/** The items of one file, in order; `file` names the images and separates the seeds. */
+export function makeBenchItems(
+  file: string,
+  categories: readonly string[],
+  seed: string,
+  worldKey: string,
+): BenchItem[] {
+  const width = String(categories.length).length;
+  return categories.map((category, index) => {
+    const rng = createRandom("sim-bench-item", seed, file, index);
+    const question = renderBenchQuestion(category, rng);
+    const pair = benchPair(question.kind, question.text, `${seed}:${file}:${index}`, worldKey);
+    const colour = imageColour(question.text, pair.groundTruth, rng);
+    const bytes = benchImage(rng, colour, imageCount(pair.groundTruth, rng));
+    const path = `images/${file}-${String(index + 1).padStart(width, "0")}.png`;
+    return { category, question: question.text, pair, image: { path, bytes } };
+  });
+}

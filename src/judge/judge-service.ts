@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import {
+  type PairwiseRequest,
+  pairwiseRequestSchema,
+  type VerdictWire,
+} from "../api/pairwise-schema.ts";
+import { issuesToDetails } from "../api/validation-details.ts";
+import { verdictToWire } from "../api/verdict-wire.ts";
+import { AppError, type ErrorCode, errorBody, toAppError } from "../core/errors.ts";
+import { mapConcurrent } from "../core/map-concurrent.ts";
+import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
+import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
+import type { PriorityClass, ResolvedImage } from "../core/types.ts";
+import type { createImageIntake } from "../images/image-intake.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { ShadowOffer } from "../shadow/shadow-judge.ts";
+import type { CachedVerdicts } from "./cached-verdicts.ts";
+
+export interface JudgeServiceDeps {
+  intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
+  judge: ReturnType<typeof createPairwiseJudge>;
+  /** Whether a checkpoint is served by simulated replicas (said in every verdict). */
+  isSimulated(checkpoint: string): boolean;
+  /** Batch items judged at once. */
+  batchConcurrency: number;
+  logger: Logger;
+  /** Verdict counters; omitted in tests that do not read them. */
+  metrics?: Pick<Metrics, "verdicts">;
+  /** The verdict cache; omitted → every request is judged. */
+  cache?: CachedVerdicts;
+  /** The champion's id now, for cache keys of requests that do not pin a checkpoint. */
+  champion?: () => string | undefined;
+  /** Receives every fresh verdict for sampling into the prompt log; never blocks. */
+  collect?: (input: CollectedVerdict) => void;
+  /** Receives fresh champion verdicts for shadow judging by a candidate; never blocks. */
+  shadow?: (offer: ShadowOffer) => void;
+}
+
+/** What the service hands to prompt collection. */
+export interface CollectedVerdict {
+  tenant: string;
+  collect: boolean | undefined;
+  question: string;
+  images: ResolvedImage[];
+  responses: [string, string];
+  verdict: VerdictWire;
+}
+
+/** Per-call context from the transport. */
+export interface CallContext {
+  /** Aborted on deadline, client disconnect or shutdown. */
+  signal?: AbortSignal | undefined;
+  /** The caller's tenant (from its API key), for collection. */
+  tenant?: string | undefined;
+  /**
+   * Admission class of the call's engine work: `interactive` (default) or `batch`, which
+   * yields replica slots to interactive calls and may wait longer for one (reward traffic).
+   */
+  priority?: PriorityClass | undefined;
+}
+
+export type BatchResult =
+  | { index: number; verdict: VerdictWire }
+  | {
+      index: number;
+      error: { code: ErrorCode; message: string; details?: { path?: string; reason: string }[] };
+    };
+
+/**
+ * Pairwise judging, transport-free: image intake, the judge core, the wire shape. HTTP and gRPC
+ * call this with already-validated requests and an AbortSignal for deadline and disconnect.
+ */
+export function createJudgeService(deps: JudgeServiceDeps) {
+  async function pairwise(
+    request: PairwiseRequest,
+    context: CallContext = {},
+  ): Promise<VerdictWire> {
+    const started = performance.now();
+    const images = await deps.intake.resolve(request.images, context.signal);
+    const cached = await lookupCached(request, images);
+    if (cached?.verdict) {
+      return { ...cached.verdict, id: newVerdictId(), cached: true, latency_ms: elapsed(started) };
+    }
+    const verdict = await judgeFresh(request, images, started, context);
+    if (cached) deps.cache?.store(cached.key, verdict);
+    if (request.checkpoint === undefined) {
+      deps.shadow?.({
+        task: {
+          question: request.question,
+          images,
+          responses: request.responses,
+          rubric: request.rubric,
+          mode: request.mode,
+          swap: true,
+          seed: request.seed,
+        },
+        winner: verdict.winner,
+        checkpoint: verdict.checkpoint,
+      });
+    }
+    deps.collect?.({
+      tenant: context.tenant ?? "default",
+      collect: request.collect,
+      question: request.question,
+      images,
+      responses: request.responses,
+      verdict,
+    });
+    return verdict;
+  }
+
+  /** The cache lookup for a request, or null when the cache is off or bypassed. */
+  async function lookupCached(request: PairwiseRequest, images: ResolvedImage[]) {
+    if (!deps.cache) return null;
+    const checkpoint = request.checkpoint ?? deps.champion?.();
+    if (!checkpoint || request.cache === false) {
+      deps.cache.bypass();
+      return null;
+    }
+    return deps.cache.lookup({
+      checkpoint,
+      template: PAIRWISE_TEMPLATE_VERSION,
+      mode: request.mode,
+      swap: request.swap,
+      seed: request.seed,
+      question: request.question,
+      rubric: request.rubric,
+      imageHashes: images.map((image) => image.sha256),
+      responses: request.responses,
+    });
+  }
+
+  async function judgeFresh(
+    request: PairwiseRequest,
+    images: ResolvedImage[],
+    started: number,
+    context: CallContext,
+  ): Promise<VerdictWire> {
+    const result = await deps.judge.judge(
+      {
+        question: request.question,
+        images,
+        responses: request.responses,
+        rubric: request.rubric,
+        mode: request.mode,
+        swap: request.swap,
+        checkpoint: request.checkpoint,
+        seed: request.seed,
+        priority: context.priority,
+      },
+      context.signal,
+    );
+    deps.metrics?.verdicts.record(result);
+    return verdictToWire(result, {
+      id: newVerdictId(),
+      checkpoint: result.checkpoint,
+      template: result.template,
+      mode: request.mode,
+      cached: false,
+      simulated: deps.isSimulated(result.checkpoint),
+      latencyMs: elapsed(started),
+    });
+  }
+
+  async function batchItem(
+    item: unknown,
+    index: number,
+    context: CallContext,
+  ): Promise<BatchResult> {
+    const parsed = pairwiseRequestSchema.safeParse(item);
+    if (!parsed.success) {
+      const error = new AppError("INVALID_REQUEST", "the item does not match the schema", {
+        details: issuesToDetails(parsed.error.issues, `items.${index}`),
+      });
+      return { index, error: errorBody(error).error };
+    }
+    try {
+      return { index, verdict: await pairwise(parsed.data, context) };
+    } catch (thrown) {
+      const error = toAppError(thrown);
+      if (error.isServerFault) deps.logger.warn({ err: thrown, index }, "batch item failed");
+      return { index, error: errorBody(error).error };
+    }
+  }
+
+  /** Judges every item with bounded concurrency; one bad item never fails the batch. */
+  async function batch(
+    items: readonly unknown[],
+    context: CallContext = {},
+  ): Promise<BatchResult[]> {
+    return mapConcurrent(items, deps.batchConcurrency, (item, index) =>
+      batchItem(item, index, context),
+    );
+  }
+
+  return { pairwise, batch };
+}
+
+export type JudgeService = ReturnType<typeof createJudgeService>;
+
+const newVerdictId = () => `vrd_${randomUUID().replaceAll("-", "")}`;
+const elapsed = (started: number) => Math.round(performance.now() - started);

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import type { VerdictWire } from "../api/pairwise-schema.ts";
+import type { JudgeMode } from "../core/types.ts";
+
+/** What identifies a verdict for caching. */
+export interface CacheKeyInput {
+  checkpoint: string;
+  template: string;
+  mode: JudgeMode;
+  swap: boolean;
+  seed: number | undefined;
+  question: string;
+  rubric: string | undefined;
+  imageHashes: readonly string[];
+  responses: readonly [string, string];
+}
+
+/** A cache key, and whether the caller's responses are in the reverse of canonical order. */
+export interface CacheKey {
+  key: string;
+  swapped: boolean;
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The cache key of a verdict. With `swap` on, the two responses are put in a canonical order
+ * (by their hashes), so a request with A and B exchanged finds the same entry and is mapped
+ * back; with `swap` off the order is part of what was judged and stays as given.
+ */
+export function verdictCacheKey(input: CacheKeyInput): CacheKey {
+  const [a, b] = input.responses;
+  const swapped = input.swap && digest(a) > digest(b);
+  const responses = swapped ? [b, a] : [a, b];
+  const parts = [
+    input.checkpoint,
+    input.template,
+    input.mode,
+    input.swap,
+    input.seed ?? null,
+    input.question,
+    input.rubric ?? null,
+    input.imageHashes,
+    responses,
+  ];
+  return { key: digest(JSON.stringify(parts)), swapped };
+}
+
+const flip = (winner: "A" | "B" | null): "A" | "B" | null =>
+  winner === "A" ? "B" : winner === "B" ? "A" : null;
+
+/**
+ * The same verdict seen with the responses exchanged: winners flip, P(A) becomes 1 − P(A),
+ * and each order's label swaps (the caller's `AB` order is the other caller's `BA`).
+ */
+export function exchangeResponses(verdict: VerdictWire): VerdictWire {
+  const orders = verdict.orders
+    .map((order) => ({
+      ...order,
+      order: order.order === "AB" ? ("BA" as const) : ("AB" as const),
+      winner: flip(order.winner),
+      probability_a: order.probability_a === null ? null : 1 - order.probability_a,
+    }))
+    .sort((x, y) => x.order.localeCompare(y.order));
+  const callerOrder = orders.find((o) => o.order === "AB" && o.outcome === "ok");
+  return {
+    ...verdict,
+    winner: verdict.winner === "tie" ? "tie" : flip(verdict.winner),
+    probability_a: verdict.probability_a === null ? null : 1 - verdict.probability_a,
+    orders,
+    reasoning: callerOrder?.reasoning ?? verdict.reasoning,
+  };
+}

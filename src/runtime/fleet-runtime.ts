@@ -1,0 +1,80 @@
+import type { Logger } from "pino";
+import { startEmbeddedSims } from "../../sim/embedded-sims.ts";
+import type { Config } from "../config/config.ts";
+import type { BackendTarget } from "../engine/backend-targets.ts";
+import { createReplicaDiscovery, type ResolveAll } from "../engine/replica-discovery.ts";
+import { createReplicaFleet, type FleetSettings } from "../engine/replica-fleet.ts";
+import { fleetObserverFor } from "../metrics/fleet-observer.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+
+export interface FleetOptions {
+  /** DNS resolution for `dns+http://` backends; tests inject one. */
+  resolveAll?: ResolveAll;
+}
+
+/**
+ * The replica fleet from config: the configured backends (static or DNS-discovered), or
+ * in-process simulated replicas when none are set, with its metrics wired.
+ */
+export async function createFleet(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  options: FleetOptions,
+) {
+  const sims = config.engine.backends ? null : await startEmbeddedSims(config.sim, logger);
+  const targets: BackendTarget[] = config.engine.backends
+    ? [...config.engine.backends]
+    : (sims?.urls ?? []).map((url) => ({ kind: "static", url }));
+  const fleet = createReplicaFleet({
+    urls: [],
+    settings: fleetSettings(config),
+    logger,
+    observer: fleetObserverFor(metrics),
+  });
+  metrics.observeFleet(() =>
+    fleet.snapshots().map((r) => ({
+      url: r.url,
+      healthy: r.healthy,
+      ejected: r.ejected,
+      inFlight: r.inFlight,
+      running: r.running,
+      waiting: r.waiting,
+    })),
+  );
+  metrics.observeAdmission((priority) => fleet.classCounts(priority));
+  await fleet.start();
+  const discovery = createReplicaDiscovery({
+    targets,
+    intervalMs: config.engine.discoveryIntervalMs,
+    onUrls: fleet.setReplicaUrls,
+    logger,
+    resolveAll: options.resolveAll,
+  });
+  await discovery.start();
+  return {
+    fleet,
+    discovery,
+    simulated: sims !== null,
+    closeSims: async () => sims?.close(),
+  };
+}
+
+/** The fleet's tuning from config (exported for tests that build a fleet without a gateway). */
+export function fleetSettings(config: Config): FleetSettings {
+  const { engine, judge } = config;
+  return {
+    champion: judge.champion,
+    connectionsPerReplica: engine.connectionsPerReplica,
+    structuredOutputField: engine.structuredOutputField,
+    healthIntervalMs: engine.healthIntervalMs,
+    maxInFlightPerReplica: engine.maxInFlightPerReplica,
+    attemptTimeoutMs: engine.attemptTimeoutMs,
+    admissionWaitMs: engine.admissionWaitMs,
+    admissionMaxWaiters: engine.admissionMaxWaiters,
+    priority: { ...engine.priority },
+    retryBudget: { ...engine.retryBudget },
+    ejection: { ...engine.ejection },
+    hedge: { ...engine.hedge },
+  };
+}

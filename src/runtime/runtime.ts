@@ -1,0 +1,203 @@
+import { setMaxListeners } from "node:events";
+import type { Logger } from "pino";
+import {
+  embeddedTrainerWanted,
+  startEmbeddedTrainer,
+} from "../../trainer/worker/embedded-trainer.ts";
+import { createAuthenticator } from "../auth/authenticator.ts";
+import { createPromptCollector } from "../collection/prompt-collector.ts";
+import type { Config } from "../config/config.ts";
+import { createPairwiseJudge } from "../core/pairwise-judge.ts";
+import { createImageIntake } from "../images/image-intake.ts";
+import { createCachedVerdicts } from "../judge/cached-verdicts.ts";
+import { createJudgeService } from "../judge/judge-service.ts";
+import { collectionObserverFor } from "../metrics/collection-observer-metrics.ts";
+import { createMetrics } from "../metrics/metrics.ts";
+import { createChampionSync } from "../registry/champion-sync.ts";
+import { createCheckpointAdmin } from "../registry/checkpoint-admin.ts";
+import { createPromotion } from "../registry/promotion.ts";
+import { fleetPairLatency } from "../reward/fleet-latency.ts";
+import { createRewardService } from "../reward/reward-service.ts";
+import { createShadowJudge } from "../shadow/shadow-judge.ts";
+import { createStores } from "../store/create-stores.ts";
+import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
+
+export type RuntimeOptions = FleetOptions;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Everything a gateway process runs, composed once from config and shared by the HTTP app
+ * (and later the gRPC server). `close` stops it all in reverse order.
+ */
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}) {
+  const shutdown = new AbortController();
+  // Every in-flight request listens on it (and lets go when it ends): many listeners, no leak.
+  setMaxListeners(0, shutdown.signal);
+  let draining = false;
+  const metrics = createMetrics();
+  const stores = await createStores(config, logger);
+  const { fleet, discovery, simulated, closeSims } = await createFleet(
+    config,
+    logger,
+    metrics,
+    options,
+  );
+  const championSync = createChampionSync({
+    registry: stores.registry,
+    fleet,
+    preferred: config.judge.champion,
+    refreshMs: config.stores.registryRefreshMs,
+    logger,
+  });
+  await championSync.start();
+  metrics.observeChampion(championSync.champion);
+  const promotion = createPromotion({
+    registry: stores.registry,
+    fleet,
+    logger,
+    loadTimeoutMs: config.gates.loadTimeoutMs,
+    adopt: championSync.adopt,
+  });
+  const reconcile =
+    config.gates.reconcileIntervalMs > 0
+      ? setInterval(() => {
+          promotion.reconcile().catch((error: unknown) => {
+            logger.warn({ err: error }, "could not re-load the champion adapter");
+          });
+        }, config.gates.reconcileIntervalMs)
+      : undefined;
+  reconcile?.unref();
+  const collector = createPromptCollector({
+    log: stores.promptLog,
+    blobs: stores.blobs,
+    settings: { ...config.collection, maxBatch: 100 },
+    observer: collectionObserverFor(metrics),
+    logger,
+  });
+  metrics.collection.observe({ buffered: collector.buffered, logLength: stores.promptLog.length });
+  const pairwiseJudge = createPairwiseJudge({ engine: fleet, settings: config.judge });
+  const shadow = createShadowJudge({
+    judge: pairwiseJudge,
+    stats: stores.shadow,
+    rate: config.shadow.rate,
+    maxInFlight: 16,
+    refreshMs: config.stores.registryRefreshMs,
+    logger,
+    observe: (event) => metrics.shadow.inc({ event }),
+  });
+  const intake = createImageIntake({
+    maxBytes: config.images.maxBytes,
+    fetchTimeoutMs: config.images.fetchTimeoutMs,
+    maxRedirects: config.images.maxRedirects,
+    allow: [...config.images.allow],
+  });
+  const isSimulated = (checkpoint: string) =>
+    fleet.snapshots().some((r) => r.models.some((m) => m.id === checkpoint && m.simulated));
+  const judgeService = createJudgeService({
+    intake,
+    judge: pairwiseJudge,
+    isSimulated,
+    batchConcurrency: config.judge.batchConcurrency,
+    logger,
+    metrics,
+    cache: createCachedVerdicts({
+      cache: stores.cache,
+      ttlMs: config.stores.cacheTtlMs,
+      logger,
+      observe: (result) => metrics.cache.requests.inc({ result }),
+    }),
+    champion: fleet.champion,
+    // Off unless a rate is set: the offer would build a task object on every fresh verdict.
+    shadow: config.shadow.rate > 0 ? shadow.offer : undefined,
+    collect: ({ verdict, ...input }) =>
+      collector.offer({
+        ...input,
+        verdict: {
+          winner: verdict.winner,
+          probabilityA: verdict.probability_a,
+          consistent: verdict.consistent,
+        },
+        checkpoint: verdict.checkpoint,
+      }),
+  });
+  const rewardService = createRewardService({
+    intake,
+    judge: pairwiseJudge,
+    isSimulated,
+    champion: fleet.champion,
+    latency: fleetPairLatency(fleet.snapshots),
+    concurrency: config.reward.concurrency,
+    defaultMode: config.reward.defaultMode,
+    logger,
+    metrics,
+  });
+  const trainer = embeddedTrainerWanted(config, simulated)
+    ? startEmbeddedTrainer({
+        config,
+        logger,
+        fleet,
+        simulated,
+        stores,
+        metrics,
+        adopt: championSync.adopt,
+      })
+    : null;
+  const authRequired =
+    config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
+  if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {
+    logger.warn(
+      { host: config.host },
+      "JURIST_AUTH=off on a non-loopback address: anyone can call",
+    );
+  }
+
+  return {
+    config,
+    metrics,
+    stores,
+    fleet,
+    discovery,
+    judgeService,
+    /** Reward scores for RLHF: /v1/reward, /get_reward and gRPC Reward. */
+    rewardService,
+    /** Staging, promotion, rejection and rollback of checkpoints on this gateway's replicas. */
+    promotion,
+    admin: createCheckpointAdmin({ registry: stores.registry, promotion }),
+    auth: {
+      authenticator: createAuthenticator({
+        keys: stores.keys,
+        cacheTtlMs: config.auth.keyCacheTtlMs,
+      }),
+      required: authRequired,
+    },
+    /** True when the replicas are in-process simulations, not real judges. */
+    simulated,
+    /** Aborted when in-flight work must stop: after the drain timeout, or on close. */
+    shutdownSignal: shutdown.signal,
+    /** True once shutdown began: readiness is false, in-flight requests may finish. */
+    isDraining: () => draining,
+    beginDrain: () => {
+      draining = true;
+    },
+    /** Cancels whatever is still in flight (engine calls see an aborted signal). */
+    abortInFlight: () => shutdown.abort(new Error("server shutting down")),
+    async close(): Promise<void> {
+      draining = true;
+      shutdown.abort(new Error("server shutting down"));
+      clearInterval(reconcile);
+      championSync.stop();
+      await trainer?.stop();
+      discovery.stop();
+      await shadow.close();
+      await collector.close();
+      await fleet.close();
+      await promotion.close();
+      await intake.close();
+      await closeSims();
+      await stores.close();
+    },
+  };
+}
+
+export type Runtime = Awaited<ReturnType<typeof createRuntime>>;

@@ -1,0 +1,86 @@
+import type { Test } from "tap";
+import t from "tap";
+import type { RedisClient } from "../../../src/store/redis-client.ts";
+import { createRedisPromptLog } from "../../../src/store/redis-prompt-log.ts";
+import { startRedis, type TestRedis } from "../../helpers/redis-server.ts";
+import { promptLogContract, promptRecord } from "./prompt-log-contract.ts";
+import { connectRedis, countSocketWrites } from "./redis-fixtures.ts";
+
+const PREFIX = "jurist-test:";
+
+const connect = (t: Test, server: TestRedis, keyPrefix = PREFIX) =>
+  connectRedis(t, server.url, keyPrefix);
+
+async function commandCalls(raw: RedisClient): Promise<Map<string, number>> {
+  const info = await raw.commands.info("commandstats");
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+    calls.set(match[1]!, Number(match[2]));
+  }
+  return calls;
+}
+
+promptLogContract(t, async (t, options) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  return createRedisPromptLog({ client, ...options });
+});
+
+t.test("a batch is one pipeline: one socket write, one script call per record", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const raw = await connect(t, server, "");
+  const log = createRedisPromptLog({ client, maxLength: 1_000 });
+  await log.appendBatch([promptRecord(0)], 60_000);
+
+  const writes = countSocketWrites(t, client);
+
+  const before = await commandCalls(raw);
+  const records = Array.from({ length: 100 }, (_, i) => promptRecord(i + 1));
+  records.push(promptRecord(101, records[0]!.contentHash));
+  t.same(await log.appendBatch(records, 60_000), { appended: 100, duplicates: 1 });
+  t.equal(writes(), 1, "one write to the socket for 101 records");
+
+  const after = await commandCalls(raw);
+  const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  t.equal(delta("eval") + delta("evalsha"), 101, "one script call per record");
+  t.equal(delta("xadd"), 100, "XADD only for the new records");
+  t.equal(delta("set"), 101, "one SET NX per record");
+});
+
+t.test("every key is under the client's prefix, and markers expire", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const raw = await connect(t, server, "");
+  const log = createRedisPromptLog({ client, maxLength: 10 });
+  await log.appendBatch([promptRecord(1, "abc")], 5_000);
+  t.same((await raw.commands.keys("*")).sort(), [`${PREFIX}dedup:abc`, `${PREFIX}prompts`]);
+  const ttl = await raw.commands.pttl(`${PREFIX}dedup:abc`);
+  t.ok(ttl > 0 && ttl <= 5_000, `marker expires (${ttl} ms left)`);
+});
+
+t.test("a failed XADD leaves no dedup marker behind", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const raw = await connect(t, server, "");
+  // A string where the stream should be makes XADD fail with WRONGTYPE.
+  await raw.commands.set(`${PREFIX}prompts`, "not a stream");
+  const log = createRedisPromptLog({ client, maxLength: 10 });
+  await t.rejects(log.appendBatch([promptRecord(1, "abc")], 60_000), /WRONGTYPE/);
+  t.equal(await raw.commands.exists(`${PREFIX}dedup:abc`), 0);
+});
+
+t.test("appending while Redis is down rejects at once; it works again after", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const log = createRedisPromptLog({ client, maxLength: 10 });
+  await server.stop(true);
+  while (client.status() !== "degraded") await new Promise((r) => setTimeout(r, 10));
+  const started = Date.now();
+  await t.rejects(log.appendBatch([promptRecord(1)], 60_000));
+  t.ok(Date.now() - started < 1_000, "without waiting for a reconnect");
+  await server.start();
+  t.equal(await client.ready(10_000), true);
+  t.same(await log.appendBatch([promptRecord(2)], 60_000), { appended: 1, duplicates: 0 });
+  t.equal(await log.length(), 1);
+});

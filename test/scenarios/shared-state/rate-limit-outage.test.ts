@@ -1,0 +1,39 @@
+import t from "tap";
+import { generateApiKey } from "../../../src/auth/api-key.ts";
+import { validPairwiseBody } from "../../helpers/fixtures.ts";
+import { startSharedGateways, within } from "../../helpers/shared-gateways.ts";
+
+/** While Redis is down the rate limiter cannot count: the configured choice decides. */
+for (const failOpen of [true, false]) {
+  t.test(`rate limits fail ${failOpen ? "open" : "closed"} when Redis is down`, async (t) => {
+    const { gateways, redis } = await startSharedGateways(t, {
+      JURIST_AUTH: "required",
+      JURIST_RATE_LIMIT_PER_MINUTE: "100",
+      JURIST_RATE_LIMIT_FAIL_OPEN: String(failOpen),
+    });
+    const [gateway] = gateways;
+    const { plain, record } = generateApiKey("acme", "judge");
+    await gateway.runtime.stores.keys.add(record);
+    const judge = () =>
+      gateway.fastify.inject({
+        method: "POST",
+        url: "/v1/judge/pairwise",
+        payload: { ...validPairwiseBody(), cache: false },
+        headers: { authorization: `Bearer ${plain}` },
+      });
+    t.equal((await judge()).statusCode, 200, "counted while Redis is up");
+    await redis.stop(true);
+    await within(3_000, () => gateway.runtime.stores.status() === "degraded");
+    const during = await judge();
+    if (failOpen) {
+      t.equal(during.statusCode, 200, "fail open: the request goes through uncounted");
+    } else {
+      t.equal(during.statusCode, 503, "fail closed: refused");
+      t.equal(during.json().error.code, "STORE_UNAVAILABLE");
+      t.ok(during.headers["retry-after"], "with Retry-After");
+    }
+    await redis.start();
+    await within(5_000, () => gateway.runtime.stores.status() === "ok");
+    t.equal((await judge()).statusCode, 200, "counted again after Redis returns");
+  });
+}

@@ -1,0 +1,221 @@
+import { getEventListeners } from "node:events";
+import t from "tap";
+import { AppError } from "../../../src/core/errors.ts";
+import { createPairwiseJudge, retrySeed } from "../../../src/core/pairwise-judge.ts";
+import type { PairwiseTask } from "../../../src/core/types.ts";
+import {
+  createScriptedEngine,
+  fastCompletion,
+  RESPONSES,
+  reasonedCompletion,
+  type Script,
+  unreadableCompletion,
+} from "./scripted-engine.ts";
+
+const settings = {
+  tieMargin: 0.1,
+  temperature: 0,
+  retryTemperature: 0.7,
+  maxTokens: 512,
+  topLogprobs: 5,
+};
+
+const task = (overrides: Partial<PairwiseTask> = {}): PairwiseTask => ({
+  question: "What colour is the car?",
+  images: [
+    {
+      sha256: "a".repeat(64),
+      mime: "image/png",
+      dataUri: "data:image/png;base64,AAAA",
+      byteLength: 3,
+    },
+  ],
+  responses: [...RESPONSES],
+  mode: "reasoned",
+  swap: true,
+  seed: 7,
+  ...overrides,
+});
+
+/** A judge that prefers the caller's first response in whichever slot it sits. */
+const prefersFirst: Script = ({ order }) =>
+  order === "AB" ? reasonedCompletion("A", 0.9) : reasonedCompletion("B", 0.2);
+
+function setup(script: Script) {
+  const scripted = createScriptedEngine(script);
+  return { ...scripted, judge: createPairwiseJudge({ engine: scripted.engine, settings }) };
+}
+
+t.test("both orders run concurrently on one session and map back to the caller", async (t) => {
+  const { judge, calls, sessions, maxInFlight } = setup(prefersFirst);
+  const result = await judge.judge(task({ checkpoint: "ckpt_7" }));
+  t.same(sessions, ["ckpt_7"], "one session for the pinned checkpoint");
+  t.same(calls.map((c) => c.order).sort(), ["AB", "BA"]);
+  t.equal(maxInFlight(), 2, "both orders were in flight together");
+  t.match(result, {
+    outcome: "ok",
+    winner: "A",
+    consistent: true,
+    checkpoint: "ckpt_7",
+    replica: "replica-1",
+    template: "pairwise-v1",
+    reasoning: "Assistant A describes the image better.",
+  });
+  t.ok(Math.abs((result.probabilityA ?? 0) - 0.85) < 1e-9, "mean of 0.9 and 1 − 0.2");
+  t.same(
+    result.orders.map((o) => [o.order, o.winner]),
+    [
+      ["AB", "A"],
+      ["BA", "A"],
+    ],
+  );
+});
+
+t.test("a position-biased judge disagrees with itself and ties", async (t) => {
+  const { judge } = setup(() => reasonedCompletion("A", 0.8));
+  const result = await judge.judge(task());
+  t.match(result, { outcome: "ok", winner: "tie", consistent: false });
+  t.ok(Math.abs((result.probabilityA ?? 0) - 0.5) < 1e-9);
+});
+
+t.test("reasoned requests carry the settings, the seed and the rendered prompt", async (t) => {
+  const { judge, calls } = setup(prefersFirst);
+  await judge.judge(task());
+  for (const { request } of calls) {
+    t.match(request, { maxTokens: 512, temperature: 0, seed: 7, topLogprobs: 5 });
+    t.equal(request.choice, undefined);
+    const user = request.messages[1]?.content;
+    t.equal(Array.isArray(user) && user[0]?.type, "image_url", "images come first");
+  }
+});
+
+t.test(
+  "an unreadable order is retried once with another seed and a warmer temperature",
+  async (t) => {
+    const { judge, calls } = setup((call) =>
+      call.order === "AB" && call.attempt === 0 ? unreadableCompletion() : prefersFirst(call),
+    );
+    const result = await judge.judge(task());
+    t.match(result, { outcome: "ok", winner: "A", consistent: true });
+    const ab = calls.filter((c) => c.order === "AB").map((c) => c.request);
+    t.same(
+      ab.map((r) => [r.seed, r.temperature]),
+      [
+        [7, 0],
+        [retrySeed(7), 0.7],
+      ],
+    );
+    t.not(retrySeed(7), 7);
+    t.equal(calls.filter((c) => c.order === "BA").length, 1, "the readable order is not retried");
+    t.same(new Set(calls.map((c) => c.session)), new Set([0]), "the retry uses the same session");
+  },
+);
+
+t.test("orders still unreadable after their retry abstain", async (t) => {
+  const { judge, calls } = setup(() => unreadableCompletion());
+  const result = await judge.judge(task());
+  t.equal(calls.length, 4, "one retry per order, no more");
+  t.match(result, { outcome: "abstain", winner: null, probabilityA: null, consistent: null });
+  t.match(result.reason, /AB: no verdict marker; after retry: no verdict marker/);
+  t.match(result.reason, /BA: /);
+});
+
+t.test("one order unreadable after retry gives a partial verdict", async (t) => {
+  const { judge } = setup((call) =>
+    call.order === "AB" ? unreadableCompletion("[[A]] or [[B]]") : reasonedCompletion("A", 0.7),
+  );
+  const result = await judge.judge(task());
+  t.match(result, { outcome: "partial", winner: "B", consistent: null });
+  t.ok(Math.abs((result.probabilityA ?? 0) - 0.3) < 1e-9, "BA's slot A is the caller's B");
+  t.match(result.orders[0], { order: "AB", outcome: "invalid", reason: /both verdicts/ });
+});
+
+t.test("fast mode sends a one-token constrained choice", async (t) => {
+  const { judge, calls } = setup(({ order }) =>
+    order === "AB" ? fastCompletion("A", 0.9) : fastCompletion("B", 0.3),
+  );
+  const result = await judge.judge(task({ mode: "fast" }));
+  for (const { request } of calls) t.match(request, { choice: ["A", "B"], maxTokens: 1 });
+  t.match(result, { outcome: "ok", winner: "A", consistent: true, reasoning: "" });
+  t.ok(Math.abs((result.probabilityA ?? 0) - 0.8) < 1e-9);
+});
+
+t.test("swap off judges only the caller's order; the default seed is 0", async (t) => {
+  const { judge, calls } = setup(prefersFirst);
+  const result = await judge.judge(task({ swap: false, seed: undefined }));
+  t.same(
+    calls.map((c) => [c.order, c.request.seed]),
+    [["AB", 0]],
+  );
+  t.match(result, { outcome: "ok", winner: "A", consistent: null });
+  t.ok(Math.abs((result.probabilityA ?? 0) - 0.9) < 1e-9);
+  t.equal(result.orders.length, 1);
+});
+
+t.test("a completion without logprobs is read with an unknown probability", async (t) => {
+  const { judge } = setup((call) => ({ ...prefersFirst(call), tokens: null }) as never);
+  const result = await judge.judge(task());
+  t.match(result, { outcome: "ok", winner: "A", consistent: true, probabilityA: null });
+});
+
+t.test("engine errors propagate, are not retried, and cancel the sibling order", async (t) => {
+  const failure = new AppError("UPSTREAM_ERROR", "replica said 500");
+  const { judge, calls } = setup(async ({ order }) => {
+    if (order === "AB") throw failure;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return reasonedCompletion("A", 0.9);
+  });
+  await t.rejects(judge.judge(task()), failure);
+  t.equal(calls.length, 2);
+  const sibling = calls.find((c) => c.order === "BA");
+  t.equal(sibling?.signal?.aborted, true, "the other order's request was cancelled");
+});
+
+t.test("aborting the caller's signal aborts the engine calls", async (t) => {
+  const controller = new AbortController();
+  const { judge, calls } = setup((call) => {
+    controller.abort(new Error("client went away"));
+    return prefersFirst(call);
+  });
+  await judge.judge(task(), controller.signal);
+  t.equal(calls.length, 2);
+  t.ok(calls.every((c) => c.signal?.aborted && c.signal.reason === controller.signal.reason));
+});
+
+t.test("an already aborted signal reaches the engine aborted", async (t) => {
+  const { judge, calls } = setup(prefersFirst);
+  await judge.judge(task(), AbortSignal.abort());
+  t.ok(calls.every((c) => c.signal?.aborted));
+});
+
+t.test("a long-lived caller signal keeps no listener per verdict", async (t) => {
+  const { judge } = setup(prefersFirst);
+  const shutdown = new AbortController();
+  await judge.judge(task(), shutdown.signal);
+  await t.rejects(
+    setup(() => {
+      throw new AppError("UPSTREAM_TIMEOUT", "slow");
+    }).judge.judge(task(), shutdown.signal),
+  );
+  t.equal(getEventListeners(shutdown.signal, "abort").length, 0);
+});
+
+t.test("a session error propagates before any completion", async (t) => {
+  const failure = new AppError("NO_HEALTHY_REPLICA", "no replica serves ckpt_x");
+  const judge = createPairwiseJudge({
+    engine: {
+      session: () => {
+        throw failure;
+      },
+    },
+    settings,
+  });
+  await t.rejects(judge.judge(task()), failure);
+});
+
+t.test("retry seeds are deterministic 31-bit integers distinct from the first", async (t) => {
+  t.equal(retrySeed(0), 1_000_003);
+  t.equal(retrySeed(2 ** 31 - 1), 1_000_002);
+  t.equal(retrySeed(-5), 999_998);
+  t.equal(retrySeed(7), retrySeed(7));
+});

@@ -1,0 +1,96 @@
+import fc from "fast-check";
+import t from "tap";
+import { parseVerdict } from "../../../src/core/verdict-parser.ts";
+
+function slotOf(text: string) {
+  const parsed = parseVerdict(text, "reasoned");
+  return parsed.ok ? parsed.slot : `invalid: ${parsed.reason}`;
+}
+
+t.test("reasoned: the last marker wins and index points at its letter", async (t) => {
+  const text = "At first [[B]] looked right, but the count is wrong.\n\n[[A]]";
+  const parsed = parseVerdict(text, "reasoned");
+  t.same(parsed, { ok: true, slot: "A", index: text.lastIndexOf("A") });
+});
+
+t.test("reasoned: markdown, whitespace, case and trailing punctuation", async (t) => {
+  const cases: [string, string][] = [
+    ["Final verdict: **[[A]]**", "A"],
+    ["Final verdict: __[[B]]__.\n\n  ", "B"],
+    ["Verdict: [[ A ]]", "A"],
+    ["Verdict: [[b]]!", "B"],
+    ["[[a]]", "A"],
+    ["### Final Verdict\n\n**[[B]]**\n", "B"],
+    ["It's clear that the second one is wrong: [[A]]", "A"],
+  ];
+  for (const [text, slot] of cases) t.equal(slotOf(text), slot, text);
+  const parsed = parseVerdict("Verdict: [[ b ]]", "reasoned");
+  t.same(parsed, { ok: true, slot: "B", index: 12 });
+});
+
+t.test("reasoned: no A/B marker is invalid", async (t) => {
+  t.equal(slotOf("Both answers are fine."), "invalid: no verdict marker");
+  t.equal(slotOf(""), "invalid: no verdict marker");
+  t.equal(slotOf("It is a tie: [[C]]"), "invalid: no verdict marker");
+  t.equal(slotOf("Verdict: [A]"), "invalid: no verdict marker");
+});
+
+t.test("reasoned: a tie marker after a verdict is not overridden by the earlier one", async (t) => {
+  t.equal(slotOf("Maybe [[A]]. On reflection: [[C]]"), "invalid: final marker [[C]] is not A or B");
+  t.equal(slotOf("[[B]]\n\n[[tie]]"), "invalid: final marker [[tie]] is not A or B");
+});
+
+t.test("reasoned: both verdicts on the final line is invalid", async (t) => {
+  for (const text of [
+    "Hard to say.\n[[A]] or [[B]]",
+    "Hard to say.\n[[A]]/[[B]]",
+    '[[A]] earlier\nOutput "[[A]]" or "[[B]]".',
+    "[[A]] or [[B]]\nI cannot decide.",
+  ]) {
+    t.equal(slotOf(text), "invalid: both verdicts on the final line", text);
+  }
+  t.equal(slotOf("I considered [[A]] or [[B]].\nFinal: [[B]]"), "B", "earlier lines may name both");
+});
+
+t.test("reasoned: quoted markers are citations, not verdicts", async (t) => {
+  t.equal(slotOf('Assistant B ends with "[[B]]", which is odd.\n\n[[A]]'), "A");
+  t.equal(slotOf('He wrote "[[B]]".'), "invalid: verdict markers only inside quotes");
+  t.equal(slotOf("The format is `[[B]]` here."), "invalid: verdict markers only inside quotes");
+  t.equal(
+    slotOf('He said "the verdict is [[B]] for sure".'),
+    "invalid: verdict markers only inside quotes",
+  );
+  t.equal(slotOf("He said “pick [[A]] please”."), "invalid: verdict markers only inside quotes");
+  t.equal(slotOf("[[A]]\nNote that B wrote '[[B]]' itself."), "A", "the last unquoted marker wins");
+});
+
+t.test("reasoned: a quoted marker alone on its line is the judge echoing the format", async (t) => {
+  t.equal(slotOf('A is better.\n"[[A]]"'), "A");
+  t.equal(slotOf('B is better.\nFinal verdict: "[[B]]"'), "B");
+  t.equal(slotOf("B is better.\n**Final Verdict:** `[[B]]`."), "B");
+  t.equal(slotOf("It is [[C]].\nFinal verdict: '[[A]]'"), "A");
+});
+
+t.test("fast: the whole trimmed text must be A or B", async (t) => {
+  t.same(parseVerdict("A", "fast"), { ok: true, slot: "A", index: 0 });
+  t.same(parseVerdict("b", "fast"), { ok: true, slot: "B", index: 0 });
+  t.same(parseVerdict(" B\n", "fast"), { ok: true, slot: "B", index: 1 });
+  for (const text of ["", "AB", "[[A]]", "A.", "Answer: A"]) {
+    t.equal(parseVerdict(text, "fast").ok, false, JSON.stringify(text));
+  }
+});
+
+t.test("property: reasoning without markers, then a verdict line, reads that verdict", async () => {
+  fc.assert(
+    fc.property(
+      fc.string().filter((s) => !s.includes("[[") && !s.includes("]]")),
+      fc.constantFrom("A", "B", "a", "b"),
+      fc.constantFrom("", "**", "__"),
+      (reasoning, letter, emphasis) => {
+        const text = `${reasoning}\n${emphasis}[[${letter}]]${emphasis}`;
+        const parsed = parseVerdict(text, "reasoned");
+        return parsed.ok && parsed.slot === letter.toUpperCase() && text[parsed.index] === letter;
+      },
+    ),
+  );
+});

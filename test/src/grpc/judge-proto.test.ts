@@ -1,0 +1,166 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import t from "tap";
+import { pairwiseRequestSchema, type VerdictWire } from "../../../src/api/pairwise-schema.ts";
+import { AppError } from "../../../src/core/errors.ts";
+import {
+  JudgeMode,
+  PairwiseRequestSchema,
+  VerdictSchema,
+} from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
+import { pairwiseRequestToWire, verdictToProto } from "../../../src/grpc/judge-proto.ts";
+import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
+
+t.test("a request maps to the JSON body, unset fields left out", async (t) => {
+  const minimal = create(PairwiseRequestSchema, { question: "Q?", responses: ["a", "b"] });
+  t.same(pairwiseRequestToWire(minimal), { question: "Q?", images: [], responses: ["a", "b"] });
+  const parsed = pairwiseRequestSchema.parse(pairwiseRequestToWire(minimal));
+  t.equal(parsed.mode, "reasoned", "the schema's defaults apply");
+  t.equal(parsed.swap, true);
+
+  const full = create(PairwiseRequestSchema, {
+    question: "Q?",
+    responses: ["a", "b"],
+    images: [
+      { source: { case: "data", value: TINY_PNG } },
+      { source: { case: "url", value: "https://example.com/x.png" } },
+    ],
+    rubric: "be strict",
+    mode: JudgeMode.FAST,
+    swap: false,
+    checkpoint: "ckpt_1",
+    collect: false,
+    cache: false,
+    seed: 0,
+  });
+  t.same(pairwiseRequestToWire(full), {
+    question: "Q?",
+    images: [{ url: TINY_PNG_DATA_URI }, { url: "https://example.com/x.png" }],
+    responses: ["a", "b"],
+    rubric: "be strict",
+    mode: "fast",
+    swap: false,
+    checkpoint: "ckpt_1",
+    collect: false,
+    cache: false,
+    seed: 0,
+  });
+});
+
+t.test("bad values are left for the schema to reject, never guessed", async (t) => {
+  const unknownMode = create(PairwiseRequestSchema, {
+    question: "Q?",
+    responses: ["a", "b"],
+    mode: 9 as JudgeMode,
+  });
+  const result = pairwiseRequestSchema.safeParse(pairwiseRequestToWire(unknownMode));
+  t.notOk(result.success, "an unknown mode number fails validation");
+  t.same(
+    result.error?.issues.map((issue) => issue.path.join(".")),
+    ["mode"],
+  );
+  const noImage = create(PairwiseRequestSchema, {
+    question: "Q?",
+    responses: ["a", "b"],
+    images: [{}],
+  });
+  const imageResult = pairwiseRequestSchema.safeParse(pairwiseRequestToWire(noImage));
+  t.same(
+    imageResult.error?.issues.map((issue) => issue.path.join(".")),
+    ["images.0.url"],
+  );
+});
+
+t.test("image bytes that are not an image: UNSUPPORTED_MEDIA naming the field", async (t) => {
+  const request = create(PairwiseRequestSchema, {
+    question: "Q?",
+    responses: ["a", "b"],
+    images: [{ source: { case: "data", value: new TextEncoder().encode("%PDF-1.7") } }],
+  });
+  const error = (() => {
+    try {
+      pairwiseRequestToWire(request);
+    } catch (thrown) {
+      return thrown;
+    }
+  })();
+  t.ok(error instanceof AppError);
+  t.match(error, { code: "UNSUPPORTED_MEDIA", details: [{ path: "images.0.data" }] });
+});
+
+t.test("a verdict maps field for field; nulls become unset fields", async (t) => {
+  const partial: VerdictWire = {
+    id: "vrd_1",
+    outcome: "partial",
+    winner: "B",
+    probability_a: 0.25,
+    consistent: null,
+    reasoning: "B is right [[B]]",
+    reason: "one order unreadable",
+    orders: [
+      {
+        order: "AB",
+        outcome: "ok",
+        winner: "B",
+        probability_a: 0.25,
+        reasoning: "[[B]]",
+      },
+      {
+        order: "BA",
+        outcome: "invalid",
+        winner: null,
+        probability_a: null,
+        reasoning: "no marker",
+        reason: "no verdict marker",
+      },
+    ],
+    checkpoint: "ckpt_x",
+    template: "pairwise-v1",
+    mode: "fast",
+    cached: true,
+    simulated: true,
+    latency_ms: 12,
+  };
+  t.same(toJson(VerdictSchema, verdictToProto(partial)), {
+    id: "vrd_1",
+    outcome: "OUTCOME_PARTIAL",
+    winner: "WINNER_B",
+    probabilityA: 0.25,
+    reasoning: "B is right [[B]]",
+    reason: "one order unreadable",
+    orders: [
+      {
+        order: "ORDER_AB",
+        outcome: "ORDER_OUTCOME_OK",
+        winner: "WINNER_B",
+        probabilityA: 0.25,
+        reasoning: "[[B]]",
+      },
+      {
+        order: "ORDER_BA",
+        outcome: "ORDER_OUTCOME_INVALID",
+        reasoning: "no marker",
+        reason: "no verdict marker",
+      },
+    ],
+    checkpoint: "ckpt_x",
+    template: "pairwise-v1",
+    mode: "JUDGE_MODE_FAST",
+    cached: true,
+    simulated: true,
+    latencyMs: 12,
+  });
+
+  const abstain = verdictToProto({
+    ...partial,
+    outcome: "abstain",
+    winner: null,
+    probability_a: null,
+    orders: [],
+  });
+  t.equal(abstain.winner, undefined, "no winner is unset, not WINNER_UNSPECIFIED");
+  t.equal(abstain.probabilityA, undefined, "no probability is unset, not 0");
+  t.equal(abstain.consistent, undefined);
+  const tie = verdictToProto({ ...partial, winner: "tie", consistent: false });
+  t.match(toJson(VerdictSchema, tie), { winner: "WINNER_TIE" });
+  t.equal(tie.consistent, false, "false is sent, not unset");
+});

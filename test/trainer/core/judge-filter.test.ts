@@ -1,0 +1,200 @@
+import fc from "fast-check";
+import t from "tap";
+import type { Order } from "../../../src/core/types.ts";
+import {
+  balanceSlots,
+  filterJudgedPair,
+  type JudgeFilterInput,
+} from "../../../trainer/core/judge-filter.ts";
+import type { TrainingExample } from "../../../trainer/core/training-example.ts";
+import { rightInBoth, samplePair, says } from "../fixtures.ts";
+
+const input = (
+  judgements: JudgeFilterInput["judgements"],
+  promptId = "col_1",
+): JudgeFilterInput => ({
+  pair: samplePair(promptId),
+  judgements,
+  imagePaths: ["img.png"],
+  judgeCheckpoint: "judge-it1",
+  iteration: 2,
+});
+
+t.test("kept only when both orders prefer the chosen response", async (t) => {
+  const result = filterJudgedPair(input(rightInBoth()));
+  t.equal(result.kept, true);
+  if (!result.kept) return;
+  t.same(
+    result.examples.map((e) => e.lineage.order),
+    ["AB", "BA"],
+  );
+  t.same(
+    result.examples.map((e) => e.messages.at(-1)?.content),
+    [[{ type: "text", text: says("A") }], [{ type: "text", text: says("B") }]],
+    "each example's target is the judge's own reasoning for that order",
+  );
+});
+
+t.test("position bias: right in one order only is dropped", async (t) => {
+  const alwaysA = [
+    { order: "AB" as const, completions: [says("A")] },
+    { order: "BA" as const, completions: [says("A")] },
+  ];
+  t.same(filterJudgedPair(input(alwaysA)), {
+    kept: false,
+    reason: "wrong_verdict",
+    order: "BA",
+    detail: "0 right, 1 wrong, 0 unreadable",
+  });
+  const wrongFirst = [{ order: "AB" as const, completions: [says("B")] }, rightInBoth()[1]!];
+  t.match(filterJudgedPair(input(wrongFirst)), {
+    kept: false,
+    reason: "wrong_verdict",
+    order: "AB",
+  });
+});
+
+t.test("unreadable and missing orders are dropped with their reason", async (t) => {
+  const unreadable = [
+    { order: "AB" as const, completions: ["I cannot decide."] },
+    rightInBoth()[1]!,
+  ];
+  t.match(filterJudgedPair(input(unreadable)), {
+    kept: false,
+    reason: "invalid_verdict",
+    order: "AB",
+  });
+  t.match(filterJudgedPair(input([rightInBoth()[0]!])), {
+    kept: false,
+    reason: "missing_order",
+    order: "BA",
+  });
+  const empty = [{ order: "AB" as const, completions: [] }, rightInBoth()[1]!];
+  t.match(filterJudgedPair(input(empty)), { kept: false, reason: "missing_order", order: "AB" });
+});
+
+t.test("several samples per order: all (default) or a strict majority", async (t) => {
+  const mixed = [
+    { order: "AB" as const, completions: [says("A"), says("A"), says("B")] },
+    { order: "BA" as const, completions: [says("B"), "no verdict", says("B")] },
+  ];
+  t.match(filterJudgedPair(input(mixed)), { kept: false, reason: "wrong_verdict", order: "AB" });
+  const majority = filterJudgedPair(input(mixed), { policy: "majority" });
+  t.equal(majority.kept, true);
+  const half = [
+    { order: "AB" as const, completions: [says("A"), says("B")] },
+    { order: "BA" as const, completions: [says("B")] },
+  ];
+  t.match(filterJudgedPair(input(half), { policy: "majority" }), { kept: false, order: "AB" });
+  t.equal(filterJudgedPair(input(rightInBoth(4))).kept, true);
+  const split = [
+    { order: "AB" as const, completions: [says("A", "first")] },
+    { order: "AB" as const, completions: [says("A", "second")] },
+    rightInBoth()[1]!,
+  ];
+  const merged = filterJudgedPair(input(split));
+  t.equal(merged.kept && merged.examples.length, 2, "entries of one order are merged");
+  t.match(merged.kept && merged.examples[0]!.messages.at(-1)!.content[0], { text: /first/ });
+});
+
+t.test("required orders are configurable", async (t) => {
+  const one = filterJudgedPair(input([rightInBoth()[0]!]), { orders: ["AB"] });
+  t.equal(one.kept && one.examples.length, 1);
+});
+
+t.test("lineage is present on every example", async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const result = filterJudgedPair(input(rightInBoth(), `col_${i}`));
+    if (!result.kept) throw new Error("expected kept");
+    for (const example of result.examples) {
+      t.match(example.lineage, {
+        promptId: `col_${i}`,
+        pairId: /^pair_[0-9a-f]{24}$/,
+        generator: "base-model",
+        judgeCheckpoint: "judge-it1",
+        iteration: 2,
+        templateVersion: "pairwise-v1",
+        order: /^(AB|BA)$/,
+        questionKind: "open",
+      });
+    }
+  }
+});
+
+function examplesOf(orders: Order[][]): TrainingExample[] {
+  return orders.flatMap((kept, i) => {
+    const judgements = rightInBoth().filter((j) => kept.includes(j.order));
+    const result = filterJudgedPair(input(judgements, `col_${i}`), { orders: kept });
+    return result.kept ? result.examples : [];
+  });
+}
+
+const slotCounts = (examples: TrainingExample[]) => ({
+  A: examples.filter((e) => e.lineage.order === "AB").length,
+  B: examples.filter((e) => e.lineage.order === "BA").length,
+});
+
+t.test("both orders kept: naturally balanced, nothing dropped", async (t) => {
+  const examples = examplesOf([
+    ["AB", "BA"],
+    ["AB", "BA"],
+    ["AB", "BA"],
+  ]);
+  const { kept, dropped } = balanceSlots(examples, 1);
+  t.equal(kept.length, 6);
+  t.same(dropped, []);
+});
+
+t.test(
+  "the surplus side drops unpaired examples, by seed, never a pair's two orders",
+  async (t) => {
+    const examples = examplesOf([["AB", "BA"], ["AB"], ["AB"], ["AB"], ["BA"]]);
+    const { kept, dropped } = balanceSlots(examples, "seed-1");
+    t.same(slotCounts(kept), { A: 2, B: 2 });
+    t.equal(dropped.length, 2);
+    t.ok(
+      dropped.every((e) => e.lineage.promptId !== "col_0"),
+      "the paired prompt keeps both orders",
+    );
+    t.same(balanceSlots(examples, "seed-1"), { kept, dropped }, "deterministic");
+    t.same(
+      balanceSlots([...examples].reverse(), "seed-1")
+        .dropped.map((e) => e.lineage.pairId)
+        .sort(),
+      dropped.map((e) => e.lineage.pairId).sort(),
+      "independent of input order",
+    );
+    const choices = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) {
+      choices.add(
+        balanceSlots(examples, seed)
+          .dropped.map((e) => e.lineage.promptId)
+          .sort()
+          .join(),
+      );
+    }
+    t.ok(choices.size > 1, "other seeds drop other examples");
+  },
+);
+
+t.test("property: balanced output, minimal drops, pairs intact", async (t) => {
+  const orders = fc.constantFrom<Order[]>(["AB", "BA"], ["AB"], ["BA"]);
+  fc.assert(
+    fc.property(fc.array(orders, { maxLength: 12 }), fc.string(), (kept, seed) => {
+      const examples = examplesOf(kept);
+      const result = balanceSlots(examples, seed);
+      const before = slotCounts(examples);
+      const after = slotCounts(result.kept);
+      const droppedPaired = result.dropped.some(
+        (e) => kept[Number(e.lineage.promptId.slice(4))]!.length === 2,
+      );
+      return (
+        after.A === after.B &&
+        result.dropped.length === Math.abs(before.A - before.B) &&
+        !droppedPaired
+      );
+    }),
+    { numRuns: 60 },
+  );
+  t.pass("property held");
+});

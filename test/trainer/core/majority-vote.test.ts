@@ -1,0 +1,162 @@
+import fc from "fast-check";
+import t from "tap";
+import { closedSample } from "../../../sim/sim-generator.ts";
+import { voteOnSamples } from "../../../trainer/core/closed-vote.ts";
+import { CLOSED_SAMPLING, majorityVote } from "../../../trainer/core/majority-vote.ts";
+import { classifyQuestion } from "../../../trainer/core/question-classifier.ts";
+
+const repeat = (answer: string | null, n: number) => Array<string | null>(n).fill(answer);
+
+t.test("a pair: chosen gives the majority answer, rejected a different one", async (t) => {
+  const answers = [...repeat("3", 9), ...repeat("4", 4), ...repeat(null, 2), "5"];
+  const vote = majorityVote(answers, { seed: "p1" });
+  if (vote.kind !== "pair") throw new Error("expected a pair");
+  t.equal(vote.answer, "3");
+  t.equal(answers[vote.chosen], "3");
+  t.not(answers[vote.rejected], "3");
+  t.not(answers[vote.rejected], null, "a sample without an answer is never the rejected one");
+  t.equal(vote.rejectedAnswer, answers[vote.rejected]);
+  t.same(vote.votes, [
+    { answer: "3", count: 9 },
+    { answer: "4", count: 4 },
+    { answer: "5", count: 1 },
+  ]);
+  t.equal(vote.answered, 14);
+});
+
+t.test("skip reasons", async (t) => {
+  const reason = (answers: (string | null)[], minVotes?: number) => {
+    const vote = majorityVote(answers, { seed: 1, ...(minVotes ? { minVotes } : {}) });
+    return vote.kind === "skip" ? vote.reason : "pair";
+  };
+  t.equal(reason(repeat(null, 16)), "no_answers");
+  t.equal(reason([]), "no_answers");
+  t.equal(reason([...repeat("3", 4), ...repeat("4", 3), ...repeat(null, 9)]), "below_threshold");
+  t.equal(
+    reason([...repeat("3", 4), ...repeat("4", 4)]),
+    "below_threshold",
+    "a tie under the threshold",
+  );
+  t.equal(reason([...repeat("3", 6), ...repeat("4", 6), "5"]), "tie");
+  t.equal(reason(repeat("3", 16)), "all_agree");
+  t.equal(reason([...repeat("3", 15), null]), "all_agree", "no answer is not a different answer");
+  t.equal(reason([...repeat("3", 5), "4"]), "pair", "exactly minVotes with a strict plurality");
+  t.equal(reason([...repeat("3", 5), "4"], 6), "below_threshold", "minVotes is configurable");
+  t.equal(reason(["a", "b"], 1), "tie");
+  t.equal(reason(["a", "a", "b"], 1), "pair");
+});
+
+t.test("options are validated", async (t) => {
+  t.throws(() => majorityVote(["a"], { seed: 1, minVotes: 0 }), RangeError);
+  t.throws(() => majorityVote(["a"], { seed: 1, minVotes: 2.5 }), RangeError);
+});
+
+t.test("the picks are seeded: same seed, same pair; other seeds vary", async (t) => {
+  const answers = [...repeat("yes", 10), ...repeat("no", 6)];
+  const first = majorityVote(answers, { seed: "run-1" });
+  t.same(majorityVote(answers, { seed: "run-1" }), first);
+  const picks = new Set<string>();
+  for (let seed = 0; seed < 40; seed++) {
+    const vote = majorityVote(answers, { seed });
+    if (vote.kind === "pair") picks.add(`${vote.chosen}/${vote.rejected}`);
+  }
+  t.ok(picks.size > 10, `varied picks across seeds (${picks.size})`);
+});
+
+t.test("property: a pair always has a strict plurality winner with ≥ minVotes", async (t) => {
+  const answer = fc.option(fc.constantFrom("1", "2", "3", "4"), { nil: null });
+  fc.assert(
+    fc.property(
+      fc.array(answer, { maxLength: 24 }),
+      fc.integer({ min: 1, max: 8 }),
+      (answers, minVotes) => {
+        const vote = majorityVote(answers, { seed: "prop", minVotes });
+        const count = (a: string) => answers.filter((x) => x === a).length;
+        if (vote.kind === "skip") return true;
+        const others = vote.votes.slice(1).map((v) => v.count);
+        return (
+          count(vote.answer) >= minVotes &&
+          others.every((c) => c < count(vote.answer)) &&
+          answers[vote.chosen] === vote.answer &&
+          answers[vote.rejected] !== vote.answer &&
+          answers[vote.rejected] !== null
+        );
+      },
+    ),
+  );
+  t.pass("property held");
+});
+
+t.test("votes count option letters and option texts together", async (t) => {
+  const question =
+    "Which fruit is on the plate? A. apple B. pear C. plum Answer with the option letter.";
+  const responses = [
+    "The answer is B.",
+    "The answer is (B).",
+    "Answer: pear",
+    "The answer is a pear.",
+    "It looks like **B**",
+    "The answer is A.",
+    "The answer is apple.",
+    "I cannot tell from this angle, the plate is partly hidden by the cup.",
+  ];
+  const { answers, vote } = voteOnSamples({
+    question,
+    cls: classifyQuestion(question),
+    responses,
+    seed: "fruit",
+  });
+  t.same(answers, ["B", "B", "B", "B", "B", "A", "A", null]);
+  t.equal(vote.kind, "pair");
+  if (vote.kind === "pair") {
+    t.equal(vote.answer, "B");
+    t.equal(answers[vote.rejected], "A");
+  }
+});
+
+t.test("votes count number words and digits together", async (t) => {
+  const question = "How many cats are there?";
+  const responses = [
+    "The answer is three.",
+    "The answer is 3.",
+    "Answer: 3.0",
+    "three",
+    "The answer is 3 cats.",
+    "The answer is 4.",
+  ];
+  const { answers, vote } = voteOnSamples({
+    question,
+    cls: classifyQuestion(question),
+    responses,
+    seed: 2,
+  });
+  t.same(answers, ["3", "3", "3", "3", "3", "4"]);
+  t.equal(vote.kind === "pair" && vote.answer, "3");
+  const strict = voteOnSamples({
+    question,
+    cls: classifyQuestion(question),
+    responses,
+    seed: 2,
+    minVotes: 6,
+  });
+  t.equal(strict.vote.kind === "skip" && strict.vote.reason, "below_threshold");
+});
+
+t.test("on the simulated generator, the majority recovers the hidden answer", async (t) => {
+  const question = "How many dogs are in the picture? Answer with a number.";
+  const samples = Array.from({ length: CLOSED_SAMPLING.samples }, (_, i) =>
+    closedSample(question, `s${i}`, { accuracy: 0.7 }),
+  );
+  const truth = samples.find((s) => s?.correct)?.answer;
+  const { vote } = voteOnSamples({
+    question,
+    cls: classifyQuestion(question),
+    responses: samples.map((s) => s!.text),
+    seed: "sim",
+  });
+  t.equal(vote.kind, "pair");
+  if (vote.kind === "pair") {
+    t.equal(vote.answer, truth);
+    t.ok(samples[vote.chosen]!.correct && !samples[vote.rejected]!.correct);
+  }
+});

@@ -1,0 +1,101 @@
+import t from "tap";
+import { flawedRewrite, soundResponse } from "../../../sim/sim-generator.ts";
+import { formatRewriteOutput, type Rewrite } from "../../../src/core/generator-prompts.ts";
+import { parseRewriteReport } from "../../../trainer/core/rewrite-output.ts";
+import { validateRewrite } from "../../../trainer/core/rewrite-validation.ts";
+
+const original =
+  'The image shows three red cups on the left of a small table. A sign reads "OPEN".';
+const good: Rewrite = {
+  text: 'The image shows five red cups on the right of a small table. A sign reads "OPEN".',
+  errors: [
+    { kind: "count", from: "three", to: "five" },
+    { kind: "spatial", from: "left", to: "right" },
+  ],
+};
+
+const reasonOf = (output: string, options = {}) => {
+  const result = validateRewrite(original, output, options);
+  return result.ok ? "ok" : result.reason;
+};
+
+t.test("a good rewrite passes and records its errors", async (t) => {
+  const result = validateRewrite(original, formatRewriteOutput(good));
+  t.ok(result.ok);
+  if (result.ok) {
+    t.equal(result.rewrite, good.text);
+    t.same(result.errors, good.errors);
+    t.ok(result.lengthChange < 0.05);
+  }
+});
+
+t.test("each rejection, in order", async (t) => {
+  t.equal(reasonOf("Sorry, I cannot help."), "unparseable");
+  t.equal(reasonOf(formatRewriteOutput({ ...good, text: "" })), "unparseable");
+  const sameText = formatRewriteOutput({ ...good, text: `  ${original.replace(/ /g, "\n ")}  ` });
+  t.equal(reasonOf(sameText), "identical", "identical after whitespace normalisation");
+  t.equal(reasonOf(formatRewriteOutput({ ...good, text: "Five red cups." })), "length_mismatch");
+  const longer = `${good.text} There is also a green bus parked behind the table near the door.`;
+  t.equal(reasonOf(formatRewriteOutput({ ...good, text: longer })), "length_mismatch");
+  const noList = formatRewriteOutput(good).split("\n[Injected Errors]")[0]!;
+  t.equal(reasonOf(noList), "missing_error_list", "no [Injected Errors] marker");
+  t.equal(
+    reasonOf(formatRewriteOutput({ ...good, errors: [] })),
+    "missing_error_list",
+    "an empty list",
+  );
+  t.equal(reasonOf(`${formatRewriteOutput(good)}\n- count: three -> five`), "malformed_error_list");
+  t.equal(
+    reasonOf(`${formatRewriteOutput(good)}\n- colour: "red" -> "blue"`),
+    "unknown_error_kind",
+  );
+  const four = [
+    ...good.errors,
+    { kind: "text" as const, from: "OPEN", to: "OPEN" },
+    good.errors[0]!,
+  ];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: four })), "error_count");
+  const invented = [{ kind: "object" as const, from: "cups", to: "plates" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: invented })), "error_not_in_text");
+  t.equal(
+    reasonOf(formatRewriteOutput({ ...good, errors: invented }), { checkErrorText: false }),
+    "ok",
+  );
+});
+
+t.test("limits are configurable", async (t) => {
+  const short = formatRewriteOutput({ ...good, text: "Five red cups on the right." });
+  t.equal(reasonOf(short, { maxLengthChange: 1 }), "ok");
+  t.equal(reasonOf(formatRewriteOutput(good), { maxErrors: 1 }), "error_count");
+  t.equal(reasonOf(formatRewriteOutput(good), { minErrors: 3, maxErrors: 3 }), "error_count");
+});
+
+t.test("the report keeps what the lenient parser would drop", async (t) => {
+  const output = `Here you go:\n${formatRewriteOutput(good)}\n- spatial relation: "left" -> "right"\n* text: "x" -> "y\nThanks!`;
+  const report = parseRewriteReport(output);
+  t.same(report?.errors, good.errors);
+  t.same(report?.unknownKinds, ["spatial relation"]);
+  t.same(report?.malformed, ['* text: "x" -> "y']);
+  t.equal(
+    parseRewriteReport(formatRewriteOutput(good).slice(0, 40)),
+    null,
+    "cut before the end marker",
+  );
+});
+
+t.test("the simulated generator's rewrites of its own answers mostly pass", async (t) => {
+  let passed = 0;
+  const reasons: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const answer = soundResponse("Describe the scene in detail.", `answer-${i}`);
+    const rewrite = flawedRewrite(answer, `rewrite-${i}`, { errorCount: 1 + (i % 3) });
+    const result = validateRewrite(answer, formatRewriteOutput(rewrite));
+    if (result.ok) passed++;
+    else reasons.push(result.reason);
+  }
+  t.ok(passed >= 30, `${passed}/40 passed; rejected: ${reasons.join(", ")}`);
+  t.ok(
+    reasons.every((r) => r === "error_count" || r === "length_mismatch"),
+    reasons.join(", "),
+  );
+});
