@@ -1,15 +1,20 @@
 import type { Logger } from "pino";
-import type { Config } from "../src/config/config.ts";
 import { startSimServer } from "./sim-server.ts";
+
+/** How many replicas to start and how they judge (JURIST_SIM_* settings). */
+export interface EmbeddedSimSettings {
+  replicas: number;
+  seed: number;
+  accuracy: number;
+  positionBias: number;
+  latencyMs: number;
+}
 
 /**
  * The embedded default: simulated replicas in this process, each a real HTTP server on a
  * loopback port, so the gateway talks to them exactly as to vLLM.
  */
-export async function startEmbeddedSims(settings: Config["sim"], logger: Logger) {
-  if (!settings.allowed) {
-    throw new Error("no JURIST_BACKENDS set and simulated replicas are disabled");
-  }
+export async function startEmbeddedSims(settings: EmbeddedSimSettings, logger: Logger) {
   const servers = await Promise.all(
     Array.from({ length: settings.replicas }, (_, index) =>
       startSimServer({

@@ -1,14 +1,5 @@
-import { runFineTuneCommand } from "../sim/fine-tune-command.ts";
-import { runMakeBenchCommand } from "../sim/make-bench-command.ts";
-import { runMakePromptsCommand } from "../sim/make-prompts-command.ts";
-import { runSimCommand } from "../sim/sim-command.ts";
-import { runEvalCommand } from "../trainer/eval/eval-command.ts";
-import { runTrainCommand } from "../trainer/pipeline/train-command.ts";
-import { runTrainerCommand } from "../trainer/worker/trainer-command.ts";
-import { runKeysCommand } from "./auth/keys-command.ts";
-import { ConfigError, loadConfig } from "./config/config.ts";
-import { runPromoteCommand } from "./registry/promote-command.ts";
-import { startServer } from "./server.ts";
+import { embeddedDefault } from "./cli/embedded-default.ts";
+import { ConfigError } from "./config/config.ts";
 
 const USAGE = `usage: jurist <command> [options]
 
@@ -29,46 +20,41 @@ commands:
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
-async function serve(): Promise<void> {
-  const server = await startServer(loadConfig());
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    process.stderr.write(`${signal}: draining, then shutting down\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
-}
+const { simulation } = embeddedDefault;
 
+/**
+ * Each command's module is imported when that command runs: `serve` loads the gateway and
+ * never the trainer or the simulator unless its configuration asks for them, `sim` loads no
+ * gateway, and so on (docs/architecture.md).
+ */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case "serve":
-      return serve();
+      return (await import("./cli/serve-command.ts")).runServeCommand();
     case "sim":
-      if (rest[0] === "make-prompts") return runMakePromptsCommand(rest.slice(1));
-      if (rest[0] === "fine-tune") return runFineTuneCommand(rest.slice(1));
-      if (rest[0] === "make-bench") return runMakeBenchCommand(rest.slice(1));
-      return runSimCommand(rest);
+      return (await import("../sim/sim-cli.ts")).runSimCli(rest);
     case "train":
-      return runTrainCommand(rest);
+      return (await import("../trainer/pipeline/train-command.ts")).runTrainCommand(
+        rest,
+        simulation,
+      );
     case "trainer":
-      return runTrainerCommand(rest);
+      return (await import("../trainer/worker/trainer-command.ts")).runTrainerCommand(
+        rest,
+        simulation,
+      );
     case "eval":
-      return runEvalCommand(rest);
+      return (await import("../trainer/eval/eval-command.ts")).runEvalCommand(rest, simulation);
     case "keys":
-      return runKeysCommand(rest);
+      return (await import("./auth/keys-command.ts")).runKeysCommand(rest);
     case "promote":
     case "rollback":
-      return runPromoteCommand(command, rest, process.env);
+      return (await import("./registry/promote-command.ts")).runPromoteCommand(
+        command,
+        rest,
+        process.env,
+      );
     case undefined:
     case "help":
     case "--help":

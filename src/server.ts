@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { Config } from "./config/config.ts";
 import { startGrpcServer } from "./grpc/grpc-server.ts";
 import { app } from "./http/app.ts";
+import type { EmbeddedParts } from "./runtime/embedded-parts.ts";
 import { createRuntime } from "./runtime/runtime.ts";
 
 export interface StartedServer {
@@ -28,9 +29,13 @@ function exampleCurl(url: string): string {
 
 /**
  * Creates Fastify with explicit limits and timeouts, registers the app and listens. The
- * caller (the CLI) wires signals to `close`.
+ * caller (the CLI) wires signals to `close` and lends the embedded default's `parts`
+ * (simulated replicas, the in-process trainer); without them only real replicas serve.
  */
-export async function startServer(config: Config): Promise<StartedServer> {
+export async function startServer(
+  config: Config,
+  parts: EmbeddedParts = {},
+): Promise<StartedServer> {
   limitHeapGrowth(config.shedding.heapGrowthPercent);
   // Asynchronous writes: lines logged while a write is in flight go out together in the next,
   // instead of one blocking write per line on the request path. pino flushes what is left
@@ -39,7 +44,7 @@ export async function startServer(config: Config): Promise<StartedServer> {
     { level: config.logLevel, name: "jurist" },
     pino.destination({ dest: 1, sync: false }),
   );
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createRuntime(config, logger, parts);
   const fastify = Fastify({
     loggerInstance: logger,
     // src/http/access-log.ts writes one line per request instead of Fastify's two.

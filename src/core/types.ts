@@ -147,3 +147,6 @@ export interface CombinedVerdict {
   orders: OrderVerdict[];
   reason?: string | undefined;
 }
+
+/** Sees each combined verdict as it is made (the verdict metrics implement it). */
+export type ObserveVerdict = (verdict: CombinedVerdict) => void;

@@ -11,9 +11,8 @@ import { AppError, type ErrorCode, errorBody, toAppError } from "../core/errors.
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
-import type { PriorityClass, ResolvedImage } from "../core/types.ts";
+import type { ObserveVerdict, PriorityClass, ResolvedImage } from "../core/types.ts";
 import type { createImageIntake } from "../images/image-intake.ts";
-import type { Metrics } from "../metrics/metrics.ts";
 import type { ShadowOffer } from "../shadow/shadow-judge.ts";
 import type { CachedVerdicts } from "./cached-verdicts.ts";
 
@@ -25,8 +24,8 @@ export interface JudgeServiceDeps {
   /** Batch items judged at once. */
   batchConcurrency: number;
   logger: Logger;
-  /** Verdict counters; omitted in tests that do not read them. */
-  metrics?: Pick<Metrics, "verdicts">;
+  /** Sees every fresh verdict (the verdict metrics); omitted in tests that do not read it. */
+  observeVerdict?: ObserveVerdict;
   /** The verdict cache; omitted → every request is judged. */
   cache?: CachedVerdicts;
   /** The champion's id now, for cache keys of requests that do not pin a checkpoint. */
@@ -151,7 +150,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       },
       context.signal,
     );
-    deps.metrics?.verdicts.record(result);
+    deps.observeVerdict?.(result);
     return verdictToWire(result, {
       id: newVerdictId(),
       checkpoint: result.checkpoint,

@@ -1,5 +1,4 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram } from "prom-client";
-import { createTrainerMetrics } from "../../trainer/metrics/trainer-metrics.ts";
 import { PRIORITY_CLASSES } from "../core/priority-class.ts";
 import type { PriorityClass } from "../core/types.ts";
 import { createAdmissionGauges } from "./admission-gauges.ts";
@@ -22,7 +21,7 @@ export type { VerdictSummary } from "./verdict-metrics.ts";
 
 /**
  * Every Prometheus metric Jurist exports, composed into one registry here; families with
- * logic of their own (verdicts, fleet and admission gauges, collection, trainer, requests,
+ * logic of their own (verdicts, fleet and admission gauges, collection, requests,
  * champion) are defined beside this file and added here. `createMetrics()` returns a fresh
  * registry per call (no prom-client global registry), so tests and several gateways in one
  * process never share counters.
@@ -261,8 +260,6 @@ export function createMetrics() {
       }),
       [{ event: "agree" }, { event: "disagree" }, { event: "error" }, { event: "dropped" }],
     ),
-    /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
-    trainer: createTrainerMetrics(registers),
     /**
      * Makes the replica gauges read `source` on every scrape. Gauges are reset first, so a
      * replica that left the fleet disappears from the output. Call once; a later call replaces

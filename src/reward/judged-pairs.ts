@@ -2,8 +2,7 @@ import type { Logger } from "pino";
 import { type AppError, errorBody, toAppError } from "../core/errors.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
-import type { PairwiseTask, PriorityClass } from "../core/types.ts";
-import type { Metrics } from "../metrics/metrics.ts";
+import type { ObserveVerdict, PairwiseTask, PriorityClass } from "../core/types.ts";
 import { type PairLatency, schedulePairs } from "./pair-scheduler.ts";
 
 export interface PairJudgingDeps {
@@ -13,8 +12,8 @@ export interface PairJudgingDeps {
   /** Pairs of one request in flight at once (JURIST_REWARD_CONCURRENCY). */
   concurrency: number;
   logger: Logger;
-  /** Verdict counters; reward pairs count as verdicts. */
-  metrics?: Pick<Metrics, "verdicts"> | undefined;
+  /** Sees every verdict (the verdict metrics); reward pairs count as verdicts. */
+  observeVerdict?: ObserveVerdict | undefined;
 }
 
 /** Cancellation and deadline of one reward request. */
@@ -65,7 +64,7 @@ export async function judgePairs(
   async function judgeOne(task: PairwiseTask, signal: AbortSignal): Promise<Outcome> {
     try {
       const verdict = await deps.judge.judge(task, signal);
-      deps.metrics?.verdicts.record(verdict);
+      deps.observeVerdict?.(verdict);
       return { result: { verdict }, verdict };
     } catch (thrown) {
       if (signal.aborted) throw signal.reason;

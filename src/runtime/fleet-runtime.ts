@@ -1,15 +1,17 @@
 import type { Logger } from "pino";
-import { startEmbeddedSims } from "../../sim/embedded-sims.ts";
 import type { Config } from "../config/config.ts";
 import type { BackendTarget } from "../engine/backend-targets.ts";
 import { createReplicaDiscovery, type ResolveAll } from "../engine/replica-discovery.ts";
 import { createReplicaFleet, type FleetSettings } from "../engine/replica-fleet.ts";
 import { fleetObserverFor } from "../metrics/fleet-observer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import type { Simulation } from "./embedded-parts.ts";
 
 export interface FleetOptions {
   /** DNS resolution for `dns+http://` backends; tests inject one. */
   resolveAll?: ResolveAll;
+  /** Starts simulated replicas when no backend is configured (the CLI's embedded default). */
+  simulation?: Simulation;
 }
 
 /**
@@ -22,7 +24,9 @@ export async function createFleet(
   metrics: Metrics,
   options: FleetOptions,
 ) {
-  const sims = config.engine.backends ? null : await startEmbeddedSims(config.sim, logger);
+  const sims = config.engine.backends
+    ? null
+    : await startSimulatedReplicas(config, logger, options);
   const targets: BackendTarget[] = config.engine.backends
     ? [...config.engine.backends]
     : (sims?.urls ?? []).map((url) => ({ kind: "static", url }));
@@ -77,4 +81,15 @@ export function fleetSettings(config: Config): FleetSettings {
     ejection: { ...engine.ejection },
     hedge: { ...engine.hedge },
   };
+}
+
+async function startSimulatedReplicas(config: Config, logger: Logger, options: FleetOptions) {
+  if (!config.sim.allowed) {
+    throw new Error("no JURIST_BACKENDS set and simulated replicas are disabled");
+  }
+  if (!options.simulation) {
+    throw new Error("no JURIST_BACKENDS set and no simulator in this process to stand in");
+  }
+  const { allowed: _allowed, ...settings } = config.sim;
+  return options.simulation.startReplicas(settings, logger);
 }

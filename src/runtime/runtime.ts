@@ -1,9 +1,5 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import {
-  embeddedTrainerWanted,
-  startEmbeddedTrainer,
-} from "../../trainer/worker/embedded-trainer.ts";
 import { createAuthenticator } from "../auth/authenticator.ts";
 import { createPromptCollector } from "../collection/prompt-collector.ts";
 import type { Config } from "../config/config.ts";
@@ -20,9 +16,13 @@ import { fleetPairLatency } from "../reward/fleet-latency.ts";
 import { createRewardService } from "../reward/reward-service.ts";
 import { createShadowJudge } from "../shadow/shadow-judge.ts";
 import { createStores } from "../store/create-stores.ts";
+import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
 
-export type RuntimeOptions = FleetOptions;
+export interface RuntimeOptions extends FleetOptions {
+  /** The embedded trainer, started when JURIST_TRAIN_EMBEDDED asks for it (see embedded-parts). */
+  startTrainer?: StartEmbeddedTrainer;
+}
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -100,7 +100,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     isSimulated,
     batchConcurrency: config.judge.batchConcurrency,
     logger,
-    metrics,
+    observeVerdict: metrics.verdicts.record,
     cache: createCachedVerdicts({
       cache: stores.cache,
       ttlMs: config.stores.cacheTtlMs,
@@ -130,19 +130,21 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     concurrency: config.reward.concurrency,
     defaultMode: config.reward.defaultMode,
     logger,
-    metrics,
+    observeVerdict: metrics.verdicts.record,
   });
-  const trainer = embeddedTrainerWanted(config, simulated)
-    ? startEmbeddedTrainer({
-        config,
-        logger,
-        fleet,
-        simulated,
-        stores,
-        metrics,
-        adopt: championSync.adopt,
-      })
-    : null;
+  const trainer =
+    options.startTrainer && embeddedTrainerWanted(config, simulated)
+      ? options.startTrainer({
+          config,
+          logger,
+          fleet,
+          simulated,
+          stores,
+          metrics,
+          simulation: options.simulation,
+          adopt: championSync.adopt,
+        })
+      : null;
   const authRequired =
     config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
   if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairwiseTask, Slot } from "../core/types.ts";
-import type { ShadowStats } from "./shadow-stats.ts";
+import type { ShadowStats } from "../store/shadow-stats.ts";
 
 /** How a shadow attempt ended, as the metric's label. */
 export type ShadowEvent = "agree" | "disagree" | "error" | "dropped";

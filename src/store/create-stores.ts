@@ -1,11 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
-import {
-  createMemoryShadowStats,
-  createRedisShadowStats,
-  type ShadowStats,
-} from "../shadow/shadow-stats.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { CheckpointRegistry } from "./checkpoint-registry.ts";
 import { createFileBlobStore } from "./file-blob-store.ts";
@@ -13,13 +8,16 @@ import type { KeyStore } from "./key-store.ts";
 import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
 import { createMemoryKeyStore } from "./memory-key-store.ts";
 import { createMemoryPromptLog } from "./memory-prompt-log.ts";
+import { createMemoryShadowStats } from "./memory-shadow-stats.ts";
 import { createMemoryVerdictCache } from "./memory-verdict-cache.ts";
 import type { PromptLog } from "./prompt-log.ts";
 import { createRedisCheckpointRegistry } from "./redis-checkpoint-registry.ts";
 import { createRedisClient, type RedisClient } from "./redis-client.ts";
 import { createRedisKeyStore } from "./redis-key-store.ts";
 import { createRedisPromptLog } from "./redis-prompt-log.ts";
+import { createRedisShadowStats } from "./redis-shadow-stats.ts";
 import { createRedisVerdictCache } from "./redis-verdict-cache.ts";
+import type { ShadowStats } from "./shadow-stats.ts";
 import type { VerdictCache } from "./verdict-cache.ts";
 
 /** The image blob directory, shared by the gateway (writes) and the trainer (reads). */

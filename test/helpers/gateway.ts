@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import type { SimOptions } from "../../sim/sim-options.ts";
 import { type SimServer, startSimServer } from "../../sim/sim-server.ts";
+import { embeddedDefault } from "../../src/cli/embedded-default.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { app } from "../../src/http/app.ts";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.ts";
@@ -68,7 +69,9 @@ export async function buildGateway(
     ...env,
   });
   const logger = pino({ level: "silent" });
-  const runtime = await createRuntime(config, logger, options);
+  // The CLI's embedded default: simulated replicas when `env` names no backend, and the
+  // embedded trainer when JURIST_TRAIN_EMBEDDED asks for it; a test may lend its own.
+  const runtime = await createRuntime(config, logger, { ...embeddedDefault, ...options });
   const fastify = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,

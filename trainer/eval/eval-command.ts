@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { type Logger, pino } from "pino";
 import { type Config, loadConfig } from "../../src/config/config.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
+import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores } from "../../src/store/create-stores.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
@@ -105,6 +106,8 @@ async function championOf(config: Config, logger: Logger, fleetChampion: () => s
 export interface EvaluationHooks {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Simulated replicas when no backend is configured (the CLI lends them). */
+  simulation?: Simulation;
 }
 
 /**
@@ -119,7 +122,9 @@ export async function runEvaluation(
   hooks: EvaluationHooks = {},
 ): Promise<EvaluationFiles & { run: EvaluationRun }> {
   const loaded = await loadBenchmark(options.bench, options.format);
-  const opened = await createFleet(config, logger, createMetrics(), {});
+  const opened = await createFleet(config, logger, createMetrics(), {
+    simulation: hooks.simulation,
+  });
   try {
     const checkpoint =
       options.checkpoint ?? (await championOf(config, logger, opened.fleet.champion));
@@ -174,7 +179,7 @@ function progressLine(stream: NodeJS.WriteStream) {
 const percent = (value: number | null) => (value === null ? "n/a" : `${(100 * value).toFixed(1)}%`);
 
 /** `jurist eval`: exit 2 on bad arguments, 1 when the run fails or an item could not be judged. */
-export async function runEvalCommand(argv: string[]): Promise<void> {
+export async function runEvalCommand(argv: string[], simulation?: Simulation): Promise<void> {
   const options = parseEvalArgs(argv);
   if (options === "help") {
     process.stdout.write(`${EVAL_USAGE}\n`);
@@ -196,6 +201,7 @@ export async function runEvalCommand(argv: string[]): Promise<void> {
     const { report, reportMarkdownPath } = await runEvaluation(config, logger, options, {
       signal: stop.signal,
       onProgress: progressLine(process.stderr),
+      simulation,
     });
     if (report.meta.simulated) process.stdout.write("SIMULATED verdicts (no real judge model)\n");
     process.stdout.write(

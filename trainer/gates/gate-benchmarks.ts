@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { writeSimBench } from "../../sim/sim-bench.ts";
 import type { Config } from "../../src/config/config.ts";
+import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import type { BenchmarkFormat } from "../eval/load-benchmark.ts";
 
 /** A benchmark file the gates (and the contamination guard) use. */
@@ -26,7 +26,7 @@ const exists = (path: string) =>
 /**
  * The benchmarks the gates evaluate on: those in JURIST_BENCHMARKS; in the embedded default
  * (simulated replicas, none configured) simulated files written once under
- * `<data dir>/sim-bench` by the same code as `jurist sim make-bench`, named as the default
+ * `<data dir>/sim-bench` by the simulator's `jurist sim make-bench`, named as the default
  * gates expect (`vlrb`, `mmrb`, `heldout`). Real replicas with none configured get none: every
  * gate then fails and no candidate is promoted on missing evidence.
  */
@@ -34,11 +34,12 @@ export async function resolveGateBenchmarks(
   config: Config,
   simulated: boolean,
   logger: Logger,
+  simulation?: Simulation,
 ): Promise<GateBenchmark[]> {
   if (config.benchmarks.length > 0) {
     return config.benchmarks.map((benchmark) => ({ ...benchmark, simulated: false }));
   }
-  if (!simulated) return [];
+  if (!simulated || !simulation) return [];
   const dir = join(config.dataDir, "sim-bench");
   const files = {
     vlrb: join(dir, "vlrb.jsonl"),
@@ -47,7 +48,10 @@ export async function resolveGateBenchmarks(
   };
   const present = await Promise.all(Object.values(files).map(exists));
   if (!present.every(Boolean)) {
-    Object.assign(files, await writeSimBench(dir, { n: SIM_BENCH_ROWS, seed: config.sim.seed }));
+    Object.assign(
+      files,
+      await simulation.writeBenchmarks(dir, { n: SIM_BENCH_ROWS, seed: config.sim.seed }),
+    );
     logger.warn({ dir }, "no JURIST_BENCHMARKS: wrote SIMULATED benchmark files for the gates");
   }
   return [

@@ -2,9 +2,11 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config/config.ts";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";
+import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
+import { createTrainerMetrics } from "../metrics/trainer-metrics.ts";
 import { createFileTrainerState } from "../state/file-trainer-state.ts";
 import { createRedisTrainerState } from "../state/redis-trainer-state.ts";
 import type { TrainerStateStore } from "../state/trainer-state.ts";
@@ -31,13 +33,19 @@ export interface OpenedTrainer {
  * stores, the replica fleet (in-process simulated replicas when no backend is configured,
  * like `serve`), metrics, the state store and the contamination index.
  */
-export async function openTrainerEnv(config: Config, logger: Logger): Promise<OpenedTrainer> {
+export async function openTrainerEnv(
+  config: Config,
+  logger: Logger,
+  simulation?: Simulation,
+): Promise<OpenedTrainer> {
   const metrics = createMetrics();
   const stores = await createStores(config, logger);
-  const opened = await createFleet(config, logger, metrics, {}).catch(async (error: unknown) => {
-    await stores.close();
-    throw error;
-  });
+  const opened = await createFleet(config, logger, metrics, { simulation }).catch(
+    async (error: unknown) => {
+      await stores.close();
+      throw error;
+    },
+  );
   const close = async () => {
     opened.discovery.stop();
     await opened.fleet.close();
@@ -45,7 +53,7 @@ export async function openTrainerEnv(config: Config, logger: Logger): Promise<Op
     await stores.close();
   };
   try {
-    const benchmarks = await resolveGateBenchmarks(config, opened.simulated, logger);
+    const benchmarks = await resolveGateBenchmarks(config, opened.simulated, logger, simulation);
     const env: TrainerEnv = {
       config,
       logger,
@@ -55,7 +63,7 @@ export async function openTrainerEnv(config: Config, logger: Logger): Promise<Op
       state: trainerStateFor(config, stores),
       contamination: await loadContaminationIndex(benchmarks, logger),
       benchmarks,
-      metrics: metrics.trainer,
+      metrics: createTrainerMetrics([metrics.registry]),
     };
     return { env, stores, metrics, close };
   } catch (error) {

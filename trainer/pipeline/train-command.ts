@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type Logger, pino } from "pino";
 import { type Config, loadConfig } from "../../src/config/config.ts";
+import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import type { IterationContext } from "../stages/iteration-context.ts";
 import { runNextIteration } from "./iteration-runner.ts";
 import { openTrainerEnv, sharedSignal } from "./open-trainer-env.ts";
@@ -19,6 +20,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Called after each record a resumable stage writes. */
   onRecord?: IterationContext["onRecord"];
+  /** Simulated replicas and benchmarks when no backend is configured (the CLI lends them). */
+  simulation?: Simulation;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function train(
   logger: Logger,
   options: TrainOptions,
 ): Promise<IterationResult[]> {
-  const opened = await openTrainerEnv(config, logger);
+  const opened = await openTrainerEnv(config, logger, options.simulation);
   const signal = sharedSignal(options.signal);
   try {
     const results: IterationResult[] = [];
@@ -73,7 +76,7 @@ function parse(argv: string[]): TrainOptions | null {
 }
 
 /** `jurist train`: one-shot iterations; SIGINT/SIGTERM stop cleanly and a rerun resumes. */
-export async function runTrainCommand(argv: string[]): Promise<void> {
+export async function runTrainCommand(argv: string[], simulation?: Simulation): Promise<void> {
   let options: TrainOptions | null;
   try {
     options = parse(argv);
@@ -93,7 +96,7 @@ export async function runTrainCommand(argv: string[]): Promise<void> {
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    const results = await train(config, logger, { ...options, signal: stop.signal });
+    const results = await train(config, logger, { ...options, signal: stop.signal, simulation });
     for (const r of results) {
       process.stdout.write(
         `iteration ${r.iteration}: candidate ${r.candidate}, dataset ${r.datasetPath}\n`,

@@ -1,5 +1,5 @@
 import { createPromotion } from "../../src/registry/promotion.ts";
-import type { ShadowStats } from "../../src/shadow/shadow-stats.ts";
+import type { ShadowStats } from "../../src/store/shadow-stats.ts";
 import { createGatekeeper } from "../gates/gatekeeper.ts";
 import type { TrainerEnv } from "../pipeline/iteration-runner.ts";
 import type { IterationResult } from "../pipeline/run-iteration.ts";

@@ -1,42 +1,29 @@
-import type { Logger } from "pino";
-import type { Config } from "../../src/config/config.ts";
-import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
-import type { Metrics } from "../../src/metrics/metrics.ts";
+import type { EmbeddedTrainer, EmbeddedTrainerInput } from "../../src/runtime/embedded-parts.ts";
 import { blobDir, type Stores } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
+import { createTrainerMetrics } from "../metrics/trainer-metrics.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
-
-export interface EmbeddedTrainerInput {
-  config: Config;
-  logger: Logger;
-  fleet: ReplicaFleet;
-  simulated: boolean;
-  stores: Stores;
-  metrics: Metrics;
-  /** Applies a promoted champion in the gateway at once. */
-  adopt?: (champion: string) => void;
-}
-
-/** Whether `serve` runs the trainer in its own process (JURIST_TRAIN_EMBEDDED). */
-export function embeddedTrainerWanted(config: Config, simulated: boolean): boolean {
-  return config.trainer.embedded === "true" || (config.trainer.embedded === "auto" && simulated);
-}
 
 /**
  * The trainer worker inside the gateway, for the embedded default (simulated replicas, no
  * Redis): the same worker as `jurist trainer`, on the gateway's fleet, stores and metrics.
  * It never blocks serving: it starts in the background and a failure to start is logged.
  */
-export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
+export function startEmbeddedTrainer(input: EmbeddedTrainerInput): EmbeddedTrainer {
   const stop = new AbortController();
   const signal = sharedSignal(stop.signal);
   const logger = input.logger.child({ component: "trainer" });
   const running = (async () => {
-    const benchmarks = await resolveGateBenchmarks(input.config, input.simulated, logger);
+    const benchmarks = await resolveGateBenchmarks(
+      input.config,
+      input.simulated,
+      logger,
+      input.simulation,
+    );
     const env = {
       config: input.config,
       logger,
@@ -46,7 +33,7 @@ export function startEmbeddedTrainer(input: EmbeddedTrainerInput) {
       state: trainerStateFor(input.config, input.stores),
       contamination: await loadContaminationIndex(benchmarks, logger),
       benchmarks,
-      metrics: input.metrics.trainer,
+      metrics: createTrainerMetrics([input.metrics.registry]),
     };
     const review = createCandidateReview({
       env,

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/config.ts";
+import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { openTrainerEnv, sharedSignal } from "../pipeline/open-trainer-env.ts";
@@ -15,7 +16,7 @@ export const TRAINER_USAGE = `usage: jurist trainer [run] | jurist trainer statu
            JURIST_TRAIN_MIN_NEW_PROMPTS are waiting; /metrics on JURIST_TRAIN_METRICS_PORT
   status   what the worker is doing, its backlog, and every iteration's progress`;
 
-async function runWorker(): Promise<void> {
+async function runWorker(simulation?: Simulation): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel, name: "jurist-trainer" });
   const stop = new AbortController();
@@ -32,7 +33,7 @@ async function runWorker(): Promise<void> {
       "REDIS_URL is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); so it would wait forever. Set REDIS_URL, let serve run the embedded trainer, or use jurist train for seed files",
     );
   }
-  const opened = await openTrainerEnv(config, logger);
+  const opened = await openTrainerEnv(config, logger, simulation);
   const server =
     config.trainer.metricsPort > 0
       ? await startMetricsServer(opened.metrics.registry, config.trainer.metricsPort, config.host)
@@ -65,9 +66,9 @@ async function printStatus(argv: string[]): Promise<void> {
 }
 
 /** `jurist trainer [run|status]`. */
-export async function runTrainerCommand(argv: string[]): Promise<void> {
+export async function runTrainerCommand(argv: string[], simulation?: Simulation): Promise<void> {
   const [sub = "run", ...rest] = argv;
-  if (sub === "run") return runWorker();
+  if (sub === "run") return runWorker(simulation);
   if (sub === "status") return printStatus(rest);
   process.stderr.write(`${TRAINER_USAGE}\n`);
   process.exitCode = 2;

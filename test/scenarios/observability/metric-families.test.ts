@@ -1,6 +1,7 @@
 import t from "tap";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { grpcOutcome, httpOutcome } from "../../../src/metrics/transport-metrics.ts";
+import { createTrainerMetrics } from "../../../trainer/metrics/trainer-metrics.ts";
 
 /** The sample lines of one metric family, without HELP/TYPE comments. */
 function samples(text: string, name: string): string[] {
@@ -72,20 +73,21 @@ t.test("jurist_champion_info has one series, the champion served now", async (t)
 
 t.test("gate results name the last reviewed candidate; rejections in a row count", async (t) => {
   const metrics = createMetrics();
+  const trainer = createTrainerMetrics([metrics.registry]);
   const gates = (passed: boolean) => [
     { name: "vlrb", passed },
     { name: "consistency", passed: true },
   ];
-  metrics.trainer.reviewed("rejected", gates(false), "it1");
-  metrics.trainer.reviewed("rejected", gates(false), "it2");
+  trainer.reviewed("rejected", gates(false), "it1");
+  trainer.reviewed("rejected", gates(false), "it2");
   let text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_gate_passed"), [
     'jurist_gate_passed{gate="vlrb",checkpoint="it2"} 0',
     'jurist_gate_passed{gate="consistency",checkpoint="it2"} 1',
   ]);
   t.same(samples(text, "jurist_candidate_rejected_streak"), ["jurist_candidate_rejected_streak 2"]);
-  metrics.trainer.reviewed("error");
-  metrics.trainer.reviewed("promoted", gates(true), "it3");
+  trainer.reviewed("error");
+  trainer.reviewed("promoted", gates(true), "it3");
   text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_candidate_rejected_streak"), ["jurist_candidate_rejected_streak 0"]);
   t.match(text, 'jurist_candidate_reviews_total{decision="rejected"} 2');

@@ -1,0 +1,104 @@
+// The floor plan's import rules (docs/architecture.md draws them). `npm run lint` runs them;
+// test/contracts/architecture checks that a planted violation of each fails.
+//
+// Rooms:  src/ the gateway, sim/ the simulated vLLM, trainer/ the offline loop.
+//         src/core/ is pure and shared by all three; src/cli.ts and src/cli/ compose the
+//         processes and are the only gateway code that may reach sim/ or trainer/, lazily.
+const GATEWAY_BUT_CLI = "^src/(?!cli(\\.ts$|/))";
+const TRANSPORTS = "^src/(http|grpc)/";
+const FEATURES =
+  "^src/(core|judge|reward|engine|images|collection|registry|shadow|store|auth|config)/";
+
+module.exports = {
+  forbidden: [
+    {
+      name: "gateway-not-to-trainer",
+      comment: "The gateway never loads the offline trainer, evaluation or gates.",
+      severity: "error",
+      from: { path: GATEWAY_BUT_CLI },
+      to: { path: "^trainer/" },
+    },
+    {
+      name: "gateway-not-to-sim",
+      comment: "The gateway never loads the simulator: the CLI lends it as embedded parts.",
+      severity: "error",
+      from: { path: GATEWAY_BUT_CLI },
+      to: { path: "^sim/" },
+    },
+    {
+      name: "cli-loads-sim-and-trainer-lazily",
+      comment:
+        "src/cli may name sim/ and trainer/ only in await import(), so that a process loads them only when it runs them.",
+      severity: "error",
+      from: { path: "^src/cli(\\.ts$|/)" },
+      to: { path: "^(sim|trainer)/", dynamic: false },
+    },
+    {
+      name: "sim-imports-only-the-pure-core",
+      comment: "The simulator stands in for vLLM: it knows the prompt and verdict formats only.",
+      severity: "error",
+      from: { path: "^sim/" },
+      to: { path: "^(src|trainer)/", pathNot: "^src/core/" },
+    },
+    {
+      name: "trainer-not-to-sim",
+      comment:
+        "The trainer gets simulated replicas and benchmarks lent by the CLI, never imported.",
+      severity: "error",
+      from: { path: "^trainer/" },
+      to: { path: "^sim/" },
+    },
+    {
+      name: "core-is-pure",
+      comment: "src/core does no I/O and knows no other room: everything may import it.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      // Hashing is computation, not I/O.
+      to: { pathNot: "^(src/core/|crypto$)" },
+    },
+    {
+      name: "transports-do-not-import-each-other",
+      comment: "HTTP and gRPC each own their wire format; what both read lives below them.",
+      severity: "error",
+      from: { path: TRANSPORTS },
+      to: { path: TRANSPORTS, pathNot: "^src/$1/" },
+    },
+    {
+      name: "features-not-to-transports-or-composition",
+      comment:
+        "Features are composed by src/runtime and served by the transports, not the reverse.",
+      severity: "error",
+      from: { path: FEATURES },
+      to: { path: "^src/(http|grpc|runtime|cli|server\\.ts$|cli\\.ts$)" },
+    },
+    {
+      name: "features-not-to-metrics",
+      comment:
+        "Each feature declares a small observer interface; src/metrics implements it. Features never import metrics/.",
+      severity: "error",
+      from: { path: FEATURES },
+      to: { path: "^src/metrics/" },
+    },
+    {
+      name: "no-module-cycles",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "no-folder-cycles",
+      comment: "Counting folders as nodes, imports run one way.",
+      severity: "error",
+      scope: "folder",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(node_modules|dist|gen)/" },
+    moduleSystems: ["es6"],
+  },
+};

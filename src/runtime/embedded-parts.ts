@@ -1,0 +1,65 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.ts";
+import type { ReplicaFleet } from "../engine/replica-fleet.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { Stores } from "../store/create-stores.ts";
+
+/**
+ * The parts of the embedded default that live outside the gateway: simulated replicas (sim/)
+ * and the in-process trainer (trainer/). The gateway only knows these shapes; the CLI layer
+ * (src/cli/) hands in implementations that `await import()` the code on first use, so a
+ * gateway pointed at real replicas with the embedded trainer off never loads either.
+ */
+export interface EmbeddedParts {
+  /** Unset: no simulator in this process, and no backends is a start-up error. */
+  simulation?: Simulation;
+  /** Unset: no embedded trainer, whatever JURIST_TRAIN_EMBEDDED says. */
+  startTrainer?: StartEmbeddedTrainer;
+}
+
+/** What the simulator lends a process that has no real replicas to talk to. */
+export interface Simulation {
+  /** Starts simulated replicas, each a real HTTP server on a loopback port. */
+  startReplicas(settings: SimulatedReplicaSettings, logger: Logger): Promise<SimulatedReplicas>;
+  /** Writes simulated benchmark files (`jurist sim make-bench`) for the gates. */
+  writeBenchmarks(dir: string, options: { n: number; seed: number }): Promise<SimulatedBenchmarks>;
+}
+
+export type SimulatedReplicaSettings = Omit<Config["sim"], "allowed">;
+
+export interface SimulatedReplicas {
+  urls: string[];
+  close(): Promise<void>;
+}
+
+/** Paths of the simulated benchmark files, by the names the default gates expect. */
+export interface SimulatedBenchmarks {
+  vlrb: string;
+  mmrb: string;
+  heldout: string;
+}
+
+/** What the embedded trainer shares with the gateway it runs in. */
+export interface EmbeddedTrainerInput {
+  config: Config;
+  logger: Logger;
+  fleet: ReplicaFleet;
+  simulated: boolean;
+  stores: Stores;
+  metrics: Metrics;
+  simulation?: Simulation;
+  /** Applies a promoted champion in the gateway at once. */
+  adopt?: (champion: string) => void;
+}
+
+export type StartEmbeddedTrainer = (input: EmbeddedTrainerInput) => EmbeddedTrainer;
+
+export interface EmbeddedTrainer {
+  /** Stops after the records in flight are written; resolves when the worker has stopped. */
+  stop(): Promise<void>;
+}
+
+/** Whether `serve` runs the trainer in its own process (JURIST_TRAIN_EMBEDDED). */
+export function embeddedTrainerWanted(config: Config, simulated: boolean): boolean {
+  return config.trainer.embedded === "true" || (config.trainer.embedded === "auto" && simulated);
+}
