@@ -1,5 +1,5 @@
 import { embeddedDefault } from "./cli/embedded-default.ts";
-import { ConfigError } from "./config/config.ts";
+import { ConfigError, loadConfig } from "./config/config.ts";
 
 const USAGE = `usage: jurist <command> [options]
 
@@ -22,6 +22,27 @@ commands:
 
 const { simulation } = embeddedDefault;
 
+/** `jurist serve`: the gateway, with the embedded default's parts lent for when it needs them. */
+async function serve(): Promise<void> {
+  const { startServer } = await import("./server.ts");
+  const server = await startServer(loadConfig(), embeddedDefault);
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`${signal}: draining, then shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
 /**
  * Each command's module is imported when that command runs: `serve` loads the gateway and
  * never the trainer or the simulator unless its configuration asks for them, `sim` loads no
@@ -31,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case "serve":
-      return (await import("./cli/serve-command.ts")).runServeCommand();
+      return serve();
     case "sim":
       return (await import("../sim/sim-cli.ts")).runSimCli(rest);
     case "train":
