@@ -1,5 +1,5 @@
-import { embeddedDefault } from "./cli/embedded-default.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { embeddedDefault } from "./embedded-default.ts";
 
 const USAGE = `usage: jurist <command> [options]
 

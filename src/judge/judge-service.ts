@@ -13,8 +13,8 @@ import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
 import type { ObserveVerdict, PriorityClass, ResolvedImage } from "../core/types.ts";
 import type { createImageIntake } from "../images/image-intake.ts";
-import type { ShadowOffer } from "../shadow/shadow-judge.ts";
 import type { CachedVerdicts } from "./cached-verdicts.ts";
+import type { ShadowOffer } from "./shadow-judge.ts";
 
 export interface JudgeServiceDeps {
   intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;

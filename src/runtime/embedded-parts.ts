@@ -7,7 +7,7 @@ import type { Stores } from "../store/create-stores.ts";
 /**
  * The parts of the embedded default that live outside the gateway: simulated replicas (sim/)
  * and the in-process trainer (trainer/). The gateway only knows these shapes; the CLI layer
- * (src/cli/) hands in implementations that `await import()` the code on first use, so a
+ * (src/embedded-default.ts) hands in implementations that `await import()` the code on first use, so a
  * gateway pointed at real replicas with the embedded trainer off never loads either.
  */
 export interface EmbeddedParts {

@@ -5,8 +5,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import type { SimOptions } from "../../sim/sim-options.ts";
 import { type SimServer, startSimServer } from "../../sim/sim-server.ts";
-import { embeddedDefault } from "../../src/cli/embedded-default.ts";
 import { loadConfig } from "../../src/config/config.ts";
+import { embeddedDefault } from "../../src/embedded-default.ts";
 import { app } from "../../src/http/app.ts";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.ts";
 

@@ -6,7 +6,6 @@ import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
 import type { CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
 import type { ContaminationIndex } from "../core/contamination-guard.ts";
 import type { GateBenchmark } from "../gates/gate-benchmarks.ts";
-import type { TrainerMetrics } from "../metrics/trainer-metrics.ts";
 import type { IterationContext, IterationStage } from "../stages/iteration-context.ts";
 import type { StreamIntakeOptions } from "../stages/stream-intake.ts";
 import { iterationDir } from "../state/file-trainer-state.ts";
@@ -14,6 +13,7 @@ import type { TrainerStateStore } from "../state/trainer-state.ts";
 import { nextIteration } from "../state/trainer-state.ts";
 import { summariseManifest } from "./manifest-summary.ts";
 import { type IterationResult, runIteration, type StageObserver } from "./run-iteration.ts";
+import type { TrainerMetrics } from "./trainer-metrics.ts";
 
 /** What every iteration of one trainer process shares. */
 export interface TrainerEnv {

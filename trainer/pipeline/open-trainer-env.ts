@@ -6,12 +6,12 @@ import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
-import { createTrainerMetrics } from "../metrics/trainer-metrics.ts";
 import { createFileTrainerState } from "../state/file-trainer-state.ts";
 import { createRedisTrainerState } from "../state/redis-trainer-state.ts";
 import type { TrainerStateStore } from "../state/trainer-state.ts";
 import { loadContaminationIndex } from "./contamination-sources.ts";
 import { type TrainerEnv, trainerDir } from "./iteration-runner.ts";
+import { createTrainerMetrics } from "./trainer-metrics.ts";
 
 /** The trainer's state store: Redis when the stores use it, else files. */
 export function trainerStateFor(config: Config, stores: Pick<Stores, "redis">): TrainerStateStore {

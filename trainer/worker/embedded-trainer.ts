@@ -2,9 +2,9 @@ import type { EmbeddedTrainer, EmbeddedTrainerInput } from "../../src/runtime/em
 import { blobDir, type Stores } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
-import { createTrainerMetrics } from "../metrics/trainer-metrics.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
+import { createTrainerMetrics } from "../pipeline/trainer-metrics.ts";
 import { createCandidateReview } from "./candidate-review.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
 

@@ -42,7 +42,7 @@ async function cruise(cwd: string, folders: string[]): Promise<Cruised> {
 }
 
 /**
- * The cycles of the folder graph: each file's own folder a node (src/ and src/cli/ are two),
+ * The cycles of the folder graph: each file's own folder a node (src/ and src/judge/ are two),
  * an import between files of two folders an edge. dependency-cruiser's folder scope counts a
  * folder's subfolders as part of it, so it misses a cycle between a folder and its child.
  */
@@ -130,7 +130,7 @@ const PLANTED: { rule: string; from: string; source: string; target?: string }[]
   },
   {
     rule: "cli-loads-sim-and-trainer-lazily",
-    from: "src/cli/embedded-default.ts",
+    from: "src/embedded-default.ts",
     source: importOf("../../sim/sim-server.ts"),
     target: "sim/sim-server.ts",
   },

@@ -14,7 +14,7 @@ import { parse, stringify } from "yaml";
  * rewrites them from their sources.
  */
 
-const ROOT = join(import.meta.dirname, "../..");
+const ROOT = join(import.meta.dirname, "../../..");
 
 export const ALERTS = "deploy/prometheus/alerts.yml";
 export const DASHBOARD = "deploy/grafana/jurist.json";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
-import { createTrainerMetrics } from "../../../trainer/metrics/trainer-metrics.ts";
+import { createTrainerMetrics } from "../../../trainer/pipeline/trainer-metrics.ts";
 import { startGateway } from "../../helpers/gateway.ts";
 import { ALERTS_PATH, DASHBOARD_JSON_PATH, exposedNames, metricNamesIn } from "./deploy-files.ts";
 

@@ -44,7 +44,7 @@ t.test("npm run build compiles a server that judges", async (t) => {
 t.test("bin/jurist.js runs dist/ only while it is newer than every source", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "jurist-bin-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  for (const dir of ["bin", "src/sub", "trainer", "dist/src"]) {
+  for (const dir of ["bin", "src/sub", "sim", "trainer", "dist/src"]) {
     mkdirSync(join(root, dir), { recursive: true });
   }
   copyFileSync(join(ROOT, "bin/jurist.js"), join(root, "bin/jurist.js"));
@@ -53,6 +53,7 @@ t.test("bin/jurist.js runs dist/ only while it is newer than every source", asyn
   writeFileSync(join(root, "src/cli.ts"), 'const from: string = "sources";\nconsole.log(from);\n');
   writeFileSync(join(root, "src/sub/deep.ts"), "export {};\n");
   writeFileSync(join(root, "trainer/stage.ts"), "export {};\n");
+  writeFileSync(join(root, "sim/replica.ts"), "export {};\n");
   writeFileSync(join(root, "dist/src/cli.js"), 'console.log("compiled");\n');
   const run = () =>
     execFileSync("env", [...PLAIN, process.execPath, join(root, "bin/jurist.js")], {
@@ -62,7 +63,9 @@ t.test("bin/jurist.js runs dist/ only while it is newer than every source", asyn
     const at = new Date(Date.now() - secondsAgo * 1000);
     utimesSync(join(root, file), at, at);
   };
-  for (const file of ["src/cli.ts", "src/sub/deep.ts", "trainer/stage.ts"]) age(file, 60);
+  for (const file of ["src/cli.ts", "src/sub/deep.ts", "sim/replica.ts", "trainer/stage.ts"]) {
+    age(file, 60);
+  }
   age("dist/src/cli.js", 30);
   t.equal(run(), "compiled", "a build newer than every source runs");
   age("src/sub/deep.ts", 10);
@@ -70,6 +73,9 @@ t.test("bin/jurist.js runs dist/ only while it is newer than every source", asyn
   age("src/sub/deep.ts", 60);
   age("trainer/stage.ts", 10);
   t.equal(run(), "sources", "the trainer's sources count too");
+  age("trainer/stage.ts", 60);
+  age("sim/replica.ts", 10);
+  t.equal(run(), "sources", "and the simulator's");
   rmSync(join(root, "dist"), { recursive: true });
   t.equal(run(), "sources", "no build: tsx runs src/");
 });

@@ -142,7 +142,7 @@ t.test("memory with a file: a key added by another process is found without rest
   const gateway = createMemoryKeyStore({ file });
   const { record } = generateApiKey("acme", "admin");
   t.equal(await gateway.findByHash(record.hash), null);
-  const module = pathToFileURL(join(import.meta.dirname, "../../src/store/memory-key-store.ts"));
+  const module = pathToFileURL(join(import.meta.dirname, "../../../src/store/memory-key-store.ts"));
   const script = [
     `import { createMemoryKeyStore } from ${JSON.stringify(module.href)};`,
     "await createMemoryKeyStore({ file: process.argv[1] }).add(JSON.parse(process.argv[2]));",

@@ -1,7 +1,7 @@
 import t from "tap";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { grpcOutcome, httpOutcome } from "../../../src/metrics/transport-metrics.ts";
-import { createTrainerMetrics } from "../../../trainer/metrics/trainer-metrics.ts";
+import { createTrainerMetrics } from "../../../trainer/pipeline/trainer-metrics.ts";
 
 /** The sample lines of one metric family, without HELP/TYPE comments. */
 function samples(text: string, name: string): string[] {

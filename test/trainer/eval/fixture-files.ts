@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The committed fixture directory: one small file per benchmark format, images beside them. */
-export const FIXTURES = fileURLToPath(new URL("../../eval/fixtures/", import.meta.url));
+export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 export const fixture = (name: string) => `${FIXTURES}${name}`;
 

@@ -1,4 +1,4 @@
-import type { EmbeddedParts } from "../runtime/embedded-parts.ts";
+import type { EmbeddedParts } from "./runtime/embedded-parts.ts";
 
 /**
  * The embedded default (`npm start` with no JURIST_BACKENDS): simulated replicas and the
@@ -8,16 +8,16 @@ import type { EmbeddedParts } from "../runtime/embedded-parts.ts";
 export const embeddedDefault: Required<EmbeddedParts> = {
   simulation: {
     async startReplicas(settings, logger) {
-      const { startEmbeddedSims } = await import("../../sim/embedded-sims.ts");
+      const { startEmbeddedSims } = await import("../sim/embedded-sims.ts");
       return startEmbeddedSims(settings, logger);
     },
     async writeBenchmarks(dir, options) {
-      const { writeSimBench } = await import("../../sim/sim-bench.ts");
+      const { writeSimBench } = await import("../sim/sim-bench.ts");
       return writeSimBench(dir, options);
     },
   },
   startTrainer(input) {
-    const started = import("../../trainer/worker/embedded-trainer.ts").then((module) =>
+    const started = import("../trainer/worker/embedded-trainer.ts").then((module) =>
       module.startEmbeddedTrainer(input),
     );
     started.catch((error: unknown) =>
