@@ -98,7 +98,7 @@ export function buildDashboard() {
     uid: "jurist",
     title: "Jurist",
     description:
-      "Judge-as-a-service: traffic, latency, judge quality without labels, fleet, cache, collection, trainer, gates and champion. README → Operations explains each row and alert.",
+      "Judge-as-a-service: traffic, latency, judge quality without labels, fleet, cache, collection, trainer, gates and champion. docs/operations.md explains each row and alert.",
     tags: ["jurist"],
     editable: true,
     graphTooltip: 1,

@@ -88,7 +88,7 @@ export function runbookAnchors(): Map<string, string> {
   const anchors = new Map<string, string>();
   for (const block of text.split(/^\s+- alert: /m).slice(1)) {
     const name = block.split(/\s/, 1)[0]!;
-    anchors.set(name, /runbook_url: README\.md#(\S+)/.exec(block)?.[1] ?? "");
+    anchors.set(name, /runbook_url: docs\/operations\.md#(\S+)/.exec(block)?.[1] ?? "");
   }
   return anchors;
 }
