@@ -95,7 +95,10 @@ t.test("gate results name the last reviewed candidate; rejections in a row count
 });
 
 t.test("series with a fixed label set exist from the start at 0", async (t) => {
-  const text = await createMetrics().registry.metrics();
+  // A trainer process's registry: the gateway's metrics and the trainer's own.
+  const metrics = createMetrics();
+  createTrainerMetrics([metrics.registry]);
+  const text = await metrics.registry.metrics();
   for (const series of [
     'jurist_shed_requests_total{reason="event_loop"} 0',
     'jurist_cache_requests_total{result="hit"} 0',
