@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import type { BenchmarkFormat } from "../../trainer/eval/load-benchmark.ts";
 import { type BackendTarget, parseBackendTarget } from "../engine/backend-targets.ts";
+import type { BenchmarkFormat } from "./benchmark-formats.ts";
 import { DEFAULT_GATES, type Gate, gatesSetting } from "./gate-policy.ts";
 
 /**
