@@ -40,6 +40,8 @@ const flatSchema = z.object({
   PORT: port.default(8080),
   GRPC_PORT: port.default(50051),
   JURIST_GRPC_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  JURIST_GRPC_MAX_MESSAGE_BYTES: positiveInt.default(64 * 1024 * 1024),
+  JURIST_GRPC_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JURIST_BACKENDS: csv.pipe(z.array(backendTarget).min(1)).optional(),
   JURIST_SIM_REPLICAS: z.coerce.number().int().min(1).max(16).default(2),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -85,6 +87,7 @@ const flatSchema = z.object({
   JURIST_EJECTION_MAX_MS: positiveInt.default(120_000),
   JURIST_HEDGE_PERCENTILE: z.coerce.number().min(0).max(99.9).default(0),
   JURIST_HEDGE_MIN_DELAY_MS: z.coerce.number().int().min(0).default(50),
+  JURIST_HEDGE_MIN_SAMPLES: z.coerce.number().int().min(1).max(512).default(50),
   JURIST_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   JURIST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
   JURIST_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(0),
@@ -111,6 +114,7 @@ const flatSchema = z.object({
   JURIST_COLLECT_DEDUP_WINDOW_MS: positiveInt.default(86_400_000),
   JURIST_COLLECT_MAX_BUFFER: positiveInt.default(2_000),
   JURIST_COLLECT_FLUSH_MS: positiveInt.default(200),
+  JURIST_COLLECT_MAX_BATCH: positiveInt.default(100),
   JURIST_PROMPT_LOG_MAX_LENGTH: positiveInt.default(1_000_000),
   JURIST_REGISTRY_REFRESH_MS: positiveInt.default(1_000),
   JURIST_TRAIN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
@@ -154,6 +158,7 @@ const flatSchema = z.object({
   JURIST_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(15_000),
   JURIST_SHADOW_RATE: probability.default(0),
   JURIST_SHADOW_MAX_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
+  JURIST_SHADOW_MAX_IN_FLIGHT: positiveInt.default(16),
   JURIST_FINE_TUNE_COMMAND: z
     .string()
     .min(1)
@@ -178,6 +183,10 @@ function structure(flat: FlatConfig) {
        * stream, so flow control slows the sender.
        */
       streamConcurrency: flat.JURIST_GRPC_STREAM_CONCURRENCY,
+      /** Largest message received, bytes; larger → RESOURCE_EXHAUSTED. */
+      maxMessageBytes: flat.JURIST_GRPC_MAX_MESSAGE_BYTES,
+      /** Longest one call (each stream item) may take whatever the client's deadline, ms. */
+      requestTimeoutMs: flat.JURIST_GRPC_REQUEST_TIMEOUT_MS,
     },
     http: {
       /** Largest request body accepted, bytes; larger → 413 PAYLOAD_TOO_LARGE. */
@@ -244,7 +253,8 @@ function structure(flat: FlatConfig) {
       },
       hedge: {
         percentile: flat.JURIST_HEDGE_PERCENTILE,
-        minSamples: 50,
+        /** Recent latencies needed before hedging starts (the tracker keeps the last 512). */
+        minSamples: flat.JURIST_HEDGE_MIN_SAMPLES,
         minDelayMs: flat.JURIST_HEDGE_MIN_DELAY_MS,
       },
     },
@@ -273,6 +283,8 @@ function structure(flat: FlatConfig) {
       dedupWindowMs: flat.JURIST_COLLECT_DEDUP_WINDOW_MS,
       maxBuffer: flat.JURIST_COLLECT_MAX_BUFFER,
       flushIntervalMs: flat.JURIST_COLLECT_FLUSH_MS,
+      /** Records per prompt log append; a full batch is written without waiting for the timer. */
+      maxBatch: flat.JURIST_COLLECT_MAX_BATCH,
     },
     shedding: {
       /** Event-loop delay past which requests get 503 OVERLOADED, ms; 0 = off. */
@@ -341,6 +353,8 @@ function structure(flat: FlatConfig) {
       rate: flat.JURIST_SHADOW_RATE,
       /** How long a shadow gate waits for its minimum of shadow verdicts, ms. */
       maxWaitMs: flat.JURIST_SHADOW_MAX_WAIT_MS,
+      /** Shadow judgements in flight at most; more are dropped (and counted), never queued. */
+      maxInFlight: flat.JURIST_SHADOW_MAX_IN_FLIGHT,
     },
     sim: {
       replicas: flat.JURIST_SIM_REPLICAS,
