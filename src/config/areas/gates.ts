@@ -33,8 +33,8 @@ const policy = setting({
   env: "JURIST_GATES",
   schema: gatesSetting,
   map: (gates) => (gates ?? DEFAULT_GATES) as Gate[],
-  shownDefault: "the default policy",
-  doc: "the promotion policy, a JSON array of gates (an array in a JURIST_CONFIG file); every gate must pass",
+  shownDefault: DEFAULT_GATES.map((gate) => `\`${gate.name}\``).join(", "),
+  doc: "the promotion policy, a JSON array of gates (an array in a JURIST_CONFIG file); every gate must pass; the default: VLRB macro accuracy improves, no MMRB category drops more than 2 points, held-out consistency holds",
 });
 
 export const gates = area(
@@ -61,13 +61,13 @@ export const gates = area(
         env: "JURIST_GATE_UNPARSEABLE",
         schema: z.enum(["wrong", "exclude", "random"]),
         default: "wrong",
-        doc: "how an item whose verdict cannot be read counts: `wrong`, `exclude` or `random`",
+        doc: "what an order whose verdict cannot be read scores: `wrong` 0, `exclude` not counted (VLRB's scorer), `random` a seeded coin flip (MMRB's protocol)",
       }),
       bootstrapResamples: setting({
         env: "JURIST_GATE_BOOTSTRAP_RESAMPLES",
         schema: intIn(100, 100_000),
         default: 2_000,
-        doc: "paired bootstrap resamples of a gate's confidence interval (100–100000)",
+        doc: "resamples of the paired, category-stratified bootstrap behind a gate's confidence interval (100–100000)",
       }),
       autoPromote: setting({
         env: "JURIST_AUTO_PROMOTE",

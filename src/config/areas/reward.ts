@@ -4,7 +4,7 @@ import { area, setting } from "../setting.ts";
 
 export const reward = area(
   "Reward model API",
-  "`/v1/reward` and OpenRLHF's `/get_reward`: each item is a pair judged in both orders.",
+  "`/v1/reward`, OpenRLHF's `/get_reward` and the gRPC `Reward` call: both orders of every pair, in the batch priority class by default.",
   {
     reward: {
       concurrency: setting({

@@ -23,7 +23,7 @@ export const sim = area(
         env: "JURIST_SIM_ACCURACY",
         schema: probability,
         default: 0.8,
-        doc: "simulated judge accuracy: how often it prefers the better response (0–1)",
+        doc: "probability the simulated judge names the truly better response when it does not lapse to the first slot (0–1)",
       }),
       positionBias: setting({
         env: "JURIST_SIM_POSITION_BIAS",
