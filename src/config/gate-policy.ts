@@ -62,19 +62,17 @@ export const DEFAULT_GATES: readonly Gate[] = [
 ];
 
 /** JURIST_GATES: a JSON array of gates (a string in the environment, an array in a config file). */
-export const gatesSetting = z
-  .preprocess(
-    (value) => {
-      if (typeof value !== "string") return value;
-      try {
-        return JSON.parse(value);
-      } catch {
-        return value;
-      }
-    },
-    z.array(gateSchema).min(1, "at least one gate"),
-  )
-  .optional();
+export const gatesSetting = z.preprocess(
+  (value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  },
+  z.array(gateSchema).min(1, "at least one gate"),
+);
 
 export function isShadowGate(gate: Gate): gate is Extract<Gate, { metric: "shadow_agreement" }> {
   return gate.metric === "shadow_agreement";

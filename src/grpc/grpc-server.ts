@@ -43,7 +43,7 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
   // Every open stream listens on it until it ends.
   setMaxListeners(0, drain.signal);
   const server = new Server({
-    "grpc.max_receive_message_length": config.http.bodyLimitBytes,
+    "grpc.max_receive_message_length": config.grpc.maxMessageBytes,
     // No channelz service is registered to read them: its per-call counters and traces were
     // pure cost on the verdict path (loadtest/RESULTS.md).
     "grpc.enable_channelz": 0,
@@ -68,7 +68,7 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
       streamConcurrency: config.grpc.streamConcurrency,
       draining: drain.signal,
       rpc: {
-        timeoutMs: config.http.requestTimeoutMs,
+        timeoutMs: config.grpc.requestTimeoutMs,
         shutdown: runtime.shutdownSignal,
         logger,
         metrics: runtime.metrics.grpc,

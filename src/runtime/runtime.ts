@@ -71,7 +71,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const collector = createPromptCollector({
     log: stores.promptLog,
     blobs: stores.blobs,
-    settings: { ...config.collection, maxBatch: 100 },
+    settings: config.collection,
     observer: collectionObserverFor(metrics),
     logger,
   });
@@ -81,7 +81,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     judge: pairwiseJudge,
     stats: stores.shadow,
     rate: config.shadow.rate,
-    maxInFlight: 16,
+    maxInFlight: config.shadow.maxInFlight,
     refreshMs: config.stores.registryRefreshMs,
     logger,
     observe: (event) => metrics.shadow.inc({ event }),

@@ -1,21 +1,15 @@
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
-import type { BenchmarkName, LoadResult } from "./eval-item.ts";
+import type { BenchmarkFormat } from "../../src/config/benchmark-formats.ts";
+import type { LoadResult } from "./eval-item.ts";
 import { loadJuristJsonl } from "./jurist-jsonl.ts";
 import { loadMmrb } from "./mmrb-json.ts";
 import { loadRewardBench } from "./rewardbench-jsonl.ts";
 import { loadVlrbJsonl } from "./vlrb-jsonl.ts";
 import { loadVlrbParquet } from "./vlrb-parquet.ts";
 
-/** The format of a benchmark file is named by its benchmark. */
-export type BenchmarkFormat = BenchmarkName;
-
-export const BENCHMARK_FORMATS: readonly BenchmarkFormat[] = [
-  "vlrb",
-  "mmrb",
-  "rewardbench",
-  "jurist",
-];
+/** The format of a benchmark file is named by its benchmark (declared beside JURIST_BENCHMARKS). */
+export { BENCHMARK_FORMATS, type BenchmarkFormat } from "../../src/config/benchmark-formats.ts";
 
 const PARQUET_MAGIC = "PAR1";
 

@@ -82,3 +82,42 @@ t.test("a config file with unknown keys or bad JSON fails clearly", async (t) =>
   t.throws(() => loadConfig({ JURIST_CONFIG: broken }), /is not JSON/);
   t.throws(() => loadConfig({ JURIST_CONFIG: join(dir, "missing.json") }), /cannot read/);
 });
+
+t.test("the tunables that were constants, and gRPC's own limits", async (t) => {
+  const defaults = loadConfig({});
+  t.equal(defaults.engine.hedge.minSamples, 50);
+  t.equal(defaults.collection.maxBatch, 100);
+  t.equal(defaults.shadow.maxInFlight, 16);
+  t.equal(defaults.grpc.maxMessageBytes, 64 * 1024 * 1024, "HTTP's body limit, as before");
+  t.equal(defaults.grpc.requestTimeoutMs, 60_000, "HTTP's request timeout, as before");
+  const set = loadConfig({
+    JURIST_HEDGE_MIN_SAMPLES: "20",
+    JURIST_COLLECT_MAX_BATCH: "500",
+    JURIST_SHADOW_MAX_IN_FLIGHT: "4",
+    JURIST_GRPC_MAX_MESSAGE_BYTES: "1048576",
+    JURIST_GRPC_REQUEST_TIMEOUT_MS: "5000",
+    JURIST_BODY_LIMIT_BYTES: "1000",
+    JURIST_REQUEST_TIMEOUT_MS: "100",
+  });
+  t.equal(set.engine.hedge.minSamples, 20);
+  t.equal(set.collection.maxBatch, 500);
+  t.equal(set.shadow.maxInFlight, 4);
+  t.equal(set.grpc.maxMessageBytes, 1_048_576, "independent of JURIST_BODY_LIMIT_BYTES");
+  t.equal(set.grpc.requestTimeoutMs, 5_000, "independent of JURIST_REQUEST_TIMEOUT_MS");
+  const error = t.throws(() =>
+    loadConfig({
+      JURIST_HEDGE_MIN_SAMPLES: "513",
+      JURIST_COLLECT_MAX_BATCH: "0",
+      JURIST_SHADOW_MAX_IN_FLIGHT: "-1",
+      JURIST_GRPC_MAX_MESSAGE_BYTES: "x",
+      JURIST_GRPC_REQUEST_TIMEOUT_MS: "0",
+    }),
+  ) as ConfigError;
+  t.same(error.problems.map((problem) => problem.split(":")[0]).sort(), [
+    "JURIST_COLLECT_MAX_BATCH",
+    "JURIST_GRPC_MAX_MESSAGE_BYTES",
+    "JURIST_GRPC_REQUEST_TIMEOUT_MS",
+    "JURIST_HEDGE_MIN_SAMPLES",
+    "JURIST_SHADOW_MAX_IN_FLIGHT",
+  ]);
+});

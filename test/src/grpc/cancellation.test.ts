@@ -55,7 +55,8 @@ t.test("the server's own limit applies without a client deadline", async (t) => 
   const [sim] = await startSims(t, 1, { latencyMs: SLOW_MS });
   const { judge } = await startGrpcGateway(t, {
     JURIST_BACKENDS: sim!.url,
-    JURIST_REQUEST_TIMEOUT_MS: "300",
+    // gRPC's own limit: HTTP's (left at its 60 s default) does not apply to gRPC calls.
+    JURIST_GRPC_REQUEST_TIMEOUT_MS: "300",
   });
   const error = await callError(unaryCall(judge, judge.pairwise, request()));
   t.equal(error.code, status.DEADLINE_EXCEEDED);

@@ -135,6 +135,33 @@ t.test("invalid fields: INVALID_ARGUMENT with the stable code and details", asyn
   t.same(scheme.metadata.get("jurist-error-code"), ["INVALID_REQUEST"]);
 });
 
+t.test(
+  "messages past JURIST_GRPC_MAX_MESSAGE_BYTES: RESOURCE_EXHAUSTED, whatever HTTP's limit",
+  async (t) => {
+    const sims = await startSims(t, 1);
+    const gateway = await startGrpcGateway(t, {
+      JURIST_BACKENDS: sims[0]!.url,
+      JURIST_GRPC_MAX_MESSAGE_BYTES: "2000",
+      JURIST_BODY_LIMIT_BYTES: "50",
+    });
+    const call = (question: string) =>
+      unaryCall(
+        gateway.judge,
+        gateway.judge.pairwise,
+        create(PairwiseRequestSchema, {
+          question,
+          responses: RESPONSES,
+          cache: false,
+          collect: false,
+        }),
+      );
+    const error = await callError(call(QUESTION.repeat(100)));
+    t.equal(error.code, status.RESOURCE_EXHAUSTED);
+    const verdict = await call(QUESTION);
+    t.ok(verdict, "a message under gRPC's limit is judged although it is past HTTP's");
+  },
+);
+
 t.test("auth: same keys and scopes as HTTP", async (t) => {
   const sims = await startSims(t, 1);
   const gateway = await startGrpcGateway(t, {

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { bool, nonNegativeInt } from "../kinds.ts";
+import { area, setting } from "../setting.ts";
+
+export const auth = area(
+  "Authentication and rate limits",
+  "API keys (`jurist keys`) and per-key request rates, shared by every gateway through Redis.",
+  {
+    auth: {
+      mode: setting({
+        env: "JURIST_AUTH",
+        schema: z.enum(["auto", "required", "off"]),
+        default: "auto",
+        doc: "`required`, `off`, or `auto` (required when `HOST` is not a loopback address); `off` on a public address logs a warning",
+      }),
+      keyCacheTtlMs: setting({
+        env: "JURIST_KEY_CACHE_TTL_MS",
+        schema: nonNegativeInt,
+        default: 60_000,
+        doc: "how long a validated API key is trusted without asking the store again, ms",
+      }),
+      rateLimitPerMinute: setting({
+        env: "JURIST_RATE_LIMIT_PER_MINUTE",
+        schema: nonNegativeInt,
+        default: 0,
+        doc: "requests per API key (or client IP without a key) per minute, shared by all gateways; `0` = no limit",
+      }),
+      rateLimitFailOpen: setting({
+        env: "JURIST_RATE_LIMIT_FAIL_OPEN",
+        schema: bool,
+        default: true,
+        doc: "when Redis cannot count: `true` lets requests through, `false` answers `503 STORE_UNAVAILABLE`",
+      }),
+    },
+  },
+);

@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { type BackendTarget, parseBackendTarget } from "../../engine/backend-targets.ts";
+import { csv, intIn, nonNegativeInt, numberIn, positiveInt } from "../kinds.ts";
+import { area, setting } from "../setting.ts";
+
+const backendTarget = z.string().transform((entry, context): BackendTarget => {
+  const target = parseBackendTarget(entry);
+  if (typeof target === "string") {
+    context.addIssue({ code: "custom", message: target });
+    return z.NEVER;
+  }
+  return target;
+});
+
+export const engine = area(
+  "Engine: replicas, retries, ejection, hedging",
+  "The vLLM replicas the gateway calls and how it spreads, retries and hedges those calls.",
+  {
+    engine: {
+      backends: setting({
+        env: "JURIST_BACKENDS",
+        schema: csv.pipe(z.array(backendTarget).min(1)),
+        doc: "comma-separated vLLM base URLs, or `dns+http://name:port` (every A/AAAA record a replica); unset → in-process simulated replicas",
+      }),
+      discoveryIntervalMs: setting({
+        env: "JURIST_DISCOVERY_INTERVAL_MS",
+        schema: positiveInt,
+        default: 5_000,
+        doc: "how often `dns+http://` backends are re-resolved, ms",
+      }),
+      structuredOutputField: setting({
+        env: "JURIST_STRUCTURED_OUTPUT_FIELD",
+        schema: z.enum(["structured_outputs", "guided_choice"]),
+        default: "structured_outputs",
+        doc: "how `fast` mode constrains the verdict: `structured_outputs` (vLLM ≥ 0.10.2) or `guided_choice` (older vLLM)",
+      }),
+      connectionsPerReplica: setting({
+        env: "JURIST_ENGINE_CONNECTIONS",
+        schema: intIn(1, 1024),
+        default: 64,
+        doc: "keep-alive connections per replica (1–1024)",
+      }),
+      healthIntervalMs: setting({
+        env: "JURIST_HEALTH_INTERVAL_MS",
+        schema: positiveInt,
+        default: 2_000,
+        doc: "how often replicas' `/health`, `/v1/models` and `/metrics` are polled, ms",
+      }),
+      maxInFlightPerReplica: setting({
+        env: "JURIST_REPLICA_MAX_CONCURRENCY",
+        schema: positiveInt,
+        default: 128,
+        doc: "engine calls this gateway keeps in flight per replica",
+      }),
+      attemptTimeoutMs: setting({
+        env: "JURIST_ATTEMPT_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 30_000,
+        doc: "one call to one replica, ms; past it the call is retried on another replica",
+      }),
+      retryBudget: {
+        ratio: setting({
+          env: "JURIST_RETRY_BUDGET_RATIO",
+          schema: numberIn(0, 1),
+          default: 0.2,
+          doc: "retries allowed as a fraction of first attempts over the window",
+        }),
+        windowMs: setting({
+          env: "JURIST_RETRY_BUDGET_WINDOW_MS",
+          schema: positiveInt,
+          default: 10_000,
+          doc: "the retry budget's sliding window, ms",
+        }),
+        minRetriesPerWindow: setting({
+          env: "JURIST_RETRY_MIN_PER_WINDOW",
+          schema: nonNegativeInt,
+          default: 10,
+          doc: "retries always allowed per window, so a quiet gateway can still fail over",
+        }),
+      },
+      ejection: {
+        consecutiveFailures: setting({
+          env: "JURIST_EJECTION_FAILURES",
+          schema: positiveInt,
+          default: 3,
+          doc: "consecutive failed calls that eject a replica",
+        }),
+        baseMs: setting({
+          env: "JURIST_EJECTION_BASE_MS",
+          schema: positiveInt,
+          default: 5_000,
+          doc: "first ejection's length, ms; each further one doubles it",
+        }),
+        maxMs: setting({
+          env: "JURIST_EJECTION_MAX_MS",
+          schema: positiveInt,
+          default: 120_000,
+          doc: "longest ejection, ms",
+        }),
+      },
+      hedge: {
+        percentile: setting({
+          env: "JURIST_HEDGE_PERCENTILE",
+          schema: numberIn(0, 99.9),
+          default: 0,
+          doc: "send a second request to another replica after this percentile of recent latencies (e.g. `95`); `0` = off",
+        }),
+        minSamples: setting({
+          env: "JURIST_HEDGE_MIN_SAMPLES",
+          schema: intIn(1, 512),
+          default: 50,
+          doc: "recent call latencies needed before hedging starts (1–512, the latencies kept)",
+        }),
+        minDelayMs: setting({
+          env: "JURIST_HEDGE_MIN_DELAY_MS",
+          schema: nonNegativeInt,
+          default: 50,
+          doc: "never hedge sooner than this, ms",
+        }),
+      },
+    },
+  },
+);

@@ -1,0 +1,35 @@
+import { intIn, port, positiveInt } from "../kinds.ts";
+import { area, setting } from "../setting.ts";
+
+export const grpc = area(
+  "gRPC",
+  "`jurist.v1.JudgeService` and `grpc.health.v1.Health`, on `HOST` beside HTTP, with limits of their own.",
+  {
+    grpcPort: setting({
+      env: "GRPC_PORT",
+      schema: port,
+      default: 50051,
+      doc: "gRPC port; `0` picks a free one",
+    }),
+    grpc: {
+      streamConcurrency: setting({
+        env: "JURIST_GRPC_STREAM_CONCURRENCY",
+        schema: intIn(1, 256),
+        default: 16,
+        doc: "items one `PairwiseStream` judges at once (1–256); at the bound the server stops reading the stream, so flow control slows the sender",
+      }),
+      maxMessageBytes: setting({
+        env: "JURIST_GRPC_MAX_MESSAGE_BYTES",
+        schema: positiveInt,
+        default: 64 * 1024 * 1024,
+        doc: "largest gRPC message received, bytes (64 MiB); larger → `RESOURCE_EXHAUSTED`",
+      }),
+      requestTimeoutMs: setting({
+        env: "JURIST_GRPC_REQUEST_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 60_000,
+        doc: "longest one gRPC call (each `PairwiseStream` item) may take, ms, whatever the client's deadline; past it → `DEADLINE_EXCEEDED`",
+      }),
+    },
+  },
+);
