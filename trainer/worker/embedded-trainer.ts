@@ -1,5 +1,5 @@
 import type { EmbeddedTrainer, EmbeddedTrainerInput } from "../../src/runtime/embedded-parts.ts";
-import { blobDir, type Stores } from "../../src/store/create-stores.ts";
+import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
