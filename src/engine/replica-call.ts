@@ -1,3 +1,4 @@
+import { linkSignals } from "../core/signals.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { EngineCallError, retryReasonOf } from "./engine-errors.ts";
 import type { Replica } from "./fleet-types.ts";
@@ -7,6 +8,9 @@ import type { SessionContext } from "./session-context.ts";
 import type { SessionRoute } from "./session-route.ts";
 
 const LATENCY_SMOOTHING = 0.2;
+
+/** Made only when an attempt's timer fires: a constant function, no closure per call. */
+const attemptTimeout = () => new Error("attempt timeout");
 
 /**
  * One attempt on one replica, in the slot admission took for it (released however it ends).
@@ -23,24 +27,21 @@ export async function callReplica(
   signal: AbortSignal | undefined,
   cancel?: AbortSignal,
 ): Promise<Completion[]> {
-  const controller = new AbortController();
-  const follow = () => controller.abort(signal?.aborted ? signal.reason : cancel?.reason);
-  signal?.addEventListener("abort", follow, { once: true });
-  cancel?.addEventListener("abort", follow, { once: true });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error("attempt timeout"));
-  }, context.settings.attemptTimeoutMs);
+  // The timer keeps the process alive, as the call's own socket does.
+  const attempt = linkSignals(signal, cancel).expireAfter(
+    context.settings.attemptTimeoutMs,
+    attemptTimeout,
+    true,
+  );
   const started = performance.now();
   try {
-    const result = await replica.client.chat(route.checkpoint, request, controller.signal);
+    const result = await replica.client.chat(route.checkpoint, request, attempt.signal);
     succeeded(context, replica, performance.now() - started);
     return result;
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     const cancelled = signal?.aborted || cancel?.aborted;
-    if (timedOut && !cancelled) {
+    if (attempt.expired && !cancelled) {
       const timeout = new EngineCallError(
         "timeout",
         "UPSTREAM_TIMEOUT",
@@ -54,9 +55,7 @@ export async function callReplica(
     else failed(context, replica, error, seconds);
     throw error;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", follow);
-    cancel?.removeEventListener("abort", follow);
+    attempt.dispose();
     releaseSlot(context, replica, route.priority);
   }
 }

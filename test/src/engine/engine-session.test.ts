@@ -183,6 +183,19 @@ t.test(
   },
 );
 
+t.test("a caller already gone when a call starts: the attempt starts cancelled", async (t) => {
+  const a = fakeReplica("a", answersAfter(1), 0);
+  const { events, session } = fleetOf([a.replica]);
+  const caller = new AbortController();
+  caller.abort(new Error("client closed"));
+  await t.rejects(session().complete({} as never, caller.signal), {
+    kind: "aborted",
+    code: "UPSTREAM_ERROR",
+  });
+  t.ok(a.signals[0]?.aborted, "the replica was asked with an aborted signal");
+  t.same(events, ["call a cancelled"]);
+});
+
 t.test("a hedge that wins cancels the primary and counts it as slow", async (t) => {
   const [a, b] = [fakeReplica("a", hangs, 0), fakeReplica("b", answersAfter(1), 9)];
   const hedge = { percentile: 50, minSamples: 1, minDelayMs: 20 };
