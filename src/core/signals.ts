@@ -63,8 +63,9 @@ export class LinkedSignal implements Abortable {
   }
 
   /**
-   * Aborts with `reason()` `ms` from now (the reason is made only if it fires). The timer is
-   * unref'd unless `keepAlive`: a deadline alone does not hold the process open.
+   * Aborts with `reason()` `ms` from now (the reason is made only if it fires); one deadline
+   * per signal. The timer is unref'd unless `keepAlive`: a deadline alone does not hold the
+   * process open.
    */
   expireAfter(ms: number, reason: () => unknown, keepAlive = false): this {
     if (!(ms <= MAX_TIMER_MS)) return this;
