@@ -1,5 +1,6 @@
 import { combineOrders, mapOrderVerdict, type SlotVerdict } from "./order-combination.ts";
 import { PAIRWISE_TEMPLATE_VERSION, renderPairwisePrompt } from "./pairwise-template.ts";
+import { linkSignals } from "./signals.ts";
 import type {
   ChatMessage,
   CombinedVerdict,
@@ -78,16 +79,17 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
     task: PairwiseTask,
     signal: AbortSignal | undefined,
   ): Promise<OrderVerdict[]> {
-    const orderSignal = childSignal(signal);
+    // Only with a sibling is there one to cancel: a single order goes without this link.
+    const orders = linkSignals(signal);
     return Promise.all(
-      (["AB", "BA"] as const).map((order) => judgeOrder(session, task, order, orderSignal.signal)),
+      (["AB", "BA"] as const).map((order) => judgeOrder(session, task, order, orders.signal)),
     )
       .catch((error: unknown) => {
         // One order failed: cancel its sibling rather than leave the replica working for nobody.
-        orderSignal.abort(error);
+        orders.abort(error);
         throw error;
       })
-      .finally(orderSignal.dispose);
+      .finally(() => orders.dispose());
   }
 
   async function judgeOrder(
@@ -161,22 +163,6 @@ function renderOrder(task: PairwiseTask, order: Order): ChatMessage[] {
     slotA: order === "AB" ? first : second,
     slotB: order === "AB" ? second : first,
   });
-}
-
-/**
- * An AbortController following `parent`. Unlike AbortSignal.any, `dispose` detaches it, so
- * a long-lived parent (server shutdown) does not collect a listener per verdict.
- */
-function childSignal(parent: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const follow = () => controller.abort(parent?.reason);
-  if (parent?.aborted) follow();
-  else parent?.addEventListener("abort", follow, { once: true });
-  return {
-    signal: controller.signal,
-    abort: (reason: unknown) => controller.abort(reason),
-    dispose: () => parent?.removeEventListener("abort", follow),
-  };
 }
 
 /** The pairwise judge service, typed from its factory. */

@@ -1,6 +1,6 @@
 import type { Deadline } from "@grpc/grpc-js";
 import { AppError } from "../core/errors.ts";
-import { followShutdown } from "../runtime/shutdown-followers.ts";
+import { deadlineSignal } from "../core/signals.ts";
 
 /** The parts of a grpc-js server call the signal reads. */
 export interface SignalledCall {
@@ -25,8 +25,6 @@ export interface CallSignalOptions {
   shutdown?: AbortSignal;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Milliseconds from now to a grpc-js deadline; Infinity when the client set none. */
 function msUntil(deadline: Deadline): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -40,32 +38,27 @@ function msUntil(deadline: Deadline): number {
  * answers DEADLINE_EXCEEDED by itself when the client's own deadline passes.
  */
 export function callSignal(call: SignalledCall, options: CallSignalOptions): CallSignal {
-  const controller = new AbortController();
   const limitMs = Math.min(msUntil(call.getDeadline()), options.timeoutMs ?? Infinity);
-  // Past 2^31-1 ms Node fires timers at once; a deadline that far off is as good as none.
-  const timer =
-    limitMs <= MAX_TIMER_MS
-      ? setTimeout(() => {
-          controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${limitMs} ms`));
-        }, limitMs).unref()
-      : undefined;
+  // No deadline at all (Infinity) sets no timer.
+  const linked = deadlineSignal(
+    limitMs,
+    () => new AppError("UPSTREAM_TIMEOUT", `no verdict within ${limitMs} ms`),
+  ).followShutdown(options.shutdown);
   const onCancelled = () => {
     const passed = msUntil(call.getDeadline()) === 0;
-    controller.abort(
+    linked.abort(
       passed
         ? new AppError("UPSTREAM_TIMEOUT", "the call's deadline passed")
         : new Error("the client cancelled the call"),
     );
   };
   call.once("cancelled", onCancelled);
-  const unfollow = options.shutdown ? followShutdown(options.shutdown, controller) : undefined;
   return {
-    signal: controller.signal,
+    signal: linked.signal,
     deadlineAt: Number.isFinite(limitMs) ? Date.now() + limitMs : undefined,
     release() {
-      clearTimeout(timer);
+      linked.dispose();
       call.off("cancelled", onCancelled);
-      unfollow?.();
     },
   };
 }

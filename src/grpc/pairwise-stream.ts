@@ -4,6 +4,7 @@ import { type handleBidiStreamingCall, status } from "@grpc/grpc-js";
 import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
 import { parseOrThrow } from "../api/validation-details.ts";
 import { AppError, errorBody, toAppError } from "../core/errors.ts";
+import { type LinkedSignal, linkSignals } from "../core/signals.ts";
 import type { PriorityClass } from "../core/types.ts";
 import type { JudgeService } from "../judge/judge-service.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
@@ -52,21 +53,11 @@ function checkId(id: string): void {
 }
 
 /** An item's own signal: the stream's, plus the per-item time limit. */
-function itemSignal(stream: AbortSignal, timeoutMs: number) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
-  }, timeoutMs).unref();
-  const onAbort = () => controller.abort(stream.reason);
-  if (stream.aborted) onAbort();
-  else stream.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    release() {
-      clearTimeout(timer);
-      stream.removeEventListener("abort", onAbort);
-    },
-  };
+function itemSignal(stream: AbortSignal, timeoutMs: number): LinkedSignal {
+  return linkSignals(stream).expireAfter(
+    timeoutMs,
+    () => new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`),
+  );
 }
 
 /**
@@ -138,7 +129,7 @@ export function pairwiseStreamHandler(
         if (!stream.signal.aborted) logFault(rpc.logger, error, method);
         return itemError(item.id, error);
       } finally {
-        own.release();
+        own.dispose();
       }
     };
 

@@ -1,6 +1,6 @@
 import type { FastifyReply } from "fastify";
 import { AppError } from "../core/errors.ts";
-import { followShutdown } from "../runtime/shutdown-followers.ts";
+import { deadlineSignal } from "../core/signals.ts";
 
 /**
  * The AbortSignal a route hands to the core: aborted when the deadline passes (reason: an
@@ -12,20 +12,17 @@ export function requestSignal(
   timeoutMs: number,
   shutdown?: AbortSignal,
 ): AbortSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`));
-  }, timeoutMs);
-  timer.unref();
-  const unfollow = shutdown ? followShutdown(shutdown, controller) : undefined;
+  const request = deadlineSignal(
+    timeoutMs,
+    () => new AppError("UPSTREAM_TIMEOUT", `no verdict within ${timeoutMs} ms`),
+  ).followShutdown(shutdown);
   // The response's "close" fires when it is sent or when the connection drops first; the
   // request's own "close" fires once its body is read, so it says nothing about the client.
   reply.raw.once("close", () => {
-    clearTimeout(timer);
-    unfollow?.();
-    if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
+    request.dispose();
+    if (!reply.raw.writableFinished) request.abort(new Error("client closed the connection"));
   });
-  return controller.signal;
+  return request.signal;
 }
 
 /** The header a caller shortens its deadline with, in ms. */
