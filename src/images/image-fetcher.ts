@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request } from "undici";
 import { AppError } from "../core/errors.ts";
+import { linkSignals } from "../core/signals.ts";
 import type { AddressPolicy } from "./address-policy.ts";
 import { AddressNotAllowedError, createGuardedLookup, type ResolveHost } from "./guarded-lookup.ts";
 import { literalHost, remoteUrlProblem } from "./remote-url.ts";
@@ -99,16 +100,17 @@ async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: numbe
   return Buffer.concat(chunks, total);
 }
 
+const fetchTimedOut = () => new DOMException("the image fetch timed out", "TimeoutError");
 function classify(
   error: unknown,
   path: string,
   caller: AbortSignal | undefined,
-  timer: AbortSignal,
+  timedOut: boolean,
 ) {
   if (error instanceof AppError) return error;
   // The caller gave up (client gone, deadline, a sibling image failed): pass its reason on.
   if (caller?.aborted) return caller.reason;
-  if (timer.aborted || hasCode(error, TIMEOUT_ERRORS)) {
+  if (timedOut || hasCode(error, TIMEOUT_ERRORS)) {
     return fetchFailed(path, "timeout", "the image did not arrive in time", error);
   }
   if (isRefusal(error)) {
@@ -175,12 +177,13 @@ export function createImageFetcher(options: ImageFetcherOptions) {
      * PAYLOAD_TOO_LARGE past `maxBytes`, or with `signal.reason` when `signal` aborts.
      */
     async fetch(url: URL, path: string, signal?: AbortSignal): Promise<Buffer> {
-      const timer = AbortSignal.timeout(fetchTimeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timer]) : timer;
+      const fetching = linkSignals(signal).expireAfter(fetchTimeoutMs, fetchTimedOut);
       try {
-        return await follow(url, path, combined);
+        return await follow(url, path, fetching.signal);
       } catch (error) {
-        throw classify(error, path, signal, timer);
+        throw classify(error, path, signal, fetching.expired);
+      } finally {
+        fetching.dispose();
       }
     },
     /** Closes the agent's pooled connections once in-flight fetches finish. */

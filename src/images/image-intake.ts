@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "../core/errors.ts";
+import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { createAddressPolicy } from "./address-policy.ts";
 import { decodeDataUri } from "./data-uri.ts";
@@ -123,16 +124,16 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
       if (images.every((image) => isDataUri(image.url))) {
         return images.map((image, index) => resolveDataUri(image.url, `images.${index}.url`));
       }
-      const siblings = new AbortController();
-      const linked = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
+      // One failed image cancels its siblings' fetches.
+      const siblings = linkSignals(signal);
       return Promise.all(
         images.map((image, index) =>
-          resolveOne(image.url, index, linked).catch((error: unknown) => {
+          resolveOne(image.url, index, siblings.signal).catch((error: unknown) => {
             siblings.abort(error);
             throw error;
           }),
         ),
-      );
+      ).finally(() => siblings.dispose());
     },
     /** Closes the fetch agent; in-flight fetches finish first. */
     close: (): Promise<void> => fetcher.close(),

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { AppError } from "../core/errors.ts";
+import { linkSignals } from "../core/signals.ts";
 
 /** What the fleet has been taking per judged pair (both orders run at once). */
 export interface PairLatency {
@@ -40,7 +41,7 @@ export async function schedulePairs<R>(
   const now = options.now ?? Date.now;
   const concurrency = Math.max(1, Math.min(options.concurrency, count));
   checkFits(count, concurrency, options.latency.pairLatencyMs(), options.deadlineAt, now());
-  const run = linkedController(options.signal, options.deadlineAt, now());
+  const run = runSignal(options.signal, options.deadlineAt, now());
   const results = new Array<R>(count);
   const durations: number[] = [];
   let next = 0;
@@ -110,47 +111,28 @@ function fitProblem(
   );
 }
 
-/** Node fires longer timers at once; a deadline that far off is as good as none. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
- * An AbortController that follows `parent` and aborts itself with UPSTREAM_TIMEOUT at
- * `deadlineAt`; `aborted` rejects when it aborts. `dispose` lets go of the parent and the timer.
+ * The run's signal: follows `parent`, aborts itself with UPSTREAM_TIMEOUT at `deadlineAt`;
+ * `aborted` rejects when it aborts. `dispose` lets go of the parent and the timer.
  */
-function linkedController(
-  parent: AbortSignal | undefined,
-  deadlineAt: number | undefined,
-  now: number,
-) {
-  const controller = new AbortController();
+function runSignal(parent: AbortSignal | undefined, deadlineAt: number | undefined, now: number) {
+  const run = linkSignals(parent);
   // Every pair in flight (and each of its orders) listens on it: many listeners, no leak.
-  setMaxListeners(0, controller.signal);
-  let rejectAborted: (reason: unknown) => void = () => {};
+  setMaxListeners(0, run.signal);
+  if (deadlineAt !== undefined) {
+    run.expireAfter(deadlineAt - now, () => {
+      return new AppError("UPSTREAM_TIMEOUT", "the request's deadline passed");
+    });
+  }
   const aborted = new Promise<never>((_, reject) => {
-    rejectAborted = reject;
+    if (run.signal.aborted) reject(run.signal.reason);
+    else run.signal.addEventListener("abort", () => reject(run.signal.reason), { once: true });
   });
   aborted.catch(() => {});
-  controller.signal.addEventListener("abort", () => rejectAborted(controller.signal.reason), {
-    once: true,
-  });
-  const follow = () => controller.abort(parent?.reason);
-  if (parent?.aborted) follow();
-  else parent?.addEventListener("abort", follow, { once: true });
-  const timer =
-    deadlineAt === undefined || deadlineAt - now > MAX_TIMER_MS
-      ? undefined
-      : setTimeout(() => {
-          controller.abort(new AppError("UPSTREAM_TIMEOUT", "the request's deadline passed"));
-        }, deadlineAt - now).unref();
   return {
-    signal: controller.signal,
+    signal: run.signal,
     aborted,
-    abort: (reason: unknown) => {
-      if (!controller.signal.aborted) controller.abort(reason);
-    },
-    dispose: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener("abort", follow);
-    },
+    abort: (reason: unknown) => run.abort(reason),
+    dispose: () => run.dispose(),
   };
 }
