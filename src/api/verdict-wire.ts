@@ -1,5 +1,5 @@
 import type { CombinedVerdict, JudgeMode, OrderVerdict } from "../core/types.ts";
-import type { VerdictWire } from "./pairwise-schema.ts";
+import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
 
 /** What the service knows about a verdict beyond the combined orders. */
 export interface VerdictContext {

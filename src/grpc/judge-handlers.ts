@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
-import { parseOrThrow } from "../api/validation-details.ts";
 import { AppError } from "../core/errors.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
 import { listModels } from "../http/routes/model-routes.ts";
+import { pairwiseRequestSchema } from "../http/wire/pairwise-schema.ts";
+import { rewardRequestSchema } from "../http/wire/reward-schema.ts";
+import { parseOrThrow } from "../http/wire/validation-details.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
-import { rewardRequestSchema } from "../reward/reward-schema.ts";
 import type { RewardService } from "../reward/reward-service.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { callPriority } from "./call-priority.ts";

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
 import type { listModels } from "../http/routes/model-routes.ts";
+import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
 import { sniffImageMime } from "../images/image-magic.ts";
 import {
   type Error as ErrorMessage,

@@ -1,10 +1,10 @@
 import { setMaxListeners } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { type handleBidiStreamingCall, status } from "@grpc/grpc-js";
-import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
-import { parseOrThrow } from "../api/validation-details.ts";
 import { AppError, errorBody, toAppError } from "../core/errors.ts";
 import type { PriorityClass } from "../core/types.ts";
+import { pairwiseRequestSchema } from "../http/wire/pairwise-schema.ts";
+import { parseOrThrow } from "../http/wire/validation-details.ts";
 import type { JudgeService } from "../judge/judge-service.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { callPriority } from "./call-priority.ts";

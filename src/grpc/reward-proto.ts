@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { RewardWire } from "../reward/reward-schema.ts";
+import type { RewardWire } from "../http/wire/reward-schema.ts";
 import {
   JudgeMode,
   RewardMethod,

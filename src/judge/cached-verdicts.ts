@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
+import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
 import type { VerdictCache } from "../store/verdict-cache.ts";
 import {
   type CacheKey,

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import {
-  type PairwiseRequest,
-  pairwiseRequestSchema,
-  type VerdictWire,
-} from "../api/pairwise-schema.ts";
-import { issuesToDetails } from "../api/validation-details.ts";
 import { verdictToWire } from "../api/verdict-wire.ts";
 import { AppError, type ErrorCode, errorBody, toAppError } from "../core/errors.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
 import type { PriorityClass, ResolvedImage } from "../core/types.ts";
+import {
+  type PairwiseRequest,
+  pairwiseRequestSchema,
+  type VerdictWire,
+} from "../http/wire/pairwise-schema.ts";
+import { issuesToDetails } from "../http/wire/validation-details.ts";
 import type { createImageIntake } from "../images/image-intake.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { ShadowOffer } from "../shadow/shadow-judge.ts";

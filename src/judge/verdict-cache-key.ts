@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
 import type { JudgeMode } from "../core/types.ts";
+import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
 
 /** What identifies a verdict for caching. */
 export interface CacheKeyInput {

@@ -1,8 +1,6 @@
+import type { OpenRlhfRequest } from "../http/wire/openrlhf-schema.ts";
 import type { ImageRef } from "../images/image-intake.ts";
-import type { OpenRlhfRequest } from "./openrlhf-schema.ts";
-
-/** The judge's text limits (as for /v1/judge/pairwise), checked per item. */
-const TEXT_LIMIT = 32_768;
+import { TEXT_LIMIT } from "../judge/request-limits.ts";
 
 /** One `/get_reward` item ready to judge against its reference, or why it cannot be. */
 export type OpenRlhfItem =

@@ -2,10 +2,10 @@ import { errorBody, toAppError } from "../core/errors.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { type PairResult, referenceScores } from "../core/reward-scores.ts";
 import type { PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
+import type { OpenRlhfRequest, OpenRlhfResponse } from "../http/wire/openrlhf-schema.ts";
 import type { ImageRef } from "../images/image-intake.ts";
 import { judgePairs, type PairContext } from "./judged-pairs.ts";
 import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";
-import type { OpenRlhfRequest, OpenRlhfResponse } from "./openrlhf-schema.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
 
 type Judgeable = Extract<OpenRlhfItem, { ok: true }>;

@@ -5,10 +5,10 @@ import {
   roundRobinScores,
 } from "../core/reward-scores.ts";
 import type { PairwiseTask } from "../core/types.ts";
+import type { RewardMethod, RewardRequest, RewardWire } from "../http/wire/reward-schema.ts";
 import { type JudgedPairs, judgePairs, type PairContext } from "./judged-pairs.ts";
 import { createOpenRlhfRewards } from "./openrlhf-rewards.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
-import type { RewardMethod, RewardRequest, RewardWire } from "./reward-schema.ts";
 
 /** Per-call context from the transport. */
 export type RewardContext = PairContext;

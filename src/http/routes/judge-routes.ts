@@ -1,16 +1,16 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { JudgeService } from "../../judge/judge-service.ts";
+import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
+import { callerPriority } from "../request-priority.ts";
+import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
 import {
   batchRequestSchema,
   batchResponseSchema,
   errorSchema,
   pairwiseRequestSchema,
   verdictSchema,
-} from "../../api/pairwise-schema.ts";
-import type { JudgeService } from "../../judge/judge-service.ts";
-import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
-import { callerPriority } from "../request-priority.ts";
-import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
+} from "../wire/pairwise-schema.ts";
 
 export interface JudgeRoutesOptions extends JudgingRouteOptions {
   service: JudgeService;

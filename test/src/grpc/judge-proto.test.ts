@@ -1,6 +1,5 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import t from "tap";
-import { pairwiseRequestSchema, type VerdictWire } from "../../../src/api/pairwise-schema.ts";
 import { AppError } from "../../../src/core/errors.ts";
 import {
   JudgeMode,
@@ -8,6 +7,7 @@ import {
   VerdictSchema,
 } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { pairwiseRequestToWire, verdictToProto } from "../../../src/grpc/judge-proto.ts";
+import { pairwiseRequestSchema, type VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 
 t.test("a request maps to the JSON body, unset fields left out", async (t) => {

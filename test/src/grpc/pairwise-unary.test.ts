@@ -3,7 +3,6 @@ import { create, fromBinary, toJson } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import t from "tap";
 import { request } from "undici";
-import type { VerdictWire } from "../../../src/api/pairwise-schema.ts";
 import { generateApiKey } from "../../../src/auth/api-key.ts";
 import {
   ErrorSchema,
@@ -14,6 +13,7 @@ import {
   VerdictSchema,
 } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { verdictToProto } from "../../../src/grpc/judge-proto.ts";
+import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { bearer, callError, startGrpcGateway, unaryCall } from "../../helpers/grpc.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import type { VerdictWire } from "../../../src/api/pairwise-schema.ts";
+import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { exchangeResponses, verdictCacheKey } from "../../../src/judge/verdict-cache-key.ts";
 
 const base = {

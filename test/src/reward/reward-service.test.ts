@@ -3,7 +3,7 @@ import t from "tap";
 import { AppError } from "../../../src/core/errors.ts";
 import { createPairwiseJudge } from "../../../src/core/pairwise-judge.ts";
 import type { JudgeEngine, ResolvedImage } from "../../../src/core/types.ts";
-import { rewardRequestSchema } from "../../../src/reward/reward-schema.ts";
+import { rewardRequestSchema } from "../../../src/http/wire/reward-schema.ts";
 import { createRewardService } from "../../../src/reward/reward-service.ts";
 import { unreadableCompletion } from "../core/scripted-engine.ts";
 import { createSlotEngine, type SlotScript, slotA } from "./slot-engine.ts";

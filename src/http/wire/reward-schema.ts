@@ -1,15 +1,13 @@
 import { z } from "zod";
-import { imageRefSchema } from "../api/pairwise-schema.ts";
+import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
+import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
+import { imageRefSchema } from "./pairwise-schema.ts";
 
 /**
- * The wire contract of `POST /v1/reward` (API.md, Reward), shared by HTTP and gRPC so both
- * validate alike and the OpenAPI document comes from what validates.
+ * The HTTP wire contract of `POST /v1/reward` (API.md, Reward) and the source of its OpenAPI
+ * document. The limits are shared with gRPC, whose checks give the same errors
+ * (`reward/reward-checks.ts`).
  */
-
-const TEXT_LIMIT = 32_768;
-
-/** Candidates per request: a round robin of 16 is 120 pairs, 240 engine calls. */
-export const MAX_CANDIDATES = 16;
 
 const nonBlank = (max: number) =>
   z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
@@ -22,7 +20,7 @@ const judgeModeSchema = z.enum(["reasoned", "fast"]);
 export const rewardRequestSchema = z
   .strictObject({
     question: nonBlank(TEXT_LIMIT).describe("The question the candidates answer"),
-    images: z.array(imageRefSchema).max(8).default([]),
+    images: z.array(imageRefSchema).max(MAX_IMAGES).default([]),
     candidates: z
       .array(nonBlank(TEXT_LIMIT))
       .min(2)
@@ -43,7 +41,7 @@ export const rewardRequestSchema = z
     checkpoint: z
       .string()
       .min(1)
-      .max(256)
+      .max(CHECKPOINT_LIMIT)
       .optional()
       .describe("Pin a checkpoint; default champion"),
   })
