@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { AppError } from "../core/errors.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
-import { listModels } from "../http/routes/model-routes.ts";
 import { pairwiseRequestSchema } from "../http/wire/pairwise-schema.ts";
 import { rewardRequestSchema } from "../http/wire/reward-schema.ts";
 import { parseOrThrow } from "../http/wire/validation-details.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
 import type { RewardService } from "../reward/reward-service.ts";
+import { listModels } from "../runtime/model-list.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { callPriority } from "./call-priority.ts";
 import {

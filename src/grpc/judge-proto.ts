@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
-import type { listModels } from "../http/routes/model-routes.ts";
 import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
 import { sniffImageMime } from "../images/image-magic.ts";
+import type { ListedModel } from "../runtime/model-list.ts";
 import {
   type Error as ErrorMessage,
   ErrorSchema,
@@ -129,8 +129,8 @@ export function errorToProto(error: {
   });
 }
 
-/** One entry of `GET /v1/models` as a `jurist.v1.Model`. */
-export function modelToProto(model: ReturnType<typeof listModels>[number]): Model {
+/** A checkpoint the fleet serves as a `jurist.v1.Model`. */
+export function modelToProto(model: ListedModel): Model {
   return create(ModelSchema, {
     id: model.id,
     role: ROLES[model.role],

@@ -21,6 +21,7 @@ import { createRewardService } from "../reward/reward-service.ts";
 import { createShadowJudge } from "../shadow/shadow-judge.ts";
 import { createStores } from "../store/create-stores.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
+import { readiness } from "./readiness.ts";
 
 export type RuntimeOptions = FleetOptions;
 
@@ -177,6 +178,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     shutdownSignal: shutdown.signal,
     /** True once shutdown began: readiness is false, in-flight requests may finish. */
     isDraining: () => draining,
+    /** Whether the gateway can judge now, as `/readyz` and gRPC health both report it. */
+    readiness: () =>
+      readiness({ fleet, draining: () => draining, stores: () => ({ redis: stores.status() }) }),
     beginDrain: () => {
       draining = true;
     },
