@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
-import type { VerdictWire } from "../http/wire/pairwise-schema.ts";
+import type { OrderVerdict as DomainOrderVerdict } from "../core/types.ts";
 import { sniffImageMime } from "../images/image-magic.ts";
+import type { Verdict as DomainVerdict } from "../judge/verdict.ts";
 import type { ListedModel } from "../runtime/model-list.ts";
 import {
   type Error as ErrorMessage,
@@ -85,24 +86,24 @@ export function pairwiseRequestToWire(message: PairwiseRequest): Record<string, 
   return body;
 }
 
-function orderToProto(order: VerdictWire["orders"][number]): OrderVerdict {
+function orderToProto(order: DomainOrderVerdict): OrderVerdict {
   return create(OrderVerdictSchema, {
     order: ORDERS[order.order],
     outcome: ORDER_OUTCOMES[order.outcome],
     winner: order.winner === null ? undefined : WINNERS[order.winner],
-    probabilityA: order.probability_a ?? undefined,
+    probabilityA: order.probabilityA ?? undefined,
     reasoning: order.reasoning,
     reason: order.reason,
   });
 }
 
-/** A verdict of the JSON API as a `jurist.v1.Verdict`. */
-export function verdictToProto(verdict: VerdictWire): Verdict {
+/** A verdict of the judge service as a `jurist.v1.Verdict`; a null is an unset field. */
+export function verdictToProto(verdict: DomainVerdict): Verdict {
   return create(VerdictSchema, {
     id: verdict.id,
     outcome: OUTCOMES[verdict.outcome],
     winner: verdict.winner === null ? undefined : WINNERS[verdict.winner],
-    probabilityA: verdict.probability_a ?? undefined,
+    probabilityA: verdict.probabilityA ?? undefined,
     consistent: verdict.consistent ?? undefined,
     reasoning: verdict.reasoning,
     reason: verdict.reason,
@@ -112,7 +113,7 @@ export function verdictToProto(verdict: VerdictWire): Verdict {
     mode: MODES[verdict.mode],
     cached: verdict.cached,
     simulated: verdict.simulated,
-    latencyMs: verdict.latency_ms,
+    latencyMs: verdict.latencyMs,
   });
 }
 

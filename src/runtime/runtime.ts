@@ -116,7 +116,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         ...input,
         verdict: {
           winner: verdict.winner,
-          probabilityA: verdict.probability_a,
+          probabilityA: verdict.probabilityA,
           consistent: verdict.consistent,
         },
         checkpoint: verdict.checkpoint,

@@ -7,7 +7,8 @@ import {
   VerdictSchema,
 } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { pairwiseRequestToWire, verdictToProto } from "../../../src/grpc/judge-proto.ts";
-import { pairwiseRequestSchema, type VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
+import { pairwiseRequestSchema } from "../../../src/http/wire/pairwise-schema.ts";
+import type { Verdict } from "../../../src/judge/verdict.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 
 t.test("a request maps to the JSON body, unset fields left out", async (t) => {
@@ -88,11 +89,11 @@ t.test("image bytes that are not an image: UNSUPPORTED_MEDIA naming the field", 
 });
 
 t.test("a verdict maps field for field; nulls become unset fields", async (t) => {
-  const partial: VerdictWire = {
+  const partial: Verdict = {
     id: "vrd_1",
     outcome: "partial",
     winner: "B",
-    probability_a: 0.25,
+    probabilityA: 0.25,
     consistent: null,
     reasoning: "B is right [[B]]",
     reason: "one order unreadable",
@@ -101,14 +102,14 @@ t.test("a verdict maps field for field; nulls become unset fields", async (t) =>
         order: "AB",
         outcome: "ok",
         winner: "B",
-        probability_a: 0.25,
+        probabilityA: 0.25,
         reasoning: "[[B]]",
       },
       {
         order: "BA",
         outcome: "invalid",
         winner: null,
-        probability_a: null,
+        probabilityA: null,
         reasoning: "no marker",
         reason: "no verdict marker",
       },
@@ -118,7 +119,7 @@ t.test("a verdict maps field for field; nulls become unset fields", async (t) =>
     mode: "fast",
     cached: true,
     simulated: true,
-    latency_ms: 12,
+    latencyMs: 12,
   };
   t.same(toJson(VerdictSchema, verdictToProto(partial)), {
     id: "vrd_1",
@@ -154,7 +155,7 @@ t.test("a verdict maps field for field; nulls become unset fields", async (t) =>
     ...partial,
     outcome: "abstain",
     winner: null,
-    probability_a: null,
+    probabilityA: null,
     orders: [],
   });
   t.equal(abstain.winner, undefined, "no winner is unset, not WINNER_UNSPECIFIED");
