@@ -111,16 +111,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     champion: fleet.champion,
     // Off unless a rate is set: the offer would build a task object on every fresh verdict.
     shadow: config.shadow.rate > 0 ? shadow.offer : undefined,
-    collect: ({ verdict, ...input }) =>
-      collector.offer({
-        ...input,
-        verdict: {
-          winner: verdict.winner,
-          probabilityA: verdict.probabilityA,
-          consistent: verdict.consistent,
-        },
-        checkpoint: verdict.checkpoint,
-      }),
+    collect: collector.offer,
   });
   const rewardService = createRewardService({
     intake,
