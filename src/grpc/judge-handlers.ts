@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { AppError } from "../core/errors.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
-import { pairwiseRequestSchema } from "../http/wire/pairwise-schema.ts";
 import { rewardRequestSchema } from "../http/wire/reward-schema.ts";
 import { parseOrThrow } from "../http/wire/validation-details.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
+import { checkPairwiseRequest } from "../judge/pairwise-checks.ts";
 import type { RewardService } from "../reward/reward-service.ts";
 import { listModels } from "../runtime/model-list.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
@@ -14,7 +14,7 @@ import {
   ListModelsResponseSchema,
   PairwiseResponseSchema,
 } from "./gen/jurist/v1/judge_pb.ts";
-import { modelToProto, pairwiseRequestToWire, verdictToProto } from "./judge-proto.ts";
+import { modelToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
 import { pairwiseStreamHandler } from "./pairwise-stream.ts";
 import { rewardRequestToWire, rewardToProto } from "./reward-proto.ts";
 import type { MethodsOf, ServiceImplementationOf } from "./service-definition.ts";
@@ -51,7 +51,7 @@ export function judgeHandlers(
     pairwise: unaryHandler(rpc, async (message, { signal, metadata }) => {
       const principal = await callPrincipal(metadata, auth, "judge");
       refuseWhileDraining(options.draining);
-      const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(message));
+      const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
       const priority = callPriority(metadata, "interactive");
       const verdict = await options.service.pairwise(request, {
         signal,

@@ -7,7 +7,7 @@ import {
   type RewardResponse,
   RewardResponseSchema,
 } from "./gen/jurist/v1/judge_pb.ts";
-import { imageToWire } from "./judge-proto.ts";
+import { imageFromProto } from "./judge-proto.ts";
 
 /**
  * `jurist.v1.RewardRequest` / `RewardResponse` to and from the JSON API's shapes, so gRPC
@@ -33,7 +33,7 @@ const MODES = { reasoned: JudgeMode.REASONED, fast: JudgeMode.FAST };
 export function rewardRequestToWire(message: RewardRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     question: message.question,
-    images: message.images.map(imageToWire),
+    images: message.images.map(imageFromProto),
     candidates: message.candidates,
   };
   if (message.method !== RewardMethod.UNSPECIFIED) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGE_URL_RULE, NON_BLANK } from "../../judge/request-checks.ts";
 import {
   CHECKPOINT_LIMIT,
   IMAGE_URL_PREFIX,
@@ -15,14 +16,13 @@ import {
  * (`judge/request-limits.ts`), whose checks give the same errors (`judge/pairwise-checks.ts`).
  */
 
-const nonBlank = (max: number) =>
-  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
+const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
 export const imageRefSchema = z.strictObject({
   url: z
     .string()
     .min(1)
-    .regex(IMAGE_URL_PREFIX, "must be a data:image/(png|jpeg|webp|gif);base64 URI or http(s) URL")
+    .regex(IMAGE_URL_PREFIX, IMAGE_URL_RULE)
     .describe("data:image/(png|jpeg|webp|gif);base64,… or http(s)://…"),
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NON_BLANK } from "../../judge/request-checks.ts";
 import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
 import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
 import { imageRefSchema } from "./pairwise-schema.ts";
@@ -9,8 +10,7 @@ import { imageRefSchema } from "./pairwise-schema.ts";
  * (`reward/reward-checks.ts`).
  */
 
-const nonBlank = (max: number) =>
-  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
+const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
 export const rewardMethodSchema = z.enum(["reference", "round_robin"]);
 export type RewardMethod = z.output<typeof rewardMethodSchema>;
