@@ -40,8 +40,6 @@ export const openRlhfRequestSchema = z
     }
   });
 
-export type OpenRlhfRequest = z.output<typeof openRlhfRequestSchema>;
-
 const perItem = z.array(z.number().nullable());
 
 export const openRlhfResponseSchema = z.object({

@@ -55,8 +55,6 @@ export const pairwiseRequestSchema = z.strictObject({
     .describe("Sampling seed, for reproducible verdicts"),
 });
 
-export type PairwiseRequest = z.output<typeof pairwiseRequestSchema>;
-
 const slot = z.enum(["A", "B"]);
 
 export const orderVerdictSchema = z.object({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NON_BLANK } from "../../judge/request-checks.ts";
 import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
+import { referenceProblem } from "../../reward/reward-checks.ts";
 import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
 import { imageRefSchema } from "./pairwise-schema.ts";
 
@@ -12,8 +13,7 @@ import { imageRefSchema } from "./pairwise-schema.ts";
 
 const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
-export const rewardMethodSchema = z.enum(["reference", "round_robin"]);
-export type RewardMethod = z.output<typeof rewardMethodSchema>;
+const rewardMethodSchema = z.enum(["reference", "round_robin"]);
 
 const judgeModeSchema = z.enum(["reasoned", "fast"]);
 
@@ -46,23 +46,9 @@ export const rewardRequestSchema = z
       .describe("Pin a checkpoint; default champion"),
   })
   .superRefine((request, context) => {
-    if (request.method === "reference" && request.reference === undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["reference"],
-        message: "the reference method needs a reference",
-      });
-    }
-    if (request.method === "round_robin" && request.reference !== undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["reference"],
-        message: "round_robin does not use a reference; leave it out or use method reference",
-      });
-    }
+    const problem = referenceProblem(request.method, request.reference);
+    if (problem) context.addIssue({ code: "custom", path: ["reference"], message: problem });
   });
-
-export type RewardRequest = z.output<typeof rewardRequestSchema>;
 
 export const rewardResponseSchema = z.object({
   scores: z

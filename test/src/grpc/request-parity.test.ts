@@ -9,12 +9,18 @@ import {
   JudgeMode,
   type PairwiseRequest,
   PairwiseRequestSchema,
+  RewardMethod,
+  type RewardRequest,
+  RewardRequestSchema,
 } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { pairwiseRequestFromProto } from "../../../src/grpc/judge-proto.ts";
+import { rewardRequestFromProto } from "../../../src/grpc/reward-proto.ts";
 import { pairwiseRequestSchema } from "../../../src/http/wire/pairwise-schema.ts";
+import { rewardRequestSchema } from "../../../src/http/wire/reward-schema.ts";
 import { parseOrThrow } from "../../../src/http/wire/validation-details.ts";
 import { checkPairwiseRequest } from "../../../src/judge/pairwise-checks.ts";
 import { TEXT_LIMIT } from "../../../src/judge/request-limits.ts";
+import { checkRewardRequest } from "../../../src/reward/reward-checks.ts";
 import { TINY_PNG } from "../../helpers/fixtures.ts";
 
 /**
@@ -67,6 +73,25 @@ function pairwiseJson(message: PairwiseRequest): Record<string, unknown> {
 /** Mostly valid values, so accepted requests are tried as well as refused ones. */
 const mostly = <T>(valid: fc.Arbitrary<T>, edge: fc.Arbitrary<T>) =>
   fc.oneof({ arbitrary: valid, weight: 12 }, { arbitrary: edge, weight: 1 });
+
+const METHOD_NAMES: Record<number, string> = {
+  [RewardMethod.REFERENCE]: "reference",
+  [RewardMethod.ROUND_ROBIN]: "round_robin",
+};
+
+function rewardJson(message: RewardRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    question: message.question,
+    images: message.images.map(imageJson),
+    candidates: message.candidates,
+  };
+  if (message.method !== RewardMethod.UNSPECIFIED) {
+    body.method = METHOD_NAMES[message.method] ?? message.method;
+  }
+  if (message.mode !== JudgeMode.UNSPECIFIED) body.mode = MODE_NAMES[message.mode] ?? message.mode;
+  const { reference, checkpoint } = message;
+  return copyOptional(body, { reference, checkpoint });
+}
 
 /** Texts at and around every limit and rule: empty, blank, the longest, one longer. */
 const text = mostly(
@@ -133,6 +158,37 @@ t.test("a pairwise request is refused or accepted as HTTP would its JSON", async
       const message = create(PairwiseRequestSchema, fields);
       const grpc = outcome(() => checkPairwiseRequest(pairwiseRequestFromProto(message)));
       const http = viaHttp(pairwiseRequestSchema, pairwiseJson(message));
+      accepted += "request" in http ? 1 : 0;
+      return JSON.stringify(grpc) === JSON.stringify(http);
+    }),
+    { numRuns: 2_000 },
+  );
+  t.ok(accepted > 200, `accepted ones were tried too (${accepted} of 2,000)`);
+});
+
+const reward = fc.record({
+  question: text,
+  images,
+  candidates: mostly(
+    fc.array(text, { minLength: 2, maxLength: 4 }),
+    fc.oneof(fc.array(text, { maxLength: 1 }), fc.array(text, { minLength: 17, maxLength: 18 })),
+  ),
+  reference: optional(text),
+  method: mostly(
+    fc.constantFrom(RewardMethod.UNSPECIFIED, RewardMethod.REFERENCE, RewardMethod.ROUND_ROBIN),
+    fc.constant(5 as RewardMethod),
+  ),
+  mode,
+  checkpoint,
+});
+
+t.test("a reward request is refused or accepted as HTTP would its JSON", async (t) => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(reward, (fields) => {
+      const message = create(RewardRequestSchema, fields);
+      const grpc = outcome(() => checkRewardRequest(rewardRequestFromProto(message)));
+      const http = viaHttp(rewardRequestSchema, rewardJson(message));
       accepted += "request" in http ? 1 : 0;
       return JSON.stringify(grpc) === JSON.stringify(http);
     }),
