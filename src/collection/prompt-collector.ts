@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ResolvedImage } from "../core/types.ts";
+import type { Verdict } from "../judge/verdict.ts";
 import type { BlobStore } from "../store/blob-store.ts";
 import type { PromptLog, PromptRecord } from "../store/prompt-log.ts";
 import { createCollectionBuffer } from "./collection-buffer.ts";
@@ -35,9 +36,8 @@ export interface CollectInput {
   /** The images as intake resolved them; their bytes are decoded from `dataUri` at flush. */
   images: readonly ResolvedImage[];
   responses: readonly [string, string];
-  /** Only these three fields are kept (a whole CombinedVerdict may be passed). */
-  verdict: PromptRecord["verdict"];
-  checkpoint: string;
+  /** The judge service's verdict; only these fields are kept. */
+  verdict: Pick<Verdict, "winner" | "probabilityA" | "consistent" | "checkpoint">;
 }
 
 export interface PromptCollectorOptions {
@@ -73,7 +73,7 @@ export function createPromptCollector(options: PromptCollectorOptions) {
   timer.unref();
 
   function toRecord(input: CollectInput, imageHashes: string[], contentHash: string) {
-    const { winner, probabilityA, consistent } = input.verdict;
+    const { winner, probabilityA, consistent, checkpoint } = input.verdict;
     return {
       // 60 random bits (16 hex digits of a v4 UUID, one of them fixed) from randomUUID, which
       // draws on a cached entropy pool: randomBytes asked the system for 8 bytes per record.
@@ -83,7 +83,7 @@ export function createPromptCollector(options: PromptCollectorOptions) {
       imageHashes,
       responses: [input.responses[0], input.responses[1]],
       verdict: { winner, probabilityA, consistent },
-      checkpoint: input.checkpoint,
+      checkpoint,
       at: Date.now(),
       contentHash,
     } satisfies PromptRecord;

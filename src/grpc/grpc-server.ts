@@ -1,7 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { readiness } from "../http/routes/health-routes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { Health } from "./gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
@@ -49,12 +48,7 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
     "grpc.enable_channelz": 0,
   });
   const health = createHealthService({
-    ready: () =>
-      readiness({
-        fleet: runtime.fleet,
-        draining: runtime.isDraining,
-        stores: () => ({ redis: runtime.stores.status() }),
-      }).status === "ready",
+    ready: () => runtime.readiness().ready,
     services: [JudgeService.typeName],
   });
   server.addService(serviceDefinition(Health), health.implementation);

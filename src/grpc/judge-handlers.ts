@@ -1,12 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
-import { parseOrThrow } from "../api/validation-details.ts";
 import { AppError } from "../core/errors.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
-import { listModels } from "../http/routes/model-routes.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
-import { rewardRequestSchema } from "../reward/reward-schema.ts";
+import { checkPairwiseRequest } from "../judge/pairwise-checks.ts";
+import { checkRewardRequest } from "../reward/reward-checks.ts";
 import type { RewardService } from "../reward/reward-service.ts";
+import { listModels } from "../runtime/model-list.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { callPriority } from "./call-priority.ts";
 import {
@@ -14,9 +13,9 @@ import {
   ListModelsResponseSchema,
   PairwiseResponseSchema,
 } from "./gen/jurist/v1/judge_pb.ts";
-import { modelToProto, pairwiseRequestToWire, verdictToProto } from "./judge-proto.ts";
+import { modelToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
 import { pairwiseStreamHandler } from "./pairwise-stream.ts";
-import { rewardRequestToWire, rewardToProto } from "./reward-proto.ts";
+import { rewardRequestFromProto, rewardToProto } from "./reward-proto.ts";
 import type { MethodsOf, ServiceImplementationOf } from "./service-definition.ts";
 import { type RpcOptions, unaryHandler } from "./unary-handler.ts";
 
@@ -39,8 +38,8 @@ function refuseWhileDraining(draining: AbortSignal): void {
 }
 
 /**
- * `jurist.v1.JudgeService`, thin over the judge core: authenticate from metadata, validate with
- * the HTTP API's schema, judge (or score), map the answer. Reward runs in the `batch` class
+ * `jurist.v1.JudgeService`, thin over the judge core: authenticate from metadata, decode and
+ * check the request (as HTTP does a body), judge (or score), map the answer to proto. Reward runs in the `batch` class
  * unless `jurist-priority` metadata names another, under the call's deadline.
  */
 export function judgeHandlers(
@@ -51,7 +50,7 @@ export function judgeHandlers(
     pairwise: unaryHandler(rpc, async (message, { signal, metadata }) => {
       const principal = await callPrincipal(metadata, auth, "judge");
       refuseWhileDraining(options.draining);
-      const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(message));
+      const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
       const priority = callPriority(metadata, "interactive");
       const verdict = await options.service.pairwise(request, {
         signal,
@@ -70,7 +69,7 @@ export function judgeHandlers(
     reward: unaryHandler(rpc, async (message, { signal, deadlineAt, metadata }) => {
       await callPrincipal(metadata, auth, "judge");
       refuseWhileDraining(options.draining);
-      const request = parseOrThrow(rewardRequestSchema, rewardRequestToWire(message));
+      const request = checkRewardRequest(rewardRequestFromProto(message));
       const priority = callPriority(metadata, "batch");
       return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
     }),

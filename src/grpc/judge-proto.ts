@@ -1,8 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
-import type { listModels } from "../http/routes/model-routes.ts";
+import type { OrderVerdict as DomainOrderVerdict } from "../core/types.ts";
 import { sniffImageMime } from "../images/image-magic.ts";
+import type { ImageInput, PairwiseRequestInput } from "../judge/pairwise-checks.ts";
+import type { Verdict as DomainVerdict } from "../judge/verdict.ts";
+import type { ListedModel } from "../runtime/model-list.ts";
 import {
   type Error as ErrorMessage,
   ErrorSchema,
@@ -24,9 +26,9 @@ import {
 } from "./gen/jurist/v1/judge_pb.ts";
 
 /**
- * Protobuf messages to and from the JSON API's wire shapes, so gRPC requests validate with the
- * same zod schema as HTTP bodies and verdicts leave in the same shape, field for field. Unset
- * optional fields are the JSON API's nulls.
+ * Protobuf messages to and from the judge service's domain types, with no JSON in between:
+ * requests are decoded for the transport-free checks (`judge/pairwise-checks.ts`), verdicts
+ * leave field for field as HTTP's JSON has them. Unset optional fields are the JSON API's nulls.
  */
 
 const MODES = { reasoned: JudgeMode.REASONED, fast: JudgeMode.FAST } as const;
@@ -45,10 +47,10 @@ const ROLES = {
 } as const;
 const KINDS = { lora: ModelKind.LORA, full: ModelKind.FULL } as const;
 
-/** An image as the JSON API carries it; bytes become a data URI labelled by their magic. */
-export function imageToWire(image: Image, index: number): Record<string, unknown> {
+/** An image as intake takes it: bytes become a data URI labelled by their magic. */
+export function imageFromProto(image: Image, index: number): ImageInput {
   if (image.source.case === "url") return { url: image.source.value };
-  if (image.source.case !== "data") return {};
+  if (image.source.case !== "data") return { url: undefined };
   const path = `images.${index}.data`;
   const mime = sniffImageMime(image.source.value);
   if (!mime) {
@@ -59,50 +61,48 @@ export function imageToWire(image: Image, index: number): Record<string, unknown
   return { url: `data:${mime};base64,${Buffer.from(image.source.value).toString("base64")}` };
 }
 
+/** A judge mode's name; an unknown number is kept (as its digits) for the checks to refuse. */
+export function modeName(mode: JudgeMode): string {
+  return MODE_NAMES[mode] ?? String(mode);
+}
+
 /**
- * The JSON body of a pairwise request, for `pairwiseRequestSchema`: unset optional fields are
- * left out (so defaults apply), an unknown mode number is passed through for the schema to
- * reject. Throws UNSUPPORTED_MEDIA for image bytes that are not an image.
+ * A pairwise request for `checkPairwiseRequest`, with HTTP's defaults for unset fields (mode
+ * reasoned, swap on). Throws UNSUPPORTED_MEDIA for image bytes that are not an image.
  */
-export function pairwiseRequestToWire(message: PairwiseRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function pairwiseRequestFromProto(message: PairwiseRequest): PairwiseRequestInput {
+  return {
     question: message.question,
-    images: message.images.map(imageToWire),
+    images: message.images.map(imageFromProto),
     responses: message.responses,
-  };
-  if (message.mode !== JudgeMode.UNSPECIFIED) body.mode = MODE_NAMES[message.mode] ?? message.mode;
-  const optional = {
     rubric: message.rubric,
-    swap: message.swap,
+    mode: message.mode === JudgeMode.UNSPECIFIED ? "reasoned" : modeName(message.mode),
+    swap: message.swap ?? true,
     checkpoint: message.checkpoint,
     collect: message.collect,
     cache: message.cache,
     seed: message.seed,
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) body[key] = value;
-  }
-  return body;
 }
 
-function orderToProto(order: VerdictWire["orders"][number]): OrderVerdict {
+function orderToProto(order: DomainOrderVerdict): OrderVerdict {
   return create(OrderVerdictSchema, {
     order: ORDERS[order.order],
     outcome: ORDER_OUTCOMES[order.outcome],
     winner: order.winner === null ? undefined : WINNERS[order.winner],
-    probabilityA: order.probability_a ?? undefined,
+    probabilityA: order.probabilityA ?? undefined,
     reasoning: order.reasoning,
     reason: order.reason,
   });
 }
 
-/** A verdict of the JSON API as a `jurist.v1.Verdict`. */
-export function verdictToProto(verdict: VerdictWire): Verdict {
+/** A verdict of the judge service as a `jurist.v1.Verdict`; a null is an unset field. */
+export function verdictToProto(verdict: DomainVerdict): Verdict {
   return create(VerdictSchema, {
     id: verdict.id,
     outcome: OUTCOMES[verdict.outcome],
     winner: verdict.winner === null ? undefined : WINNERS[verdict.winner],
-    probabilityA: verdict.probability_a ?? undefined,
+    probabilityA: verdict.probabilityA ?? undefined,
     consistent: verdict.consistent ?? undefined,
     reasoning: verdict.reasoning,
     reason: verdict.reason,
@@ -112,7 +112,7 @@ export function verdictToProto(verdict: VerdictWire): Verdict {
     mode: MODES[verdict.mode],
     cached: verdict.cached,
     simulated: verdict.simulated,
-    latencyMs: verdict.latency_ms,
+    latencyMs: verdict.latencyMs,
   });
 }
 
@@ -129,8 +129,8 @@ export function errorToProto(error: {
   });
 }
 
-/** One entry of `GET /v1/models` as a `jurist.v1.Model`. */
-export function modelToProto(model: ReturnType<typeof listModels>[number]): Model {
+/** A checkpoint the fleet serves as a `jurist.v1.Model`. */
+export function modelToProto(model: ListedModel): Model {
   return create(ModelSchema, {
     id: model.id,
     role: ROLES[model.role],

@@ -1,12 +1,11 @@
 import { setMaxListeners } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { type handleBidiStreamingCall, status } from "@grpc/grpc-js";
-import { pairwiseRequestSchema } from "../api/pairwise-schema.ts";
-import { parseOrThrow } from "../api/validation-details.ts";
 import { AppError, errorBody, toAppError } from "../core/errors.ts";
 import { type LinkedSignal, linkSignals } from "../core/signals.ts";
 import type { PriorityClass } from "../core/types.ts";
 import type { JudgeService } from "../judge/judge-service.ts";
+import { checkPairwiseRequest } from "../judge/pairwise-checks.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { callPriority } from "./call-priority.ts";
 import {
@@ -16,7 +15,7 @@ import {
 } from "./gen/jurist/v1/judge_pb.ts";
 import { grpcErrorStatus } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
-import { errorToProto, pairwiseRequestToWire, verdictToProto } from "./judge-proto.ts";
+import { errorToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
 import { logFault, type RpcOptions, recordCall } from "./unary-handler.ts";
 
 export interface PairwiseStreamOptions {
@@ -117,7 +116,7 @@ export function pairwiseStreamHandler(
       try {
         checkId(item.id);
         if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
-        const request = parseOrThrow(pairwiseRequestSchema, pairwiseRequestToWire(item.request));
+        const request = checkPairwiseRequest(pairwiseRequestFromProto(item.request));
         const context = { signal: own.signal, tenant, priority };
         const verdict = await options.service.pairwise(request, context);
         return create(PairwiseStreamResponseSchema, {

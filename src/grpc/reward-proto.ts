@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import type { RewardWire } from "../reward/reward-schema.ts";
+import type { RewardRequestInput } from "../reward/reward-checks.ts";
+import type { Reward } from "../reward/reward-request.ts";
 import {
   JudgeMode,
   RewardMethod,
@@ -7,11 +8,12 @@ import {
   type RewardResponse,
   RewardResponseSchema,
 } from "./gen/jurist/v1/judge_pb.ts";
-import { imageToWire } from "./judge-proto.ts";
+import { imageFromProto, modeName } from "./judge-proto.ts";
 
 /**
- * `jurist.v1.RewardRequest` / `RewardResponse` to and from the JSON API's shapes, so gRPC
- * validates with the same zod schema as `POST /v1/reward` and answers field for field.
+ * `jurist.v1.RewardRequest` / `RewardResponse` to and from the reward service's domain types:
+ * requests are decoded for `checkRewardRequest`, answers leave field for field as
+ * `POST /v1/reward` has them.
  */
 
 const METHOD_NAMES: Partial<Record<RewardMethod, string>> = {
@@ -19,43 +21,39 @@ const METHOD_NAMES: Partial<Record<RewardMethod, string>> = {
   [RewardMethod.ROUND_ROBIN]: "round_robin",
 };
 const METHODS = { reference: RewardMethod.REFERENCE, round_robin: RewardMethod.ROUND_ROBIN };
-const MODE_NAMES: Partial<Record<JudgeMode, string>> = {
-  [JudgeMode.REASONED]: "reasoned",
-  [JudgeMode.FAST]: "fast",
-};
 const MODES = { reasoned: JudgeMode.REASONED, fast: JudgeMode.FAST };
 
 /**
- * The JSON body of a reward request, for `rewardRequestSchema`: unspecified enums and unset
- * optional fields are left out (so defaults apply); an unknown enum number is passed through for
- * the schema to reject. Throws UNSUPPORTED_MEDIA for image bytes that are not an image.
+ * A reward request for `checkRewardRequest`: unspecified enums are left undefined (so the
+ * service's defaults apply), an unknown number is kept for the checks to refuse. Throws
+ * UNSUPPORTED_MEDIA for image bytes that are not an image.
  */
-export function rewardRequestToWire(message: RewardRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function rewardRequestFromProto(message: RewardRequest): RewardRequestInput {
+  return {
     question: message.question,
-    images: message.images.map(imageToWire),
+    images: message.images.map(imageFromProto),
     candidates: message.candidates,
+    reference: message.reference,
+    method:
+      message.method === RewardMethod.UNSPECIFIED
+        ? undefined
+        : (METHOD_NAMES[message.method] ?? String(message.method)),
+    mode: message.mode === JudgeMode.UNSPECIFIED ? undefined : modeName(message.mode),
+    checkpoint: message.checkpoint,
   };
-  if (message.method !== RewardMethod.UNSPECIFIED) {
-    body.method = METHOD_NAMES[message.method] ?? message.method;
-  }
-  if (message.mode !== JudgeMode.UNSPECIFIED) body.mode = MODE_NAMES[message.mode] ?? message.mode;
-  if (message.reference !== undefined) body.reference = message.reference;
-  if (message.checkpoint !== undefined) body.checkpoint = message.checkpoint;
-  return body;
 }
 
-/** A `/v1/reward` answer as a `jurist.v1.RewardResponse`; a null score is an unset one. */
-export function rewardToProto(wire: RewardWire): RewardResponse {
+/** A reward as a `jurist.v1.RewardResponse`; a null score is an unset one. */
+export function rewardToProto(reward: Reward): RewardResponse {
   return create(RewardResponseSchema, {
-    scores: wire.scores.map((score) => ({ score: score ?? undefined })),
-    ranking: wire.ranking,
-    failures: wire.failures,
-    method: METHODS[wire.method],
-    checkpoint: wire.checkpoint,
-    mode: MODES[wire.mode],
-    simulated: wire.simulated,
-    pairs: wire.pairs,
-    latencyMs: wire.latency_ms,
+    scores: reward.scores.map((score) => ({ score: score ?? undefined })),
+    ranking: reward.ranking,
+    failures: reward.failures,
+    method: METHODS[reward.method],
+    checkpoint: reward.checkpoint,
+    mode: MODES[reward.mode],
+    simulated: reward.simulated,
+    pairs: reward.pairs,
+    latencyMs: reward.latencyMs,
   });
 }

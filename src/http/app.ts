@@ -51,11 +51,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await server.register(swaggerUi, { routePrefix: "/docs" });
   server.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
 
-  await server.register(healthRoutes, {
-    fleet: runtime.fleet,
-    draining: runtime.isDraining,
-    stores: () => ({ redis: runtime.stores.status() }),
-  });
+  await server.register(healthRoutes, { readiness: runtime.readiness });
   await server.register(modelRoutes, { fleet: runtime.fleet });
   await server.register(metricsRoutes, { registry: runtime.metrics.registry });
   // Judging and reward routes share the same guards: shedding, the judge scope, rate limits.

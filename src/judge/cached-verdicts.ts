@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
 import type { VerdictCache } from "../store/verdict-cache.ts";
+import type { Verdict } from "./verdict.ts";
 import {
   type CacheKey,
   type CacheKeyInput,
@@ -19,6 +19,26 @@ export interface CachedVerdictsOptions {
 }
 
 /**
+ * Version of the cached record. Bump it when `Verdict` changes shape: gateways of different
+ * versions share a Redis cache during a rollout, and an entry written by another version (or
+ * the bare HTTP JSON entries from before records had one) is then a miss, never misread.
+ */
+export const VERDICT_RECORD_VERSION = 1;
+
+/** What one cache entry holds, as JSON. */
+export interface VerdictRecord {
+  v: typeof VERDICT_RECORD_VERSION;
+  verdict: Verdict;
+}
+
+/** The verdict of a stored entry, or null when it is of another version. */
+function readRecord(stored: string): Verdict | null {
+  const record = JSON.parse(stored) as Partial<VerdictRecord> | null;
+  if (record?.v !== VERDICT_RECORD_VERSION || typeof record.verdict !== "object") return null;
+  return record.verdict;
+}
+
+/**
  * The verdict cache as the judge service uses it: entries are kept in canonical response
  * order and mapped back on the way out; only `ok` verdicts are stored; a cache that cannot be
  * reached is a miss, never a failed request.
@@ -26,15 +46,13 @@ export interface CachedVerdictsOptions {
 export function createCachedVerdicts(options: CachedVerdictsOptions) {
   const observe = options.observe ?? (() => {});
 
-  async function lookup(
-    input: CacheKeyInput,
-  ): Promise<{ key: CacheKey; verdict: VerdictWire | null }> {
+  async function lookup(input: CacheKeyInput): Promise<{ key: CacheKey; verdict: Verdict | null }> {
     const key = verdictCacheKey(input);
     try {
       const stored = await options.cache.get(key.key);
-      observe(stored ? "hit" : "miss");
-      if (!stored) return { key, verdict: null };
-      const verdict = JSON.parse(stored) as VerdictWire;
+      const verdict = stored === null ? null : readRecord(stored);
+      observe(verdict ? "hit" : "miss");
+      if (!verdict) return { key, verdict: null };
       return { key, verdict: key.swapped ? exchangeResponses(verdict) : verdict };
     } catch (error) {
       observe("error");
@@ -44,10 +62,13 @@ export function createCachedVerdicts(options: CachedVerdictsOptions) {
   }
 
   /** Stores an `ok` verdict in the background; failures are logged, never thrown. */
-  function store(key: CacheKey, verdict: VerdictWire): void {
+  function store(key: CacheKey, verdict: Verdict): void {
     if (verdict.outcome !== "ok" || options.ttlMs <= 0) return;
-    const canonical = key.swapped ? exchangeResponses(verdict) : verdict;
-    options.cache.set(key.key, JSON.stringify(canonical), options.ttlMs).catch((error) => {
+    const record: VerdictRecord = {
+      v: VERDICT_RECORD_VERSION,
+      verdict: key.swapped ? exchangeResponses(verdict) : verdict,
+    };
+    options.cache.set(key.key, JSON.stringify(record), options.ttlMs).catch((error) => {
       options.logger.debug({ err: error }, "verdict cache store failed");
     });
   }

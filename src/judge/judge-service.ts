@@ -1,20 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import {
-  type PairwiseRequest,
-  pairwiseRequestSchema,
-  type VerdictWire,
-} from "../api/pairwise-schema.ts";
-import { issuesToDetails } from "../api/validation-details.ts";
-import { verdictToWire } from "../api/verdict-wire.ts";
-import { AppError, type ErrorCode, errorBody, toAppError } from "../core/errors.ts";
+import { type AppError, toAppError } from "../core/errors.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
 import type { ObserveVerdict, PriorityClass, ResolvedImage } from "../core/types.ts";
 import type { createImageIntake } from "../images/image-intake.ts";
 import type { CachedVerdicts } from "./cached-verdicts.ts";
+import type { PairwiseRequest } from "./pairwise-request.ts";
 import type { ShadowOffer } from "./shadow-judge.ts";
+import { type Verdict, verdictOf } from "./verdict.ts";
 
 export interface JudgeServiceDeps {
   intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
@@ -43,7 +38,7 @@ export interface CollectedVerdict {
   question: string;
   images: ResolvedImage[];
   responses: [string, string];
-  verdict: VerdictWire;
+  verdict: Verdict;
 }
 
 /** Per-call context from the transport. */
@@ -59,27 +54,24 @@ export interface CallContext {
   priority?: PriorityClass | undefined;
 }
 
-export type BatchResult =
-  | { index: number; verdict: VerdictWire }
-  | {
-      index: number;
-      error: { code: ErrorCode; message: string; details?: { path?: string; reason: string }[] };
-    };
+/** A batch item as the transport read it: a checked request, or why it was refused. */
+export type BatchItem = { request: PairwiseRequest } | { refused: AppError };
+
+/** Each batch item's verdict or error, by its index in the batch. */
+export type BatchResult = { index: number; verdict: Verdict } | { index: number; error: AppError };
 
 /**
- * Pairwise judging, transport-free: image intake, the judge core, the wire shape. HTTP and gRPC
- * call this with already-validated requests and an AbortSignal for deadline and disconnect.
+ * Pairwise judging, transport-free: image intake, the verdict cache, the judge core, shadowing
+ * and collection. HTTP and gRPC call it with checked requests and an AbortSignal for deadline
+ * and disconnect, and map the `Verdict` it answers to their wire.
  */
 export function createJudgeService(deps: JudgeServiceDeps) {
-  async function pairwise(
-    request: PairwiseRequest,
-    context: CallContext = {},
-  ): Promise<VerdictWire> {
+  async function pairwise(request: PairwiseRequest, context: CallContext = {}): Promise<Verdict> {
     const started = performance.now();
     const images = await deps.intake.resolve(request.images, context.signal);
     const cached = await lookupCached(request, images);
     if (cached?.verdict) {
-      return { ...cached.verdict, id: newVerdictId(), cached: true, latency_ms: elapsed(started) };
+      return { ...cached.verdict, id: newVerdictId(), cached: true, latencyMs: elapsed(started) };
     }
     const verdict = await judgeFresh(request, images, started, context);
     if (cached) deps.cache?.store(cached.key, verdict);
@@ -135,7 +127,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     images: ResolvedImage[],
     started: number,
     context: CallContext,
-  ): Promise<VerdictWire> {
+  ): Promise<Verdict> {
     const result = await deps.judge.judge(
       {
         question: request.question,
@@ -151,7 +143,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       context.signal,
     );
     deps.observeVerdict?.(result);
-    return verdictToWire(result, {
+    return verdictOf(result, {
       id: newVerdictId(),
       checkpoint: result.checkpoint,
       template: result.template,
@@ -163,29 +155,23 @@ export function createJudgeService(deps: JudgeServiceDeps) {
   }
 
   async function batchItem(
-    item: unknown,
+    item: BatchItem,
     index: number,
     context: CallContext,
   ): Promise<BatchResult> {
-    const parsed = pairwiseRequestSchema.safeParse(item);
-    if (!parsed.success) {
-      const error = new AppError("INVALID_REQUEST", "the item does not match the schema", {
-        details: issuesToDetails(parsed.error.issues, `items.${index}`),
-      });
-      return { index, error: errorBody(error).error };
-    }
+    if ("refused" in item) return { index, error: item.refused };
     try {
-      return { index, verdict: await pairwise(parsed.data, context) };
+      return { index, verdict: await pairwise(item.request, context) };
     } catch (thrown) {
       const error = toAppError(thrown);
       if (error.isServerFault) deps.logger.warn({ err: thrown, index }, "batch item failed");
-      return { index, error: errorBody(error).error };
+      return { index, error };
     }
   }
 
   /** Judges every item with bounded concurrency; one bad item never fails the batch. */
   async function batch(
-    items: readonly unknown[],
+    items: readonly BatchItem[],
     context: CallContext = {},
   ): Promise<BatchResult[]> {
     return mapConcurrent(items, deps.batchConcurrency, (item, index) =>

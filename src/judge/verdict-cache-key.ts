@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { VerdictWire } from "../api/pairwise-schema.ts";
 import type { JudgeMode } from "../core/types.ts";
+import type { Verdict } from "./verdict.ts";
 
 /** What identifies a verdict for caching. */
 export interface CacheKeyInput {
@@ -53,20 +53,20 @@ const flip = (winner: "A" | "B" | null): "A" | "B" | null =>
  * The same verdict seen with the responses exchanged: winners flip, P(A) becomes 1 − P(A),
  * and each order's label swaps (the caller's `AB` order is the other caller's `BA`).
  */
-export function exchangeResponses(verdict: VerdictWire): VerdictWire {
+export function exchangeResponses(verdict: Verdict): Verdict {
   const orders = verdict.orders
     .map((order) => ({
       ...order,
       order: order.order === "AB" ? ("BA" as const) : ("AB" as const),
       winner: flip(order.winner),
-      probability_a: order.probability_a === null ? null : 1 - order.probability_a,
+      probabilityA: order.probabilityA === null ? null : 1 - order.probabilityA,
     }))
     .sort((x, y) => x.order.localeCompare(y.order));
   const callerOrder = orders.find((o) => o.order === "AB" && o.outcome === "ok");
   return {
     ...verdict,
     winner: verdict.winner === "tie" ? "tie" : flip(verdict.winner),
-    probability_a: verdict.probability_a === null ? null : 1 - verdict.probability_a,
+    probabilityA: verdict.probabilityA === null ? null : 1 - verdict.probabilityA,
     orders,
     reasoning: callerOrder?.reasoning ?? verdict.reasoning,
   };

@@ -1,8 +1,6 @@
 import type { ImageRef } from "../images/image-intake.ts";
-import type { OpenRlhfRequest } from "./openrlhf-schema.ts";
-
-/** The judge's text limits (as for /v1/judge/pairwise), checked per item. */
-const TEXT_LIMIT = 32_768;
+import { TEXT_LIMIT } from "../judge/request-limits.ts";
+import type { OpenRlhfBatch } from "./openrlhf-batch.ts";
 
 /** One `/get_reward` item ready to judge against its reference, or why it cannot be. */
 export type OpenRlhfItem =
@@ -16,7 +14,7 @@ const blank = (text: string) => !/\S/.test(text);
  * response (the query after its prompt) and reference (its label). Anything that does not fit
  * fails that item with a reason, never the batch.
  */
-export function openRlhfItems(body: OpenRlhfRequest): OpenRlhfItem[] {
+export function openRlhfItems(body: OpenRlhfBatch): OpenRlhfItem[] {
   return body.query.map((query, i) => {
     const prompt = body.prompts[i]!;
     const label = body.labels?.[i];

@@ -4,8 +4,8 @@ import { type PairResult, referenceScores } from "../core/reward-scores.ts";
 import type { PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
 import type { ImageRef } from "../images/image-intake.ts";
 import { judgePairs, type PairContext } from "./judged-pairs.ts";
+import type { OpenRlhfBatch, OpenRlhfScores } from "./openrlhf-batch.ts";
 import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";
-import type { OpenRlhfRequest, OpenRlhfResponse } from "./openrlhf-schema.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
 
 type Judgeable = Extract<OpenRlhfItem, { ok: true }>;
@@ -19,9 +19,9 @@ type Judgeable = Extract<OpenRlhfItem, { ok: true }>;
  */
 export function createOpenRlhfRewards(deps: RewardServiceDeps) {
   return async function openRlhf(
-    body: OpenRlhfRequest,
+    body: OpenRlhfBatch,
     context: PairContext = {},
-  ): Promise<OpenRlhfResponse> {
+  ): Promise<OpenRlhfScores> {
     const items = openRlhfItems(body);
     const images = await resolveImageLists(items, context.signal);
     const reasons: (string | null)[] = items.map((item) => (item.ok ? null : item.reason));
@@ -84,28 +84,24 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     reasons: (string | null)[],
     byItem: ReadonlyMap<number, PairResult>,
     checkpoint: string | null,
-  ): OpenRlhfResponse {
+  ): OpenRlhfScores {
     const results = reasons.map((reason, index) => byItem.get(index) ?? { error: reason ?? "" });
     const scored = referenceScores(results);
     const failed = new Map(scored.failures.map((f) => [f.index, f.reason]));
-    const probability = results.map((result, index) =>
-      failed.has(index) || !("verdict" in result) ? null : result.verdict.probabilityA,
-    );
-    const extra: OpenRlhfResponse["extra_logs"] = {
-      jurist_probability: probability,
-      jurist_failed: results.map((_, index) => (failed.has(index) ? 1 : 0)),
-    };
-    // Strings break OpenRLHF's tensor logging; a failed batch is already one it cannot train on.
-    if (failed.size > 0)
-      extra.failure_reasons = results.map((_, index) => failed.get(index) ?? null);
-    return {
+    const scores: OpenRlhfScores = {
       rewards: scored.scores,
-      scores: probability,
-      extra_logs: extra,
+      probabilities: results.map((result, index) =>
+        failed.has(index) || !("verdict" in result) ? null : result.verdict.probabilityA,
+      ),
+      failed: results.map((_, index) => (failed.has(index) ? 1 : 0)),
       failures: scored.failures,
       checkpoint,
       simulated: checkpoint !== null && deps.isSimulated(checkpoint),
     };
+    // Only then: strings break OpenRLHF's tensor logging, and a failed batch is already one it
+    // cannot train on.
+    if (failed.size > 0) scores.failureReasons = results.map((_, i) => failed.get(i) ?? null);
+    return scores;
   }
 }
 

@@ -8,20 +8,20 @@ import type { PairwiseTask } from "../core/types.ts";
 import { type JudgedPairs, judgePairs, type PairContext } from "./judged-pairs.ts";
 import { createOpenRlhfRewards } from "./openrlhf-rewards.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
-import type { RewardMethod, RewardRequest, RewardWire } from "./reward-schema.ts";
+import type { Reward, RewardMethod, RewardRequest } from "./reward-request.ts";
 
 /** Per-call context from the transport. */
 export type RewardContext = PairContext;
 
 /**
  * Reward scores for RLHF, transport-free: `reward` is `POST /v1/reward` (and gRPC Reward),
- * `openRlhf` is `POST /get_reward`. Images are resolved once per request, not per pair; pairs
+ * `openRlhf` is `POST /get_reward`; both answer domain objects the transports map. Images are resolved once per request, not per pair; pairs
  * go through the pairwise judge, both orders each, under the request's concurrency and deadline.
  * Reward traffic skips the verdict cache, prompt collection and shadowing: it is bulk scoring of
  * a policy's own samples, which would crowd interactive prompts out of the training stream.
  */
 export function createRewardService(deps: RewardServiceDeps) {
-  async function reward(request: RewardRequest, context: RewardContext = {}): Promise<RewardWire> {
+  async function reward(request: RewardRequest, context: RewardContext = {}): Promise<Reward> {
     const started = performance.now();
     const method: RewardMethod =
       request.method ?? (request.reference === undefined ? "round_robin" : "reference");
@@ -43,12 +43,12 @@ export function createRewardService(deps: RewardServiceDeps) {
         : await roundRobin(request.candidates, task, context);
     const checkpoint = judged.checkpoint ?? pinned ?? "";
     return {
-      ...wireScores(scored, judged),
+      ...scoreSummary(scored, judged),
       method,
       mode,
       checkpoint,
       simulated: deps.isSimulated(checkpoint),
-      latency_ms: Math.round(performance.now() - started),
+      latencyMs: Math.round(performance.now() - started),
     };
   }
 
@@ -88,7 +88,7 @@ export function createRewardService(deps: RewardServiceDeps) {
 }
 
 /** The scores, ranking, failures and pair counts of an answer. */
-function wireScores(scored: RewardScores, judged: JudgedPairs) {
+function scoreSummary(scored: RewardScores, judged: JudgedPairs) {
   const readable = judged.results.filter((r) => "verdict" in r && r.verdict.outcome !== "abstain");
   return {
     scores: scored.scores,

@@ -18,6 +18,7 @@ import { createRewardService } from "../reward/reward-service.ts";
 import { createStores } from "../store/create-stores.ts";
 import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
+import { readiness } from "./readiness.ts";
 
 export interface RuntimeOptions extends FleetOptions {
   /** The embedded trainer, started when JURIST_TRAIN_EMBEDDED asks for it (see embedded-parts). */
@@ -110,16 +111,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     champion: fleet.champion,
     // Off unless a rate is set: the offer would build a task object on every fresh verdict.
     shadow: config.shadow.rate > 0 ? shadow.offer : undefined,
-    collect: ({ verdict, ...input }) =>
-      collector.offer({
-        ...input,
-        verdict: {
-          winner: verdict.winner,
-          probabilityA: verdict.probability_a,
-          consistent: verdict.consistent,
-        },
-        checkpoint: verdict.checkpoint,
-      }),
+    collect: collector.offer,
   });
   const rewardService = createRewardService({
     intake,
@@ -179,6 +171,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     shutdownSignal: shutdown.signal,
     /** True once shutdown began: readiness is false, in-flight requests may finish. */
     isDraining: () => draining,
+    /** Whether the gateway can judge now, as `/readyz` and gRPC health both report it. */
+    readiness: () =>
+      readiness({ fleet, draining: () => draining, stores: () => ({ redis: stores.status() }) }),
     beginDrain: () => {
       draining = true;
     },

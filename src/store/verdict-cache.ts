@@ -1,6 +1,7 @@
 /**
- * The verdict cache port. Entries are opaque JSON strings in the canonical response order
- * (see src/core/verdict-cache-key.ts); adapters only store and expire them.
+ * The verdict cache port. Entries are opaque strings (versioned verdict records, in the
+ * canonical response order: see src/judge/cached-verdicts.ts); adapters only store and expire
+ * them.
  */
 export interface VerdictCache {
   /** The entry under `key`, or null on a miss. Throws when the backing store is unreachable. */

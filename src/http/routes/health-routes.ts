@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ReplicaFleet } from "../../engine/replica-fleet.ts";
+import type { Readiness } from "../../runtime/readiness.ts";
 
 export interface HealthRoutesOptions {
-  fleet: ReplicaFleet;
-  /** True once shutdown began: readiness turns false so load balancers stop sending. */
-  draining: () => boolean;
-  /** Names and states of the stores, for the readiness body. */
-  stores: () => Record<string, "ok" | "degraded">;
+  /** Readiness now (the runtime's, which gRPC health reads too). */
+  readiness: () => Readiness;
 }
 
 const readinessSchema = z.object({
@@ -27,32 +24,24 @@ const readinessSchema = z.object({
   stores: z.record(z.string(), z.enum(["ok", "degraded"])),
 });
 
-type Readiness = z.output<typeof readinessSchema>;
+type ReadinessJson = z.output<typeof readinessSchema>;
 
-/** What `GET /readyz` answers now; the gRPC health service reads its status too. */
-export function readiness(options: HealthRoutesOptions): Readiness {
-  const champion = options.fleet.champion() ?? null;
-  const replicas = options.fleet.snapshots().map((r) => ({
-    url: r.url,
-    healthy: r.healthy,
-    serves_champion: r.models.some((m) => m.id === champion),
-    in_flight: r.inFlight,
-    waiting: r.waiting,
-    last_error: r.lastError,
-  }));
-  const serving = replicas.some((r) => r.healthy && r.serves_champion);
-  const reason = options.draining()
-    ? "shutting down"
-    : serving
-      ? undefined
-      : "no healthy replica serves the champion";
-  const body: Readiness = {
-    status: reason ? "not_ready" : "ready",
-    champion,
-    replicas,
-    stores: options.stores(),
+/** The `GET /readyz` body of a readiness report. */
+function readinessJson(report: Readiness): ReadinessJson {
+  const body: ReadinessJson = {
+    status: report.ready ? "ready" : "not_ready",
+    champion: report.champion,
+    replicas: report.replicas.map((r) => ({
+      url: r.url,
+      healthy: r.healthy,
+      serves_champion: r.servesChampion,
+      in_flight: r.inFlight,
+      waiting: r.waiting,
+      last_error: r.lastError,
+    })),
+    stores: report.stores,
   };
-  if (reason) body.reason = reason;
+  if (report.reason !== undefined) body.reason = report.reason;
   return body;
 }
 
@@ -66,8 +55,8 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
     "/readyz",
     { schema: { tags: ["operations"], response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
-      const body = readiness(options);
-      return reply.code(body.status === "ready" ? 200 : 503).send(body);
+      const report = options.readiness();
+      return reply.code(report.ready ? 200 : 503).send(readinessJson(report));
     },
   );
 };

@@ -1,16 +1,18 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { JudgeService } from "../../judge/judge-service.ts";
+import { batchJson, readBatchItems } from "../batch-json.ts";
+import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
+import { callerPriority } from "../request-priority.ts";
+import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
+import { verdictJson } from "../verdict-json.ts";
 import {
   batchRequestSchema,
   batchResponseSchema,
   errorSchema,
   pairwiseRequestSchema,
   verdictSchema,
-} from "../../api/pairwise-schema.ts";
-import type { JudgeService } from "../../judge/judge-service.ts";
-import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
-import { callerPriority } from "../request-priority.ts";
-import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
+} from "../wire/pairwise-schema.ts";
 
 export interface JudgeRoutesOptions extends JudgingRouteOptions {
   service: JudgeService;
@@ -39,7 +41,8 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
         response: { 200: verdictSchema, ...errors },
       },
     },
-    async (request, reply) => options.service.pairwise(request.body, contextFor(request, reply)),
+    async (request, reply) =>
+      verdictJson(await options.service.pairwise(request.body, contextFor(request, reply))),
   );
 
   app.post(
@@ -53,8 +56,8 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const results = await options.service.batch(request.body.items, contextFor(request, reply));
-      return { results };
+      const items = readBatchItems(request.body.items);
+      return batchJson(await options.service.batch(items, contextFor(request, reply)));
     },
   );
 };

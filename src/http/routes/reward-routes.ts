@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { errorSchema } from "../../api/pairwise-schema.ts";
-import { openRlhfRequestSchema, openRlhfResponseSchema } from "../../reward/openrlhf-schema.ts";
-import { rewardRequestSchema, rewardResponseSchema } from "../../reward/reward-schema.ts";
 import type { RewardContext, RewardService } from "../../reward/reward-service.ts";
 import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
 import { callerPriority } from "../request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
+import { openRlhfJson, rewardJson } from "../reward-json.ts";
+import { openRlhfRequestSchema, openRlhfResponseSchema } from "../wire/openrlhf-schema.ts";
+import { errorSchema } from "../wire/pairwise-schema.ts";
+import { rewardRequestSchema, rewardResponseSchema } from "../wire/reward-schema.ts";
 
 export interface RewardRoutesOptions extends JudgingRouteOptions {
   service: RewardService;
@@ -40,7 +41,8 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
         response: { 200: rewardResponseSchema, ...errors },
       },
     },
-    async (request, reply) => options.service.reward(request.body, contextFor(request, reply)),
+    async (request, reply) =>
+      rewardJson(await options.service.reward(request.body, contextFor(request, reply))),
   );
 
   app.post(
@@ -53,6 +55,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
         response: { 200: openRlhfResponseSchema, ...errors },
       },
     },
-    async (request, reply) => options.service.openRlhf(request.body, contextFor(request, reply)),
+    async (request, reply) =>
+      openRlhfJson(await options.service.openRlhf(request.body, contextFor(request, reply))),
   );
 };

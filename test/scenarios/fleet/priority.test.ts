@@ -1,7 +1,7 @@
 import t, { type Test } from "tap";
 import { request } from "undici";
-import { pairwiseRequestSchema } from "../../../src/api/pairwise-schema.ts";
 import type { PriorityClass } from "../../../src/core/types.ts";
+import { pairwiseRequestSchema } from "../../../src/http/wire/pairwise-schema.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";

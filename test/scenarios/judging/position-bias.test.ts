@@ -1,7 +1,7 @@
 import t from "tap";
 import { flawedRewrite, soundResponse } from "../../../sim/sim-generator.ts";
 import { compareQuality } from "../../../sim/text-quality.ts";
-import type { VerdictWire } from "../../../src/api/pairwise-schema.ts";
+import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { startGateway } from "../../helpers/gateway.ts";
 
 /**

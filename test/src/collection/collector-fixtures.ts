@@ -25,8 +25,7 @@ export function collectInput(index: number, overrides: Partial<CollectInput> = {
     question: `What is in picture ${index}?`,
     images: [],
     responses: ["A cat.", "A dog."],
-    verdict: { winner: "A", probabilityA: 0.8, consistent: true },
-    checkpoint: "judge-base",
+    verdict: { winner: "A", probabilityA: 0.8, consistent: true, checkpoint: "judge-base" },
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import {
   createPromptCollector,
 } from "../../../src/collection/prompt-collector.ts";
 import { samplingPoint } from "../../../src/collection/sampling.ts";
+import type { Verdict } from "../../../src/judge/verdict.ts";
 import type { BlobStore } from "../../../src/store/blob-store.ts";
 import { createMemoryBlobStore } from "../../../src/store/memory-blob-store.ts";
 import { createMemoryPromptLog } from "../../../src/store/memory-prompt-log.ts";
@@ -98,8 +99,22 @@ t.test("opted-out tenants and collect: false are never sampled", async (t) => {
 t.test("a record keeps what the trainer needs, and only that", async (t) => {
   const { collector, log } = setup(t);
   const image = resolvedImage(Buffer.from("pixels"));
-  const verdict = { winner: "B" as const, probabilityA: 0.2, consistent: false, reasoning: "x" };
-  collector.offer(collectInput(7, { images: [image], verdict, checkpoint: "ckpt-3" }));
+  const verdict: Verdict = {
+    id: "vrd_7",
+    outcome: "ok",
+    winner: "B",
+    probabilityA: 0.2,
+    consistent: false,
+    reasoning: "x",
+    orders: [],
+    checkpoint: "ckpt-3",
+    template: "pairwise-v1",
+    mode: "reasoned",
+    cached: false,
+    simulated: true,
+    latencyMs: 5,
+  };
+  collector.offer(collectInput(7, { images: [image], verdict }));
   await collector.flush();
   const [record] = await log.tail(1);
   t.match(record, {
@@ -112,7 +127,7 @@ t.test("a record keeps what the trainer needs, and only that", async (t) => {
     checkpoint: "ckpt-3",
     contentHash: /^[0-9a-f]{64}$/,
   });
-  t.notOk("reasoning" in record!.verdict);
+  t.same(Object.keys(record!.verdict).sort(), ["consistent", "probabilityA", "winner"]);
 });
 
 t.test("the same prompt offered 50 times is one record", async (t) => {

@@ -1,6 +1,6 @@
 import t from "tap";
 import { request } from "undici";
-import type { VerdictWire } from "../../../src/api/pairwise-schema.ts";
+import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startGateway } from "../../helpers/gateway.ts";
 

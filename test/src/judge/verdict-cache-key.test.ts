@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import type { VerdictWire } from "../../../src/api/pairwise-schema.ts";
+import type { Verdict } from "../../../src/judge/verdict.ts";
 import { exchangeResponses, verdictCacheKey } from "../../../src/judge/verdict-cache-key.ts";
 
 const base = {
@@ -49,33 +49,33 @@ t.test("every input field changes the key", async (t) => {
   }
 });
 
-function verdict(p: number, winner: "A" | "B" | "tie"): VerdictWire {
+function verdict(p: number, winner: "A" | "B" | "tie"): Verdict {
   return {
     id: "vrd_x",
     outcome: "ok",
     winner,
-    probability_a: p,
+    probabilityA: p,
     consistent: winner !== "tie",
     reasoning: "ab reasoning",
     orders: [
-      { order: "AB", outcome: "ok", winner: "A", probability_a: 0.8, reasoning: "ab reasoning" },
-      { order: "BA", outcome: "ok", winner: "A", probability_a: 0.7, reasoning: "ba reasoning" },
+      { order: "AB", outcome: "ok", winner: "A", probabilityA: 0.8, reasoning: "ab reasoning" },
+      { order: "BA", outcome: "ok", winner: "A", probabilityA: 0.7, reasoning: "ba reasoning" },
     ],
     checkpoint: "ckpt",
     template: "pairwise-v1",
     mode: "reasoned",
     cached: false,
     simulated: true,
-    latency_ms: 1,
+    latencyMs: 1,
   };
 }
 
 t.test("exchanging responses maps the verdict back", async (t) => {
   const swapped = exchangeResponses(verdict(0.75, "A"));
   t.equal(swapped.winner, "B");
-  t.equal(swapped.probability_a, 0.25);
+  t.equal(swapped.probabilityA, 0.25);
   t.same(
-    swapped.orders.map((o) => [o.order, o.winner, o.probability_a, o.reasoning]),
+    swapped.orders.map((o) => [o.order, o.winner, o.probabilityA, o.reasoning]),
     [
       ["AB", "B", 0.30000000000000004, "ba reasoning"],
       ["BA", "B", 0.19999999999999996, "ab reasoning"],
@@ -95,7 +95,7 @@ t.test("exchanging twice is the identity", async (t) => {
         const back = exchangeResponses(exchangeResponses(original));
         return (
           back.winner === original.winner &&
-          Math.abs((back.probability_a ?? 0) - (original.probability_a ?? 0)) < 1e-12 &&
+          Math.abs((back.probabilityA ?? 0) - (original.probabilityA ?? 0)) < 1e-12 &&
           back.orders[0]?.reasoning === "ab reasoning"
         );
       },

@@ -1,6 +1,6 @@
 import t from "tap";
 import { logitScore } from "../../../src/core/reward-scores.ts";
-import type { OpenRlhfResponse } from "../../../src/reward/openrlhf-schema.ts";
+import type { OpenRlhfResponse } from "../../../src/http/wire/openrlhf-schema.ts";
 import { TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startGateway, type TestGateway } from "../../helpers/gateway.ts";
 

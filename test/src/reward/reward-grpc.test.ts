@@ -7,7 +7,7 @@ import {
   RewardMethod,
   RewardRequestSchema,
 } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
-import type { RewardWire } from "../../../src/reward/reward-schema.ts";
+import type { RewardWire } from "../../../src/http/wire/reward-schema.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI, validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { callError, simMetric, startGrpcGateway, unaryCall } from "../../helpers/grpc.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import type { RewardWire } from "../../../src/reward/reward-schema.ts";
+import type { RewardWire } from "../../../src/http/wire/reward-schema.ts";
 import { TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startGateway, type TestGateway } from "../../helpers/gateway.ts";
 

@@ -3,7 +3,7 @@ import t from "tap";
 import { AppError } from "../../../src/core/errors.ts";
 import { createPairwiseJudge } from "../../../src/core/pairwise-judge.ts";
 import type { JudgeEngine, ResolvedImage } from "../../../src/core/types.ts";
-import { rewardRequestSchema } from "../../../src/reward/reward-schema.ts";
+import type { RewardRequest } from "../../../src/reward/reward-request.ts";
 import { createRewardService } from "../../../src/reward/reward-service.ts";
 import { unreadableCompletion } from "../core/scripted-engine.ts";
 import { createSlotEngine, type SlotScript, slotA } from "./slot-engine.ts";
@@ -43,8 +43,12 @@ function service(engine: JudgeEngine, champion = "ckpt_champion") {
   return { ...reward, resolved: () => resolved };
 }
 
-const request = (body: Record<string, unknown>) =>
-  rewardRequestSchema.parse({ question: "What is in the picture?", ...body });
+const request = (fields: Partial<RewardRequest>): RewardRequest => ({
+  question: "What is in the picture?",
+  images: [],
+  candidates: [],
+  ...fields,
+});
 
 /** Slot A's probability for each (slot A, slot B) text pair; 0.5 otherwise. */
 const table =

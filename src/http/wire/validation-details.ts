@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AppError, type ErrorDetail } from "../core/errors.ts";
+import { AppError, type ErrorDetail } from "../../core/errors.ts";
 
 /** Zod issues as API error details: a dotted path and a reason per problem. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix = ""): ErrorDetail[] {

@@ -1,28 +1,26 @@
 import { z } from "zod";
-import { imageRefSchema } from "../api/pairwise-schema.ts";
+import { NON_BLANK } from "../../judge/request-checks.ts";
+import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
+import { referenceProblem } from "../../reward/reward-checks.ts";
+import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
+import { imageRefSchema } from "./pairwise-schema.ts";
 
 /**
- * The wire contract of `POST /v1/reward` (API.md, Reward), shared by HTTP and gRPC so both
- * validate alike and the OpenAPI document comes from what validates.
+ * The HTTP wire contract of `POST /v1/reward` (API.md, Reward) and the source of its OpenAPI
+ * document. The limits are shared with gRPC, whose checks give the same errors
+ * (`reward/reward-checks.ts`).
  */
 
-const TEXT_LIMIT = 32_768;
+const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
-/** Candidates per request: a round robin of 16 is 120 pairs, 240 engine calls. */
-export const MAX_CANDIDATES = 16;
-
-const nonBlank = (max: number) =>
-  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
-
-export const rewardMethodSchema = z.enum(["reference", "round_robin"]);
-export type RewardMethod = z.output<typeof rewardMethodSchema>;
+const rewardMethodSchema = z.enum(["reference", "round_robin"]);
 
 const judgeModeSchema = z.enum(["reasoned", "fast"]);
 
 export const rewardRequestSchema = z
   .strictObject({
     question: nonBlank(TEXT_LIMIT).describe("The question the candidates answer"),
-    images: z.array(imageRefSchema).max(8).default([]),
+    images: z.array(imageRefSchema).max(MAX_IMAGES).default([]),
     candidates: z
       .array(nonBlank(TEXT_LIMIT))
       .min(2)
@@ -43,28 +41,14 @@ export const rewardRequestSchema = z
     checkpoint: z
       .string()
       .min(1)
-      .max(256)
+      .max(CHECKPOINT_LIMIT)
       .optional()
       .describe("Pin a checkpoint; default champion"),
   })
   .superRefine((request, context) => {
-    if (request.method === "reference" && request.reference === undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["reference"],
-        message: "the reference method needs a reference",
-      });
-    }
-    if (request.method === "round_robin" && request.reference !== undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["reference"],
-        message: "round_robin does not use a reference; leave it out or use method reference",
-      });
-    }
+    const problem = referenceProblem(request.method, request.reference);
+    if (problem) context.addIssue({ code: "custom", path: ["reference"], message: problem });
   });
-
-export type RewardRequest = z.output<typeof rewardRequestSchema>;
 
 export const rewardResponseSchema = z.object({
   scores: z

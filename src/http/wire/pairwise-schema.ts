@@ -1,49 +1,59 @@
 import { z } from "zod";
+import { IMAGE_URL_RULE, NON_BLANK } from "../../judge/request-checks.ts";
+import {
+  CHECKPOINT_LIMIT,
+  IMAGE_URL_PREFIX,
+  MAX_BATCH_ITEMS,
+  MAX_IMAGES,
+  MAX_SEED,
+  RUBRIC_LIMIT,
+  TEXT_LIMIT,
+} from "../../judge/request-limits.ts";
 
 /**
- * The wire contract of a pairwise verdict (API.md), shared by HTTP and gRPC so both validate
- * the same way and the OpenAPI document is generated from what actually validates.
+ * The HTTP wire contract of a pairwise verdict (API.md): what a JSON body must be, what the
+ * answer is, and the source of the OpenAPI document. The limits are shared with gRPC
+ * (`judge/request-limits.ts`), whose checks give the same errors (`judge/pairwise-checks.ts`).
  */
 
-const TEXT_LIMIT = 32_768;
-const IMAGE_URL_PREFIX = /^(data:image\/(png|jpeg|webp|gif);base64,|https?:\/\/)/i;
-
-const nonBlank = (max: number) =>
-  z.string().min(1).max(max).regex(/\S/, "must contain a non-whitespace character");
+const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
 export const imageRefSchema = z.strictObject({
   url: z
     .string()
     .min(1)
-    .regex(IMAGE_URL_PREFIX, "must be a data:image/(png|jpeg|webp|gif);base64 URI or http(s) URL")
+    .regex(IMAGE_URL_PREFIX, IMAGE_URL_RULE)
     .describe("data:image/(png|jpeg|webp|gif);base64,… or http(s)://…"),
 });
 
 export const pairwiseRequestSchema = z.strictObject({
   question: nonBlank(TEXT_LIMIT).describe("The question the responses answer"),
-  images: z.array(imageRefSchema).max(8).default([]),
+  images: z.array(imageRefSchema).max(MAX_IMAGES).default([]),
   responses: z
     .tuple([nonBlank(TEXT_LIMIT), nonBlank(TEXT_LIMIT)])
     .describe("Exactly two candidate responses: A then B"),
-  rubric: z.string().max(4_096).optional().describe("Extra criteria for the judge"),
+  rubric: z.string().max(RUBRIC_LIMIT).optional().describe("Extra criteria for the judge"),
   mode: z
     .enum(["reasoned", "fast"])
     .default("reasoned")
     .describe("reasoned: reasoning then a verdict; fast: one constrained verdict token"),
   swap: z.boolean().default(true).describe("Judge both orders and combine"),
-  checkpoint: z.string().min(1).max(256).optional().describe("Pin a checkpoint; default champion"),
+  checkpoint: z
+    .string()
+    .min(1)
+    .max(CHECKPOINT_LIMIT)
+    .optional()
+    .describe("Pin a checkpoint; default champion"),
   collect: z.boolean().optional().describe("false opts this request out of prompt collection"),
   cache: z.boolean().optional().describe("false bypasses the verdict cache"),
   seed: z
     .number()
     .int()
     .min(0)
-    .max(2 ** 31 - 1)
+    .max(MAX_SEED)
     .optional()
     .describe("Sampling seed, for reproducible verdicts"),
 });
-
-export type PairwiseRequest = z.output<typeof pairwiseRequestSchema>;
 
 const slot = z.enum(["A", "B"]);
 
@@ -87,7 +97,7 @@ export const batchRequestSchema = z.strictObject({
   items: z
     .array(z.unknown())
     .min(1)
-    .max(256)
+    .max(MAX_BATCH_ITEMS)
     .describe("Pairwise requests; each is validated on its own"),
 });
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { imageRefSchema } from "../api/pairwise-schema.ts";
+import { MAX_IMAGES } from "../../judge/request-limits.ts";
+import { MAX_OPENRLHF_ITEMS } from "../../reward/reward-limits.ts";
+import { imageRefSchema } from "./pairwise-schema.ts";
 
 /**
  * `POST /get_reward`, the body OpenRLHF's remote reward model posts (`--remote_rm_url`):
@@ -8,10 +10,7 @@ import { imageRefSchema } from "../api/pairwise-schema.ts";
  * item, so one over-long query fails its item, not the batch.
  */
 
-/** Items per call: OpenRLHF sends one per call; a custom client may batch. */
-export const MAX_ITEMS = 1024;
-
-const texts = z.array(z.string()).max(MAX_ITEMS);
+const texts = z.array(z.string()).max(MAX_OPENRLHF_ITEMS);
 
 export const openRlhfRequestSchema = z
   .object({
@@ -19,12 +18,12 @@ export const openRlhfRequestSchema = z
     prompts: texts.describe("The prompt each query starts with"),
     labels: z
       .array(z.string().nullable())
-      .max(MAX_ITEMS)
+      .max(MAX_OPENRLHF_ITEMS)
       .optional()
       .describe("The reference response of each item; empty or null fails that item"),
     images: z
-      .array(z.array(imageRefSchema).max(8))
-      .max(MAX_ITEMS)
+      .array(z.array(imageRefSchema).max(MAX_IMAGES))
+      .max(MAX_OPENRLHF_ITEMS)
       .optional()
       .describe("Jurist extension: the images of each item's question"),
   })
@@ -40,8 +39,6 @@ export const openRlhfRequestSchema = z
       }
     }
   });
-
-export type OpenRlhfRequest = z.output<typeof openRlhfRequestSchema>;
 
 const perItem = z.array(z.number().nullable());
 
