@@ -2,7 +2,7 @@ import { type Area, settingsOf } from "./setting.ts";
 import { AREAS, OTHER_VARIABLES } from "./settings.ts";
 
 /**
- * docs/configuration.md, rendered from the declarations under ./areas/ (`npm run docs:config`
+ * docs/configuration.md, rendered from the declarations in ./*-settings.ts (`npm run docs:config`
  * writes it; test/contracts/docs/configuration-doc.test.ts fails when the committed file is
  * not what this renders).
  */
@@ -44,7 +44,7 @@ export function renderConfigDoc(): string {
   const lines = [
     "# Configuration",
     "",
-    `<!-- Generated from src/config/areas/ by \`${CONFIG_DOC_COMMAND}\`: edit the declarations there, not this file. -->`,
+    `<!-- Generated from src/config/*-settings.ts by \`${CONFIG_DOC_COMMAND}\`: edit the declarations there, not this file. -->`,
     "",
     INTRO,
     "",

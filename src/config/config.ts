@@ -7,7 +7,7 @@ import { AREAS, SETTINGS, type SettingsTree } from "./settings.ts";
  * The one configuration. Read from the environment, optionally layered over a JSON file named
  * by JURIST_CONFIG (same variable names as keys; the environment wins). Parsed once at start
  * into a deeply frozen object; every problem is listed at once on failure. Each setting is
- * declared once, in its area under ./areas/ (docs/configuration.md is rendered from them).
+ * declared once, in its area's ./*-settings.ts (docs/configuration.md is rendered from them).
  */
 
 export type Config = DeepReadonly<Values<SettingsTree>>;

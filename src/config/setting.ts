@@ -83,7 +83,7 @@ export interface SettingTree {
   readonly [key: string]: Setting<unknown, never> | Derived | SettingTree;
 }
 
-/** A group of settings that belong together: one file under areas/, one section of the doc. */
+/** A group of settings that belong together: one *-settings.ts file, one section of the doc. */
 export interface Area<Tree extends SettingTree = SettingTree> {
   readonly title: string;
   /** A sentence or two that opens the section. */

@@ -1,19 +1,19 @@
-import { admission } from "./areas/admission.ts";
-import { auth } from "./areas/auth.ts";
-import { collection } from "./areas/collection.ts";
-import { engine } from "./areas/engine.ts";
-import { gates } from "./areas/gates.ts";
-import { grpc } from "./areas/grpc.ts";
-import { images } from "./areas/images.ts";
-import { judge } from "./areas/judge.ts";
-import { reward } from "./areas/reward.ts";
-import { server } from "./areas/server.ts";
-import { shadow } from "./areas/shadow.ts";
-import { shedding } from "./areas/shedding.ts";
-import { sim } from "./areas/sim.ts";
-import { stores } from "./areas/stores.ts";
-import { trainer } from "./areas/trainer.ts";
+import { admission } from "./admission-settings.ts";
+import { auth } from "./auth-settings.ts";
+import { collection } from "./collection-settings.ts";
+import { engine } from "./engine-settings.ts";
+import { gates } from "./gates-settings.ts";
+import { grpc } from "./grpc-settings.ts";
+import { images } from "./images-settings.ts";
+import { judge } from "./judge-settings.ts";
+import { reward } from "./reward-settings.ts";
+import { server } from "./server-settings.ts";
 import { type Setting, settingsOf } from "./setting.ts";
+import { shadow } from "./shadow-settings.ts";
+import { shedding } from "./shedding-settings.ts";
+import { sim } from "./sim-settings.ts";
+import { stores } from "./stores-settings.ts";
+import { trainer } from "./trainer-settings.ts";
 
 /** Every area, in the order docs/configuration.md shows them. */
 export const AREAS = [

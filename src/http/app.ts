@@ -8,15 +8,15 @@ import {
 } from "fastify-type-provider-zod";
 import type { Runtime } from "../runtime/runtime.ts";
 import { logEachResponse } from "./access-log.ts";
+import { adminRoutes } from "./admin-routes.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
+import { healthRoutes } from "./health-routes.ts";
+import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
+import { metricsRoutes } from "./metrics-routes.ts";
+import { modelRoutes } from "./model-routes.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { responseSerializerCompiler } from "./response-serializer.ts";
-import { adminRoutes } from "./routes/admin-routes.ts";
-import { healthRoutes } from "./routes/health-routes.ts";
-import { type JudgeRoutesOptions, judgeRoutes } from "./routes/judge-routes.ts";
-import { metricsRoutes } from "./routes/metrics-routes.ts";
-import { modelRoutes } from "./routes/model-routes.ts";
-import { rewardRoutes } from "./routes/reward-routes.ts";
+import { rewardRoutes } from "./reward-routes.ts";
 
 export interface AppOptions {
   runtime: Runtime;

@@ -131,7 +131,7 @@ const PLANTED: { rule: string; from: string; source: string; target?: string }[]
   {
     rule: "cli-loads-sim-and-trainer-lazily",
     from: "src/embedded-default.ts",
-    source: importOf("../../sim/sim-server.ts"),
+    source: importOf("../sim/sim-server.ts"),
     target: "sim/sim-server.ts",
   },
   {
@@ -154,8 +154,8 @@ const PLANTED: { rule: string; from: string; source: string; target?: string }[]
   {
     rule: "transports-do-not-import-each-other",
     from: "src/grpc/grpc-server.ts",
-    source: importOf("../http/routes/health-routes.ts"),
-    target: "src/http/routes/health-routes.ts",
+    source: importOf("../http/health-routes.ts"),
+    target: "src/http/health-routes.ts",
   },
   {
     rule: "features-not-to-transports-or-composition",

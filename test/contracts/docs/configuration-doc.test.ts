@@ -61,5 +61,5 @@ t.test("every variable src/, trainer/ and sim/ read or name is declared", async 
     }
   }
   t.ok(files > 100, `scanned ${files} files`);
-  t.same(undeclared, [], "declare each under src/config/areas/, or in OTHER_VARIABLES");
+  t.same(undeclared, [], "declare each under src/config/*-settings.ts, or in OTHER_VARIABLES");
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { intIn } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { intIn } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const reward = area(
   "Reward model API",

@@ -1,5 +1,5 @@
-import { intIn, nonNegativeInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { intIn, nonNegativeInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const shedding = area(
   "Load shedding and shutdown",

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { RewardContext, RewardService } from "../../reward/reward-service.ts";
-import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
-import { callerPriority } from "../request-priority.ts";
-import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
-import { openRlhfJson, rewardJson } from "../reward-json.ts";
-import { openRlhfRequestSchema, openRlhfResponseSchema } from "../wire/openrlhf-schema.ts";
-import { errorSchema } from "../wire/pairwise-schema.ts";
-import { rewardRequestSchema, rewardResponseSchema } from "../wire/reward-schema.ts";
+import type { RewardContext, RewardService } from "../reward/reward-service.ts";
+import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
+import { callerPriority } from "./request-priority.ts";
+import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
+import { openRlhfJson, rewardJson } from "./reward-json.ts";
+import { openRlhfRequestSchema, openRlhfResponseSchema } from "./wire/openrlhf-schema.ts";
+import { errorSchema } from "./wire/pairwise-schema.ts";
+import { rewardRequestSchema, rewardResponseSchema } from "./wire/reward-schema.ts";
 
 export interface RewardRoutesOptions extends JudgingRouteOptions {
   service: RewardService;

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { CheckpointAdmin } from "../../registry/checkpoint-admin.ts";
-import type { CheckpointRecord } from "../../store/checkpoint-registry.ts";
-import { type AuthHookOptions, requireScope } from "../auth-hook.ts";
-import { errorSchema } from "../wire/pairwise-schema.ts";
+import type { CheckpointAdmin } from "../registry/checkpoint-admin.ts";
+import type { CheckpointRecord } from "../store/checkpoint-registry.ts";
+import { type AuthHookOptions, requireScope } from "./auth-hook.ts";
+import { errorSchema } from "./wire/pairwise-schema.ts";
 
 export interface AdminRoutesOptions {
   admin: CheckpointAdmin;

@@ -1,5 +1,5 @@
-import { csv, intIn, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { csv, intIn, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const images = area(
   "Images",

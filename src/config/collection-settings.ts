@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { csv, positiveInt, probability } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { csv, positiveInt, probability } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 const tenantRates = csv
   .pipe(z.array(z.string().regex(/^[^=\s]+=(0(\.\d+)?|1(\.0+)?)$/, "expected tenant=rate")))

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { bool, intIn, probability } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { bool, intIn, probability } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const sim = area(
   "Simulated replicas",

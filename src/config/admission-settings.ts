@@ -1,5 +1,5 @@
-import { bool, nonNegativeInt, probability } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { bool, nonNegativeInt, probability } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const admission = area(
   "Admission and priority",

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ReplicaFleet } from "../../engine/replica-fleet.ts";
-import { listModels } from "../../runtime/model-list.ts";
+import type { ReplicaFleet } from "../engine/replica-fleet.ts";
+import { listModels } from "../runtime/model-list.ts";
 
 // The listing's fields are single words, so the JSON is the listing as it is.
 const modelSchema = z.object({

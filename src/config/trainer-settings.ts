@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { csv, intIn, nonNegativeInt, port, positiveInt, probability } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { csv, intIn, nonNegativeInt, port, positiveInt, probability } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const trainer = area(
   "Training",

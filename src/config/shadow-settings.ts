@@ -1,5 +1,5 @@
-import { nonNegativeInt, positiveInt, probability } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { nonNegativeInt, positiveInt, probability } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const shadow = area(
   "Shadow traffic",

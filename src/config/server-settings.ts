@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { port, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { port, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const server = area(
   "HTTP server",

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { intIn, numberIn, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { intIn, numberIn, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const judge = area(
   "Judging",

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { BENCHMARK_FORMATS, type BenchmarkFormat } from "../benchmark-formats.ts";
-import { DEFAULT_GATES, type Gate, gatesSetting } from "../gate-policy.ts";
-import { bool, csv, intIn, nonNegativeInt, positiveInt } from "../kinds.ts";
-import { area, derived, setting } from "../setting.ts";
+import { BENCHMARK_FORMATS, type BenchmarkFormat } from "./benchmark-formats.ts";
+import { DEFAULT_GATES, type Gate, gatesSetting } from "./gate-policy.ts";
+import { bool, csv, intIn, nonNegativeInt, positiveInt } from "./kinds.ts";
+import { area, derived, setting } from "./setting.ts";
 
 const formatList = `${BENCHMARK_FORMATS.slice(0, -1).join(", ")} or ${BENCHMARK_FORMATS.at(-1)}`;
 

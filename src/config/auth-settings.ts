@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { bool, nonNegativeInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { bool, nonNegativeInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const auth = area(
   "Authentication and rate limits",

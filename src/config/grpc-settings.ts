@@ -1,5 +1,5 @@
-import { intIn, port, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { intIn, port, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const grpc = area(
   "gRPC",

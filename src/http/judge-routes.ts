@@ -1,18 +1,18 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { JudgeService } from "../../judge/judge-service.ts";
-import { batchJson, readBatchItems } from "../batch-json.ts";
-import { guardJudging, type JudgingRouteOptions } from "../judging-guards.ts";
-import { callerPriority } from "../request-priority.ts";
-import { callerTimeoutMs, requestSignal } from "../request-signal.ts";
-import { verdictJson } from "../verdict-json.ts";
+import type { JudgeService } from "../judge/judge-service.ts";
+import { batchJson, readBatchItems } from "./batch-json.ts";
+import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
+import { callerPriority } from "./request-priority.ts";
+import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
+import { verdictJson } from "./verdict-json.ts";
 import {
   batchRequestSchema,
   batchResponseSchema,
   errorSchema,
   pairwiseRequestSchema,
   verdictSchema,
-} from "../wire/pairwise-schema.ts";
+} from "./wire/pairwise-schema.ts";
 
 export interface JudgeRoutesOptions extends JudgingRouteOptions {
   service: JudgeService;

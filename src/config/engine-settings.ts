@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type BackendTarget, parseBackendTarget } from "../../engine/backend-targets.ts";
-import { csv, intIn, nonNegativeInt, numberIn, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { type BackendTarget, parseBackendTarget } from "../engine/backend-targets.ts";
+import { csv, intIn, nonNegativeInt, numberIn, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 const backendTarget = z.string().transform((entry, context): BackendTarget => {
   const target = parseBackendTarget(entry);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { nonNegativeInt, positiveInt } from "../kinds.ts";
-import { area, setting } from "../setting.ts";
+import { nonNegativeInt, positiveInt } from "./kinds.ts";
+import { area, setting } from "./setting.ts";
 
 export const stores = area(
   "Stores and cache",

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Readiness } from "../../runtime/readiness.ts";
+import type { Readiness } from "../runtime/readiness.ts";
 
 export interface HealthRoutesOptions {
   /** Readiness now (the runtime's, which gRPC health reads too). */
