@@ -18,6 +18,14 @@ import {
 
 const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, NON_BLANK);
 
+/** A pinned checkpoint, on every judging request. */
+export const checkpointSchema = z
+  .string()
+  .min(1)
+  .max(CHECKPOINT_LIMIT)
+  .optional()
+  .describe("Pin a checkpoint; default champion");
+
 export const imageRefSchema = z.strictObject({
   url: z
     .string()
@@ -38,12 +46,7 @@ export const pairwiseRequestSchema = z.strictObject({
     .default("reasoned")
     .describe("reasoned: reasoning then a verdict; fast: one constrained verdict token"),
   swap: z.boolean().default(true).describe("Judge both orders and combine"),
-  checkpoint: z
-    .string()
-    .min(1)
-    .max(CHECKPOINT_LIMIT)
-    .optional()
-    .describe("Pin a checkpoint; default champion"),
+  checkpoint: checkpointSchema,
   collect: z.boolean().optional().describe("false opts this request out of prompt collection"),
   cache: z.boolean().optional().describe("false bypasses the verdict cache"),
   seed: z

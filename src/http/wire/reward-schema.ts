@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { NON_BLANK } from "../../judge/request-checks.ts";
-import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
+import { MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
 import { referenceProblem } from "../../reward/reward-checks.ts";
 import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
-import { imageRefSchema } from "./pairwise-schema.ts";
+import { checkpointSchema, imageRefSchema } from "./pairwise-schema.ts";
 
 /**
  * The HTTP wire contract of `POST /v1/reward` (API.md, Reward) and the source of its OpenAPI
@@ -38,12 +38,7 @@ export const rewardRequestSchema = z
     mode: judgeModeSchema
       .optional()
       .describe("Judge mode; default the server's JURIST_REWARD_MODE"),
-    checkpoint: z
-      .string()
-      .min(1)
-      .max(CHECKPOINT_LIMIT)
-      .optional()
-      .describe("Pin a checkpoint; default champion"),
+    checkpoint: checkpointSchema,
   })
   .superRefine((request, context) => {
     const problem = referenceProblem(request.method, request.reference);
