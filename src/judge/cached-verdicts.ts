@@ -5,6 +5,7 @@ import {
   type CacheKey,
   type CacheKeyInput,
   exchangeResponses,
+  VERDICT_RECORD_VERSION,
   verdictCacheKey,
 } from "./verdict-cache-key.ts";
 
@@ -18,20 +19,16 @@ export interface CachedVerdictsOptions {
   observe?: (result: CacheResult) => void;
 }
 
-/**
- * Version of the cached record. Bump it when `Verdict` changes shape: gateways of different
- * versions share a Redis cache during a rollout, and an entry written by another version (or
- * the bare HTTP JSON entries from before records had one) is then a miss, never misread.
- */
-export const VERDICT_RECORD_VERSION = 1;
-
 /** What one cache entry holds, as JSON. */
 export interface VerdictRecord {
   v: typeof VERDICT_RECORD_VERSION;
   verdict: Verdict;
 }
 
-/** The verdict of a stored entry, or null when it is of another version. */
+/**
+ * The verdict of a stored entry, or null when it is of another version. Keys carry the version
+ * too (verdict-cache-key.ts), so this only guards against an entry that was written wrongly.
+ */
 function readRecord(stored: string): Verdict | null {
   const record = JSON.parse(stored) as Partial<VerdictRecord> | null;
   if (record?.v !== VERDICT_RECORD_VERSION || typeof record.verdict !== "object") return null;

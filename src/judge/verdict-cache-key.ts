@@ -21,6 +21,13 @@ export interface CacheKey {
   swapped: boolean;
 }
 
+/**
+ * Version of the cached record (see cached-verdicts.ts). Bump it when `Verdict` changes shape.
+ * It is part of every key, so gateways of different versions sharing a Redis cache during a
+ * rollout never read each other's entries, whichever side is older.
+ */
+export const VERDICT_RECORD_VERSION = 1;
+
 const digest = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
@@ -33,6 +40,7 @@ export function verdictCacheKey(input: CacheKeyInput): CacheKey {
   const swapped = input.swap && digest(a) > digest(b);
   const responses = swapped ? [b, a] : [a, b];
   const parts = [
+    VERDICT_RECORD_VERSION,
     input.checkpoint,
     input.template,
     input.mode,

@@ -1,12 +1,11 @@
 import { pino } from "pino";
 import t from "tap";
-import {
-  type CacheResult,
-  createCachedVerdicts,
-  VERDICT_RECORD_VERSION,
-} from "../../../src/judge/cached-verdicts.ts";
+import { type CacheResult, createCachedVerdicts } from "../../../src/judge/cached-verdicts.ts";
 import type { Verdict } from "../../../src/judge/verdict.ts";
-import type { CacheKeyInput } from "../../../src/judge/verdict-cache-key.ts";
+import {
+  type CacheKeyInput,
+  VERDICT_RECORD_VERSION,
+} from "../../../src/judge/verdict-cache-key.ts";
 import { createMemoryVerdictCache } from "../../../src/store/memory-verdict-cache.ts";
 
 const input: CacheKeyInput = {

@@ -1,7 +1,12 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import t from "tap";
 import type { Verdict } from "../../../src/judge/verdict.ts";
-import { exchangeResponses, verdictCacheKey } from "../../../src/judge/verdict-cache-key.ts";
+import {
+  exchangeResponses,
+  VERDICT_RECORD_VERSION,
+  verdictCacheKey,
+} from "../../../src/judge/verdict-cache-key.ts";
 
 const base = {
   checkpoint: "ckpt",
@@ -103,3 +108,28 @@ t.test("exchanging twice is the identity", async (t) => {
   );
   t.pass("property held");
 });
+
+t.test(
+  "keys carry the record version: entries of the unversioned format are never found",
+  async (t) => {
+    // The key before records were versioned: the same parts without the version, hashed alike.
+    // A gateway of that release writes bare HTTP JSON under it and reads whatever it finds there.
+    const key = verdictCacheKey(base);
+    const [a, b] = base.responses;
+    const parts = [
+      base.checkpoint,
+      base.template,
+      base.mode,
+      base.swap,
+      null,
+      base.question,
+      null,
+      base.imageHashes,
+      key.swapped ? [b, a] : [a, b],
+    ];
+    const unversioned = createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+    t.not(key.key, unversioned);
+    const versioned = JSON.stringify([VERDICT_RECORD_VERSION, ...parts]);
+    t.equal(key.key, createHash("sha256").update(versioned).digest("hex"), "the version leads");
+  },
+);
