@@ -6,6 +6,7 @@ import { createChampionGauge } from "./champion-gauge.ts";
 import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
+import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
   CLIENT_CLOSED_REQUEST,
   createTransportMetrics,
@@ -21,7 +22,7 @@ export type { VerdictSummary } from "./verdict-metrics.ts";
 
 /**
  * Every Prometheus metric Jurist exports, composed into one registry here; families with
- * logic of their own (verdicts, fleet and admission gauges, collection, requests,
+ * logic of their own (verdicts, fleet and admission gauges, collection, trainer, requests,
  * champion) are defined beside this file and added here. `createMetrics()` returns a fresh
  * registry per call (no prom-client global registry), so tests and several gateways in one
  * process never share counters.
@@ -265,6 +266,8 @@ export function createMetrics() {
      * replica that left the fleet disappears from the output. Call once; a later call replaces
      * the source.
      */
+    /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
+    trainer: createTrainerMetrics(registers),
     observeFleet: createFleetGauges(registry),
     /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
     observeChampion: createChampionGauge(registers),

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../src/config/config.ts";
 import type { ReplicaFleet } from "../../src/engine/replica-fleet.ts";
+import type { TrainerMetrics } from "../../src/metrics/trainer-metrics.ts";
 import type { CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
 import type { ContaminationIndex } from "../core/contamination-guard.ts";
 import type { GateBenchmark } from "../gates/gate-benchmarks.ts";
@@ -13,7 +14,6 @@ import type { TrainerStateStore } from "../state/trainer-state.ts";
 import { nextIteration } from "../state/trainer-state.ts";
 import { summariseManifest } from "./manifest-summary.ts";
 import { type IterationResult, runIteration, type StageObserver } from "./run-iteration.ts";
-import type { TrainerMetrics } from "./trainer-metrics.ts";
 
 /** What every iteration of one trainer process shares. */
 export interface TrainerEnv {

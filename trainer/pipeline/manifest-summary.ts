@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import type { IterationSummary } from "../../src/metrics/trainer-metrics.ts";
 import type { ManifestJSON } from "../core/manifest.ts";
-import type { IterationSummary } from "./trainer-metrics.ts";
 
 /** The dashboard's view of a finished iteration's manifest: retention and skips. */
 export async function summariseManifest(

@@ -11,7 +11,6 @@ import { createRedisTrainerState } from "../state/redis-trainer-state.ts";
 import type { TrainerStateStore } from "../state/trainer-state.ts";
 import { loadContaminationIndex } from "./contamination-sources.ts";
 import { type TrainerEnv, trainerDir } from "./iteration-runner.ts";
-import { createTrainerMetrics } from "./trainer-metrics.ts";
 
 /** The trainer's state store: Redis when the stores use it, else files. */
 export function trainerStateFor(config: Config, stores: Pick<Stores, "redis">): TrainerStateStore {
@@ -63,7 +62,7 @@ export async function openTrainerEnv(
       state: trainerStateFor(config, stores),
       contamination: await loadContaminationIndex(benchmarks, logger),
       benchmarks,
-      metrics: createTrainerMetrics([metrics.registry]),
+      metrics: metrics.trainer,
     };
     return { env, stores, metrics, close };
   } catch (error) {

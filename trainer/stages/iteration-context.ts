@@ -3,17 +3,9 @@ import type { Logger } from "pino";
 import type { JudgeEngine } from "../../src/core/types.ts";
 import { hashHex } from "../core/seeded-hash.ts";
 
-/** The stages of one iteration, in order; `state.json` lists the completed ones. */
-export const ITERATION_STAGES = [
-  "intake",
-  "classify",
-  "synthesize",
-  "judge",
-  "dataset",
-  "fine-tune",
-  "register",
-] as const;
-export type IterationStage = (typeof ITERATION_STAGES)[number];
+export { ITERATION_STAGES, type IterationStage } from "../../src/core/iteration-stages.ts";
+
+import type { IterationStage } from "../../src/core/iteration-stages.ts";
 
 /** What every stage of one iteration works with. */
 export interface IterationContext {

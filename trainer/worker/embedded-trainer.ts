@@ -4,7 +4,6 @@ import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
-import { createTrainerMetrics } from "../pipeline/trainer-metrics.ts";
 import { createCandidateReview } from "./candidate-review.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
 
@@ -33,7 +32,7 @@ export function startEmbeddedTrainer(input: EmbeddedTrainerInput): EmbeddedTrain
       state: trainerStateFor(input.config, input.stores),
       contamination: await loadContaminationIndex(benchmarks, logger),
       benchmarks,
-      metrics: createTrainerMetrics([input.metrics.registry]),
+      metrics: input.metrics.trainer,
     };
     const review = createCandidateReview({
       env,

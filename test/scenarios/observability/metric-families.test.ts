@@ -1,7 +1,6 @@
 import t from "tap";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { grpcOutcome, httpOutcome } from "../../../src/metrics/transport-metrics.ts";
-import { createTrainerMetrics } from "../../../trainer/pipeline/trainer-metrics.ts";
 
 /** The sample lines of one metric family, without HELP/TYPE comments. */
 function samples(text: string, name: string): string[] {
@@ -73,21 +72,20 @@ t.test("jurist_champion_info has one series, the champion served now", async (t)
 
 t.test("gate results name the last reviewed candidate; rejections in a row count", async (t) => {
   const metrics = createMetrics();
-  const trainer = createTrainerMetrics([metrics.registry]);
   const gates = (passed: boolean) => [
     { name: "vlrb", passed },
     { name: "consistency", passed: true },
   ];
-  trainer.reviewed("rejected", gates(false), "it1");
-  trainer.reviewed("rejected", gates(false), "it2");
+  metrics.trainer.reviewed("rejected", gates(false), "it1");
+  metrics.trainer.reviewed("rejected", gates(false), "it2");
   let text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_gate_passed"), [
     'jurist_gate_passed{gate="vlrb",checkpoint="it2"} 0',
     'jurist_gate_passed{gate="consistency",checkpoint="it2"} 1',
   ]);
   t.same(samples(text, "jurist_candidate_rejected_streak"), ["jurist_candidate_rejected_streak 2"]);
-  trainer.reviewed("error");
-  trainer.reviewed("promoted", gates(true), "it3");
+  metrics.trainer.reviewed("error");
+  metrics.trainer.reviewed("promoted", gates(true), "it3");
   text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_candidate_rejected_streak"), ["jurist_candidate_rejected_streak 0"]);
   t.match(text, 'jurist_candidate_reviews_total{decision="rejected"} 2');
@@ -95,10 +93,7 @@ t.test("gate results name the last reviewed candidate; rejections in a row count
 });
 
 t.test("series with a fixed label set exist from the start at 0", async (t) => {
-  // A trainer process's registry: the gateway's metrics and the trainer's own.
-  const metrics = createMetrics();
-  createTrainerMetrics([metrics.registry]);
-  const text = await metrics.registry.metrics();
+  const text = await createMetrics().registry.metrics();
   for (const series of [
     'jurist_shed_requests_total{reason="event_loop"} 0',
     'jurist_cache_requests_total{result="hit"} 0',

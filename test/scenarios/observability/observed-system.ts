@@ -2,8 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { SimServer } from "../../../sim/sim-server.ts";
 import { PairwiseRequestSchema } from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
-import type { TrainerMetrics } from "../../../trainer/pipeline/trainer-metrics.ts";
-import { createTrainerMetrics } from "../../../trainer/pipeline/trainer-metrics.ts";
+import type { TrainerMetrics } from "../../../src/metrics/trainer-metrics.ts";
 import { startMetricsServer } from "../../../trainer/worker/metrics-server.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startSims, type Teardown } from "../../helpers/gateway.ts";
@@ -34,12 +33,7 @@ export async function startObservedSystem(t: Teardown): Promise<ObservedSystem> 
   const worker = createMetrics();
   const server = await startMetricsServer(worker.registry, 0, "127.0.0.1");
   t.teardown(() => server.close());
-  return {
-    gateway,
-    workerUrl: server.url,
-    trainer: createTrainerMetrics([worker.registry]),
-    sims,
-  };
+  return { gateway, workerUrl: server.url, trainer: worker.trainer, sims };
 }
 
 async function post(url: string, path: string, body: unknown): Promise<number> {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { ITERATION_STAGES, type IterationStage } from "../stages/iteration-context.ts";
+import { ITERATION_STAGES, type IterationStage } from "../core/iteration-stages.ts";
 
 /** The stages of a trainer iteration, as metric label values (one list: the trainer's own). */
 export type TrainerStageLabel = IterationStage;
