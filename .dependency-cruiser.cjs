@@ -9,8 +9,70 @@ const GATEWAY_BUT_CLI = "^src/(?!(cli|embedded-default)\\.ts$)";
 const TRANSPORTS = "^src/(http|grpc)/";
 const FEATURES = "^src/(core|judge|reward|engine|images|collection|registry|store|auth|config)/";
 
+// The layers of docs/architecture.md's drawing, top to bottom: a room imports only rooms on
+// lower lines, never one above it or beside it on its own line. One rule per room below.
+const GATEWAY_LAYERS = [
+  ["src/cli.ts"],
+  ["src/server.ts", "src/embedded-default.ts"],
+  ["src/http/", "src/grpc/"],
+  ["src/runtime/"],
+  ["src/metrics/"],
+  ["src/collection/", "src/reward/", "src/registry/", "src/auth/"],
+  ["src/judge/"],
+  ["src/images/", "src/store/"],
+  ["src/config/"],
+  ["src/engine/"],
+  ["src/core/"],
+];
+const TRAINER_LAYERS = [
+  ["trainer/worker/"],
+  ["trainer/pipeline/"],
+  ["trainer/gates/"],
+  ["trainer/eval/"],
+  ["trainer/state/"],
+  ["trainer/stages/"],
+  ["trainer/io/"],
+  ["trainer/core/"],
+];
+/** The trainer uses the gateway from its composition root down, never its entry points. */
+const GATEWAY_ABOVE_RUNTIME = GATEWAY_LAYERS.slice(0, 3).flat();
+
+const pattern = (room) => `^${room.replaceAll(".", "\\.")}${room.endsWith("/") ? "" : "$"}`;
+const anyOf = (rooms) => `(${rooms.map(pattern).join("|")})`;
+
+function layerRules(layers, extra = () => []) {
+  return layers.flatMap((line, index) =>
+    line.flatMap((room) => {
+      const above = [
+        ...layers
+          .slice(0, index + 1)
+          .flat()
+          .filter((other) => other !== room),
+        ...extra(room),
+      ];
+      if (above.length === 0) return [];
+      return {
+        name: `layer: ${room}`,
+        comment: "A room imports only rooms on lower lines of docs/architecture.md's drawing.",
+        severity: "error",
+        from: { path: pattern(room) },
+        to: { path: anyOf(above) },
+      };
+    }),
+  );
+}
+
 module.exports = {
   forbidden: [
+    ...layerRules(GATEWAY_LAYERS),
+    ...layerRules(TRAINER_LAYERS, () => GATEWAY_ABOVE_RUNTIME),
+    {
+      name: "trainer-core-imports-only-the-pure-core",
+      comment: "The loop's pure logic uses the gateway's pure core and nothing else of src/.",
+      severity: "error",
+      from: { path: "^trainer/core/" },
+      to: { path: "^src/", pathNot: "^src/core/" },
+    },
     {
       name: "gateway-not-to-trainer",
       comment: "The gateway never loads the offline trainer, evaluation or gates.",

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import t from "tap";
+import { folderCycles } from "../../../scripts/folder-cycles.ts";
 
 // The floor plan's import rules (.dependency-cruiser.cjs, drawn in docs/architecture.md) hold
 // for the repository, and each one fails on a planted violation: a rule that matches
@@ -39,56 +40,6 @@ async function cruise(cwd: string, folders: string[]): Promise<Cruised> {
     (error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }),
   );
   return JSON.parse(stdout) as Cruised;
-}
-
-/**
- * The cycles of the folder graph: each file's own folder a node (src/ and src/judge/ are two),
- * an import between files of two folders an edge. dependency-cruiser's folder scope counts a
- * folder's subfolders as part of it, so it misses a cycle between a folder and its child.
- */
-function folderCycles(report: Cruised): string[][] {
-  const edges = new Map<string, Set<string>>();
-  for (const module of report.modules) {
-    const from = dirname(module.source);
-    for (const { resolved } of module.dependencies) {
-      const to = dirname(resolved);
-      if (to === from || resolved.includes("node_modules") || !resolved.includes("/")) continue;
-      edges.set(from, (edges.get(from) ?? new Set()).add(to));
-    }
-  }
-  return stronglyConnected(edges).filter((component) => component.length > 1);
-}
-
-/** Tarjan's strongly connected components of a directed graph. */
-function stronglyConnected(edges: Map<string, Set<string>>): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const components: string[][] = [];
-  const visit = (node: string) => {
-    index.set(node, index.size);
-    low.set(node, index.get(node)!);
-    stack.push(node);
-    for (const next of edges.get(node) ?? []) {
-      if (!index.has(next)) {
-        visit(next);
-        low.set(node, Math.min(low.get(node)!, low.get(next)!));
-      } else if (stack.includes(next)) {
-        low.set(node, Math.min(low.get(node)!, index.get(next)!));
-      }
-    }
-    if (low.get(node) === index.get(node)) {
-      const component: string[] = [];
-      let member: string;
-      do {
-        member = stack.pop()!;
-        component.push(member);
-      } while (member !== node);
-      components.push(component.sort());
-    }
-  };
-  for (const node of edges.keys()) if (!index.has(node)) visit(node);
-  return components;
 }
 
 /** A scratch tree of `files` (path → source). */
@@ -169,6 +120,36 @@ const PLANTED: { rule: string; from: string; source: string; target?: string }[]
     source: importOf("../metrics/metrics.ts"),
     target: "src/metrics/metrics.ts",
   },
+  {
+    rule: "layer: src/store/",
+    from: "src/store/verdict-cache.ts",
+    source: importOf("../judge/verdict.ts"),
+    target: "src/judge/verdict.ts",
+  },
+  {
+    rule: "layer: src/reward/",
+    from: "src/reward/reward-service.ts",
+    source: importOf("../auth/authenticator.ts"),
+    target: "src/auth/authenticator.ts",
+  },
+  {
+    rule: "layer: trainer/core/",
+    from: "trainer/core/majority-vote.ts",
+    source: importOf("../io/jsonl-files.ts"),
+    target: "trainer/io/jsonl-files.ts",
+  },
+  {
+    rule: "layer: trainer/eval/",
+    from: "trainer/eval/evaluate.ts",
+    source: importOf("../../src/http/app.ts"),
+    target: "src/http/app.ts",
+  },
+  {
+    rule: "trainer-core-imports-only-the-pure-core",
+    from: "trainer/core/judge-filter.ts",
+    source: importOf("../../src/store/prompt-log.ts"),
+    target: "src/store/prompt-log.ts",
+  },
 ];
 
 for (const planted of PLANTED) {
@@ -220,4 +201,23 @@ t.test("a cycle between a folder and its subfolder is a folder cycle too", async
     "src/server.ts": exporting,
   });
   t.strictSame(folderCycles(await cruise(dir, ["src"])), [["src", "src/cli"]]);
+});
+
+t.test("npm run lint:deps fails on a folder cycle through a subfolder", async (t) => {
+  const dir = tree({
+    "src/http/app.ts": importOf("./wire/schema.ts"),
+    "src/http/wire/schema.ts": importOf("../guards.ts"),
+    "src/http/guards.ts": exporting,
+  });
+  const report = JSON.stringify(await cruise(dir, ["src"]));
+  const check = run(process.execPath, ["--import=tsx", join(ROOT, "scripts/folder-cycles.ts")], {
+    cwd: ROOT,
+  });
+  check.child.stdin?.end(report);
+  const failed = await check.then(
+    () => null,
+    (error: { code?: number; stderr?: string }) => error,
+  );
+  t.equal(failed?.code, 1, "exits 1");
+  t.match(failed?.stderr ?? "", "folder cycle: src/http ⇄ src/http/wire");
 });
