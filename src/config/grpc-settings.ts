@@ -21,14 +21,14 @@ export const grpc = area(
       maxMessageBytes: setting({
         env: "JURIST_GRPC_MAX_MESSAGE_BYTES",
         schema: positiveInt,
-        default: 64 * 1024 * 1024,
-        doc: "largest gRPC message received, bytes (64 MiB); larger → `RESOURCE_EXHAUSTED`",
+        shownDefault: "`JURIST_BODY_LIMIT_BYTES`",
+        doc: "largest gRPC message received, bytes; larger → `RESOURCE_EXHAUSTED`; unset → HTTP's body limit",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_GRPC_REQUEST_TIMEOUT_MS",
         schema: positiveInt,
-        default: 60_000,
-        doc: "longest one gRPC call (each `PairwiseStream` item) may take, ms, whatever the client's deadline; past it → `DEADLINE_EXCEEDED`",
+        shownDefault: "`JURIST_REQUEST_TIMEOUT_MS`",
+        doc: "longest one gRPC call (each `PairwiseStream` item) may take, ms, whatever the client's deadline; past it → `DEADLINE_EXCEEDED`; unset → HTTP's request timeout",
       }),
     },
   },

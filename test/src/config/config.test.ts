@@ -88,8 +88,8 @@ t.test("the tunables that were constants, and gRPC's own limits", async (t) => {
   t.equal(defaults.engine.hedge.minSamples, 50);
   t.equal(defaults.collection.maxBatch, 100);
   t.equal(defaults.shadow.maxInFlight, 16);
-  t.equal(defaults.grpc.maxMessageBytes, 64 * 1024 * 1024, "HTTP's body limit, as before");
-  t.equal(defaults.grpc.requestTimeoutMs, 60_000, "HTTP's request timeout, as before");
+  t.equal(defaults.grpc.maxMessageBytes, undefined, "unset: the gRPC server uses HTTP's limit");
+  t.equal(defaults.grpc.requestTimeoutMs, undefined, "unset: HTTP's request timeout");
   const set = loadConfig({
     JURIST_HEDGE_MIN_SAMPLES: "20",
     JURIST_COLLECT_MAX_BATCH: "500",

@@ -51,18 +51,21 @@ t.test(
   },
 );
 
-t.test("the server's own limit applies without a client deadline", async (t) => {
-  const [sim] = await startSims(t, 1, { latencyMs: SLOW_MS });
-  const { judge } = await startGrpcGateway(t, {
-    JURIST_BACKENDS: sim!.url,
-    // gRPC's own limit: HTTP's (left at its 60 s default) does not apply to gRPC calls.
-    JURIST_GRPC_REQUEST_TIMEOUT_MS: "300",
+for (const [setting, env] of [
+  // gRPC's own limit: HTTP's (left at its 60 s default) does not apply to gRPC calls.
+  ["JURIST_GRPC_REQUEST_TIMEOUT_MS", { JURIST_GRPC_REQUEST_TIMEOUT_MS: "300" }],
+  // Unset, gRPC keeps to HTTP's request timeout, as it did before it had its own.
+  ["JURIST_REQUEST_TIMEOUT_MS alone", { JURIST_REQUEST_TIMEOUT_MS: "300" }],
+] as const) {
+  t.test(`the server's own limit applies without a client deadline: ${setting}`, async (t) => {
+    const [sim] = await startSims(t, 1, { latencyMs: SLOW_MS });
+    const { judge } = await startGrpcGateway(t, { JURIST_BACKENDS: sim!.url, ...env });
+    const error = await callError(unaryCall(judge, judge.pairwise, request()));
+    t.equal(error.code, status.DEADLINE_EXCEEDED);
+    t.same(error.metadata.get("jurist-error-code"), ["UPSTREAM_TIMEOUT"]);
+    t.ok(await until(async () => (await simMetric(sim!.url, RUNNING)) === 0, SLOW_MS / 2));
   });
-  const error = await callError(unaryCall(judge, judge.pairwise, request()));
-  t.equal(error.code, status.DEADLINE_EXCEEDED);
-  t.same(error.metadata.get("jurist-error-code"), ["UPSTREAM_TIMEOUT"]);
-  t.ok(await until(async () => (await simMetric(sim!.url, RUNNING)) === 0, SLOW_MS / 2));
-});
+}
 
 t.test("a client cancelling mid-stream frees the server's work", async (t) => {
   const [sim] = await startSims(t, 1, { latencyMs: SLOW_MS });

@@ -181,6 +181,28 @@ t.test(
   },
 );
 
+t.test("JURIST_GRPC_MAX_MESSAGE_BYTES unset: gRPC keeps to HTTP's body limit", async (t) => {
+  const sims = await startSims(t, 1);
+  const gateway = await startGrpcGateway(t, {
+    JURIST_BACKENDS: sims[0]!.url,
+    JURIST_BODY_LIMIT_BYTES: "2000",
+  });
+  const call = (question: string) =>
+    unaryCall(
+      gateway.judge,
+      gateway.judge.pairwise,
+      create(PairwiseRequestSchema, {
+        question,
+        responses: RESPONSES,
+        cache: false,
+        collect: false,
+      }),
+    );
+  const error = await callError(call(QUESTION.repeat(100)));
+  t.equal(error.code, status.RESOURCE_EXHAUSTED, "past HTTP's limit");
+  t.ok(await call(QUESTION), "under it: judged");
+});
+
 t.test("auth: same keys and scopes as HTTP", async (t) => {
   const sims = await startSims(t, 1);
   const gateway = await startGrpcGateway(t, {
