@@ -1,5 +1,5 @@
 /**
- * The one error catalogue (API.md "Errors"). Every failure that reaches a caller is an
+ * The one error catalogue (docs/api.md, errors). Every failure that reaches a caller is an
  * AppError with a stable code; transports map it with `httpStatus` / `grpcStatus`.
  */
 

@@ -34,7 +34,7 @@ export function mapOrderVerdict(
 }
 
 /**
- * Combines the orders of one verdict (API.md, pairwise):
+ * Combines the orders of one verdict (docs/api.md, pairwise):
  * - all orders read → `ok`; with two, `consistent` says whether they named the same winner,
  *   and a disagreement is a `tie` when |probabilityA − 0.5| < `tieMargin` (or exactly 0.5),
  *   else the side the probability favours;

@@ -49,7 +49,7 @@ function recordToWire(record: CheckpointRecord): z.output<typeof recordSchema> {
   };
 }
 
-/** The admin API (API.md "Models and admin"): admin-scoped keys only. */
+/** The admin API (docs/api.md, the admin API): admin-scoped keys only. */
 export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, options) => {
   requireScope(app, "admin", options.auth);
   const { admin } = options;

@@ -3,7 +3,7 @@ import type { Verdict } from "../judge/verdict.ts";
 import type { VerdictWire } from "./wire/pairwise-schema.ts";
 
 /**
- * The one place a domain verdict becomes HTTP's snake_case JSON (API.md). Optional fields are
+ * The one place a domain verdict becomes HTTP's snake_case JSON (docs/api.md). Optional fields are
  * left out, not written as undefined, so the body is the same whichever serialiser writes it.
  */
 

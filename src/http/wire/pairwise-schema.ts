@@ -11,7 +11,7 @@ import {
 } from "../../judge/request-limits.ts";
 
 /**
- * The HTTP wire contract of a pairwise verdict (API.md): what a JSON body must be, what the
+ * The HTTP wire contract of a pairwise verdict (docs/api.md): what a JSON body must be, what the
  * answer is, and the source of the OpenAPI document. The limits are shared with gRPC
  * (`judge/request-limits.ts`), whose checks give the same errors (`judge/pairwise-checks.ts`).
  */

@@ -6,7 +6,7 @@ import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
 import { checkpointSchema, imageRefSchema } from "./pairwise-schema.ts";
 
 /**
- * The HTTP wire contract of `POST /v1/reward` (API.md, Reward) and the source of its OpenAPI
+ * The HTTP wire contract of `POST /v1/reward` (docs/reward-and-rlhf.md) and the source of its OpenAPI
  * document. The limits are shared with gRPC, whose checks give the same errors
  * (`reward/reward-checks.ts`).
  */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import { ConfigError, loadConfig } from "../../../src/config/config.ts";
 
-t.test("defaults match ARCHITECTURE.md", async (t) => {
+t.test("defaults match docs/configuration.md", async (t) => {
   const config = loadConfig({});
   t.equal(config.host, "127.0.0.1");
   t.equal(config.port, 8080);

@@ -1,4 +1,4 @@
-// Jurist's gRPC contract: the same judge as the HTTP API (API.md), field for field. Field
+// Jurist's gRPC contract: the same judge as the HTTP API (docs/api.md), field for field. Field
 // names are the JSON API's snake_case names; rules (lengths, counts) are the same and are
 // checked by the same schema, so a request valid over HTTP is valid here and vice versa.
 //
@@ -334,7 +334,7 @@ export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
  */
 export type Error = Message<"jurist.v1.Error"> & {
   /**
-   * Stable: INVALID_REQUEST, UNAUTHENTICATED, OVERLOADED, … (API.md).
+   * Stable: INVALID_REQUEST, UNAUTHENTICATED, OVERLOADED, … (docs/api.md).
    *
    * @generated from field: string code = 1;
    */
