@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import t from "tap";
+import { loadConfig } from "../../../src/config/config.ts";
+
+// Every default of the whole Config, written down apart from the declarations it comes from:
+// default-config.json is what loadConfig({}) returned before settings were declared once
+// (87a5f64's hand mapping), plus the three tunables that were constants in code then
+// (collection.maxBatch 100, shadow.maxInFlight 16; engine.hedge.minSamples 50). A declaration
+// whose default, key or mapping drifts fails here, whatever the declarations say of themselves.
+const EXPECTED = JSON.parse(
+  readFileSync(new URL("./default-config.json", import.meta.url), "utf8").replace(
+    "<this host name>",
+    hostname(),
+  ),
+) as unknown;
+
+t.test("loadConfig({}) is every default, as before the restructure", async (t) => {
+  t.strictSame(JSON.parse(JSON.stringify(loadConfig({}))), EXPECTED);
+});
