@@ -154,15 +154,18 @@ t.test("invalid fields: INVALID_ARGUMENT with the stable code and details", asyn
   t.same(scheme.metadata.get("jurist-error-code"), ["INVALID_REQUEST"]);
 });
 
-t.test(
-  "messages past JURIST_GRPC_MAX_MESSAGE_BYTES: RESOURCE_EXHAUSTED, whatever HTTP's limit",
-  async (t) => {
+for (const [limit, env] of [
+  // gRPC's own limit, whatever HTTP's is: a message under it is judged though past HTTP's.
+  [
+    "JURIST_GRPC_MAX_MESSAGE_BYTES",
+    { JURIST_GRPC_MAX_MESSAGE_BYTES: "2000", JURIST_BODY_LIMIT_BYTES: "50" },
+  ],
+  // Unset, gRPC keeps to HTTP's body limit, as it did before it had its own.
+  ["JURIST_BODY_LIMIT_BYTES alone", { JURIST_BODY_LIMIT_BYTES: "2000" }],
+] as const) {
+  t.test(`messages past the limit (${limit}): RESOURCE_EXHAUSTED; under it: judged`, async (t) => {
     const sims = await startSims(t, 1);
-    const gateway = await startGrpcGateway(t, {
-      JURIST_BACKENDS: sims[0]!.url,
-      JURIST_GRPC_MAX_MESSAGE_BYTES: "2000",
-      JURIST_BODY_LIMIT_BYTES: "50",
-    });
+    const gateway = await startGrpcGateway(t, { JURIST_BACKENDS: sims[0]!.url, ...env });
     const call = (question: string) =>
       unaryCall(
         gateway.judge,
@@ -175,33 +178,10 @@ t.test(
         }),
       );
     const error = await callError(call(QUESTION.repeat(100)));
-    t.equal(error.code, status.RESOURCE_EXHAUSTED);
-    const verdict = await call(QUESTION);
-    t.ok(verdict, "a message under gRPC's limit is judged although it is past HTTP's");
-  },
-);
-
-t.test("JURIST_GRPC_MAX_MESSAGE_BYTES unset: gRPC keeps to HTTP's body limit", async (t) => {
-  const sims = await startSims(t, 1);
-  const gateway = await startGrpcGateway(t, {
-    JURIST_BACKENDS: sims[0]!.url,
-    JURIST_BODY_LIMIT_BYTES: "2000",
+    t.equal(error.code, status.RESOURCE_EXHAUSTED, "past the limit");
+    t.ok(await call(QUESTION), "under it: judged");
   });
-  const call = (question: string) =>
-    unaryCall(
-      gateway.judge,
-      gateway.judge.pairwise,
-      create(PairwiseRequestSchema, {
-        question,
-        responses: RESPONSES,
-        cache: false,
-        collect: false,
-      }),
-    );
-  const error = await callError(call(QUESTION.repeat(100)));
-  t.equal(error.code, status.RESOURCE_EXHAUSTED, "past HTTP's limit");
-  t.ok(await call(QUESTION), "under it: judged");
-});
+}
 
 t.test("auth: same keys and scopes as HTTP", async (t) => {
   const sims = await startSims(t, 1);
