@@ -1,9 +1,9 @@
 import { createRandom, digestHex } from "../src/core/seeded-random.ts";
 import type { ChatMessage } from "../src/core/types.ts";
 import { type ChatRequest, choiceConstraint } from "./chat-request.ts";
+import type { JudgeProfile } from "./judge-profile.ts";
 import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
-import { sampleContent } from "./sample-content.ts";
-import type { JudgeProfile } from "./sim-judge.ts";
+import { generatorProfile, sampleContent } from "./sample-content.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
 
@@ -76,7 +76,7 @@ function buildChoice(
   const sampled = sampleContent(prompt, {
     profile,
     worldKey: options.worldKey,
-    generatorAccuracy: options.generatorAccuracy,
+    generator: generatorProfile(options),
     invalidRate: options.invalidRate,
     choice: choiceConstraint(request),
     sampleKey,

@@ -1,13 +1,16 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { categoryAccuracyProblem } from "./sim-bench-category.ts";
+import { JUDGE_SKILLS, type SkillTable, uniformSkills } from "./world/skills.ts";
 
 /**
  * The LoRA adapters a simulated replica has loaded. An adapter directory (or a `.json`
- * file) may hold `adapter.json` with `{ "simulated_accuracy": number,
+ * file) may hold `adapter.json` with the judge the simulated fine-tune learnt,
+ * `{ "simulated_judge": { "skills": { [skill]: accuracy }, "position_bias": p, "length_bias": x } }`,
+ * or the shorthand `{ "simulated_accuracy": number (every skill),
  * "simulated_position_bias"?: number, "simulated_category_accuracy"?: { [category]: number } }`;
- * without it the adapter judges like its base model. The category table overrides the
- * accuracy on simulated benchmark items of those categories (`JudgeProfile.categoryAccuracy`).
+ * without either the adapter judges like its base model. The category table overrides the
+ * skills on simulated benchmark items of those categories (`JudgeProfile.categoryAccuracy`).
  */
 
 /** One loaded adapter. */
@@ -16,13 +19,15 @@ export interface LoraAdapter {
   path: string;
   /** Unix seconds when it was loaded. */
   created: number;
-  /** Own accuracy, or undefined to follow the base model's current accuracy. */
-  accuracy?: number;
+  /** Own accuracy per skill, or undefined to follow the base model's. */
+  skills?: SkillTable;
   /** Own position bias, or undefined to follow the base model's. */
   positionBias?: number;
+  /** Own length bias, or undefined to follow the base model's. */
+  lengthBias?: number;
   /**
    * Own per-category accuracy, or undefined: then the base model's table when the adapter
-   * has no own accuracy either, else none.
+   * has no own skills either, else none.
    */
   categoryAccuracy?: Readonly<Record<string, number>>;
 }
@@ -34,7 +39,10 @@ export interface AdapterFailure {
   message: string;
 }
 
-type AdapterConfig = Pick<LoraAdapter, "accuracy" | "positionBias" | "categoryAccuracy">;
+type AdapterConfig = Pick<
+  LoraAdapter,
+  "skills" | "positionBias" | "lengthBias" | "categoryAccuracy"
+>;
 
 const isProbability = (value: unknown): value is number =>
   typeof value === "number" && value >= 0 && value <= 1;
@@ -49,8 +57,38 @@ function readCategoryAccuracy(file: string, value: unknown): Record<string, numb
   return problem ? `${file}: ${field}: ${problem}` : { ...(value as Record<string, number>) };
 }
 
+/** The `simulated_judge` object, or why it is unusable. */
+function readJudge(file: string, value: unknown): AdapterConfig | string {
+  const field = "simulated_judge";
+  const judge = value as { skills?: unknown; position_bias?: unknown; length_bias?: unknown };
+  if (
+    typeof judge !== "object" ||
+    judge === null ||
+    typeof judge.skills !== "object" ||
+    judge.skills === null
+  ) {
+    return `${file}: ${field} must be { skills, position_bias, length_bias }`;
+  }
+  const skills = judge.skills as Record<string, unknown>;
+  for (const skill of JUDGE_SKILLS) {
+    if (!isProbability(skills[skill]))
+      return `${file}: ${field}.skills.${skill} must be a number in [0, 1]`;
+  }
+  if (!isProbability(judge.position_bias))
+    return `${file}: ${field}.position_bias must be a number in [0, 1]`;
+  if (typeof judge.length_bias !== "number" || !Number.isFinite(judge.length_bias)) {
+    return `${file}: ${field}.length_bias must be a number`;
+  }
+  return {
+    skills: Object.fromEntries(JUDGE_SKILLS.map((s) => [s, skills[s] as number])) as SkillTable,
+    positionBias: judge.position_bias,
+    lengthBias: judge.length_bias,
+  };
+}
+
 async function readConfigFile(file: string): Promise<AdapterConfig | string> {
   let parsed: {
+    simulated_judge?: unknown;
     simulated_accuracy?: unknown;
     simulated_position_bias?: unknown;
     simulated_category_accuracy?: unknown;
@@ -60,15 +98,18 @@ async function readConfigFile(file: string): Promise<AdapterConfig | string> {
   } catch (error) {
     return `cannot read ${file}: ${(error as Error).message}`;
   }
-  const config: AdapterConfig = {};
-  for (const [field, key] of [
-    ["simulated_accuracy", "accuracy"],
-    ["simulated_position_bias", "positionBias"],
-  ] as const) {
+  let config: AdapterConfig = {};
+  if (parsed?.simulated_judge !== undefined) {
+    const judge = readJudge(file, parsed.simulated_judge);
+    if (typeof judge === "string") return judge;
+    config = judge;
+  }
+  for (const field of ["simulated_accuracy", "simulated_position_bias"] as const) {
     const value = parsed?.[field];
     if (value === undefined) continue;
     if (!isProbability(value)) return `${file}: ${field} must be a number in [0, 1]`;
-    config[key] = value;
+    if (field === "simulated_accuracy") config.skills ??= uniformSkills(value);
+    else config.positionBias ??= value;
   }
   if (parsed?.simulated_category_accuracy === undefined) return config;
   const table = readCategoryAccuracy(file, parsed.simulated_category_accuracy);

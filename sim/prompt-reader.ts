@@ -4,11 +4,15 @@ import { readRewritePrompt } from "./generator-prompts.ts";
 import { type ClosedForm, closedAnswerForm } from "./question-form.ts";
 
 /** What the simulated engine understood a request to ask for. */
-export type SimPrompt =
+export type SimPrompt = (
   | { kind: "judge"; question: string; rubric?: string; slotA: string; slotB: string }
   | { kind: "rewrite"; question: string; original: string; errorCount: number }
   | { kind: "closed"; question: string; form: ClosedForm }
-  | { kind: "open"; question: string };
+  | { kind: "open"; question: string }
+) & {
+  /** The image URLs of the last user message, in order (data URIs carry the scene). */
+  imageUrls: string[];
+};
 
 /** The text of the last user message (its text parts joined by newlines); "" when none. */
 export function lastUserText(messages: readonly ChatMessage[]): string {
@@ -51,14 +55,22 @@ export function readJudgePrompt(
   return { question: question.trim(), ...(rubric ? { rubric } : {}), slotA, slotB };
 }
 
+/** The image URLs of the last user message, in order. */
+function lastUserImages(messages: readonly ChatMessage[]): string[] {
+  const user = messages.findLast((message) => message.role === "user");
+  if (!user || typeof user.content === "string") return [];
+  return user.content.flatMap((part) => (part.type === "image_url" ? [part.image_url.url] : []));
+}
+
 /** Classifies a request: judge prompt, rewrite prompt, closed question, or anything else. */
 export function readPrompt(messages: readonly ChatMessage[]): SimPrompt {
   const text = lastUserText(messages);
+  const imageUrls = lastUserImages(messages);
   const judge = readJudgePrompt(text);
-  if (judge) return { kind: "judge", ...judge };
+  if (judge) return { kind: "judge", ...judge, imageUrls };
   const rewrite = readRewritePrompt(text);
-  if (rewrite) return { kind: "rewrite", ...rewrite };
+  if (rewrite) return { kind: "rewrite", ...rewrite, imageUrls };
   const form = closedAnswerForm(text);
-  if (form) return { kind: "closed", question: text, form };
-  return { kind: "open", question: text };
+  if (form) return { kind: "closed", question: text, form, imageUrls };
+  return { kind: "open", question: text, imageUrls };
 }

@@ -1,21 +1,25 @@
 import { formatRewriteOutput } from "../src/core/generator-prompts.ts";
 import type { Random } from "../src/core/seeded-random.ts";
 import type { Slot } from "../src/core/types.ts";
+import { type JudgeProfile, paramsFor } from "./judge-profile.ts";
 import type { SimPrompt } from "./prompt-reader.ts";
-import { closedSample, flawedRewrite, soundResponse } from "./sim-generator.ts";
+import type { SimOptions } from "./sim-options.ts";
 import {
-  accuracyFor,
-  decideVerdict,
-  type JudgeProfile,
-  judgeReasoning,
-  undecidedReasoning,
-} from "./sim-judge.ts";
+  closedAnswer,
+  type GeneratorProfile,
+  openAnswer,
+  rewriteAnswer,
+} from "./world/generator.ts";
+import { decideSimVerdict, simVerdictReasoning } from "./world/judge.ts";
+import { uniformSkills } from "./world/skills.ts";
+import { GENERATOR_NOISE } from "./world/world-params.ts";
+import { imageBytes, promptScene } from "./world/world-view.ts";
 
 /** What one sample needs besides its prompt. */
 export interface SampleContext {
   profile: JudgeProfile;
   worldKey: string;
-  generatorAccuracy: number;
+  generator: GeneratorProfile;
   invalidRate: number;
   /** Constrained choices (vLLM structured outputs); the output is exactly one of them. */
   choice: string[] | undefined;
@@ -30,10 +34,31 @@ export interface SampledContent {
   verdict?: { letter: Slot; confidence: number };
 }
 
+/** The generator a replica's options describe: its noise level, or one uniform accuracy. */
+export function generatorProfile(
+  options: Pick<SimOptions, "generatorAccuracy" | "generatorNoise">,
+): GeneratorProfile {
+  const level = GENERATOR_NOISE[options.generatorNoise];
+  if (options.generatorAccuracy === undefined) return level;
+  return { ...level, skills: uniformSkills(options.generatorAccuracy) };
+}
+
+const UNDECIDED = [
+  "As a simulated judge, I cannot decide between Assistant A and Assistant B.",
+  "As a simulated judge, I find Assistant A and Assistant B equally hard to rank, so I give no verdict.",
+] as const;
+
 function judge(prompt: Extract<SimPrompt, { kind: "judge" }>, ctx: SampleContext): SampledContent {
   const undecided = ctx.rng.chance(ctx.invalidRate);
-  const profile = { ...ctx.profile, accuracy: accuracyFor(ctx.profile, prompt.question) };
-  const decision = decideVerdict(prompt.slotA, prompt.slotB, profile, ctx.worldKey, ctx.rng);
+  const scene = promptScene(imageBytes(prompt.imageUrls), prompt.question, ctx.worldKey);
+  const input = {
+    question: prompt.question,
+    scene,
+    slotA: prompt.slotA,
+    slotB: prompt.slotB,
+    worldKey: ctx.worldKey,
+  };
+  const decision = decideSimVerdict(input, paramsFor(ctx.profile, prompt.question), ctx.rng);
   const verdict = { letter: decision.letter, confidence: decision.confidence };
   if (ctx.choice) {
     const content = ctx.choice.includes(decision.letter)
@@ -41,26 +66,24 @@ function judge(prompt: Extract<SimPrompt, { kind: "judge" }>, ctx: SampleContext
       : ctx.rng.pick(ctx.choice);
     return content === decision.letter ? { content, verdict } : { content };
   }
-  if (undecided) return { content: undecidedReasoning(ctx.rng) };
-  return { content: judgeReasoning(decision, prompt.slotA, prompt.slotB, ctx.rng), verdict };
+  if (undecided) return { content: ctx.rng.pick(UNDECIDED) };
+  return { content: simVerdictReasoning(decision, prompt.slotA, prompt.slotB), verdict };
 }
 
 function generate(prompt: SimPrompt, ctx: SampleContext): string {
+  const scene = promptScene(imageBytes(prompt.imageUrls), prompt.question, ctx.worldKey);
   switch (prompt.kind) {
-    case "rewrite": {
-      const rewrite = flawedRewrite(prompt.original, ctx.sampleKey, {
-        errorCount: prompt.errorCount,
-        worldKey: ctx.worldKey,
-      });
-      return formatRewriteOutput(rewrite);
-    }
+    case "rewrite":
+      return formatRewriteOutput(
+        rewriteAnswer(prompt.original, prompt.errorCount, ctx.generator, ctx.rng),
+      );
     case "closed": {
-      const options = { accuracy: ctx.generatorAccuracy, worldKey: ctx.worldKey };
-      const sample = closedSample(prompt.question, ctx.sampleKey, options);
-      return sample ? sample.text : soundResponse(prompt.question, ctx.sampleKey, ctx.worldKey);
+      const sample = closedAnswer(prompt.question, scene, ctx.generator, ctx.rng);
+      if (sample) return sample.text;
+      return openAnswer(scene, ctx.generator, ctx.rng);
     }
     default:
-      return soundResponse(prompt.question, ctx.sampleKey, ctx.worldKey);
+      return openAnswer(scene, ctx.generator, ctx.rng);
   }
 }
 

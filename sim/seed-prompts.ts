@@ -1,6 +1,7 @@
 import { createRandom, type Random } from "../src/core/seeded-random.ts";
 import { encodePng } from "./png-image.ts";
-import { COLOURS, OBJECTS } from "./scene-vocabulary.ts";
+import { CLOSED_SKILLS, closedQuestion } from "./world/questions.ts";
+import { DEFAULT_WORLD_KEY, type Scene, sceneKey, sceneOf } from "./world/scene.ts";
 
 /** One seed prompt as the trainer reads it (`{ id, question, images: [path] }` JSONL). */
 export interface SeedPrompt {
@@ -10,19 +11,16 @@ export interface SeedPrompt {
   images: string[];
 }
 
-const plural = (object: string) => (object.endsWith("s") ? object : `${object}s`);
+/** The questions seed prompts rotate through: one closed question per skill, then open ones. */
+const KINDS = [...CLOSED_SKILLS, "describe", "caption"] as const;
 
-/** Question makers: three closed forms (number, option letter, yes/no) and open ones. */
-const QUESTIONS: ((random: Random) => string)[] = [
-  (r) => `How many ${plural(r.pick(OBJECTS))} are in the picture? Answer with a number.`,
-  (r) => {
-    const options = ["A", "B", "C", "D"].map((letter) => `${letter}. ${r.pick(COLOURS)}`);
-    return `What colour is the ${r.pick(OBJECTS)}? ${options.join(" ")} Answer with the option letter.`;
-  },
-  (r) => `Is there a ${r.pick(OBJECTS)} next to the ${r.pick(OBJECTS)}? Answer yes or no.`,
-  (r) => `Describe the scene around the ${r.pick(OBJECTS)} in detail.`,
-  (r) => `Write a caption for this photo of a ${r.pick(COLOURS)} ${r.pick(OBJECTS)}.`,
-];
+function question(kind: (typeof KINDS)[number], scene: Scene, random: Random): string {
+  const object = random.pick(scene.objects).name;
+  if (kind === "describe") return `Describe the scene around the ${object} in detail.`;
+  if (kind === "caption")
+    return `Write a caption for this photo of a ${object} and what is near it.`;
+  return closedQuestion(kind, scene, random);
+}
 
 /** A small real PNG whose pixels depend on the seed, so every prompt's image hash differs. */
 export function seedImage(seed: string): Buffer {
@@ -32,18 +30,25 @@ export function seedImage(seed: string): Buffer {
 }
 
 /**
- * `count` deterministic seed prompts (closed and open questions in rotation), each with one
- * generated image named `<id>.png`. Same seed, same prompts and bytes.
+ * `count` deterministic seed prompts (a closed question of each skill, then open ones, in
+ * rotation) about the scene of each one's generated image `<id>.png`. Same seed, same prompts
+ * and bytes.
  */
-export function makeSeedPrompts(count: number, seed: string | number = 0) {
+export function makeSeedPrompts(
+  count: number,
+  seed: string | number = 0,
+  worldKey: string = DEFAULT_WORLD_KEY,
+) {
   return Array.from({ length: count }, (_, index) => {
     const random = createRandom("seed-prompt", seed, index);
     const id = `seed_${seed}_${index}`;
+    const image = seedImage(id);
+    const scene = sceneOf(sceneKey([image], ""), worldKey);
     const prompt: SeedPrompt = {
       id,
-      question: QUESTIONS[index % QUESTIONS.length]!(random),
+      question: question(KINDS[index % KINDS.length]!, scene, random),
       images: [`${id}.png`],
     };
-    return { prompt, image: seedImage(id) };
+    return { prompt, image };
   });
 }

@@ -1,5 +1,6 @@
 import { SIM_BENCH_CATEGORIES, SIM_BENCH_TEMPLATES } from "./sim-bench-questions.ts";
-import { normaliseText } from "./text-quality.ts";
+
+const normaliseText = (text: string) => text.trim().replace(/\s+/g, " ");
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

@@ -3,6 +3,7 @@ import { COLOURS } from "./scene-vocabulary.ts";
 import { benchImage } from "./sim-bench-image.ts";
 import { type BenchPair, benchPair } from "./sim-bench-pairs.ts";
 import { renderBenchQuestion } from "./sim-bench-questions.ts";
+import { sceneKey, sceneOf } from "./world/scene.ts";
 
 /** One simulated benchmark item before it is written in a file's format. */
 export interface BenchItem {
@@ -39,20 +40,6 @@ export function allocateCategories(
   return list;
 }
 
-/** The colour an item's image shows: the answer option's colour, else the one asked about. */
-function imageColour(question: string, answer: string | null, rng: Random): string {
-  const option = answer && new RegExp(`\\b${answer}\\. (\\w+)`).exec(question)?.[1];
-  if (option && (COLOURS as readonly string[]).includes(option)) return option;
-  const asked = COLOURS.find((colour) => new RegExp(`\\b${colour}\\b`).test(question));
-  return asked ?? rng.pick(COLOURS);
-}
-
-/** The image's square count: a counting question's hidden answer, else one to six. */
-function imageCount(answer: string | null, rng: Random): number {
-  const number = Number(answer);
-  return answer !== null && Number.isInteger(number) && number > 0 ? number : 1 + rng.int(6);
-}
-
 /** The items of one file, in order; `file` names the images and separates the seeds. */
 export function makeBenchItems(
   file: string,
@@ -63,10 +50,16 @@ export function makeBenchItems(
   const width = String(categories.length).length;
   return categories.map((category, index) => {
     const rng = createRandom("sim-bench-item", seed, file, index);
-    const question = renderBenchQuestion(category, rng);
-    const pair = benchPair(question.kind, question.text, `${seed}:${file}:${index}`, worldKey);
-    const colour = imageColour(question.text, pair.groundTruth, rng);
-    const bytes = benchImage(rng, colour, imageCount(pair.groundTruth, rng));
+    const bytes = benchImage(rng, rng.pick(COLOURS), 1 + rng.int(9));
+    const scene = sceneOf(sceneKey([bytes], ""), worldKey);
+    const question = renderBenchQuestion(category, scene, rng);
+    const pair = benchPair(
+      question.kind,
+      category,
+      question.text,
+      scene,
+      `${seed}:${file}:${index}`,
+    );
     const path = `images/${file}-${String(index + 1).padStart(width, "0")}.png`;
     return { category, question: question.text, pair, image: { path, bytes } };
   });

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { SIM_BENCH_CATEGORIES } from "./sim-bench-questions.ts";
 import { type BenchRows, heldoutRows, mmrbRows, vlrbRows } from "./sim-bench-rows.ts";
-import { DEFAULT_WORLD_KEY } from "./text-quality.ts";
+import { DEFAULT_WORLD_KEY } from "./world/scene.ts";
 
 /** Options of `writeSimBench`. */
 export interface SimBenchOptions {

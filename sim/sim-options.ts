@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { categoryAccuracyProblem } from "./sim-bench-category.ts";
-import { DEFAULT_WORLD_KEY } from "./text-quality.ts";
+import { DEFAULT_WORLD_KEY } from "./world/scene.ts";
+import { JUDGE_SKILLS } from "./world/skills.ts";
+import { GENERATOR_NOISE } from "./world/world-params.ts";
 
 const probability = z.number().min(0).max(1);
 
@@ -10,6 +12,9 @@ const categoryAccuracy = z.record(z.string(), probability).superRefine((table, c
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+/** Per-skill probabilities; any subset of the judge's skills. */
+const skillTable = z.partialRecord(z.enum(JUDGE_SKILLS), probability);
+
 /**
  * Options of one simulated replica. Every field has a default; `parseSimOptions` validates
  * them once and fails listing every problem.
@@ -17,7 +22,7 @@ const categoryAccuracy = z.record(z.string(), probability).superRefine((table, c
 export const simOptionsSchema = z.strictObject({
   /** Seeds every outcome of this replica; replicas with different seeds disagree. */
   seed: z.number().int().default(0),
-  /** Key of the hidden text quality; replicas must share it to agree on the truth. */
+  /** Key of the world's scenes and chances; replicas must share it to agree on the truth. */
   worldKey: z.string().min(1).default(DEFAULT_WORLD_KEY),
   /** The base model id. Must contain "sim" so it is never taken for a real judge. */
   modelId: z
@@ -28,10 +33,15 @@ export const simOptionsSchema = z.strictObject({
     })
     .default("jurist-sim-judge"),
   /**
-   * P(the judge names the truly better slot) when it is not lapsing to slot A. Over a
-   * balanced set the observed accuracy is positionBias / 2 + (1 - positionBias) · accuracy.
+   * P(the judge names the better slot) on a pair differing in one claim, when it is not
+   * lapsing to slot A, for every skill `skillAccuracy` does not name. Over a balanced set the
+   * observed accuracy is positionBias / 2 + (1 - positionBias) · accuracy.
    */
   accuracy: probability.default(0.8),
+  /** The judge's accuracy per skill (counting, attributes, …), overriding `accuracy`. */
+  skillAccuracy: skillTable.default({}),
+  /** Logit toward slot A per 10 words it is longer than B; 0 = no length bias. */
+  lengthBias: z.number().min(-10).max(10).default(0),
   /** P(the judge names slot A whatever the content): accuracy(better in A) − accuracy(better in B). */
   positionBias: probability.default(0.1),
   /**
@@ -39,8 +49,15 @@ export const simOptionsSchema = z.strictObject({
    * those items (see `JudgeProfile.categoryAccuracy`); empty by default.
    */
   categoryAccuracy: categoryAccuracy.default({}),
-  /** P(a closed-question sample gives the hidden correct answer). */
-  generatorAccuracy: probability.default(0.6),
+  /**
+   * P(a closed-question sample gives the gold answer), the same for every skill; unset, the
+   * generator has the per-skill accuracies of its noise level.
+   */
+  generatorAccuracy: probability.optional(),
+  /** The generator's noise level: `low` as published for an ~11B VLM, `high` noisier. */
+  generatorNoise: z
+    .enum(Object.keys(GENERATOR_NOISE) as [keyof typeof GENERATOR_NOISE])
+    .default("low"),
   /** P(a reasoned verdict has no verdict marker at all). Constrained choices are always valid. */
   invalidRate: probability.default(0),
   /** Mean completion latency in ms (lognormal jitter, sigma 0.25); 0 answers at once. */

@@ -5,6 +5,7 @@ import { createRequestGate } from "./request-gate.ts";
 import { createSimMetrics } from "./sim-metrics.ts";
 import { parseSimOptions, type SimOptions } from "./sim-options.ts";
 import { createStall } from "./stall.ts";
+import { uniformSkills } from "./world/skills.ts";
 
 /** Lognormal sigma of latency jitter. */
 const LATENCY_SIGMA = 0.25;
@@ -44,23 +45,29 @@ export function createSimState(initial: Readonly<SimOptions>) {
 
   /**
    * The profile of a served model name; undefined when this replica does not serve it. An
-   * adapter with its own accuracy does not inherit the base model's per-category table: a
+   * adapter with its own skills does not inherit the base model's per-category table: a
    * fine-tuned checkpoint's strengths are its own.
    */
   function profileFor(model: string | null | undefined): ModelProfile | undefined {
     const base = {
-      accuracy: options.accuracy,
-      positionBias: options.positionBias,
+      params: {
+        skills: { ...uniformSkills(options.accuracy), ...options.skillAccuracy },
+        positionBias: options.positionBias,
+        lengthBias: options.lengthBias,
+      },
       categoryAccuracy: options.categoryAccuracy,
     };
     if (!model || model === options.modelId) return { id: options.modelId, ...base };
     const adapter = adapters.get(model);
     if (!adapter) return undefined;
-    const inherited = adapter.accuracy === undefined ? base.categoryAccuracy : {};
+    const inherited = adapter.skills === undefined ? base.categoryAccuracy : {};
     return {
       id: adapter.name,
-      accuracy: adapter.accuracy ?? base.accuracy,
-      positionBias: adapter.positionBias ?? base.positionBias,
+      params: {
+        skills: adapter.skills ?? base.params.skills,
+        positionBias: adapter.positionBias ?? base.params.positionBias,
+        lengthBias: adapter.lengthBias ?? base.params.lengthBias,
+      },
       categoryAccuracy: adapter.categoryAccuracy ?? inherited,
     };
   }

@@ -1,0 +1,160 @@
+import { createRandom } from "../../src/core/seeded-random.ts";
+import { claimHolds, claimsOf } from "./claims.ts";
+import { type JudgeParams, WORDS_PER_LENGTH_UNIT, wordCount } from "./judge.ts";
+import { goldAnswer, questionSkill } from "./questions.ts";
+import type { Scene } from "./scene.ts";
+import { isJudgeSkill, JUDGE_SKILLS, type JudgeSkill } from "./skills.ts";
+
+/**
+ * The simulated fine-tune's learning step: logistic regression by SGD. It fits a judge's
+ * parameters to a dataset's verdicts from what a judge can see in each example — on which
+ * skills the two answers differ and which side the image bears out there, their lengths, and
+ * the slot order — starting from the init checkpoint's parameters:
+ *
+ *   P(verdict A) = b + (1 − b) · σ(Σ_s w_s · e_s + w_len · Δlen / 10 + m_pair · d)
+ *
+ * e_s ∈ {−1, 0, 1} is the image's evidence for slot A on skill s, b = σ(β) the position
+ * lapse, and m_pair a per-pair memorisation weight (d = ±1 by which response sits in slot A)
+ * that soaks up what only one pair shows: repeating a pair feeds it, so duplicates teach the
+ * shared weights less than fresh pairs do. After training, a skill's accuracy is σ(w_s).
+ *
+ * The learner reads only the example: never a gold label, an arm, or an iteration number.
+ * Wrong labels push w_s toward believing the opposite of what the image shows; examples of one
+ * slot only push β up.
+ */
+
+/** What the learner reads off one example. */
+export interface LearnerExample {
+  /** The image's evidence for slot A per skill where the answers differ. */
+  evidence: Partial<Record<JudgeSkill, number>>;
+  /** (words in A − words in B) / 10. */
+  length: number;
+  /** Identifies the pair regardless of order, and which side of it sits in slot A. */
+  pairKey: string;
+  pairSide: 1 | -1;
+  /** The verdict: 1 for A, 0 for B. */
+  label: 0 | 1;
+}
+
+export interface LearnerOptions {
+  /** SGD step in logit space per example. */
+  step: number;
+  epochs: number;
+  /** L2 pull of the shared weights toward the init, spread over the dataset. */
+  priorStrength: number;
+  /** L2 pull of each memorisation weight toward 0, per step. */
+  memoryDecay: number;
+  /** Seeds the order examples are visited in (derive it from the dataset's content). */
+  shuffleSeed: string;
+}
+
+export const DEFAULT_LEARNER: Omit<LearnerOptions, "step" | "epochs" | "shuffleSeed"> = {
+  priorStrength: 2,
+  memoryDecay: 0.01,
+};
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const logit = (p: number) => Math.log(p / (1 - p));
+const clampP = (p: number) => Math.min(0.995, Math.max(0.005, p));
+
+/** Reads one example's features; null when the answers make no claims to compare. */
+export function exampleFeatures(input: {
+  question: string;
+  scene: Scene;
+  slotA: string;
+  slotB: string;
+  verdict: "A" | "B";
+}): LearnerExample {
+  const skill = questionSkill(input.question);
+  const gold = goldAnswer(input.question, input.scene);
+  const a = claimsOf(input.slotA, skill);
+  const b = claimsOf(input.slotB, skill);
+  const evidence: Partial<Record<JudgeSkill, number>> = {};
+  const key = (c: { skill: string; subject: string }) => `${c.skill}|${c.subject}`;
+  for (const k of new Set([...a, ...b].map(key))) {
+    const ca = a.find((c) => key(c) === k);
+    const cb = b.find((c) => key(c) === k);
+    const s = (ca ?? cb)!.skill;
+    if (!isJudgeSkill(s)) continue;
+    const score = (c: typeof ca) =>
+      c === undefined ? 0 : claimHolds(c, input.scene, gold) ? 1 : -1;
+    const e = Math.max(-1, Math.min(1, score(ca) - score(cb)));
+    if (e !== 0) evidence[s] = Math.max(-1, Math.min(1, (evidence[s] ?? 0) + e));
+  }
+  const [first] = [input.slotA, input.slotB].sort();
+  return {
+    evidence,
+    length: (wordCount(input.slotA) - wordCount(input.slotB)) / WORDS_PER_LENGTH_UNIT,
+    pairKey: `${input.scene.key}\n${input.question}\n${[input.slotA, input.slotB].sort().join("\n")}`,
+    pairSide: input.slotA === first ? 1 : -1,
+    label: input.verdict === "A" ? 1 : 0,
+  };
+}
+
+/** Per-epoch mean log-loss, and the fitted parameters. */
+export interface LearnerResult {
+  params: JudgeParams;
+  losses: number[];
+}
+
+/** Fits `init` to the examples. Deterministic for equal inputs. */
+export function fitJudge(
+  init: JudgeParams,
+  examples: readonly LearnerExample[],
+  options: LearnerOptions,
+): LearnerResult {
+  const w0 = Object.fromEntries(
+    JUDGE_SKILLS.map((s) => [s, logit(clampP(init.skills[s]))]),
+  ) as Record<JudgeSkill, number>;
+  const w = { ...w0 };
+  const len0 = init.lengthBias;
+  const beta0 = logit(clampP(init.positionBias));
+  let len = len0;
+  let beta = beta0;
+  const memory = new Map<string, number>();
+  const n = Math.max(1, examples.length);
+  const prior = options.priorStrength / n;
+  const order = examples.map((_, i) => i);
+  const rng = createRandom("learner-order", options.shuffleSeed);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    let loss = 0;
+    for (const index of order) {
+      const x = examples[index]!;
+      const m = memory.get(x.pairKey) ?? 0;
+      let z = len * x.length + m * x.pairSide;
+      for (const [s, e] of Object.entries(x.evidence)) z += w[s as JudgeSkill] * e!;
+      const b = sigmoid(beta);
+      const q = sigmoid(z);
+      const p = clampP(b + (1 - b) * q);
+      loss -= x.label === 1 ? Math.log(p) : Math.log(1 - p);
+      const dp = x.label === 1 ? 1 / p : -1 / (1 - p);
+      const dz = dp * (1 - b) * q * (1 - q);
+      const dbeta = dp * (1 - q) * b * (1 - b);
+      const step = options.step;
+      for (const [s, e] of Object.entries(x.evidence)) {
+        const k = s as JudgeSkill;
+        w[k] += step * (dz * e! - prior * (w[k] - w0[k]));
+      }
+      len += step * (dz * x.length - prior * (len - len0));
+      beta += step * (dbeta - prior * (beta - beta0));
+      memory.set(x.pairKey, m + step * (dz * x.pairSide - options.memoryDecay * m));
+    }
+    losses.push(loss / n);
+  }
+  return {
+    params: {
+      skills: Object.fromEntries(
+        JUDGE_SKILLS.map((s) => [s, clampP(sigmoid(w[s]))]),
+      ) as JudgeParams["skills"],
+      positionBias: sigmoid(beta),
+      lengthBias: len,
+      ...(init.capacity ? { capacity: init.capacity } : {}),
+    },
+    losses,
+  };
+}
