@@ -40,6 +40,11 @@ export const simOptionsSchema = z.strictObject({
   accuracy: probability.default(0.8),
   /** The judge's accuracy per skill (counting, attributes, …), overriding `accuracy`. */
   skillAccuracy: skillTable.default({}),
+  /**
+   * The base model's eyesight per skill, in [0, 1]: the most of each skill any checkpoint of
+   * it can use (see `JudgeParams.capacity`); unnamed skills have 1.
+   */
+  capacity: skillTable.default({}),
   /** Logit toward slot A per 10 words it is longer than B; 0 = no length bias. */
   lengthBias: z.number().min(-10).max(10).default(0),
   /** P(the judge names slot A whatever the content): accuracy(better in A) − accuracy(better in B). */

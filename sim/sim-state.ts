@@ -54,6 +54,7 @@ export function createSimState(initial: Readonly<SimOptions>) {
         skills: { ...uniformSkills(options.accuracy), ...options.skillAccuracy },
         positionBias: options.positionBias,
         lengthBias: options.lengthBias,
+        capacity: options.capacity,
       },
       categoryAccuracy: options.categoryAccuracy,
     };
@@ -67,6 +68,8 @@ export function createSimState(initial: Readonly<SimOptions>) {
         skills: adapter.skills ?? base.params.skills,
         positionBias: adapter.positionBias ?? base.params.positionBias,
         lengthBias: adapter.lengthBias ?? base.params.lengthBias,
+        // Fine-tuning never changes the base model's eyesight.
+        capacity: base.params.capacity,
       },
       categoryAccuracy: adapter.categoryAccuracy ?? inherited,
     };

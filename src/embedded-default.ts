@@ -15,6 +15,26 @@ export const embeddedDefault: Required<EmbeddedParts> = {
       const { writeSimBench } = await import("../sim/sim-bench.ts");
       return writeSimBench(dir, options);
     },
+    async world() {
+      const world = await import("../sim/world/experiment-world.ts");
+      const { GENERATOR_NOISE } = await import("../sim/world/world-params.ts");
+      return {
+        noiseLevels: Object.keys(GENERATOR_NOISE),
+        parameters: (noise) => {
+          if (!world.isGeneratorNoise(noise)) throw new Error(`unknown generator noise ${noise}`);
+          return world.worldParameters(noise);
+        },
+        startReplicas: (options) => {
+          const { noise } = options;
+          if (!world.isGeneratorNoise(noise)) throw new Error(`unknown generator noise ${noise}`);
+          return world.startWorldReplicas({ ...options, noise });
+        },
+        writePrompts: world.writeWorldPrompts,
+        writeBaseProfile: world.writeBaseProfile,
+        goldAnswer: world.worldGoldAnswer,
+        labelIsRight: world.worldLabelIsRight,
+      };
+    },
   },
   startTrainer(input) {
     const started = import("../trainer/worker/embedded-trainer.ts").then((module) =>

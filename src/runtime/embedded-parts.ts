@@ -23,6 +23,33 @@ export interface Simulation {
   startReplicas(settings: SimulatedReplicaSettings, logger: Logger): Promise<SimulatedReplicas>;
   /** Writes simulated benchmark files (`jurist sim make-bench`) for the gates. */
   writeBenchmarks(dir: string, options: { n: number; seed: number }): Promise<SimulatedBenchmarks>;
+  /** The simulated world `jurist experiment` runs the loop and its ablations in. */
+  world(): Promise<SimulatedWorld>;
+}
+
+/**
+ * The simulated world as an experiment sees it. Only the `gold` arm's labeller and
+ * label-precision measurement may read its truth; the pipeline and the fine-tune never do.
+ */
+export interface SimulatedWorld {
+  /** Generator noise levels it knows (`low`, `high`). */
+  noiseLevels: readonly string[];
+  /** The parameters of one noise level, recorded in experiment.json. */
+  parameters(noise: string): Record<string, unknown>;
+  /** Replicas serving the world's base judge and generator at a noise level. */
+  startReplicas(options: {
+    replicas: number;
+    seed: number;
+    noise: string;
+  }): Promise<SimulatedReplicas>;
+  /** Writes `n` seed prompts and their images into `dir`; resolves to the JSONL path. */
+  writePrompts(dir: string, n: number, seed: string): Promise<string>;
+  /** Writes the base judge as a file for the simulated fine-tune's `--base-profile`. */
+  writeBaseProfile(path: string): Promise<string>;
+  /** The gold answer of a closed question about these images; null when none. */
+  goldAnswer(question: string, images: readonly Buffer[]): string | null;
+  /** Whether `chosen` is truly better than `rejected` for this question and these images. */
+  labelIsRight(question: string, images: readonly Buffer[], chosen: string, rejected: string): boolean;
 }
 
 export type SimulatedReplicaSettings = Omit<Config["sim"], "allowed">;
