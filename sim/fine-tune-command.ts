@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readDataset } from "./world/dataset-reader.ts";
+import { readDataset } from "./dataset-reader.ts";
 import type { JudgeParams } from "./world/judge.ts";
 import { DEFAULT_LEARNER, fitJudge } from "./world/learner.ts";
 import { DEFAULT_WORLD_KEY } from "./world/scene.ts";

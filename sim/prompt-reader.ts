@@ -1,7 +1,7 @@
 import { PAIRWISE_MARKERS } from "../src/core/pairwise-template.ts";
 import type { ChatMessage } from "../src/core/types.ts";
 import { readRewritePrompt } from "./generator-prompts.ts";
-import { type ClosedForm, closedAnswerForm } from "./question-form.ts";
+import { type ClosedForm, closedAnswerForm } from "./world/question-form.ts";
 
 /** What the simulated engine understood a request to ask for. */
 export type SimPrompt = (

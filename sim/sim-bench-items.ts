@@ -1,9 +1,9 @@
 import { createRandom, type Random } from "../src/core/seeded-random.ts";
-import { COLOURS } from "./scene-vocabulary.ts";
 import { benchImage } from "./sim-bench-image.ts";
 import { type BenchPair, benchPair } from "./sim-bench-pairs.ts";
 import { renderBenchQuestion } from "./sim-bench-questions.ts";
 import { sceneKey, sceneOf } from "./world/scene.ts";
+import { COLOURS } from "./world/scene-vocabulary.ts";
 
 /** One simulated benchmark item before it is written in a file's format. */
 export interface BenchItem {

@@ -1,7 +1,7 @@
 import { createRandom, type Random } from "../src/core/seeded-random.ts";
-import { optionLetters } from "./question-form.ts";
 import type { PairKind } from "./sim-bench-questions.ts";
 import { describeScene, hallucination } from "./world/generator.ts";
+import { optionLetters } from "./world/question-form.ts";
 import { goldAnswer, questionSkill } from "./world/questions.ts";
 import type { Scene } from "./world/scene.ts";
 

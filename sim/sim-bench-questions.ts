@@ -1,7 +1,7 @@
 import type { Random } from "../src/core/seeded-random.ts";
-import { closedAnswerForm } from "./question-form.ts";
-import { COLOURS, pluralOf, SIGN_WORDS } from "./scene-vocabulary.ts";
+import { closedAnswerForm } from "./world/question-form.ts";
 import { RELATIONS, type Scene } from "./world/scene.ts";
+import { COLOURS, pluralOf, SIGN_WORDS } from "./world/scene-vocabulary.ts";
 
 /**
  * The question templates of the simulated benchmark files (`jurist sim make-bench`), one set

@@ -16,7 +16,7 @@ export const embeddedDefault: Required<EmbeddedParts> = {
       return writeSimBench(dir, options);
     },
     async world() {
-      const world = await import("../sim/world/experiment-world.ts");
+      const world = await import("../sim/experiment-world.ts");
       const { GENERATOR_NOISE } = await import("../sim/world/world-params.ts");
       return {
         noiseLevels: Object.keys(GENERATOR_NOISE),

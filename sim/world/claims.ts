@@ -1,5 +1,5 @@
-import { COLOURS, NUMBER_WORDS, OBJECTS, pluralOf, SIGN_WORDS } from "../scene-vocabulary.ts";
 import { MATERIALS, objectIn, RELATIONS, type Scene } from "./scene.ts";
+import { COLOURS, NUMBER_WORDS, OBJECTS, pluralOf, SIGN_WORDS } from "./scene-vocabulary.ts";
 import type { ClaimSkill } from "./skills.ts";
 
 /**

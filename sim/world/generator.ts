@@ -1,7 +1,7 @@
 import type { InjectedError, Rewrite } from "../../src/core/generator-prompts.ts";
 import { createRandom, type Random } from "../../src/core/seeded-random.ts";
-import { optionLetters } from "../question-form.ts";
 import { type Claim, claimsOf, otherValues, renderClaim, sentences } from "./claims.ts";
+import { optionLetters } from "./question-form.ts";
 import { goldAnswer, questionSkill } from "./questions.ts";
 import type { Scene } from "./scene.ts";
 import type { SkillTable } from "./skills.ts";

@@ -8,7 +8,12 @@ import type { Scene } from "./scene.ts";
  * nothing that differs separates them (a rewrite that only rephrased). Only label-precision
  * measurement reads this — never the pipeline or the fine-tune.
  */
-export function pairTruth(question: string, scene: Scene, chosen: string, rejected: string): -1 | 0 | 1 {
+export function pairTruth(
+  question: string,
+  scene: Scene,
+  chosen: string,
+  rejected: string,
+): -1 | 0 | 1 {
   const skill = questionSkill(question);
   const gold = goldAnswer(question, scene);
   const a = claimsOf(chosen, skill);

@@ -1,7 +1,7 @@
 import type { Random } from "../../src/core/seeded-random.ts";
-import { COLOURS, pluralOf, SIGN_WORDS } from "../scene-vocabulary.ts";
 import { sameAnswer } from "./claims.ts";
 import { RELATIONS, type Scene } from "./scene.ts";
+import { COLOURS, pluralOf, SIGN_WORDS } from "./scene-vocabulary.ts";
 import type { JudgeSkill } from "./skills.ts";
 
 /**

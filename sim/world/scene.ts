@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createRandom, type Random } from "../../src/core/seeded-random.ts";
-import { COLOURS, OBJECTS, SIGN_WORDS } from "../scene-vocabulary.ts";
+import { COLOURS, OBJECTS, SIGN_WORDS } from "./scene-vocabulary.ts";
 
 /**
  * What a simulated image shows. The scene is read from the image's bytes (a keyed hash of

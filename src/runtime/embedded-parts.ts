@@ -49,7 +49,12 @@ export interface SimulatedWorld {
   /** The gold answer of a closed question about these images; null when none. */
   goldAnswer(question: string, images: readonly Buffer[]): string | null;
   /** Whether `chosen` is truly better than `rejected` for this question and these images. */
-  labelIsRight(question: string, images: readonly Buffer[], chosen: string, rejected: string): boolean;
+  labelIsRight(
+    question: string,
+    images: readonly Buffer[],
+    chosen: string,
+    rejected: string,
+  ): boolean;
 }
 
 export type SimulatedReplicaSettings = Omit<Config["sim"], "allowed">;

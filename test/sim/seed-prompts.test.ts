@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import t from "tap";
 import { encodePng } from "../../sim/png-image.ts";
-import { closedAnswerForm } from "../../sim/question-form.ts";
+import { closedAnswerForm } from "../../sim/world/question-form.ts";
 import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
 import { createImageIntake } from "../../src/images/image-intake.ts";
 

@@ -1,5 +1,5 @@
 import t from "tap";
-import { extractStatedAnswer } from "../../../sim/question-form.ts";
+import { extractStatedAnswer } from "../../../sim/world/question-form.ts";
 import { cleanAnswer, extractFinalAnswer } from "../../../trainer/core/answer-extraction.ts";
 
 const read = (response: string) => extractFinalAnswer(response);

@@ -1,5 +1,5 @@
 import t from "tap";
-import { closedAnswerForm } from "../../../sim/question-form.ts";
+import { closedAnswerForm } from "../../../sim/world/question-form.ts";
 import { makeSeedPrompts } from "../../../sim/seed-prompts.ts";
 import {
   answerFormOf,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { optionLetters } from "../../../sim/question-form.ts";
+import { optionLetters } from "../../../sim/world/question-form.ts";
 import { parseOptions } from "../../../trainer/core/question-options.ts";
 
 t.test("options with their texts, in every label style", async (t) => {

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parseVerdict } from "../../src/core/verdict-parser.ts";
-import { readJudgePrompt } from "../prompt-reader.ts";
-import { exampleFeatures, type LearnerExample } from "./learner.ts";
-import { promptScene } from "./world-view.ts";
+import { parseVerdict } from "../src/core/verdict-parser.ts";
+import { readJudgePrompt } from "./prompt-reader.ts";
+import { exampleFeatures, type LearnerExample } from "./world/learner.ts";
+import { promptScene } from "./world/world-view.ts";
 
 /** One training example as the simulated fine-tune reads it (TRL conversational format). */
 interface ExampleLike {

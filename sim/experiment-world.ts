@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { makeSeedPrompts } from "../seed-prompts.ts";
-import { startSimServer } from "../sim-server.ts";
-import { pairTruth } from "./pair-truth.ts";
-import { goldAnswer } from "./questions.ts";
-import { DEFAULT_WORLD_KEY } from "./scene.ts";
-import { BASE_JUDGE, GENERATOR_NOISE, type GeneratorNoise } from "./world-params.ts";
-import { promptScene } from "./world-view.ts";
+import { makeSeedPrompts } from "./seed-prompts.ts";
+import { startSimServer } from "./sim-server.ts";
+import { pairTruth } from "./world/pair-truth.ts";
+import { goldAnswer } from "./world/questions.ts";
+import { DEFAULT_WORLD_KEY } from "./world/scene.ts";
+import { BASE_JUDGE, GENERATOR_NOISE, type GeneratorNoise } from "./world/world-params.ts";
+import { promptScene } from "./world/world-view.ts";
 
 /**
  * The simulated world as an experiment uses it (`jurist experiment`): replicas serving the
@@ -76,7 +76,10 @@ export async function writeBaseProfile(path: string): Promise<string> {
     position_bias: BASE_JUDGE.positionBias,
     length_bias: BASE_JUDGE.lengthBias,
   };
-  await writeFile(path, `${JSON.stringify({ simulated: true, simulated_judge: judge }, null, 2)}\n`);
+  await writeFile(
+    path,
+    `${JSON.stringify({ simulated: true, simulated_judge: judge }, null, 2)}\n`,
+  );
   return path;
 }
 
@@ -92,5 +95,7 @@ export function worldLabelIsRight(
   chosen: string,
   rejected: string,
 ): boolean {
-  return pairTruth(question, promptScene(images, question, DEFAULT_WORLD_KEY), chosen, rejected) === 1;
+  return (
+    pairTruth(question, promptScene(images, question, DEFAULT_WORLD_KEY), chosen, rejected) === 1
+  );
 }
