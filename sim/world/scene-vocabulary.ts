@@ -4,7 +4,7 @@
  * simulated response always has something visually checkable to get wrong.
  */
 
-import { ENGLISH_UNITS } from "../src/core/number-words.ts";
+import { ENGLISH_UNITS } from "../../src/core/number-words.ts";
 
 export const OBJECTS = [
   "dog",
