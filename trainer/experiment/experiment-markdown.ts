@@ -1,8 +1,9 @@
 import { ARMS } from "./experiment-args.ts";
 import {
   type ArmResult,
-  type Arms,
+  armEntries,
   type BenchmarkResult,
+  benchmarkNames,
   checkOutcomes,
   type ExperimentResult,
   type ExperimentRun,
@@ -44,31 +45,7 @@ const cell = (text: string) => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
 
-const ARM_ORDER: readonly string[] = ARMS.map((arm) => arm.name);
 const describe = (name: string) => ARMS.find((arm) => arm.name === name)?.description ?? "";
-
-/** The arms present, in `ARMS` order (unknown names last, by name). */
-export function armEntries(arms: Arms): [string, ArmResult][] {
-  const rank = (name: string) => {
-    const index = ARM_ORDER.indexOf(name);
-    return index === -1 ? ARM_ORDER.length : index;
-  };
-  return (Object.entries(arms) as [string, ArmResult | undefined][])
-    .filter((entry): entry is [string, ArmResult] => entry[1] !== undefined)
-    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/** Benchmark names across the arms: vlrb, mmrb, then any other by name. */
-export function benchmarkNames(arms: Arms): string[] {
-  const names = new Set<string>();
-  for (const [, arm] of armEntries(arms)) {
-    for (const iteration of arm.iterations) {
-      for (const name of Object.keys(iteration.benchmarks)) names.add(name);
-    }
-  }
-  const known = ["vlrb", "mmrb"].filter((name) => names.has(name));
-  return [...known, ...[...names].filter((name) => !known.includes(name)).sort()];
-}
 
 const accuracy = (value: number | null | undefined, ci: Range | null | undefined) =>
   `${percent(value)}${value === null || value === undefined ? "" : interval(ci)}`;
