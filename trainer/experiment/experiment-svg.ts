@@ -50,8 +50,8 @@ export function niceScale(values: readonly number[], maxTicks = 6) {
   const step =
     [0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25].find((s) => (high - low) / s <= maxTicks) ??
     0.5;
-  low = Math.max(0, Math.floor(low / step - 1e-9) * step);
-  high = Math.min(1, Math.ceil(high / step + 1e-9) * step);
+  low = Number(Math.max(0, Math.floor(low / step - 1e-9) * step).toFixed(6));
+  high = Number(Math.min(1, Math.ceil(high / step + 1e-9) * step).toFixed(6));
   const ticks: number[] = [];
   for (let t = low; t <= high + step / 1e6; t += step) ticks.push(Number(t.toFixed(6)));
   return { low, high, ticks };
