@@ -43,6 +43,8 @@ const interval = (ci: Range | null | undefined) =>
 /** Table cells are one line, and a `|` would split one. */
 const cell = (text: string) => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+/** Free text in a table: as code when markdown or HTML would read it as markup. */
+const text = (value: string) => (/[<>&`*\\]/.test(value) ? code(value) : value);
 const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
 
 const describe = (name: string) => ARMS.find((arm) => arm.name === name)?.description ?? "";
@@ -60,12 +62,15 @@ function pairedCell(iteration: IterationResult, benchmarks: string[]): string {
   return parts.length > 0 ? parts.join("; ") : "—";
 }
 
-const gateCell = (iteration: IterationResult) =>
-  iteration.gate ? (iteration.gate.promoted ? "promoted" : "rejected") : "—";
+/** An iteration's own gate decision; the last one also shows the arm's final decision. */
+function gateCell(arm: ArmResult, iteration: IterationResult): string {
+  const gate = iteration.gate ?? (iteration === arm.iterations.at(-1) ? arm.gate : undefined);
+  return gate ? (gate.promoted ? "promoted" : "rejected") : "—";
+}
 
 /** One arm by iteration: training figures, then each benchmark's overall and macro with CIs. */
 export function renderArmTable(arm: ArmResult, benchmarks: string[]): string {
-  const withGate = arm.iterations.some((i) => i.gate);
+  const withGate = arm.gate !== undefined || arm.iterations.some((i) => i.gate);
   const header = [
     "iteration",
     "checkpoint",
@@ -92,7 +97,7 @@ export function renderArmTable(arm: ArmResult, benchmarks: string[]): string {
       percent(i.position_consistency),
       ...scores,
       pairedCell(i, benchmarks),
-      ...(withGate ? [gateCell(i)] : []),
+      ...(withGate ? [gateCell(arm, i)] : []),
     ]);
   });
   return [
@@ -113,7 +118,7 @@ export function renderCategoryTable(arm: ArmResult, benchmark: string): string {
     const first = arm.iterations.find((i) => i.benchmarks[benchmark]?.categories[name]);
     const n = first?.benchmarks[benchmark]?.categories[name]?.n;
     return row([
-      name,
+      text(name),
       n === undefined ? "—" : String(n),
       ...arm.iterations.map((i) => {
         const c = i.benchmarks[benchmark]?.categories[name];
@@ -144,9 +149,11 @@ export function renderOutcomes(outcomes: readonly Outcome[]): string {
 }
 
 const jsonCell = (value: JsonValue) =>
-  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
-    ? String(value)
-    : code(JSON.stringify(value));
+  typeof value === "string"
+    ? text(value)
+    : typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : code(JSON.stringify(value));
 
 function worldTable(world: Record<string, JsonValue>): string[] {
   const entries = Object.entries(world);
@@ -154,7 +161,7 @@ function worldTable(world: Record<string, JsonValue>): string[] {
   return [
     "| parameter | value |",
     "| --- | --- |",
-    ...entries.map(([k, v]) => row([k, jsonCell(v)])),
+    ...entries.map(([k, v]) => row([text(k), jsonCell(v)])),
   ];
 }
 
@@ -182,7 +189,7 @@ function runSection(run: ExperimentRun, level: string): string[] {
       "",
       `${level}# ${name}`,
       "",
-      ...(describe(name) ? [`${describe(name)}.`, ""] : []),
+      ...(describe(name) ? [`_${describe(name)}_`, ""] : []),
       renderArmTable(arm, benchmarks),
       ...armGateLine(arm),
     ]),
