@@ -89,16 +89,16 @@ function axes(
 ) {
   const plotW = spec.width - MARGIN.left - MARGIN.right;
   const bottom = spec.height - MARGIN.bottom;
-  const parts: string[] = [
-    `<line x1="${MARGIN.left}" y1="${bottom}" x2="${MARGIN.left + plotW}" y2="${bottom}" stroke="#333"/>`,
-    `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="#333"/>`,
-  ];
-  for (const tick of ticks) {
+  const parts: string[] = [];
+  // One decimal on every label when any tick needs one (57.5%), none otherwise (60%).
+  const tenths = ticks.map((tick) => Math.round(tick * 1000) / 10);
+  const decimals = tenths.every(Number.isInteger) ? 0 : 1;
+  for (const [k, tick] of ticks.entries()) {
     const y = f(sy(tick));
     parts.push(
       `<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + plotW}" y2="${y}" stroke="#e5e5e5"/>`,
       `<line x1="${MARGIN.left - 4}" y1="${y}" x2="${MARGIN.left}" y2="${y}" stroke="#333"/>`,
-      `<text x="${MARGIN.left - 7}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="10">${(100 * tick).toFixed(tick * 100 === Math.round(tick * 100) ? 0 : 1)}%</text>`,
+      `<text x="${MARGIN.left - 7}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="10">${tenths[k]!.toFixed(decimals)}%</text>`,
     );
   }
   for (let i = 0; i <= spec.maxIteration; i++) {
@@ -109,6 +109,8 @@ function axes(
     );
   }
   parts.push(
+    `<line x1="${MARGIN.left}" y1="${bottom}" x2="${MARGIN.left + plotW}" y2="${bottom}" stroke="#333"/>`,
+    `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="#333"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="${spec.height - 6}" text-anchor="middle" font-size="11">iteration</text>`,
   );
   if (spec.yLabel) {

@@ -75,7 +75,8 @@ t.test("the main panel has one line per arm, in arm order, and a legend entry ea
   t.match(main!, />iteration</);
   for (const tick of ["0", "1", "2"])
     t.match(main!, new RegExp(`text-anchor="middle" font-size="10">${tick}<`));
-  t.match(main!, />\d+(\.\d)?%</, "y ticks in percent");
+  const yTicks = [...main!.matchAll(/text-anchor="end"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  t.strictSame(yTicks, ["55.0%", "57.5%", "60.0%", "62.5%", "65.0%", "67.5%"], "y ticks alike");
   t.equal((svg.match(/<g class="legend-item"/g) ?? []).length, 5);
   // Iteration 2 of paper: 66.3%, in a tooltip.
   t.match(main!, /<title>paper, iteration 2: 66\.3%<\/title>/);
