@@ -25,7 +25,7 @@ const GATEWAY_LAYERS = [
   ["src/core/"],
 ];
 const TRAINER_LAYERS = [
-  ["trainer/worker/"],
+  ["trainer/experiment/", "trainer/worker/"],
   ["trainer/pipeline/"],
   ["trainer/gates/"],
   ["trainer/eval/"],

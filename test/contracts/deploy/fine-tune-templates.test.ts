@@ -88,6 +88,38 @@ t.test("--check-dataset and --help need the standard library only", needs("pytho
   t.match(help.stdout, /--learning-rate/);
 });
 
+t.test(
+  "the learning rate defaults to the paper's 1e-5 for --full and to 1e-4 for LoRA; 5 epochs",
+  needs("python3"),
+  async (t) => {
+    const required = ["--dataset", dataset, "--output", join(dir, "out"), "--base-model", "m"];
+    const parsed = (...extra: string[]) => {
+      const code = `import json, train_judge\nprint(json.dumps(vars(train_judge.parse(${JSON.stringify([...required, ...extra])}))))`;
+      const result = run("python3", ["-c", withoutTrainingLibraries(code)]);
+      t.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout) as { learning_rate: number; epochs: number; full: boolean };
+    };
+    t.match(parsed(), { full: false, learning_rate: 1e-4, epochs: 5 }, "LoRA");
+    t.match(
+      parsed("--full"),
+      { full: true, learning_rate: 1e-5, epochs: 5 },
+      "full, as in the paper",
+    );
+    t.match(parsed("--learning-rate", "2e-4"), { learning_rate: 2e-4 }, "a given rate wins (LoRA)");
+    t.match(parsed("--full", "--learning-rate", "3e-6", "--epochs", "2"), {
+      learning_rate: 3e-6,
+      epochs: 2,
+    });
+    const help = run("python3", [SCRIPT, "--help"]);
+    t.match(
+      help.stdout.replace(/\s+/g, " "),
+      /default 1e-5 with --full \(the paper's\), 1e-4 for a LoRA adapter/,
+    );
+    const zero = run("python3", [SCRIPT, ...required, "--learning-rate", "0"]);
+    t.equal(zero.status, 2, "a rate of 0 is a usage error");
+  },
+);
+
 t.test("--check-dataset names every bad line and exits 1", needs("python3"), async (t) => {
   const result = run("python3", [SCRIPT, "--check-dataset", corrupted()]);
   t.equal(result.status, 1);
@@ -172,7 +204,7 @@ t.test(
         output: values.output,
         init,
         base_model: "org/vlm",
-        learning_rate: 1e-5,
+        learning_rate: 1e-4,
         epochs: 5,
         full: false,
       });
