@@ -16,7 +16,10 @@ import { createRedisPromptLog } from "../src/store/redis-prompt-log.ts";
 import { buildContaminationIndex } from "../trainer/core/contamination-guard.ts";
 import { runClassify } from "../trainer/stages/classify.ts";
 import { runIntake } from "../trainer/stages/intake.ts";
-import type { IterationContext } from "../trainer/stages/iteration-context.ts";
+import {
+  DEFAULT_ITERATION_POLICY,
+  type IterationContext,
+} from "../trainer/stages/iteration-context.ts";
 import { type BenchScope, createBenchScope, progress } from "./bench-scope.ts";
 import {
   benchmarkItems,
@@ -72,6 +75,8 @@ function intakeContext(): IterationContext {
     },
     generator: "none",
     judge: "none",
+    init: null,
+    policy: DEFAULT_ITERATION_POLICY,
     concurrency: 8,
     logger,
     signal: new AbortController().signal,

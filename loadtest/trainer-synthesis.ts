@@ -11,7 +11,10 @@ import { spawnSim } from "../test/helpers/sim-process.ts";
 import { classifyQuestion } from "../trainer/core/question-classifier.ts";
 import { readRecords } from "../trainer/io/record-journal.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "../trainer/stages/classify.ts";
-import type { IterationContext } from "../trainer/stages/iteration-context.ts";
+import {
+  DEFAULT_ITERATION_POLICY,
+  type IterationContext,
+} from "../trainer/stages/iteration-context.ts";
 import {
   runSynthesize,
   SYNTHESIZE_FILE,
@@ -215,6 +218,8 @@ export async function measureSynthesis(scope: BenchScope, options: SynthesisOpti
     seed: 0,
     generator,
     judge: generator,
+    init: null,
+    policy: DEFAULT_ITERATION_POLICY,
     logger,
     signal: new AbortController().signal,
   };

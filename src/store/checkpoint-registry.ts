@@ -10,8 +10,21 @@ export interface CheckpointRecord {
   baseModel: string;
   /** Where the weights are (a path or URI the replicas can load). */
   uri: string;
-  /** The checkpoint it was trained from; null for a base model. */
+  /**
+   * Kept for compatibility: the same as `init`, the checkpoint it was trained from (null for a
+   * base model, or for a checkpoint trained from the base model). Read `init` and `judge`.
+   */
   parent: string | null;
+  /**
+   * The checkpoint training started from (its weights were the fine-tune's `{init}`); null or
+   * absent when it started from the base model, and for records that predate the field.
+   */
+  init?: string | null | undefined;
+  /**
+   * The checkpoint whose verdicts filtered its training data (the judge of the iteration that
+   * made it); null or absent for a base model and records that predate the field.
+   */
+  judge?: string | null | undefined;
   /** Registration time, epoch ms. */
   created: number;
   status: CheckpointStatus;

@@ -29,6 +29,8 @@ export interface JudgeFilterInput {
   /** Paths of the pair's images, one per `pair.imageHashes`. */
   imagePaths: string[];
   judgeCheckpoint: string;
+  /** The checkpoint the iteration's fine-tune starts from; null for the base model. */
+  initCheckpoint?: string | null | undefined;
   iteration: number;
 }
 
@@ -88,6 +90,34 @@ export function filterJudgedPair(
     examples.push(buildTrainingExample({ ...input, order, trace: decision.trace }));
   }
   return { kept: true, examples };
+}
+
+/**
+ * Which pairs an ablation arm keeps (see `IterationPolicy.filter`): `both-orders` is
+ * `filterJudgedPair`; `ab-only` keeps a pair the judge got right in the AB order (chosen in
+ * slot A), with only that order's example; `none` keeps every pair with an example per order.
+ */
+export type FilterArm = "both-orders" | "ab-only" | "none";
+
+/** `none` keeps everything: orders whose target is the bare marker, because the judge disagreed. */
+export type ArmFilterResult = JudgeFilterResult & { bareTraces?: Order[] };
+
+export function filterJudgedPairFor(input: JudgeFilterInput, arm: FilterArm): ArmFilterResult {
+  if (arm === "both-orders") return filterJudgedPair(input);
+  if (arm === "ab-only") return filterJudgedPair(input, { orders: ["AB"] });
+  const examples: TrainingExample[] = [];
+  const bareTraces: Order[] = [];
+  for (const order of ["AB", "BA"] as const) {
+    const completions = input.judgements
+      .filter((judged) => judged.order === order)
+      .flatMap((judged) => judged.completions);
+    const want = chosenSlot(order);
+    const decision = decideOrder(completions, want, "all");
+    if (!decision.ok) bareTraces.push(order);
+    const trace = decision.ok ? decision.trace : `[[${want}]]`;
+    examples.push(buildTrainingExample({ ...input, order, trace }));
+  }
+  return { kept: true, examples, bareTraces };
 }
 
 /** What balancing kept and dropped, each in input order. */

@@ -3,7 +3,7 @@ import type { QuestionKind } from "./question-classifier.ts";
 import { hashHex } from "./seeded-hash.ts";
 
 /** How a pair was made: a majority vote (closed) or an error-injected rewrite (open). */
-export type PairRecipe = "majority_vote" | "error_injection";
+export type PairRecipe = "majority_vote" | "gold_answer" | "error_injection";
 
 /** A synthetic preference pair: chosen is preferred by construction, not by a label. */
 export interface SyntheticPair {

@@ -32,12 +32,16 @@ export interface ExampleLineage {
   generatorPromptVersion: string;
   /** The judge checkpoint whose verdict became the target. */
   judgeCheckpoint: string;
+  /** The checkpoint the iteration's fine-tune starts from; null for the base model. */
+  initCheckpoint: string | null;
   iteration: number;
   /** `PAIRWISE_TEMPLATE_VERSION` of the prompt in `messages`. */
   templateVersion: string;
   /** `AB`: chosen in slot A; `BA`: chosen in slot B. */
   order: Order;
   questionKind: QuestionKind;
+  /** True when the label was reversed (`labels: "flipped"`): the target names the rejected slot. */
+  flipped?: true;
 }
 
 export interface TrainingExample {
@@ -55,6 +59,8 @@ export interface ExampleInput {
   /** Paths of the pair's images, one per `pair.imageHashes`, same order. */
   imagePaths: string[];
   judgeCheckpoint: string;
+  /** The checkpoint the iteration's fine-tune starts from; null (or absent) for the base model. */
+  initCheckpoint?: string | null | undefined;
   iteration: number;
 }
 
@@ -118,10 +124,36 @@ export function buildTrainingExample(input: ExampleInput): TrainingExample {
       generator: pair.generator,
       generatorPromptVersion: pair.generatorPromptVersion,
       judgeCheckpoint: input.judgeCheckpoint,
+      initCheckpoint: input.initCheckpoint ?? null,
       iteration: input.iteration,
       templateVersion: PAIRWISE_TEMPLATE_VERSION,
       order,
       questionKind: pair.questionKind,
     },
+  };
+}
+
+/**
+ * The example with its label reversed (`labels: "flipped"`): the target's final `[[X]]` names
+ * the other slot; the prompt and the reasoning before the marker are unchanged. Throws when
+ * the target does not end in a marker (never data to train on).
+ */
+export function flipLabel(example: TrainingExample): TrainingExample {
+  const last = example.messages.at(-1);
+  const part = last?.content.at(-1);
+  const marker = part?.type === "text" ? /\[\[([AB])\]\]$/.exec(part.text) : null;
+  if (!last || last.role !== "assistant" || !part || part.type !== "text" || !marker) {
+    throw new Error(`${example.lineage.pairId} ${example.lineage.order}: no final verdict to flip`);
+  }
+  const other = marker[1] === "A" ? "B" : "A";
+  const text = `${part.text.slice(0, marker.index)}[[${other}]]`;
+  const assistant: TrlMessage = {
+    ...last,
+    content: [...last.content.slice(0, -1), { type: "text", text }],
+  };
+  return {
+    ...example,
+    messages: [...example.messages.slice(0, -1), assistant],
+    lineage: { ...example.lineage, flipped: true },
   };
 }

@@ -6,6 +6,8 @@ import { type Config, loadConfig } from "../../src/config/config.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
+import type { JudgeEngine } from "../../src/core/types.ts";
+import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import { createStores } from "../../src/store/create-stores.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
@@ -16,7 +18,8 @@ export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|re
                   [--checkpoint C] [--unparseable wrong|exclude|random] [--seed S] [--concurrency N]
   judges every item of a benchmark file in both orders with checkpoint C (default: the
   champion) and writes items.jsonl, report.json and report.md into DIR; with JURIST_BACKENDS
-  unset it runs on in-process SIMULATED replicas, and the report says so`;
+  unset it runs on in-process SIMULATED replicas (which load a registered candidate C's
+  adapter on demand), and the report says so`;
 
 const POLICIES: readonly UnparseablePolicy[] = ["wrong", "exclude", "random"];
 
@@ -89,20 +92,6 @@ function validate(
   };
 }
 
-/** The registry's champion, else the fleet's (the configured one or the base model served). */
-async function championOf(config: Config, logger: Logger, fleetChampion: () => string | undefined) {
-  const stores = await createStores(config, logger);
-  try {
-    const champion = (await stores.registry.champion()) ?? fleetChampion();
-    if (!champion) {
-      throw new Error("no champion: the registry is empty and no replica serves a base model");
-    }
-    return champion;
-  } finally {
-    await stores.close();
-  }
-}
-
 export interface EvaluationHooks {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -110,10 +99,106 @@ export interface EvaluationHooks {
   simulation?: Simulation;
 }
 
+/** One benchmark file evaluated with one checkpoint on an open fleet, and where to write it. */
+export interface BenchmarkFileEvaluation {
+  engine: JudgeEngine;
+  checkpoint: string;
+  bench: string;
+  format: BenchmarkFormat;
+  out: string;
+  /** The report's benchmark name; default the file's base name. */
+  name?: string;
+  unparseable: UnparseablePolicy;
+  seed: number;
+  concurrency: number;
+  /** The replicas, or the benchmark file, are simulated: the report says so. */
+  simulated: boolean;
+  /** The file already loaded (`loadBenchmark`); else it is loaded here. */
+  loaded?: Awaited<ReturnType<typeof loadBenchmark>>;
+}
+
+/**
+ * What `jurist eval` does once its fleet is open, shared with `jurist train`'s evaluation of
+ * each iteration's candidate: loads the benchmark, judges every item in both orders with the
+ * checkpoint, and writes `items.jsonl`, `report.json` and `report.md` into `out`.
+ */
+export async function evaluateBenchmarkFile(
+  config: Config,
+  input: BenchmarkFileEvaluation,
+  hooks: Omit<EvaluationHooks, "simulation"> = {},
+): Promise<EvaluationFiles & { run: EvaluationRun }> {
+  const loaded = input.loaded ?? (await loadBenchmark(input.bench, input.format));
+  const run = await evaluateCheckpoint({
+    engine: input.engine,
+    checkpoint: input.checkpoint,
+    items: loaded.items,
+    concurrency: input.concurrency,
+    settings: config.judge,
+    unparseable: input.unparseable,
+    seed: input.seed,
+    bootstrap: { resamples: config.gates.bootstrapResamples },
+    ...hooks,
+  });
+  const files = await writeEvaluation(input.out, run, {
+    benchmark: input.name ?? basename(input.bench, extname(input.bench)),
+    file: input.bench,
+    format: input.format,
+    simulated: input.simulated,
+    rowsRead: loaded.rowsRead,
+    malformed: loaded.malformed,
+  });
+  return { ...files, run };
+}
+
+type OpenedFleet = Awaited<ReturnType<typeof createFleet>>;
+
+/** The models healthy replicas serve under `checkpoint`. */
+function servedAs(opened: OpenedFleet, checkpoint: string) {
+  return opened.fleet
+    .snapshots()
+    .filter((replica) => replica.healthy)
+    .flatMap((replica) => replica.models.filter((model) => model.id === checkpoint));
+}
+
+/**
+ * The checkpoint to evaluate, served: the one asked for, else the registry's champion, else
+ * the fleet's. On in-process simulated replicas a registered checkpoint none of them serves
+ * (a candidate) is loaded onto them first, as the gates stage it; real replicas are never
+ * changed by an evaluation, so there it must be served already.
+ */
+async function servedCheckpoint(
+  config: Config,
+  logger: Logger,
+  opened: OpenedFleet,
+  asked: string | undefined,
+): Promise<string> {
+  const stores = await createStores(config, logger);
+  try {
+    const checkpoint =
+      asked ?? (await stores.registry.champion()) ?? opened.fleet.champion() ?? null;
+    if (!checkpoint) {
+      throw new Error("no champion: the registry is empty and no replica serves a base model");
+    }
+    if (servedAs(opened, checkpoint).length > 0 || !opened.simulated) return checkpoint;
+    if (!(await stores.registry.get(checkpoint))) {
+      throw new Error(`no healthy replica serves checkpoint ${checkpoint}, and it is not registered`);
+    }
+    const loadTimeoutMs = config.gates.loadTimeoutMs;
+    await serveCheckpoint(
+      { registry: stores.registry, fleet: opened.fleet, logger, loadTimeoutMs },
+      checkpoint,
+    );
+    return checkpoint;
+  } finally {
+    await stores.close();
+  }
+}
+
 /**
  * Loads the benchmark, opens the fleet (in-process simulated replicas when no backend is
  * configured, like `serve`), evaluates the checkpoint and writes the files. Throws when the
- * file cannot be read, no healthy replica serves the checkpoint, or the run is aborted.
+ * file cannot be read, no healthy replica serves the checkpoint (and, on simulated replicas,
+ * it is not registered so it cannot be loaded), or the run is aborted.
  */
 export async function runEvaluation(
   config: Config,
@@ -121,39 +206,32 @@ export async function runEvaluation(
   options: EvalCommandOptions,
   hooks: EvaluationHooks = {},
 ): Promise<EvaluationFiles & { run: EvaluationRun }> {
+  // Read first: a bad file fails before any replica starts.
   const loaded = await loadBenchmark(options.bench, options.format);
   const opened = await createFleet(config, logger, createMetrics(), {
     simulation: hooks.simulation,
   });
   try {
-    const checkpoint =
-      options.checkpoint ?? (await championOf(config, logger, opened.fleet.champion));
-    const served = opened.fleet
-      .snapshots()
-      .filter((replica) => replica.healthy)
-      .flatMap((replica) => replica.models.filter((model) => model.id === checkpoint));
+    const checkpoint = await servedCheckpoint(config, logger, opened, options.checkpoint);
+    const served = servedAs(opened, checkpoint);
     if (served.length === 0) throw new Error(`no healthy replica serves checkpoint ${checkpoint}`);
-    const run = await evaluateCheckpoint({
-      engine: opened.fleet,
-      checkpoint,
-      items: loaded.items,
-      concurrency: options.concurrency ?? config.gates.concurrency,
-      settings: config.judge,
-      unparseable: options.unparseable,
-      seed: options.seed,
-      bootstrap: { resamples: config.gates.bootstrapResamples },
-      ...hooks,
-    });
-    const files = await writeEvaluation(options.out, run, {
-      benchmark: basename(options.bench, extname(options.bench)),
-      file: options.bench,
-      format: options.format,
-      // A remote replica can be a simulation too: it marks its models simulated.
-      simulated: opened.simulated || served.some((model) => model.simulated),
-      rowsRead: loaded.rowsRead,
-      malformed: loaded.malformed,
-    });
-    return { ...files, run };
+    return await evaluateBenchmarkFile(
+      config,
+      {
+        engine: opened.fleet,
+        checkpoint,
+        bench: options.bench,
+        format: options.format,
+        out: options.out,
+        unparseable: options.unparseable,
+        seed: options.seed,
+        concurrency: options.concurrency ?? config.gates.concurrency,
+        // A remote replica can be a simulation too: it marks its models simulated.
+        simulated: opened.simulated || served.some((model) => model.simulated),
+        loaded,
+      },
+      { signal: hooks.signal, onProgress: hooks.onProgress },
+    );
   } finally {
     opened.discovery.stop();
     await opened.fleet.close();

@@ -29,7 +29,7 @@ export interface IterationDeps {
   /** The fine-tune command template (see `fineTuneArgv`). */
   fineTuneCommand: string;
   baseModel: string;
-  /** The previous iteration's checkpoint directory; empty on the first. */
+  /** The directory or uri of the checkpoint the fine-tune starts from (`ctx.init`); empty for the base model. */
   initCheckpoint: string;
 }
 
@@ -41,6 +41,10 @@ export interface IterationResult {
   manifestPath: string;
   checkpointDir: string;
   candidate: string;
+  /** The checkpoint whose verdicts filtered the data. */
+  judge: string;
+  /** The checkpoint the fine-tune started from; null for the base model. */
+  init: string | null;
 }
 
 /**
@@ -85,11 +89,12 @@ export async function runIteration(
         iteration: ctx.iteration,
         ...paths,
         baseModel: deps.baseModel,
-        parent: ctx.judge,
+        init: ctx.init,
+        judge: ctx.judge,
       });
       state.candidate = record.id;
       ctx.logger.info(
-        { stage: "register", candidate: record.id, parent: record.parent },
+        { stage: "register", candidate: record.id, init: record.init, judge: record.judge },
         "candidate registered",
       );
     },
@@ -113,5 +118,12 @@ export async function runIteration(
     state.completed.push(stage);
     await deps.state.saveIteration(state);
   }
-  return { iteration: ctx.iteration, dir: ctx.dir, ...paths, candidate: state.candidate! };
+  return {
+    iteration: ctx.iteration,
+    dir: ctx.dir,
+    ...paths,
+    candidate: state.candidate!,
+    judge: ctx.judge,
+    init: ctx.init,
+  };
 }

@@ -3,7 +3,7 @@ import { PAIRWISE_TEMPLATE_VERSION } from "../../src/core/pairwise-template.ts";
 import { balanceSlots } from "../core/judge-filter.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES } from "../core/majority-vote.ts";
 import { createManifest, type ManifestJSON } from "../core/manifest.ts";
-import type { TrainingExample } from "../core/training-example.ts";
+import { flipLabel, type TrainingExample } from "../core/training-example.ts";
 import { readRecords, toJsonl, writeFileAtomic } from "../io/record-journal.ts";
 import { INTAKE_FILES, type IntakePrompt, type IntakeSkip } from "./intake-sink.ts";
 import { type IterationContext, stageFile } from "./iteration-context.ts";
@@ -48,6 +48,8 @@ async function buildManifest(
     generatorPromptVersion: GENERATOR_PROMPT_VERSION,
     generator: ctx.generator,
     judgeCheckpoint: ctx.judge,
+    initCheckpoint: ctx.init,
+    policy: ctx.policy,
     closedSampling: {
       ...CLOSED_SAMPLING,
       maxTokens: CLOSED_MAX_TOKENS,
@@ -55,7 +57,13 @@ async function buildManifest(
     },
     openSampling: OPEN_SAMPLING,
     rewriteErrors: REWRITE_ERRORS,
-    filter: { orders: ["AB", "BA"], policy: "all", mode: "reasoned" },
+    filter: {
+      orders: ["AB", "BA"],
+      policy: "all",
+      mode: "reasoned",
+      keep: ctx.policy.filter,
+      balanced: ctx.policy.filter !== "ab-only",
+    },
     heldOutPrompts: heldOut.length,
     ...meta,
   });
@@ -74,6 +82,8 @@ async function buildManifest(
     manifest.count("judged", record.pair.questionKind);
     if (record.kept) manifest.count("kept", record.pair.questionKind);
     else manifest.skip("filter", record.reason ?? "unknown", record.pair.questionKind);
+    const bare = record.bareTraces?.length ?? 0;
+    if (bare > 0) manifest.skip("trace", "bare_marker", record.pair.questionKind, bare);
   }
   for (const example of examples) manifest.count("examples", example.lineage.questionKind);
   if (dropped > 0) manifest.skip("balance", "surplus_slot", undefined, dropped);
@@ -81,15 +91,20 @@ async function buildManifest(
 }
 
 /**
- * Writes `dataset.jsonl` (TRL conversational vision examples with lineage, A/B balanced,
- * sorted by pair and order so equal inputs give equal files) and `manifest.json`. Derived
- * wholly from earlier stage files, so a restart simply rewrites both.
+ * Writes `dataset.jsonl` (TRL conversational vision examples with lineage, A/B balanced
+ * except under `filter: "ab-only"`, labels reversed under `labels: "flipped"`, sorted by pair
+ * and order so equal inputs give equal files) and `manifest.json`. Derived wholly from
+ * earlier stage files, so a restart simply rewrites both.
  */
 export async function runDataset(ctx: IterationContext, meta: DatasetMeta) {
   const judged = await readRecords<JudgeRecord>(stageFile(ctx, JUDGE_FILE));
   const examples = judged.flatMap((record) => record.examples);
-  const balanced = balanceSlots(examples, `${ctx.seed}:${ctx.iteration}`);
-  const kept = [...balanced.kept].sort(byPairAndOrder);
+  const balanced =
+    ctx.policy.filter === "ab-only"
+      ? { kept: examples, dropped: [] }
+      : balanceSlots(examples, `${ctx.seed}:${ctx.iteration}`);
+  const labelled = ctx.policy.labels === "flipped" ? balanced.kept.map(flipLabel) : balanced.kept;
+  const kept = [...labelled].sort(byPairAndOrder);
   const manifest = await buildManifest(ctx, meta, judged, kept, balanced.dropped.length);
   const datasetPath = stageFile(ctx, DATASET_FILES.dataset);
   const manifestPath = stageFile(ctx, DATASET_FILES.manifest);

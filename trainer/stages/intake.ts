@@ -7,6 +7,8 @@ import { intakePromptStream, type StreamIntakeOptions } from "./stream-intake.ts
 
 export interface IntakeOptions {
   seedFiles: readonly string[];
+  /** The seed lines (`<file>:<line>`) this iteration takes; absent: every line. */
+  seedLines?: ReadonlySet<string> | undefined;
   /** Collected production prompts; absent when the trainer runs on seed files only. */
   stream?: StreamIntakeOptions | undefined;
   contamination: ContaminationIndex;
@@ -37,7 +39,7 @@ export async function runIntake(
   );
   let read = 0;
   try {
-    read += await intakeSeedFiles(options.seedFiles, sink, ctx.signal);
+    read += await intakeSeedFiles(options.seedFiles, sink, ctx.signal, options.seedLines);
     if (options.stream) read += await intakePromptStream(sink, options.stream, ctx.signal);
   } finally {
     await sink.close();

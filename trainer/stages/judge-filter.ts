@@ -2,7 +2,7 @@ import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
 import type { Order } from "../../src/core/types.ts";
 import {
   type FilterRejection,
-  filterJudgedPair,
+  filterJudgedPairFor,
   type OrderJudgements,
 } from "../core/judge-filter.ts";
 import type { SyntheticPair } from "../core/synthetic-pair.ts";
@@ -39,8 +39,10 @@ export interface JudgeRecord {
   reason?: FilterRejection;
   failedOrder?: Order;
   detail?: string;
-  /** One example per order when kept (before A/B balancing). */
+  /** One example per order when kept (before A/B balancing); AB only under `ab-only`. */
   examples: TrainingExample[];
+  /** Under `filter: "none"`: orders whose target is the bare marker (the judge disagreed). */
+  bareTraces?: Order[];
 }
 
 export const JUDGE_FILE = "judge.jsonl";
@@ -88,6 +90,7 @@ function toRecord(
     judgements,
     imagePaths: record.imagePaths,
     judgeCheckpoint: ctx.judge,
+    initCheckpoint: ctx.init,
     iteration: ctx.iteration,
   };
   const base = {
@@ -97,8 +100,11 @@ function toRecord(
     judgeCheckpoint: ctx.judge,
     judgements,
   };
-  const result = filterJudgedPair(input);
-  if (result.kept) return { ...base, kept: true, examples: result.examples };
+  const result = filterJudgedPairFor(input, ctx.policy.filter);
+  if (result.kept) {
+    const bare = result.bareTraces?.length ? { bareTraces: result.bareTraces } : {};
+    return { ...base, kept: true, examples: result.examples, ...bare };
+  }
   return {
     ...base,
     kept: false,
@@ -110,8 +116,9 @@ function toRecord(
 }
 
 /**
- * The champion judges every synthesized pair in both orders; a pair is kept only when both
- * orders prefer the chosen response (`filterJudgedPair`). Resumable by pair id. A pair whose
+ * The iteration's judge judges every synthesized pair in both orders; by default a pair is
+ * kept only when both orders prefer the chosen response (`filterJudgedPair`; the arms of
+ * `IterationPolicy.filter` keep otherwise). Resumable by pair id. A pair whose
  * judging fails after retries is not recorded, so the next run judges it again.
  */
 export async function runJudgeFilter(

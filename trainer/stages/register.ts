@@ -11,8 +11,10 @@ export interface RegisterInput {
   /** The fine-tune's output directory, the adapter's uri. */
   checkpointDir: string;
   baseModel: string;
-  /** The champion the data was filtered with. */
-  parent: string;
+  /** The checkpoint the fine-tune started from; null for the base model. */
+  init: string | null;
+  /** The checkpoint whose verdicts filtered the data. */
+  judge: string;
 }
 
 /** `jurist-judge-it<n>-<first 8 hex of the dataset's SHA-256>`: stable for equal data. */
@@ -64,7 +66,9 @@ export async function registerCandidate(input: RegisterInput): Promise<Checkpoin
     kind: await checkpointKind(input.checkpointDir),
     baseModel: input.baseModel,
     uri: input.checkpointDir,
-    parent: input.parent,
+    parent: input.init,
+    init: input.init,
+    judge: input.judge,
     created: Date.now(),
     status: "candidate",
     gateReport: input.manifestPath,

@@ -45,11 +45,14 @@ async function parseSeedLine(line: string, base: string): Promise<Parsed> {
  * Feeds seed prompt files (JSONL `{ id?, question, images: [path] }`, paths relative to the
  * file) into the sink, line by line. On a rerun, a prompt an earlier run wrote is passed over
  * the first time its id comes up this run, so only true repeats count as duplicates.
+ * `only`: the `<file>:<line>` positions to read (an iteration's seed slice); others are
+ * passed over unread and uncounted.
  */
 export async function intakeSeedFiles(
   files: readonly string[],
   sink: IntakeSink,
   signal: AbortSignal,
+  only?: ReadonlySet<string>,
 ): Promise<number> {
   const seenThisRun = new Set<string>();
   let read = 0;
@@ -59,8 +62,9 @@ export async function intakeSeedFiles(
     for await (const line of lines) {
       number++;
       if (line.trim() === "") continue;
-      read++;
       const where = `${file}:${number}`;
+      if (only && !only.has(where)) continue;
+      read++;
       if (sink.decided(where)) continue;
       const parsed = await parseSeedLine(line, dirname(file));
       if (!parsed.ok) {

@@ -5,7 +5,8 @@ import {
   renderRewritePrompt,
 } from "../../src/core/generator-prompts.ts";
 import type { ResolvedImage } from "../../src/core/types.ts";
-import { voteOnSamples } from "../core/closed-vote.ts";
+import { answerContext, normaliseAnswer } from "../core/answer-normalisation.ts";
+import { type ClosedVote, voteOnSamples } from "../core/closed-vote.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES, type VoteTally } from "../core/majority-vote.ts";
 import type { QuestionClass } from "../core/question-classifier.ts";
 import { confirmByAnswers } from "../core/question-confirmation.ts";
@@ -38,6 +39,8 @@ export type SynthesisRecord =
       pair: SyntheticPair;
       imagePaths: string[];
       votes?: VoteTally;
+      /** The normalised gold answer (`closedLabels: "gold"`). */
+      gold?: string;
       injectedErrors?: InjectedError[];
     }
   | { id: string; outcome: "skip"; cls: QuestionClass; reason: string; detail: string };
@@ -80,7 +83,8 @@ async function openRecipe(
   });
   if (!original?.trim()) return { kind: "skip", reason: "empty_original", detail: "" };
   const span = REWRITE_ERRORS.max - REWRITE_ERRORS.min + 1;
-  const errorCount = REWRITE_ERRORS.min + seededIndex(span, "errors", ctx.seed, prompt.id);
+  const errorCount =
+    REWRITE_ERRORS.min + seededIndex(span, "errors", ctx.seed, ctx.iteration, prompt.id);
   const [output] = await complete(ctx, {
     messages: renderRewritePrompt({ question: prompt.question, images, original, errorCount }),
     maxTokens: OPEN_SAMPLING.maxTokens,
@@ -120,6 +124,42 @@ async function closedSamples(
   });
 }
 
+/**
+ * `closedLabels: "gold"`: chosen is a sample whose extracted answer equals the gold answer,
+ * rejected one whose (stated) answer differs, each picked by seed; skips `no_gold_answer`
+ * when the gold answer is unknown, `no_gold_sample` when no sample gives it, and
+ * `no_wrong_sample` when every stated answer gives it.
+ */
+function goldOutcome(
+  ctx: IterationContext,
+  prompt: ClassifiedPrompt,
+  cls: QuestionClass,
+  images: ResolvedImage[],
+  samples: readonly string[],
+  closed: ClosedVote,
+): Outcome {
+  if (!ctx.goldAnswer) throw new Error("closedLabels gold needs a goldAnswer function");
+  const raw = ctx.goldAnswer(prompt.question, images);
+  if (raw === null) return { kind: "skip", reason: "no_gold_answer", detail: "" };
+  const gold = normaliseAnswer(raw, answerContext(prompt.question, cls)) ?? raw;
+  const tally = closed.vote.votes.map((v) => `${v.answer}×${v.count}`).join(", ");
+  const right = closed.answers.flatMap((answer, i) => (answer === gold ? [i] : []));
+  const wrong = closed.answers.flatMap((a, i) => (a !== null && a !== gold ? [i] : []));
+  if (right.length === 0) {
+    return { kind: "skip", reason: "no_gold_sample", detail: `gold ${gold}; ${tally}` };
+  }
+  if (wrong.length === 0) {
+    return { kind: "skip", reason: "no_wrong_sample", detail: `gold ${gold}; ${tally}` };
+  }
+  const seed = `${ctx.seed}:${ctx.iteration}:${prompt.id}`;
+  return {
+    kind: "pair",
+    chosen: samples[right[seededIndex(right.length, "gold-chosen", seed)]!]!,
+    rejected: samples[wrong[seededIndex(wrong.length, "gold-rejected", seed)]!]!,
+    extra: { votes: closed.vote.votes, gold },
+  };
+}
+
 /** Synthesizes one prompt: returns its final class and outcome. */
 async function synthesizeOne(
   ctx: IterationContext,
@@ -131,13 +171,17 @@ async function synthesizeOne(
   const samples = await closedSamples(ctx, prompt, images);
   const cls = confirmByAnswers(prompt.cls, samples);
   if (cls.kind === "open") return { cls, outcome: await openRecipe(ctx, prompt, images) };
-  const { vote } = voteOnSamples({
+  const closed = voteOnSamples({
     question: prompt.question,
     cls,
     responses: samples,
-    seed: `${ctx.seed}:${prompt.id}`,
+    seed: `${ctx.seed}:${ctx.iteration}:${prompt.id}`,
     minVotes: DEFAULT_MIN_VOTES,
   });
+  if (ctx.policy.closedLabels === "gold") {
+    return { cls, outcome: goldOutcome(ctx, prompt, cls, images, samples, closed) };
+  }
+  const { vote } = closed;
   if (vote.kind === "skip") {
     const tally = vote.votes.map((v) => `${v.answer}×${v.count}`).join(", ");
     return { cls, outcome: { kind: "skip", reason: vote.reason, detail: tally } };
@@ -170,7 +214,12 @@ function toRecord(
     chosen: outcome.chosen,
     rejected: outcome.rejected,
     questionKind: cls.kind,
-    recipe: cls.kind === "closed" ? "majority_vote" : "error_injection",
+    recipe:
+      cls.kind === "open"
+        ? "error_injection"
+        : ctx.policy.closedLabels === "gold"
+          ? "gold_answer"
+          : "majority_vote",
     generator: ctx.generator,
     generatorPromptVersion: GENERATOR_PROMPT_VERSION,
   };

@@ -1,11 +1,26 @@
-import type { IterationStage } from "../stages/iteration-context.ts";
+import type { IterationPolicy, IterationStage } from "../stages/iteration-context.ts";
 
 /** One iteration's progress: which stages completed, and the candidate it registered. */
 export interface IterationState {
   iteration: number;
   completed: IterationStage[];
   candidate: string | null;
+  /** Fixed when the iteration starts, so a resumed iteration judges and trains as it began. */
+  plan?: IterationPlan | undefined;
   updatedAt: string;
+}
+
+/** Who judges an iteration, what it trains from, and its data choices. */
+export interface IterationPlan {
+  /** The checkpoint whose verdicts filter the data. */
+  judge: string;
+  /** The checkpoint the fine-tune starts from; null for the base model. */
+  init: string | null;
+  /** Its weights' directory or uri (the fine-tune's `{init}`); empty for the base model. */
+  initUri: string;
+  policy: IterationPolicy;
+  /** The seed slice's size (`--prompts-per-iteration`); null: every seed prompt. */
+  promptsPerIteration: number | null;
 }
 
 /** Records written by a stage so far, of how many when known. */

@@ -24,7 +24,8 @@ const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal
 /**
  * The long-running trainer: waits until the prompt stream holds `minNewPrompts` prompts its
  * consumer group has not taken (or an interrupted iteration is waiting to resume), then runs
- * an iteration over them and the configured seed files. One worker at a time holds the lease;
+ * an iteration over them and the configured seed files, judged by and fine-tuned from the
+ * champion (never a candidate the gates rejected). One worker at a time holds the lease;
  * a failing iteration is retried with back-off and resumes at the stage that failed.
  */
 export function createTrainerWorker(options: TrainerWorkerOptions) {
@@ -66,6 +67,9 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
     try {
       await status.update({ state: "running", progress: {}, lastError: null });
       const result = await runNextIteration(env, {
+        // The champion judges and is the init: a rejected candidate is never built on.
+        judge: "champion",
+        init: "champion",
         seedFiles: settings.seedPrompts,
         stream: {
           consumer,

@@ -74,6 +74,30 @@ for (const backend of backends) {
       t.same(await registry.history(), []);
     });
 
+    t.test("init and judge lineage round-trip, through status changes too", async (t) => {
+      const { registry, peer } = await backend.make(t);
+      const trained = { ...checkpoint("it2", 3), parent: "it1", init: "it1", judge: "champ" };
+      const fromBase = { ...checkpoint("it1", 2), init: null, judge: "champ" };
+      const legacy = checkpoint("legacy", 1);
+      for (const record of [trained, fromBase, legacy]) await registry.register(record);
+      t.same(await peer.get("it2"), trained, "init and judge kept");
+      t.same(await peer.get("it1"), fromBase, "a null init is kept as null");
+      t.same(await peer.get("legacy"), legacy, "a record without them reads back without them");
+      t.notOk("init" in (await peer.get("legacy"))!, "no init field invented");
+      await registry.setStatus("it2", "rejected", "report.json");
+      t.same(await peer.get("it2"), { ...trained, status: "rejected", gateReport: "report.json" });
+      await registry.promote("it1", null);
+      t.same(await peer.get("it1"), { ...fromBase, status: "champion" }, "promotion keeps them");
+      t.same(
+        (await peer.list()).map((r) => [r.id, r.init, r.judge]),
+        [
+          ["legacy", undefined, undefined],
+          ["it1", null, "champ"],
+          ["it2", "it1", "champ"],
+        ],
+      );
+    });
+
     t.test("the first promotion expects no champion", async (t) => {
       const { registry } = await backend.make(t);
       await registry.register(checkpoint("a"));
