@@ -1,6 +1,6 @@
 import { type SimServer, type SimServerOptions, startSimServer } from "../../sim/sim-server.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
-import type { ChatMessage, JudgeMode } from "../../src/core/types.ts";
+import type { ChatMessage, JudgeMode, ResolvedImage } from "../../src/core/types.ts";
 
 /** The part of tap's Test the helpers use. */
 interface Teardown {
@@ -51,14 +51,18 @@ export function chat(server: SimServer, body: Record<string, unknown>): Promise<
   return post(`${server.url}/v1/chat/completions`, body);
 }
 
-/** The judge prompt for one order, as the gateway renders it. */
+/**
+ * The judge prompt for one order, as the gateway renders it. The simulated judge reads the
+ * scene from the first image's bytes, else from the question.
+ */
 export function judgeMessages(
   slotA: string,
   slotB: string,
   mode: JudgeMode = "reasoned",
   question = "Describe the image.",
+  images: ResolvedImage[] = [],
 ): ChatMessage[] {
-  return renderPairwisePrompt({ question, images: [], slotA, slotB, mode });
+  return renderPairwisePrompt({ question, images, slotA, slotB, mode });
 }
 
 /** Runs `fn` over items with at most `limit` in flight, keeping order. */

@@ -1,13 +1,35 @@
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
 import type { SimServer } from "../../sim/sim-server.ts";
+import {
+  closedPair,
+  describedPair,
+  resolvedImage,
+  sceneFor,
+  worldImage,
+} from "../helpers/sim-world.ts";
 import { chat, judgeMessages, mapLimit, startSim, verdictOf } from "./sim-client.ts";
 
-/** 400 pairs with known truth: a sound original beats its flawed rewrite. */
+/**
+ * 400 pairs with known truth, each about its own image: a true description against the same
+ * description with one false claim, or a closed question's gold answer against a wrong one.
+ * Each pair differs in one checkable claim, so a judge of accuracy a is right at rate a.
+ */
 const PAIRS = Array.from({ length: 400 }, (_, i) => {
-  const better = soundResponse("Describe the image.", `pair-${i}`);
-  return { better, worse: flawedRewrite(better, i).text };
+  const image = worldImage(`judge-pair-${i}`);
+  const scene = sceneFor([image], "");
+  if (i % 2 === 0) {
+    const pair = describedPair(scene, `judge-pair-${i}`);
+    return { question: "Describe the image.", image, ...pair };
+  }
+  const skills = ["counting", "attributes", "spatial", "text", "existence", "reasoning"] as const;
+  const pair = closedPair(scene, skills[(i >> 1) % skills.length]!, `judge-pair-${i}`);
+  return { question: pair.question, image, better: pair.better, worse: pair.worse };
 });
+
+type Pair = (typeof PAIRS)[number];
+
+const messagesFor = (pair: Pair, a: string, b: string, mode: "reasoned" | "fast" = "reasoned") =>
+  judgeMessages(a, b, mode, pair.question, [resolvedImage(pair.image)]);
 
 interface Judged {
   betterFirst: boolean;
@@ -25,12 +47,12 @@ function renormalised(top: TopLogprob[], letter: string): number {
 
 async function judgeAll(sim: SimServer): Promise<Judged[]> {
   const jobs = PAIRS.flatMap((pair, i) => [
-    { i, betterFirst: true, a: pair.better, b: pair.worse },
-    { i, betterFirst: false, a: pair.worse, b: pair.better },
+    { i, pair, betterFirst: true, a: pair.better, b: pair.worse },
+    { i, pair, betterFirst: false, a: pair.worse, b: pair.better },
   ]);
   return mapLimit(jobs, 16, async (job) => {
     const result = await chat(sim, {
-      messages: judgeMessages(job.a, job.b),
+      messages: messagesFor(job.pair, job.a, job.b),
       seed: job.i,
       logprobs: true,
       top_logprobs: 5,
@@ -77,11 +99,33 @@ for (const { accuracy, positionBias } of [
   });
 }
 
+t.test("the image decides: the same texts judged against another image's scene", async (t) => {
+  const sim = await startSim(t, { accuracy: 1, positionBias: 0 });
+  const pair = PAIRS[0]!;
+  const named = async (image: Buffer) => {
+    const messages = judgeMessages(pair.better, pair.worse, "fast", pair.question, [
+      resolvedImage(image),
+    ]);
+    const result = await chat(sim, { messages, guided_choice: ["A", "B"] });
+    return result.json.choices[0].message.content;
+  };
+  t.equal(await named(pair.image), "A", "a perfect judge names the true description");
+  const others = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => named(worldImage(`unrelated-${i}`))),
+  );
+  t.ok(others.includes("B"), `against unrelated images it does not always (${others.join("")})`);
+});
+
 t.test(
   "reasoned verdicts: simulated reasoning about both assistants, final [[X]] line",
   async (t) => {
     const sim = await startSim(t);
-    const result = await chat(sim, { messages: judgeMessages("one", "two"), n: 8, seed: 1 });
+    const pair = PAIRS[1]!;
+    const result = await chat(sim, {
+      messages: messagesFor(pair, pair.worse, pair.better),
+      n: 8,
+      seed: 1,
+    });
     for (const choice of result.json.choices) {
       const content: string = choice.message.content;
       t.match(content, /simulated judge/);
@@ -94,8 +138,9 @@ t.test(
 
 t.test("verdict token logprobs carry A and B with the judge's confidence", async (t) => {
   const sim = await startSim(t);
+  const pair = PAIRS[0]!;
   const result = await chat(sim, {
-    messages: judgeMessages(PAIRS[0]!.better, PAIRS[0]!.worse),
+    messages: messagesFor(pair, pair.better, pair.worse),
     logprobs: true,
     top_logprobs: 20,
   });
@@ -123,7 +168,8 @@ t.test("verdict token logprobs carry A and B with the judge's confidence", async
 
 t.test("a choice constraint gives exactly the letter, via either field", async (t) => {
   const sim = await startSim(t);
-  const messages = judgeMessages(PAIRS[1]!.better, PAIRS[1]!.worse, "fast");
+  const pair = PAIRS[1]!;
+  const messages = messagesFor(pair, pair.better, pair.worse, "fast");
   for (const constraint of [
     { structured_outputs: { choice: ["A", "B"] } },
     { guided_choice: ["A", "B"] },
@@ -163,11 +209,21 @@ t.test("invalidRate 1 gives reasoned outputs without a verdict marker", async (t
   t.match(fast.json.choices[0].message.content, /^[AB]$/, "constrained choices stay valid");
 });
 
-t.test("an identical pair is a true tie: both letters come up", async (t) => {
+t.test("an identical pair is a true tie: the judge is no surer of either letter", async (t) => {
   const sim = await startSim(t, { positionBias: 0 });
-  const result = await chat(sim, { messages: judgeMessages("same text", "same text"), n: 32 });
-  const letters = result.json.choices.map((c: { message: { content: string } }) =>
-    verdictOf(c.message.content),
-  );
-  t.ok(letters.includes("A") && letters.includes("B"), letters.join(""));
+  const pair = PAIRS[0]!;
+  const result = await chat(sim, {
+    messages: messagesFor(pair, pair.better, pair.better),
+    n: 8,
+    logprobs: true,
+    top_logprobs: 5,
+  });
+  for (const choice of result.json.choices) {
+    const tokens: Array<{ token: string; top_logprobs: TopLogprob[] }> = choice.logprobs.content;
+    const at = tokens.findLastIndex((token) => token.token === "[[") + 1;
+    const letter = verdictOf(choice.message.content)!;
+    const confidence = renormalised(tokens[at]!.top_logprobs, letter);
+    t.ok(confidence < 0.52, `a tie gives confidence ≈ 0.5 (${confidence.toFixed(3)})`);
+    t.match(choice.message.content, /Assistant A uses \d+ words and Assistant B uses \d+ words/);
+  }
 });
