@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
 import type { SimServer } from "../../sim/sim-server.ts";
+import { describedPair, resolvedImage, sceneFor, worldImage } from "../helpers/sim-world.ts";
 import { chat, get, judgeMessages, mapLimit, post, startSim } from "./sim-client.ts";
 
 async function tempDir(t: { teardown(fn: () => unknown): void }): Promise<string> {
@@ -19,14 +19,22 @@ async function adapterDir(root: string, name: string, config?: unknown): Promise
   return dir;
 }
 
-/** Share of 200 sound-vs-flawed pairs (better in slot A) a model gets right. */
+/** 200 pairs about their own images: a true description against one with a false claim. */
+const PAIRS = Array.from({ length: 200 }, (_, i) => {
+  const image = worldImage(`lora-${i}`);
+  return { image, ...describedPair(sceneFor([image], ""), `lora-${i}`) };
+});
+
+/** Share of the pairs (better in slot A) a model gets right. */
 async function accuracyOf(sim: SimServer, model: string): Promise<number> {
   const verdicts = await mapLimit(
     Array.from({ length: 200 }, (_, i) => i),
     16,
     async (i) => {
-      const better = soundResponse("Describe the image.", `lora-${i}`);
-      const messages = judgeMessages(better, flawedRewrite(better, i).text, "fast");
+      const { image, better, worse } = PAIRS[i]!;
+      const messages = judgeMessages(better, worse, "fast", "Describe the image.", [
+        resolvedImage(image),
+      ]);
       const result = await chat(sim, { model, messages, guided_choice: ["A", "B"] });
       return result.json.choices[0].message.content === "A";
     },
@@ -39,6 +47,14 @@ t.test("load, list, judge with, and unload adapters", async (t) => {
   const root = await tempDir(t);
   const good = await adapterDir(root, "good", { simulated_accuracy: 0.97 });
   const plain = await adapterDir(root, "plain");
+  const skills = { counting: 0.97, attributes: 0.97, spatial: 0.97, text: 0.97 };
+  const learnt = await adapterDir(root, "learnt", {
+    simulated_judge: {
+      skills: { ...skills, existence: 0.5, reasoning: 0.97, safety: 0.5 },
+      position_bias: 0,
+      length_bias: 0,
+    },
+  });
   const load = (lora_name: string, lora_path: string) =>
     post(`${sim.url}/v1/load_lora_adapter`, { lora_name, lora_path });
 
@@ -46,6 +62,7 @@ t.test("load, list, judge with, and unload adapters", async (t) => {
   t.equal(loaded.status, 200);
   t.equal(loaded.text, "Success: LoRA adapter 'ckpt-good' added successfully.");
   t.equal((await load("ckpt-plain", plain)).status, 200);
+  t.equal((await load("ckpt-learnt", learnt)).status, 200, "a fine-tune's simulated_judge loads");
   const again = await load("ckpt-good", good);
   t.equal(again.status, 400);
   t.match(again.json, { error: { message: /already been loaded/, type: "BadRequestError" } });
@@ -56,6 +73,7 @@ t.test("load, list, judge with, and unload adapters", async (t) => {
     { id: "jurist-sim-judge", parent: null, simulated: true },
     { id: "ckpt-good", parent: "jurist-sim-judge", root: good, simulated: true },
     { id: "ckpt-plain", parent: "jurist-sim-judge", simulated: true },
+    { id: "ckpt-learnt", parent: "jurist-sim-judge", simulated: true },
   ]);
 
   const base = await accuracyOf(sim, "jurist-sim-judge");
@@ -64,6 +82,8 @@ t.test("load, list, judge with, and unload adapters", async (t) => {
   t.ok(Math.abs(base - 0.6) < 0.1, `base ${base}`);
   t.ok(tuned > 0.9, `adapter with simulated_accuracy 0.97: ${tuned}`);
   t.ok(Math.abs(inherited - 0.6) < 0.1, `adapter without adapter.json inherits: ${inherited}`);
+  const judged = await accuracyOf(sim, "ckpt-learnt");
+  t.ok(judged > 0.9, `adapter with simulated_judge (0.97 on description skills): ${judged}`);
   const answered = await chat(sim, { model: "ckpt-good", messages: judgeMessages("a", "b") });
   t.equal(answered.json.model, "ckpt-good");
 
@@ -90,6 +110,44 @@ t.test("adapter paths and bodies that cannot load", async (t) => {
   const rejected = await load({ lora_name: "bad", lora_path: badAccuracy });
   t.equal(rejected.status, 400);
   t.match(rejected.json.error.message, /simulated_accuracy/);
+  const judge = { skills: { counting: 0.9 }, position_bias: 0.1, length_bias: 0 };
+  for (const [name, config, field] of [
+    ["missing-skill", { simulated_judge: judge }, /simulated_judge.skills.attributes/],
+    ["no-skills", { simulated_judge: { position_bias: 0.1 } }, /simulated_judge must be/],
+    ["not-json", "{ nope", /cannot read/],
+  ] as const) {
+    const dir = join(root, name);
+    await mkdir(dir);
+    await writeFile(
+      join(dir, "adapter.json"),
+      typeof config === "string" ? config : JSON.stringify(config),
+    );
+    const refused = await load({ lora_name: name, lora_path: dir });
+    t.equal(refused.status, 400, `${name}: ${refused.text}`);
+    t.match(refused.json.error, { type: "BadRequestError", message: field });
+  }
+  const full = Object.fromEntries(
+    ["counting", "attributes", "spatial", "text", "existence", "reasoning", "safety"].map((s) => [
+      s,
+      0.7,
+    ]),
+  );
+  for (const [name, extra, field] of [
+    ["bias", { position_bias: 1.5 }, /position_bias/],
+    ["length", { length_bias: "long" }, /length_bias/],
+    ["skill", { skills: { ...full, text: -0.1 } }, /skills.text/],
+  ] as const) {
+    const dir = await adapterDir(root, `judge-${name}`, {
+      simulated_judge: { skills: full, position_bias: 0.1, length_bias: 0, ...extra },
+    });
+    const refused = await load({ lora_name: `judge-${name}`, lora_path: dir });
+    t.equal(refused.status, 400, `${name}: ${refused.text}`);
+    t.match(refused.json.error.message, field);
+  }
+  const fine = await adapterDir(root, "judge-fine", {
+    simulated_judge: { skills: full, position_bias: 0.1, length_bias: 0.5 },
+  });
+  t.equal((await load({ lora_name: "judge-fine", lora_path: fine })).status, 200);
   const file = join(root, "adapter-file.json");
   await writeFile(file, JSON.stringify({ simulated_accuracy: 0.5 }));
   t.equal((await load({ lora_name: "from-file", lora_path: file })).status, 200);
