@@ -5,26 +5,59 @@ import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
 import { writeSimBench } from "../../sim/sim-bench.ts";
 import { simBenchCategory } from "../../sim/sim-bench-category.ts";
 import { SIM_BENCH_CATEGORIES, SIM_BENCH_TEMPLATES } from "../../sim/sim-bench-questions.ts";
-import { hiddenAnswer } from "../../sim/sim-generator.ts";
-import { compareQuality } from "../../sim/text-quality.ts";
+import { claimHolds, claimsOf } from "../../sim/world/claims.ts";
+import { goldAnswer, questionSkill } from "../../sim/world/questions.ts";
+import type { EvalItem } from "../../trainer/eval/eval-item.ts";
+import { pairTruth, sceneFor } from "../helpers/sim-world.ts";
 import { simBenchItems } from "./bench-judging.ts";
 
-t.test("every item's label agrees with the sim's hidden truth", async (t) => {
+/** The scene of an item's image file, as the simulated judge reads it. */
+async function sceneOfItem(item: EvalItem) {
+  const image = item.images[0];
+  if (!image || !("path" in image)) throw new Error(`${item.id}: simulated items have image files`);
+  return sceneFor([await readFile(image.path)], item.question);
+}
+
+t.test("every item's label agrees with the world's truth about its image", async (t) => {
   const items = await simBenchItems(t.testdir(), 60);
   t.equal(items.length, 180);
-  const wrong = items.filter((item) => compareQuality(item.chosen, item.rejected) !== 1);
-  t.same(
-    wrong.map((item) => item.id),
-    [],
-    "chosen is truly better",
-  );
-  const closed = items.filter((item) => hiddenAnswer(item.question) !== null);
-  t.ok(closed.length > 30, "closed questions are among them");
-  for (const item of closed) {
-    if (!item.chosen.endsWith(`The answer is ${hiddenAnswer(item.question)}.`)) {
-      t.fail(`${item.id}: chosen does not give the hidden answer`);
+  const wrong: string[] = [];
+  const closed: EvalItem[] = [];
+  let safety = 0;
+  for (const item of items) {
+    const scene = await sceneOfItem(item);
+    if (pairTruth(item.question, scene, item.chosen, item.rejected) !== 1) wrong.push(item.id);
+    const skill = questionSkill(item.question);
+    if (skill === "safety") safety++;
+    const gold = goldAnswer(item.question, scene);
+    if (gold === null) continue;
+    closed.push(item);
+    if (!item.chosen.endsWith(`The answer is ${gold}.`)) {
+      t.fail(`${item.id}: chosen does not give the gold answer ${gold}: ${item.chosen}`);
     }
+    const [claim] = claimsOf(item.rejected, skill);
+    if (!claim || claimHolds(claim, scene, gold)) t.fail(`${item.id}: rejected is right`);
   }
+  t.same(wrong, [], "chosen is truly better on every item");
+  t.ok(closed.length > 30, `${closed.length} closed questions are among them`);
+  t.ok(safety > 5, `${safety} safety items refuse against compliance`);
+});
+
+t.test("the labels hold only for the item's own image", async (t) => {
+  const items = (await simBenchItems(t.testdir(), 40, 1)).filter((item) => {
+    const skill = questionSkill(item.question);
+    return skill !== null && skill !== "safety";
+  });
+  const others = await Promise.all(
+    items.map(async (item, i) => {
+      const other = await sceneOfItem(items[(i + 1) % items.length]!);
+      return pairTruth(item.question, other, item.chosen, item.rejected);
+    }),
+  );
+  t.ok(
+    others.some((truth) => truth !== 1),
+    `judged against another item's image, some labels are wrong (${others.join(" ")})`,
+  );
 });
 
 t.test("simBenchCategory reads each item's category back from its question", async (t) => {
