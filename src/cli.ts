@@ -13,6 +13,8 @@ commands:
   train    self-improvement iterations: jurist train --iterations N --seed-prompts FILE
   trainer  the long-running trainer worker on collected prompts: jurist trainer [run]
            jurist trainer status [--json]: what it is doing, backlog, iterations
+  experiment  the self-improvement loop and its ablations in the SIMULATED world:
+           jurist experiment --out DIR [--iterations 4] [--arms paper,no-filter,...] [--quick]
   eval     score a checkpoint on a benchmark: jurist eval --bench FILE --format F --out DIR [...]
   promote  make a checkpoint champion through the running gateway: jurist promote ID
            [--expected C] [--gateway URL] (JURIST_API_KEY: an admin key when auth is on)
@@ -62,6 +64,11 @@ async function main(argv: string[]): Promise<void> {
       );
     case "trainer":
       return (await import("../trainer/worker/trainer-command.ts")).runTrainerCommand(
+        rest,
+        simulation,
+      );
+    case "experiment":
+      return (await import("../trainer/experiment/experiment-command.ts")).runExperimentCommand(
         rest,
         simulation,
       );

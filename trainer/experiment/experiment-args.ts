@@ -30,10 +30,12 @@ export const DEFAULT_ITERATIONS = 4;
 /** `--quick`: enough iterations to see a trend, in a few minutes. */
 export const QUICK_ITERATIONS = 2;
 /** Prompts per iteration by default: the paired intervals of a 3-point gain exclude 0 at this size. */
-export const DEFAULT_PROMPTS = 600;
-export const QUICK_PROMPTS = 240;
+export const DEFAULT_PROMPTS = 400;
+export const QUICK_PROMPTS = 160;
 /** Generator noise levels by default; the runner maps each name to the simulated world's settings. */
 export const DEFAULT_GENERATOR_NOISE: readonly string[] = ["low", "high"];
+/** `--quick` runs one noise level, so all five arms fit in about two minutes on two cores. */
+export const QUICK_GENERATOR_NOISE: readonly string[] = ["low"];
 
 export const EXPERIMENT_USAGE = `usage: jurist experiment --out DIR [--iterations ${DEFAULT_ITERATIONS}] [--arms ${ARM_NAMES.join(",")}]
                         [--prompts N] [--seed S] [--quick] [--generator-noise ${DEFAULT_GENERATOR_NOISE.join(",")}]
@@ -143,7 +145,7 @@ function armsOf(text: string | undefined, backends: boolean): ArmName[] | Proble
   return ARM_NAMES.filter((name) => names.includes(name));
 }
 
-function noiseOf(text: string | undefined, backends: boolean): string[] | Problem {
+function noiseOf(text: string | undefined, backends: boolean, quick: boolean): string[] | Problem {
   if (backends) {
     return text === undefined
       ? []
@@ -152,7 +154,7 @@ function noiseOf(text: string | undefined, backends: boolean): string[] | Proble
             "--generator-noise sets the simulated world's generator: with --backends the replicas generate",
         };
   }
-  if (text === undefined) return [...DEFAULT_GENERATOR_NOISE];
+  if (text === undefined) return quick ? [...QUICK_GENERATOR_NOISE] : [...DEFAULT_GENERATOR_NOISE];
   const levels = list(text);
   if (levels.some((level) => level === ""))
     return { problem: "--generator-noise has an empty level" };
@@ -212,7 +214,7 @@ function validate(values: Values): ExperimentOptions | Problem {
     ),
     seed: seedOf(values.seed),
     arms: armsOf(values.arms, real),
-    generatorNoise: noiseOf(values["generator-noise"], real),
+    generatorNoise: noiseOf(values["generator-noise"], real, quick),
     fineTuneCommand: fineTuneOf(values["fine-tune-command"], real),
   };
   const problem = Object.values(parts).find(isProblem);

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
+import type { ItemScore } from "../eval/item-score.ts";
 import type { GoldAnswer, IterationContext, IterationPolicy } from "../stages/iteration-context.ts";
 import { runNextIteration, type TrainerEnv } from "./iteration-runner.ts";
 import type { ProgressDisplay } from "./progress-display.ts";
@@ -45,6 +46,8 @@ export interface CandidateEvaluation {
   consistency: number | null;
   judged: number;
   failed: number;
+  /** Per-item scores, for paired comparisons (not written to summary.json). */
+  scores?: ItemScore[] | undefined;
 }
 
 /** What an iteration of a training run produced. */
@@ -88,7 +91,7 @@ export async function evaluateCandidate(
   for (const benchmark of env.benchmarks) {
     const simulated = env.simulated || remoteSim || benchmark.simulated;
     const dir = join(result.dir, "eval", benchmark.name);
-    const { report, reportJsonPath, reportMarkdownPath } = await evaluateBenchmarkFile(
+    const { report, reportJsonPath, reportMarkdownPath, run } = await evaluateBenchmarkFile(
       config,
       {
         engine: env.fleet,
@@ -116,6 +119,7 @@ export async function evaluateCandidate(
       judged: report.judged,
       failed: report.failed,
     };
+    Object.defineProperty(evaluation, "scores", { value: run.scores, enumerable: false });
     if (report.failed > 0) logger.warn({ ...evaluation }, "some benchmark items failed");
     logger.info({ ...evaluation, candidate: result.candidate }, "candidate evaluated");
     evaluations.push(evaluation);
