@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
-import { accuracyFor } from "../../sim/sim-judge.ts";
-import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
+import { paramsFor } from "../../sim/judge-profile.ts";
+import { type SkillTable, uniformSkills } from "../../sim/world/skills.ts";
 import type { EvalItem } from "../../trainer/eval/eval-item.ts";
 import { namesChosen, rate, rateByCategory, simBenchItems } from "./bench-judging.ts";
 import { get, post, startSim } from "./sim-client.ts";
@@ -18,20 +17,32 @@ const HALLUCINATION_QUESTION =
 const MATH_QUESTION =
   "If two of the dogs left the picture, how many would remain? Answer with a number.";
 
-t.test("accuracyFor: exact category, then its group, then the accuracy", async (t) => {
+t.test("paramsFor: exact category, then its group, then the profile's skills", async (t) => {
+  const own: SkillTable = { ...uniformSkills(0.9), counting: 0.4 };
+  const params = { skills: own, positionBias: 0.1, lengthBias: 0.5 };
   const profile = {
-    accuracy: 0.9,
-    positionBias: 0,
+    params,
     categoryAccuracy: { hallucination: 0.2, reasoning: 0.3, "reasoning/math": 0.6 },
+  };
+  /** The one accuracy of a uniform table, or the table when it is not uniform. */
+  const accuracyFor = (
+    p: { params: typeof params; categoryAccuracy?: Record<string, number> },
+    question: string,
+  ) => {
+    const got = paramsFor(p, question);
+    t.equal(got.positionBias, 0.1, "biases are the profile's");
+    t.equal(got.lengthBias, 0.5);
+    const values = new Set(Object.values(got.skills));
+    return values.size === 1 ? [...values][0] : got.skills;
   };
   t.equal(accuracyFor(profile, HALLUCINATION_QUESTION), 0.2);
   t.equal(accuracyFor(profile, MATH_QUESTION), 0.6, "the exact name wins");
   const coding =
-    "Which layout would reproduce this screenshot of cups in HTML? A. a grid B. a list C. a table D. a form Answer with the option letter.";
+    "Laid out like a screenshot, are the cups to the left of the dog? Answer with yes or no.";
   t.equal(accuracyFor(profile, coding), 0.3, "the group covers its splits");
-  t.equal(accuracyFor(profile, "Is there a red cup in the image? Answer yes or no."), 0.9);
-  t.equal(accuracyFor(profile, "Describe the image."), 0.9, "live traffic has no category");
-  t.equal(accuracyFor({ accuracy: 0.7, positionBias: 0 }, HALLUCINATION_QUESTION), 0.7);
+  t.same(accuracyFor(profile, "Is there a red cup in the image? Answer yes or no."), own);
+  t.same(accuracyFor(profile, "Describe the image."), own, "live traffic has no category");
+  t.same(accuracyFor({ params }, HALLUCINATION_QUESTION), own, "no table, own skills");
 });
 
 async function adapter(root: string, name: string, config: unknown): Promise<string> {
@@ -125,35 +136,27 @@ t.test("unknown categories and bad values are refused", async (t) => {
   }
 });
 
-t.test("a simulated fine-tune moves each inherited category accuracy too", async (t) => {
+t.test("an adapter the simulated fine-tune wrote has its own skills: no base table", async (t) => {
   const root = t.testdir();
-  const parent = await adapter(root, "parent", {
-    simulated_accuracy: 0.8,
-    simulated_category_accuracy: { hallucination: 0.2 },
+  const items = await simBenchItems(join(root, "bench"), 160, 6);
+  const sim = await startSim(t, {
+    accuracy: 0.9,
+    positionBias: 0,
+    categoryAccuracy: { hallucination: 0.1 },
   });
-  const items = (await simBenchItems(join(root, "bench"), 20)).slice(0, 20);
-  const examples = items.map((item) => ({
-    messages: [
-      ...renderPairwisePrompt({
-        question: item.question,
-        images: [],
-        slotA: item.chosen,
-        slotB: item.rejected,
-        mode: "reasoned",
-      }),
-      { role: "assistant", content: "Simulated reasons.\n[[A]]" },
-    ],
-  }));
-  const dataset = join(root, "train.jsonl");
-  await writeFile(dataset, examples.map((e) => `${JSON.stringify(e)}\n`).join(""));
-  const cli = new URL("../../bin/jurist.js", import.meta.url).pathname;
-  const output = join(root, "child");
-  const args = ["sim", "fine-tune", "--dataset", dataset, "--output", output, "--init", parent];
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-  t.equal(run.status, 0, run.stderr);
-  const child = JSON.parse(await readFile(join(output, "adapter.json"), "utf8"));
-  t.equal(child.label_precision, 1);
-  t.ok(child.simulated_accuracy > 0.8);
-  const moved = child.simulated_category_accuracy.hallucination;
-  t.ok(moved > 0.2 && moved < child.simulated_accuracy, `hallucination 0.2 → ${moved}`);
+  const lora_path = await adapter(root, "learnt", {
+    simulated: true,
+    simulated_judge: { skills: uniformSkills(0.9), position_bias: 0, length_bias: 0 },
+  });
+  t.equal(
+    (await post(`${sim.url}/v1/load_lora_adapter`, { lora_name: "learnt", lora_path })).status,
+    200,
+  );
+  const base = rateByCategory(items, await namesChosen(sim, "jurist-sim-judge", items));
+  const learnt = rateByCategory(items, await namesChosen(sim, "learnt", items));
+  t.ok(base.hallucination!.rate < 0.3, `base hallucination ${base.hallucination!.rate.toFixed(3)}`);
+  t.ok(
+    learnt.hallucination!.rate > 0.7,
+    `learnt hallucination ${learnt.hallucination!.rate.toFixed(3)}`,
+  );
 });
