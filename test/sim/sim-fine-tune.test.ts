@@ -1,93 +1,153 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
-import { fineTunedAccuracy, simulateTraining } from "../../sim/sim-fine-tune.ts";
-import { flawedRewrite, soundResponse } from "../../sim/sim-generator.ts";
+import { judgeFromAdapter } from "../../sim/fine-tune-command.ts";
+import { uniformSkills } from "../../sim/world/skills.ts";
+import { BASE_JUDGE } from "../../sim/world/world-params.ts";
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
+import { closedPair, resolvedImage, sceneFor, worldImage } from "../helpers/sim-world.ts";
 
-/** A training example whose verdict is right (names the sound response) or wrong. */
-function example(index: number, right: boolean) {
-  const sound = soundResponse(`Describe photo ${index}.`, index);
-  const flawed = flawedRewrite(sound, index).text;
-  const soundFirst = index % 2 === 0;
-  const messages = renderPairwisePrompt({
-    question: `Describe photo ${index}.`,
-    images: [],
-    slotA: soundFirst ? sound : flawed,
-    slotB: soundFirst ? flawed : sound,
-    mode: "reasoned",
+/**
+ * `jurist sim fine-tune` as a process: where its init judge comes from, what it refuses, and
+ * what it counts as unreadable. How labels move the judge is in test/sim/world/learner.test.ts.
+ */
+
+const cli = new URL("../../bin/jurist.js", import.meta.url).pathname;
+
+/** A dataset of reasoning questions about PNGs beside it, every verdict naming the right answer. */
+function writeDataset(dir: string, n: number, broken = 0): string {
+  mkdirSync(join(dir, "images"), { recursive: true });
+  const lines = Array.from({ length: n }, (_, i) => {
+    const image = worldImage(`fine-tune-${i}`);
+    const path = `images/${i}.png`;
+    if (i >= broken) writeFileSync(join(dir, path), image);
+    const pair = closedPair(sceneFor([image], ""), "reasoning", `fine-tune-${i}`);
+    const betterFirst = i % 2 === 0;
+    const messages = renderPairwisePrompt({
+      question: pair.question,
+      images: [resolvedImage(image)],
+      slotA: betterFirst ? pair.better : pair.worse,
+      slotB: betterFirst ? pair.worse : pair.better,
+      mode: "reasoned",
+    }).map((m) => ({
+      role: m.role,
+      content:
+        typeof m.content === "string"
+          ? [{ type: "text", text: m.content }]
+          : m.content.map((part) => (part.type === "text" ? part : { type: "image" })),
+    }));
+    const verdict = betterFirst ? "A" : "B";
+    return JSON.stringify({
+      messages: [...messages, { role: "assistant", content: `Reasons.\n[[${verdict}]]` }],
+      images: [path],
+    });
   });
-  const better = soundFirst ? "A" : "B";
-  const verdict = right ? better : better === "A" ? "B" : "A";
-  return {
-    messages: [
-      ...messages,
-      { role: "assistant", content: [{ type: "text", text: `Reasons.\n[[${verdict}]]` }] },
-    ],
-  };
+  const file = join(dir, "train.jsonl");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
 }
 
-t.test(
-  "the accuracy function: clean labels help, noise is neutral, wrong labels hurt",
-  async (t) => {
-    t.ok(fineTunedAccuracy(0.7, 5_000, 1) > 0.7);
-    t.equal(fineTunedAccuracy(0.7, 5_000, 0.5), 0.7);
-    t.ok(fineTunedAccuracy(0.7, 5_000, 0.2) < 0.7);
-    t.ok(
-      fineTunedAccuracy(0.7, 5_000, 0.95) > fineTunedAccuracy(0.7, 500, 0.95),
-      "more data, more effect",
-    );
-    t.ok(
-      fineTunedAccuracy(0.7, 5_000, 0.95) > fineTunedAccuracy(0.7, 5_000, 0.8),
-      "cleaner, better",
-    );
-    t.ok(fineTunedAccuracy(0.98, 1e9, 1) <= 0.99, "bounded");
-  },
-);
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [cli, "sim", "fine-tune", ...args], { encoding: "utf8" });
+}
 
-t.test("label precision is measured against the sim's hidden truth", async (t) => {
-  const examples = Array.from({ length: 40 }, (_, i) => example(i, i % 4 !== 0));
-  const outcome = simulateTraining(examples, 0.7);
-  t.equal(outcome.examples, 40);
-  t.equal(outcome.labelPrecision, 0.75);
-  t.equal(outcome.accuracy, fineTunedAccuracy(0.7, 40, 0.75));
+const adapterAt = (dir: string) => JSON.parse(readFileSync(join(dir, "adapter.json"), "utf8"));
+
+t.test("judgeFromAdapter: simulated_judge, the shorthand, or nothing", async (t) => {
+  const fallback = { skills: uniformSkills(0.5), positionBias: 0.3, lengthBias: 1 };
+  t.same(
+    judgeFromAdapter(
+      { simulated_judge: { skills: { counting: 0.9 }, position_bias: 0.1 } },
+      fallback,
+    ),
+    { skills: { ...uniformSkills(0.5), counting: 0.9 }, positionBias: 0.1, lengthBias: 1 },
+    "missing fields fall back",
+  );
+  t.same(judgeFromAdapter({ simulated_accuracy: 0.8, simulated_position_bias: 0 }, fallback), {
+    skills: uniformSkills(0.8),
+    positionBias: 0,
+    lengthBias: 1,
+  });
+  t.equal(judgeFromAdapter({ simulated: true }, fallback), null);
 });
 
-t.test("jurist sim fine-tune writes an adapter the parent chain feeds into", async (t) => {
+t.test("the init judge: --base-profile, --base-* flags, else --init's adapter", async (t) => {
   const dir = t.testdir();
-  const dataset = join(dir, "train.jsonl");
-  writeFileSync(
+  const dataset = writeDataset(join(dir, "data"), 60);
+  const profile = join(dir, "base.json");
+  const judge = {
+    skills: BASE_JUDGE.skills,
+    position_bias: BASE_JUDGE.positionBias,
+    length_bias: BASE_JUDGE.lengthBias,
+  };
+  writeFileSync(profile, JSON.stringify({ simulated: true, simulated_judge: judge }));
+  const fromProfile = run(
+    "--dataset",
     dataset,
-    `${Array.from({ length: 200 }, (_, i) => JSON.stringify(example(i, true))).join("\n")}\n`,
+    "--output",
+    join(dir, "p"),
+    "--base-profile",
+    profile,
   );
-  const cli = new URL("../../bin/jurist.js", import.meta.url).pathname;
-  const run = (output: string, init?: string) =>
-    spawnSync(process.execPath, [
-      cli,
-      "sim",
-      "fine-tune",
-      "--dataset",
-      dataset,
-      "--output",
-      output,
-      "--base-accuracy",
-      "0.7",
-      ...(init ? ["--init", init] : []),
-    ]);
-  const first = run(join(dir, "iter-1"));
-  t.equal(first.status, 0, first.stderr.toString());
-  t.match(first.stdout.toString(), /\[simulated\] epoch 5\/5/);
-  const one = JSON.parse(readFileSync(join(dir, "iter-1", "adapter.json"), "utf8"));
-  t.equal(one.simulated, true);
-  t.equal(one.label_precision, 1);
-  t.equal(one.parent_accuracy, 0.7);
-  t.ok(one.simulated_accuracy > 0.7);
-  const second = run(join(dir, "iter-2"), join(dir, "iter-1"));
-  t.equal(second.status, 0);
-  const two = JSON.parse(readFileSync(join(dir, "iter-2", "adapter.json"), "utf8"));
-  t.equal(two.parent_accuracy, one.simulated_accuracy, "the next iteration starts from the last");
-  t.ok(two.simulated_accuracy > one.simulated_accuracy);
-  const bad = spawnSync(process.execPath, [cli, "sim", "fine-tune", "--output", dir]);
-  t.equal(bad.status, 2);
+  t.equal(fromProfile.status, 0, fromProfile.stderr);
+  const p = adapterAt(join(dir, "p"));
+  t.same(p.init_judge, judge, "the base profile is the init");
+  t.ok(p.simulated_judge.skills.reasoning > BASE_JUDGE.skills.reasoning, "reasoning learnt");
+  t.equal(p.simulated_judge.skills.counting, BASE_JUDGE.skills.counting, "counting untouched");
+  t.equal(p.init, null);
+
+  const flags = [
+    "--base-accuracy",
+    "0.7",
+    "--base-position-bias",
+    "0.05",
+    "--base-length-bias",
+    "0.3",
+  ];
+  t.equal(run("--dataset", dataset, "--output", join(dir, "f"), ...flags).status, 0);
+  t.same(adapterAt(join(dir, "f")).init_judge, {
+    skills: uniformSkills(0.7),
+    position_bias: 0.05,
+    length_bias: 0.3,
+  });
+
+  const shorthand = join(dir, "short");
+  mkdirSync(shorthand);
+  writeFileSync(join(shorthand, "adapter.json"), JSON.stringify({ simulated_accuracy: 0.65 }));
+  t.equal(
+    run("--dataset", dataset, "--output", join(dir, "s"), "--init", shorthand, ...flags).status,
+    0,
+  );
+  const s = adapterAt(join(dir, "s"));
+  t.same(s.init_judge.skills, uniformSkills(0.65), "--init wins over the base flags");
+  t.equal(s.init_judge.position_bias, 0.05, "the shorthand's missing bias falls back");
+});
+
+t.test("lines without a prompt, a verdict or their image are counted unreadable", async (t) => {
+  const dir = t.testdir();
+  const dataset = writeDataset(dir, 30, 4);
+  writeFileSync(dataset, `${readFileSync(dataset, "utf8")}${JSON.stringify({ messages: [] })}\n`);
+  const out = run("--dataset", dataset, "--output", join(dir, "out"), "--base-accuracy", "0.6");
+  t.equal(out.status, 0, out.stderr);
+  const adapter = adapterAt(join(dir, "out"));
+  t.equal(adapter.examples, 26);
+  t.equal(adapter.unreadable_examples, 5);
+  t.match(out.stdout, /\[simulated\] adapter written to .*: 26 examples; .*reasoning 0\.60→0\.\d+/);
+});
+
+t.test("bad arguments exit 2 with the usage", async (t) => {
+  const dir = t.testdir();
+  for (const args of [
+    ["--output", dir],
+    ["--dataset", join(dir, "x.jsonl")],
+    ["--dataset", "x", "--output", dir, "--epochs", "0"],
+    ["--dataset", "x", "--output", dir, "--learning-rate", "-1"],
+    ["--dataset", "x", "--output", dir, "--base-accuracy", "1.5"],
+    ["--dataset", "x", "--output", dir, "--no-such-flag"],
+  ]) {
+    const bad = run(...args);
+    t.equal(bad.status, 2, args.join(" "));
+    t.match(bad.stderr, /usage: jurist sim fine-tune/);
+  }
 });
