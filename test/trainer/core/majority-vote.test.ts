@@ -1,9 +1,14 @@
 import fc from "fast-check";
 import t from "tap";
-import { closedSample } from "../../../sim/sim-generator.ts";
+import { closedAnswer } from "../../../sim/world/generator.ts";
+import { CLOSED_SKILLS, closedQuestion, goldAnswer } from "../../../sim/world/questions.ts";
+import { uniformSkills } from "../../../sim/world/skills.ts";
+import { GENERATOR_NOISE } from "../../../sim/world/world-params.ts";
+import { createRandom } from "../../../src/core/seeded-random.ts";
 import { voteOnSamples } from "../../../trainer/core/closed-vote.ts";
 import { CLOSED_SAMPLING, majorityVote } from "../../../trainer/core/majority-vote.ts";
 import { classifyQuestion } from "../../../trainer/core/question-classifier.ts";
+import { sceneFor, worldImage } from "../../helpers/sim-world.ts";
 
 const repeat = (answer: string | null, n: number) => Array<string | null>(n).fill(answer);
 
@@ -142,21 +147,45 @@ t.test("votes count number words and digits together", async (t) => {
   t.equal(strict.vote.kind === "skip" && strict.vote.reason, "below_threshold");
 });
 
-t.test("on the simulated generator, the majority recovers the hidden answer", async (t) => {
-  const question = "How many dogs are in the picture? Answer with a number.";
-  const samples = Array.from({ length: CLOSED_SAMPLING.samples }, (_, i) =>
-    closedSample(question, `s${i}`, { accuracy: 0.7 }),
-  );
-  const truth = samples.find((s) => s?.correct)?.answer;
-  const { vote } = voteOnSamples({
-    question,
-    cls: classifyQuestion(question),
-    responses: samples.map((s) => s!.text),
-    seed: "sim",
-  });
-  t.equal(vote.kind, "pair");
-  if (vote.kind === "pair") {
-    t.equal(vote.answer, truth);
-    t.ok(samples[vote.chosen]!.correct && !samples[vote.rejected]!.correct);
+t.test("on the simulated generator, the majority vote finds the gold answer", async (t) => {
+  const generator = { ...GENERATOR_NOISE.low, skills: uniformSkills(0.8) };
+  const outcomes = { pairs: 0, gold: 0, skipped: 0 };
+  for (let i = 0; i < 60; i++) {
+    const scene = sceneFor([worldImage(`vote-${i}`)], "");
+    const skill = CLOSED_SKILLS[i % CLOSED_SKILLS.length]!;
+    const question = closedQuestion(skill, scene, createRandom("vote", i));
+    const gold = goldAnswer(question, scene);
+    const samples = Array.from(
+      { length: CLOSED_SAMPLING.samples },
+      (_, k) => closedAnswer(question, scene, generator, createRandom("vote", i, k))!,
+    );
+    const { answers, vote } = voteOnSamples({
+      question,
+      cls: classifyQuestion(question),
+      responses: samples.map((s) => s.text),
+      seed: `sim-${i}`,
+    });
+    t.same(
+      answers,
+      samples.map((s) => s.answer),
+      `the trainer reads every sample's answer: ${question}`,
+    );
+    if (vote.kind !== "pair") {
+      outcomes.skipped++;
+      continue;
+    }
+    outcomes.pairs++;
+    t.equal(samples[vote.chosen]!.answer, vote.answer);
+    t.not(samples[vote.rejected]!.answer, vote.answer);
+    if (vote.answer === gold) {
+      outcomes.gold++;
+      t.ok(samples[vote.chosen]!.correct && !samples[vote.rejected]!.correct);
+    }
   }
+  t.ok(outcomes.pairs >= 30, `${outcomes.pairs} pairs, ${outcomes.skipped} skipped of 60`);
+  const precision = outcomes.gold / outcomes.pairs;
+  t.ok(
+    precision > 0.75 && precision < 1,
+    `the majority is gold in ${outcomes.gold}/${outcomes.pairs}: mostly, not always`,
+  );
 });
