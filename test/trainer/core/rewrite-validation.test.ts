@@ -1,8 +1,11 @@
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../../sim/sim-generator.ts";
+import { openAnswer, rewriteAnswer } from "../../../sim/world/generator.ts";
+import { GENERATOR_NOISE } from "../../../sim/world/world-params.ts";
 import { formatRewriteOutput, type Rewrite } from "../../../src/core/generator-prompts.ts";
+import { createRandom } from "../../../src/core/seeded-random.ts";
 import { parseRewriteReport } from "../../../trainer/core/rewrite-output.ts";
 import { validateRewrite } from "../../../trainer/core/rewrite-validation.ts";
+import { pairTruth, sceneFor, worldImage } from "../../helpers/sim-world.ts";
 
 const original =
   'The image shows three red cups on the left of a small table. A sign reads "OPEN".';
@@ -84,18 +87,30 @@ t.test("the report keeps what the lenient parser would drop", async (t) => {
 });
 
 t.test("the simulated generator's rewrites of its own answers mostly pass", async (t) => {
-  let passed = 0;
-  const reasons: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    const answer = soundResponse("Describe the scene in detail.", `answer-${i}`);
-    const rewrite = flawedRewrite(answer, `rewrite-${i}`, { errorCount: 1 + (i % 3) });
-    const result = validateRewrite(answer, formatRewriteOutput(rewrite));
-    if (result.ok) passed++;
-    else reasons.push(result.reason);
+  for (const noise of ["low", "high"] as const) {
+    const generator = GENERATOR_NOISE[noise];
+    let passed = 0;
+    let worse = 0;
+    const reasons: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const scene = sceneFor([worldImage(`rewrite-${i}`)], "");
+      const answer = openAnswer(scene, generator, createRandom("answer", i));
+      const rewrite = rewriteAnswer(answer, 1 + (i % 3), generator, createRandom("rewrite", i));
+      const result = validateRewrite(answer, formatRewriteOutput(rewrite));
+      if (!result.ok) {
+        reasons.push(result.reason);
+        continue;
+      }
+      passed++;
+      if (pairTruth("Describe the scene in detail.", scene, answer, result.rewrite) === 1) worse++;
+    }
+    t.ok(passed >= 30, `${noise}: ${passed}/40 passed; rejected: ${reasons.join(", ")}`);
+    t.ok(
+      reasons.every((r) => r === "error_count" || r === "length_mismatch" || r === "identical"),
+      reasons.join(", "),
+    );
+    // Validation cannot see a rewrite that only rephrased or changed an uncheckable material.
+    t.ok(worse < passed, `${noise}: ${worse}/${passed} validated rewrites are truly worse`);
+    t.ok(worse >= passed * 0.5, `${noise}: most validated rewrites are worse`);
   }
-  t.ok(passed >= 30, `${passed}/40 passed; rejected: ${reasons.join(", ")}`);
-  t.ok(
-    reasons.every((r) => r === "error_count" || r === "length_mismatch"),
-    reasons.join(", "),
-  );
 });
