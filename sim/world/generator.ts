@@ -193,8 +193,10 @@ export function rewriteAnswer(
   const errors: InjectedError[] = [];
   const used = new Set<number>();
   for (let e = 0; e < errorCount; e++) {
+    // An existence claim only ever says "yes" (no sentence says an object is absent), so
+    // changing its value would render the same sentence: it is no place for an error.
     const free = claimAt.flatMap((claim, i) =>
-      claim && !used.has(i) && claim.skill !== "safety" ? [i] : [],
+      claim && !used.has(i) && claim.skill !== "safety" && claim.skill !== "existence" ? [i] : [],
     );
     if (free.length === 0) break;
     const material = free.find((i) => claimAt[i]!.skill === "material");

@@ -10,6 +10,7 @@ import {
 } from "../../../sim/world/generator.ts";
 import { extractStatedAnswer } from "../../../sim/world/question-form.ts";
 import { CLOSED_SKILLS, closedQuestion, goldAnswer } from "../../../sim/world/questions.ts";
+import { pluralOf } from "../../../sim/world/scene-vocabulary.ts";
 import { uniformSkills } from "../../../sim/world/skills.ts";
 import { GENERATOR_NOISE } from "../../../sim/world/world-params.ts";
 import { createRandom } from "../../../src/core/seeded-random.ts";
@@ -185,4 +186,23 @@ t.test("rewrites: errors name the changed sentences; the profile's rates shape t
     rewriteAnswer(harmful[0]!.original, 2, GENERATOR_NOISE.low, createRandom("same")),
     "deterministic for a seed",
   );
+});
+
+t.test("a rewrite never spends an error on an existence claim (it cannot say 'no')", async (t) => {
+  for (const [i, scene] of scenes.entries()) {
+    const original = `Simulated answer: There is also a ${scene.absent[0]} in the scene. The ${pluralOf(scene.objects[0]!.name)} are ${scene.objects[0]!.colour}.`;
+    const rewrite = rewriteAnswer(
+      original,
+      1,
+      profile({ rewriteNoError: 0, rewriteUncheckable: 0, rewriteLonger: 0 }),
+      createRandom("existence", i),
+    );
+    if (
+      rewrite.errors.length !== 1 ||
+      rewrite.text === original ||
+      rewrite.errors[0]!.kind !== "attribute"
+    )
+      t.fail(`the error went nowhere: ${JSON.stringify(rewrite)}`);
+  }
+  t.pass("checked");
 });
