@@ -3,14 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { seedImage } from "../../../sim/seed-prompts.ts";
-import { flawedRewrite, soundResponse } from "../../../sim/sim-generator.ts";
 import type { SimOptions } from "../../../sim/sim-options.ts";
-import { compareQuality } from "../../../sim/text-quality.ts";
 import { loadConfig } from "../../../src/config/config.ts";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { createFleet } from "../../../src/runtime/fleet-runtime.ts";
 import type { EvalItem } from "../../../trainer/eval/eval-item.ts";
 import { startSims, type Teardown } from "../../helpers/gateway.ts";
+import { describedPair, pairTruth, sceneFor } from "../../helpers/sim-world.ts";
 
 /** A fresh temporary directory. */
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `jurist-${prefix}-`));
@@ -28,18 +27,21 @@ export interface BenchOptions {
 }
 
 /**
- * A Jurist-JSONL benchmark of sim-judgeable pairs, as `test/scenarios/judging/position-bias.test.ts`
- * builds them: chosen is a sound description, rejected a flawed rewrite of it, so the sim's
- * hidden text quality knows the truth. Each row has a real PNG beside the file.
+ * A Jurist-JSONL benchmark of sim-judgeable pairs: each row has a real PNG beside the file,
+ * chosen is a true description of that image's scene and rejected the same description with
+ * one false claim, so the simulated judge (which reads the scene from the image) knows the truth.
  */
 export function writeJuristBench(dir: string, options: BenchOptions = {}): string {
   mkdirSync(join(dir, "images"), { recursive: true });
   const lines = Array.from({ length: options.n ?? 12 }, (_, i) => {
     const question = `Describe what is happening in photo number ${i}.`;
-    const chosen = soundResponse(question, i);
-    const rejected = flawedRewrite(chosen, i).text;
-    if (compareQuality(chosen, rejected) !== 1) throw new Error(`pair ${i}: chosen is not better`);
-    writeFileSync(join(dir, "images", `item-${i}.png`), seedImage(`item-${i}`));
+    const image = seedImage(`item-${i}`);
+    const scene = sceneFor([image], question);
+    const { better: chosen, worse: rejected } = describedPair(scene, `item-${i}`);
+    if (pairTruth(question, scene, chosen, rejected) !== 1) {
+      throw new Error(`pair ${i}: chosen is not better`);
+    }
+    writeFileSync(join(dir, "images", `item-${i}.png`), image);
     const category = CATEGORIES[i % CATEGORIES.length];
     return JSON.stringify({
       id: `item-${i}`,
