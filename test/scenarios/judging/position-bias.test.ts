@@ -1,12 +1,13 @@
 import t from "tap";
-import { flawedRewrite, soundResponse } from "../../../sim/sim-generator.ts";
-import { compareQuality } from "../../../sim/text-quality.ts";
 import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import { startGateway } from "../../helpers/gateway.ts";
+import { describedPair, pairTruth, sceneFor } from "../../helpers/sim-world.ts";
 
 /**
  * The debiasing claim, end to end: a judge with position bias 0.3 and accuracy 0.8 behind the
- * real gateway, over sim-generated pairs whose better response is first in half of them.
+ * real gateway, over pairs whose better response is first in half of them. Each question is
+ * its own scene (no image, so the engine reads the scene from the question): the better
+ * response describes it truly, the worse one gets one claim wrong.
  * Both replicas share a seed so the outcome does not depend on routing: the run is
  * reproducible and its statistics are those of one fixed sample.
  */
@@ -24,8 +25,7 @@ interface Pair {
 function makePairs(): Pair[] {
   return Array.from({ length: PAIRS }, (_, i) => {
     const question = `Describe what is happening in photo number ${i}.`;
-    const sound = soundResponse(question, i);
-    const flawed = flawedRewrite(sound, i).text;
+    const { better: sound, worse: flawed } = describedPair(sceneFor([], question), `bias-${i}`);
     const betterFirst = i % 2 === 0;
     return {
       question,
@@ -62,7 +62,7 @@ t.test("swap-debiasing removes the judge's position bias", async (t) => {
   const pairs = makePairs();
   for (const pair of pairs) {
     const [a, b] = pair.responses;
-    const truth = compareQuality(a, b) === 1 ? "A" : "B";
+    const truth = pairTruth(pair.question, sceneFor([], pair.question), a, b) === 1 ? "A" : "B";
     if (truth !== pair.better) t.fail(`generator broke the truth for ${pair.question}`);
   }
   const { fastify } = await startGateway(t, {
