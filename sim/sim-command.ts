@@ -3,7 +3,8 @@ import { type SimOptions, simOptionsSchema } from "./sim-options.ts";
 import { startSimServer } from "./sim-server.ts";
 
 export const SIM_USAGE = `usage: jurist sim [--port 8000] [--host 127.0.0.1] [--seed S] [--accuracy A]
-                 [--position-bias B] [--generator-accuracy G] [--latency-ms L]
+                 [--position-bias B] [--length-bias L] [--generator-accuracy G]
+                 [--generator-noise low|high] [--latency-ms L]
                  [--error-rate E] [--invalid-rate I] [--max-concurrency C]
                  [--model M] [--world-key K] [--control] [--log]
 
@@ -22,6 +23,7 @@ const NUMERIC_FLAGS = {
   seed: "seed",
   accuracy: "accuracy",
   "position-bias": "positionBias",
+  "length-bias": "lengthBias",
   "generator-accuracy": "generatorAccuracy",
   "latency-ms": "latencyMs",
   "error-rate": "errorRate",
@@ -66,6 +68,7 @@ export function parseSimArgs(argv: string[]): SimArgs {
         host: string,
         model: string,
         "world-key": string,
+        "generator-noise": string,
         log: { type: "boolean" },
         control: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -83,6 +86,7 @@ export function parseSimArgs(argv: string[]): SimArgs {
   }
   if (typeof values.model === "string") options.modelId = values.model;
   if (typeof values["world-key"] === "string") options.worldKey = values["world-key"];
+  if (typeof values["generator-noise"] === "string") options.generatorNoise = values["generator-noise"];
   if (values.control === true) options.control = true;
   const port = readPort(values.port as string | undefined, problems);
   const checked = simOptionsSchema.safeParse(options);
