@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import t from "tap";
-import { exampleIsCorrect } from "../../../sim/sim-fine-tune.ts";
+import { readJudgePrompt } from "../../../sim/prompt-reader.ts";
 import { loadConfig } from "../../../src/config/config.ts";
-import { renderPairwisePrompt } from "../../../src/core/pairwise-template.ts";
+import { parseVerdict } from "../../../src/core/verdict-parser.ts";
 import { createStores } from "../../../src/store/create-stores.ts";
 import { slotsFor } from "../../../trainer/core/synthetic-pair.ts";
 import type { TrainingExample } from "../../../trainer/core/training-example.ts";
@@ -14,6 +14,7 @@ import { type TrainOptions, train } from "../../../trainer/pipeline/train-comman
 import type { IterationStage } from "../../../trainer/stages/iteration-context.ts";
 import type { JudgeRecord } from "../../../trainer/stages/judge-filter.ts";
 import { startSims } from "../../helpers/gateway.ts";
+import { pairTruth, sceneFor } from "../../helpers/sim-world.ts";
 import { writeSeeds } from "../../trainer/seed-files.ts";
 
 const logger = pino({ level: "silent" });
@@ -28,32 +29,59 @@ async function configFor(dataDir: string, backends: string, env: Record<string, 
   });
 }
 
-/** Precision of every judged order's verdict, before the filter, by the sim's hidden truth. */
-function precisionBefore(judged: readonly JudgeRecord[]): number {
+/**
+ * Whether a verdict on slots A and B names the truly better one, by the world's truth about
+ * the scene of the pair's image; null when nothing that differs separates the two responses
+ * (a rewrite that only rephrased) or the verdict is unreadable.
+ */
+async function verdictIsRight(
+  question: string,
+  imagePath: string,
+  slots: { slotA: string; slotB: string },
+  completion: string,
+): Promise<boolean | null> {
+  const verdict = parseVerdict(completion, "reasoned");
+  if (!verdict.ok) return null;
+  const scene = sceneFor([await readFile(imagePath)], question);
+  const truth = pairTruth(question, scene, slots.slotA, slots.slotB);
+  if (truth === 0) return null;
+  return (truth === 1 ? "A" : "B") === verdict.slot;
+}
+
+const share = (reads: (boolean | null)[]) => {
+  const known = reads.filter((read) => read !== null);
+  return known.filter(Boolean).length / known.length;
+};
+
+/** Precision of every judged order's verdict, before the filter, by the world's truth. */
+async function precisionBefore(judged: readonly JudgeRecord[]): Promise<number> {
   const reads = judged.flatMap((record) =>
     record.judgements.flatMap(({ order, completions }) =>
       completions.map((completion) =>
-        exampleIsCorrect({
-          messages: [
-            ...renderPairwisePrompt({
-              question: record.pair.question,
-              images: [],
-              ...slotsFor(record.pair, order),
-              mode: "reasoned",
-            }),
-            { role: "assistant", content: completion },
-          ],
-        }),
+        verdictIsRight(
+          record.pair.question,
+          record.imagePaths[0]!,
+          slotsFor(record.pair, order),
+          completion,
+        ),
       ),
     ),
   );
-  const known = reads.filter((read) => read !== null);
-  return known.filter(Boolean).length / known.length;
+  return share(await Promise.all(reads));
 }
 
-function precision(examples: readonly TrainingExample[]): number {
-  const known = examples.map((e) => exampleIsCorrect(e)).filter((read) => read !== null);
-  return known.filter(Boolean).length / known.length;
+const textOf = (message: TrainingExample["messages"][number]) =>
+  message.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
+
+async function precision(examples: readonly TrainingExample[]): Promise<number> {
+  const reads = examples.map((example) => {
+    const user = example.messages.findLast((m) => m.role === "user")!;
+    const assistant = example.messages.findLast((m) => m.role === "assistant")!;
+    const prompt = readJudgePrompt(textOf(user));
+    if (!prompt) throw new Error("an example without a judge prompt");
+    return verdictIsRight(prompt.question, example.images[0]!, prompt, textOf(assistant));
+  });
+  return share(await Promise.all(reads));
 }
 
 const stopAt = (stage: IterationStage, records: number): Partial<TrainOptions> => {
@@ -91,8 +119,8 @@ t.test(
     t.equal(aSlots * 2, examples.length, "A and B balanced");
 
     const judged = await readRecords<JudgeRecord>(join(result!.dir, "judge.jsonl"));
-    const before = precisionBefore(judged);
-    const after = precision(examples);
+    const before = await precisionBefore(judged);
+    const after = await precision(examples);
     t.ok(
       after > before,
       `label precision ${before.toFixed(3)} before the filter, ${after.toFixed(3)} after`,
