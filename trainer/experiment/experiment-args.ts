@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseBackendTarget } from "../../src/engine/backend-targets.ts";
 
@@ -39,7 +40,7 @@ export const QUICK_GENERATOR_NOISE: readonly string[] = ["low"];
 
 export const EXPERIMENT_USAGE = `usage: jurist experiment --out DIR [--iterations ${DEFAULT_ITERATIONS}] [--arms ${ARM_NAMES.join(",")}]
                         [--prompts N] [--seed S] [--quick] [--generator-noise ${DEFAULT_GENERATOR_NOISE.join(",")}]
-                        [--backends URLS --fine-tune-command TEMPLATE]
+                        [--backends URLS --seed-prompts FILE --fine-tune-command TEMPLATE]
   runs the self-improvement loop and its ablations (arms) in a SIMULATED world and writes
   DIR/experiment.json, DIR/experiment.md and DIR/experiment.svg
   --iterations N        iterations per arm (default ${DEFAULT_ITERATIONS}; --quick: ${QUICK_ITERATIONS})
@@ -48,6 +49,8 @@ export const EXPERIMENT_USAGE = `usage: jurist experiment --out DIR [--iteration
   --generator-noise L   comma list of the world's generator noise levels; one run per level
   --backends URLS       comma list of real vLLM replicas (as JURIST_BACKENDS): only the
                         paper and no-filter arms, which the default arms then are
+  --seed-prompts FILE   with --backends: the prompts (JSONL { id?, question, images }) each
+                        iteration draws a fresh slice of; JURIST_BENCHMARKS names the benchmarks
   --fine-tune-command T the fine-tune template for --backends (as JURIST_FINE_TUNE_COMMAND)
 arms:
 ${ARMS.map((arm) => `  ${arm.name.padEnd(10)} ${arm.description}`).join("\n")}`;
@@ -68,6 +71,8 @@ export interface ExperimentOptions {
   backends?: string[];
   /** Only with `backends`; absent: the runner's configured fine-tune command. */
   fineTuneCommand?: string;
+  /** Only with `backends` (required there): the seed prompt file iterations draw from. */
+  seedPrompts?: string;
 }
 
 type Problem = { problem: string };
@@ -81,6 +86,7 @@ const STRING_FLAGS = [
   "generator-noise",
   "backends",
   "fine-tune-command",
+  "seed-prompts",
 ] as const;
 
 type Values = Partial<Record<(typeof STRING_FLAGS)[number], string>> & {
@@ -190,6 +196,18 @@ function fineTuneOf(text: string | undefined, backends: boolean): string | undef
   return text;
 }
 
+function seedPromptsOf(file: string | undefined, backends: boolean): string | undefined | Problem {
+  if (backends && file === undefined) {
+    return { problem: "--backends needs --seed-prompts: real replicas have no simulated prompts" };
+  }
+  if (!backends && file !== undefined) {
+    return {
+      problem: "--seed-prompts needs --backends: the simulated world writes its own prompts",
+    };
+  }
+  return file;
+}
+
 const isProblem = (value: unknown): value is Problem =>
   typeof value === "object" && value !== null && "problem" in value;
 
@@ -216,12 +234,14 @@ function validate(values: Values): ExperimentOptions | Problem {
     arms: armsOf(values.arms, real),
     generatorNoise: noiseOf(values["generator-noise"], real, quick),
     fineTuneCommand: fineTuneOf(values["fine-tune-command"], real),
+    seedPrompts: seedPromptsOf(values["seed-prompts"], real),
   };
   const problem = Object.values(parts).find(isProblem);
   if (problem) return problem;
-  const { iterations, prompts, seed, arms, generatorNoise, fineTuneCommand } = parts as {
-    [K in keyof typeof parts]: Exclude<(typeof parts)[K], Problem>;
-  };
+  const { iterations, prompts, seed, arms, generatorNoise, fineTuneCommand, seedPrompts } =
+    parts as {
+      [K in keyof typeof parts]: Exclude<(typeof parts)[K], Problem>;
+    };
   return {
     out: values.out,
     iterations,
@@ -232,5 +252,6 @@ function validate(values: Values): ExperimentOptions | Problem {
     generatorNoise,
     ...(backends ? { backends } : {}),
     ...(fineTuneCommand ? { fineTuneCommand } : {}),
+    ...(seedPrompts ? { seedPrompts: resolve(seedPrompts) } : {}),
   };
 }

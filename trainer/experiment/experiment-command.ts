@@ -64,7 +64,9 @@ async function runLevel(
           dataDir: join(root, arm),
           backends: replicas?.urls ?? options.backends ?? [],
           benchmarks: parts.benchmarks,
-          fineTuneCommand: options.fineTuneCommand ?? simulatedFineTune(baseProfile!),
+          fineTuneCommand: world
+            ? simulatedFineTune(baseProfile!)
+            : (options.fineTuneCommand ?? process.env.JURIST_FINE_TUNE_COMMAND ?? ""),
           promptsFile: promptsFile ?? "",
           promptsPerIteration: options.prompts,
           iterations: options.iterations,
@@ -113,7 +115,8 @@ export async function runExperiment(
     runs.push(await runLevel({ ...options, out }, level, { world, benchmarks, logger, signal }));
   }
   const result: ExperimentResult = {
-    simulated: world !== undefined,
+    simulated:
+      world !== undefined || runs.some((run) => Object.values(run.arms).some((arm) => arm?.simulated)),
     seed: options.seed,
     world: (world
       ? Object.fromEntries(levels.map((l) => [l, world.parameters(l)]))

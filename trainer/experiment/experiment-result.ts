@@ -81,6 +81,8 @@ export interface IterationResult {
 }
 
 export interface ArmResult {
+  /** True when the arm's replicas were simulated (always, in the simulated world). */
+  simulated?: boolean;
   /** Iteration 0 (the base) first, in order. */
   iterations: IterationResult[];
   /** The default gates on the final candidate against the base (else the last iteration's `gate`). */

@@ -149,7 +149,7 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
     }
     const last = results.at(-1);
     const gate = last ? await reviewAgainstBase(opened, last.candidate, input.signal) : undefined;
-    return { iterations, ...(gate ? { gate } : {}) };
+    return { simulated: env.simulated, iterations, ...(gate ? { gate } : {}) };
   } finally {
     await opened.close();
   }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import t from "tap";
 import {
   ARM_NAMES,
@@ -101,7 +102,20 @@ t.test("usage errors", async (t) => {
 });
 
 t.test("--backends: real replicas run the paper and no-filter arms only", async (t) => {
-  const real = parsed("--out", "d", "--backends", "http://gpu-1:8000, dns+http://vllm:8000");
+  const real = parsed(
+    "--out",
+    "d",
+    "--backends",
+    "http://gpu-1:8000, dns+http://vllm:8000",
+    "--seed-prompts",
+    "prompts.jsonl",
+  );
+  t.equal(real.seedPrompts, resolve("prompts.jsonl"), "seed prompts resolved");
+  t.match(
+    problem("--out", "d", "--backends", "http://gpu-1:8000"),
+    /--backends needs --seed-prompts/,
+  );
+  t.match(problem("--out", "d", "--seed-prompts", "p.jsonl"), /--seed-prompts needs --backends/);
   t.strictSame(real.arms, ["paper", "no-filter"], "the default arms with real replicas");
   t.strictSame(real.backends, ["http://gpu-1:8000", "dns+http://vllm:8000"]);
   t.strictSame(real.generatorNoise, [], "the replicas generate: no simulated noise");
@@ -113,13 +127,24 @@ t.test("--backends: real replicas run the paper and no-filter arms only", async 
       "http://gpu-1:8000",
       "--arms",
       "paper",
+      "--seed-prompts",
+      "p.jsonl",
       "--fine-tune-command",
       "deploy/fine-tune/trl/fine-tune.sh --dataset {dataset} --output {output} --init {init} --base-model {base_model}",
     ),
     { arms: ["paper"], fineTuneCommand: /^deploy\/fine-tune\/trl\/fine-tune\.sh / },
   );
   t.match(
-    problem("--out", "d", "--backends", "http://gpu-1:8000", "--arms", "paper,gold,flipped"),
+    problem(
+      "--out",
+      "d",
+      "--backends",
+      "http://gpu-1:8000",
+      "--seed-prompts",
+      "p",
+      "--arms",
+      "paper,gold,flipped",
+    ),
     /--backends runs only the paper and no-filter arms, not gold, flipped/,
   );
   t.match(problem("--out", "d", "--backends", "ftp://x"), /--backends: unsupported scheme/);
