@@ -56,7 +56,7 @@ async function runLevel(
         `[experiment] ${level}: arm ${arm} (${options.iterations} iterations)\n`,
       );
       const replicas = world
-        ? await world.startReplicas({ replicas: 2, seed: options.seed, noise: level })
+        ? await world.startReplicas({ replicas: 1, seed: options.seed, noise: level })
         : undefined;
       try {
         return await runArm({
