@@ -7,7 +7,16 @@ export const HISTORY_LIMIT = 1_000;
 /** The record as stored: only the declared fields, so both adapters keep the same data. */
 export function toStoredCheckpointRecord(record: CheckpointRecord): CheckpointRecord {
   const { id, kind, baseModel, uri, parent, created, status, gateReport, gateSummary } = record;
-  const stored: CheckpointRecord = { id, kind, baseModel, uri, parent, created, status, gateReport };
+  const stored: CheckpointRecord = {
+    id,
+    kind,
+    baseModel,
+    uri,
+    parent,
+    created,
+    status,
+    gateReport,
+  };
   // Lineage fields only when set, so records that predate them read back unchanged.
   if (record.init !== undefined) stored.init = record.init;
   if (record.judge !== undefined) stored.judge = record.judge;

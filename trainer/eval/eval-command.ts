@@ -3,11 +3,11 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { type Logger, pino } from "pino";
 import { type Config, loadConfig } from "../../src/config/config.ts";
+import type { JudgeEngine } from "../../src/core/types.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
+import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
-import type { JudgeEngine } from "../../src/core/types.ts";
-import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import { createStores } from "../../src/store/create-stores.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
@@ -181,7 +181,9 @@ async function servedCheckpoint(
     }
     if (servedAs(opened, checkpoint).length > 0 || !opened.simulated) return checkpoint;
     if (!(await stores.registry.get(checkpoint))) {
-      throw new Error(`no healthy replica serves checkpoint ${checkpoint}, and it is not registered`);
+      throw new Error(
+        `no healthy replica serves checkpoint ${checkpoint}, and it is not registered`,
+      );
     }
     const loadTimeoutMs = config.gates.loadTimeoutMs;
     await serveCheckpoint(

@@ -5,11 +5,7 @@ import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import type { IterationContext } from "../stages/iteration-context.ts";
 import { openTrainerEnv, sharedSignal } from "./open-trainer-env.ts";
 import { createProgressDisplay } from "./progress-display.ts";
-import {
-  runTraining,
-  type TrainingIterationResult,
-  type TrainingOptions,
-} from "./run-training.ts";
+import { runTraining, type TrainingIterationResult, type TrainingOptions } from "./run-training.ts";
 
 export const TRAIN_USAGE = `usage: jurist train --iterations N --seed-prompts FILE [--seed-prompts FILE ...]
                    [--judge previous|champion] [--prompts-per-iteration M] [--no-eval]

@@ -10,8 +10,8 @@ import { readRecords } from "../../../trainer/io/record-journal.ts";
 import { train } from "../../../trainer/pipeline/train-command.ts";
 import type { IntakePrompt } from "../../../trainer/stages/intake-sink.ts";
 import type { JudgeRecord } from "../../../trainer/stages/judge-filter.ts";
-import { writeJuristBench } from "../../trainer/eval/evaluate-fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
+import { writeJuristBench } from "../../trainer/eval/evaluate-fixtures.ts";
 import { writeSeeds } from "../../trainer/seed-files.ts";
 
 const logger = pino({ level: "silent" });
@@ -64,7 +64,11 @@ t.test(
     t.equal(m1.meta.initCheckpoint, null);
     t.equal(m2.meta.judgeCheckpoint, first!.candidate, "manifest 2 names the judge");
     t.equal(m2.meta.initCheckpoint, first!.candidate, "manifest 2 names the init");
-    t.same(m2.meta.policy, { filter: "both-orders", labels: "synthetic", closedLabels: "majority" });
+    t.same(m2.meta.policy, {
+      filter: "both-orders",
+      labels: "synthetic",
+      closedLabels: "majority",
+    });
 
     const judged2 = await readRecords<JudgeRecord>(join(second!.dir, "judge.jsonl"));
     t.ok(judged2.length > 0);
@@ -94,7 +98,10 @@ t.test(
     const pairs = async (path: string) =>
       new Set((await readRecords<JudgeRecord>(path)).map((r) => r.id));
     t.same(
-      overlap(await pairs(join(first!.dir, "judge.jsonl")), await pairs(join(second!.dir, "judge.jsonl"))),
+      overlap(
+        await pairs(join(first!.dir, "judge.jsonl")),
+        await pairs(join(second!.dir, "judge.jsonl")),
+      ),
       [],
       "no pair is judged twice",
     );

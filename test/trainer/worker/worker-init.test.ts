@@ -75,7 +75,11 @@ t.test("the worker never starts an iteration from a rejected candidate", async (
   const manifest = JSON.parse(await readFile(join(iteration(2), "manifest.json"), "utf8"));
   t.equal(manifest.meta.initCheckpoint, null);
   t.not(manifest.meta.judgeCheckpoint, first, "the rejected candidate does not judge either");
-  t.match(await registry.get(second), { init: null, parent: null, judge: manifest.meta.judgeCheckpoint });
+  t.match(await registry.get(second), {
+    init: null,
+    parent: null,
+    judge: manifest.meta.judgeCheckpoint,
+  });
   const state = await opened.env.state.iteration(2);
   t.match(state.plan, { judge: manifest.meta.judgeCheckpoint, init: null, initUri: "" });
 });
