@@ -4,6 +4,7 @@ import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
 import type { GoldAnswer, IterationContext, IterationPolicy } from "../stages/iteration-context.ts";
 import { runNextIteration, type TrainerEnv } from "./iteration-runner.ts";
+import { sharedSignal } from "./open-trainer-env.ts";
 import type { ProgressDisplay } from "./progress-display.ts";
 import type { IterationResult, StageObserver } from "./run-iteration.ts";
 
@@ -26,7 +27,7 @@ export interface TrainingOptions {
   /** Evaluate each candidate on the environment's benchmarks into `iteration-<n>/eval/`. */
   evaluate: boolean;
   /** Aborting stops after the records in flight are written; a rerun resumes. */
-  signal: AbortSignal;
+  signal?: AbortSignal | undefined;
   onRecord?: IterationContext["onRecord"];
   observer?: StageObserver | undefined;
   /** A display per iteration (0-based in this run), stopped when its stages end. */
@@ -142,6 +143,7 @@ export async function runTraining(
   env: TrainerEnv,
   options: TrainingOptions,
 ): Promise<TrainingIterationResult[]> {
+  const signal = sharedSignal(options.signal);
   const results: TrainingIterationResult[] = [];
   if (options.iterations > 1 && options.promptsPerIteration === undefined) {
     env.logger.warn(
@@ -159,7 +161,7 @@ export async function runTraining(
         goldAnswer: options.goldAnswer,
         seedFiles: options.seedFiles,
         promptsPerIteration: options.promptsPerIteration,
-        signal: options.signal,
+        signal,
         observer: {
           started(stage) {
             display?.started(stage);
@@ -179,7 +181,7 @@ export async function runTraining(
       display?.stop();
     }
     if (options.evaluate) {
-      const evaluated = await evaluateCandidate(env, result, options.signal);
+      const evaluated = await evaluateCandidate(env, result, signal);
       result.evalReportPath = evaluated?.summaryPath;
       result.evaluations = evaluated?.evaluations;
     }
