@@ -142,7 +142,7 @@ export function flipLabel(example: TrainingExample): TrainingExample {
   const last = example.messages.at(-1);
   const part = last?.content.at(-1);
   const marker = part?.type === "text" ? /\[\[([AB])\]\]$/.exec(part.text) : null;
-  if (!last || last.role !== "assistant" || !part || part.type !== "text" || !marker) {
+  if (last?.role !== "assistant" || part?.type !== "text" || !marker) {
     throw new Error(`${example.lineage.pairId} ${example.lineage.order}: no final verdict to flip`);
   }
   const other = marker[1] === "A" ? "B" : "A";

@@ -5,6 +5,7 @@ import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
 import type { ItemScore } from "../eval/item-score.ts";
 import type { GoldAnswer, IterationContext, IterationPolicy } from "../stages/iteration-context.ts";
 import { runNextIteration, type TrainerEnv } from "./iteration-runner.ts";
+import { sharedSignal } from "./open-trainer-env.ts";
 import type { ProgressDisplay } from "./progress-display.ts";
 import type { IterationResult, StageObserver } from "./run-iteration.ts";
 
@@ -27,7 +28,7 @@ export interface TrainingOptions {
   /** Evaluate each candidate on the environment's benchmarks into `iteration-<n>/eval/`. */
   evaluate: boolean;
   /** Aborting stops after the records in flight are written; a rerun resumes. */
-  signal: AbortSignal;
+  signal?: AbortSignal | undefined;
   onRecord?: IterationContext["onRecord"];
   observer?: StageObserver | undefined;
   /** A display per iteration (0-based in this run), stopped when its stages end. */
@@ -146,6 +147,7 @@ export async function runTraining(
   env: TrainerEnv,
   options: TrainingOptions,
 ): Promise<TrainingIterationResult[]> {
+  const signal = sharedSignal(options.signal);
   const results: TrainingIterationResult[] = [];
   if (options.iterations > 1 && options.promptsPerIteration === undefined) {
     env.logger.warn(
@@ -163,7 +165,7 @@ export async function runTraining(
         goldAnswer: options.goldAnswer,
         seedFiles: options.seedFiles,
         promptsPerIteration: options.promptsPerIteration,
-        signal: options.signal,
+        signal,
         observer: {
           started(stage) {
             display?.started(stage);
@@ -183,7 +185,7 @@ export async function runTraining(
       display?.stop();
     }
     if (options.evaluate) {
-      const evaluated = await evaluateCandidate(env, result, options.signal);
+      const evaluated = await evaluateCandidate(env, result, signal);
       result.evalReportPath = evaluated?.summaryPath;
       result.evaluations = evaluated?.evaluations;
     }

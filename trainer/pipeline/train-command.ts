@@ -3,7 +3,7 @@ import { type Logger, pino } from "pino";
 import { type Config, loadConfig } from "../../src/config/config.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import type { IterationContext } from "../stages/iteration-context.ts";
-import { openTrainerEnv, sharedSignal } from "./open-trainer-env.ts";
+import { openTrainerEnv } from "./open-trainer-env.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { runTraining, type TrainingIterationResult, type TrainingOptions } from "./run-training.ts";
 
@@ -57,7 +57,7 @@ export async function train(
       seedFiles: options.seedPrompts,
       promptsPerIteration: options.promptsPerIteration,
       evaluate: options.evaluate ?? true,
-      signal: sharedSignal(options.signal),
+      signal: options.signal,
       onRecord: options.onRecord,
       display: (index) => createProgressDisplay(index + 1),
     });

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 export interface FineTuneValues {
   dataset: string;
   output: string;
-  /** The previous iteration's checkpoint; empty omits `{init}` and the flag before it. */
+  /** The checkpoint training starts from; empty (the base model) omits `{init}` and the flag before it. */
   init: string;
   base_model: string;
 }

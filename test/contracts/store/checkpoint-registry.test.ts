@@ -292,12 +292,14 @@ t.test("memory with a file: a new instance resumes records, champion and history
   const file = join(dir, "registry.json");
   const first = createMemoryCheckpointRegistry({ file });
   for (const id of ["a", "b"]) await first.register(checkpoint(id));
+  await first.register({ ...checkpoint("c", 2), parent: "b", init: "b", judge: "a" });
   await first.promote("a", null);
   await first.promote("b", "a");
   await first.setStatus("a", "rejected", "reports/a.json");
 
   const second = createMemoryCheckpointRegistry({ file });
   t.same(await second.list(), await first.list());
+  t.match(await second.get("c"), { parent: "b", init: "b", judge: "a" }, "lineage from the file");
   t.equal(await second.champion(), "b");
   t.same(await second.history(), await first.history());
   t.same(await second.rollback("b"), { ok: true, champion: "a", previous: "b" });

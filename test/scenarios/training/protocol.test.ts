@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import t from "tap";
@@ -10,7 +10,6 @@ import { readRecords } from "../../../trainer/io/record-journal.ts";
 import { train } from "../../../trainer/pipeline/train-command.ts";
 import type { IntakePrompt } from "../../../trainer/stages/intake-sink.ts";
 import type { JudgeRecord } from "../../../trainer/stages/judge-filter.ts";
-import { writeJuristBench } from "../../trainer/eval/evaluate-fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { writeSeeds } from "../../trainer/seed-files.ts";
 
@@ -27,6 +26,31 @@ async function configFor(dataDir: string, backends: string, env: Record<string, 
 
 const json = async (path: string) => JSON.parse(await readFile(path, "utf8"));
 
+/** A 1×1 PNG: no seed prompt shares it, so the contamination guard drops none. */
+const PIXEL = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** A small benchmark in Jurist's own format, written without the simulator's help. */
+async function writeTinyBench(dir: string, n: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "pixel.png"), PIXEL);
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      id: `tiny-${i}`,
+      question: `Describe picture ${i} of the benchmark.`,
+      images: ["pixel.png"],
+      chosen: `A single dark pixel, number ${i}.`,
+      rejected: `Three red cups on a wooden table, number ${i}.`,
+      category: i % 2 ? "General" : "Detail",
+    }),
+  );
+  const file = join(dir, "tiny.jsonl");
+  await writeFile(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
 /** Every prompt id an iteration took in (trained on or held out). */
 async function promptIds(dir: string): Promise<Set<string>> {
   const train = await readRecords<IntakePrompt>(join(dir, "intake.jsonl"));
@@ -41,7 +65,7 @@ t.test(
   async (t) => {
     const dir = t.testdir();
     const seeds = await writeSeeds(dir, 60);
-    const bench = writeJuristBench(join(dir, "bench"), { n: 6 });
+    const bench = await writeTinyBench(join(dir, "bench"), 6);
     const sims = await startSims(t, 2, { seed: 0 });
     const config = await configFor(join(dir, "data"), sims.map((s) => s.url).join(","), {
       JURIST_BENCHMARKS: `tiny=jurist:${bench}`,
@@ -64,7 +88,11 @@ t.test(
     t.equal(m1.meta.initCheckpoint, null);
     t.equal(m2.meta.judgeCheckpoint, first!.candidate, "manifest 2 names the judge");
     t.equal(m2.meta.initCheckpoint, first!.candidate, "manifest 2 names the init");
-    t.same(m2.meta.policy, { filter: "both-orders", labels: "synthetic", closedLabels: "majority" });
+    t.same(m2.meta.policy, {
+      filter: "both-orders",
+      labels: "synthetic",
+      closedLabels: "majority",
+    });
 
     const judged2 = await readRecords<JudgeRecord>(join(second!.dir, "judge.jsonl"));
     t.ok(judged2.length > 0);
@@ -94,7 +122,10 @@ t.test(
     const pairs = async (path: string) =>
       new Set((await readRecords<JudgeRecord>(path)).map((r) => r.id));
     t.same(
-      overlap(await pairs(join(first!.dir, "judge.jsonl")), await pairs(join(second!.dir, "judge.jsonl"))),
+      overlap(
+        await pairs(join(first!.dir, "judge.jsonl")),
+        await pairs(join(second!.dir, "judge.jsonl")),
+      ),
       [],
       "no pair is judged twice",
     );

@@ -152,7 +152,10 @@ t.test(
       uri: result!.checkpointDir,
       gateReport: result!.manifestPath,
     });
-    t.ok(candidate?.parent, "parent is the champion");
+    t.ok(candidate?.judge, "judge is the champion");
+    t.equal(result!.judge, candidate?.judge);
+    t.equal(candidate?.init, null, "trained from the base model");
+    t.equal(candidate?.parent, null, "parent is init");
   },
 );
 

@@ -5,7 +5,7 @@ import {
   pairwiseSystemPrompt,
   pairwiseUserText,
 } from "../../../src/core/pairwise-template.ts";
-import { buildTrainingExample } from "../../../trainer/core/training-example.ts";
+import { buildTrainingExample, flipLabel } from "../../../trainer/core/training-example.ts";
 import { samplePair, says } from "../fixtures.ts";
 
 const pair = samplePair();
@@ -40,7 +40,7 @@ t.test("order BA puts the chosen response in slot B", async (t) => {
 });
 
 t.test(
-  "lineage names prompt, pair, generator, judge, iteration, template, order, kind",
+  "lineage names prompt, pair, generator, judge, init, iteration, template, order, kind",
   async (t) => {
     const example = buildTrainingExample({ ...base, order: "BA", trace: says("B") });
     t.same(example.lineage, {
@@ -49,6 +49,7 @@ t.test(
       generator: "base-model",
       generatorPromptVersion: pair.generatorPromptVersion,
       judgeCheckpoint: "judge-it0",
+      initCheckpoint: null,
       iteration: 1,
       templateVersion: PAIRWISE_TEMPLATE_VERSION,
       order: "BA",
@@ -98,3 +99,27 @@ t.test("bugs upstream throw instead of writing bad data", async (t) => {
     /image paths/,
   );
 });
+
+t.test(
+  "an init checkpoint is named; flipLabel names the other slot and keeps the rest",
+  async (t) => {
+    const example = buildTrainingExample({
+      ...base,
+      initCheckpoint: "judge-it1",
+      order: "AB",
+      trace: says("A"),
+    });
+    t.equal(example.lineage.initCheckpoint, "judge-it1");
+    const flipped = flipLabel(example);
+    const text = (e: typeof example) => {
+      const part = e.messages.at(-1)!.content.at(-1)!;
+      return part.type === "text" ? part.text : "";
+    };
+    t.ok(text(example).endsWith("[[A]]"));
+    t.ok(text(flipped).endsWith("[[B]]"));
+    t.equal(text(flipped).slice(0, -5), text(example).slice(0, -5));
+    t.same(flipped.messages.slice(0, -1), example.messages.slice(0, -1));
+    t.same(flipped.lineage, { ...example.lineage, flipped: true });
+    t.ok(text(flipLabel(flipped)).endsWith("[[A]]"), "flipping twice gives the label back");
+  },
+);

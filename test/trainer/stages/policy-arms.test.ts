@@ -27,12 +27,11 @@ const logger = pino({ level: "silent" });
 /** The text of every message of a request, joined. */
 function textOf(request: CompletionRequest): string {
   return request.messages
-    .map((m) =>
+    .flatMap((m) =>
       typeof m.content === "string"
         ? m.content
         : m.content.map((p) => (typeof p === "string" ? p : p.type === "text" ? p.text : "")),
     )
-    .flat()
     .join("\n");
 }
 
@@ -43,7 +42,9 @@ function engineOf(answer: (request: CompletionRequest) => string[]): JudgeEngine
       checkpoint: checkpoint ?? "model",
       replica: "stub",
       async complete(request) {
-        return answer(request).map((text): Completion => ({ text, tokens: null, finishReason: "stop" }));
+        return answer(request).map(
+          (text): Completion => ({ text, tokens: null, finishReason: "stop" }),
+        );
       },
     }),
   };
@@ -142,44 +143,53 @@ t.test("both orders (the default) keeps only the pair right in both orders", asy
   t.ok(examples.every((e) => e.lineage.initCheckpoint === "init-ckpt"));
 });
 
-t.test("ab-only keeps pairs right in AB whatever BA said, AB examples only, unbalanced", async (t) => {
-  const { judged, examples, manifest } = await arm(t, { filter: "ab-only" });
-  t.equal(judged.length, 4);
-  t.ok(
-    judged.every((r) => r.judgements.length === 2),
-    "the judge still judged both orders",
-  );
-  t.same(examples.map(key).sort(), ["p0/AB", "p1/AB"], "p1 (always A) is kept; only AB examples");
-  t.ok(examples.every((e) => target(e).endsWith("[[A]]")), "every label is slot A: not balanced");
-  t.equal(manifest.meta.filter.keep, "ab-only");
-  t.equal(manifest.meta.filter.balanced, false);
-});
+t.test(
+  "ab-only keeps pairs right in AB whatever BA said, AB examples only, unbalanced",
+  async (t) => {
+    const { judged, examples, manifest } = await arm(t, { filter: "ab-only" });
+    t.equal(judged.length, 4);
+    t.ok(
+      judged.every((r) => r.judgements.length === 2),
+      "the judge still judged both orders",
+    );
+    t.same(examples.map(key).sort(), ["p0/AB", "p1/AB"], "p1 (always A) is kept; only AB examples");
+    t.ok(
+      examples.every((e) => target(e).endsWith("[[A]]")),
+      "every label is slot A: not balanced",
+    );
+    t.equal(manifest.meta.filter.keep, "ab-only");
+    t.equal(manifest.meta.filter.balanced, false);
+  },
+);
 
-t.test("none keeps every pair; the judge's trace where it agrees, else the bare marker", async (t) => {
-  const { judged, examples, manifest } = await arm(t, { filter: "none" });
-  t.ok(judged.every((r) => r.kept));
-  t.same(examples.map(key).sort(), [
-    "p0/AB",
-    "p0/BA",
-    "p1/AB",
-    "p1/BA",
-    "p2/AB",
-    "p2/BA",
-    "p3/AB",
-    "p3/BA",
-  ]);
-  for (const example of examples) {
-    const { promptId, order } = example.lineage;
-    const want = order === "AB" ? "A" : "B";
-    const agreed = VERDICTS[promptId]![order] === want;
-    const expected = agreed
-      ? verdictTrace(says(want, `Reasoning about ${promptId} ${order}.`))!.trace
-      : `[[${want}]]`;
-    t.equal(target(example), expected, `${promptId} ${order}: ${agreed ? "trace" : "bare"}`);
-  }
-  t.equal(manifest.stages.examples.total, 8);
-  t.equal(manifest.skips.trace.bare_marker.total, 4, "bare markers counted");
-});
+t.test(
+  "none keeps every pair; the judge's trace where it agrees, else the bare marker",
+  async (t) => {
+    const { judged, examples, manifest } = await arm(t, { filter: "none" });
+    t.ok(judged.every((r) => r.kept));
+    t.same(examples.map(key).sort(), [
+      "p0/AB",
+      "p0/BA",
+      "p1/AB",
+      "p1/BA",
+      "p2/AB",
+      "p2/BA",
+      "p3/AB",
+      "p3/BA",
+    ]);
+    for (const example of examples) {
+      const { promptId, order } = example.lineage;
+      const want = order === "AB" ? "A" : "B";
+      const agreed = VERDICTS[promptId]![order] === want;
+      const expected = agreed
+        ? verdictTrace(says(want, `Reasoning about ${promptId} ${order}.`))!.trace
+        : `[[${want}]]`;
+      t.equal(target(example), expected, `${promptId} ${order}: ${agreed ? "trace" : "bare"}`);
+    }
+    t.equal(manifest.stages.examples.total, 8);
+    t.equal(manifest.skips.trace.bare_marker.total, 4, "bare markers counted");
+  },
+);
 
 t.test("flipped reverses every label and leaves every prompt as it was", async (t) => {
   const plain = await arm(t, { filter: "none" });
