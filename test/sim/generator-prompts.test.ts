@@ -42,6 +42,7 @@ t.test("answer prompts are classed by the question's form", async (t) => {
     kind: "closed",
     question: "How many cups are there?",
     form: "number",
+    imageUrls: [image.dataUri],
   });
   const open = renderAnswerPrompt({ question: "Describe the scene.", images: [] });
   t.equal(readPrompt(open).kind, "open");
