@@ -86,7 +86,8 @@ export function parseSimArgs(argv: string[]): SimArgs {
   }
   if (typeof values.model === "string") options.modelId = values.model;
   if (typeof values["world-key"] === "string") options.worldKey = values["world-key"];
-  if (typeof values["generator-noise"] === "string") options.generatorNoise = values["generator-noise"];
+  if (typeof values["generator-noise"] === "string")
+    options.generatorNoise = values["generator-noise"];
   if (values.control === true) options.control = true;
   const port = readPort(values.port as string | undefined, problems);
   const checked = simOptionsSchema.safeParse(options);

@@ -1,5 +1,9 @@
 import t from "tap";
-import { closedAnswerForm, extractStatedAnswer, optionLetters } from "../../sim/world/question-form.ts";
+import {
+  closedAnswerForm,
+  extractStatedAnswer,
+  optionLetters,
+} from "../../sim/world/question-form.ts";
 
 t.test("closed forms", async (t) => {
   t.equal(closedAnswerForm("How many dogs are in the picture?"), "number");

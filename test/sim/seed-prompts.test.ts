@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import t from "tap";
 import { encodePng } from "../../sim/png-image.ts";
-import { closedAnswerForm } from "../../sim/world/question-form.ts";
 import { makeSeedPrompts } from "../../sim/seed-prompts.ts";
+import { closedAnswerForm } from "../../sim/world/question-form.ts";
 import { createImageIntake } from "../../src/images/image-intake.ts";
 
 t.test("PNGs are real: header, dimensions, pixels, accepted by image intake", async (t) => {

@@ -116,7 +116,8 @@ export async function runExperiment(
   }
   const result: ExperimentResult = {
     simulated:
-      world !== undefined || runs.some((run) => Object.values(run.arms).some((arm) => arm?.simulated)),
+      world !== undefined ||
+      runs.some((run) => Object.values(run.arms).some((arm) => arm?.simulated)),
     seed: options.seed,
     world: (world
       ? Object.fromEntries(levels.map((l) => [l, world.parameters(l)]))

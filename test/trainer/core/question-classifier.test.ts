@@ -1,6 +1,6 @@
 import t from "tap";
-import { closedAnswerForm } from "../../../sim/world/question-form.ts";
 import { makeSeedPrompts } from "../../../sim/seed-prompts.ts";
+import { closedAnswerForm } from "../../../sim/world/question-form.ts";
 import {
   answerFormOf,
   classifyQuestion,
