@@ -30,7 +30,7 @@ export function parseMakeBenchArgs(
 
 /**
  * `jurist sim make-bench`: simulated benchmark files whose labels agree with the simulated
- * engine's hidden truth, for gates and tests without the real (non-commercial) benchmarks.
+ * engine's world (each item's scene), for gates and tests without the real (non-commercial) benchmarks.
  * Prints the written paths to stdout, one per line; bad flags set exit code 2.
  */
 export async function runMakeBenchCommand(argv: string[]): Promise<void> {

@@ -21,8 +21,8 @@ const CELL = 12;
 
 /**
  * A small real PNG for one simulated benchmark item: `count` squares (1–9) of `colour` on a
- * seeded background, so images differ between items and a counting question's image shows
- * its hidden answer. Nobody needs to look at them; intake, hashing and loaders need real files.
+ * seeded background, so images differ between items; the item's scene is read from these
+ * bytes (`sceneKey`), not from the squares. Intake, hashing and loaders need real files.
  */
 export function benchImage(rng: Random, colour: string, count: number): Buffer {
   const fg = RGB[colour] ?? RGB.grey!;

@@ -57,7 +57,8 @@ function closedPair(question: string, scene: Scene, rng: Random): BenchPair {
 }
 
 /**
- * A true description against one with a wrong claim of the same length, or — for
+ * A true description against one with a wrong claim (about the same length; a relation's
+ * words can differ by a few), or — for
  * hallucination items — against the same description plus a hallucinated object, which is
  * longer, as the hallucinating answers of VL-RewardBench tend to be more detailed.
  */

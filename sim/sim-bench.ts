@@ -36,9 +36,9 @@ Written by \`jurist sim make-bench\` (seed ${options.seed}, ${options.n} rows pe
 They only copy the file formats of VL-RewardBench (vlrb.jsonl, older JSONL release),
 Multimodal RewardBench (mmrb.json) and Jurist's own JSONL (heldout.jsonl), including quirks of
 the real VLRB file: a few repeated ids, the preferred response stored first in most rows.
-The questions, responses, labels and images (images/*.png) are generated. The labels agree
-with the simulated engine's hidden text quality, so only a SIMULATED judge scores meaningfully
-on them. Scores on these files say nothing about a real judge; every report built from them
+The questions, responses, labels and images (images/*.png) are generated. Each image stands
+for a scene the simulated engine reads from its bytes, and the labels agree with that scene,
+so only a SIMULATED judge scores meaningfully on them. Scores on these files say nothing about a real judge; every report built from them
 must say it is simulated. To evaluate a real judge, download the real benchmarks yourself.
 `;
 }
