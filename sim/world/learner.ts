@@ -44,6 +44,12 @@ export interface LearnerOptions {
   priorStrength: number;
   /** L2 pull of each memorisation weight toward 0, per step. */
   memoryDecay: number;
+  /**
+   * How much faster a pair's own weight learns than the shared ones: a network memorises one
+   * example long before what it shows generalises, so a repeated pair is soon fitted by its
+   * own weight and its repeats teach the shared ones less.
+   */
+  memoryRate: number;
   /** Seeds the order examples are visited in (derive it from the dataset's content). */
   shuffleSeed: string;
 }
@@ -51,6 +57,7 @@ export interface LearnerOptions {
 export const DEFAULT_LEARNER: Omit<LearnerOptions, "step" | "epochs" | "shuffleSeed"> = {
   priorStrength: 2,
   memoryDecay: 0.01,
+  memoryRate: 5,
 };
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -142,7 +149,10 @@ export function fitJudge(
       }
       len += step * (dz * x.length - prior * (len - len0));
       beta += step * (dbeta - prior * (beta - beta0));
-      memory.set(x.pairKey, m + step * (dz * x.pairSide - options.memoryDecay * m));
+      memory.set(
+        x.pairKey,
+        m + step * options.memoryRate * (dz * x.pairSide - options.memoryDecay * m),
+      );
     }
     losses.push(loss / n);
   }
