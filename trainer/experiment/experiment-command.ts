@@ -44,7 +44,7 @@ async function runLevel(
         options.prompts * options.iterations,
         `${options.seed}`,
       )
-    : undefined;
+    : options.seedPrompts;
   const baseProfile = world
     ? await world.writeBaseProfile(join(root, "base-judge.json"))
     : undefined;
