@@ -23,11 +23,11 @@ import { runArm } from "./run-arm.ts";
 /** Rows of each simulated benchmark file: enough for category intervals a few points wide. */
 const BENCH_ROWS = { quick: 160, full: 400 } as const;
 
-const JURIST_BIN = fileURLToPath(new URL("../../bin/jurist.js", import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL("../../bin/jurist.js", import.meta.url));
 
 /** The simulated fine-tune, starting iteration 1 from the world's base judge. */
 function simulatedFineTune(baseProfile: string): string {
-  return `${process.execPath} ${JURIST_BIN} sim fine-tune --dataset {dataset} --output {output} --init {init} --base-model {base_model} --base-profile ${baseProfile}`;
+  return `${process.execPath} ${CLI_ENTRY} sim fine-tune --dataset {dataset} --output {output} --init {init} --base-model {base_model} --base-profile ${baseProfile}`;
 }
 
 /** One generator noise level (or the real replicas): every arm, each in its own data dir. */
