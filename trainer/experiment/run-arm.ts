@@ -5,7 +5,7 @@ import { createPromotion } from "../../src/registry/promotion.ts";
 import type { SimulatedWorld } from "../../src/runtime/embedded-parts.ts";
 import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
 import type { ItemScore } from "../eval/item-score.ts";
-import { createGatekeeper } from "../gates/gatekeeper.ts";
+import { gatekeeperFor } from "../pipeline/env-gatekeeper.ts";
 import { openTrainerEnv } from "../pipeline/open-trainer-env.ts";
 import { createProgressDisplay } from "../pipeline/progress-display.ts";
 import { runTraining } from "../pipeline/run-training.ts";
@@ -186,17 +186,7 @@ async function reviewAgainstBase(
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
   });
   try {
-    const gatekeeper = createGatekeeper({
-      config: env.config,
-      logger: env.logger.child({ component: "gates" }),
-      engine: env.fleet,
-      simulated: env.simulated,
-      registry: env.registry,
-      shadow: opened.stores.shadow,
-      promotion,
-      benchmarks: env.benchmarks,
-      signal,
-    });
+    const gatekeeper = gatekeeperFor(env, { shadow: opened.stores.shadow, promotion, signal });
     const review = await gatekeeper.review(candidate);
     return {
       promoted: review.decision === "promoted",

@@ -86,3 +86,20 @@ export async function openAppender<T>(path: string): Promise<JsonlAppender<T>> {
     },
   };
 }
+
+/**
+ * The non-blank lines of seed files in order, each with its position `<file>:<line>` (1-based),
+ * the name intake and the seed slices give a seed line.
+ */
+export async function* seedLines(
+  files: readonly string[],
+): AsyncGenerator<{ file: string; position: string; line: string }> {
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    let number = 0;
+    for await (const line of lines) {
+      number++;
+      if (line.trim() !== "") yield { file, position: `${file}:${number}`, line };
+    }
+  }
+}

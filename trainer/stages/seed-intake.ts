@@ -1,8 +1,7 @@
-import { createReadStream } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { hashHex } from "../core/seeded-hash.ts";
 import { loadImageFile } from "../io/image-files.ts";
+import { seedLines } from "../io/jsonl-files.ts";
 import type { IntakePrompt, IntakeSink } from "./intake-sink.ts";
 
 type Parsed = { ok: true; prompt: IntakePrompt } | { ok: false; detail: string };
@@ -56,29 +55,22 @@ export async function intakeSeedFiles(
 ): Promise<number> {
   const seenThisRun = new Set<string>();
   let read = 0;
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    let number = 0;
-    for await (const line of lines) {
-      number++;
-      if (line.trim() === "") continue;
-      const where = `${file}:${number}`;
-      if (only && !only.has(where)) continue;
-      read++;
-      if (sink.decided(where)) continue;
-      const parsed = await parseSeedLine(line, dirname(file));
-      if (!parsed.ok) {
-        sink.skip({ id: where, reason: "invalid", detail: parsed.detail });
-      } else if (sink.decided(parsed.prompt.id) && !seenThisRun.has(parsed.prompt.id)) {
-        seenThisRun.add(parsed.prompt.id);
-      } else {
-        seenThisRun.add(parsed.prompt.id);
-        sink.admit(parsed.prompt, where);
-      }
-      if (read % BATCH === 0) {
-        await sink.flush();
-        signal.throwIfAborted();
-      }
+  for await (const { file, position: where, line } of seedLines(files)) {
+    if (only && !only.has(where)) continue;
+    read++;
+    if (sink.decided(where)) continue;
+    const parsed = await parseSeedLine(line, dirname(file));
+    if (!parsed.ok) {
+      sink.skip({ id: where, reason: "invalid", detail: parsed.detail });
+    } else if (sink.decided(parsed.prompt.id) && !seenThisRun.has(parsed.prompt.id)) {
+      seenThisRun.add(parsed.prompt.id);
+    } else {
+      seenThisRun.add(parsed.prompt.id);
+      sink.admit(parsed.prompt, where);
+    }
+    if (read % BATCH === 0) {
+      await sink.flush();
+      signal.throwIfAborted();
     }
   }
   await sink.flush();

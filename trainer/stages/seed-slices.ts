@@ -1,6 +1,5 @@
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { hashHex } from "../core/seeded-hash.ts";
+import { seedLines } from "../io/jsonl-files.ts";
 
 /** Which seed lines one iteration takes (`--prompts-per-iteration`). */
 export interface SeedSlice {
@@ -36,15 +35,9 @@ export async function seedSlice(
   options: { seed: number; iteration: number; size: number },
 ): Promise<SeedSlice> {
   const ranked: { position: string; rank: string; order: number }[] = [];
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    let number = 0;
-    for await (const line of lines) {
-      number++;
-      if (line.trim() === "") continue;
-      const rank = hashHex("seed-slice", options.seed, lineKey(line));
-      ranked.push({ position: `${file}:${number}`, rank, order: ranked.length });
-    }
+  for await (const { position, line } of seedLines(files)) {
+    const rank = hashHex("seed-slice", options.seed, lineKey(line));
+    ranked.push({ position, rank, order: ranked.length });
   }
   ranked.sort((x, y) => (x.rank === y.rank ? x.order - y.order : x.rank < y.rank ? -1 : 1));
   const from = Math.min((options.iteration - 1) * options.size, ranked.length);

@@ -1,6 +1,6 @@
 import { createPromotion } from "../../src/registry/promotion.ts";
 import type { ShadowStats } from "../../src/store/shadow-stats.ts";
-import { createGatekeeper } from "../gates/gatekeeper.ts";
+import { gatekeeperFor } from "../pipeline/env-gatekeeper.ts";
 import type { TrainerEnv } from "../pipeline/iteration-runner.ts";
 import type { IterationResult } from "../pipeline/run-iteration.ts";
 
@@ -27,19 +27,7 @@ export function createCandidateReview(options: CandidateReviewOptions) {
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
     adopt: options.adopt,
   });
-  const gatekeeper = createGatekeeper({
-    config: env.config,
-    logger: env.logger.child({ component: "gates" }),
-    engine: env.fleet,
-    simulated: env.simulated,
-    registry: env.registry,
-    shadow: options.shadow,
-    promotion,
-    benchmarks: env.benchmarks,
-    signal: options.signal,
-    observe: ({ decision, report }) =>
-      env.metrics?.reviewed(decision, report.gates, report.candidate),
-  });
+  const gatekeeper = gatekeeperFor(env, { ...options, promotion });
   return {
     async afterIteration(result: IterationResult): Promise<void> {
       try {
