@@ -149,7 +149,10 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
     }
     const last = results.at(-1);
     const gate = last ? await reviewAgainstBase(opened, last.candidate, input.signal) : undefined;
-    return { simulated: env.simulated, iterations, ...(gate ? { gate } : {}) };
+    // In-process replicas, or replicas elsewhere that say they are simulated (`/v1/models`).
+    const simulated =
+      env.simulated || env.fleet.snapshots().some((r) => r.models.some((m) => m.simulated));
+    return { simulated, iterations, ...(gate ? { gate } : {}) };
   } finally {
     await opened.close();
   }
