@@ -6,6 +6,8 @@ import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
 import { generatorProfile, sampleContent } from "./sample-content.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
+import type { Scene } from "./world/scene.ts";
+import { imageBytes, promptScene } from "./world/world-view.ts";
 
 /** Prompt tokens an image counts for (a fixed, plausible vision-encoder budget). */
 export const IMAGE_PROMPT_TOKENS = 576;
@@ -71,6 +73,7 @@ function buildChoice(
   profile: ModelProfile,
   options: SimOptions,
   requestKey: string,
+  scene: () => Scene,
 ): { choice: ChatChoice; tokenCount: number } {
   const sampleKey = `${requestKey}:${index}`;
   const sampled = sampleContent(prompt, {
@@ -80,6 +83,7 @@ function buildChoice(
     invalidRate: options.invalidRate,
     choice: choiceConstraint(request),
     sampleKey,
+    scene,
     rng: createRandom(sampleKey, "content"),
   });
   const all = tokenize(sampled.content);
@@ -115,8 +119,13 @@ export function createChatCompletion(
   const messages = canonicalMessages(request.messages);
   const requestKey = digestHex(options.seed, profile.id, messages, request.seed ?? "none");
   const prompt = readPrompt(request.messages);
+  let read: Scene | undefined;
+  const scene = () => {
+    read ??= promptScene(imageBytes(prompt.imageUrls), prompt.question, options.worldKey);
+    return read;
+  };
   const built = Array.from({ length: request.n ?? 1 }, (_, index) =>
-    buildChoice(index, prompt, request, profile, options, requestKey),
+    buildChoice(index, prompt, request, profile, options, requestKey, scene),
   );
   const prompt_tokens = promptTokens(request.messages);
   const completion_tokens = built.reduce((sum, b) => sum + b.tokenCount, 0);

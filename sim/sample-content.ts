@@ -11,9 +11,9 @@ import {
   rewriteAnswer,
 } from "./world/generator.ts";
 import { decideSimVerdict, simVerdictReasoning } from "./world/judge.ts";
+import type { Scene } from "./world/scene.ts";
 import { uniformSkills } from "./world/skills.ts";
 import { GENERATOR_NOISE } from "./world/world-params.ts";
-import { imageBytes, promptScene } from "./world/world-view.ts";
 
 /** What one sample needs besides its prompt. */
 export interface SampleContext {
@@ -23,6 +23,8 @@ export interface SampleContext {
   invalidRate: number;
   /** Constrained choices (vLLM structured outputs); the output is exactly one of them. */
   choice: string[] | undefined;
+  /** The scene the prompt's images show, read once per request however many samples it asks for. */
+  scene: () => Scene;
   /** Unique per (sim seed, model, request, sample index): seeds the generator. */
   sampleKey: string;
   rng: Random;
@@ -50,7 +52,7 @@ const UNDECIDED = [
 
 function judge(prompt: Extract<SimPrompt, { kind: "judge" }>, ctx: SampleContext): SampledContent {
   const undecided = ctx.rng.chance(ctx.invalidRate);
-  const scene = promptScene(imageBytes(prompt.imageUrls), prompt.question, ctx.worldKey);
+  const scene = ctx.scene();
   const input = {
     question: prompt.question,
     scene,
@@ -71,7 +73,7 @@ function judge(prompt: Extract<SimPrompt, { kind: "judge" }>, ctx: SampleContext
 }
 
 function generate(prompt: SimPrompt, ctx: SampleContext): string {
-  const scene = promptScene(imageBytes(prompt.imageUrls), prompt.question, ctx.worldKey);
+  const scene = ctx.scene();
   switch (prompt.kind) {
     case "rewrite":
       return formatRewriteOutput(
