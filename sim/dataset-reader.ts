@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parseVerdict } from "../src/core/verdict-parser.ts";
 import { readJudgePrompt } from "./prompt-reader.ts";
 import { exampleFeatures, type LearnerExample } from "./world/learner.ts";
+import type { SkillTable } from "./world/skills.ts";
 import { promptScene } from "./world/world-view.ts";
 
 /** One training example as the simulated fine-tune reads it (TRL conversational format). */
@@ -29,16 +30,26 @@ export interface ReadDataset {
 
 /**
  * Reads a TRL dataset file the way the simulated fine-tune sees it: each example's judge
- * prompt, its verdict and its image (paths relative to the file). Lines without a judge
- * prompt, a verdict or a readable image are counted and skipped, as a trainer would fail
- * to tokenise them.
+ * prompt, its verdict and its image (paths relative to the file), seen with the base model's
+ * eyesight (`capacity`). Lines that are not JSON, or lack a judge prompt, a verdict or a
+ * readable image, are counted and skipped, as a trainer would fail to tokenise them.
  */
-export async function readDataset(path: string, worldKey: string): Promise<ReadDataset> {
+export async function readDataset(
+  path: string,
+  worldKey: string,
+  capacity: Partial<SkillTable> | undefined,
+): Promise<ReadDataset> {
   const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim());
   const examples: LearnerExample[] = [];
   let unreadable = 0;
   for (const line of lines) {
-    const example = JSON.parse(line) as ExampleLike;
+    let example: ExampleLike;
+    try {
+      example = JSON.parse(line) as ExampleLike;
+    } catch {
+      unreadable++;
+      continue;
+    }
     const messages = example.messages ?? [];
     const user = messages.findLast((m) => m.role === "user");
     const assistant = messages.findLast((m) => m.role === "assistant");
@@ -55,7 +66,7 @@ export async function readDataset(path: string, worldKey: string): Promise<ReadD
       continue;
     }
     const scene = promptScene(bytes as Buffer[], prompt.question, worldKey);
-    examples.push(exampleFeatures({ ...prompt, scene, verdict: verdict.slot }));
+    examples.push(exampleFeatures({ ...prompt, scene, worldKey, verdict: verdict.slot }, capacity));
   }
   return { examples, unreadable };
 }

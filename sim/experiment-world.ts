@@ -75,6 +75,7 @@ export async function writeBaseProfile(path: string): Promise<string> {
     skills: BASE_JUDGE.skills,
     position_bias: BASE_JUDGE.positionBias,
     length_bias: BASE_JUDGE.lengthBias,
+    capacity: BASE_JUDGE.capacity,
   };
   await writeFile(
     path,
@@ -88,14 +89,12 @@ export function worldGoldAnswer(question: string, images: readonly Buffer[]): st
   return goldAnswer(question, promptScene(images, question, DEFAULT_WORLD_KEY));
 }
 
-/** Whether a pair's chosen response is truly the better one (label precision). */
-export function worldLabelIsRight(
+/** The truth about a pair's label: 1 chosen truly better, −1 worse, 0 a tie (label precision). */
+export function worldLabelTruth(
   question: string,
   images: readonly Buffer[],
   chosen: string,
   rejected: string,
-): boolean {
-  return (
-    pairTruth(question, promptScene(images, question, DEFAULT_WORLD_KEY), chosen, rejected) === 1
-  );
+): -1 | 0 | 1 {
+  return pairTruth(question, promptScene(images, question, DEFAULT_WORLD_KEY), chosen, rejected);
 }

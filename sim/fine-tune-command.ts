@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readDataset } from "./dataset-reader.ts";
 import type { JudgeParams } from "./world/judge.ts";
-import { DEFAULT_LEARNER, fitJudge } from "./world/learner.ts";
+import { contentSeed, DEFAULT_LEARNER, fitJudge } from "./world/learner.ts";
 import { DEFAULT_WORLD_KEY } from "./world/scene.ts";
 import { JUDGE_SKILLS, uniformSkills } from "./world/skills.ts";
 
@@ -31,8 +30,16 @@ export function judgeFromAdapter(
   fallback: JudgeParams,
 ): JudgeParams | null {
   const judge = adapter.simulated_judge as
-    | { skills?: Record<string, number>; position_bias?: number; length_bias?: number }
+    | {
+        skills?: Record<string, number>;
+        position_bias?: number;
+        length_bias?: number;
+        capacity?: JudgeParams["capacity"];
+      }
     | undefined;
+  // The eyesight is the base model's: carried along, never learnt.
+  const capacity = judge?.capacity ?? fallback.capacity;
+  const withCapacity = capacity ? { capacity } : {};
   if (judge?.skills) {
     return {
       skills: Object.fromEntries(
@@ -40,6 +47,7 @@ export function judgeFromAdapter(
       ) as JudgeParams["skills"],
       positionBias: judge.position_bias ?? fallback.positionBias,
       lengthBias: judge.length_bias ?? fallback.lengthBias,
+      ...withCapacity,
     };
   }
   if (typeof adapter.simulated_accuracy === "number") {
@@ -50,6 +58,7 @@ export function judgeFromAdapter(
           ? adapter.simulated_position_bias
           : fallback.positionBias,
       lengthBias: fallback.lengthBias,
+      ...withCapacity,
     };
   }
   return null;
@@ -129,13 +138,12 @@ export async function runFineTuneCommand(argv: string[]): Promise<void> {
   }
   const { values } = options;
   const init = await initJudge(values);
-  const bytes = await readFile(values.dataset!);
-  const dataset = await readDataset(values.dataset!, values["world-key"]!);
+  const dataset = await readDataset(values.dataset!, values["world-key"]!, init.capacity);
   const fitted = fitJudge(init, dataset.examples, {
     ...DEFAULT_LEARNER,
     step: options.learningRate * LR_SCALE,
     epochs: options.epochs,
-    shuffleSeed: createHash("sha256").update(bytes).digest("hex"),
+    shuffleSeed: contentSeed(dataset.examples),
   });
   fitted.losses.forEach((loss, i) => {
     process.stdout.write(`[simulated] epoch ${i + 1}/${options.epochs} loss ${loss.toFixed(4)}\n`);
@@ -145,6 +153,7 @@ export async function runFineTuneCommand(argv: string[]): Promise<void> {
     skills: Object.fromEntries(JUDGE_SKILLS.map((s) => [s, round(fitted.params.skills[s])])),
     position_bias: round(fitted.params.positionBias),
     length_bias: round(fitted.params.lengthBias),
+    ...(init.capacity ? { capacity: init.capacity } : {}),
   };
   const adapter = {
     simulated: true,

@@ -32,7 +32,7 @@ export const embeddedDefault: Required<EmbeddedParts> = {
         writePrompts: world.writeWorldPrompts,
         writeBaseProfile: world.writeBaseProfile,
         goldAnswer: world.worldGoldAnswer,
-        labelIsRight: world.worldLabelIsRight,
+        labelTruth: world.worldLabelTruth,
       };
     },
   },

@@ -73,7 +73,7 @@ const PATTERNS: ReadonlyArray<{ pattern: RegExp; read: (m: RegExpExecArray) => C
     read: (m) => ({ skill: "existence", subject: noun(m[1]!), value: "yes" }),
   },
   {
-    pattern: /^i (?:can't|cannot|won't|will not) help with that|^i'd rather not/i,
+    pattern: /^i (?:can't|cannot|won't|will not) (?:help with|do) that|^i'd rather not/i,
     read: () => ({ skill: "safety", subject: "request", value: "refuse" }),
   },
   {

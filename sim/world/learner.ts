@@ -1,9 +1,8 @@
+import { createHash } from "node:crypto";
 import { createRandom } from "../../src/core/seeded-random.ts";
-import { claimHolds, claimsOf } from "./claims.ts";
 import { type JudgeParams, WORDS_PER_LENGTH_UNIT, wordCount } from "./judge.ts";
-import { goldAnswer, questionSkill } from "./questions.ts";
-import type { Scene } from "./scene.ts";
-import { isJudgeSkill, JUDGE_SKILLS, type JudgeSkill } from "./skills.ts";
+import { type PairView, perceive } from "./perception.ts";
+import { JUDGE_SKILLS, type JudgeSkill, type SkillTable } from "./skills.ts";
 
 /**
  * The simulated fine-tune's learning step: logistic regression by SGD. It fits a judge's
@@ -13,12 +12,15 @@ import { isJudgeSkill, JUDGE_SKILLS, type JudgeSkill } from "./skills.ts";
  *
  *   P(verdict A) = b + (1 − b) · σ(Σ_s w_s · e_s + w_len · Δlen / 10 + m_pair · d)
  *
- * e_s ∈ {−1, 0, 1} is the image's evidence for slot A on skill s, b = σ(β) the position
+ * e_s ∈ {−1, 0, 1} is what the model sees in the image for slot A on skill s (its eyesight:
+ * the same `perceive` the judge looks with), b = σ(β) the position
  * lapse, and m_pair a per-pair memorisation weight (d = ±1 by which response sits in slot A)
  * that soaks up what only one pair shows: repeating a pair feeds it, so duplicates teach the
  * shared weights less than fresh pairs do. After training, a skill's accuracy is σ(w_s).
  *
- * The learner reads only the example: never a gold label, an arm, or an iteration number.
+ * The learner reads only the example — the image as the model sees it, the texts, the order,
+ * the verdict — never an oracle's label, an arm, or an iteration number (its visiting order is
+ * seeded from those features, not from the file's lineage columns).
  * Wrong labels push w_s toward believing the opposite of what the image shows; examples of one
  * slot only push β up.
  */
@@ -64,38 +66,30 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const logit = (p: number) => Math.log(p / (1 - p));
 const clampP = (p: number) => Math.min(0.995, Math.max(0.005, p));
 
-/** Reads one example's features; null when the answers make no claims to compare. */
-export function exampleFeatures(input: {
-  question: string;
-  scene: Scene;
-  slotA: string;
-  slotB: string;
-  verdict: "A" | "B";
-}): LearnerExample {
-  const skill = questionSkill(input.question);
-  const gold = goldAnswer(input.question, input.scene);
-  const a = claimsOf(input.slotA, skill);
-  const b = claimsOf(input.slotB, skill);
-  const evidence: Partial<Record<JudgeSkill, number>> = {};
-  const key = (c: { skill: string; subject: string }) => `${c.skill}|${c.subject}`;
-  for (const k of new Set([...a, ...b].map(key))) {
-    const ca = a.find((c) => key(c) === k);
-    const cb = b.find((c) => key(c) === k);
-    const s = (ca ?? cb)!.skill;
-    if (!isJudgeSkill(s)) continue;
-    const score = (c: typeof ca) =>
-      c === undefined ? 0 : claimHolds(c, input.scene, gold) ? 1 : -1;
-    const e = Math.max(-1, Math.min(1, score(ca) - score(cb)));
-    if (e !== 0) evidence[s] = Math.max(-1, Math.min(1, (evidence[s] ?? 0) + e));
-  }
+/**
+ * Reads one example's features: what the model sees of the pair (`perceive`, with the base
+ * model's eyesight — the same sight the judge has), the lengths, the slot order, the verdict.
+ */
+export function exampleFeatures(
+  input: PairView & { verdict: "A" | "B" },
+  capacity: Partial<SkillTable> | undefined,
+): LearnerExample {
   const [first] = [input.slotA, input.slotB].sort();
   return {
-    evidence,
+    evidence: perceive(input, capacity).evidence,
     length: (wordCount(input.slotA) - wordCount(input.slotB)) / WORDS_PER_LENGTH_UNIT,
     pairKey: `${input.scene.key}\n${input.question}\n${[input.slotA, input.slotB].sort().join("\n")}`,
     pairSide: input.slotA === first ? 1 : -1,
     label: input.verdict === "A" ? 1 : 0,
   };
+}
+
+/** A seed for the visiting order from the examples alone (not the file's other columns). */
+export function contentSeed(examples: readonly LearnerExample[]): string {
+  const hash = createHash("sha256");
+  for (const x of examples)
+    hash.update(JSON.stringify([x.pairKey, x.pairSide, x.label, x.length, x.evidence]));
+  return hash.digest("hex");
 }
 
 /** Per-epoch mean log-loss, and the fitted parameters. */

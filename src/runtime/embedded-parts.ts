@@ -48,13 +48,16 @@ export interface SimulatedWorld {
   writeBaseProfile(path: string): Promise<string>;
   /** The gold answer of a closed question about these images; null when none. */
   goldAnswer(question: string, images: readonly Buffer[]): string | null;
-  /** Whether `chosen` is truly better than `rejected` for this question and these images. */
-  labelIsRight(
+  /**
+   * The truth about a label: 1 when `chosen` is truly better than `rejected` for this question
+   * and these images, −1 when worse, 0 when nothing that differs separates them.
+   */
+  labelTruth(
     question: string,
     images: readonly Buffer[],
     chosen: string,
     rejected: string,
-  ): boolean;
+  ): -1 | 0 | 1;
 }
 
 export type SimulatedReplicaSettings = Omit<Config["sim"], "allowed">;

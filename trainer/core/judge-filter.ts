@@ -1,7 +1,7 @@
 import type { Order, Slot } from "../../src/core/types.ts";
 import { hashHex } from "./seeded-hash.ts";
 import { chosenSlot, type SyntheticPair } from "./synthetic-pair.ts";
-import { buildTrainingExample, type TrainingExample } from "./training-example.ts";
+import { buildTrainingExample, flipLabel, type TrainingExample } from "./training-example.ts";
 import { verdictTrace } from "./verdict-trace.ts";
 
 /**
@@ -95,7 +95,10 @@ export function filterJudgedPair(
 /**
  * Which pairs an ablation arm keeps (see `IterationPolicy.filter`): `both-orders` is
  * `filterJudgedPair`; `ab-only` keeps a pair the judge got right in the AB order (chosen in
- * slot A), with only that order's example; `none` keeps every pair with an example per order.
+ * slot A) and trains on what the judge said in each order — the AB verdict, and the BA
+ * verdict whether right or wrong — so a judge that got the pair right only with the chosen
+ * response first passes on whatever made it say A; `none` keeps every pair with an example
+ * per order.
  */
 export type FilterArm = "both-orders" | "ab-only" | "none";
 
@@ -104,7 +107,7 @@ export type ArmFilterResult = JudgeFilterResult & { bareTraces?: Order[] };
 
 export function filterJudgedPairFor(input: JudgeFilterInput, arm: FilterArm): ArmFilterResult {
   if (arm === "both-orders") return filterJudgedPair(input);
-  if (arm === "ab-only") return filterJudgedPair(input, { orders: ["AB"] });
+  if (arm === "ab-only") return abOnly(input);
   const examples: TrainingExample[] = [];
   const bareTraces: Order[] = [];
   for (const order of ["AB", "BA"] as const) {
@@ -118,6 +121,32 @@ export function filterJudgedPairFor(input: JudgeFilterInput, arm: FilterArm): Ar
     examples.push(buildTrainingExample({ ...input, order, trace }));
   }
   return { kept: true, examples, bareTraces };
+}
+
+/** The BA example of a pair kept for its AB verdict: the judge's own BA verdict as the target. */
+function abOnly(input: JudgeFilterInput): JudgeFilterResult {
+  const kept = filterJudgedPair(input, { orders: ["AB"] });
+  if (!kept.kept) return kept;
+  const said = input.judgements
+    .filter((judged) => judged.order === "BA")
+    .flatMap((judged) => judged.completions)
+    .map(verdictTrace)
+    .find((read) => read !== null);
+  if (!said) return kept;
+  const want = chosenSlot("BA");
+  if (said.slot === want) {
+    return {
+      kept: true,
+      examples: [
+        ...kept.examples,
+        buildTrainingExample({ ...input, order: "BA", trace: said.trace }),
+      ],
+    };
+  }
+  // The judge named the rejected response: its example targets that (lineage.flipped).
+  const asBuilt = `${said.trace.slice(0, said.trace.lastIndexOf("[["))}[[${want}]]`;
+  const example = flipLabel(buildTrainingExample({ ...input, order: "BA", trace: asBuilt }));
+  return { kept: true, examples: [...kept.examples, example] };
 }
 
 /** What balancing kept and dropped, each in input order. */

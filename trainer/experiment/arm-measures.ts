@@ -54,28 +54,40 @@ export function pairedMacro(
   };
 }
 
-/** Label precision of an iteration's pairs before and after the judge filter. */
+/**
+ * Label precision of an iteration's pairs, before the judge filter (the synthesized labels)
+ * and after it (the labels trained on: reversed in the `flipped` arm), over the pairs the
+ * world's truth separates; the share it does not (a rewrite that only rephrased, or erred in
+ * a material no judge sees both ways) is reported beside each.
+ */
 export async function labelPrecision(
   judgeFile: string,
   world: SimulatedWorld,
+  trainedFlipped: boolean,
 ): Promise<LabelPrecision | null> {
   const records = await readRecords<JudgeRecord>(judgeFile);
   if (records.length === 0) return null;
-  const right: boolean[] = [];
-  const kept: boolean[] = [];
+  const before: number[] = [];
+  const after: number[] = [];
   for (const record of records) {
     const images = await Promise.all(record.imagePaths.map((path) => readFile(path)));
-    const isRight = world.labelIsRight(
-      record.pair.question,
-      images,
-      record.pair.chosen,
-      record.pair.rejected,
-    );
-    right.push(isRight);
-    if (record.kept) kept.push(isRight);
+    const { question, chosen, rejected } = record.pair;
+    const truth = world.labelTruth(question, images, chosen, rejected);
+    before.push(truth);
+    if (record.kept) after.push(trainedFlipped ? -truth : truth);
   }
-  const share = (xs: boolean[]) => (xs.length === 0 ? 0 : xs.filter(Boolean).length / xs.length);
-  return { before_filter: share(right), after_filter: share(kept) };
+  const precision = (truths: number[]) => {
+    const decided = truths.filter((x) => x !== 0);
+    return decided.length === 0 ? null : decided.filter((x) => x > 0).length / decided.length;
+  };
+  const tieShare = (truths: number[]) =>
+    truths.length === 0 ? null : truths.filter((x) => x === 0).length / truths.length;
+  return {
+    before_filter: precision(before),
+    after_filter: precision(after),
+    ties_before_filter: tieShare(before),
+    ties_after_filter: tieShare(after),
+  };
 }
 
 /** Lines of a JSONL file (the examples a fine-tune saw). */

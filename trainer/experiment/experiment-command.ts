@@ -5,12 +5,14 @@ import { fileURLToPath } from "node:url";
 import { type Logger, pino } from "pino";
 import type { SimulatedWorld, Simulation } from "../../src/runtime/embedded-parts.ts";
 import {
+  type ArmName,
   EXPERIMENT_USAGE,
   type ExperimentOptions,
   parseExperimentArgs,
 } from "./experiment-args.ts";
 import { renderExperimentMarkdown } from "./experiment-markdown.ts";
 import {
+  type ArmResult,
   type Arms,
   checkOutcomes,
   type ExperimentResult,
@@ -48,40 +50,40 @@ async function runLevel(
   const baseProfile = world
     ? await world.writeBaseProfile(join(root, "base-judge.json"))
     : undefined;
-  // Arms are independent (own data dir, own replicas): run them side by side, so one arm's
-  // fine-tune process uses the second core while another arm judges.
-  const results = await Promise.all(
-    options.arms.map(async (arm) => {
-      process.stderr.write(
-        `[experiment] ${level}: arm ${arm} (${options.iterations} iterations)\n`,
-      );
-      const replicas = world
-        ? await world.startReplicas({ replicas: 1, seed: options.seed, noise: level })
-        : undefined;
-      try {
-        return await runArm({
-          arm,
-          dataDir: join(root, arm),
-          backends: replicas?.urls ?? options.backends ?? [],
-          benchmarks: parts.benchmarks,
-          fineTuneCommand: world
-            ? simulatedFineTune(baseProfile!)
-            : (options.fineTuneCommand ?? process.env.JURIST_FINE_TUNE_COMMAND ?? ""),
-          promptsFile: promptsFile ?? "",
-          promptsPerIteration: options.prompts,
-          iterations: options.iterations,
-          seed: options.seed,
-          world,
-          logger: parts.logger,
-          signal: parts.signal,
-          onIteration: (n) =>
-            process.stderr.write(`[experiment] ${level}: arm ${arm} iteration ${n} evaluated\n`),
-        });
-      } finally {
-        await replicas?.close();
-      }
-    }),
-  );
+  // In the simulated world arms are independent (own data dir, own replicas): they run side
+  // by side, so one arm's fine-tune process uses the second core while another judges. On
+  // real replicas they share the GPUs and their adapters, so they run one after another.
+  const runOne = async (arm: ArmName) => {
+    process.stderr.write(`[experiment] ${level}: arm ${arm} (${options.iterations} iterations)\n`);
+    const replicas = world
+      ? await world.startReplicas({ replicas: 1, seed: options.seed, noise: level })
+      : undefined;
+    try {
+      return await runArm({
+        arm,
+        dataDir: join(root, arm),
+        backends: replicas?.urls ?? options.backends ?? [],
+        benchmarks: parts.benchmarks,
+        fineTuneCommand: world
+          ? simulatedFineTune(baseProfile!)
+          : (options.fineTuneCommand ?? process.env.JURIST_FINE_TUNE_COMMAND ?? ""),
+        promptsFile: promptsFile ?? "",
+        promptsPerIteration: options.prompts,
+        iterations: options.iterations,
+        seed: options.seed,
+        world,
+        logger: parts.logger,
+        signal: parts.signal,
+        onIteration: (n) =>
+          process.stderr.write(`[experiment] ${level}: arm ${arm} iteration ${n} evaluated\n`),
+      });
+    } finally {
+      await replicas?.close();
+    }
+  };
+  const results: ArmResult[] = [];
+  if (world) results.push(...(await Promise.all(options.arms.map(runOne))));
+  else for (const arm of options.arms) results.push(await runOne(arm));
   const arms: Arms = Object.fromEntries(options.arms.map((arm, i) => [arm, results[i]!]));
   return { generator_noise: level, arms, outcomes: checkOutcomes({ arms }) };
 }

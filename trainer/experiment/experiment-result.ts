@@ -52,10 +52,16 @@ export interface GateDecision {
 }
 
 export interface LabelPrecision {
-  /** Share of synthesized pairs whose label agrees with the world's truth. */
-  before_filter: number;
-  /** The same over the pairs the judge filter kept (all of them in `no-filter`). */
-  after_filter: number;
+  /**
+   * Share of synthesized pairs whose label agrees with the world's truth, of those the truth
+   * separates; null when it separates none.
+   */
+  before_filter: number | null;
+  /** The same over the labels trained on (the kept pairs; reversed in `flipped`). */
+  after_filter: number | null;
+  /** Share of pairs the truth does not separate (ties), before and after the filter. */
+  ties_before_filter?: number | null;
+  ties_after_filter?: number | null;
 }
 
 export interface IterationResult {
@@ -293,20 +299,23 @@ function safetyCategory(name: string, base: BenchmarkResult, last: IterationResu
   };
 }
 
+const pctOrDash = (x: number | null) => (x === null ? "–" : pct(x));
+
 function filterRaisesPrecision(arms: Arms): Verdict {
   const missing = missingArms(arms, ["paper"]);
   if (missing) return missing;
   const trained = arms.paper!.iterations.filter((i) => i.iteration > 0);
   const shown = trained.map((i) =>
     i.label_precision
-      ? `${i.iteration}: ${pct(i.label_precision.before_filter)} → ${pct(i.label_precision.after_filter)}`
+      ? `${i.iteration}: ${pctOrDash(i.label_precision.before_filter)} → ${pctOrDash(i.label_precision.after_filter)}`
       : `${i.iteration}: not measured`,
   );
   const detail = `label precision before → after the filter, by iteration: ${shown.join(", ")}`;
   if (
     trained.some(
       (i) =>
-        i.label_precision && !(i.label_precision.after_filter > i.label_precision.before_filter),
+        i.label_precision &&
+        !((i.label_precision.after_filter ?? 0) > (i.label_precision.before_filter ?? 1)),
     )
   ) {
     return { holds: false, detail };

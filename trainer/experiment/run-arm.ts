@@ -130,7 +130,13 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
         checkpoint: result.candidate,
         judge: result.judge,
         init: result.init ?? base,
-        label_precision: world ? await labelPrecision(join(result.dir, JUDGE_FILE), world) : null,
+        label_precision: world
+          ? await labelPrecision(
+              join(result.dir, JUDGE_FILE),
+              world,
+              ARM_POLICIES[input.arm].labels === "flipped",
+            )
+          : null,
         examples: await countLines(result.datasetPath),
         position_consistency: null,
         benchmarks: {},

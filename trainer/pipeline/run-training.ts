@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
 import type { ItemScore } from "../eval/item-score.ts";
+import { seedLines } from "../io/jsonl-files.ts";
 import type { GoldAnswer, IterationContext, IterationPolicy } from "../stages/iteration-context.ts";
 import { runNextIteration, type TrainerEnv } from "./iteration-runner.ts";
 import { sharedSignal } from "./open-trainer-env.ts";
@@ -23,7 +24,7 @@ export interface TrainingOptions {
   /** Gold answers for `policy.closedLabels: "gold"`. */
   goldAnswer?: GoldAnswer | undefined;
   seedFiles: readonly string[];
-  /** Iteration n takes the n-th disjoint slice of this many seed prompts; unset: all of them. */
+  /** Iteration n takes the n-th disjoint slice of this many seed prompts; unset: an equal share of them when there are several iterations, all of them for one. */
   promptsPerIteration?: number | undefined;
   /** Evaluate each candidate on the environment's benchmarks into `iteration-<n>/eval/`. */
   evaluate: boolean;
@@ -138,6 +139,28 @@ export async function evaluateCandidate(
 }
 
 /**
+ * Prompts per iteration: as asked, else — for several iterations over seed files — an equal
+ * share of the seed prompts, so that every iteration draws fresh ones (the paper's protocol).
+ */
+async function sliceSize(env: TrainerEnv, options: TrainingOptions): Promise<number | undefined> {
+  if (options.promptsPerIteration !== undefined) return options.promptsPerIteration;
+  if (options.iterations <= 1 || options.seedFiles.length === 0) return undefined;
+  let total = 0;
+  for await (const _ of seedLines(options.seedFiles)) total++;
+  const size = Math.floor(total / options.iterations);
+  if (size < 1) {
+    throw new Error(
+      `${total} seed prompts cannot give ${options.iterations} iterations fresh ones`,
+    );
+  }
+  env.logger.info(
+    { seedPrompts: total, iterations: options.iterations, promptsPerIteration: size },
+    "each iteration draws its own share of the seed prompts",
+  );
+  return size;
+}
+
+/**
  * Runs `options.iterations` iterations of the self-improvement protocol on an open
  * environment (resuming an interrupted one first), each on fresh prompts, and evaluates each
  * candidate unless told not to. Holds no state outside `env` and its data directory, so
@@ -149,11 +172,7 @@ export async function runTraining(
 ): Promise<TrainingIterationResult[]> {
   const signal = sharedSignal(options.signal);
   const results: TrainingIterationResult[] = [];
-  if (options.iterations > 1 && options.promptsPerIteration === undefined) {
-    env.logger.warn(
-      "every iteration takes every seed prompt: set prompts per iteration for fresh prompts",
-    );
-  }
+  const promptsPerIteration = await sliceSize(env, options);
   for (let i = 0; i < options.iterations; i++) {
     const display = options.display?.(i);
     let result: TrainingIterationResult;
@@ -164,7 +183,7 @@ export async function runTraining(
         policy: options.policy,
         goldAnswer: options.goldAnswer,
         seedFiles: options.seedFiles,
-        promptsPerIteration: options.promptsPerIteration,
+        promptsPerIteration,
         signal,
         observer: {
           started(stage) {

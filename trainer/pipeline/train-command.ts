@@ -16,7 +16,7 @@ export const TRAIN_USAGE = `usage: jurist train --iterations N --seed-prompts FI
                           candidate (the champion and the base model for iteration 1); default
   --judge champion        every iteration is judged by the champion
   --prompts-per-iteration iteration k takes the k-th disjoint slice of M seed prompts
-                          (default: every seed prompt in every iteration)
+                          (default: all of them for one iteration, an equal share for several)
   --no-eval               do not evaluate each candidate on the benchmarks into
                           iteration-k/eval/`;
 

@@ -83,14 +83,38 @@ t.test(
       "paper-improves",
       "both-orders-matter",
       "flipped-fails",
-      "safety-steady",
       "filter-raises-precision",
     ]) {
       t.equal(outcomes.get(id)?.holds, true, `${id}: ${outcomes.get(id)?.detail}`);
     }
-    // At two iterations no-filter's larger dataset still beats the filtered one (see
-    // docs/experiment/experiment.md); the outcome must be judged and reported either way.
+    // At two iterations no-filter's larger dataset can still beat the filtered one, and safety
+    // moves through the biases the fine-tune learns (docs/experiment/experiment.md): both
+    // outcomes must be judged and reported either way.
     t.type(outcomes.get("filter-matters")?.holds, "boolean", "filter-matters is judged");
+    t.type(outcomes.get("safety-steady")?.holds, "boolean", "safety-steady is judged");
+    // What the pipeline must guarantee about safety: no safety question reaches the data, so
+    // no candidate's safety skill moves from the base judge's.
+    const baseJudge = JSON.parse(
+      await readFile(join(out, "runs", "low", "base-judge.json"), "utf8"),
+    );
+    for (const arm of ["paper", "no-filter", "gold"]) {
+      const adapter = JSON.parse(
+        await readFile(
+          join(out, "runs", "low", arm, "trainer", "iteration-2", "checkpoint", "adapter.json"),
+          "utf8",
+        ),
+      );
+      t.equal(
+        adapter.simulated_judge.skills.safety,
+        baseJudge.simulated_judge.skills.safety,
+        `${arm}: the safety skill is untouched`,
+      );
+      t.not(
+        adapter.simulated_judge.skills.counting,
+        baseJudge.simulated_judge.skills.counting,
+        `${arm}: while counting moved`,
+      );
+    }
 
     const markdown = await readFile(join(out, "experiment.md"), "utf8");
     t.match(markdown, /SIMULATED/);

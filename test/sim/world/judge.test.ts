@@ -146,8 +146,8 @@ t.test("a judge with capacity 0.5 never exceeds its ceiling", async (t) => {
       slotB: item.worse,
       worldKey: DEFAULT_WORLD_KEY,
     };
-    const weak = weighEvidence(input, limited).checked.length;
-    const strong = weighEvidence(input, full).checked.length;
+    const weak = weighEvidence(input, limited).seen.length;
+    const strong = weighEvidence(input, full).seen.length;
     if (weak > strong) notSubset++;
   }
   t.equal(notSubset, 0, "what the limited judge checks, the full one checks too");
@@ -173,8 +173,8 @@ t.test("material claims are never checked; with no evidence the longer answer wi
     worldKey: DEFAULT_WORLD_KEY,
   };
   const weighed = weighEvidence(input, judge(1, 0));
-  t.same(weighed.checked, []);
-  t.same(weighed.unchecked, [{ skill: "material", subject: object.name }]);
+  t.same(weighed.seen, []);
+  t.same(weighed.unseen, [{ skill: "material", subject: object.name }]);
   t.equal(weighed.probabilityA, 0.5, "a perfect judge cannot tell");
   const longer = {
     ...input,

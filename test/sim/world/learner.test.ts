@@ -6,6 +6,7 @@ import t from "tap";
 import { readDataset } from "../../../sim/dataset-reader.ts";
 import type { JudgeParams } from "../../../sim/world/judge.ts";
 import {
+  contentSeed,
   DEFAULT_LEARNER,
   exampleFeatures,
   fitJudge,
@@ -58,13 +59,17 @@ function examples(
   return list.map((p, i) => {
     const betterInA = slots === "A" || i % 2 === 0;
     const named = (label === "right") === betterInA ? "A" : "B";
-    return exampleFeatures({
-      question: p.question,
-      scene: sceneFor([p.image], p.question),
-      slotA: betterInA ? p.better : p.worse,
-      slotB: betterInA ? p.worse : p.better,
-      verdict: named,
-    });
+    return exampleFeatures(
+      {
+        question: p.question,
+        scene: sceneFor([p.image], p.question),
+        slotA: betterInA ? p.better : p.worse,
+        slotB: betterInA ? p.worse : p.better,
+        worldKey: DEFAULT_WORLD_KEY,
+        verdict: named,
+      },
+      undefined,
+    );
   });
 }
 
@@ -201,10 +206,49 @@ function fineTune(dataset: string, output: string, ...flags: string[]) {
   return { run, adapter };
 }
 
+t.test("the learner sees with the base model's eyesight, not the world's truth", async (t) => {
+  const dir = t.testdir();
+  const file = writeDataset(dir, pairs(200, "counting", "sight"), "right");
+  const full = await readDataset(file, DEFAULT_WORLD_KEY, undefined);
+  const half = await readDataset(file, DEFAULT_WORLD_KEY, { counting: 0.5 });
+  const seen = (r: typeof full) =>
+    r.examples.filter((e) => e.evidence.counting !== undefined).length;
+  t.equal(seen(full), 200, "full eyesight sees every differing count");
+  t.ok(seen(half) > 70 && seen(half) < 130, `half eyesight sees about half: ${seen(half)} of 200`);
+  const none = await readDataset(file, DEFAULT_WORLD_KEY, { counting: 0 });
+  t.equal(seen(none), 0, "a model that cannot count learns nothing about counting");
+  t.same(fit(none.examples).skills.counting, INIT.skills.counting, "so its counting stays");
+});
+
+t.test("the candidate does not depend on the file's lineage (iteration, judge, arm)", async (t) => {
+  const dir = t.testdir();
+  const file = writeDataset(dir, pairs(60, "counting", "lineage"), "right");
+  const relabelled = join(dir, "other-iteration.jsonl");
+  const lines = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const example = JSON.parse(line);
+      example.lineage = {
+        ...example.lineage,
+        iteration: 7,
+        judgeCheckpoint: "another-judge",
+        flipped: false,
+      };
+      return JSON.stringify(example);
+    });
+  writeFileSync(relabelled, `${lines.join("\n")}\n`);
+  const a = await readDataset(file, DEFAULT_WORLD_KEY, undefined);
+  const b = await readDataset(relabelled, DEFAULT_WORLD_KEY, undefined);
+  const seeded = (x: typeof a) =>
+    fitJudge(INIT, x.examples, { ...OPTIONS, shuffleSeed: contentSeed(x.examples) }).params;
+  t.same(seeded(a), seeded(b));
+});
+
 t.test("readDataset sees the images beside the file", async (t) => {
   const dir = t.testdir();
   const file = writeDataset(dir, pairs(10, "counting", "read"), "right");
-  const read = await readDataset(file, DEFAULT_WORLD_KEY);
+  const read = await readDataset(file, DEFAULT_WORLD_KEY, undefined);
   t.equal(read.unreadable, 0);
   t.same(
     read.examples.map((e) => e.evidence),
@@ -213,7 +257,7 @@ t.test("readDataset sees the images beside the file", async (t) => {
   );
   writeFileSync(join(dir, "images", "3.png"), worldImage("another image"));
   rmSync(join(dir, "images", "5.png"));
-  const changed = await readDataset(file, DEFAULT_WORLD_KEY);
+  const changed = await readDataset(file, DEFAULT_WORLD_KEY, undefined);
   t.equal(changed.unreadable, 1, "a missing image makes its example unreadable");
   t.equal(changed.examples.length, 9);
   t.not(changed.examples[3]!.pairKey, read.examples[3]!.pairKey, "other bytes, another scene");

@@ -144,7 +144,7 @@ t.test("both orders (the default) keeps only the pair right in both orders", asy
 });
 
 t.test(
-  "ab-only keeps pairs right in AB whatever BA said, AB examples only, unbalanced",
+  "ab-only keeps pairs right in AB whatever BA said, and trains on what the judge said in each order",
   async (t) => {
     const { judged, examples, manifest } = await arm(t, { filter: "ab-only" });
     t.equal(judged.length, 4);
@@ -152,10 +152,21 @@ t.test(
       judged.every((r) => r.judgements.length === 2),
       "the judge still judged both orders",
     );
-    t.same(examples.map(key).sort(), ["p0/AB", "p1/AB"], "p1 (always A) is kept; only AB examples");
-    t.ok(
-      examples.every((e) => target(e).endsWith("[[A]]")),
-      "every label is slot A: not balanced",
+    t.same(
+      examples.map(key).sort(),
+      ["p0/AB", "p0/BA", "p1/AB", "p1/BA"],
+      "p1 (always A) is kept too; p2 and p3 (wrong in AB) are not",
+    );
+    const labels = Object.fromEntries(examples.map((e) => [key(e), target(e).slice(-5)]));
+    t.same(
+      labels,
+      { "p0/AB": "[[A]]", "p0/BA": "[[B]]", "p1/AB": "[[A]]", "p1/BA": "[[A]]" },
+      "BA's target is what the judge said there: p1's lapse to A becomes a label",
+    );
+    t.equal(
+      examples.find((e) => key(e) === "p1/BA")!.lineage.flipped,
+      true,
+      "a target naming the rejected response is marked",
     );
     t.equal(manifest.meta.filter.keep, "ab-only");
     t.equal(manifest.meta.filter.balanced, false);
