@@ -1,6 +1,7 @@
 import type { InjectedError, Rewrite } from "../../src/core/generator-prompts.ts";
 import { createRandom, type Random } from "../../src/core/seeded-random.ts";
 import { type Claim, claimsOf, otherValues, renderClaim, sentences } from "./claims.ts";
+import { logit, sigmoid } from "./logistic.ts";
 import { optionLetters } from "./question-form.ts";
 import { goldAnswer, questionSkill } from "./questions.ts";
 import type { Scene } from "./scene.ts";
@@ -66,9 +67,8 @@ const DIFFICULTY_SPREAD = 1.5;
  * it is usually wrong and its sixteen samples' majority is the tempting wrong answer.
  */
 export function questionAccuracy(question: string, scene: Scene, skillAccuracy: number): number {
-  const p = Math.min(0.999, Math.max(0.001, skillAccuracy));
   const z = createRandom("difficulty", scene.key, question).normal();
-  return 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) + DIFFICULTY_SPREAD * z)));
+  return sigmoid(logit(skillAccuracy, 0.001) + DIFFICULTY_SPREAD * z);
 }
 
 /** One sampled answer to a closed question; null when the question is not closed. */

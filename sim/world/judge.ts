@@ -1,6 +1,7 @@
 import type { Random } from "../../src/core/seeded-random.ts";
 import type { Slot } from "../../src/core/types.ts";
 import type { Claim } from "./claims.ts";
+import { logit, sigmoid } from "./logistic.ts";
 import { hashChance, type PairView, perceive, type SeenSubject } from "./perception.ts";
 import type { SkillTable } from "./skills.ts";
 
@@ -50,11 +51,6 @@ export function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-const logit = (p: number) => {
-  const q = Math.min(0.995, Math.max(0.005, p));
-  return Math.log(q / (1 - q));
-};
-
 /**
  * What a judge makes of one pair before position lapses: what it saw (`perceive`, with its
  * eyesight), weighed by how much it trusts each skill (logit of the skill's accuracy, so one
@@ -70,7 +66,7 @@ export function weighEvidence(
   for (const [skill, e] of Object.entries(perception.evidence)) {
     z += logit(params.skills[skill as keyof JudgeParams["skills"]]) * e!;
   }
-  return { probabilityA: 1 / (1 + Math.exp(-z)), ...perception };
+  return { probabilityA: sigmoid(z), ...perception };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createRandom } from "../../src/core/seeded-random.ts";
 import { type JudgeParams, WORDS_PER_LENGTH_UNIT, wordCount } from "./judge.ts";
+import { clampP, logit, sigmoid } from "./logistic.ts";
 import { type PairView, perceive } from "./perception.ts";
 import { JUDGE_SKILLS, type JudgeSkill, type SkillTable } from "./skills.ts";
 
@@ -62,10 +63,6 @@ export const DEFAULT_LEARNER: Omit<LearnerOptions, "step" | "epochs" | "shuffleS
   memoryRate: 5,
 };
 
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-const logit = (p: number) => Math.log(p / (1 - p));
-const clampP = (p: number) => Math.min(0.995, Math.max(0.005, p));
-
 /**
  * Reads one example's features: what the model sees of the pair (`perceive`, with the base
  * model's eyesight — the same sight the judge has), the lengths, the slot order, the verdict.
@@ -104,12 +101,13 @@ export function fitJudge(
   examples: readonly LearnerExample[],
   options: LearnerOptions,
 ): LearnerResult {
-  const w0 = Object.fromEntries(
-    JUDGE_SKILLS.map((s) => [s, logit(clampP(init.skills[s]))]),
-  ) as Record<JudgeSkill, number>;
+  const w0 = Object.fromEntries(JUDGE_SKILLS.map((s) => [s, logit(init.skills[s])])) as Record<
+    JudgeSkill,
+    number
+  >;
   const w = { ...w0 };
   const len0 = init.lengthBias;
-  const beta0 = logit(clampP(init.positionBias));
+  const beta0 = logit(init.positionBias);
   let len = len0;
   let beta = beta0;
   const memory = new Map<string, number>();

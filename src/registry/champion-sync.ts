@@ -26,6 +26,32 @@ export interface ChampionSyncOptions {
  * connection was down. An empty registry gets a first champion by compare-and-set, so when
  * several gateways start together exactly one bootstraps it.
  */
+/**
+ * Makes the served base model `id` the first champion of an empty registry (registering it
+ * when it has no record), as a gateway does at first start. Resolves to the champion after
+ * the attempt: `id`, or the one another gateway set first; null when the registry refused.
+ */
+export async function bootstrapChampion(
+  registry: CheckpointRegistry,
+  id: string,
+): Promise<string | null> {
+  if (!(await registry.get(id))) {
+    await registry.register({
+      id,
+      kind: "full",
+      baseModel: id,
+      uri: id,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
+  }
+  const swap = await registry.promote(id, null);
+  if (swap.ok) return swap.champion;
+  return swap.reason === "conflict" ? swap.actual : null;
+}
+
 export function createChampionSync(options: ChampionSyncOptions) {
   const { registry, fleet, logger } = options;
   let current: string | null = null;
@@ -51,22 +77,7 @@ export function createChampionSync(options: ChampionSyncOptions) {
 
   async function bootstrap(): Promise<string | null> {
     const id = options.preferred ?? fleet.discoveredBaseModel();
-    if (!id) return null;
-    if (!(await registry.get(id))) {
-      await registry.register({
-        id,
-        kind: "full",
-        baseModel: id,
-        uri: id,
-        parent: null,
-        created: Date.now(),
-        status: "candidate",
-        gateReport: null,
-      });
-    }
-    const swap = await registry.promote(id, null);
-    if (swap.ok) return swap.champion;
-    return swap.reason === "conflict" ? swap.actual : null;
+    return id ? bootstrapChampion(registry, id) : null;
   }
 
   async function refresh(): Promise<void> {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig } from "../../src/config/config.ts";
+import { bootstrapChampion } from "../../src/registry/champion-sync.ts";
 import { createPromotion } from "../../src/registry/promotion.ts";
 import type { SimulatedWorld } from "../../src/runtime/embedded-parts.ts";
 import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
@@ -171,23 +172,9 @@ async function reviewAgainstBase(
   signal: AbortSignal,
 ): Promise<GateDecision> {
   const { env } = opened;
-  const base = env.fleet.discoveredBaseModel();
   // As a gateway does at first start: the base model is the champion until a promotion.
-  if (base && !(await env.registry.champion())) {
-    if (!(await env.registry.get(base))) {
-      await env.registry.register({
-        id: base,
-        kind: "full",
-        baseModel: base,
-        uri: base,
-        parent: null,
-        created: Date.now(),
-        status: "candidate",
-        gateReport: null,
-      });
-    }
-    await env.registry.promote(base, null);
-  }
+  const base = env.fleet.discoveredBaseModel();
+  if (base && !(await env.registry.champion())) await bootstrapChampion(env.registry, base);
   const promotion = createPromotion({
     registry: env.registry,
     fleet: env.fleet,

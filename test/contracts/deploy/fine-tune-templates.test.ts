@@ -88,6 +88,9 @@ t.test("--check-dataset and --help need the standard library only", needs("pytho
   t.match(help.stdout, /--learning-rate/);
 });
 
+// Follows TRL's trl/trainer/sft_config.py (huggingface/trl at 016013e88acec9257c7476fdcdb12e5479938a5f,
+// a 1.x release after 1.1.0; requirements.txt pins trl~=1.13): SFTConfig.learning_rate defaults to
+// 2e-5 there, so the template must always pass its own rate for these defaults to hold.
 t.test(
   "the learning rate defaults to the paper's 1e-5 for --full and to 1e-4 for LoRA; 5 epochs",
   needs("python3"),

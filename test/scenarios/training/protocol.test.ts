@@ -3,7 +3,6 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import t from "tap";
-import { loadConfig } from "../../../src/config/config.ts";
 import { createStores } from "../../../src/store/create-stores.ts";
 import type { TrainingExample } from "../../../trainer/core/training-example.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
@@ -11,18 +10,13 @@ import { train } from "../../../trainer/pipeline/train-command.ts";
 import type { IntakePrompt } from "../../../trainer/stages/intake-sink.ts";
 import type { JudgeRecord } from "../../../trainer/stages/judge-filter.ts";
 import { startSims } from "../../helpers/gateway.ts";
+import { trainerConfig } from "../../helpers/trainer-config.ts";
 import { writeSeeds } from "../../trainer/seed-files.ts";
 
 const logger = pino({ level: "silent" });
 
-async function configFor(dataDir: string, backends: string, env: Record<string, string> = {}) {
-  return loadConfig({
-    JURIST_BACKENDS: backends,
-    JURIST_DATA_DIR: dataDir,
-    JURIST_LOG_LEVEL: "silent",
-    ...env,
-  });
-}
+const configFor = async (dataDir: string, backends: string, env: Record<string, string> = {}) =>
+  trainerConfig(dataDir, backends, env);
 
 const json = async (path: string) => JSON.parse(await readFile(path, "utf8"));
 

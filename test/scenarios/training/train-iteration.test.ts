@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { pino } from "pino";
 import t from "tap";
 import { readJudgePrompt } from "../../../sim/prompt-reader.ts";
-import { loadConfig } from "../../../src/config/config.ts";
 import { parseVerdict } from "../../../src/core/verdict-parser.ts";
 import { createStores } from "../../../src/store/create-stores.ts";
 import { slotsFor } from "../../../trainer/core/synthetic-pair.ts";
@@ -15,19 +14,14 @@ import type { IterationStage } from "../../../trainer/stages/iteration-context.t
 import type { JudgeRecord } from "../../../trainer/stages/judge-filter.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { pairTruth, sceneFor } from "../../helpers/sim-world.ts";
+import { trainerConfig } from "../../helpers/trainer-config.ts";
 import { writeSeeds } from "../../trainer/seed-files.ts";
 
 const logger = pino({ level: "silent" });
 
 /** Both replicas share a sim seed, so a completion does not depend on which one served it. */
-async function configFor(dataDir: string, backends: string, env: Record<string, string> = {}) {
-  return loadConfig({
-    JURIST_BACKENDS: backends,
-    JURIST_DATA_DIR: dataDir,
-    JURIST_LOG_LEVEL: "silent",
-    ...env,
-  });
-}
+const configFor = async (dataDir: string, backends: string, env: Record<string, string> = {}) =>
+  trainerConfig(dataDir, backends, env);
 
 /**
  * Whether a verdict on slots A and B names the truly better one, by the world's truth about
