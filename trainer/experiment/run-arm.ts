@@ -4,12 +4,11 @@ import { loadConfig } from "../../src/config/config.ts";
 import { bootstrapChampion } from "../../src/registry/champion-sync.ts";
 import { createPromotion } from "../../src/registry/promotion.ts";
 import type { SimulatedWorld } from "../../src/runtime/embedded-parts.ts";
-import { evaluateBenchmarkFile } from "../eval/eval-command.ts";
 import type { ItemScore } from "../eval/item-score.ts";
 import { gatekeeperFor } from "../pipeline/env-gatekeeper.ts";
 import { openTrainerEnv } from "../pipeline/open-trainer-env.ts";
 import { createProgressDisplay } from "../pipeline/progress-display.ts";
-import { runTraining } from "../pipeline/run-training.ts";
+import { evaluateOnBenchmark, runTraining } from "../pipeline/run-training.ts";
 import type { IterationPolicy } from "../stages/iteration-context.ts";
 import { JUDGE_FILE } from "../stages/judge-filter.ts";
 import {
@@ -86,24 +85,18 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
       benchmarks: {},
     };
     for (const benchmark of env.benchmarks) {
-      const evaluated = await evaluateBenchmarkFile(
-        config,
+      const evaluated = await evaluateOnBenchmark(
+        env,
+        benchmark,
         {
-          engine: env.fleet,
           checkpoint: base,
-          bench: benchmark.path,
-          format: benchmark.format,
-          name: benchmark.name,
           out: join(input.dataDir, "base-eval", benchmark.name),
-          unparseable: config.gates.unparseable,
-          seed: input.seed,
-          concurrency: config.gates.concurrency,
           simulated: env.simulated || benchmark.simulated,
         },
-        { signal: input.signal },
+        input.signal,
       );
       baseScores.set(benchmark.name, evaluated.run.scores);
-      iteration0.benchmarks[benchmark.name] = benchmarkResult(evaluated.report as never);
+      iteration0.benchmarks[benchmark.name] = benchmarkResult(evaluated.report);
       if (benchmark.name === "vlrb") iteration0.position_consistency = evaluated.report.consistency;
     }
     const world = input.world;

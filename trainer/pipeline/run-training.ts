@@ -59,6 +59,32 @@ export interface TrainingIterationResult extends IterationResult {
   evaluations?: CandidateEvaluation[] | undefined;
 }
 
+/** One checkpoint on one of the environment's benchmarks, with `jurist eval`'s code, into `out`. */
+export function evaluateOnBenchmark(
+  env: TrainerEnv,
+  benchmark: TrainerEnv["benchmarks"][number],
+  target: { checkpoint: string; out: string; simulated: boolean },
+  signal: AbortSignal,
+) {
+  const { config } = env;
+  return evaluateBenchmarkFile(
+    config,
+    {
+      engine: env.fleet,
+      checkpoint: target.checkpoint,
+      bench: benchmark.path,
+      format: benchmark.format,
+      name: benchmark.name,
+      out: target.out,
+      unparseable: config.gates.unparseable,
+      seed: config.trainer.seed,
+      concurrency: config.gates.concurrency,
+      simulated: target.simulated,
+    },
+    { signal },
+  );
+}
+
 /**
  * Evaluates an iteration's candidate with `jurist eval`'s code on every benchmark of the
  * environment (JURIST_BENCHMARKS, or the simulated ones on in-process simulated replicas),
@@ -93,21 +119,11 @@ export async function evaluateCandidate(
   for (const benchmark of env.benchmarks) {
     const simulated = env.simulated || remoteSim || benchmark.simulated;
     const dir = join(result.dir, "eval", benchmark.name);
-    const { report, reportJsonPath, reportMarkdownPath, run } = await evaluateBenchmarkFile(
-      config,
-      {
-        engine: env.fleet,
-        checkpoint: result.candidate,
-        bench: benchmark.path,
-        format: benchmark.format,
-        name: benchmark.name,
-        out: dir,
-        unparseable: config.gates.unparseable,
-        seed: config.trainer.seed,
-        concurrency: config.gates.concurrency,
-        simulated,
-      },
-      { signal },
+    const { report, reportJsonPath, reportMarkdownPath, run } = await evaluateOnBenchmark(
+      env,
+      benchmark,
+      { checkpoint: result.candidate, out: dir, simulated },
+      signal,
     );
     const evaluation: CandidateEvaluation = {
       benchmark: benchmark.name,
