@@ -7,7 +7,8 @@
 //         trainer/, and only lazily.
 const GATEWAY_BUT_CLI = "^src/(?!(cli|embedded-default)\\.ts$)";
 const TRANSPORTS = "^src/(http|grpc)/";
-const FEATURES = "^src/(core|judge|reward|engine|images|collection|registry|store|auth|config)/";
+const FEATURES =
+  "^src/(core|judge|reward|engine|images|collection|registry|store|auth|config|doctor)/";
 
 // The layers of docs/architecture.md's drawing, top to bottom: a room imports only rooms on
 // lower lines, never one above it or beside it on its own line. One rule per room below.
@@ -17,7 +18,7 @@ const GATEWAY_LAYERS = [
   ["src/http/", "src/grpc/"],
   ["src/runtime/"],
   ["src/metrics/"],
-  ["src/collection/", "src/reward/", "src/registry/", "src/auth/"],
+  ["src/collection/", "src/reward/", "src/registry/", "src/auth/", "src/doctor/"],
   ["src/judge/"],
   ["src/images/", "src/store/"],
   ["src/config/"],

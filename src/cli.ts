@@ -19,6 +19,8 @@ commands:
   promote  make a checkpoint champion through the running gateway: jurist promote ID
            [--expected C] [--gateway URL] (JURIST_API_KEY: an admin key when auth is on)
   rollback return to the previous champion: jurist rollback [--expected C] [--gateway URL]
+  doctor   check a vLLM replica the way Jurist will use it: jurist doctor --replica URL
+           [--model NAME] [--api-key K] [--promotion lora|full] [--json]
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
   help     show this text`;
 
@@ -74,6 +76,9 @@ async function main(argv: string[]): Promise<void> {
       );
     case "eval":
       return (await import("../trainer/eval/eval-command.ts")).runEvalCommand(rest, simulation);
+    case "doctor":
+      process.exitCode = await (await import("./doctor/doctor-command.ts")).runDoctorCommand(rest);
+      return;
     case "keys":
       return (await import("./auth/keys-command.ts")).runKeysCommand(rest);
     case "promote":

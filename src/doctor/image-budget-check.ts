@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import sharp from "sharp";
+import type { ResolvedImage } from "../core/types.ts";
+import { type DoctorCheck, fail, ok } from "./doctor-check.ts";
+import { firstChoice, reasonedVerdictBody } from "./probe-requests.ts";
+import { errorMessage } from "./replica-http.ts";
+
+/** The largest 4:3 image inside the gateway's budget: what a resized photo comes out as. */
+export function budgetDimensions(
+  maxPixels: number,
+  maxEdge: number,
+): { width: number; height: number } {
+  const byPixels = Math.floor(Math.sqrt((maxPixels * 4) / 3));
+  const width = Math.max(1, Math.min(maxEdge, byPixels));
+  const height = Math.max(1, Math.min(Math.floor((width * 3) / 4), Math.floor(maxPixels / width)));
+  return { width, height };
+}
+
+async function budgetImage(width: number, height: number): Promise<ResolvedImage> {
+  const bytes = await sharp({
+    create: { width, height, channels: 3, background: { r: 120, g: 140, b: 90 } },
+  })
+    .png()
+    .toBuffer();
+  return {
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    mime: "image/png",
+    dataUri: `data:image/png;base64,${bytes.toString("base64")}`,
+    byteLength: bytes.length,
+  };
+}
+
+/**
+ * A reasoned verdict with one image at the gateway's image budget and the verdict token budget:
+ * vLLM counts the image's tokens plus `max_tokens` against `--max-model-len` and answers 400
+ * when they do not fit, which would fail every verdict carrying such an image.
+ */
+export const imageBudgetCheck: DoctorCheck = {
+  name: "image budget",
+  needs: ["model", "field", "authorised"],
+  async run({ http, settings, facts }) {
+    const { width, height } = budgetDimensions(settings.imageMaxPixels, settings.imageMaxEdge);
+    const image = await budgetImage(width, height);
+    const body = reasonedVerdictBody(facts.model!, facts.field!, settings, [image]);
+    const answer = await http.post("/v1/chat/completions", body);
+    const size = `a ${width}×${height} image (JURIST_IMAGE_MAX_PIXELS ${settings.imageMaxPixels})`;
+    if (answer.status !== 200) {
+      return fail(
+        `${size} + ${settings.maxTokens} verdict tokens refused (${answer.status}): ${errorMessage(answer)}`,
+        `lower JURIST_IMAGE_MAX_PIXELS / JURIST_IMAGE_MAX_EDGE or JURIST_JUDGE_MAX_TOKENS, or raise vLLM's --max-model-len${facts.maxModelLen ? ` (${facts.maxModelLen})` : ""}`,
+      );
+    }
+    const { usage } = firstChoice(answer.json);
+    const tokens = usage.promptTokens;
+    const room =
+      tokens !== undefined && facts.maxModelLen !== undefined
+        ? `: ${tokens} prompt + ${settings.maxTokens} completion tokens of ${facts.maxModelLen}`
+        : "";
+    return ok(`${size} fits${room}`);
+  },
+};
