@@ -1,12 +1,13 @@
 import { createRandom, digestHex } from "../src/core/seeded-random.ts";
 import type { ChatMessage } from "../src/core/types.ts";
+import type { ChatChoice } from "./chat-choice.ts";
 import { type ChatRequest, choiceConstraint } from "./chat-request.ts";
 import type { JudgeProfile } from "./judge-profile.ts";
 import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
 import { generatorProfile, sampleContent } from "./sample-content.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
-import { buildVllmChoice } from "./vllm/vllm-choice.ts";
+import { buildVllmChoice } from "./vllm-choice.ts";
 import type { Scene } from "./world/scene.ts";
 import { imageBytes, promptScene } from "./world/world-view.ts";
 
@@ -19,12 +20,7 @@ export interface ModelProfile extends JudgeProfile {
   id: string;
 }
 
-export interface ChatChoice {
-  index: number;
-  message: { role: "assistant"; content: string };
-  logprobs: { content: LogprobEntry[] } | null;
-  finish_reason: "stop" | "length";
-}
+export type { ChatChoice } from "./chat-choice.ts";
 
 /** vLLM's chat completion body, plus `simulated: true`. */
 export interface ChatCompletionBody {

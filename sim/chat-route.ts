@@ -9,6 +9,7 @@ import {
 import { type ChatRequest, chatRequestSchema } from "./chat-request.ts";
 import { openAiError } from "./openai-error.ts";
 import type { SimState } from "./sim-state.ts";
+import { tokenize } from "./sim-tokens.ts";
 import { contextLengthProblem } from "./vllm/context-length.ts";
 import { type PromptTokens, promptTokens } from "./vllm/prompt-tokens.ts";
 import { fieldsVllmReads, ignoredFieldsWarning } from "./vllm/request-fields.ts";
@@ -50,7 +51,7 @@ function measurePrompt(
   if (vllmVersion === undefined && maxModelLen === undefined) return undefined;
   let prompt: PromptTokens;
   try {
-    prompt = promptTokens(request.messages);
+    prompt = promptTokens(request.messages, tokenize);
   } catch (error) {
     return (error as Error).message;
   }

@@ -21,9 +21,9 @@ max_concurrency live.
 --vllm-version X.Y.Z answers as that vLLM release does (docs/simulator.md, "vLLM mode"):
 /version, only the constrained-choice field it has, byte-level logprob tokens with the EOS
 text (--eos-text, default <|im_end|>), -9999.0 for masked alternatives, 5 s idle keep-alive,
-LoRA off unless --enable-lora and --enable-runtime-lora (or VLLM_ALLOW_RUNTIME_LORA_UPDATING=1),
-cached_tokens with --enable-prompt-tokens-details. --api-key (or VLLM_API_KEY in vLLM mode)
-guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels.`;
+LoRA off unless --enable-lora and --enable-runtime-lora (vLLM's
+VLLM_ALLOW_RUNTIME_LORA_UPDATING), cached_tokens with --enable-prompt-tokens-details.
+--api-key guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels.`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;
@@ -50,10 +50,6 @@ const BOOLEAN_FLAGS = {
   "enable-prompt-tokens-details": "enablePromptTokensDetails",
 } as const;
 
-/** vLLM's reading of a boolean env var: "1" or "true", any case (vllm/envs.py). */
-const envTrue = (value: string | undefined) =>
-  ["1", "true"].includes((value ?? "").trim().toLowerCase());
-
 /** The result of reading the command line: what to start, help, or every problem found. */
 export type SimArgs =
   | { kind: "start"; host: string; port: number; logger: boolean; options: SimOptions }
@@ -77,10 +73,11 @@ function readPort(raw: string | undefined, problems: string[]): number {
 }
 
 /**
- * Reads `jurist sim` flags; never throws. In vLLM mode the environment counts as it does for
- * vLLM: VLLM_ALLOW_RUNTIME_LORA_UPDATING and VLLM_API_KEY (a flag wins).
+ * Reads `jurist sim` flags; never throws. vLLM's environment variables for the same settings
+ * (VLLM_ALLOW_RUNTIME_LORA_UPDATING, VLLM_API_KEY) are not read: every variable the
+ * repository reads is declared in src/config, and these are flags here.
  */
-export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): SimArgs {
+export function parseSimArgs(argv: string[]): SimArgs {
   const string = { type: "string" } as const;
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -123,11 +120,7 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (values[flag] === true) options[key] = true;
   }
   const vllmVersion = values["vllm-version"];
-  if (typeof vllmVersion === "string") {
-    options.vllmVersion = vllmVersion;
-    if (envTrue(env.VLLM_ALLOW_RUNTIME_LORA_UPDATING)) options.runtimeLoraUpdating = true;
-    if (env.VLLM_API_KEY) options.apiKey = env.VLLM_API_KEY;
-  }
+  if (typeof vllmVersion === "string") options.vllmVersion = vllmVersion;
   if (typeof values["api-key"] === "string") options.apiKey = values["api-key"];
   if (typeof values["eos-text"] === "string") options.eosText = values["eos-text"];
   const port = readPort(values.port as string | undefined, problems);

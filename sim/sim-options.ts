@@ -89,7 +89,7 @@ export const simOptionsSchema = z.strictObject({
   control: z.boolean().default(false),
   /**
    * vLLM mode (`jurist sim --vllm-version X`): answer as that vLLM release does wherever the
-   * gateway can tell (sim/vllm/). Unset: today's lenient engine, and `/version` answers a
+   * gateway can tell (sim/vllm/, sim/vllm-choice.ts). Unset: today's lenient engine, and `/version` answers a
    * string that is not a release.
    */
   vllmVersion: z

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import type { SimState } from "../sim-state.ts";
 
 /**
  * vLLM's `--api-key` (AuthenticationMiddleware, vllm/entrypoints/openai/api_server.py; later
@@ -9,7 +8,10 @@ import type { SimState } from "../sim-state.ts";
  * pass without it. Newer releases guard /v2, /inference and /cohere too; the simulated
  * engine has none of those.
  */
-export function registerApiKeyCheck(app: FastifyInstance, state: SimState): void {
+export function registerApiKeyCheck(
+  app: FastifyInstance,
+  state: { options(): { apiKey?: string | undefined } },
+): void {
   app.addHook("onRequest", async (request, reply) => {
     const key = state.options().apiKey;
     if (key === undefined || request.method === "OPTIONS") return;

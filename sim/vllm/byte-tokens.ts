@@ -14,18 +14,29 @@ export interface ByteToken {
   whole?: string;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/u;
+const isAscii = (text: string) => [...text].every((c) => c.codePointAt(0)! < 0x80);
+
+/** ASCII runs and single non-ASCII characters, in order. */
+function runs(token: string): string[] {
+  const out: string[] = [];
+  for (const char of token) {
+    const last = out.length - 1;
+    if (isAscii(char) && last >= 0 && isAscii(out[last]!)) out[last] += char;
+    else out.push(char);
+  }
+  return out;
+}
 
 /** Splits simulated tokens into byte-level tokens: ASCII runs whole, other characters by byte. */
 export function toByteTokens(tokens: readonly string[]): ByteToken[] {
   const out: ByteToken[] = [];
   for (const token of tokens) {
-    if (!NON_ASCII.test(token)) {
+    if (isAscii(token)) {
       out.push({ bytes: Buffer.from(token, "utf8"), whole: token });
       continue;
     }
-    for (const run of token.match(/[\x00-\x7f]+|[^\x00-\x7f]/gsu) ?? []) {
-      if (!NON_ASCII.test(run)) {
+    for (const run of runs(token)) {
+      if (isAscii(run)) {
         out.push({ bytes: Buffer.from(run, "utf8") });
         continue;
       }

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { ChatMessage } from "../../src/core/types.ts";
-import { tokenize } from "../sim-tokens.ts";
 import { imageSize } from "./image-size.ts";
 import { qwen2VlImageTokens } from "./qwen2-vl-image-tokens.ts";
 
@@ -32,8 +31,11 @@ function imageTokens(url: string): { count: number; key: string } {
   return { count: size ? qwen2VlImageTokens(size) : UNREADABLE_IMAGE_TOKENS, key };
 }
 
-/** Throws (smart_resize's error) for an image whose aspect ratio is over 200. */
-export function promptTokens(messages: readonly ChatMessage[]): PromptTokens {
+/** `tokenize` is the engine's text tokenizer. Throws (smart_resize's error) for an image whose aspect ratio is over 200. */
+export function promptTokens(
+  messages: readonly ChatMessage[],
+  tokenize: (text: string) => string[],
+): PromptTokens {
   const tokens: string[] = [];
   let expanded = 0;
   for (const message of messages) {

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import type { SimState } from "../sim-state.ts";
 import { NON_RELEASE_VERSION } from "./vllm-version.ts";
 
 /**
@@ -7,7 +6,10 @@ import { NON_RELEASE_VERSION } from "./vllm-version.ts";
  * `{"version": VLLM_VERSION}`, no key needed. Without `--vllm-version` the simulated engine
  * names no release.
  */
-export function registerVersionRoute(app: FastifyInstance, state: SimState): void {
+export function registerVersionRoute(
+  app: FastifyInstance,
+  state: { options(): { vllmVersion?: string | undefined } },
+): void {
   app.get("/version", async () => ({
     version: state.options().vllmVersion ?? NON_RELEASE_VERSION,
     simulated: true,

@@ -1,11 +1,11 @@
-import type { Random } from "../../src/core/seeded-random.ts";
-import type { ChatChoice } from "../chat-completion.ts";
-import type { SampledContent } from "../sample-content.ts";
-import { tokenize, type VerdictToken } from "../sim-tokens.ts";
-import { type ByteToken, contentOf, toByteTokens } from "./byte-tokens.ts";
-import { withFlourish } from "./reasoning-flourish.ts";
+import type { Random } from "../src/core/seeded-random.ts";
+import type { ChatChoice } from "./chat-choice.ts";
+import type { SampledContent } from "./sample-content.ts";
+import { tokenize, type VerdictToken } from "./sim-tokens.ts";
+import { type ByteToken, contentOf, toByteTokens } from "./vllm/byte-tokens.ts";
+import { withFlourish } from "./vllm/reasoning-flourish.ts";
+import { partialTokenDecoding } from "./vllm/vllm-version.ts";
 import { vllmLogprobs } from "./vllm-logprobs.ts";
-import { partialTokenDecoding } from "./vllm-version.ts";
 
 /** What vLLM mode needs to shape one choice. */
 export interface VllmChoiceInput {

@@ -1,13 +1,13 @@
-import type { Random } from "../../src/core/seeded-random.ts";
+import type { Random } from "../src/core/seeded-random.ts";
 import {
   type LogprobEntry,
   ordinaryEntry,
   type TopLogprobEntry,
   type VerdictToken,
   verdictEntry,
-} from "../sim-tokens.ts";
-import { type ByteToken, decodedAlone } from "./byte-tokens.ts";
-import type { PartialTokenDecoding } from "./vllm-version.ts";
+} from "./sim-tokens.ts";
+import { type ByteToken, decodedAlone } from "./vllm/byte-tokens.ts";
+import type { PartialTokenDecoding } from "./vllm/vllm-version.ts";
 
 /**
  * Chat logprobs as vLLM writes them (vllm/entrypoints/openai/serving_chat.py,
