@@ -33,7 +33,7 @@ export const chatRequestSchema = z
     max_tokens: z.number().int().min(1).nullish(),
     max_completion_tokens: z.number().int().min(1).nullish(),
     logprobs: z.boolean().nullish(),
-    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    top_logprobs: z.number().int().min(0).nullish(),
     structured_outputs: z.object({ choice: z.array(z.string().min(1)).min(1).nullish() }).nullish(),
     guided_choice: z.array(z.string().min(1)).min(1).nullish(),
   })

@@ -26,6 +26,8 @@ export function registerChatRoute(app: FastifyInstance, state: SimState): void {
     if (!parsed.success) {
       return reply.code(400).send(openAiError(400, z.prettifyError(parsed.error)));
     }
+    const logprobsProblem = tooManyLogprobs(parsed.data, state.options().maxLogprobs);
+    if (logprobsProblem) return reply.code(400).send(openAiError(400, logprobsProblem));
     const profile = state.profileFor(parsed.data.model);
     if (!profile) {
       const message = `The model \`${parsed.data.model}\` does not exist.`;
@@ -35,6 +37,16 @@ export function registerChatRoute(app: FastifyInstance, state: SimState): void {
     if (typeof measured === "string") return reply.code(400).send(openAiError(400, measured));
     return complete(state, parsed.data, profile, reply, measured);
   });
+}
+
+/**
+ * vLLM refuses more alternatives than `--max-logprobs` before anything runs, with this message
+ * (`_validate_logprobs` in vllm/v1/engine/processor.py).
+ */
+function tooManyLogprobs(request: ChatRequest, maxLogprobs: number): string | undefined {
+  const asked = request.logprobs ? (request.top_logprobs ?? 0) : 0;
+  if (asked <= maxLogprobs) return undefined;
+  return `Requested sample logprobs of ${asked}, which is greater than max allowed: ${maxLogprobs}`;
 }
 
 /**

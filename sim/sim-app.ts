@@ -6,6 +6,7 @@ import { registerLoraRoutes } from "./lora-routes.ts";
 import { openAiError } from "./openai-error.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { createSimState, type SimState } from "./sim-state.ts";
+import { registerTokenizeRoute } from "./tokenize-route.ts";
 import { registerApiKeyCheck } from "./vllm/api-key.ts";
 import { registerVersionRoute } from "./vllm/version-route.ts";
 
@@ -63,6 +64,7 @@ export function createSimApp(
   if (options.runtimeLoraUpdating ?? options.vllmVersion === undefined)
     registerLoraRoutes(app, state);
   registerChatRoute(app, state);
+  registerTokenizeRoute(app, state);
   if (options.control) registerControlRoute(app, state);
   // Stalled completions never finish on their own; without this, close() would wait forever.
   app.addHook("preClose", async () => state.stall.shutdown());

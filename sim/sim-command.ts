@@ -23,7 +23,8 @@ max_concurrency live.
 text (--eos-text, default <|im_end|>), -9999.0 for masked alternatives, 5 s idle keep-alive,
 LoRA off unless --enable-lora and --enable-runtime-lora (vLLM's
 VLLM_ALLOW_RUNTIME_LORA_UPDATING), cached_tokens with --enable-prompt-tokens-details.
---api-key guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels.`;
+--api-key guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels;
+--max-logprobs N refuses a request asking more top_logprobs (vLLM's default 20).`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;
@@ -40,6 +41,7 @@ const NUMERIC_FLAGS = {
   "invalid-rate": "invalidRate",
   "max-concurrency": "maxConcurrency",
   "max-model-len": "maxModelLen",
+  "max-logprobs": "maxLogprobs",
 } as const;
 
 /** Boolean flags and the option each turns on. */

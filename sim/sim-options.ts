@@ -111,6 +111,11 @@ export const simOptionsSchema = z.strictObject({
    * the app is built, as vLLM registers the routes at start-up.
    */
   runtimeLoraUpdating: z.boolean().optional(),
+  /**
+   * vLLM's `--max-logprobs` (default 20): a request asking more `top_logprobs` is refused with
+   * vLLM's 400 (`_validate_logprobs` in vllm/v1/engine/processor.py).
+   */
+  maxLogprobs: z.number().int().min(0).max(1_000).default(20),
   /** vLLM's `--enable-prompt-tokens-details`: report `usage.prompt_tokens_details.cached_tokens`. */
   enablePromptTokensDetails: z.boolean().default(false),
   /** The EOS text vLLM mode appends to the logprob tokens (Qwen2.5-VL's by default). */
