@@ -1,11 +1,13 @@
 import { createRandom, digestHex } from "../src/core/seeded-random.ts";
 import type { ChatMessage } from "../src/core/types.ts";
+import type { ChatChoice } from "./chat-choice.ts";
 import { type ChatRequest, choiceConstraint } from "./chat-request.ts";
 import type { JudgeProfile } from "./judge-profile.ts";
 import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
 import { generatorProfile, sampleContent } from "./sample-content.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
+import { buildVllmChoice } from "./vllm-choice.ts";
 import type { Scene } from "./world/scene.ts";
 import { imageBytes, promptScene } from "./world/world-view.ts";
 
@@ -18,12 +20,7 @@ export interface ModelProfile extends JudgeProfile {
   id: string;
 }
 
-export interface ChatChoice {
-  index: number;
-  message: { role: "assistant"; content: string };
-  logprobs: { content: LogprobEntry[] } | null;
-  finish_reason: "stop" | "length";
-}
+export type { ChatChoice } from "./chat-choice.ts";
 
 /** vLLM's chat completion body, plus `simulated: true`. */
 export interface ChatCompletionBody {
@@ -33,7 +30,21 @@ export interface ChatCompletionBody {
   model: string;
   simulated: true;
   choices: ChatChoice[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    /** vLLM mode with `enablePromptTokensDetails`, when the prefix cache served any tokens. */
+    prompt_tokens_details?: { cached_tokens: number };
+  };
+}
+
+/** What vLLM mode measured of the prompt before generating (sim/vllm/). */
+export interface VllmPromptUsage {
+  /** Prompt tokens, images counted by pixels. */
+  promptTokens: number;
+  /** Tokens the prefix cache served. */
+  cachedTokens: number;
 }
 
 /** Parts in a fixed order, so equal messages hash equally however the client spelled them. */
@@ -86,8 +97,24 @@ function buildChoice(
     scene,
     rng: createRandom(sampleKey, "content"),
   });
-  const all = tokenize(sampled.content);
   const limit = request.max_tokens ?? request.max_completion_tokens ?? Number.POSITIVE_INFINITY;
+  if (options.vllmVersion !== undefined) {
+    return buildVllmChoice({
+      index,
+      sampled,
+      choice: choiceConstraint(request),
+      maxTokens: limit,
+      logprobs: request.logprobs === true,
+      top: request.top_logprobs ?? 0,
+      version: options.vllmVersion,
+      eosText: options.eosText,
+      rng: {
+        logprobs: createRandom(sampleKey, "logprobs"),
+        flourish: createRandom(sampleKey, "flourish"),
+      },
+    });
+  }
+  const all = tokenize(sampled.content);
   const tokens = all.slice(0, limit);
   const verdict: VerdictToken | undefined = sampled.verdict && {
     ...sampled.verdict,
@@ -115,6 +142,7 @@ export function createChatCompletion(
   profile: ModelProfile,
   options: SimOptions,
   nowSeconds: number,
+  vllm?: VllmPromptUsage,
 ): ChatCompletionBody {
   const messages = canonicalMessages(request.messages);
   const requestKey = digestHex(options.seed, profile.id, messages, request.seed ?? "none");
@@ -127,8 +155,14 @@ export function createChatCompletion(
   const built = Array.from({ length: request.n ?? 1 }, (_, index) =>
     buildChoice(index, prompt, request, profile, options, requestKey, scene),
   );
-  const prompt_tokens = promptTokens(request.messages);
+  const prompt_tokens = vllm?.promptTokens ?? promptTokens(request.messages);
   const completion_tokens = built.reduce((sum, b) => sum + b.tokenCount, 0);
+  // vLLM reports the details only when asked at start-up and only when something was cached
+  // (serving_chat.py: `if self.enable_prompt_tokens_details and final_res.num_cached_tokens`).
+  const details =
+    options.enablePromptTokensDetails && vllm?.cachedTokens
+      ? { prompt_tokens_details: { cached_tokens: vllm.cachedTokens } }
+      : {};
   return {
     id: `chatcmpl-sim-${requestKey.slice(0, 24)}`,
     object: "chat.completion",
@@ -136,6 +170,11 @@ export function createChatCompletion(
     model: profile.id,
     simulated: true,
     choices: built.map((b) => b.choice),
-    usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
+    usage: {
+      prompt_tokens,
+      completion_tokens,
+      total_tokens: prompt_tokens + completion_tokens,
+      ...details,
+    },
   };
 }

@@ -1,15 +1,28 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { createChatCompletion, type ModelProfile } from "./chat-completion.ts";
+import {
+  createChatCompletion,
+  type ModelProfile,
+  type VllmPromptUsage,
+} from "./chat-completion.ts";
 import { type ChatRequest, chatRequestSchema } from "./chat-request.ts";
 import { openAiError } from "./openai-error.ts";
 import type { SimState } from "./sim-state.ts";
+import { tokenize } from "./sim-tokens.ts";
+import { contextLengthProblem } from "./vllm/context-length.ts";
+import { type PromptTokens, promptTokens } from "./vllm/prompt-tokens.ts";
+import { fieldsVllmReads, ignoredFieldsWarning } from "./vllm/request-fields.ts";
 
 /** `POST /v1/chat/completions`: validate, find the model, then queue and answer. */
 export function registerChatRoute(app: FastifyInstance, state: SimState): void {
   app.post("/v1/chat/completions", async (request, reply) => {
-    const parsed = chatRequestSchema.safeParse(request.body);
+    const version = state.options().vllmVersion;
+    const read = version
+      ? fieldsVllmReads(request.body, version)
+      : { body: request.body, ignored: [] };
+    if (read.ignored.length > 0) request.log.warn(ignoredFieldsWarning(read.ignored));
+    const parsed = chatRequestSchema.safeParse(read.body);
     if (!parsed.success) {
       return reply.code(400).send(openAiError(400, z.prettifyError(parsed.error)));
     }
@@ -18,8 +31,38 @@ export function registerChatRoute(app: FastifyInstance, state: SimState): void {
       const message = `The model \`${parsed.data.model}\` does not exist.`;
       return reply.code(404).send(openAiError(404, message));
     }
-    return complete(state, parsed.data, profile, reply);
+    const measured = measurePrompt(state, parsed.data, profile);
+    if (typeof measured === "string") return reply.code(400).send(openAiError(400, measured));
+    return complete(state, parsed.data, profile, reply, measured);
   });
+}
+
+/**
+ * vLLM mode and `--max-model-len`: counts the prompt as the replica would (images by pixels),
+ * refuses one over the context with vLLM's message, and asks the prefix cache what it holds.
+ * A string is the 400's message; undefined leaves the lenient engine's usage alone.
+ */
+function measurePrompt(
+  state: SimState,
+  request: ChatRequest,
+  profile: ModelProfile,
+): VllmPromptUsage | string | undefined {
+  const { vllmVersion, maxModelLen } = state.options();
+  if (vllmVersion === undefined && maxModelLen === undefined) return undefined;
+  let prompt: PromptTokens;
+  try {
+    prompt = promptTokens(request.messages, tokenize);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (maxModelLen !== undefined) {
+    const maxTokens = request.max_tokens ?? request.max_completion_tokens ?? undefined;
+    const problem = contextLengthProblem(prompt, maxTokens, maxModelLen);
+    if (problem) return problem;
+  }
+  if (vllmVersion === undefined) return undefined;
+  const cachedTokens = state.prefixCache.admit(profile.id, prompt.tokens);
+  return { promptTokens: prompt.tokens.length, cachedTokens };
 }
 
 /**
@@ -32,6 +75,7 @@ async function complete(
   request: ChatRequest,
   profile: ModelProfile,
   reply: FastifyReply,
+  vllm: VllmPromptUsage | undefined,
 ) {
   const started = performance.now();
   const gone = clientGone(reply);
@@ -42,7 +86,7 @@ async function complete(
     if (draw.fail) {
       return reply.code(500).send(openAiError(500, "Simulated engine failure (errorRate)."));
     }
-    const body = createChatCompletion(request, profile, state.options(), unixSeconds());
+    const body = createChatCompletion(request, profile, state.options(), unixSeconds(), vllm);
     state.metrics.record({
       promptTokens: body.usage.prompt_tokens,
       generationTokens: body.usage.completion_tokens,

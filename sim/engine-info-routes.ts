@@ -22,7 +22,7 @@ export function registerEngineInfoRoutes(app: FastifyInstance, state: SimState):
       owned_by: "jurist-sim",
       root,
       parent,
-      max_model_len: SIM_MAX_MODEL_LEN,
+      max_model_len: state.options().maxModelLen ?? SIM_MAX_MODEL_LEN,
       simulated: true,
     });
     const adapters = state.adapters.list().map((a) => card(a.name, a.created, a.path, base));

@@ -13,6 +13,12 @@ export function registerLoraRoutes(app: FastifyInstance, state: SimState): void 
     if (!parsed.success)
       return reply.code(400).send(openAiError(400, z.prettifyError(parsed.error)));
     const { lora_name: name, lora_path: path } = parsed.data;
+    if (!state.loraEnabled()) {
+      // The worker refuses without --enable-lora (vllm/v1/worker/lora_model_runner_mixin.py,
+      // `_ensure_lora_enabled`) and serving_models.py answers any load failure 400.
+      const message = "LoRA is not enabled. Use --enable-lora to enable LoRA.";
+      return reply.code(400).send(openAiError(400, message));
+    }
     const result = await state.adapters.load(name, path, [state.options().modelId]);
     if ("status" in result) {
       return reply

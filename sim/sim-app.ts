@@ -6,9 +6,18 @@ import { registerLoraRoutes } from "./lora-routes.ts";
 import { openAiError } from "./openai-error.ts";
 import type { SimOptions } from "./sim-options.ts";
 import { createSimState, type SimState } from "./sim-state.ts";
+import { registerApiKeyCheck } from "./vllm/api-key.ts";
+import { registerVersionRoute } from "./vllm/version-route.ts";
 
 /** Request bodies carry images as data URIs, so allow far more than Fastify's 1 MiB. */
 const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * uvicorn's idle keep-alive in vLLM: `timeout_keep_alive=TIMEOUT_KEEP_ALIVE` (5 s) in
+ * vllm/entrypoints/openai/api_server.py, later `envs.VLLM_HTTP_TIMEOUT_KEEP_ALIVE` (default
+ * "5", vllm/envs.py). The lenient engine keeps Fastify's 72 s.
+ */
+const VLLM_KEEP_ALIVE_MS = 5_000;
 
 export interface SimAppSettings {
   /** Log requests with pino (every line prefixed "[simulated vLLM]"); default false. */
@@ -30,6 +39,7 @@ export function createSimApp(
         }
       : false,
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.vllmVersion !== undefined ? { keepAliveTimeout: VLLM_KEEP_ALIVE_MS } : {}),
   });
   const state = createSimState(options);
   // Every response says it is simulated, even those whose body cannot (/health, LoRA text).
@@ -45,8 +55,13 @@ export function createSimApp(
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send({ detail: "Not Found", simulated: true }),
   );
+  registerApiKeyCheck(app, state);
   registerEngineInfoRoutes(app, state);
-  registerLoraRoutes(app, state);
+  registerVersionRoute(app, state);
+  // vLLM registers the LoRA routes only with VLLM_ALLOW_RUNTIME_LORA_UPDATING set
+  // (vllm/entrypoints/openai/api_server.py); without it they are FastAPI's 404 {"detail": "Not Found"}.
+  if (options.runtimeLoraUpdating ?? options.vllmVersion === undefined)
+    registerLoraRoutes(app, state);
   registerChatRoute(app, state);
   if (options.control) registerControlRoute(app, state);
   // Stalled completions never finish on their own; without this, close() would wait forever.

@@ -7,13 +7,23 @@ export const SIM_USAGE = `usage: jurist sim [--port 8000] [--host 127.0.0.1] [--
                  [--generator-noise low|high] [--latency-ms L]
                  [--error-rate E] [--invalid-rate I] [--max-concurrency C]
                  [--model M] [--world-key K] [--control] [--log]
+                 [--vllm-version X.Y.Z] [--api-key K] [--max-model-len N]
+                 [--enable-lora] [--enable-runtime-lora] [--enable-prompt-tokens-details]
+                 [--eos-text T]
 
 Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a real judge's.
 When listening it prints one line to stdout: jurist-sim listening on URL (SIMULATED); logs
 go to stderr. --host may be any loopback address (127.0.0.2, ...), so several replicas can
 share a port. --control enables GET/POST /control to change latency_ms, error_rate,
 invalid_rate, accuracy, category_accuracy, position_bias, healthy, stall, model_id and
-max_concurrency live.`;
+max_concurrency live.
+
+--vllm-version X.Y.Z answers as that vLLM release does (docs/simulator.md, "vLLM mode"):
+/version, only the constrained-choice field it has, byte-level logprob tokens with the EOS
+text (--eos-text, default <|im_end|>), -9999.0 for masked alternatives, 5 s idle keep-alive,
+LoRA off unless --enable-lora and --enable-runtime-lora (vLLM's
+VLLM_ALLOW_RUNTIME_LORA_UPDATING), cached_tokens with --enable-prompt-tokens-details.
+--api-key guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels.`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;
@@ -29,6 +39,15 @@ const NUMERIC_FLAGS = {
   "error-rate": "errorRate",
   "invalid-rate": "invalidRate",
   "max-concurrency": "maxConcurrency",
+  "max-model-len": "maxModelLen",
+} as const;
+
+/** Boolean flags and the option each turns on. */
+const BOOLEAN_FLAGS = {
+  control: "control",
+  "enable-lora": "enableLora",
+  "enable-runtime-lora": "runtimeLoraUpdating",
+  "enable-prompt-tokens-details": "enablePromptTokensDetails",
 } as const;
 
 /** The result of reading the command line: what to start, help, or every problem found. */
@@ -53,7 +72,11 @@ function readPort(raw: string | undefined, problems: string[]): number {
   return port ?? DEFAULT_PORT;
 }
 
-/** Reads `jurist sim` flags; never throws. */
+/**
+ * Reads `jurist sim` flags; never throws. vLLM's environment variables for the same settings
+ * (VLLM_ALLOW_RUNTIME_LORA_UPDATING, VLLM_API_KEY) are not read: every variable the
+ * repository reads is declared in src/config, and these are flags here.
+ */
 export function parseSimArgs(argv: string[]): SimArgs {
   const string = { type: "string" } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -69,8 +92,13 @@ export function parseSimArgs(argv: string[]): SimArgs {
         model: string,
         "world-key": string,
         "generator-noise": string,
+        "vllm-version": string,
+        "api-key": string,
+        "eos-text": string,
         log: { type: "boolean" },
-        control: { type: "boolean" },
+        ...Object.fromEntries(
+          Object.keys(BOOLEAN_FLAGS).map((flag) => [flag, { type: "boolean" }]),
+        ),
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -88,7 +116,13 @@ export function parseSimArgs(argv: string[]): SimArgs {
   if (typeof values["world-key"] === "string") options.worldKey = values["world-key"];
   if (typeof values["generator-noise"] === "string")
     options.generatorNoise = values["generator-noise"];
-  if (values.control === true) options.control = true;
+  for (const [flag, key] of Object.entries(BOOLEAN_FLAGS)) {
+    if (values[flag] === true) options[key] = true;
+  }
+  const vllmVersion = values["vllm-version"];
+  if (typeof vllmVersion === "string") options.vllmVersion = vllmVersion;
+  if (typeof values["api-key"] === "string") options.apiKey = values["api-key"];
+  if (typeof values["eos-text"] === "string") options.eosText = values["eos-text"];
   const port = readPort(values.port as string | undefined, problems);
   const checked = simOptionsSchema.safeParse(options);
   if (!checked.success) {
@@ -143,10 +177,11 @@ export async function runSimCommand(argv: string[]): Promise<void> {
   });
   const stopped = nextStopSignal();
   process.stdout.write(`${listeningLine(server.url)}\n`);
-  const { modelId, seed, accuracy, positionBias, control } = args.options;
+  const { modelId, seed, accuracy, positionBias, control, vllmVersion } = args.options;
   process.stderr.write(
     `jurist sim: SIMULATED vLLM engine (not a real judge): model ${modelId}, seed ${seed}, ` +
-      `accuracy ${accuracy}, position bias ${positionBias}, control ${control ? "on" : "off"}\n`,
+      `accuracy ${accuracy}, position bias ${positionBias}, control ${control ? "on" : "off"}, ` +
+      `${vllmVersion ? `answering as vLLM ${vllmVersion}` : "lenient (no vLLM release)"}\n`,
   );
   const signal = await stopped;
   process.stderr.write(`jurist sim: ${signal}: closing the simulated engine\n`);

@@ -87,6 +87,34 @@ export const simOptionsSchema = z.strictObject({
    * the app is built: `setOptions` refuses to change it.
    */
   control: z.boolean().default(false),
+  /**
+   * vLLM mode (`jurist sim --vllm-version X`): answer as that vLLM release does wherever the
+   * gateway can tell (sim/vllm/, sim/vllm-choice.ts). Unset: today's lenient engine, and `/version` answers a
+   * string that is not a release.
+   */
+  vllmVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, "must be a release number such as 0.11.0")
+    .optional(),
+  /** vLLM's `--api-key`: every `/v1/*` request needs `Authorization: Bearer <key>`. */
+  apiKey: z.string().min(1).optional(),
+  /**
+   * vLLM's `--max-model-len`: prompts (images counted by pixels in vLLM mode) longer than this
+   * are refused with vLLM's 400. Unset: nothing is refused and `/v1/models` says 8192.
+   */
+  maxModelLen: z.number().int().min(16).max(10_000_000).optional(),
+  /** vLLM's `--enable-lora`. Unset: on in the lenient engine, off in vLLM mode (vLLM's default). */
+  enableLora: z.boolean().optional(),
+  /**
+   * vLLM's `VLLM_ALLOW_RUNTIME_LORA_UPDATING`: registers `/v1/load_lora_adapter` and
+   * `/v1/unload_lora_adapter`. Unset: on in the lenient engine, off in vLLM mode. Fixed when
+   * the app is built, as vLLM registers the routes at start-up.
+   */
+  runtimeLoraUpdating: z.boolean().optional(),
+  /** vLLM's `--enable-prompt-tokens-details`: report `usage.prompt_tokens_details.cached_tokens`. */
+  enablePromptTokensDetails: z.boolean().default(false),
+  /** The EOS text vLLM mode appends to the logprob tokens (Qwen2.5-VL's by default). */
+  eosText: z.string().min(1).default("<|im_end|>"),
 });
 
 /** Validated options, every field present. */

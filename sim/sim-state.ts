@@ -5,6 +5,7 @@ import { createRequestGate } from "./request-gate.ts";
 import { createSimMetrics } from "./sim-metrics.ts";
 import { parseSimOptions, type SimOptions } from "./sim-options.ts";
 import { createStall } from "./stall.ts";
+import { createPrefixCache } from "./vllm/prefix-cache.ts";
 import { uniformSkills } from "./world/skills.ts";
 
 /** Lognormal sigma of latency jitter. */
@@ -35,6 +36,13 @@ export function createSimState(initial: Readonly<SimOptions>) {
   function checkPatch(patch: Partial<SimOptions>): void {
     if (patch.control !== undefined && patch.control !== options.control) {
       throw new Error("invalid simulated engine options: control is fixed when the app is built");
+    }
+    for (const fixed of ["vllmVersion", "runtimeLoraUpdating"] as const) {
+      if (fixed in patch && patch[fixed] !== options[fixed]) {
+        throw new Error(
+          `invalid simulated engine options: ${fixed} is fixed when the app is built`,
+        );
+      }
     }
     if (patch.modelId !== undefined && adapters.get(patch.modelId)) {
       throw new Error(
@@ -98,6 +106,9 @@ export function createSimState(initial: Readonly<SimOptions>) {
     gate,
     stall,
     metrics: createSimMetrics(),
+    prefixCache: createPrefixCache(),
+    /** vLLM's `--enable-lora`: on in the lenient engine unless set, off in vLLM mode unless set. */
+    loraEnabled: () => options.enableLora ?? options.vllmVersion === undefined,
   };
 }
 

@@ -85,11 +85,11 @@ const ORDINARY_ALTERNATIVES = [
   "\n",
 ] as const;
 
-function entry(token: string, probability: number): TopLogprobEntry {
+export function entry(token: string, probability: number): TopLogprobEntry {
   return { token, logprob: Math.log(probability), bytes: [...Buffer.from(token, "utf8")] };
 }
 
-function verdictEntry(verdict: VerdictToken, top: number): LogprobEntry {
+export function verdictEntry(verdict: VerdictToken, top: number): LogprobEntry {
   const other: Slot = verdict.letter === "A" ? "B" : "A";
   const ranked = [
     entry(verdict.letter, verdict.confidence),
@@ -100,7 +100,7 @@ function verdictEntry(verdict: VerdictToken, top: number): LogprobEntry {
 }
 
 /** A plausible ordinary position: the generated token most likely, then geometric tails. */
-function ordinaryEntry(token: string, top: number, rng: Random): LogprobEntry {
+export function ordinaryEntry(token: string, top: number, rng: Random): LogprobEntry {
   const probability = rng.uniform(0.4, 0.995);
   const rest = 1 - probability;
   const alternatives = ORDINARY_ALTERNATIVES.filter((alt) => alt !== token);

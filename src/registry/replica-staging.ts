@@ -142,6 +142,15 @@ export function createReplicaStaging(options: ReplicaStagingOptions) {
   async function stageFull(record: CheckpointRecord, deadline: number): Promise<Staged> {
     const serving = () => fleet.snapshots().filter((r) => lists(r, record.id));
     const ready = () => serving().some((r) => r.healthy) && serving().every((r) => r.healthy);
+    // Jurist cannot start replicas: say what the operator's deploy step must bring up (the
+    // blue/green recipe in docs/deployment.md), once, before waiting for it.
+    const deployHint = `start replicas that serve ${record.uri} as --served-model-name ${record.id}`;
+    await fleet.pollNow();
+    if (ready()) return { checkpoint: record.id, loaded: [] };
+    logger.info(
+      { checkpoint: record.id, uri: record.uri, waitMs: Math.max(0, deadline - Date.now()) },
+      `full checkpoint: waiting for replicas to serve it (${deployHint})`,
+    );
     if (await waitUntil(deadline, ready)) return { checkpoint: record.id, loaded: [] };
     const problems = serving()
       .filter((r) => !r.healthy)
@@ -149,7 +158,9 @@ export function createReplicaStaging(options: ReplicaStagingOptions) {
         replica: r.url,
         reason: `serves it but is down (${r.lastError ?? "unhealthy"})`,
       }));
-    if (problems.length === 0) problems.push({ replica: "-", reason: "no replica serves it" });
+    if (problems.length === 0) {
+      problems.push({ replica: "-", reason: `no replica serves it (${deployHint})` });
+    }
     throw new PromotionError(record.id, "wait_healthy", problems);
   }
 

@@ -108,3 +108,27 @@ t.test("jurist sim exits 2 with a clear message on bad input", async (t) => {
   t.match(err, /accuracy/);
   t.match(err, /usage: jurist sim/);
 });
+
+t.test("vLLM mode flags map onto options", async (t) => {
+  // biome-ignore format: flag-value pairs read better on shared lines
+  const args = parseSimArgs([
+    "--vllm-version", "0.11.0", "--api-key", "k", "--max-model-len", "8192", "--enable-lora",
+    "--enable-runtime-lora", "--enable-prompt-tokens-details", "--eos-text", "</s>",
+  ]);
+  t.match(args, {
+    kind: "start",
+    options: {
+      vllmVersion: "0.11.0",
+      apiKey: "k",
+      maxModelLen: 8192,
+      enableLora: true,
+      runtimeLoraUpdating: true,
+      enablePromptTokensDetails: true,
+      eosText: "</s>",
+    },
+  });
+  const lenient = parseSimArgs([]);
+  t.match(lenient, { kind: "start", options: { eosText: "<|im_end|>" } });
+  t.equal(lenient.kind === "start" && lenient.options.vllmVersion, undefined);
+  t.match(parseSimArgs(["--vllm-version", "latest"]), { kind: "invalid" });
+});

@@ -11,6 +11,13 @@ import {
   read,
 } from "./app-contract.ts";
 import { ROOT, readmeTemplates } from "./fine-tune-fixtures.ts";
+import {
+  DEFAULT_JUDGE,
+  hasStructuredOutputs,
+  mmLimits,
+  trlDefaultLoraRank,
+  VLLM_LORA_RANKS,
+} from "./vllm-serving.ts";
 
 /**
  * deploy/compose checked offline: every ${VARIABLE} is in .env.example, every image is pinned
@@ -246,6 +253,31 @@ t.test("vLLM: LoRA at run time, a GPU, and the adapters at the trainer's path", 
   t.match(backends[0], { hostname: "vllm", port }, "the gateway's JURIST_BACKENDS names it");
   t.match(services.redis?.command?.join(" "), /--appendonly yes/, "Redis with AOF persistence");
 });
+
+t.test(
+  "vLLM's command: a model it serves with LoRA, flags it takes, at .env.example and the defaults",
+  async (t) => {
+    const withDefaults = interpolate(
+      parse(raw, { merge: true }),
+      new Map([["GRAFANA_ADMIN_PASSWORD", "test-password"]]),
+    ) as Compose;
+    for (const [label, vllm] of [
+      [".env.example", services.vllm!],
+      ["compose.yaml's defaults", withDefaults.services.vllm!],
+    ] as const) {
+      const args = vllm.command ?? [];
+      const value = (flag: string) => args[args.indexOf(flag) + 1];
+      t.equal(value("--model"), DEFAULT_JUDGE, `${label}: the default judge`);
+      const tag = vllm.image?.split(":")[1] ?? "";
+      t.ok(hasStructuredOutputs(tag), `${label}: ${tag} has structured_outputs (0.10.2 or later)`);
+      const rank = Number(value("--max-lora-rank"));
+      t.ok(VLLM_LORA_RANKS.includes(rank), `${label}: --max-lora-rank ${rank} is one vLLM takes`);
+      t.ok(rank >= trlDefaultLoraRank(), `${label}: and holds the TRL template's adapters`);
+      t.ok(Number(value("--max-loras")) >= 1, `${label}: --max-loras`);
+      t.ok(mmLimits(value("--limit-mm-per-prompt"))?.image, `${label}: images allowed, as JSON`);
+    }
+  },
+);
 
 t.test(
   "Prometheus: deploy/prometheus's config, scraping the services, with the rules",

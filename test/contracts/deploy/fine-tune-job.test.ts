@@ -24,7 +24,7 @@ function argvFor(iteration: number, init: string): string[] {
     dataset: `${dataPath}/trainer/iteration-${iteration}/dataset.jsonl`,
     output: `${dataPath}/trainer/iteration-${iteration}/checkpoint`,
     init,
-    base_model: "meta-llama/Llama-3.2-11B-Vision-Instruct",
+    base_model: "Qwen/Qwen2.5-VL-7B-Instruct",
   });
 }
 

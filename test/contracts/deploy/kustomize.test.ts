@@ -22,6 +22,13 @@ import {
   view,
   type Workload,
 } from "./rendered-manifests.ts";
+import {
+  DEFAULT_JUDGE,
+  hasStructuredOutputs,
+  mmLimits,
+  trlDefaultLoraRank,
+  VLLM_LORA_RANKS,
+} from "./vllm-serving.ts";
 
 /**
  * deploy/k8s rendered by `kubectl kustomize` for each overlay and checked against the app:
@@ -273,6 +280,18 @@ t.test(
       args.includes("--enable-lora") && args.some((a) => a.startsWith("--max-lora-rank=")),
       "LoRA on",
     );
+    const flag = (name: string) =>
+      args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+    const rank = Number(flag("--max-lora-rank"));
+    t.ok(VLLM_LORA_RANKS.includes(rank), `--max-lora-rank ${rank} is one vLLM takes`);
+    t.ok(rank >= trlDefaultLoraRank(), "and holds the TRL template's adapters");
+    t.ok(mmLimits(flag("--limit-mm-per-prompt"))?.image, "images allowed, as JSON");
+    t.ok(
+      hasStructuredOutputs(vllm(prod).image?.split(":")[1] ?? ""),
+      "a vLLM with structured_outputs",
+    );
+    const model = vllm(prod).env?.find((e) => e.name === "VLLM_MODEL")?.value;
+    t.equal(model, DEFAULT_JUDGE, "prod: the default judge, one vLLM serves with LoRA");
     const lora = vllm(prod).env?.find((e) => e.name === "VLLM_ALLOW_RUNTIME_LORA_UPDATING");
     t.equal(lora?.value, "True", "runtime LoRA updating on: promotion loads adapters");
     const gpus = (vllm(prod) as Container & { resources: { limits: Record<string, unknown> } })

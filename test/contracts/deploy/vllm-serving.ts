@@ -1,0 +1,51 @@
+import { read } from "./app-contract.ts";
+
+/**
+ * What a replica command must satisfy for vLLM to start it and for Jurist to use it, as read in
+ * vLLM's source: the model vLLM serves with LoRA, the LoRA ranks it accepts, the release from
+ * which `structured_outputs` exists. Shared by the compose and Kustomize contract tests.
+ */
+
+/**
+ * The default judge: `Qwen2_5_VLForConditionalGeneration` is marked LoRA ✅ in vLLM's
+ * docs/models/supported_models.md and implements `SupportsLoRA` in
+ * vllm/model_executor/models/qwen2_5_vl.py (LoRA on its language model only, `get_mm_mapping`).
+ */
+export const DEFAULT_JUDGE = "Qwen/Qwen2.5-VL-7B-Instruct";
+
+/** `MaxLoRARanks` in vllm/config/lora.py: `--max-lora-rank` must be one of these. */
+export const VLLM_LORA_RANKS = [1, 8, 16, 32, 64, 128, 256, 320, 512];
+
+/** `structured_outputs: {choice}` exists from this release (its 0.10.2 release notes). */
+const STRUCTURED_OUTPUTS_SINCE = [0, 10, 2];
+
+/** True for a `vX.Y.Z` tag at or after 0.10.2. */
+export function hasStructuredOutputs(tag: string): boolean {
+  const match = /^v(\d+)\.(\d+)\.(\d+)$/.exec(tag);
+  if (!match) return false;
+  const version = match.slice(1).map(Number);
+  for (let i = 0; i < 3; i++) {
+    if (version[i]! !== STRUCTURED_OUTPUTS_SINCE[i]!)
+      return version[i]! > STRUCTURED_OUTPUTS_SINCE[i]!;
+  }
+  return true;
+}
+
+/** The LoRA rank the TRL template trains when not told (`--lora-rank` in train_judge.py). */
+export function trlDefaultLoraRank(): number {
+  const source = read("deploy/fine-tune/trl/train_judge.py");
+  const match = /"--lora-rank",\s*type=int,\s*default=(\d+)/.exec(source);
+  if (!match) throw new Error("train_judge.py declares no --lora-rank default");
+  return Number(match[1]);
+}
+
+/** `--limit-mm-per-prompt`'s value as vLLM parses it (JSON: modality → count). */
+export function mmLimits(value: string | undefined): Record<string, number> | null {
+  try {
+    const parsed = JSON.parse(value ?? "");
+    const counts = Object.values(parsed ?? {});
+    return counts.length > 0 && counts.every((n) => Number.isInteger(n)) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
