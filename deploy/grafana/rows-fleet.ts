@@ -97,6 +97,53 @@ export const fleet: RowSpec = {
       ],
     },
     {
+      title: "Prompt tokens: prefix cache vs computed",
+      description:
+        "Prompt tokens per second the replicas served from their prefix cache (cached) or computed, as they report them (vLLM needs --enable-prompt-tokens-details; without it everything shows as computed). Cached share well under 40% on image verdicts: the two orders are not sharing their image tokens.",
+      unit: "short",
+      queries: [
+        {
+          expr: `sum by (kind) (${rate("jurist_engine_prompt_tokens_total")})`,
+          legend: "{{kind}}",
+        },
+      ],
+    },
+    {
+      title: "Cached share of a verdict's prompt",
+      description:
+        "Per verdict (both orders): the median share of prompt tokens from the prefix cache, and the share of verdicts with none cached at all.",
+      unit: "percentunit",
+      queries: [
+        {
+          expr: quantile(0.5, "", "jurist_verdict_prompt_cached_ratio_bucket"),
+          legend: "median cached share",
+        },
+        {
+          expr: share(
+            'jurist_verdict_prompt_cached_ratio_bucket{le="0"}',
+            "jurist_verdict_prompt_cached_ratio_count",
+          ),
+          legend: "verdicts with nothing cached",
+        },
+      ],
+    },
+    {
+      title: "Unconstrained answers and stale-connection resends",
+      description:
+        "Constrained calls answered outside the choice list (the replica ignores the choice field: see /readyz and JURIST_STRUCTURED_OUTPUT_FIELD), and requests resent on a fresh connection after a replica closed a kept-alive one (climbing: JURIST_ENGINE_KEEP_ALIVE_MS is above the replica's idle timeout).",
+      unit: "reqps",
+      queries: [
+        {
+          expr: `sum by (replica) (${rate("jurist_engine_unconstrained_answers_total")})`,
+          legend: "unconstrained {{replica}}",
+        },
+        {
+          expr: `sum by (replica) (${rate("jurist_engine_stale_connection_retries_total")})`,
+          legend: "resent {{replica}}",
+        },
+      ],
+    },
+    {
       title: "Engine calls by priority class",
       description: "Calls holding a replica slot and calls waiting for one, interactive and batch.",
       unit: "short",

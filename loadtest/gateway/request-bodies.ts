@@ -4,6 +4,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createPairwiseJudge } from "../../src/core/pairwise-judge.ts";
 import type { CompletionRequest, JudgeEngine, JudgeMode } from "../../src/core/types.ts";
 import { toChatBody } from "../../src/engine/completion-wire.ts";
+import { choiceFieldFor } from "../../src/engine/vllm-version.ts";
 
 /**
  * The request bodies the benchmark sends, one per request index, so no two requests share a
@@ -108,5 +109,7 @@ export async function directChatRequest(
     seed: index,
   });
   if (!captured) throw new Error("the judge core made no engine call");
-  return JSON.stringify(toChatBody(model, captured, config.engine.structuredOutputField));
+  // The simulator's version is no vLLM release, so `auto` sends what it would: structured_outputs.
+  const field = choiceFieldFor(config.engine.structuredOutputField, null);
+  return JSON.stringify(toChatBody(model, captured, field));
 }

@@ -30,15 +30,26 @@ export const engine = area(
       }),
       structuredOutputField: setting({
         env: "JURIST_STRUCTURED_OUTPUT_FIELD",
-        schema: z.enum(["structured_outputs", "guided_choice"]),
-        default: "structured_outputs",
-        doc: "how `fast` mode constrains the verdict: `structured_outputs` (vLLM ≥ 0.10.2) or `guided_choice` (older vLLM)",
+        schema: z.enum(["auto", "structured_outputs", "guided_choice"]),
+        default: "auto",
+        doc: "how `fast` mode constrains the verdict: `auto` reads each replica's `GET /version` and sends `guided_choice` below vLLM 0.11.0 and `structured_outputs` from it (an unreadable version gets `structured_outputs`); `structured_outputs` or `guided_choice` sends that field to every replica (vLLM ignores a field its release lacks and answers unconstrained)",
       }),
       connectionsPerReplica: setting({
         env: "JURIST_ENGINE_CONNECTIONS",
         schema: intIn(1, 1024),
         default: 64,
         doc: "keep-alive connections per replica (1–1024)",
+      }),
+      keepAliveMs: setting({
+        env: "JURIST_ENGINE_KEEP_ALIVE_MS",
+        schema: intIn(100, 600_000),
+        default: 4_000,
+        doc: "how long an idle connection to a replica is kept, ms; keep it below the replica's own idle timeout (vLLM: 5 s, `VLLM_HTTP_TIMEOUT_KEEP_ALIVE`) so the replica never closes one under a request",
+      }),
+      apiKey: setting({
+        env: "JURIST_REPLICA_API_KEY",
+        schema: z.string().min(1),
+        doc: "sent as `Authorization: Bearer <key>` on every replica call (chat, health, models, metrics, version, LoRA load and unload), for replicas started with `--api-key`; a secret: never logged",
       }),
       healthIntervalMs: setting({
         env: "JURIST_HEALTH_INTERVAL_MS",

@@ -10,6 +10,7 @@ import type {
   Order,
   OrderVerdict,
   PairwiseTask,
+  PromptTokenUsage,
 } from "./types.ts";
 import { parseVerdict } from "./verdict-parser.ts";
 import { verdictProbability } from "./verdict-probability.ts";
@@ -38,6 +39,8 @@ export interface JudgeResult extends CombinedVerdict {
   checkpoint: string;
   replica: string;
   template: typeof PAIRWISE_TEMPLATE_VERSION;
+  /** The prompt tokens of the verdict's engine calls (both orders, retries), when reported. */
+  promptTokens?: PromptTokenUsage | undefined;
 }
 
 /** Seed of an order's first attempt when the task has none. */
@@ -71,6 +74,7 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
       checkpoint: session.checkpoint,
       replica: session.replica,
       template: PAIRWISE_TEMPLATE_VERSION,
+      promptTokens: session.promptTokens,
     };
   }
 

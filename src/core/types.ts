@@ -85,12 +85,27 @@ export interface TokenLogprob {
   top: TopLogprob[];
 }
 
+/**
+ * The prompt tokens of one engine call as the engine reported them: `cached` of `total` came
+ * from its prefix cache, the rest were computed. `cached` is null when the engine did not say
+ * (vLLM reports it only with `--enable-prompt-tokens-details`, and omits it when it is 0).
+ */
+export interface PromptTokenUsage {
+  total: number;
+  cached: number | null;
+}
+
 /** One choice of a completion. */
 export interface Completion {
   text: string;
   /** Per-token logprobs, or null when the engine returned none. */
   tokens: TokenLogprob[] | null;
   finishReason: string | null;
+  /**
+   * The prompt tokens of the call that made this choice (every choice of one call carries the
+   * same); undefined when the engine reported no usage.
+   */
+  prompt?: PromptTokenUsage | undefined;
 }
 
 /**
@@ -104,6 +119,11 @@ export interface EngineSession {
   readonly replica: string;
   /** One completion per requested sample (`n`). Throws AppError on failure. */
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<Completion[]>;
+  /**
+   * The prompt tokens of every call the session completed so far, summed (`cached` summed
+   * over the calls that reported it; null when none did); undefined before the first usage.
+   */
+  readonly promptTokens?: PromptTokenUsage | undefined;
 }
 
 /** How a session's calls are admitted. */

@@ -1,4 +1,9 @@
-import type { Completion, CompletionRequest, TokenLogprob } from "../core/types.ts";
+import type {
+  Completion,
+  CompletionRequest,
+  PromptTokenUsage,
+  TokenLogprob,
+} from "../core/types.ts";
 
 /**
  * Translation between the core's CompletionRequest and vLLM's OpenAI-compatible
@@ -6,7 +11,7 @@ import type { Completion, CompletionRequest, TokenLogprob } from "../core/types.
  * server and shared by every caller (judge, trainer).
  */
 
-/** Which request field carries a constrained choice (vLLM ≥ 0.10.2 vs older releases). */
+/** Which request field carries a constrained choice (see `vllm-version.ts` for which release has which). */
 export type StructuredOutputField = "structured_outputs" | "guided_choice";
 
 export function toChatBody(
@@ -51,17 +56,40 @@ function readTokens(logprobs: unknown): TokenLogprob[] | null {
   }));
 }
 
+/**
+ * vLLM's `usage` (`UsageInfo` in vllm/entrypoints/openai/protocol.py): `prompt_tokens`, and
+ * `prompt_tokens_details.cached_tokens` only when the server runs with
+ * `--enable-prompt-tokens-details` and some were cached (serving_chat.py sets the details
+ * under `if self.enable_prompt_tokens_details and final_res.num_cached_tokens`). Unreadable
+ * usage is no usage: accounting must never fail a verdict.
+ */
+export function readPromptUsage(usage: unknown): PromptTokenUsage | undefined {
+  const { prompt_tokens: total, prompt_tokens_details: details } =
+    (usage as { prompt_tokens?: unknown; prompt_tokens_details?: unknown } | null) ?? {};
+  if (typeof total !== "number" || !Number.isFinite(total) || total < 0) return undefined;
+  const cached = (details as { cached_tokens?: unknown } | null | undefined)?.cached_tokens;
+  return {
+    total,
+    cached:
+      typeof cached === "number" && Number.isFinite(cached) && cached >= 0
+        ? Math.min(cached, total)
+        : null,
+  };
+}
+
 /** Reads the choices of a chat completion body; throws on a body that has none. */
 export function fromChatBody(body: unknown): Completion[] {
-  const choices = (body as { choices?: unknown } | null)?.choices;
+  const { choices, usage } = (body as { choices?: unknown; usage?: unknown } | null) ?? {};
   if (!Array.isArray(choices) || choices.length === 0) {
     throw new Error("chat completion without choices");
   }
+  const prompt = readPromptUsage(usage);
   return choices.map(
     (choice: { message?: { content?: unknown }; logprobs?: unknown; finish_reason?: unknown }) => ({
       text: typeof choice.message?.content === "string" ? choice.message.content : "",
       tokens: readTokens(choice.logprobs),
       finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : null,
+      ...(prompt ? { prompt } : {}),
     }),
   );
 }

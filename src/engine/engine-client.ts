@@ -1,8 +1,9 @@
-import { Pool } from "undici";
+import { Client, type Dispatcher, Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
 import { EngineCallError } from "./engine-errors.ts";
+import { isStaleSocketReset, watchSocketReuse } from "./socket-reuse.ts";
 
 /** One model a replica serves, as its `/v1/models` lists it. */
 export interface ServedModel {
@@ -17,29 +18,55 @@ export interface EngineClientOptions {
   baseUrl: string;
   /** Keep-alive connections to this replica. */
   connections: number;
-  structuredOutputField: StructuredOutputField;
-  /** Timeout for health, models and metrics reads, ms. */
+  /**
+   * How long an idle connection is kept, ms: below the replica's own idle timeout (uvicorn's
+   * `timeout_keep_alive`, vLLM's VLLM_HTTP_TIMEOUT_KEEP_ALIVE, 5 s by default), so the pool
+   * drops a connection before the replica closes it under a request.
+   */
+  keepAliveMs: number;
+  /** Timeout for health, models, metrics and version reads, ms. */
   probeTimeoutMs: number;
+  /**
+   * Sent as `Authorization: Bearer <key>` on every call (a replica started with `--api-key`
+   * answers 401 on `/v1/*` without it). Never logged.
+   */
+  apiKey?: string | undefined;
+  /** Hears of each request resent on a fresh connection after a stale keep-alive socket. */
+  onStaleConnection?: () => void;
 }
+
+type Method = "GET" | "POST";
 
 /**
  * An OpenAI-compatible client for one vLLM replica over an undici Pool (keep-alive). Failures
  * become AppErrors: connection errors and 5xx → UPSTREAM_ERROR, a deadline → UPSTREAM_TIMEOUT,
  * an unknown model → NOT_FOUND, a 400 → INVALID_REQUEST (the engine refused the caller's input).
+ *
+ * A request the replica's server reset on a reused keep-alive socket (it closed the idle
+ * connection as the request went out) is sent once more on a fresh connection before it
+ * fails: the replica never saw it, so it must not count against the replica's health.
  */
 export function createEngineClient(options: EngineClientOptions) {
+  watchSocketReuse();
   const pool = new Pool(options.baseUrl, {
     connections: options.connections,
     pipelining: 1,
-    keepAliveTimeout: 30_000,
+    keepAliveTimeout: options.keepAliveMs,
+    // A server's `Keep-Alive: timeout=N` hint may shorten the idle time, never lengthen it.
+    keepAliveMaxTimeout: options.keepAliveMs,
   });
+  const headers: Record<string, string> = options.apiKey
+    ? { authorization: `Bearer ${options.apiKey}` }
+    : {};
+  const jsonHeaders = { ...headers, "content-type": "application/json" };
 
   async function chat(
     model: string,
     request: CompletionRequest,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    choiceField: StructuredOutputField,
   ): Promise<Completion[]> {
-    const body = JSON.stringify(toChatBody(model, request, options.structuredOutputField));
+    const body = JSON.stringify(toChatBody(model, request, choiceField));
     const response = await send("POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
@@ -53,17 +80,33 @@ export function createEngineClient(options: EngineClientOptions) {
     }
   }
 
-  async function send(method: "GET" | "POST", path: string, body?: string, signal?: AbortSignal) {
+  async function send(method: Method, path: string, body?: string, signal?: AbortSignal) {
+    const request = { method, path, body, signal, headers: body ? jsonHeaders : headers };
     try {
-      return await pool.request({
-        method,
-        path,
-        body,
-        signal,
-        headers: body ? { "content-type": "application/json" } : {},
-      });
+      return await pool.request(request);
     } catch (error) {
-      throw upstreamFailure(error, signal);
+      if (signal?.aborted || !isStaleSocketReset(error)) throw upstreamFailure(error, signal);
+      options.onStaleConnection?.();
+      return sendOnFreshConnection(request);
+    }
+  }
+
+  /**
+   * One request on a connection of its own, closed once its answer is read: the pool's other
+   * idle sockets may be just as stale, and this one is certain to be new.
+   */
+  async function sendOnFreshConnection(
+    request: Dispatcher.RequestOptions & { signal: AbortSignal | undefined },
+  ) {
+    const client = new Client(options.baseUrl, { pipelining: 1 });
+    try {
+      const response = await client.request(request);
+      const text = await response.body.text();
+      return { statusCode: response.statusCode, body: { text: async () => text } };
+    } catch (error) {
+      throw upstreamFailure(error, request.signal);
+    } finally {
+      void client.close();
     }
   }
 
@@ -95,12 +138,27 @@ export function createEngineClient(options: EngineClientOptions) {
       .catch(() => null);
   }
 
+  /**
+   * The version string of `GET /version` (vLLM's api_server.py answers
+   * `{"version": VLLM_VERSION}`), or null when it cannot be read. Never throws.
+   */
+  async function version(): Promise<string | null> {
+    return probe("/version")
+      .then((result) => {
+        if (result.status !== 200) return null;
+        const parsed = JSON.parse(result.text) as { version?: unknown } | null;
+        return typeof parsed?.version === "string" ? parsed.version : null;
+      })
+      .catch(() => null);
+  }
+
   return {
     baseUrl: options.baseUrl,
     chat,
     health,
     models,
     metrics,
+    version,
     close: () => pool.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { EngineSession, PriorityClass } from "../core/types.ts";
+import type { Completion, EngineSession, PriorityClass, PromptTokenUsage } from "../core/types.ts";
 import { retryReasonOf } from "./engine-errors.ts";
 import { hedgedCall } from "./hedged-call.ts";
 import { acquireReplica } from "./replica-admission.ts";
@@ -19,18 +19,34 @@ export function createEngineSession(
   priority: PriorityClass = "interactive",
 ): EngineSession {
   const route = newSessionRoute(checkpoint, priority);
+  let promptTokens: PromptTokenUsage | undefined;
+
+  /** Adds a call's prompt tokens (shared by its choices, so read once) to the session's. */
+  function addPromptTokens(completions: Completion[]): Completion[] {
+    const prompt = completions[0]?.prompt;
+    if (!prompt) return completions;
+    const before = promptTokens ?? { total: 0, cached: null };
+    promptTokens = {
+      total: before.total + prompt.total,
+      cached: prompt.cached === null ? before.cached : (before.cached ?? 0) + prompt.cached,
+    };
+    return completions;
+  }
 
   return {
     checkpoint,
     get replica() {
       return route.pinned?.url ?? "";
     },
+    get promptTokens() {
+      return promptTokens;
+    },
     async complete(request, signal) {
       context.budget.recordAttempt();
       for (;;) {
         const replica = await acquireReplica(context, route, signal);
         try {
-          return await hedgedCall(context, route, replica, request, signal);
+          return addPromptTokens(await hedgedCall(context, route, replica, request, signal));
         } catch (error) {
           const reason = retryReasonOf(error);
           // Only failures another replica may not have are retried, and never for a caller

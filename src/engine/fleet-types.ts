@@ -5,13 +5,19 @@ import type { RetryReason } from "./engine-errors.ts";
 import type { EjectionPolicy, EjectionState } from "./outlier-ejection.ts";
 import type { RouteCandidate } from "./replica-routing.ts";
 import type { RetryBudgetOptions } from "./retry-budget.ts";
+import type { StructuredOutputSetting } from "./vllm-version.ts";
 
 /** Tuning of the fleet; every field comes from config. */
 export interface FleetSettings {
   /** Pinned champion checkpoint; undefined → the first base model a healthy replica serves. */
   champion?: string | undefined;
   connectionsPerReplica: number;
-  structuredOutputField: StructuredOutputField;
+  /** Idle keep-alive of the connections to each replica, ms (below the replica's own). */
+  keepAliveMs: number;
+  /** `auto`: the constrained-choice field each replica's version has; else always this one. */
+  structuredOutputField: StructuredOutputSetting;
+  /** Bearer token for every replica call; undefined sends none. */
+  apiKey?: string | undefined;
   /** How often health, models and queue depth are polled, ms. */
   healthIntervalMs: number;
   /** Engine calls this gateway keeps in flight per replica; a verdict's second order rides along. */
@@ -63,6 +69,12 @@ export interface FleetObserver {
   shed(reason: "replica_capacity", priority: PriorityClass): void;
   /** A call waited `seconds` for a slot and got one. */
   admissionWait(seconds: number, priority: PriorityClass): void;
+  /** A constrained call came back with an answer outside its choice list. */
+  unconstrained?(replica: string): void;
+  /** A call's prompt tokens as the replica reported them: from its prefix cache, computed. */
+  promptTokens?(replica: string, cached: number, computed: number): void;
+  /** A request was resent on a fresh connection after the replica closed a kept-alive one. */
+  staleConnection?(replica: string): void;
 }
 
 export const NO_OBSERVER: FleetObserver = {
@@ -87,6 +99,23 @@ export interface Replica extends RouteCandidate, EjectionState {
   lastError: string | null;
   /** Left the fleet (discovery dropped it): no new traffic, closed once idle. */
   removed: boolean;
+  /** `GET /version` as last read (on joining and each time it came back); null if unreadable. */
+  version: string | null;
+  /** The field this replica's constrained calls carry (from the setting and `version`). */
+  choiceField: StructuredOutputField;
+  /** Constrained answers outside the choice list since the version was last read. */
+  unconstrained: UnconstrainedAnswers | null;
+}
+
+/** A replica that ignored the constrained-choice field: what it answered, and how often. */
+export interface UnconstrainedAnswers {
+  count: number;
+  /** The latest such answer, cut to 40 characters. */
+  lastAnswer: string;
+  /** When it came (epoch ms). */
+  lastAt: number;
+  /** The field the calls carried. */
+  field: StructuredOutputField;
 }
 
 /** The latest known state of one replica, as /readyz and metrics show it. */
@@ -102,4 +131,7 @@ export interface ReplicaSnapshot {
   latencyMs: number;
   checkedAt: number;
   lastError: string | null;
+  version: string | null;
+  choiceField: StructuredOutputField;
+  unconstrained: UnconstrainedAnswers | null;
 }

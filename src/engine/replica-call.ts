@@ -1,5 +1,6 @@
 import { linkSignals } from "../core/signals.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
+import { answerOutsideChoice, reportUnconstrained } from "./constraint-check.ts";
 import { EngineCallError, retryReasonOf } from "./engine-errors.ts";
 import type { Replica } from "./fleet-types.ts";
 import { recordFailure, recordSuccess } from "./outlier-ejection.ts";
@@ -35,8 +36,14 @@ export async function callReplica(
   );
   const started = performance.now();
   try {
-    const result = await replica.client.chat(route.checkpoint, request, attempt.signal);
+    const result = await replica.client.chat(
+      route.checkpoint,
+      request,
+      attempt.signal,
+      replica.choiceField,
+    );
     succeeded(context, replica, performance.now() - started);
+    answered(context, replica, request, result);
     return result;
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
@@ -76,6 +83,22 @@ function succeeded(context: SessionContext, replica: Replica, ms: number): void 
   replica.latencyMs =
     replica.latencyMs === 0 ? ms : replica.latencyMs + LATENCY_SMOOTHING * (ms - replica.latencyMs);
   context.observer.call(replica.url, "ok", ms / 1000);
+}
+
+/** What an answer says beyond success: its prompt tokens, and whether it kept to the choice. */
+function answered(
+  context: SessionContext,
+  replica: Replica,
+  request: CompletionRequest,
+  completions: Completion[],
+): void {
+  const prompt = completions[0]?.prompt;
+  if (prompt) {
+    const cached = prompt.cached ?? 0;
+    context.observer.promptTokens?.(replica.url, cached, prompt.total - cached);
+  }
+  const outside = answerOutsideChoice(request, completions);
+  if (outside !== null) reportUnconstrained(context, replica, outside);
 }
 
 function failed(context: SessionContext, replica: Replica, error: unknown, seconds: number): void {

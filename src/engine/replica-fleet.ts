@@ -16,8 +16,12 @@ import { createLatencyTracker } from "./latency-tracker.ts";
 import { freshEjectionState } from "./outlier-ejection.ts";
 import { pollReplica } from "./replica-poller.ts";
 import { createRetryBudget } from "./retry-budget.ts";
+import { choiceFieldFor, parseVllmVersion } from "./vllm-version.ts";
 
 export type { FleetSettings, ReplicaSnapshot } from "./fleet-types.ts";
+
+/** One warning per replica per this long about answers outside the choice list, ms. */
+const UNCONSTRAINED_WARNING_INTERVAL_MS = 60_000;
 
 export interface ReplicaFleetOptions {
   /** Replica base URLs to start with; discovery may replace them with `setReplicaUrls`. */
@@ -47,6 +51,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     },
     prioritised: settings.priority.enabled,
   });
+  const lastUnconstrainedWarning = new Map<string, number>();
   const shared = {
     replicas: () => replicas,
     settings,
@@ -55,7 +60,30 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     waiters,
     classes: createClassLoad(settings.priority, waiters.size),
     observer,
+    warnUnconstrained,
   };
+
+  /**
+   * Warns that a replica ignores the constrained-choice field, at most once a minute per
+   * replica (every answer is counted in the metric and on /readyz regardless).
+   */
+  function warnUnconstrained(replica: Replica): void {
+    const now = Date.now();
+    const last = lastUnconstrainedWarning.get(replica.url);
+    if (last !== undefined && now - last < UNCONSTRAINED_WARNING_INTERVAL_MS) return;
+    lastUnconstrainedWarning.set(replica.url, now);
+    logger.warn(
+      {
+        replica: replica.url,
+        version: replica.version,
+        field: replica.choiceField,
+        answer: replica.unconstrained?.lastAnswer,
+        answers: replica.unconstrained?.count,
+      },
+      "replica answered a constrained call outside its choices: it ignores the choice field " +
+        "(set JURIST_STRUCTURED_OUTPUT_FIELD to the field its vLLM release has)",
+    );
+  }
 
   function createReplica(url: string): Replica {
     return {
@@ -63,8 +91,10 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       client: createEngineClient({
         baseUrl: url,
         connections: settings.connectionsPerReplica,
-        structuredOutputField: settings.structuredOutputField,
+        keepAliveMs: settings.keepAliveMs,
         probeTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
+        apiKey: settings.apiKey,
+        onStaleConnection: () => observer.staleConnection?.(url),
       }),
       healthy: false,
       models: [],
@@ -78,14 +108,37 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       checkedAt: 0,
       lastError: null,
       removed: false,
+      version: null,
+      choiceField: choiceFieldFor(settings.structuredOutputField, null),
+      unconstrained: null,
       ...freshEjectionState(),
     };
   }
 
   async function poll(replica: Replica): Promise<void> {
-    if (await pollReplica(replica)) {
+    const result = await pollReplica(replica, settings.structuredOutputField);
+    if (result.versionRead) logVersion(replica);
+    if (result.healthChanged) {
       logger.info({ replica: replica.url, healthy: replica.healthy }, "replica health changed");
       if (replica.healthy) shared.waiters.notify();
+    }
+  }
+
+  /**
+   * Says which field a replica's constrained calls carry. An unreadable version is a warning
+   * (once per replica): `auto` then sends `structured_outputs`, which releases before 0.11
+   * ignore. Simulated replicas are exempt: their version is not a vLLM release by design.
+   */
+  const unreadableVersionLogged = new Set<string>();
+  function logVersion(replica: Replica): void {
+    const fields = { replica: replica.url, version: replica.version, field: replica.choiceField };
+    const readable = parseVllmVersion(replica.version) !== null;
+    const simulated = replica.servedModels.some((model) => model.simulated);
+    if (readable || simulated || settings.structuredOutputField !== "auto") {
+      logger.info(fields, "replica version read");
+    } else if (!unreadableVersionLogged.has(replica.url)) {
+      unreadableVersionLogged.add(replica.url);
+      logger.warn(fields, "replica version unreadable: constrained calls use structured_outputs");
     }
   }
 
@@ -168,6 +221,9 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       latencyMs: replica.latencyMs,
       checkedAt: replica.checkedAt,
       lastError: replica.lastError,
+      version: replica.version,
+      choiceField: replica.choiceField,
+      unconstrained: replica.unconstrained ? { ...replica.unconstrained } : null,
     };
   }
 

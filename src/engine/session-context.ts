@@ -18,4 +18,6 @@ export interface SessionContext {
   observer: FleetObserver;
   /** Whether the caller pinned the checkpoint (an unknown pin is a 404, not a 503). */
   pinned: boolean;
+  /** Logs that `replica` answers outside the choice list (the fleet rate-limits it). */
+  warnUnconstrained?: (replica: Replica) => void;
 }

@@ -19,6 +19,17 @@ const readinessSchema = z.object({
       in_flight: z.number(),
       waiting: z.number(),
       last_error: z.string().nullable(),
+      version: z.string().nullable(),
+      choice_field: z.string(),
+      unconstrained: z
+        .object({
+          answers: z.number(),
+          last_answer: z.string(),
+          last_at: z.string(),
+          field: z.string(),
+          hint: z.string(),
+        })
+        .optional(),
     }),
   ),
   stores: z.record(z.string(), z.enum(["ok", "degraded"])),
@@ -38,6 +49,19 @@ function readinessJson(report: Readiness): ReadinessJson {
       in_flight: r.inFlight,
       waiting: r.waiting,
       last_error: r.lastError,
+      version: r.version,
+      choice_field: r.choiceField,
+      ...(r.unconstrained
+        ? {
+            unconstrained: {
+              answers: r.unconstrained.count,
+              last_answer: r.unconstrained.lastAnswer,
+              last_at: r.unconstrained.lastAt,
+              field: r.unconstrained.field,
+              hint: `the replica ignores ${r.unconstrained.field}: set JURIST_STRUCTURED_OUTPUT_FIELD to the field its vLLM release has (guided_choice before 0.11, structured_outputs from 0.11; 0.12 and later have only structured_outputs)`,
+            },
+          }
+        : {}),
     })),
     stores: report.stores,
   };

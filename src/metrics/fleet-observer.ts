@@ -19,5 +19,11 @@ export function fleetObserverFor(metrics: Metrics): FleetObserver {
     },
     admissionWait: (seconds, priority) =>
       metrics.admission.wait.observe({ class: priority }, seconds),
+    unconstrained: (replica) => metrics.engine.unconstrainedAnswers.inc({ replica }),
+    promptTokens(replica, cached, computed) {
+      metrics.engine.promptTokens.inc({ replica, kind: "cached" }, cached);
+      metrics.engine.promptTokens.inc({ replica, kind: "computed" }, computed);
+    },
+    staleConnection: (replica) => metrics.engine.staleConnectionRetries.inc({ replica }),
   };
 }

@@ -127,6 +127,27 @@ export function createMetrics() {
       help: "Retries not attempted because the retry budget was exhausted",
       registers,
     }),
+    /** Constrained calls answered outside their choice list, by replica. */
+    unconstrainedAnswers: counter<{ replica: string }>({
+      name: "jurist_engine_unconstrained_answers_total",
+      help: "Constrained engine calls answered outside their choice list (the replica ignored the choice field), by replica",
+      labelNames: ["replica"],
+      registers,
+    }),
+    /** Prompt tokens of engine calls, by replica and whether the prefix cache served them. */
+    promptTokens: counter<{ replica: string; kind: "cached" | "computed" }>({
+      name: "jurist_engine_prompt_tokens_total",
+      help: "Prompt tokens of engine calls as replicas reported them, by replica and kind (cached: from the prefix cache; computed)",
+      labelNames: ["replica", "kind"],
+      registers,
+    }),
+    /** Requests resent on a fresh connection after a replica closed a kept-alive one. */
+    staleConnectionRetries: counter<{ replica: string }>({
+      name: "jurist_engine_stale_connection_retries_total",
+      help: "Engine requests resent on a fresh connection because the replica closed the kept-alive one they went out on",
+      labelNames: ["replica"],
+      registers,
+    }),
     /** Hedged calls, by which copy answered first. */
     hedgedRequests: zeroed(
       counter<{ winner: HedgeWinner }>({

@@ -1,4 +1,5 @@
 import { Histogram, type Registry } from "prom-client";
+import type { PromptTokenUsage } from "../core/types.ts";
 import { counter, zeroed } from "./labelled-metrics.ts";
 
 /** The parts of a combined verdict the verdict metrics read (a core `CombinedVerdict` fits). */
@@ -11,10 +12,20 @@ export interface VerdictSummary {
   probabilityA: number | null;
   /** Each judged order and whether its answer could be read (`invalid` when not). */
   orders?: readonly { outcome: "ok" | "invalid" }[];
+  /** The prompt tokens of the verdict's engine calls, when the replica reported them. */
+  promptTokens?: PromptTokenUsage | undefined;
 }
 
 /** |probability_a − 0.5| in steps of 0.05, written out to avoid float drift in `le` labels. */
 const MARGIN_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
+
+/**
+ * Share of a verdict's prompt tokens served from the replica's prefix cache. `0` is its own
+ * bucket: no sharing at all (or a replica that does not report cached tokens). Around 0.5,
+ * the second order reused the first's image and question tokens; lower, they were computed
+ * twice.
+ */
+const CACHED_SHARE_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /** Every outcome and winner a combined verdict can have (`partial` is never a tie). */
 const VERDICT_KINDS = [
@@ -65,6 +76,12 @@ export function createVerdictMetrics(registers: Registry[]) {
     buckets: MARGIN_BUCKETS,
     registers,
   });
+  const cachedShare = new Histogram({
+    name: "jurist_verdict_prompt_cached_ratio",
+    help: "Share of a verdict's prompt tokens (both orders) the replica served from its prefix cache",
+    buckets: CACHED_SHARE_BUCKETS,
+    registers,
+  });
   return {
     /** Counts one combined verdict; consistency and margin only when they are known. */
     record(verdict: VerdictSummary): void {
@@ -74,6 +91,9 @@ export function createVerdictMetrics(registers: Registry[]) {
         consistent.inc({ consistent: verdict.consistent ? "true" : "false" });
       }
       if (verdict.probabilityA !== null) margin.observe(Math.abs(verdict.probabilityA - 0.5));
+      const prompt = verdict.promptTokens;
+      // vLLM leaves cached tokens out when there are none: unreported counts as 0 cached.
+      if (prompt && prompt.total > 0) cachedShare.observe((prompt.cached ?? 0) / prompt.total);
     },
   };
 }

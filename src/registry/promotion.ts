@@ -30,6 +30,8 @@ export interface PromotionOptions {
   adopt?: (champion: string) => void | Promise<void>;
   /** Pause between re-polls of the replicas while waiting, ms (default 200). */
   pollIntervalMs?: number;
+  /** Bearer token for the replicas' LoRA routes (JURIST_REPLICA_API_KEY). */
+  replicaApiKey?: string | undefined;
 }
 
 /** A champion change that happened. */
@@ -51,7 +53,10 @@ export interface ChampionSwitch {
  */
 export function createPromotion(options: PromotionOptions) {
   const { registry, logger } = options;
-  const adapters = createReplicaAdapters({ timeoutMs: options.loadTimeoutMs });
+  const adapters = createReplicaAdapters({
+    timeoutMs: options.loadTimeoutMs,
+    apiKey: options.replicaApiKey,
+  });
   // Never undo a load of the champion; when the registry cannot say, keep it loaded.
   const mustKeep = (id: string) =>
     registry.champion().then(

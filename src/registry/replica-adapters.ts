@@ -11,6 +11,11 @@ export type AdapterCallResult =
 export interface ReplicaAdaptersOptions {
   /** Longest one load or unload call may take, ms (a real load reads the weights). */
   timeoutMs: number;
+  /**
+   * The replicas' API key (JURIST_REPLICA_API_KEY): a replica started with `--api-key`
+   * answers 401 on `/v1/*`, these routes included. Sent as a bearer token, never logged.
+   */
+  apiKey?: string | undefined;
 }
 
 /**
@@ -22,7 +27,14 @@ export interface ReplicaAdaptersOptions {
  */
 export function createReplicaAdapters(options: ReplicaAdaptersOptions) {
   // Its own pool: promotions are rare, and closing it leaves no sockets behind.
-  const dispatcher = new Agent({ connections: 4, keepAliveTimeout: 5_000 });
+  // Idle connections close before the replica's own 5 s keep-alive would close them.
+  const dispatcher = new Agent({
+    connections: 4,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 4_000,
+  });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
   async function post(url: string, path: string, body: unknown) {
     try {
@@ -30,7 +42,7 @@ export function createReplicaAdapters(options: ReplicaAdaptersOptions) {
         method: "POST",
         dispatcher,
         body: JSON.stringify(body),
-        headers: { "content-type": "application/json" },
+        headers,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       return { status: response.statusCode, text: await response.body.text() };

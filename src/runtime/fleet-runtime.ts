@@ -70,7 +70,9 @@ export function fleetSettings(config: Config): FleetSettings {
   return {
     champion: judge.champion,
     connectionsPerReplica: engine.connectionsPerReplica,
+    keepAliveMs: engine.keepAliveMs,
     structuredOutputField: engine.structuredOutputField,
+    apiKey: engine.apiKey,
     healthIntervalMs: engine.healthIntervalMs,
     maxInFlightPerReplica: engine.maxInFlightPerReplica,
     attemptTimeoutMs: engine.attemptTimeoutMs,

@@ -20,6 +20,16 @@ export interface ReplicaReadiness {
   inFlight: number;
   waiting: number;
   lastError: string | null;
+  /** Its `GET /version`, null when unreadable or not read yet. */
+  version: string | null;
+  /** The field its constrained (`fast`) calls carry. */
+  choiceField: string;
+  /**
+   * Set once the replica answered a constrained call outside its choices: it ignores the
+   * field, and `fast` verdicts from it are unconstrained. Does not make the gateway unready
+   * (the replica still answers); it says what to change.
+   */
+  unconstrained?: { count: number; lastAnswer: string; lastAt: string; field: string };
 }
 
 /** Whether the gateway can judge now, and why not. */
@@ -38,14 +48,27 @@ export interface Readiness {
  */
 export function readiness(sources: ReadinessSources): Readiness {
   const champion = sources.fleet.champion() ?? null;
-  const replicas = sources.fleet.snapshots().map((r) => ({
-    url: r.url,
-    healthy: r.healthy,
-    servesChampion: r.models.some((m) => m.id === champion),
-    inFlight: r.inFlight,
-    waiting: r.waiting,
-    lastError: r.lastError,
-  }));
+  const replicas = sources.fleet.snapshots().map((r) => {
+    const replica: ReplicaReadiness = {
+      url: r.url,
+      healthy: r.healthy,
+      servesChampion: r.models.some((m) => m.id === champion),
+      inFlight: r.inFlight,
+      waiting: r.waiting,
+      lastError: r.lastError,
+      version: r.version,
+      choiceField: r.choiceField,
+    };
+    if (r.unconstrained) {
+      replica.unconstrained = {
+        count: r.unconstrained.count,
+        lastAnswer: r.unconstrained.lastAnswer,
+        lastAt: new Date(r.unconstrained.lastAt).toISOString(),
+        field: r.unconstrained.field,
+      };
+    }
+    return replica;
+  });
   const serving = replicas.some((r) => r.healthy && r.servesChampion);
   const reason = sources.draining()
     ? "shutting down"

@@ -58,6 +58,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fleet,
     logger,
     loadTimeoutMs: config.gates.loadTimeoutMs,
+    replicaApiKey: config.engine.apiKey,
     adopt: championSync.adopt,
   });
   const reconcile =

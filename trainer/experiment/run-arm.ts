@@ -173,6 +173,7 @@ async function reviewAgainstBase(
     fleet: env.fleet,
     logger: env.logger,
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
+    replicaApiKey: env.config.engine.apiKey,
   });
   try {
     const gatekeeper = gatekeeperFor(env, { shadow: opened.stores.shadow, promotion, signal });

@@ -25,6 +25,7 @@ export function createCandidateReview(options: CandidateReviewOptions) {
     fleet: env.fleet,
     logger: env.logger,
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
+    replicaApiKey: env.config.engine.apiKey,
     adopt: options.adopt,
   });
   const gatekeeper = gatekeeperFor(env, { ...options, promotion });

@@ -6,7 +6,8 @@ import { loadConfig } from "../../../src/config/config.ts";
 // Every default of the whole Config, written down apart from the declarations it comes from:
 // default-config.json is what loadConfig({}) returned before settings were declared once
 // (87a5f64's hand mapping), plus the three tunables that were constants in code then
-// (collection.maxBatch 100, shadow.maxInFlight 16; engine.hedge.minSamples 50). A declaration
+// (collection.maxBatch 100, shadow.maxInFlight 16; engine.hedge.minSamples 50), and since issue 17
+// the structured-output field `auto` and the engine keep-alive (4 s, below vLLM's 5 s). A declaration
 // whose default, key or mapping drifts fails here, whatever the declarations say of themselves.
 const EXPECTED = JSON.parse(
   readFileSync(new URL("./default-config.json", import.meta.url), "utf8").replace(

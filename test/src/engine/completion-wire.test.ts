@@ -59,3 +59,25 @@ t.test("no logprobs → tokens null; no choices → throws", async (t) => {
   t.throws(() => fromChatBody({ choices: [] }));
   t.throws(() => fromChatBody(null));
 });
+
+t.test("reads prompt tokens and vLLM's cached tokens into every choice", async (t) => {
+  const body = {
+    choices: [{ message: { content: "A" } }, { message: { content: "B" } }],
+    usage: { prompt_tokens: 900, prompt_tokens_details: { cached_tokens: 640 } },
+  };
+  const [first, second] = fromChatBody(body);
+  t.same(first?.prompt, { total: 900, cached: 640 });
+  t.same(second?.prompt, { total: 900, cached: 640 }, "choices of one call share its usage");
+  const withoutDetails = fromChatBody({
+    choices: [{ message: { content: "A" } }],
+    usage: { prompt_tokens: 900, prompt_tokens_details: null },
+  });
+  t.same(withoutDetails[0]?.prompt, { total: 900, cached: null }, "no details: not reported");
+  t.equal(fromChatBody({ choices: [{ message: { content: "A" } }] })[0]?.prompt, undefined);
+  t.equal(
+    fromChatBody({ choices: [{ message: { content: "A" } }], usage: { prompt_tokens: "x" } })[0]
+      ?.prompt,
+    undefined,
+    "unreadable usage is no usage",
+  );
+});

@@ -68,6 +68,9 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
     checkedAt: 0,
     lastError: null,
     removed: false,
+    version: null,
+    choiceField: "structured_outputs",
+    unconstrained: null,
     ...freshEjectionState(),
   };
   return { replica, signals };
@@ -76,6 +79,7 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
 function fleetOf(replicas: Replica[], hedge = { percentile: 0, minSamples: 1, minDelayMs: 10 }) {
   const settings: FleetSettings = {
     connectionsPerReplica: 1,
+    keepAliveMs: 4_000,
     structuredOutputField: "guided_choice",
     healthIntervalMs: 1_000,
     maxInFlightPerReplica: 8,
