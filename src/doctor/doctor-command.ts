@@ -59,6 +59,7 @@ export function doctorSettings(config: Config, promotion: "lora" | "full"): Doct
 export async function runDoctorCommand(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
+  write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number> {
   let options: ReturnType<typeof parse>;
   try {
@@ -69,7 +70,7 @@ export async function runDoctorCommand(
     return 2;
   }
   const config = loadConfig(env);
-  const apiKey = options["api-key"] ?? config.engine.replicaApiKey;
+  const apiKey = options["api-key"] ?? config.engine.apiKey;
   const results = await runDoctor({
     http: createReplicaHttp({ baseUrl: options.replica, apiKey, timeoutMs: options.timeoutMs }),
     requestedModel: options.model,
@@ -77,7 +78,7 @@ export async function runDoctorCommand(
     settings: doctorSettings(config, (options.promotion ?? "lora") as "lora" | "full"),
     facts: {},
   });
-  process.stdout.write(
+  write(
     options.json
       ? `${JSON.stringify({ replica: options.replica, results }, null, 2)}\n`
       : renderDoctorTable(options.replica, results),

@@ -49,7 +49,9 @@ export const constrainedChoiceCheck: DoctorCheck = {
     if (answer.status !== 200) {
       return fail(`answered ${answer.status}: ${errorMessage(answer)}`, "read the replica's log");
     }
-    const { content, top } = firstChoice(answer.json);
+    const { content, top, usage } = firstChoice(answer.json);
+    // The same prompt a second time: vLLM reports cached tokens only once some were cached.
+    facts.promptTokenDetails ||= usage.details;
     if (content !== "A" && content !== "B") {
       return fail(
         `answered ${JSON.stringify(content?.slice(0, 40))} outside {A, B}: the replica ignored ${facts.field}`,

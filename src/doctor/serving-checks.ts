@@ -1,10 +1,27 @@
+import type { StructuredOutputField } from "../engine/completion-wire.ts";
+import { choiceFieldFor, parseVllmVersion, type VllmVersion } from "../engine/vllm-version.ts";
 import { type DoctorCheck, fail, ok, warn } from "./doctor-check.ts";
 import { errorMessage } from "./replica-http.ts";
-import { choiceFieldFor, honoursField } from "./vllm-version.ts";
 
 const FIELD_FIX = "set JURIST_STRUCTURED_OUTPUT_FIELD=auto (the gateway then reads /version)";
 
-/** `GET /version` (vLLM answers `{"version": "0.11.0"}`, no key needed) and the choice field. */
+/**
+ * Whether a release certainly lacks `field`: `guided_choice` was removed in 0.12.0, and
+ * `structured_outputs` is absent before 0.10.2 (whether 0.10.2 itself has it is unsettled, so
+ * the gateway's `auto` switches at 0.11.0; src/engine/vllm-version.ts). Between the two the
+ * constrained-choice check's answer decides.
+ */
+function lacksField(version: VllmVersion, field: StructuredOutputField): boolean {
+  const below = (minor: number, patch: number) =>
+    version.major === 0 &&
+    (version.minor < minor || (version.minor === minor && version.patch < patch));
+  return field === "guided_choice" ? !below(12, 0) : below(10, 2);
+}
+
+/**
+ * `GET /version` (vLLM's `show_version`: `{"version": "0.11.0"}`, no key needed) and the
+ * choice field the gateway will send this replica, chosen as the gateway chooses it.
+ */
 export const versionCheck: DoctorCheck = {
   name: "version",
   needs: [],
@@ -20,38 +37,25 @@ export const versionCheck: DoctorCheck = {
       );
     }
     facts.reachable = true;
-    const version = (answer.json as { version?: unknown } | undefined)?.version;
-    if (answer.status !== 200 || typeof version !== "string") {
-      facts.field =
-        settings.structuredOutputField === "auto"
-          ? "structured_outputs"
-          : settings.structuredOutputField;
+    const text = (answer.json as { version?: unknown } | undefined)?.version;
+    const version = answer.status === 200 ? parseVllmVersion(text) : null;
+    const field = choiceFieldFor(settings.structuredOutputField, version);
+    facts.field = field;
+    if (version === null) {
       return warn(
-        `no version (/version answered ${answer.status}); the gateway assumes ${facts.field}`,
-        "use a vLLM release that answers /version, or set JURIST_STRUCTURED_OUTPUT_FIELD",
+        `no vLLM release (/version answered ${answer.status} ${JSON.stringify(text ?? null)}); the gateway sends ${field}`,
+        "the constrained-choice check below says whether that field is honoured",
       );
     }
-    facts.version = version;
-    const byVersion = choiceFieldFor(version);
-    if (settings.structuredOutputField !== "auto") {
-      facts.field = settings.structuredOutputField;
-      if (honoursField(version, settings.structuredOutputField) === false) {
-        return fail(
-          `vLLM ${version} ignores ${settings.structuredOutputField} (JURIST_STRUCTURED_OUTPUT_FIELD): fast verdicts would come back unconstrained`,
-          byVersion ? `${FIELD_FIX}, or =${byVersion}` : FIELD_FIX,
-        );
-      }
-      return ok(`vLLM ${version}; ${facts.field} as configured`);
-    }
-    if (!byVersion) {
-      facts.field = "structured_outputs";
-      return warn(
-        `version '${version}' is not a vLLM release; the gateway assumes structured_outputs`,
-        "set JURIST_STRUCTURED_OUTPUT_FIELD if this server needs guided_choice",
+    facts.version = `${version.major}.${version.minor}.${version.patch}`;
+    if (settings.structuredOutputField !== "auto" && lacksField(version, field)) {
+      return fail(
+        `vLLM ${facts.version} has no ${field} (JURIST_STRUCTURED_OUTPUT_FIELD): fast verdicts would come back unconstrained`,
+        `${FIELD_FIX}, or =${choiceFieldFor("auto", version)}`,
       );
     }
-    facts.field = byVersion;
-    return ok(`vLLM ${version}; constrained choice via ${byVersion}`);
+    const how = settings.structuredOutputField === "auto" ? "chosen by version" : "as configured";
+    return ok(`vLLM ${facts.version}; constrained choice via ${field} (${how})`);
   },
 };
 
