@@ -7,9 +7,12 @@ import type { TokenLogprob } from "../../../src/core/types.ts";
  *   decoded alone (`tokenizer.decode([token_id])`, default skip_special_tokens=False), so a
  *   character whose UTF-8 bytes span several tokens decodes as "�" in each of them, and the
  *   stop token decodes to its text.
- * - vllm/v1/engine/logprobs.py `_verify_tokens` / `_correct_decoded_token` (newer releases):
- *   a token ending in "�" is decoded again together with the previous token; when that
- *   completes the character the token carries it, otherwise it becomes "".
+ * - vllm/v1/engine/logprobs.py `_verify_tokens` / `_correct_decoded_token`, added by vLLM
+ *   PR #28874 (merged 2025-11): a token ending in "�" is decoded again together with the
+ *   previous token; when that completes the character the token carries it, otherwise it
+ *   becomes "". PR #34875 (merged 2026-02) widens the context to the last 4 sampled tokens
+ *   and strips their text, so the last byte token carries the character and the others are
+ *   "". Hence three shapes: "replacement" (before), "empty" and "joined" (after).
  * - vllm/v1/engine/detokenizer.py `update`: the stop token is kept in the token ids (and so in
  *   the logprobs) but left out of the text.
  * - vllm/entrypoints/openai/chat_completion/serving.py `chat_completion_full_generator`: the
