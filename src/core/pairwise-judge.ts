@@ -129,7 +129,12 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
     const reasoning = task.mode === "fast" ? "" : completion.text.trim();
     const parsed = parseVerdict(completion.text, task.mode);
     if (!parsed.ok) return { verdict: { ...parsed, reasoning }, probabilityA: null };
-    const probability = verdictProbability(completion.tokens, parsed.index);
+    const probability = verdictProbability(completion.tokens, {
+      text: completion.text,
+      mode: task.mode,
+      slot: parsed.slot,
+      index: parsed.index,
+    });
     return {
       verdict: { ok: true, slot: parsed.slot, reasoning },
       probabilityA: probability?.probabilityA ?? null,

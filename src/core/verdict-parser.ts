@@ -2,17 +2,23 @@ import type { JudgeMode, Slot } from "./types.ts";
 
 /**
  * The verdict read from one completion. `index` is the character offset of the verdict
- * letter in the text, so the probability step can find the token that carries it.
+ * letter in the text (of the chosen marker's label in reasoned mode), so the probability step
+ * can tell which marker the parser chose.
  */
 export type ParsedVerdict = { ok: true; slot: Slot; index: number } | { ok: false; reason: string };
 
-/** A `[[word]]` marker; only A and B (any case) are verdicts, `[[C]]` or `[[tie]]` are not. */
-interface Marker {
+/** A `[[word]]` marker as written. */
+export interface MarkerSpan {
   label: string;
   /** Offset of the label's first character. */
   index: number;
+  /** Offsets of the opening `[[` and just past the closing `]]`. */
   start: number;
   end: number;
+}
+
+/** A `[[word]]` marker; only A and B (any case) are verdicts, `[[C]]` or `[[tie]]` are not. */
+interface Marker extends MarkerSpan {
   lineStart: number;
   /** Counts as the judge's own output: not quoted, or quoted but alone on its line. */
   counts: boolean;
@@ -69,17 +75,26 @@ function parseReasoned(text: string): ParsedVerdict {
   return { ok: true, slot, index: chosen.index };
 }
 
-function findMarkers(text: string): Marker[] {
+/**
+ * Every `[[word]]` marker in `text`, in order, quoted or not. The one definition of a marker:
+ * the probability step walks the logprob tokens with it too, so both count the same markers.
+ */
+export function markerSpans(text: string): MarkerSpan[] {
   return [...text.matchAll(MARKER)].map((match) => {
     const label = match[1] ?? "";
     const start = match.index;
-    const end = start + match[0].length;
+    return { label, index: start + match[0].indexOf(label), start, end: start + match[0].length };
+  });
+}
+
+function findMarkers(text: string): Marker[] {
+  return markerSpans(text).map(({ label, index, start, end }) => {
     const lineStart = text.lastIndexOf("\n", start - 1) + 1;
     const lineEnd = text.indexOf("\n", end);
     const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
     const quoted = isQuoted(line, start - lineStart, end - lineStart);
     const counts = !quoted || (toSlot(label) !== null && STANDALONE.test(line));
-    return { label, index: start + match[0].indexOf(label), start, end, lineStart, counts };
+    return { label, index, start, end, lineStart, counts };
   });
 }
 

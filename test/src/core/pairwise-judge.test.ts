@@ -10,6 +10,8 @@ import {
   reasonedCompletion,
   type Script,
   unreadableCompletion,
+  vllmFastCompletion,
+  vllmReasonedCompletion,
 } from "./scripted-engine.ts";
 
 const settings = {
@@ -151,6 +153,24 @@ t.test("swap off judges only the caller's order; the default seed is 0", async (
   t.ok(Math.abs((result.probabilityA ?? 0) - 0.9) < 1e-9);
   t.equal(result.orders.length, 1);
 });
+
+t.test(
+  "vLLM's token lists (split characters, EOS, reasoning, -9999) keep the probability",
+  async (t) => {
+    const reasoned = setup(({ order }) =>
+      order === "AB" ? vllmReasonedCompletion("A", 0.9) : vllmReasonedCompletion("B", 0.2),
+    );
+    const r = await reasoned.judge.judge(task());
+    t.match(r, { outcome: "ok", winner: "A", consistent: true });
+    t.ok(Math.abs((r.probabilityA ?? 0) - 0.85) < 1e-9, `reasoned: ${r.probabilityA}`);
+
+    const fast = setup(({ order }) =>
+      order === "AB" ? vllmFastCompletion("A", 0.9) : vllmFastCompletion("B", 0.3),
+    );
+    const f = await fast.judge.judge(task({ mode: "fast" }));
+    t.ok(Math.abs((f.probabilityA ?? 0) - 0.8) < 1e-9, `fast: ${f.probabilityA}`);
+  },
+);
 
 t.test("a completion without logprobs is read with an unknown probability", async (t) => {
   const { judge } = setup((call) => ({ ...prefersFirst(call), tokens: null }) as never);

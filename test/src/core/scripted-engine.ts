@@ -8,6 +8,8 @@ import type {
   Slot,
   TokenLogprob,
 } from "../../../src/core/types.ts";
+import { MASKED_LOGPROB } from "../../../src/core/verdict-probability.ts";
+import { QWEN_EOS, splitCharacter } from "./vllm-logprob-tokens.ts";
 
 /** The caller's responses every scripted task uses, so a request reveals its order. */
 export const RESPONSES: [string, string] = ["first response", "second response"];
@@ -83,6 +85,40 @@ export function reasonedCompletion(slot: Slot, slotProbabilityA: number): Comple
     plain("]]"),
   ];
   return { text: tokens.map((t) => t.token).join(""), tokens, finishReason: "stop" };
+}
+
+/**
+ * `reasonedCompletion` with its tokens as real vLLM lists them (vllm-logprob-tokens.ts cites
+ * the vLLM source): the reasoning, with a marker of its own, is in the tokens but not in the
+ * text (a reasoning parser); a 3-byte character comes back as three "�" tokens; the stop
+ * token's text is appended.
+ */
+export function vllmReasonedCompletion(slot: Slot, slotProbabilityA: number): Completion {
+  const other: Slot = slot === "A" ? "B" : "A";
+  const tokens: TokenLogprob[] = [
+    ...["<think>", "Perhaps", " [["].map(plain),
+    letter(other, 0.5),
+    ...["]]", "?", "</think>", "\n\n", "Assistant", ` ${slot}`, " names", " the", " "].map(plain),
+    ...splitCharacter("猫", "replacement").map(plain),
+    ...[".\n\n", "[["].map(plain),
+    letter(slot, slotProbabilityA),
+    ...["]]", QWEN_EOS].map(plain),
+  ];
+  return { text: `Assistant ${slot} names the 猫.\n\n[[${slot}]]`, tokens, finishReason: "stop" };
+}
+
+/**
+ * `fastCompletion` as vLLM answers a constrained choice: the other tokens masked by the
+ * grammar come back at -9999.0 (chat_completion/serving.py `_get_top_logprobs`).
+ */
+export function vllmFastCompletion(slot: Slot, slotProbabilityA: number): Completion {
+  const token = letter(slot, slotProbabilityA);
+  const masked = [" A", "a", " B", "b", "The"].map((t) => ({ token: t, logprob: MASKED_LOGPROB }));
+  return {
+    text: slot,
+    tokens: [{ ...token, top: [...token.top, ...masked] }],
+    finishReason: "length",
+  };
 }
 
 /** A fast-mode completion: the single letter token. */

@@ -1,107 +1,133 @@
 import fc from "fast-check";
 import t from "tap";
-import type { TokenLogprob, TopLogprob } from "../../../src/core/types.ts";
+import type { JudgeMode, TokenLogprob, TopLogprob } from "../../../src/core/types.ts";
 import { parseVerdict } from "../../../src/core/verdict-parser.ts";
-import { verdictProbability } from "../../../src/core/verdict-probability.ts";
+import { MASKED_LOGPROB, verdictProbability } from "../../../src/core/verdict-probability.ts";
+import { plain, plains, QWEN_EOS, splitCharacter } from "./vllm-logprob-tokens.ts";
 
 const ln = Math.log;
 const alt = (token: string, p: number): TopLogprob => ({ token, logprob: ln(p) });
-const plain = (token: string): TokenLogprob => ({ token, logprob: -0.01, top: [] });
+const masked = (token: string): TopLogprob => ({ token, logprob: MASKED_LOGPROB });
+const close = (a: number | undefined, b: number, eps = 1e-9) =>
+  Math.abs((a ?? Number.NaN) - b) < eps;
 
 /** `Verdict: [[X]]` tokenised with the letter as its own token carrying `top`. */
 function verdictTokens(letter: string, p: number, top: TopLogprob[]): TokenLogprob[] {
   return [plain("Verdict: "), plain("[["), { token: letter, logprob: ln(p), top }, plain("]]")];
 }
-const LETTER_AT = "Verdict: [[".length;
+
+/** The probability for `tokens` returned with `content` (the joined tokens unless given). */
+function read(tokens: TokenLogprob[] | null, content?: string, mode: JudgeMode = "reasoned") {
+  const text = content ?? (tokens ?? []).map((tok) => tok.token).join("");
+  const parsed = parseVerdict(text, mode);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return verdictProbability(tokens, { text, mode, slot: parsed.slot, index: parsed.index });
+}
 
 t.test("both letters in the top alternatives renormalise over {A, B}", async (t) => {
-  const tokens = verdictTokens("A", 0.6, [alt("A", 0.6), alt("B", 0.2), alt("C", 0.1)]);
-  const result = verdictProbability(tokens, LETTER_AT);
+  const result = read(verdictTokens("A", 0.6, [alt("A", 0.6), alt("B", 0.2), alt("C", 0.1)]));
   t.equal(result?.source, "top_logprobs");
-  t.ok(Math.abs((result?.probabilityA ?? 0) - 0.75) < 1e-12);
-});
-
-t.test("the index from parseVerdict lands on the letter token", async (t) => {
-  const tokens = verdictTokens("B", 0.7, [alt("B", 0.7), alt("A", 0.3)]);
-  const text = tokens.map((tok) => tok.token).join("");
-  const parsed = parseVerdict(text, "reasoned");
-  if (!parsed.ok) throw new Error(parsed.reason);
-  t.ok(Math.abs((verdictProbability(tokens, parsed.index)?.probabilityA ?? 0) - 0.3) < 1e-12);
+  t.ok(close(result?.probabilityA, 0.75));
 });
 
 t.test("duplicates such as 'A' and ' A' (and case) are summed", async (t) => {
   const top = [alt("A", 0.4), alt(" A", 0.1), alt("a", 0.1), alt("B", 0.3), alt(" B ", 0.1)];
-  const result = verdictProbability(verdictTokens("A", 0.4, top), LETTER_AT);
-  t.ok(Math.abs((result?.probabilityA ?? 0) - 0.6) < 1e-12);
+  t.ok(close(read(verdictTokens("A", 0.4, top))?.probabilityA, 0.6));
 });
 
-t.test("tokens carrying more than the letter: ' A', '[[A', 'A]]'", async (t) => {
-  const spaced: TokenLogprob[] = [
-    plain("Verdict:"),
+t.test("tokens carrying more than the letter: ' A', '[[A', 'A]]', '[[A]]'", async (t) => {
+  const spaced = [
+    plain("Verdict: [["),
     { token: " A", logprob: ln(0.8), top: [alt(" A", 0.8), alt(" B", 0.2)] },
+    plain("]]"),
   ];
-  t.ok(Math.abs((verdictProbability(spaced, 9)?.probabilityA ?? 0) - 0.8) < 1e-12);
+  t.ok(close(read(spaced)?.probabilityA, 0.8));
 
-  const opening: TokenLogprob[] = [
+  const opening = [
     plain("Final: "),
     { token: "[[A", logprob: ln(0.7), top: [alt("[[A", 0.7), alt("[[B", 0.2), alt("[[", 0.05)] },
     plain("]]"),
   ];
-  const result = verdictProbability(opening, "Final: [[".length);
+  const result = read(opening);
   t.equal(result?.source, "top_logprobs");
-  t.ok(Math.abs((result?.probabilityA ?? 0) - 0.7 / 0.9) < 1e-12);
+  t.ok(close(result?.probabilityA, 0.7 / 0.9));
 
-  const closing: TokenLogprob[] = [
+  const closing = [
     plain("[["),
     { token: "B]]", logprob: ln(0.6), top: [alt("B]]", 0.6), alt("A]]", 0.3)] },
   ];
-  t.ok(Math.abs((verdictProbability(closing, 2)?.probabilityA ?? 0) - 1 / 3) < 1e-12);
+  t.ok(close(read(closing)?.probabilityA, 1 / 3));
+
+  const whole = [
+    plain("So: "),
+    { token: "[[A]]", logprob: ln(0.9), top: [alt("[[A]]", 0.9), alt("[[B]]", 0.1)] },
+  ];
+  t.ok(close(read(whole)?.probabilityA, 0.9));
 });
 
 t.test("only A listed: B is bounded by the smallest listed and the remaining mass", async (t) => {
   const remainingBinds = verdictTokens("A", 0.5, [alt("A", 0.5), alt("X", 0.25), alt("Y", 0.2)]);
-  const r1 = verdictProbability(remainingBinds, LETTER_AT);
+  const r1 = read(remainingBinds);
   t.equal(r1?.source, "one_sided");
-  t.ok(Math.abs((r1?.probabilityA ?? 0) - 0.5 / 0.55) < 1e-9, "B ≤ 1 − 0.95");
+  t.ok(close(r1?.probabilityA, 0.5 / 0.55), "B ≤ 1 − 0.95");
 
   const smallestBinds = verdictTokens("A", 0.4, [alt("A", 0.4), alt("X", 0.1), alt("Y", 0.1)]);
-  const r2 = verdictProbability(smallestBinds, LETTER_AT);
-  t.ok(Math.abs((r2?.probabilityA ?? 0) - 0.8) < 1e-9, "B ≤ 0.1");
+  t.ok(close(read(smallestBinds)?.probabilityA, 0.8), "B ≤ 0.1");
 });
 
 t.test("only B listed: A is bounded the same way", async (t) => {
-  const tokens = verdictTokens("B", 0.7, [alt("B", 0.7), alt("X", 0.2)]);
-  const result = verdictProbability(tokens, LETTER_AT);
+  const result = read(verdictTokens("B", 0.7, [alt("B", 0.7), alt("X", 0.2)]));
   t.equal(result?.source, "one_sided");
-  t.ok(Math.abs((result?.probabilityA ?? 0) - 0.1 / 0.8) < 1e-9);
+  t.ok(close(result?.probabilityA, 0.1 / 0.8));
 });
 
 t.test("neither letter listed: the sampled verdict token is used", async (t) => {
-  const tokens = verdictTokens("A", 0.15, [alt("X", 0.5), alt("Y", 0.3)]);
-  const result = verdictProbability(tokens, LETTER_AT);
+  const result = read(verdictTokens("A", 0.15, [alt("X", 0.5), alt("Y", 0.3)]));
   t.equal(result?.source, "sampled");
-  t.ok(Math.abs((result?.probabilityA ?? 0) - 0.75) < 1e-9, "B ≤ 1 − 0.95");
+  t.ok(close(result?.probabilityA, 0.75), "B ≤ 1 − 0.95");
 
-  const noTop = verdictProbability(verdictTokens("B", 0.9, []), LETTER_AT);
+  const noTop = read(verdictTokens("B", 0.9, []));
   t.equal(noTop?.source, "sampled");
-  t.ok(Math.abs((noTop?.probabilityA ?? 0) - 0.1) < 1e-9, "its own logprob against the rest");
+  t.ok(close(noTop?.probabilityA, 0.1), "its own logprob against the rest");
 });
 
+t.test(
+  "the sampled token, listed first whatever its rank, does not bound the missing letter",
+  async (t) => {
+    // vllm/logprobs.py append_logprobs_for_next_position builds {sampled, top1..topk} and
+    // chat_completion/serving.py _get_top_logprobs keeps the first k: a sampled token outside
+    // the top k comes first and the k-th alternative (here perhaps B, at most 0.18) is dropped.
+    const top = [alt("A", 0.02), alt("X", 0.5), alt("Y", 0.3)];
+    const result = read(verdictTokens("A", 0.02, top));
+    t.equal(result?.source, "one_sided");
+    t.ok(close(result?.probabilityA, 0.02 / (0.02 + 0.18)), "B ≤ 1 − 0.82, not ≤ 0.02");
+  },
+);
+
 t.test("no probability when nothing can be read", async (t) => {
-  t.equal(verdictProbability(null, 0), null, "no tokens");
-  t.equal(verdictProbability([], 0), null, "empty tokens");
-  const tokens = verdictTokens("A", 0.6, [alt("A", 0.6), alt("B", 0.4)]);
-  t.equal(verdictProbability(tokens, 2), null, "index not on a verdict letter");
-  t.equal(verdictProbability(tokens, 999), null, "index past the tokens");
-  const unknown = [plain("[["), { token: "A", logprob: Number.NaN, top: [alt("X", 0.9)] }];
-  t.equal(verdictProbability(unknown, 2), null, "no finite logprob for either letter");
-  const impossible = [plain("[["), { token: "A", logprob: -Infinity, top: [] }];
-  t.equal(verdictProbability(impossible, 2), null);
+  t.equal(read(null, "Verdict: [[A]]"), null, "no tokens");
+  t.equal(read([], "Verdict: [[A]]"), null, "empty tokens");
+  const noMarker = plains("Verdict: A", QWEN_EOS);
+  t.equal(read(noMarker, "Verdict: [[A]]"), null, "no marker in the tokens");
+  const otherLabel = verdictTokens("B", 0.6, [alt("A", 0.4), alt("B", 0.6)]);
+  t.equal(read(otherLabel, "Verdict: [[A]]"), null, "the tokens' marker says B: no guess");
+  const unknown = [
+    plain("[["),
+    { token: "A", logprob: Number.NaN, top: [alt("X", 0.9)] },
+    plain("]]"),
+  ];
+  t.equal(read(unknown), null, "no finite logprob for either letter");
+  const impossible = [plain("[["), { token: "A", logprob: -Infinity, top: [] }, plain("]]")];
+  t.equal(read(impossible), null);
 });
 
 t.test("extreme logprobs are clamped inside (0, 1)", async (t) => {
-  const sure = [plain("[["), { token: "A", logprob: 0, top: [{ token: "A", logprob: 0 }] }];
-  const p = verdictProbability(sure, 2)?.probabilityA ?? Number.NaN;
+  const sure = [
+    plain("[["),
+    { token: "A", logprob: 0, top: [{ token: "A", logprob: 0 }] },
+    plain("]]"),
+  ];
+  const p = read(sure)?.probabilityA ?? Number.NaN;
   t.ok(p > 0 && p < 1, `p = ${p}`);
   const never = [
     plain("[["),
@@ -113,15 +139,131 @@ t.test("extreme logprobs are clamped inside (0, 1)", async (t) => {
         { token: "A", logprob: -5000 },
       ],
     },
+    plain("]]"),
   ];
-  const q = verdictProbability(never, 2)?.probabilityA ?? Number.NaN;
+  const q = read(never)?.probabilityA ?? Number.NaN;
   t.ok(q > 0 && q < 1e-5, `q = ${q}`);
+});
+
+// Real vLLM token lists: see vllm-logprob-tokens.ts for the vLLM source each shape follows.
+
+t.test(
+  "issue 17: a 3-byte character split into 3 tokens before [[A]] keeps its probability",
+  async (t) => {
+    const letter = { token: "A", logprob: ln(0.8), top: [alt("A", 0.8), alt("B", 0.15)] };
+    const content = "Assistant A names the 猫 correctly.\n\n[[A]]";
+    for (const decoding of ["replacement", "empty", "joined"] as const) {
+      const tokens = [
+        ...plains("Assistant", " A", " names", " the", " "),
+        ...plains(...splitCharacter("猫", decoding)),
+        ...plains(" correctly", ".\n\n", "[["),
+        letter,
+        ...plains("]]", QWEN_EOS),
+      ];
+      const result = read(tokens, content);
+      t.ok(close(result?.probabilityA, 0.8 / 0.95), `${decoding}: ${result?.probabilityA}`);
+    }
+  },
+);
+
+t.test("empty tokens and replacement characters around the marker do not move it", async (t) => {
+  const letter = { token: " B", logprob: ln(0.6), top: [alt(" B", 0.6), alt(" A", 0.3)] };
+  const content = "é 😀 — fine.\n[[ B]]";
+  const tokens = [
+    ...plains(...splitCharacter("é", "replacement"), "", " "),
+    ...plains(...splitCharacter("😀", "replacement"), " ", ...splitCharacter("—", "empty")),
+    ...plains(" fine", ".\n", "", "[["),
+    letter,
+    ...plains("", "]]", "", QWEN_EOS),
+  ];
+  t.ok(close(read(tokens, content)?.probabilityA, 1 / 3));
+});
+
+t.test("the stop token's text appended to the token list is ignored", async (t) => {
+  const tokens = [...verdictTokens("A", 0.7, [alt("A", 0.7), alt("B", 0.3)]), plain(QWEN_EOS)];
+  t.ok(close(read(tokens, "Verdict: [[A]]")?.probabilityA, 0.7));
+});
+
+t.test(
+  "a reasoning prefix in the tokens, with its own [[B]], does not change the answer",
+  async (t) => {
+    // With --reasoning-parser the reasoning is in the logprobs but not in message.content.
+    const reasoningB = { token: "B", logprob: ln(0.9), top: [alt("B", 0.9), alt("A", 0.1)] };
+    const letter = { token: "A", logprob: ln(0.65), top: [alt("A", 0.65), alt("B", 0.35)] };
+    const tokens = [
+      ...plains("<think>", "Maybe", " [[", ...splitCharacter("✓", "replacement")),
+      reasoningB,
+      ...plains("]]", "?", " No", ".", "</think>", "\n\n", "Final", ": ", "[["),
+      letter,
+      ...plains("]]", QWEN_EOS),
+    ];
+    t.ok(close(read(tokens, "Final: [[A]]")?.probabilityA, 0.65));
+  },
+);
+
+t.test(
+  "markers after the chosen one (quoted) are counted, so the chosen one is read",
+  async (t) => {
+    const letter = { token: "A", logprob: ln(0.7), top: [alt("A", 0.7), alt("B", 0.1)] };
+    const quotedB = { token: "B", logprob: ln(0.99), top: [alt("B", 0.99), alt("A", 0.01)] };
+    const content = 'Verdict: [[A]]\nI did not write "[[B]]" — ça va.';
+    const tokens = [
+      ...plains("Verdict", ": ", "[["),
+      letter,
+      ...plains("]]", "\n", "I", " did", " not", " write", ' "[['),
+      quotedB,
+      ...plains(
+        ']]"',
+        " ",
+        ...splitCharacter("—", "replacement"),
+        " ",
+        ...splitCharacter("ç", "joined"),
+      ),
+      ...plains("a", " va", ".", QWEN_EOS),
+    ];
+    t.ok(close(read(tokens, content)?.probabilityA, 0.7 / 0.8));
+  },
+);
+
+t.test("fast mode reads the single constrained token", async (t) => {
+  // Under structured_outputs.choice / guided_choice the grammar masks every other token: vLLM
+  // reports them at -9999.0 (chat_completion/serving.py _get_top_logprobs).
+  const constrained = {
+    token: "B",
+    logprob: ln(0.8),
+    top: [alt("B", 0.8), alt("A", 0.2), masked(" B"), masked("b"), masked("The")],
+  };
+  const result = read([constrained], "B", "fast");
+  t.equal(result?.source, "top_logprobs");
+  t.ok(close(result?.probabilityA, 0.2));
+  t.ok(close(read([constrained, plain(QWEN_EOS)], "B", "fast")?.probabilityA, 0.2), "with EOS");
+  t.ok(close(read([plain(""), { ...constrained, token: " B" }], " B", "fast")?.probabilityA, 0.2));
+  t.equal(read([plain("A")], "B", "fast"), null, "a token with the other letter: no guess");
+});
+
+t.test("masked alternatives (-9999) have probability 0, never a letter's mass", async (t) => {
+  // A masked letter next to a real one: read as 0, the probability clamps to the real one.
+  const withMaskedB = read(verdictTokens("A", 0.9, [alt("A", 0.9), masked("B"), masked("X")]));
+  t.equal(withMaskedB?.source, "top_logprobs");
+  t.ok((withMaskedB?.probabilityA ?? 0) > 1 - 1e-5);
+
+  // A missing letter ranks below the masked alternatives listed: bounded at 0.
+  const missingB = read(verdictTokens("A", 0.6, [alt("A", 0.6), alt("X", 0.3), masked("Y")]));
+  t.equal(missingB?.source, "one_sided");
+  t.ok((missingB?.probabilityA ?? 0) > 1 - 1e-5, "not bounded by 1 − 0.9");
+
+  // Only masked evidence for either letter: before, -9999 counted as a read logprob and this
+  // gave 0.5 (both masked) or a certain A (masked A, missing B). No number is invented now.
+  const bothMasked = { token: "A", logprob: MASKED_LOGPROB, top: [masked("A"), masked("B")] };
+  t.equal(read([plain("[["), bothMasked, plain("]]")]), null);
+  const maskedSampled = { token: "A", logprob: MASKED_LOGPROB, top: [masked("A"), masked("X")] };
+  t.equal(read([plain("[["), maskedSampled, plain("]]")]), null);
 });
 
 t.test("property: any logprobs give null or a finite probability in (0, 1)", async () => {
   const logprob = fc.oneof(
     fc.double({ min: -1e4, max: 0, noNaN: true }),
-    fc.constantFrom(Number.NaN, -Infinity, Infinity, 0.5),
+    fc.constantFrom(Number.NaN, -Infinity, Infinity, 0.5, MASKED_LOGPROB),
   );
   const topEntry = fc.record({ token: fc.constantFrom("A", " B", "b", "X", "[[A"), logprob });
   fc.assert(
@@ -130,7 +272,7 @@ t.test("property: any logprobs give null or a finite probability in (0, 1)", asy
       logprob,
       fc.array(topEntry, { maxLength: 6 }),
       (l, lp, top) => {
-        const result = verdictProbability([plain("[["), { token: l, logprob: lp, top }], 2);
+        const result = read([plain("[["), { token: l, logprob: lp, top }, plain("]]")]);
         if (result === null) return true;
         const p = result.probabilityA;
         return Number.isFinite(p) && p > 0 && p < 1;
