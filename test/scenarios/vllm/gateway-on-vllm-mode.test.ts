@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import t, { type Test } from "tap";
+import type { SimOptions } from "../../../sim/sim-options.ts";
+import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
+import { validPairwiseBody } from "../../helpers/fixtures.ts";
+import { startGateway } from "../../helpers/gateway.ts";
+
+/**
+ * The gateway end to end against replicas in the simulator's vLLM mode (sim/vllm/, each
+ * behaviour citing the vLLM source it follows) at two releases: 0.10.1, before
+ * `structured_outputs` existed (only `guided_choice` constrains), and 0.12.0, after
+ * `guided_choice` was removed. In that mode the replicas decode logprob tokens one at a time
+ * (split characters come back as "�" or ""), append the EOS text to the token list, report
+ * masked alternatives at -9999, close idle connections after 5 s, require their API key on
+ * /v1/* and report cached prompt tokens.
+ */
+
+const VERSIONS = [
+  { version: "0.10.1", field: "guided_choice", wrong: "structured_outputs" },
+  { version: "0.12.0", field: "structured_outputs", wrong: "guided_choice" },
+] as const;
+
+const REPLICA_KEY = "replica-key-0451";
+
+function replicaOptions(version: string): Partial<SimOptions> {
+  return {
+    vllmVersion: version,
+    apiKey: REPLICA_KEY,
+    enableLora: true,
+    runtimeLoraUpdating: true,
+    enablePromptTokensDetails: true,
+  };
+}
+
+/** Distinct pairs, so no verdict comes from the cache. */
+function pair(i: number, mode: "fast" | "reasoned") {
+  return {
+    ...validPairwiseBody(),
+    question: `How many apples are in bowl number ${i}?`,
+    responses: [`There are ${i + 2} red apples in the bowl.`, `There are ${i + 4} green apples.`],
+    mode,
+  };
+}
+
+function metricValue(text: string, name: string, labels: string): number {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+}
+
+for (const { version, field, wrong } of VERSIONS) {
+  t.test(`vLLM ${version}`, async (t) => {
+    const gateway = await startGateway(t, {
+      replicas: 2,
+      sim: replicaOptions(version),
+      env: { JURIST_REPLICA_API_KEY: REPLICA_KEY },
+    });
+    const { fastify } = gateway;
+    const judge = async (t: Test, body: object) => {
+      const response = await fastify.inject({
+        method: "POST",
+        url: "/v1/judge/pairwise",
+        payload: body,
+      });
+      t.equal(response.statusCode, 200, "judged");
+      return response.json() as VerdictWire;
+    };
+
+    t.test("the field is chosen by version and /readyz says so", async (t) => {
+      const ready = (await fastify.inject({ url: "/readyz" })).json();
+      t.equal(ready.status, "ready");
+      for (const replica of ready.replicas) {
+        t.equal(replica.version, version);
+        t.equal(replica.choice_field, field);
+        t.notOk(replica.unconstrained);
+      }
+    });
+
+    t.test("fast verdicts are constrained and carry probabilities", async (t) => {
+      for (let i = 0; i < 6; i++) {
+        const verdict = await judge(t, pair(i, "fast"));
+        t.equal(verdict.outcome, "ok");
+        for (const order of verdict.orders) t.type(order.probability_a, "number");
+      }
+    });
+
+    t.test("reasoned verdicts with split characters and EOS carry probabilities", async (t) => {
+      // About half of the replica's reasonings put a multi-byte character just before the
+      // verdict marker, split into byte tokens; every order must still be read.
+      for (let i = 0; i < 12; i++) {
+        const verdict = await judge(t, pair(100 + i, "reasoned"));
+        t.equal(verdict.outcome, "ok");
+        for (const order of verdict.orders) {
+          t.type(order.probability_a, "number", `order ${order.order} of pair ${i}`);
+        }
+      }
+    });
+
+    t.test("the two orders share the replica's prefix cache", async (t) => {
+      const metrics = (await fastify.inject({ url: "/metrics" })).body;
+      t.ok(metricValue(metrics, "jurist_engine_prompt_tokens_total", 'kind="cached"') > 0);
+      t.ok(metricValue(metrics, "jurist_engine_prompt_tokens_total", 'kind="computed"') > 0);
+    });
+
+    t.test("an idle pool outlives the replicas' 5 s keep-alive without errors", async (t) => {
+      await sleep(5_500);
+      const verdict = await judge(t, pair(200, "fast"));
+      t.equal(verdict.outcome, "ok");
+      const ready = (await fastify.inject({ url: "/readyz" })).json();
+      t.ok(ready.replicas.every((r: { healthy: boolean }) => r.healthy));
+    });
+  });
+
+  t.test(`vLLM ${version} with the field it lacks set explicitly`, async (t) => {
+    const { fastify } = await startGateway(t, {
+      replicas: 1,
+      sim: replicaOptions(version),
+      env: { JURIST_REPLICA_API_KEY: REPLICA_KEY, JURIST_STRUCTURED_OUTPUT_FIELD: wrong },
+    });
+    const response = await fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: pair(1, "fast"),
+    });
+    t.equal(response.statusCode, 200);
+    t.not(response.json().outcome, "ok", "the unconstrained answer is not taken for a verdict");
+    const ready = (await fastify.inject({ url: "/readyz" })).json();
+    t.equal(ready.replicas[0].unconstrained?.field, wrong, "reported on /readyz");
+    const metrics = (await fastify.inject({ url: "/metrics" })).body;
+    t.ok(metricValue(metrics, "jurist_engine_unconstrained_answers_total", "replica=") > 0);
+  });
+
+  t.test(`vLLM ${version} requiring a key the gateway does not send`, async (t) => {
+    const { fastify } = await startGateway(t, { replicas: 1, sim: replicaOptions(version) });
+    const response = await fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: pair(1, "fast"),
+    });
+    t.equal(response.statusCode, 503, "visible, not a silent wrong verdict");
+  });
+}
