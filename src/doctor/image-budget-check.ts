@@ -37,7 +37,7 @@ async function budgetImage(width: number, height: number): Promise<ResolvedImage
  */
 export const imageBudgetCheck: DoctorCheck = {
   name: "image budget",
-  needs: ["model", "field", "authorised"],
+  needs: ["model", "field", "logprobs"],
   async run({ http, settings, facts }) {
     const { width, height } = budgetDimensions(settings.imageMaxPixels, settings.imageMaxEdge);
     const image = await budgetImage(width, height);
