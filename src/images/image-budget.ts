@@ -89,11 +89,11 @@ export function fittedSize(size: Size, budget: ImageBudget): Size | undefined {
   const longest = Math.max(width, height);
   if (width * height <= budget.maxPixels && longest <= budget.maxEdge) return undefined;
   const scale = Math.min(Math.sqrt(budget.maxPixels / (width * height)), budget.maxEdge / longest);
-  let fitted = {
-    width: Math.max(1, Math.min(budget.maxEdge, Math.floor(width * scale))),
-    height: Math.max(1, Math.min(budget.maxEdge, Math.floor(height * scale))),
-  };
-  // Floating point can land one pixel over the area; take it off the longer edge.
+  // The nudge keeps 9935 × (776 / 9935) = 775.99999… at 776; the bounds are enforced below.
+  const scaled = (edge: number) =>
+    Math.max(1, Math.min(budget.maxEdge, Math.floor(edge * scale + 1e-9)));
+  let fitted = { width: scaled(width), height: scaled(height) };
+  // Rounding can land a pixel over the area; take it off the longer edge.
   while (fitted.width * fitted.height > budget.maxPixels) {
     fitted =
       fitted.width >= fitted.height
