@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
+import { loadConfig } from "../../../src/config/config.ts";
 import {
   budgetProblem,
   checkDeclaredSize,
@@ -108,4 +109,17 @@ t.test("a budget whose forwarded bounds exceed the ceiling is a problem", async 
   t.match(budgetProblem({ ...BUDGET, maxPixels: 200_000_000 }), /maxPixels exceeds/);
   t.match(budgetProblem({ ...BUDGET, maxEdge: 20_000 }), /maxEdge exceeds/);
   t.match(budgetProblem({ ...BUDGET, maxEdge: 0 }), /positive integer/);
+});
+
+t.test("the JURIST_IMAGE_* settings default to the intake's budget", async (t) => {
+  const { images } = loadConfig({});
+  t.same(
+    {
+      maxPixels: images.maxPixels,
+      maxEdge: images.maxEdge,
+      maxInputPixels: images.maxInputPixels,
+      maxInputEdge: images.maxInputEdge,
+    },
+    DEFAULT_IMAGE_BUDGET,
+  );
 });
