@@ -33,7 +33,10 @@ export interface CollectInput {
   /** The request's `collect` flag; false skips collection. */
   collect?: boolean | undefined;
   question: string;
-  /** The images as intake resolved them; their bytes are decoded from `dataUri` at flush. */
+  /**
+   * The images as intake resolved them; their bytes are decoded at flush from
+   * `originalDataUri` when the gateway resized them, else from `dataUri`.
+   */
   images: readonly ResolvedImage[];
   responses: readonly [string, string];
   /** The judge service's verdict; only these fields are kept. */
@@ -47,6 +50,13 @@ export interface PromptCollectorOptions {
   observer?: CollectionObserver;
   logger: Logger;
 }
+
+// The log keeps what the caller sent, under the hash the record names (the trainer's
+// contamination guard matches benchmark images by it), not the gateway's resized copy.
+const asCallerSent = (image: ResolvedImage) => ({
+  sha256: image.sha256,
+  dataUri: image.originalDataUri ?? image.dataUri,
+});
 
 /**
  * Samples production prompts into the prompt log, off the request path. `offer` is
@@ -112,7 +122,7 @@ export function createPromptCollector(options: PromptCollectorOptions) {
   function keep(record: PromptRecord, images: readonly ResolvedImage[]): void {
     if (closed) observer.dropped("closed", 1);
     else if (buffer.holds(record.contentHash)) observer.duplicates(1);
-    else if (!buffer.push(record, images)) observer.dropped("buffer_full", 1);
+    else if (!buffer.push(record, images.map(asCallerSent))) observer.dropped("buffer_full", 1);
     else if (buffer.size() >= settings.maxBatch) scheduleFlush();
   }
 

@@ -12,6 +12,32 @@ export const images = area(
         default: 20 * 1024 * 1024,
         doc: "largest image, decoded or fetched, bytes (20 MiB)",
       }),
+      // The image budget (src/images/image-budget.ts; why these defaults: DEFAULT_IMAGE_BUDGET
+      // in src/images/image-intake.ts, docs/deployment.md for matching them to the replicas).
+      maxPixels: setting({
+        env: "JURIST_IMAGE_MAX_PIXELS",
+        schema: positiveInt,
+        default: 28 * 28 * 1280,
+        doc: "largest image forwarded to the replicas, pixels (width × height; 28·28·1280, Qwen2-VL's 1,280 visual tokens); larger ones are resized by the gateway, keeping the aspect ratio; at most `JURIST_IMAGE_MAX_INPUT_PIXELS`",
+      }),
+      maxEdge: setting({
+        env: "JURIST_IMAGE_MAX_EDGE",
+        schema: positiveInt,
+        default: 16_384,
+        doc: "longest edge forwarded to the replicas, pixels; longer ones are resized; the default bounds nothing the ceiling does not (Qwen2-VL processors count pixels, not edges); at most `JURIST_IMAGE_MAX_INPUT_EDGE`",
+      }),
+      maxInputPixels: setting({
+        env: "JURIST_IMAGE_MAX_INPUT_PIXELS",
+        schema: positiveInt,
+        default: 100_000_000,
+        doc: "largest image the gateway decodes at all, pixels, as its header declares it; larger → `413 IMAGE_TOO_LARGE` before decoding",
+      }),
+      maxInputEdge: setting({
+        env: "JURIST_IMAGE_MAX_INPUT_EDGE",
+        schema: positiveInt,
+        default: 16_384,
+        doc: "longest edge the gateway decodes at all, pixels, as the header declares it; longer → `413 IMAGE_TOO_LARGE` before decoding",
+      }),
       fetchTimeoutMs: setting({
         env: "JURIST_IMAGE_FETCH_TIMEOUT_MS",
         schema: positiveInt,

@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { http: 403, grpc: GRPC.PERMISSION_DENIED },
   NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED },
+  /**
+   * An image whose header declares more pixels, or a longer edge, than the gateway decodes
+   * (JURIST_IMAGE_MAX_INPUT_PIXELS, JURIST_IMAGE_MAX_INPUT_EDGE): refused before decoding.
+   */
+  IMAGE_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED },
   UNSUPPORTED_MEDIA: { http: 415, grpc: GRPC.INVALID_ARGUMENT },
   IMAGE_FETCH_FAILED: { http: 422, grpc: GRPC.FAILED_PRECONDITION },
   RATE_LIMITED: { http: 429, grpc: GRPC.RESOURCE_EXHAUSTED },

@@ -14,13 +14,26 @@ export type JudgeMode = "reasoned" | "fast";
 
 /** An image after intake: validated by magic bytes, hashed, ready to forward. */
 export interface ResolvedImage {
-  /** Lower-case hex SHA-256 of the image bytes. */
+  /**
+   * Lower-case hex SHA-256 of the image bytes as the caller sent them: the image's identity,
+   * which verdict cache keys use, whether or not the gateway resized it.
+   */
   sha256: string;
+  /** The type of the bytes in `dataUri`. */
   mime: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
-  /** `data:<mime>;base64,<bytes>`, what the engine receives. */
+  /**
+   * `data:<mime>;base64,<bytes>`, what the engine receives: the caller's bytes, or the
+   * gateway's resized copy when they were over the image budget.
+   */
   dataUri: string;
-  /** Size of the decoded image in bytes. */
+  /** Size of the bytes in `dataUri`, decoded. */
   byteLength: number;
+  /**
+   * Set only when the gateway resized the image: the caller's image as a data URI, whose bytes
+   * hash to `sha256`. Stores that keep what callers sent, keyed by that hash (prompt
+   * collection's blobs, read by the trainer's contamination guard), take it from here.
+   */
+  originalDataUri?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { createAdmissionGauges } from "./admission-gauges.ts";
 import { createChampionGauge } from "./champion-gauge.ts";
 import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
+import { createImageMetrics } from "./image-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
@@ -217,6 +218,7 @@ export function createMetrics() {
   };
 
   const collection = createCollectionMetrics(registers);
+  const images = createImageMetrics(registers);
 
   const grpc = {
     /** Finished RPCs by full method path and gRPC status name (`OK`, `INVALID_ARGUMENT`, …). */
@@ -271,6 +273,7 @@ export function createMetrics() {
     verdicts,
     cache,
     collection,
+    images,
     grpc,
     /** Live verdicts judged again by the staged candidate, by how each ended. */
     shadow: zeroed(

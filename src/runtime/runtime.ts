@@ -9,6 +9,7 @@ import { createCachedVerdicts } from "../judge/cached-verdicts.ts";
 import { createJudgeService } from "../judge/judge-service.ts";
 import { createShadowJudge } from "../judge/shadow-judge.ts";
 import { collectionObserverFor } from "../metrics/collection-observer-metrics.ts";
+import { imageObserverFor } from "../metrics/image-observer-metrics.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { createChampionSync } from "../registry/champion-sync.ts";
 import { createCheckpointAdmin } from "../registry/checkpoint-admin.ts";
@@ -93,6 +94,13 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     fetchTimeoutMs: config.images.fetchTimeoutMs,
     maxRedirects: config.images.maxRedirects,
     allow: [...config.images.allow],
+    budget: {
+      maxPixels: config.images.maxPixels,
+      maxEdge: config.images.maxEdge,
+      maxInputPixels: config.images.maxInputPixels,
+      maxInputEdge: config.images.maxInputEdge,
+    },
+    observer: imageObserverFor(metrics),
   });
   const isSimulated = (checkpoint: string) =>
     fleet.snapshots().some((r) => r.models.some((m) => m.id === checkpoint && m.simulated));

@@ -1,4 +1,4 @@
-/** Tiny images for tests: enough bytes for the magic-number sniffer, not full decoders. */
+/** Tiny real images for tests: the sniffer reads their magic, the intake their declared size. */
 
 /** A real 1×1 PNG. */
 export const PNG = Buffer.from(
@@ -6,24 +6,23 @@ export const PNG = Buffer.from(
   "base64",
 );
 
-/** A JFIF header. */
-export const JPEG = Buffer.from([
-  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
-]);
+/** A real 1×1 JPEG (made with sharp): a header the intake can read the size from. */
+export const JPEG = Buffer.from(
+  "/9j/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wAARCAABAAEDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAf/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABwj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCBADJcb//Z",
+  "base64",
+);
 
-/** A GIF89a header with a 1×1 screen descriptor. */
-export const GIF89A = Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1");
+/** A real 1×1 GIF89a (made with sharp): screen descriptor, colour table, one frame. */
+export const GIF89A = Buffer.from(
+  "R0lGODlhAQABAIAAAExpccgeHiH5BAUAAAAALAAAAAABAAEAAAICTAEAOw==",
+  "base64",
+);
 
-/** A GIF87a header. */
-export const GIF87A = Buffer.from("GIF87a\x01\x00\x01\x00\x00\x00\x00;", "latin1");
+/** The same GIF labelled GIF87a. */
+export const GIF87A = Buffer.concat([Buffer.from("GIF87a", "latin1"), GIF89A.subarray(6)]);
 
-/** A RIFF/WEBP container header with a VP8L chunk tag. */
-export const WEBP = Buffer.concat([
-  Buffer.from("RIFF", "latin1"),
-  Buffer.from([0x1a, 0x00, 0x00, 0x00]),
-  Buffer.from("WEBPVP8L", "latin1"),
-  Buffer.from([0x0d, 0x00, 0x00, 0x00, 0x2f, 0x00, 0x00, 0x00]),
-]);
+/** A real 1×1 lossless WebP (RIFF/WEBP with a VP8L chunk, made with sharp). */
+export const WEBP = Buffer.from("UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAdQjyLXo/+BiOh/AAA=", "base64");
 
 /** `data:<mime>;base64,<bytes>`. */
 export function dataUri(mime: string, bytes: Uint8Array): string {

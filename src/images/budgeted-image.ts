@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { AppError } from "../core/errors.ts";
+import type { ResolvedImage } from "../core/types.ts";
+import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
+import { readImageHeader } from "./image-header.ts";
+import { sniffImageMime } from "./image-magic.ts";
+import type { ImageObserver, ImageRefusal } from "./image-observer.ts";
+import { resizeImage } from "./image-resizer.ts";
+
+/**
+ * An image checked against the budget: either `ready` to forward as it came, or `resize`,
+ * a resize to start once every image of the request has passed its checks (so that a later
+ * image's refusal never leaves an earlier one's resize running unobserved).
+ */
+export type BudgetedImage = { ready: ResolvedImage } | { resize: () => Promise<ResolvedImage> };
+
+const REFUSALS = new Set<string>([
+  "invalid_image_header",
+  "too_many_pixels",
+  "edge_too_long",
+  "undecodable_image",
+]);
+
+const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** Counts `error` as a refusal when it is one of the budget's own. */
+function observed(error: unknown, observer: ImageObserver): unknown {
+  const reason = error instanceof AppError ? error.details?.[0]?.reason : undefined;
+  if (reason && REFUSALS.has(reason)) observer.refused(reason as ImageRefusal);
+  return error;
+}
+
+/**
+ * Checks one image's bytes against `budget`, synchronously and without decoding a pixel: the
+ * type by its magic bytes, the size its header declares against the input ceiling. Hashes the
+ * bytes as they came: that hash stays the image's identity (verdict cache keys) even when the
+ * replicas get a resized copy. An image within the forwarded budget is ready as it came —
+ * its base64 reused when the caller sent it that way, nothing decoded or re-encoded.
+ *
+ * Throws AppError UNSUPPORTED_MEDIA (`unsupported_image_type`, `invalid_image_header`) or
+ * IMAGE_TOO_LARGE (`too_many_pixels`, `edge_too_long`); the started resize may reject with
+ * UNSUPPORTED_MEDIA (`undecodable_image`) or IMAGE_TOO_LARGE.
+ */
+export function budgetImage(
+  bytes: Buffer,
+  path: string,
+  budget: ImageBudget,
+  observer: ImageObserver,
+  base64?: string,
+): BudgetedImage {
+  // The mime is the sniffed one, never the declared one: a data URI labelled image/png whose
+  // bytes are a JPEG is re-labelled, not rejected. Only the bytes reach the engine, which
+  // decodes by content too, so the label carries no risk — while rejecting would fail honest
+  // clients whose tools mislabel files, for no gain.
+  const mime = sniffImageMime(bytes);
+  if (!mime) {
+    throw new AppError("UNSUPPORTED_MEDIA", `${path} is not a PNG, JPEG, WebP or GIF image`, {
+      details: [{ path, reason: "unsupported_image_type" }],
+    });
+  }
+  const header = readImageHeader(bytes, mime);
+  let target: ReturnType<typeof fittedSize>;
+  try {
+    target = fittedSize(checkDeclaredSize(header, budget, path), budget);
+  } catch (error) {
+    throw observed(error, observer);
+  }
+  const sha256 = sha256Of(bytes);
+  if (!target) {
+    return {
+      ready: {
+        sha256,
+        mime,
+        // A strictly validated payload is already canonical base64 of the bytes: reuse it.
+        dataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+        byteLength: bytes.length,
+      },
+    };
+  }
+  const size = target;
+  return {
+    resize: async () => {
+      const resized = await resizeImage({
+        bytes,
+        path,
+        lossy: header?.lossy ?? false,
+        target: size,
+        maxInputPixels: budget.maxInputPixels,
+      }).catch((error: unknown) => {
+        throw observed(error, observer);
+      });
+      observer.resized(resized.mime);
+      return {
+        sha256,
+        mime: resized.mime,
+        dataUri: `data:${resized.mime};base64,${resized.bytes.toString("base64")}`,
+        byteLength: resized.bytes.length,
+        originalDataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+      };
+    },
+  };
+}
+
+/** Starts the resizes `images` need (after all were checked) and answers them in order. */
+export function settleBudgeted(
+  images: readonly BudgetedImage[],
+): ResolvedImage[] | Promise<ResolvedImage[]> {
+  if (images.every((image) => "ready" in image)) {
+    return images.map((image) => (image as { ready: ResolvedImage }).ready);
+  }
+  return Promise.all(images.map((image) => ("ready" in image ? image.ready : image.resize())));
+}
