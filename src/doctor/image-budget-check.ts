@@ -44,18 +44,27 @@ export const imageBudgetCheck: DoctorCheck = {
     const body = reasonedVerdictBody(facts.model!, facts.field!, settings, [image]);
     const answer = await http.post("/v1/chat/completions", body);
     const size = `a ${width}×${height} image (JURIST_IMAGE_MAX_PIXELS ${settings.imageMaxPixels})`;
+    const fix = `lower JURIST_IMAGE_MAX_PIXELS / JURIST_IMAGE_MAX_EDGE or JURIST_JUDGE_MAX_TOKENS, or raise vLLM's --max-model-len${facts.maxModelLen ? ` (${facts.maxModelLen})` : ""}`;
     if (answer.status !== 200) {
       return fail(
         `${size} + ${settings.maxTokens} verdict tokens refused (${answer.status}): ${errorMessage(answer)}`,
-        `lower JURIST_IMAGE_MAX_PIXELS / JURIST_IMAGE_MAX_EDGE or JURIST_JUDGE_MAX_TOKENS, or raise vLLM's --max-model-len${facts.maxModelLen ? ` (${facts.maxModelLen})` : ""}`,
+        fix,
       );
     }
-    const { usage } = firstChoice(answer.json);
-    const tokens = usage.promptTokens;
-    const room =
-      tokens !== undefined && facts.maxModelLen !== undefined
-        ? `: ${tokens} prompt + ${settings.maxTokens} completion tokens of ${facts.maxModelLen}`
-        : "";
-    return ok(`${size} fits${room}`);
+    const tokens = firstChoice(answer.json).usage.promptTokens;
+    if (tokens === undefined || facts.maxModelLen === undefined) {
+      return ok(`${size} accepted (no prompt token count to check the room left)`);
+    }
+    // vLLM checks the image-expanded prompt alone and clamps max_tokens to what is left
+    // (get_max_tokens in vllm/entrypoints/utils.py), so a 200 can still cut a reasoned verdict
+    // short of its [[A]]: the room is checked here.
+    const room = `${tokens} prompt + ${settings.maxTokens} completion tokens of ${facts.maxModelLen}`;
+    if (tokens + settings.maxTokens > facts.maxModelLen) {
+      return fail(
+        `${size} leaves ${Math.max(0, facts.maxModelLen - tokens)} tokens for a verdict: ${room}`,
+        `${fix} (reasoned verdicts would be cut off before their verdict)`,
+      );
+    }
+    return ok(`${size} fits: ${room}`);
   },
 };

@@ -121,12 +121,17 @@ t.test("an image at the budget does not fit the replica's context", async (t) =>
   const report = await doctor(["--replica", url]);
   t.equal(report.code, 1);
   t.same(report.failed, ["image budget"]);
+  t.match(report.row("image budget").result, /leaves \d+ tokens for a verdict/);
   t.match(report.row("image budget").fix, /JURIST_IMAGE_MAX_PIXELS.*--max-model-len \(2048\)/);
   const smaller = await doctor(["--replica", url], {
     JURIST_IMAGE_MAX_PIXELS: String(28 * 28 * 256),
     JURIST_JUDGE_MAX_TOKENS: "512",
   });
   t.equal(smaller.status("image budget"), "ok", smaller.row("image budget").result);
+  const refusing = await replica(t, { ...HEALTHY, maxModelLen: 1024 });
+  const refused = await doctor(["--replica", refusing]);
+  t.same(refused.failed, ["image budget"]);
+  t.match(refused.row("image budget").result, /refused \(400\): .*maximum context length is 1024/);
 });
 
 t.test("a gateway keep-alive longer than the replica's idle timeout", async (t) => {
