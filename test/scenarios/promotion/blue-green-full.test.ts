@@ -18,12 +18,15 @@ import { championOf, statusOf } from "./promotion-fixtures.ts";
  * DNS (`dns+http://`), here through an injected resolver that answers what the Service would.
  *
  * The replicas are simulated processes (`jurist sim --model <id>`, an id containing "sim"),
- * each on its own loopback address and one shared port, as pods are.
+ * each on its own loopback address and one shared port, as pods are, in the simulator's vLLM
+ * mode at the recipe's release, 0.10.2: no LoRA routes, `/version` answered, 5 s keep-alive.
  */
 
 const BASE = "llama-3.2-11b-vision-sim";
 const CANDIDATE = "jurist-judge-it1-full-sim";
 const SERVICE = "vllm-headless.judges.test";
+/** The last vLLM release that serves Llama-3.2-Vision (docs/deployment.md). */
+const RECIPE_RELEASE = ["--vllm-version", "0.10.2"];
 
 /** What the headless Service's DNS name resolves to; the test changes it as pods come and go. */
 function headlessService() {
@@ -86,9 +89,21 @@ t.test(
   "a full checkpoint goes live on green replicas, rolls back to blue, and blue retires",
   async (t) => {
     const service = headlessService();
-    const blue = [await spawnSim(t, ["--host", "127.0.0.2", "--model", BASE, "--seed", "0"])];
+    const blue = [
+      await spawnSim(t, [...RECIPE_RELEASE, "--host", "127.0.0.2", "--model", BASE, "--seed", "0"]),
+    ];
     const port = String(blue[0]!.port);
-    blue.push(await spawnSim(t, ["--host", "127.0.0.3", "--port", port, "--model", BASE]));
+    blue.push(
+      await spawnSim(t, [
+        ...RECIPE_RELEASE,
+        "--host",
+        "127.0.0.3",
+        "--port",
+        port,
+        "--model",
+        BASE,
+      ]),
+    );
     service.set(blue);
     const { fastify, runtime } = await buildGateway(
       t,
@@ -130,8 +145,24 @@ t.test(
 
     // Green: a Deployment of the candidate's weights under its own served model name.
     const green = [
-      await spawnSim(t, ["--host", "127.0.0.4", "--port", port, "--model", CANDIDATE]),
-      await spawnSim(t, ["--host", "127.0.0.5", "--port", port, "--model", CANDIDATE]),
+      await spawnSim(t, [
+        ...RECIPE_RELEASE,
+        "--host",
+        "127.0.0.4",
+        "--port",
+        port,
+        "--model",
+        CANDIDATE,
+      ]),
+      await spawnSim(t, [
+        ...RECIPE_RELEASE,
+        "--host",
+        "127.0.0.5",
+        "--port",
+        port,
+        "--model",
+        CANDIDATE,
+      ]),
     ];
     service.set([...blue, ...green]);
     t.equal((await fleetBecomes(runtime, [...blue, ...green])).length, 4, "green joined");

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import sharp from "sharp";
 import t, { type Test } from "tap";
 import type { SimOptions } from "../../../sim/sim-options.ts";
 import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
@@ -29,6 +30,7 @@ function replicaOptions(version: string): Partial<SimOptions> {
     enableLora: true,
     runtimeLoraUpdating: true,
     enablePromptTokensDetails: true,
+    maxModelLen: 8192,
   };
 }
 
@@ -96,6 +98,27 @@ for (const { version, field, wrong } of VERSIONS) {
         }
       }
     });
+
+    t.test(
+      "a 12-megapixel photo is fitted to the budget, not refused for the context",
+      async (t) => {
+        // Unresized, a Qwen2-VL-family replica counts 4000×3000 as ~15k image tokens, over
+        // --max-model-len 8192 (the simulator counts them as the Qwen2-VL processor does).
+        const photo = await sharp({
+          create: { width: 4000, height: 3000, channels: 3, background: { r: 90, g: 120, b: 60 } },
+        })
+          .jpeg()
+          .toBuffer();
+        const body = {
+          ...pair(300, "fast"),
+          images: [{ url: `data:image/jpeg;base64,${photo.toString("base64")}` }],
+        };
+        const verdict = await judge(t, body);
+        t.equal(verdict.outcome, "ok");
+        const metrics = (await fastify.inject({ url: "/metrics" })).body;
+        t.ok(metricValue(metrics, "jurist_images_resized_total", 'format="jpeg"') >= 1);
+      },
+    );
 
     t.test("the two orders share the replica's prefix cache", async (t) => {
       const metrics = (await fastify.inject({ url: "/metrics" })).body;
