@@ -85,6 +85,7 @@ function buildChoice(
   options: SimOptions,
   requestKey: string,
   scene: () => Scene,
+  room: number,
 ): { choice: ChatChoice; tokenCount: number } {
   const sampleKey = `${requestKey}:${index}`;
   const sampled = sampleContent(prompt, {
@@ -97,7 +98,8 @@ function buildChoice(
     scene,
     rng: createRandom(sampleKey, "content"),
   });
-  const limit = request.max_tokens ?? request.max_completion_tokens ?? Number.POSITIVE_INFINITY;
+  const asked = request.max_tokens ?? request.max_completion_tokens ?? Number.POSITIVE_INFINITY;
+  const limit = Math.min(asked, room);
   if (options.vllmVersion !== undefined) {
     return buildVllmChoice({
       index,
@@ -152,8 +154,14 @@ export function createChatCompletion(
     read ??= promptScene(imageBytes(prompt.imageUrls), prompt.question, options.worldKey);
     return read;
   };
+  // vLLM shortens max_tokens to the context left after the image-expanded prompt, silently
+  // (`get_max_tokens` in vllm/entrypoints/utils.py): a long answer then ends with "length".
+  const room =
+    vllm && options.maxModelLen !== undefined
+      ? Math.max(1, options.maxModelLen - vllm.promptTokens)
+      : Number.POSITIVE_INFINITY;
   const built = Array.from({ length: request.n ?? 1 }, (_, index) =>
-    buildChoice(index, prompt, request, profile, options, requestKey, scene),
+    buildChoice(index, prompt, request, profile, options, requestKey, scene, room),
   );
   const prompt_tokens = vllm?.promptTokens ?? promptTokens(request.messages);
   const completion_tokens = built.reduce((sum, b) => sum + b.tokenCount, 0);

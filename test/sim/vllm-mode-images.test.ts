@@ -121,3 +121,22 @@ t.test("without --max-model-len nothing is refused", async (t) => {
   });
   t.equal(answer.status, 200);
 });
+
+t.test("an image that fits leaves max_tokens shortened to the room left", async (t) => {
+  // vLLM: get_max_tokens (vllm/entrypoints/utils.py) takes min(max_tokens, max_model_len −
+  // prompt length); the serving layer's check above saw each image as one placeholder.
+  const sim = await startSim(t, { vllmVersion: "0.11.0", maxModelLen: 1420 });
+  const answer = await post(`${sim.url}/v1/chat/completions`, {
+    messages: withImage(pngHeader(1008, 756)),
+    max_tokens: 200,
+    n: 4,
+  });
+  t.equal(answer.status, 200);
+  const room = 1420 - answer.json.usage.prompt_tokens;
+  t.ok(room > 0 && room < 200, `the image left ${room} tokens`);
+  const lengths = answer.json.choices.map(
+    (choice: { logprobs: unknown; finish_reason: string }) => choice.finish_reason,
+  );
+  t.ok(lengths.includes("length"), "some reasoning ran into the context's end");
+  t.ok(answer.json.usage.completion_tokens <= 4 * room, "no choice went past the context");
+});
