@@ -6,7 +6,7 @@ import type { JudgeProfile } from "./judge-profile.ts";
 import { readPrompt, type SimPrompt } from "./prompt-reader.ts";
 import { generatorProfile, sampleContent } from "./sample-content.ts";
 import type { SimOptions } from "./sim-options.ts";
-import { buildLogprobs, type LogprobEntry, tokenize, type VerdictToken } from "./sim-tokens.ts";
+import { buildLogprobs, tokenize, type VerdictToken } from "./sim-tokens.ts";
 import { buildVllmChoice } from "./vllm-choice.ts";
 import type { Scene } from "./world/scene.ts";
 import { imageBytes, promptScene } from "./world/world-view.ts";
