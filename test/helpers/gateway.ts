@@ -15,6 +15,22 @@ export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+/**
+ * `JURIST_TEST_VLLM_VERSION=X.Y.Z` runs every in-process simulated replica in the simulator's
+ * vLLM mode at that release, started as docs/deployment.md starts a real one (runtime LoRA and
+ * prompt-token details on), so a suite can be run against vLLM's quirks (`npm run test:vllm`).
+ */
+export function vllmModeUnderTest(): Partial<SimOptions> {
+  const version = process.env.JURIST_TEST_VLLM_VERSION;
+  if (!version) return {};
+  return {
+    vllmVersion: version,
+    enableLora: true,
+    runtimeLoraUpdating: true,
+    enablePromptTokensDetails: true,
+  };
+}
+
 /** Starts simulated replicas on loopback port 0; they close when the test ends. */
 export async function startSims(
   t: Teardown,
@@ -23,7 +39,7 @@ export async function startSims(
 ): Promise<SimServer[]> {
   const sims = await Promise.all(
     Array.from({ length: count }, (_, index) =>
-      startSimServer({ seed: index, latencyMs: 0, ...options }),
+      startSimServer({ seed: index, latencyMs: 0, ...vllmModeUnderTest(), ...options }),
     ),
   );
   t.teardown(() => Promise.all(sims.map((sim) => sim.close())));

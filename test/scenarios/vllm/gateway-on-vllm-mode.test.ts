@@ -96,7 +96,7 @@ for (const { version, field, wrong } of VERSIONS) {
         t.equal(verdict.outcome, "ok");
         for (const order of verdict.orders) {
           t.type(order.probability_a, "number", `order ${order.order} of pair ${i}`);
-          if (/[^\x00-\x7f]/.test(order.reasoning)) split += 1;
+          if ([...order.reasoning].some((c) => c.charCodeAt(0) > 0x7f)) split += 1;
         }
       }
       t.ok(split > 0, `${split} orders carried a multi-byte character before their verdict`);
