@@ -19,8 +19,10 @@ import type { Test } from "tap";
  * Every request's method, path and Authorization header are recorded.
  */
 export interface StandInOptions {
-  /** What `GET /version` answers. */
+  /** What `GET /version` answers (`setVersion` changes it: an upgrade behind one address). */
   version: string;
+  /** The first this many `GET /version` answer 500 (a proxy hiccup as the replica joins). */
+  versionFailures?: number;
   /** The served model. */
   model?: string;
   /** Require this bearer token on `/v1/*`. */
@@ -55,9 +57,10 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
   const model = options.model ?? "judge";
   const seen: SeenRequest[] = [];
   const prefixes = new Set<string>();
-  const release = minorOf(options.version);
-  const hasGuidedChoice = release < 12;
-  const hasStructuredOutputs = release >= 11;
+  let version = options.version;
+  let versionFailures = options.versionFailures ?? 0;
+  const hasGuidedChoice = () => minorOf(version) < 12;
+  const hasStructuredOutputs = () => minorOf(version) >= 11;
 
   async function readBody(request: IncomingMessage): Promise<Record<string, unknown> | null> {
     const chunks: Buffer[] = [];
@@ -68,8 +71,9 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
 
   function choiceOf(body: Record<string, unknown>): string[] | null {
     const structured = (body.structured_outputs as { choice?: string[] } | undefined)?.choice;
-    if (hasStructuredOutputs && structured) return structured;
-    if (hasGuidedChoice && Array.isArray(body.guided_choice)) return body.guided_choice as string[];
+    if (hasStructuredOutputs() && structured) return structured;
+    if (hasGuidedChoice() && Array.isArray(body.guided_choice))
+      return body.guided_choice as string[];
     return null;
   }
 
@@ -94,7 +98,13 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
       return json(401, { error: "Unauthorized" });
     }
     if (path === "/health") return json(200, {});
-    if (path === "/version") return json(200, { version: options.version });
+    if (path === "/version") {
+      if (versionFailures > 0) {
+        versionFailures -= 1;
+        return json(500, { error: "Internal Server Error" });
+      }
+      return json(200, { version });
+    }
     if (path === "/metrics") {
       response.writeHead(200, { "content-type": "text/plain" });
       return response.end("vllm:num_requests_running 0\nvllm:num_requests_waiting 0\n");
@@ -148,5 +158,12 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
       }),
   );
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, model, seen };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    model,
+    seen,
+    setVersion: (next: string) => {
+      version = next;
+    },
+  };
 }

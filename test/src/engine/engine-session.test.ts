@@ -69,6 +69,7 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
     lastError: null,
     removed: false,
     version: null,
+    versionReadAt: 0,
     choiceField: "structured_outputs",
     unconstrained: null,
     ...freshEjectionState(),
