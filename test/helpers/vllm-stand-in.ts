@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Test } from "tap";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 /**
  * A small node:http stand-in for one vLLM replica, for the engine's own tests (the project's
@@ -149,17 +149,9 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
     }
     json(404, { detail: "Not Found" });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(t, server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     model,
     seen,
     setVersion: (next: string) => {
