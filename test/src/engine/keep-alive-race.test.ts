@@ -194,31 +194,34 @@ t.test("a second reset in a row counts against the replica", async (t) => {
   t.equal(fleet.snapshots()[0]?.healthy, false, "a connection failure marks it unhealthy");
 });
 
-t.test("a reset long after the request went out is the replica's failure, not resent", async (t) => {
-  // The replica read the request and said nothing for 1.5 s, then its connection reset: what
-  // a replica killed mid-generation looks like. Resending would run the generation again.
-  const closeAfterMs = 1_500;
-  t.ok(closeAfterMs > STALE_RESET_WINDOW_MS, "the reset comes after the race's window");
-  const server = await startRaceServer(t, {
-    closeReusedChats: "reset",
-    closeFreshChats: false,
-    closeAfterMs,
-  });
-  const { fleet, events } = await fleetOver(t, server.url);
-  t.equal(fleet.snapshots()[0]?.healthy, true);
-  const session = fleet.session(MODEL);
-  await t.rejects(session.complete(REQUEST), { code: "NO_HEALTHY_REPLICA" });
-  t.same(
-    server.stats.closedUnder,
-    ["/v1/chat/completions (reused)"],
-    "the chat went out once, on the kept-alive socket",
-  );
-  t.notOk(server.stats.answered.includes("/v1/chat/completions"), "and was never resent");
-  t.notOk(events.includes("stale connection"), "no resend reported");
-  t.same(
-    events.filter((e) => e.startsWith("call") || e === "ejected"),
-    ["call error", "ejected"],
-    "a connection failure of the replica: counted, and ejects",
-  );
-  t.equal(fleet.snapshots()[0]?.healthy, false, "a connection failure marks it unhealthy");
-});
+t.test(
+  "a reset long after the request went out is the replica's failure, not resent",
+  async (t) => {
+    // The replica read the request and said nothing for 1.5 s, then its connection reset: what
+    // a replica killed mid-generation looks like. Resending would run the generation again.
+    const closeAfterMs = 1_500;
+    t.ok(closeAfterMs > STALE_RESET_WINDOW_MS, "the reset comes after the race's window");
+    const server = await startRaceServer(t, {
+      closeReusedChats: "reset",
+      closeFreshChats: false,
+      closeAfterMs,
+    });
+    const { fleet, events } = await fleetOver(t, server.url);
+    t.equal(fleet.snapshots()[0]?.healthy, true);
+    const session = fleet.session(MODEL);
+    await t.rejects(session.complete(REQUEST), { code: "NO_HEALTHY_REPLICA" });
+    t.same(
+      server.stats.closedUnder,
+      ["/v1/chat/completions (reused)"],
+      "the chat went out once, on the kept-alive socket",
+    );
+    t.notOk(server.stats.answered.includes("/v1/chat/completions"), "and was never resent");
+    t.notOk(events.includes("stale connection"), "no resend reported");
+    t.same(
+      events.filter((e) => e.startsWith("call") || e === "ejected"),
+      ["call error", "ejected"],
+      "a connection failure of the replica: counted, and ejects",
+    );
+    t.equal(fleet.snapshots()[0]?.healthy, false, "a connection failure marks it unhealthy");
+  },
+);
