@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { pino } from "pino";
+import { DEFAULT_IMAGE_BUDGET } from "../src/images/image-intake.ts";
 import { blobFilePath } from "../src/store/file-blob-store.ts";
 import type { PromptConsumer } from "../src/store/prompt-log.ts";
 import { createRedisClient } from "../src/store/redis-client.ts";
@@ -77,6 +78,8 @@ function intakeContext(): IterationContext {
     judge: "none",
     init: null,
     policy: DEFAULT_ITERATION_POLICY,
+    // No config here, and intake and classify send no image anywhere.
+    imageBudget: DEFAULT_IMAGE_BUDGET,
     concurrency: 8,
     logger,
     signal: new AbortController().signal,

@@ -220,6 +220,7 @@ export async function measureSynthesis(scope: BenchScope, options: SynthesisOpti
     judge: generator,
     init: null,
     policy: DEFAULT_ITERATION_POLICY,
+    imageBudget: config.images,
     logger,
     signal: new AbortController().signal,
   };

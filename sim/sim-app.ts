@@ -54,6 +54,10 @@ export function createSimApp(
   // Every response says it is simulated, even those whose body cannot (/health, LoRA text).
   app.addHook("onSend", async (_request, reply) => {
     reply.header("x-jurist-simulated", "true");
+    // uvicorn sends no `Keep-Alive: timeout=` hint (it adds only `server` and `date`); Node
+    // would, and undici obeys it, so a client would close early here as it never does against
+    // vLLM. An explicit `connection` header makes Node leave the hint out.
+    if (options.vllmVersion !== undefined) reply.header("connection", "keep-alive");
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;

@@ -1,4 +1,5 @@
 import type { Random } from "../src/core/seeded-random.ts";
+import { MASKED_LOGPROB } from "../src/core/verdict-probability.ts";
 import {
   type LogprobEntry,
   ordinaryEntry,
@@ -17,9 +18,6 @@ import type { PartialTokenDecoding } from "./vllm/vllm-version.ts";
  * detokenizer leaves it out of the text but keeps it in the token ids,
  * vllm/v1/engine/detokenizer.py `update`; it decodes to its own text, e.g. `<|im_end|>`).
  */
-
-/** vLLM's floor for a logprob in chat completions: a masked token's -inf becomes this. */
-export const MASKED_LOGPROB = -9999.0;
 
 /**
  * Tokens torch.topk picks among equal -inf logits: the lowest ids, which in Qwen2's

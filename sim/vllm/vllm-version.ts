@@ -1,3 +1,10 @@
+import {
+  parseVllmRelease,
+  readsChoiceField,
+  releaseAtLeast,
+  type VllmRelease,
+} from "../../src/core/vllm-release.ts";
+
 /**
  * The vLLM release a simulated replica imitates, and what each behaviour depends on. The
  * cut-offs follow vLLM's own history (each is cited where it is used).
@@ -6,20 +13,11 @@
 /** `GET /version` without `--vllm-version`: deliberately not a release, so no client mistakes it. */
 export const NON_RELEASE_VERSION = "0.0.0+jurist.sim";
 
-export type VllmRelease = readonly [major: number, minor: number, patch: number];
-
-/** "0.11.0" → [0, 11, 0]; the options schema has already checked the form. */
-export function parseRelease(version: string): VllmRelease {
-  const [major = 0, minor = 0, patch = 0] = version.split(".").map(Number);
-  return [major, minor, patch];
-}
-
-/** True when `version` is `at` or later. */
-export function atLeast(version: string, at: string): boolean {
-  const a = parseRelease(version);
-  const b = parseRelease(at);
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
-  return true;
+/** A release the options schema has already checked (`X.Y.Z`). */
+function release(version: string): VllmRelease {
+  const parsed = parseVllmRelease(version);
+  if (!parsed) throw new Error(`not a vLLM release: ${version}`);
+  return parsed;
 }
 
 /** The constrained-choice fields a release reads; the other one it ignores as unknown. */
@@ -28,15 +26,11 @@ export interface ChoiceFields {
   structuredOutputs: boolean;
 }
 
-/**
- * `structured_outputs` arrived in vLLM 0.10.2 (beside the deprecated `guided_*` fields) and
- * `guided_choice` was removed in 0.12.0 (vllm/entrypoints/openai/protocol.py,
- * ChatCompletionRequest, at those releases).
- */
+/** Which release reads which field is src/core/vllm-release.ts's, shared with the gateway. */
 export function choiceFields(version: string): ChoiceFields {
   return {
-    guidedChoice: !atLeast(version, "0.12.0"),
-    structuredOutputs: atLeast(version, "0.10.2"),
+    guidedChoice: readsChoiceField(release(version), "guided_choice"),
+    structuredOutputs: readsChoiceField(release(version), "structured_outputs"),
   };
 }
 
@@ -51,5 +45,6 @@ export function choiceFields(version: string): ChoiceFields {
 export type PartialTokenDecoding = "replacement" | "corrected-or-empty";
 
 export function partialTokenDecoding(version: string): PartialTokenDecoding {
-  return atLeast(version, "0.12.0") ? "corrected-or-empty" : "replacement";
+  const corrected = releaseAtLeast(release(version), { major: 0, minor: 12, patch: 0 });
+  return corrected ? "corrected-or-empty" : "replacement";
 }

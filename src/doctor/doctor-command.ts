@@ -10,7 +10,8 @@ export const DOCTOR_USAGE = `usage: jurist doctor --replica URL [--model NAME] [
   served models, logprobs, a constrained A/B verdict, verdict tokens, runtime LoRA routes, an
   image at the gateway's budget, routing metrics, keep-alive) and prints what to change.
   Settings (JURIST_TOP_LOGPROBS, JURIST_IMAGE_MAX_PIXELS, …) are read from the environment as
-  \`jurist serve\` reads them; --api-key defaults to JURIST_REPLICA_API_KEY.
+  \`jurist serve\` reads them; the key is JURIST_REPLICA_API_KEY's (--api-key overrides it,
+  but a flag shows in \`ps\` and shell history).
   Exit 0 when everything Jurist needs holds, 1 naming each failure, 2 on a usage error.`;
 
 const OPTIONS = {

@@ -16,10 +16,13 @@ export function idleCloseAfter(baseUrl: string, waitMs: number): Promise<number 
     const socket = connect(Number(url.port || 80), url.hostname);
     let answeredAt = 0;
     let buffered = "";
-    const timer = setTimeout(() => {
+    let timer = setTimeout(() => settle(null), waitMs + 10_000);
+    const settle = (closedAfter: number | null, error?: Error) => {
+      clearTimeout(timer);
       socket.destroy();
-      resolve(null);
-    }, waitMs + 10_000);
+      if (error) reject(error);
+      else resolve(closedAfter);
+    };
     socket.on("connect", () => {
       socket.write(`GET /health HTTP/1.1\r\nHost: ${url.host}\r\nConnection: keep-alive\r\n\r\n`);
     });
@@ -28,14 +31,13 @@ export function idleCloseAfter(baseUrl: string, waitMs: number): Promise<number 
       if (!answeredAt && buffered.includes("\r\n\r\n")) {
         answeredAt = Date.now();
         clearTimeout(timer);
-        setTimeout(() => {
-          socket.destroy();
-          resolve(null);
-        }, waitMs);
+        timer = setTimeout(() => settle(null), waitMs);
       }
     });
-    socket.on("close", () => resolve(answeredAt ? Date.now() - answeredAt : 0));
-    socket.on("error", (error) => (answeredAt ? resolve(Date.now() - answeredAt) : reject(error)));
+    socket.on("close", () => settle(answeredAt ? Date.now() - answeredAt : 0));
+    socket.on("error", (error) =>
+      answeredAt ? settle(Date.now() - answeredAt) : settle(null, error),
+    );
   });
 }
 

@@ -1,10 +1,12 @@
 import type { CheckResult, DoctorCheck, DoctorContext } from "./doctor-check.ts";
+import { constrainedChoiceCheck, logprobsCheck } from "./fast-verdict-checks.ts";
 import { imageBudgetCheck } from "./image-budget-check.ts";
 import { keepAliveCheck } from "./keep-alive-check.ts";
-import { constrainedChoiceCheck, logprobsCheck, verdictTokensCheck } from "./logprob-checks.ts";
 import { runtimeLoraCheck } from "./lora-check.ts";
-import { metricsCheck, promptTokenDetailsCheck } from "./metrics-check.ts";
+import { metricsCheck } from "./metrics-check.ts";
+import { promptTokenDetailsCheck } from "./prefix-cache-check.ts";
 import { healthCheck, modelsCheck, versionCheck } from "./serving-checks.ts";
+import { verdictTokensCheck } from "./verdict-tokens-check.ts";
 
 /** In order: later checks use what earlier ones learnt (version → field, models → model). */
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [

@@ -1,22 +1,9 @@
-import type { StructuredOutputField } from "../engine/completion-wire.ts";
-import { choiceFieldFor, parseVllmVersion, type VllmVersion } from "../engine/vllm-version.ts";
+import { readsChoiceField } from "../core/vllm-release.ts";
+import { choiceFieldFor, parseVllmVersion } from "../engine/vllm-version.ts";
 import { type DoctorCheck, fail, ok, warn } from "./doctor-check.ts";
 import { errorMessage } from "./replica-http.ts";
 
 const FIELD_FIX = "set JURIST_STRUCTURED_OUTPUT_FIELD=auto (the gateway then reads /version)";
-
-/**
- * Whether a release certainly lacks `field`: `guided_choice` was removed in 0.12.0, and
- * `structured_outputs` is absent before 0.10.2 (whether 0.10.2 itself has it is unsettled, so
- * the gateway's `auto` switches at 0.11.0; src/engine/vllm-version.ts). Between the two the
- * constrained-choice check's answer decides.
- */
-function lacksField(version: VllmVersion, field: StructuredOutputField): boolean {
-  const below = (minor: number, patch: number) =>
-    version.major === 0 &&
-    (version.minor < minor || (version.minor === minor && version.patch < patch));
-  return field === "guided_choice" ? !below(12, 0) : below(10, 2);
-}
 
 /**
  * `GET /version` (vLLM's `show_version`: `{"version": "0.11.0"}`, no key needed) and the
@@ -48,7 +35,7 @@ export const versionCheck: DoctorCheck = {
       );
     }
     facts.version = `${version.major}.${version.minor}.${version.patch}`;
-    if (settings.structuredOutputField !== "auto" && lacksField(version, field)) {
+    if (settings.structuredOutputField !== "auto" && !readsChoiceField(version, field)) {
       return fail(
         `vLLM ${facts.version} has no ${field} (JURIST_STRUCTURED_OUTPUT_FIELD): fast verdicts would come back unconstrained`,
         `${FIELD_FIX}, or =${choiceFieldFor("auto", version)}`,

@@ -4,6 +4,7 @@ import type {
   PromptTokenUsage,
   TokenLogprob,
 } from "../core/types.ts";
+import type { ChoiceField } from "../core/vllm-release.ts";
 
 /**
  * Translation between the core's CompletionRequest and vLLM's OpenAI-compatible
@@ -11,8 +12,8 @@ import type {
  * server and shared by every caller (judge, trainer).
  */
 
-/** Which request field carries a constrained choice (see `vllm-version.ts` for which release has which). */
-export type StructuredOutputField = "structured_outputs" | "guided_choice";
+/** Which request field carries a constrained choice (src/core/vllm-release.ts: which release reads which). */
+export type StructuredOutputField = ChoiceField;
 
 export function toChatBody(
   model: string,

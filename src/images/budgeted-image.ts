@@ -4,7 +4,7 @@ import type { ResolvedImage } from "../core/types.ts";
 import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
 import { readImageHeader } from "./image-header.ts";
 import { sniffImageMime } from "./image-magic.ts";
-import type { ImageObserver, ImageRefusal } from "./image-observer.ts";
+import { type ImageObserver, type ImageRefusal, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { resizeImage } from "./image-resizer.ts";
 
 /**
@@ -109,4 +109,37 @@ export function settleBudgeted(
     return images.map((image) => (image as { ready: ResolvedImage }).ready);
   }
   return Promise.all(images.map((image) => ("ready" in image ? image.ready : image.resize())));
+}
+
+/** Image bytes and the name errors give them (a file path, `images.0.url`). */
+export interface LabelledImage {
+  bytes: Buffer;
+  label: string;
+}
+
+/**
+ * Images read from elsewhere than a request (the trainer's seed and benchmark files) fitted to
+ * `budget` exactly as the gateway's intake fits a request's: every one checked first, then
+ * the resizes of those over the budget started; each hashed as it came. Rejects with the
+ * errors of {@link budgetImage} and its resize (see {@link budgetRefusal}).
+ */
+export async function fitToBudget(
+  images: readonly LabelledImage[],
+  budget: ImageBudget,
+  observer: ImageObserver = NO_IMAGE_OBSERVER,
+): Promise<ResolvedImage[]> {
+  return settleBudgeted(
+    images.map(({ bytes, label }) => budgetImage(bytes, label, budget, observer)),
+  );
+}
+
+/**
+ * Why the budget refused an image — `unsupported_image_type`, `invalid_image_header`,
+ * `too_many_pixels`, `edge_too_long` or `undecodable_image` — when `error` is such a refusal
+ * (the image itself is at fault, and will be every time); undefined for any other error.
+ */
+export function budgetRefusal(error: unknown): string | undefined {
+  if (!(error instanceof AppError)) return undefined;
+  if (error.code !== "UNSUPPORTED_MEDIA" && error.code !== "IMAGE_TOO_LARGE") return undefined;
+  return error.details?.[0]?.reason ?? error.code;
 }

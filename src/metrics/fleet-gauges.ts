@@ -1,4 +1,5 @@
 import { Gauge } from "prom-client";
+import type { LabelledCounter } from "./labelled-metrics.ts";
 import type { YieldingRegistry } from "./yielding-registry.ts";
 
 /** One replica as the fleet gauges show it; read on every scrape. */
@@ -18,9 +19,13 @@ export interface FleetGaugeSnapshot {
 
 /**
  * The per-replica gauges, read from the fleet's snapshots on every scrape. Each is reset
- * first, so a replica that left the fleet disappears from the output.
+ * first, so a replica that left the fleet disappears from the output. `zeroPerReplica`
+ * counters get every current replica at 0 (an increment of 0 changes no value).
  */
-export function createFleetGauges(registry: YieldingRegistry) {
+export function createFleetGauges(
+  registry: YieldingRegistry,
+  zeroPerReplica: readonly LabelledCounter<{ replica: string }>[] = [],
+) {
   const registers = [registry];
   let source: () => readonly FleetGaugeSnapshot[] = () => [];
   // One read per scrape for every family: the snapshot stays consistent across them and is
@@ -70,6 +75,21 @@ export function createFleetGauges(registry: YieldingRegistry) {
       this.set(read().length);
     },
   });
+
+  // The replicas zero-filled last time: one that left has its series removed, as the gauges
+  // drop it, so DNS churn does not grow the exposition without bound.
+  let filled = new Set<string>();
+  function zeroFill(replicas: readonly FleetGaugeSnapshot[]): void {
+    if (zeroPerReplica.length === 0) return;
+    const now = new Set(replicas.map((replica) => replica.url));
+    for (const counter of zeroPerReplica) {
+      for (const url of filled) if (!now.has(url)) counter.remove({ replica: url });
+      for (const url of now) counter.inc({ replica: url }, 0);
+    }
+    filled = now;
+  }
+  // Before any family is read: the counters are serialised before these gauges' collect runs.
+  registry.beforeScrape(() => zeroFill(read()));
 
   /** Makes the gauges read `next` on every scrape; a later call replaces the source. */
   return (next: () => readonly FleetGaugeSnapshot[]): void => {

@@ -11,6 +11,8 @@ export type Labels = Record<string, string>;
 /** A counter whose label values are checked at compile time, so its series stay bounded. */
 export interface LabelledCounter<L extends Labels> {
   inc(labels: L, value?: number): void;
+  /** Drops one label set's series (a replica that left the fleet). */
+  remove(labels: L): void;
 }
 
 /** A histogram whose label values are checked at compile time. */

@@ -19,6 +19,9 @@ import { YieldingRegistry } from "./yielding-registry.ts";
 
 export type { FleetGaugeSnapshot } from "./fleet-gauges.ts";
 export type { LabelledCounter, LabelledHistogram } from "./labelled-metrics.ts";
+
+import type { LabelledCounter } from "./labelled-metrics.ts";
+
 export type { VerdictSummary } from "./verdict-metrics.ts";
 
 /**
@@ -263,7 +266,10 @@ export function createMetrics() {
     }),
   };
 
-  return {
+  // Per-replica counters with no event yet still show each replica at 0, so a panel or an
+  // alert on them has a series from the start (filled on each scrape from the fleet).
+  const zeroPerReplica: LabelledCounter<{ replica: string }>[] = [];
+  const metrics = {
     /** The registry `/metrics` serialises; `registry.contentType` is its media type. */
     registry,
     http,
@@ -292,7 +298,7 @@ export function createMetrics() {
      */
     /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
     trainer: createTrainerMetrics(registers),
-    observeFleet: createFleetGauges(registry),
+    observeFleet: createFleetGauges(registry, zeroPerReplica),
     /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
     observeChampion: createChampionGauge(registers),
     /**
@@ -301,6 +307,8 @@ export function createMetrics() {
      */
     observeAdmission: createAdmissionGauges(registers),
   };
+  zeroPerReplica.push(metrics.engine.unconstrainedAnswers, metrics.engine.staleConnectionRetries);
+  return metrics;
 }
 
 /** Every metric Jurist exports; see `createMetrics`. */

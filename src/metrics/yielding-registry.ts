@@ -18,10 +18,18 @@ export class YieldingRegistry extends Registry {
   #generation = 0;
   #active = 0;
 
+  #beforeScrape: (() => void)[] = [];
+
+  /** Runs `hook` at the start of every scrape, before any family is read. */
+  beforeScrape(hook: () => void): void {
+    this.#beforeScrape.push(hook);
+  }
+
   override async metrics(): Promise<string> {
     this.#generation += 1;
     this.#active += 1;
     try {
+      for (const hook of this.#beforeScrape) hook();
       const parts: string[] = [];
       let sliceStart = performance.now();
       // Typed as plain descriptions by prom-client, these are the registered metric objects.

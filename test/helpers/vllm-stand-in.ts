@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { Test } from "tap";
+import { parseVllmRelease, readsChoiceField } from "../../src/core/vllm-release.ts";
 import { listenOnLoopback } from "./loopback-server.ts";
 
 /**
@@ -44,23 +45,16 @@ const PROMPT_TOKENS = 1_000;
 /** The image and question tokens a second call with the same prefix finds in the cache. */
 const SHARED_PREFIX_TOKENS = 800;
 
-/**
- * `minor.patch` of a 0.x version as a comparable number (0.10.1 → 10.01); a version that is no
- * release (`dev`, a build from source) behaves as the newest.
- */
-function minorOf(version: string): number {
-  const match = /^0\.(\d+)\.(\d+)/.exec(version);
-  return match ? Number(match[1]) + Number(match[2]) / 100 : Number.POSITIVE_INFINITY;
-}
-
 export async function startVllmStandIn(t: Test, options: StandInOptions) {
   const model = options.model ?? "judge";
   const seen: SeenRequest[] = [];
   const prefixes = new Set<string>();
   let version = options.version;
   let versionFailures = options.versionFailures ?? 0;
-  const hasGuidedChoice = () => minorOf(version) < 12;
-  const hasStructuredOutputs = () => minorOf(version) >= 11;
+  // A version that is no release (`dev`, a build from source) behaves as the newest.
+  const release = () => parseVllmRelease(version) ?? { major: 99, minor: 0, patch: 0 };
+  const hasGuidedChoice = () => readsChoiceField(release(), "guided_choice");
+  const hasStructuredOutputs = () => readsChoiceField(release(), "structured_outputs");
 
   async function readBody(request: IncomingMessage): Promise<Record<string, unknown> | null> {
     const chunks: Buffer[] = [];

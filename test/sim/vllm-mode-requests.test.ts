@@ -10,8 +10,9 @@ import { chat, get, judgeMessages, post, startSim } from "./sim-client.ts";
  *   (vllm/entrypoints/openai/protocol.py, `OpenAIBaseModel`, extra="allow" and
  *   "The following fields were present in the request but ignored"), so a
  *   constrained-choice field the release lacks leaves the answer unconstrained.
- * - `structured_outputs` exists from 0.10.2, `guided_choice` until 0.11.x (protocol.py's
- *   ChatCompletionRequest at those releases).
+ * - `structured_outputs` exists from 0.11.0 (0.10.2 has no `StructuredOutputsParams`: TRL
+ *   PR #5423), `guided_choice` until 0.11.x (removed in 0.12.0, vLLM PR #29326); the rule is
+ *   src/core/vllm-release.ts's.
  */
 
 const FAST = judgeMessages("There are two red cups.", "There are three blue cups.", "fast");
@@ -53,6 +54,7 @@ const ignored = (contents: string[]) => contents.every((c) => c !== "A" && c !==
 t.test("each release honours only the choice field it has and ignores the other", async (t) => {
   const cases = [
     { version: "0.10.1", guided: true, structured: false },
+    { version: "0.10.2", guided: true, structured: false },
     { version: "0.11.0", guided: true, structured: true },
     { version: "0.12.0", guided: false, structured: true },
   ];

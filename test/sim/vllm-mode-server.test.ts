@@ -65,6 +65,11 @@ t.test("an idle keep-alive connection is closed by the replica (uvicorn's 5 s)",
   const socket = await requestOnce(sim.url, agent);
   const again = await requestOnce(sim.url, agent);
   t.equal(again, socket, "a request right after the last one reuses the connection");
+  const probe = httpRequest(`${sim.url}/health`);
+  probe.end();
+  const [response] = await once(probe, "response");
+  response.resume();
+  t.equal(response.headers["keep-alive"], undefined, "no Keep-Alive hint: uvicorn sends none");
   const idleSince = performance.now();
   await once(socket, "close");
   // A timer never fires early, so only the lower bound is checked here; jurist doctor's

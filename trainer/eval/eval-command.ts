@@ -134,6 +134,8 @@ export async function evaluateBenchmarkFile(
     items: loaded.items,
     concurrency: input.concurrency,
     settings: config.judge,
+    // The serving budget itself (its four bounds are fields of the images settings).
+    imageBudget: config.images,
     unparseable: input.unparseable,
     seed: input.seed,
     bootstrap: { resamples: config.gates.bootstrapResamples },

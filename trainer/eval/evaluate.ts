@@ -6,6 +6,7 @@ import {
   type PairwiseJudgeSettings,
 } from "../../src/core/pairwise-judge.ts";
 import type { JudgeEngine } from "../../src/core/types.ts";
+import type { ImageBudget } from "../../src/images/image-budget.ts";
 import { seededIndex } from "../core/seeded-hash.ts";
 import type { EvalItem } from "./eval-item.ts";
 import { buildEvalReport, type EvalReport } from "./eval-report.ts";
@@ -54,6 +55,11 @@ export interface EvaluateOptions {
   concurrency: number;
   /** The judge's settings; the temperature is forced to 0 so a rerun gives the same verdicts. */
   settings: PairwiseJudgeSettings;
+  /**
+   * The gateway's image budget (the JURIST_IMAGE_* settings): every image is fitted to it as
+   * serving fits it, so the checkpoint judges the pixels it would judge in production.
+   */
+  imageBudget: ImageBudget;
   unparseable: UnparseablePolicy;
   /** Seeds each item's sampling (with its key) and the `random` policy's coin. */
   seed: number;
@@ -80,7 +86,7 @@ async function judgeItem(
   item: EvalItem,
   options: EvaluateOptions,
 ): Promise<ItemResult> {
-  const images = await resolveItemImages(item);
+  const images = await resolveItemImages(item, options.imageBudget);
   if (!Array.isArray(images)) return { ...baseResult(item), status: "skipped", ...images };
   const result = await judge.judge(
     {
@@ -106,7 +112,9 @@ async function judgeItem(
 
 /**
  * Judges every item in both orders with reasoned verdicts and scores it under the
- * unparseable policy. An item that cannot be judged (an image file gone, an engine error
+ * unparseable policy, its images fitted to the image budget. An item skipped by design (an
+ * image URL, an image the budget refuses) is listed with its reason and left out of the
+ * scores. An item that cannot be judged (an image file gone, an engine error
  * after the fleet's retries) is recorded as `failed` with its error and left out of the
  * scores, so one bad item never sinks a long run; the report counts such items and callers
  * decide whether a partial run is acceptable. Aborting `signal` rejects the whole run.

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ResolvedImage } from "../../src/core/types.ts";
-import { sniffImageMime } from "../../src/images/image-magic.ts";
+import { budgetRefusal, fitToBudget, type LabelledImage } from "../../src/images/budgeted-image.ts";
+import type { ImageBudget } from "../../src/images/image-budget.ts";
 import type { EvalImage, EvalItem } from "./eval-item.ts";
 
 /** Why an item is not judged at all; it is counted and listed, never silently dropped. */
@@ -12,36 +12,46 @@ export interface ItemSkip {
 /** The reason recorded for an item with an image URL. */
 export const URL_NOT_FETCHED = "image URL not fetched";
 
-function resolveBytes(bytes: Uint8Array, label: string): ResolvedImage {
-  const mime = sniffImageMime(bytes);
-  if (!mime) throw new Error(`${label} is not a PNG, JPEG, GIF or WebP image`);
-  return {
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    mime,
-    dataUri: `data:${mime};base64,${Buffer.from(bytes).toString("base64")}`,
-    byteLength: bytes.length,
-  };
-}
+/** The start of the reason recorded for an item whose image the image budget refuses. */
+export const IMAGE_REFUSED = "image refused by the image budget";
 
-async function resolveImage(image: Exclude<EvalImage, { url: string }>): Promise<ResolvedImage> {
-  if ("bytes" in image) return resolveBytes(image.bytes, "inline image bytes");
-  return resolveBytes(await readFile(image.path), `image file ${image.path}`);
+async function readImage(image: Exclude<EvalImage, { url: string }>): Promise<LabelledImage> {
+  if ("bytes" in image) {
+    const { buffer, byteOffset, byteLength } = image.bytes;
+    return { bytes: Buffer.from(buffer, byteOffset, byteLength), label: "inline image bytes" };
+  }
+  return { bytes: await readFile(image.path), label: `image file ${image.path}` };
 }
 
 /**
- * An item's images as the engine takes them. URL images are not fetched: an evaluation must
- * judge the same bytes every run, and a benchmark image that changed or vanished upstream
- * would silently change the benchmark, so such an item is skipped instead. Files are read
- * here, per item, rather than held from load time, so a run's memory stays bounded by its
- * concurrency; a file that disappeared since loading throws.
+ * An item's images as the engine takes them: fitted to `budget` exactly as serving fits a
+ * request's images (`fitToBudget`), so a checkpoint is evaluated on the pixels it would judge
+ * in production, each image keeping the SHA-256 of its own bytes. URL images are not
+ * fetched: an evaluation must judge the same bytes every run, and a benchmark image that
+ * changed or vanished upstream would silently change the benchmark, so such an item is
+ * skipped instead. An image the budget refuses (not an image, an absurd declared size,
+ * pixels that do not decode) is refused the same every run, so its item is skipped too, with
+ * the refusal as the reason. Files are read here, per item, rather than held from load time,
+ * so a run's memory stays bounded by its concurrency; a file that disappeared since loading
+ * throws.
  */
-export async function resolveItemImages(item: EvalItem): Promise<ResolvedImage[] | ItemSkip> {
+export async function resolveItemImages(
+  item: EvalItem,
+  budget: ImageBudget,
+): Promise<ResolvedImage[] | ItemSkip> {
   const local: Exclude<EvalImage, { url: string }>[] = [];
   for (const image of item.images) {
     if ("url" in image) return { skipped: URL_NOT_FETCHED };
     local.push(image);
   }
-  return Promise.all(local.map(resolveImage));
+  const images = await Promise.all(local.map(readImage));
+  try {
+    return await fitToBudget(images, budget);
+  } catch (error) {
+    const refusal = budgetRefusal(error);
+    if (!refusal) throw error;
+    return { skipped: `${IMAGE_REFUSED} (${refusal}): ${(error as Error).message}` };
+  }
 }
 
 /**

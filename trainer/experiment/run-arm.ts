@@ -108,7 +108,8 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
         ? (question, images) =>
             world.goldAnswer(
               question,
-              images.map((i) => decodeDataUri(i.dataUri)),
+              // The world's truth is of the prompt's own image, not of a resized copy.
+              images.map((i) => decodeDataUri(i.originalDataUri ?? i.dataUri)),
             )
         : undefined,
       seedFiles: [input.promptsFile],

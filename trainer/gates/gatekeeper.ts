@@ -91,6 +91,7 @@ export function createGatekeeper(options: GatekeeperOptions) {
       items: file.items,
       concurrency: settings.concurrency,
       settings: config.judge,
+      imageBudget: config.images,
       unparseable: settings.unparseable,
       seed: config.trainer.seed,
       bootstrap: { resamples: settings.bootstrapResamples, seed: config.trainer.seed },

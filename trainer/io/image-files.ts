@@ -1,25 +1,35 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ResolvedImage } from "../../src/core/types.ts";
+import { fitToBudget } from "../../src/images/budgeted-image.ts";
+import type { ImageBudget } from "../../src/images/image-budget.ts";
 import { sniffImageMime } from "../../src/images/image-magic.ts";
 
 /**
- * Reads an image file as the engine receives it: type by magic bytes (never by extension),
- * SHA-256 of the bytes, a data URI. Throws on a file that is not PNG, JPEG, GIF or WebP.
+ * The SHA-256 of an image file's bytes as they are: the image's identity (seed prompt ids,
+ * the contamination guard), whatever size the replicas are later sent. Throws on a file that
+ * is not PNG, JPEG, GIF or WebP (by magic bytes, never by extension).
  */
-export async function loadImageFile(path: string): Promise<ResolvedImage> {
+export async function imageFileSha256(path: string): Promise<string> {
   const bytes = await readFile(path);
-  const mime = sniffImageMime(bytes);
-  if (!mime) throw new Error(`${path} is not a PNG, JPEG, GIF or WebP image`);
-  return {
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    mime,
-    dataUri: `data:${mime};base64,${bytes.toString("base64")}`,
-    byteLength: bytes.length,
-  };
+  if (!sniffImageMime(bytes)) throw new Error(`${path} is not a PNG, JPEG, GIF or WebP image`);
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Loads every image of a prompt, in order. */
-export function loadImages(paths: readonly string[]): Promise<ResolvedImage[]> {
-  return Promise.all(paths.map(loadImageFile));
+/**
+ * Loads every image of a prompt, in order, as the replicas get them: fitted to `budget`
+ * exactly as the gateway fits a request's images (`fitToBudget`), so a 12-megapixel seed
+ * photo reaches a replica as the same resized copy serving would send, never as ~15k image
+ * tokens. Each keeps the SHA-256 of the file's own bytes. Rejects when a file cannot be read,
+ * or with the budget's refusal (`budgetRefusal` names it) for a file that is not an image,
+ * declares an absurd size or does not decode.
+ */
+export async function loadImages(
+  paths: readonly string[],
+  budget: ImageBudget,
+): Promise<ResolvedImage[]> {
+  const files = await Promise.all(
+    paths.map(async (path) => ({ bytes: await readFile(path), label: path })),
+  );
+  return fitToBudget(files, budget);
 }

@@ -231,6 +231,8 @@ export async function runNextIteration(
     init: plan.init,
     policy: plan.policy,
     goldAnswer: input.goldAnswer,
+    // The serving budget itself (its four bounds are fields of the images settings).
+    imageBudget: env.config.images,
     concurrency: env.config.trainer.concurrency,
     logger,
     signal: input.signal,

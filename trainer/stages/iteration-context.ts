@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { JudgeEngine, ResolvedImage } from "../../src/core/types.ts";
+import type { ImageBudget } from "../../src/images/image-budget.ts";
 import { hashHex } from "../core/seeded-hash.ts";
 
 export { ITERATION_STAGES, type IterationStage } from "../../src/core/iteration-stages.ts";
@@ -55,6 +56,11 @@ export interface IterationContext {
   policy: IterationPolicy;
   /** Gold answers of closed questions; required when `policy.closedLabels` is `gold`. */
   goldAnswer?: GoldAnswer | undefined;
+  /**
+   * The gateway's image budget (the JURIST_IMAGE_* settings): synthesis and the judge filter
+   * send each image as serving would, resized when over it.
+   */
+  imageBudget: ImageBudget;
   /** Engine calls in flight at most, per stage. */
   concurrency: number;
   logger: Logger;

@@ -1,5 +1,6 @@
 import { renderPairwisePrompt } from "../../src/core/pairwise-template.ts";
-import type { Order } from "../../src/core/types.ts";
+import type { Order, ResolvedImage } from "../../src/core/types.ts";
+import { budgetRefusal } from "../../src/images/budgeted-image.ts";
 import {
   type FilterRejection,
   filterJudgedPairFor,
@@ -36,7 +37,8 @@ export interface JudgeRecord {
   judgeCheckpoint: string;
   judgements: OrderJudgements[];
   kept: boolean;
-  reason?: FilterRejection;
+  /** `image_refused`: the image budget refused the pair's image, so it was never judged. */
+  reason?: FilterRejection | "image_refused";
   failedOrder?: Order;
   detail?: string;
   /** One example per order when kept (before A/B balancing); AB only under `ab-only`. */
@@ -52,9 +54,9 @@ const ORDERS: readonly Order[] = ["AB", "BA"];
 async function judgeBothOrders(
   ctx: IterationContext,
   record: Extract<SynthesisRecord, { outcome: "pair" }>,
+  images: ResolvedImage[],
   settings: JudgeSettings,
 ): Promise<OrderJudgements[]> {
-  const images = await loadImages(record.imagePaths);
   // One session: both orders on the same replica, so its prefix cache shares the image.
   const session = ctx.engine.session(ctx.judge, { priority: "batch" });
   return Promise.all(
@@ -78,6 +80,43 @@ async function judgeBothOrders(
       return { order, completions: completions.map((c) => c.text) };
     }),
   );
+}
+
+/**
+ * The record of a pair whose image the budget refuses (it passed at synthesis, so the file
+ * or the JURIST_IMAGE_* settings changed since): not kept, never judged, and recorded, as
+ * every later attempt would be refused the same.
+ */
+function refusedRecord(
+  ctx: IterationContext,
+  record: Extract<SynthesisRecord, { outcome: "pair" }>,
+  detail: string,
+): JudgeRecord {
+  return {
+    id: record.pair.pairId,
+    pair: record.pair,
+    imagePaths: record.imagePaths,
+    judgeCheckpoint: ctx.judge,
+    judgements: [],
+    kept: false,
+    reason: "image_refused",
+    detail,
+    examples: [],
+  };
+}
+
+/** The pair's images fitted to the budget as serving fits them, or why the budget refused one. */
+async function pairImages(
+  ctx: IterationContext,
+  record: Extract<SynthesisRecord, { outcome: "pair" }>,
+): Promise<ResolvedImage[] | { refused: string }> {
+  try {
+    return await loadImages(record.imagePaths, ctx.imageBudget);
+  } catch (error) {
+    const refusal = budgetRefusal(error);
+    if (!refusal) throw error;
+    return { refused: `${refusal}: ${(error as Error).message}` };
+  }
 }
 
 function toRecord(
@@ -118,8 +157,10 @@ function toRecord(
 /**
  * The iteration's judge judges every synthesized pair in both orders; by default a pair is
  * kept only when both orders prefer the chosen response (`filterJudgedPair`; the arms of
- * `IterationPolicy.filter` keep otherwise). Resumable by pair id. A pair whose
- * judging fails after retries is not recorded, so the next run judges it again.
+ * `IterationPolicy.filter` keep otherwise). Images are fitted to `ctx.imageBudget` as serving
+ * fits them; a pair whose image the budget refuses is recorded as not kept
+ * (`image_refused`). Resumable by pair id. A pair whose judging fails after retries is not
+ * recorded, so the next run judges it again.
  */
 export async function runJudgeFilter(
   ctx: IterationContext,
@@ -141,18 +182,22 @@ export async function runJudgeFilter(
       todo,
       ctx.concurrency,
       async (record) => {
+        const images = await pairImages(ctx, record);
         let judgements: OrderJudgements[] | null = null;
-        for (let attempt = 0; attempt < 3 && !judgements; attempt++) {
+        for (let attempt = 0; attempt < 3 && !judgements && Array.isArray(images); attempt++) {
           try {
-            judgements = await judgeBothOrders(ctx, record, settings);
+            judgements = await judgeBothOrders(ctx, record, images, settings);
           } catch (error) {
             if (ctx.signal.aborted || attempt === 2) throw error;
           }
         }
+        const judged = Array.isArray(images)
+          ? toRecord(ctx, record, judgements!)
+          : refusedRecord(ctx, record, images.refused);
         writes.check();
         writes.add(
           journal
-            .append(toRecord(ctx, record, judgements!))
+            .append(judged)
             .then(() => ctx.onRecord?.("judge", journal.records.size, pairs.length)),
         );
       },

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { hashHex } from "../core/seeded-hash.ts";
-import { loadImageFile } from "../io/image-files.ts";
+import { imageFileSha256 } from "../io/image-files.ts";
 import { seedLines } from "../io/jsonl-files.ts";
 import type { IntakePrompt, IntakeSink } from "./intake-sink.ts";
 
@@ -28,7 +28,8 @@ async function parseSeedLine(line: string, base: string): Promise<Parsed> {
   }
   const paths = images.map((p: string) => (isAbsolute(p) ? p : resolve(base, p)));
   try {
-    const imageHashes = await Promise.all(paths.map(async (p) => (await loadImageFile(p)).sha256));
+    // The files' own hashes: an image the replicas later get resized keeps its identity.
+    const imageHashes = await Promise.all(paths.map(imageFileSha256));
     const fallback = `seed_${hashHex("seed", question, imageHashes.join(",")).slice(0, 16)}`;
     const promptId = typeof id === "string" && id ? id : fallback;
     return {

@@ -5,6 +5,7 @@ import {
   renderRewritePrompt,
 } from "../../src/core/generator-prompts.ts";
 import type { ResolvedImage } from "../../src/core/types.ts";
+import { budgetRefusal } from "../../src/images/budgeted-image.ts";
 import { answerContext, normaliseAnswer } from "../core/answer-normalisation.ts";
 import { type ClosedVote, voteOnSamples } from "../core/closed-vote.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES, type VoteTally } from "../core/majority-vote.ts";
@@ -160,12 +161,35 @@ function goldOutcome(
   };
 }
 
+/**
+ * The prompt's images as serving would send them (fitted to the image budget), or the skip
+ * of a prompt whose image the budget refuses: that image is refused on every attempt and
+ * every rerun, so it is recorded, not retried.
+ */
+async function promptImages(
+  ctx: IterationContext,
+  prompt: ClassifiedPrompt,
+): Promise<ResolvedImage[] | Extract<Outcome, { kind: "skip" }>> {
+  try {
+    return await loadImages(prompt.images, ctx.imageBudget);
+  } catch (error) {
+    const refusal = budgetRefusal(error);
+    if (!refusal) throw error;
+    return {
+      kind: "skip",
+      reason: "image_refused",
+      detail: `${refusal}: ${(error as Error).message}`,
+    };
+  }
+}
+
 /** Synthesizes one prompt: returns its final class and outcome. */
 async function synthesizeOne(
   ctx: IterationContext,
   prompt: ClassifiedPrompt,
 ): Promise<{ cls: QuestionClass; outcome: Outcome }> {
-  const images = await loadImages(prompt.images);
+  const images = await promptImages(ctx, prompt);
+  if (!Array.isArray(images)) return { cls: prompt.cls, outcome: images };
   if (prompt.cls.kind === "open")
     return { cls: prompt.cls, outcome: await openRecipe(ctx, prompt, images) };
   const samples = await closedSamples(ctx, prompt, images);
@@ -228,8 +252,10 @@ function toRecord(
 
 /**
  * Synthesizes a preference pair per classified prompt through the generator, at most
- * `ctx.concurrency` prompts at once. Resumable: prompts with a record are skipped. Engine
- * failures that survive the retries are recorded as `engine_error` skips.
+ * `ctx.concurrency` prompts at once, their images fitted to `ctx.imageBudget` as serving
+ * fits them. Resumable: prompts with a record are skipped. Engine failures that survive the
+ * retries are recorded as `engine_error` skips, prompts with an image the budget refuses as
+ * `image_refused` skips.
  */
 export async function runSynthesize(ctx: IterationContext): Promise<void> {
   const prompts = await readRecords<ClassifiedPrompt>(stageFile(ctx, CLASSIFY_FILE));

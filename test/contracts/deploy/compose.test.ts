@@ -269,7 +269,7 @@ t.test(
       const value = (flag: string) => args[args.indexOf(flag) + 1];
       t.equal(value("--model"), DEFAULT_JUDGE, `${label}: the default judge`);
       const tag = vllm.image?.split(":")[1] ?? "";
-      t.ok(hasStructuredOutputs(tag), `${label}: ${tag} has structured_outputs (0.10.2 or later)`);
+      t.ok(hasStructuredOutputs(tag), `${label}: ${tag} has structured_outputs (0.11.0 or later)`);
       const rank = Number(value("--max-lora-rank"));
       t.ok(VLLM_LORA_RANKS.includes(rank), `${label}: --max-lora-rank ${rank} is one vLLM takes`);
       t.ok(rank >= trlDefaultLoraRank(), `${label}: and holds the TRL template's adapters`);

@@ -1,3 +1,4 @@
+import { parseVllmRelease, readsChoiceField } from "../../../src/core/vllm-release.ts";
 import { read } from "./app-contract.ts";
 
 /**
@@ -16,19 +17,10 @@ export const DEFAULT_JUDGE = "Qwen/Qwen2.5-VL-7B-Instruct";
 /** `MaxLoRARanks` in vllm/config/lora.py: `--max-lora-rank` must be one of these. */
 export const VLLM_LORA_RANKS = [1, 8, 16, 32, 64, 128, 256, 320, 512];
 
-/** `structured_outputs: {choice}` exists from this release (its 0.10.2 release notes). */
-const STRUCTURED_OUTPUTS_SINCE = [0, 10, 2];
-
-/** True for a `vX.Y.Z` tag at or after 0.10.2. */
+/** True for a `vX.Y.Z` tag of a release that reads `structured_outputs` (src/core/vllm-release.ts). */
 export function hasStructuredOutputs(tag: string): boolean {
-  const match = /^v(\d+)\.(\d+)\.(\d+)$/.exec(tag);
-  if (!match) return false;
-  const version = match.slice(1).map(Number);
-  for (let i = 0; i < 3; i++) {
-    if (version[i]! !== STRUCTURED_OUTPUTS_SINCE[i]!)
-      return version[i]! > STRUCTURED_OUTPUTS_SINCE[i]!;
-  }
-  return true;
+  const release = /^v\d+\.\d+\.\d+$/.test(tag) ? parseVllmRelease(tag) : null;
+  return release !== null && readsChoiceField(release, "structured_outputs");
 }
 
 /** The LoRA rank the TRL template trains when not told (`--lora-rank` in train_judge.py). */

@@ -90,13 +90,16 @@ for (const { version, field, wrong } of VERSIONS) {
     t.test("reasoned verdicts with split characters and EOS carry probabilities", async (t) => {
       // About half of the replica's reasonings put a multi-byte character just before the
       // verdict marker, split into byte tokens; every order must still be read.
+      let split = 0;
       for (let i = 0; i < 12; i++) {
         const verdict = await judge(t, pair(100 + i, "reasoned"));
         t.equal(verdict.outcome, "ok");
         for (const order of verdict.orders) {
           t.type(order.probability_a, "number", `order ${order.order} of pair ${i}`);
+          if (/[^\x00-\x7f]/.test(order.reasoning)) split += 1;
         }
       }
+      t.ok(split > 0, `${split} orders carried a multi-byte character before their verdict`);
     });
 
     t.test(
@@ -120,18 +123,42 @@ for (const { version, field, wrong } of VERSIONS) {
       },
     );
 
-    t.test("the two orders share the replica's prefix cache", async (t) => {
-      const metrics = (await fastify.inject({ url: "/metrics" })).body;
-      t.ok(metricValue(metrics, "jurist_engine_prompt_tokens_total", 'kind="cached"') > 0);
-      t.ok(metricValue(metrics, "jurist_engine_prompt_tokens_total", 'kind="computed"') > 0);
+    t.test("the two orders of a verdict share the replica's prefix cache", async (t) => {
+      // 896×896 is 1,024 image tokens (one per 28×28 block), more than all the prompt text:
+      // only a second order on the replica that just prefilled the same image can find that
+      // many tokens cached; orders sent to different replicas would share the template only.
+      const image = await sharp({
+        create: { width: 896, height: 896, channels: 3, background: { r: 20, g: 40, b: 200 } },
+      })
+        .png()
+        .toBuffer();
+      const cached = async () =>
+        metricValue(
+          (await fastify.inject({ url: "/metrics" })).body,
+          "jurist_engine_prompt_tokens_total",
+          'kind="cached"',
+        );
+      const before = await cached();
+      const verdict = await judge(t, {
+        ...pair(400, "fast"),
+        images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
+      });
+      t.equal(verdict.outcome, "ok");
+      const shared = (await cached()) - before;
+      t.ok(shared >= 1_024, `${shared} prompt tokens of this verdict came from the prefix cache`);
     });
 
-    t.test("an idle pool outlives the replicas' 5 s keep-alive without errors", async (t) => {
+    t.test("idle past the replicas' 5 s keep-alive, the next verdict goes through", async (t) => {
+      // The pool lets idle connections go at 4 s, before the replica's 5 s close. The race
+      // itself (a request written as the replica closes) cannot be timed from here: it is
+      // made deterministic on a raw socket in test/src/engine/keep-alive-race.test.ts.
       await sleep(5_500);
       const verdict = await judge(t, pair(200, "fast"));
       t.equal(verdict.outcome, "ok");
       const ready = (await fastify.inject({ url: "/readyz" })).json();
       t.ok(ready.replicas.every((r: { healthy: boolean }) => r.healthy));
+      const metrics = (await fastify.inject({ url: "/metrics" })).body;
+      t.equal(metricValue(metrics, "jurist_engine_stale_connection_retries_total", "replica="), 0);
     });
   });
 
@@ -162,5 +189,8 @@ for (const { version, field, wrong } of VERSIONS) {
       payload: pair(1, "fast"),
     });
     t.equal(response.statusCode, 503, "visible, not a silent wrong verdict");
+    const ready = (await fastify.inject({ url: "/readyz" })).json();
+    t.equal(ready.status, "not_ready");
+    t.match(ready.replicas[0].last_error, /401/, "/readyz says why");
   });
 }

@@ -80,12 +80,28 @@ t.test("the wrong choice field for the version: the answer is unconstrained", as
   );
 });
 
+t.test("structured_outputs set explicitly against 0.10.2, which lacks it", async (t) => {
+  const url = await replica(t, { ...HEALTHY, vllmVersion: "0.10.2" });
+  const report = await doctor(["--replica", url], {
+    JURIST_STRUCTURED_OUTPUT_FIELD: "structured_outputs",
+  });
+  t.same(report.failed, ["version", "constrained choice"]);
+  t.match(report.row("version").fix, /=guided_choice/);
+  const auto = await doctor(["--replica", url]);
+  t.equal(auto.code, 0, "auto sends guided_choice there");
+});
+
 t.test("runtime LoRA routes off: fails for LoRA promotion, not for full checkpoints", async (t) => {
   const url = await replica(t, { ...HEALTHY, runtimeLoraUpdating: false });
   const lora = await doctor(["--replica", url]);
   t.equal(lora.code, 1);
   t.same(lora.failed, ["runtime LoRA"]);
   t.match(lora.row("runtime LoRA").fix, /VLLM_ALLOW_RUNTIME_LORA_UPDATING=True/);
+  const routesWithoutLora = await replica(t, { ...HEALTHY, enableLora: false });
+  const off = await doctor(["--replica", routesWithoutLora]);
+  t.same(off.failed, ["runtime LoRA"], "routes registered but --enable-lora missing");
+  t.match(off.row("runtime LoRA").result, /LoRA is not enabled/);
+  t.match(off.row("runtime LoRA").fix, /--enable-lora/);
   const full = await doctor(["--replica", url, "--promotion", "full"]);
   t.equal(full.code, 0);
   t.equal(full.status("runtime LoRA"), "skip");

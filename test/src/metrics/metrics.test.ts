@@ -106,6 +106,31 @@ t.test("fleet gauges follow the snapshot callback and drop replicas that leave",
   t.notMatch(text, /replica="http:\/\/[ab]"/, "replicas that left are gone");
 });
 
+t.test("per-replica event counters show every replica at 0 until the event", async (t) => {
+  const metrics = createMetrics();
+  let fleet = [replica("http://a"), replica("http://b")];
+  metrics.observeFleet(() => fleet);
+  await metrics.registry.metrics();
+  metrics.engine.unconstrainedAnswers.inc({ replica: "http://b" });
+  let text = await metrics.registry.metrics();
+  t.same(samples(text, "jurist_engine_unconstrained_answers_total"), [
+    'jurist_engine_unconstrained_answers_total{replica="http://a"} 0',
+    'jurist_engine_unconstrained_answers_total{replica="http://b"} 1',
+  ]);
+  t.same(samples(text, "jurist_engine_stale_connection_retries_total"), [
+    'jurist_engine_stale_connection_retries_total{replica="http://a"} 0',
+    'jurist_engine_stale_connection_retries_total{replica="http://b"} 0',
+  ]);
+  fleet = [replica("http://c")];
+  await metrics.registry.metrics();
+  text = await metrics.registry.metrics();
+  t.same(
+    samples(text, "jurist_engine_unconstrained_answers_total"),
+    ['jurist_engine_unconstrained_answers_total{replica="http://c"} 0'],
+    "a replica that left is dropped",
+  );
+});
+
 t.test("verdicts count outcome and winner; consistency and margin only when known", async (t) => {
   const metrics = createMetrics();
   metrics.verdicts.record({ outcome: "ok", winner: "A", consistent: true, probabilityA: 0.9 });

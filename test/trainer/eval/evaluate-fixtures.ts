@@ -80,7 +80,8 @@ export function alternateStoredOrder(items: readonly EvalItem[]): EvalItem[] {
 
 /**
  * A fleet over real simulated replica servers sharing one seed (so the verdict does not
- * depend on routing), closed when the test ends. Returns the fleet and the judge settings.
+ * depend on routing), closed when the test ends. Returns the fleet, the judge settings and
+ * the image budget (the configured defaults).
  */
 export async function openSimFleet(t: Teardown, sim: Partial<SimOptions>, replicas = 2) {
   const sims = await startSims(t, replicas, { seed: 7, ...sim });
@@ -97,5 +98,5 @@ export async function openSimFleet(t: Teardown, sim: Partial<SimOptions>, replic
   });
   const checkpoint = opened.fleet.champion();
   if (!checkpoint) throw new Error("the simulated replicas serve no base model");
-  return { fleet: opened.fleet, checkpoint, settings: config.judge };
+  return { fleet: opened.fleet, checkpoint, settings: config.judge, imageBudget: config.images };
 }

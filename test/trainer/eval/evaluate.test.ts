@@ -28,13 +28,14 @@ async function evaluate(
     urlItem: options.urlItem ?? false,
   });
   const loaded = await loadBenchmark(file, "jurist");
-  const { fleet, checkpoint, settings } = await openSimFleet(t, sim);
+  const { fleet, checkpoint, settings, imageBudget } = await openSimFleet(t, sim);
   return evaluateCheckpoint({
     engine: fleet,
     checkpoint,
     items: alternateStoredOrder(loaded.items),
     concurrency: 4,
     settings,
+    imageBudget,
     unparseable: options.unparseable ?? "wrong",
     seed: 3,
   });

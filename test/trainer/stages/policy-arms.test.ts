@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { Test } from "tap";
 import t from "tap";
 import type { Completion, CompletionRequest, JudgeEngine } from "../../../src/core/types.ts";
+import { DEFAULT_IMAGE_BUDGET } from "../../../src/images/image-intake.ts";
 import { classifyQuestion } from "../../../trainer/core/question-classifier.ts";
 import type { TrainingExample } from "../../../trainer/core/training-example.ts";
 import { verdictTrace } from "../../../trainer/core/verdict-trace.ts";
@@ -71,6 +72,7 @@ function contextFor(
     judge: "judge-ckpt",
     init: "init-ckpt",
     policy: { ...DEFAULT_ITERATION_POLICY, ...policy },
+    imageBudget: DEFAULT_IMAGE_BUDGET,
     concurrency: 2,
     logger,
     signal: new AbortController().signal,
