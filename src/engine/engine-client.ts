@@ -1,4 +1,4 @@
-import { Client, type Dispatcher, Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
@@ -42,19 +42,29 @@ type Method = "GET" | "POST";
  * become AppErrors: connection errors and 5xx → UPSTREAM_ERROR, a deadline → UPSTREAM_TIMEOUT,
  * an unknown model → NOT_FOUND, a 400 → INVALID_REQUEST (the engine refused the caller's input).
  *
- * A request the replica's server reset on a reused keep-alive socket (it closed the idle
- * connection as the request went out) is sent once more on a fresh connection before it
- * fails: the replica never saw it, so it must not count against the replica's health.
+ * A request the replica's server reset on a reused keep-alive socket the moment it went out
+ * (it closed the idle connection as the request was written: socket-reuse.ts says exactly
+ * when that holds) is sent once more on a fresh connection before it fails: the replica never
+ * saw it, so it must not count against the replica's health. Any later reset is the replica's
+ * failure and is not resent.
  */
 export function createEngineClient(options: EngineClientOptions) {
   watchSocketReuse();
-  const pool = new Pool(options.baseUrl, {
+  const connection: Pool.Options = {
     connections: options.connections,
     pipelining: 1,
     keepAliveTimeout: options.keepAliveMs,
     // A server's `Keep-Alive: timeout=N` hint may shorten the idle time, never lengthen it.
     keepAliveMaxTimeout: options.keepAliveMs,
-  });
+  };
+  const pool = new Pool(options.baseUrl, connection);
+  /**
+   * Where a stale-socket resend goes: a pool of its own with the same options, whose requests
+   * all carry `reset: true` (`connection: close`, the socket closed once answered), so it
+   * never holds an idle socket and every resend opens a new connection. The main pool's other
+   * idle sockets may be just as stale as the one that was reset.
+   */
+  const freshConnections = new Pool(options.baseUrl, connection);
   const headers: Record<string, string> = options.apiKey
     ? { authorization: `Bearer ${options.apiKey}` }
     : {};
@@ -80,33 +90,27 @@ export function createEngineClient(options: EngineClientOptions) {
     }
   }
 
-  async function send(method: Method, path: string, body?: string, signal?: AbortSignal) {
+  /**
+   * One request through the pool; after the keep-alive race, once more on a fresh connection.
+   * Either way the caller gets undici's own response and reads it the same way.
+   */
+  async function send(
+    method: Method,
+    path: string,
+    body?: string,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     const request = { method, path, body, signal, headers: body ? jsonHeaders : headers };
     try {
       return await pool.request(request);
     } catch (error) {
       if (signal?.aborted || !isStaleSocketReset(error)) throw upstreamFailure(error, signal);
       options.onStaleConnection?.();
-      return sendOnFreshConnection(request);
     }
-  }
-
-  /**
-   * One request on a connection of its own, closed once its answer is read: the pool's other
-   * idle sockets may be just as stale, and this one is certain to be new.
-   */
-  async function sendOnFreshConnection(
-    request: Dispatcher.RequestOptions & { signal: AbortSignal | undefined },
-  ) {
-    const client = new Client(options.baseUrl, { pipelining: 1 });
     try {
-      const response = await client.request(request);
-      const text = await response.body.text();
-      return { statusCode: response.statusCode, body: { text: async () => text } };
+      return await freshConnections.request({ ...request, reset: true });
     } catch (error) {
-      throw upstreamFailure(error, request.signal);
-    } finally {
-      void client.close();
+      throw upstreamFailure(error, signal);
     }
   }
 
@@ -159,7 +163,9 @@ export function createEngineClient(options: EngineClientOptions) {
     models,
     metrics,
     version,
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), freshConnections.close()]);
+    },
   };
 }
 

@@ -99,8 +99,13 @@ export interface Replica extends RouteCandidate, EjectionState {
   lastError: string | null;
   /** Left the fleet (discovery dropped it): no new traffic, closed once idle. */
   removed: boolean;
-  /** `GET /version` as last read (on joining and each time it came back); null if unreadable. */
+  /**
+   * `GET /version` as last read (on joining, each time it came back, and again while healthy:
+   * see replica-poller.ts); null while it could not be read.
+   */
   version: string | null;
+  /** When `version` was last set from a read (epoch ms), 0 before the first. */
+  versionReadAt: number;
   /** The field this replica's constrained calls carry (from the setting and `version`). */
   choiceField: StructuredOutputField;
   /** Constrained answers outside the choice list since the version was last read. */

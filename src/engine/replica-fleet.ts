@@ -14,7 +14,7 @@ import {
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
 import { freshEjectionState } from "./outlier-ejection.ts";
-import { pollReplica } from "./replica-poller.ts";
+import { pollReplica, type VersionBefore } from "./replica-poller.ts";
 import { createRetryBudget } from "./retry-budget.ts";
 import { choiceFieldFor, parseVllmVersion } from "./vllm-version.ts";
 
@@ -51,7 +51,13 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     },
     prioritised: settings.priority.enabled,
   });
-  const lastUnconstrainedWarning = new Map<string, number>();
+  /**
+   * Per-replica log bookkeeping, keyed by the replica object rather than its URL: an entry
+   * lives exactly as long as its replica, so replicas that leave (DNS discovery churning
+   * through pod addresses) take theirs with them, and a URL that comes back starts afresh.
+   */
+  const lastUnconstrainedWarning = new WeakMap<Replica, number>();
+  const unreadableVersionLogged = new WeakSet<Replica>();
   const shared = {
     replicas: () => replicas,
     settings,
@@ -69,9 +75,9 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
    */
   function warnUnconstrained(replica: Replica): void {
     const now = Date.now();
-    const last = lastUnconstrainedWarning.get(replica.url);
+    const last = lastUnconstrainedWarning.get(replica);
     if (last !== undefined && now - last < UNCONSTRAINED_WARNING_INTERVAL_MS) return;
-    lastUnconstrainedWarning.set(replica.url, now);
+    lastUnconstrainedWarning.set(replica, now);
     logger.warn(
       {
         replica: replica.url,
@@ -109,6 +115,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       lastError: null,
       removed: false,
       version: null,
+      versionReadAt: 0,
       choiceField: choiceFieldFor(settings.structuredOutputField, null),
       unconstrained: null,
       ...freshEjectionState(),
@@ -117,7 +124,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
 
   async function poll(replica: Replica): Promise<void> {
     const result = await pollReplica(replica, settings.structuredOutputField);
-    if (result.versionRead) logVersion(replica);
+    if (result.versionBefore) logVersion(replica, result.versionBefore, result.healthChanged);
     if (result.healthChanged) {
       logger.info({ replica: replica.url, healthy: replica.healthy }, "replica health changed");
       if (replica.healthy) shared.waiters.notify();
@@ -125,19 +132,26 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   }
 
   /**
-   * Says which field a replica's constrained calls carry. An unreadable version is a warning
-   * (once per replica): `auto` then sends `structured_outputs`, which releases before 0.11
-   * ignore. Simulated replicas are exempt: their version is not a vLLM release by design.
+   * Says which field a replica's constrained calls carry when it joins or comes back. An
+   * unreadable version is a warning (once per replica): `auto` then sends
+   * `structured_outputs`, which releases before 0.11 ignore. Simulated replicas are exempt:
+   * their version is not a vLLM release by design. A read while the replica stays healthy
+   * (see replica-poller.ts) is logged only when it changed the version or the field.
    */
-  const unreadableVersionLogged = new Set<string>();
-  function logVersion(replica: Replica): void {
+  function logVersion(replica: Replica, before: VersionBefore, joined: boolean): void {
     const fields = { replica: replica.url, version: replica.version, field: replica.choiceField };
+    if (!joined) {
+      if (before.version !== replica.version || before.field !== replica.choiceField) {
+        logger.info({ ...fields, before }, "replica version changed");
+      }
+      return;
+    }
     const readable = parseVllmVersion(replica.version) !== null;
     const simulated = replica.servedModels.some((model) => model.simulated);
     if (readable || simulated || settings.structuredOutputField !== "auto") {
       logger.info(fields, "replica version read");
-    } else if (!unreadableVersionLogged.has(replica.url)) {
-      unreadableVersionLogged.add(replica.url);
+    } else if (!unreadableVersionLogged.has(replica)) {
+      unreadableVersionLogged.add(replica);
       logger.warn(fields, "replica version unreadable: constrained calls use structured_outputs");
     }
   }

@@ -1,27 +1,48 @@
+import type { StructuredOutputField } from "./completion-wire.ts";
 import type { Replica } from "./fleet-types.ts";
 import { parseQueueDepth } from "./vllm-metrics.ts";
 import { choiceFieldFor, parseVllmVersion, type StructuredOutputSetting } from "./vllm-version.ts";
+
+/**
+ * How often a healthy replica's known `/version` is read again, ms. A replica behind an
+ * address that outlives its pods (a Kubernetes Service, a load balancer, a DNS name) can be
+ * upgraded by a rolling restart that no health poll sees fail; this bounds how long it keeps
+ * the old release's choice field (the unconstrained-answer report covers the meantime), at
+ * one small GET per replica per five minutes. An unknown version is read on every poll.
+ */
+export const VERSION_REFRESH_MS = 5 * 60_000;
+
+/** A replica's version and choice field before a poll read `/version` again. */
+export interface VersionBefore {
+  version: string | null;
+  field: StructuredOutputField;
+}
 
 /** What a poll learnt besides health. */
 export interface PollResult {
   /** Whether the replica's health changed. */
   healthChanged: boolean;
-  /** True when `/version` was read this poll (the replica joined or came back). */
-  versionRead: boolean;
+  /** Set when `/version` was read and taken this poll: what the replica had before. */
+  versionBefore: VersionBefore | null;
 }
 
 /**
  * Refreshes one replica's snapshot from `/health`, `/v1/models` and `/metrics`. Never throws:
- * a replica that cannot be read is unhealthy, with the reason kept for /readyz. A replica
- * that joins or comes back has its `/version` read (it may have been upgraded) before it is
- * healthy again, so no call goes out with a field its release does not have.
+ * a replica that cannot be read is unhealthy, with the reason kept for /readyz.
+ *
+ * `/version`: a replica that joins or comes back has it read (it may have been upgraded)
+ * before it is healthy again, so no call goes out with a field its release does not have.
+ * A healthy replica has it read again on every poll while it is unknown (the read on joining
+ * failed: a timeout, a proxy hiccup), so one failed read does not pin the fallback field
+ * until the replica flaps; and every {@link VERSION_REFRESH_MS} otherwise. A failed re-read
+ * keeps what was known, and is tried again next poll.
  */
 export async function pollReplica(
   replica: Replica,
   choiceSetting: StructuredOutputSetting,
 ): Promise<PollResult> {
   const wasHealthy = replica.healthy;
-  let versionRead = false;
+  let versionBefore: VersionBefore | null = null;
   try {
     if (!(await replica.client.health())) throw new Error("/health did not answer 200");
     const served = await replica.client.models();
@@ -34,8 +55,10 @@ export async function pollReplica(
       replica.waiting = depth.waiting;
     }
     if (!wasHealthy) {
-      learnVersion(replica, await replica.client.version(), choiceSetting);
-      versionRead = true;
+      versionBefore = learnVersion(replica, await replica.client.version(), choiceSetting);
+    } else if (versionDue(replica)) {
+      const version = await replica.client.version();
+      if (version !== null) versionBefore = learnVersion(replica, version, choiceSetting);
     }
     replica.healthy = true;
     replica.lastError = null;
@@ -44,20 +67,28 @@ export async function pollReplica(
     replica.lastError = (error as Error).message;
   }
   replica.checkedAt = Date.now();
-  return { healthChanged: wasHealthy !== replica.healthy, versionRead };
+  return { healthChanged: wasHealthy !== replica.healthy, versionBefore };
+}
+
+function versionDue(replica: Replica): boolean {
+  return replica.version === null || Date.now() - replica.versionReadAt >= VERSION_REFRESH_MS;
 }
 
 /**
- * Sets the version and the choice field it calls for. A report of unconstrained answers is
- * kept only while the version and field stay what they were: a changed replica starts clean.
+ * Sets the version and the choice field it calls for, and returns what they were. A report
+ * of unconstrained answers is kept only while the version and field stay what they were: a
+ * changed replica starts clean.
  */
 function learnVersion(
   replica: Replica,
   version: string | null,
   choiceSetting: StructuredOutputSetting,
-): void {
+): VersionBefore {
+  const before = { version: replica.version, field: replica.choiceField };
   const field = choiceFieldFor(choiceSetting, parseVllmVersion(version));
   if (version !== replica.version || field !== replica.choiceField) replica.unconstrained = null;
   replica.version = version;
   replica.choiceField = field;
+  replica.versionReadAt = Date.now();
+  return before;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Test } from "tap";
 import { parseVllmRelease, readsChoiceField } from "../../src/core/vllm-release.ts";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 /**
  * A small node:http stand-in for one vLLM replica, for the engine's own tests (the project's
@@ -20,8 +20,10 @@ import { parseVllmRelease, readsChoiceField } from "../../src/core/vllm-release.
  * Every request's method, path and Authorization header are recorded.
  */
 export interface StandInOptions {
-  /** What `GET /version` answers. */
+  /** What `GET /version` answers (`setVersion` changes it: an upgrade behind one address). */
   version: string;
+  /** The first this many `GET /version` answer 500 (a proxy hiccup as the replica joins). */
+  versionFailures?: number;
   /** The served model. */
   model?: string;
   /** Require this bearer token on `/v1/*`. */
@@ -47,10 +49,12 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
   const model = options.model ?? "judge";
   const seen: SeenRequest[] = [];
   const prefixes = new Set<string>();
+  let version = options.version;
+  let versionFailures = options.versionFailures ?? 0;
   // A version that is no release (`dev`, a build from source) behaves as the newest.
-  const release = parseVllmRelease(options.version) ?? { major: 99, minor: 0, patch: 0 };
-  const hasGuidedChoice = readsChoiceField(release, "guided_choice");
-  const hasStructuredOutputs = readsChoiceField(release, "structured_outputs");
+  const release = () => parseVllmRelease(version) ?? { major: 99, minor: 0, patch: 0 };
+  const hasGuidedChoice = () => readsChoiceField(release(), "guided_choice");
+  const hasStructuredOutputs = () => readsChoiceField(release(), "structured_outputs");
 
   async function readBody(request: IncomingMessage): Promise<Record<string, unknown> | null> {
     const chunks: Buffer[] = [];
@@ -61,8 +65,9 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
 
   function choiceOf(body: Record<string, unknown>): string[] | null {
     const structured = (body.structured_outputs as { choice?: string[] } | undefined)?.choice;
-    if (hasStructuredOutputs && structured) return structured;
-    if (hasGuidedChoice && Array.isArray(body.guided_choice)) return body.guided_choice as string[];
+    if (hasStructuredOutputs() && structured) return structured;
+    if (hasGuidedChoice() && Array.isArray(body.guided_choice))
+      return body.guided_choice as string[];
     return null;
   }
 
@@ -87,7 +92,13 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
       return json(401, { error: "Unauthorized" });
     }
     if (path === "/health") return json(200, {});
-    if (path === "/version") return json(200, { version: options.version });
+    if (path === "/version") {
+      if (versionFailures > 0) {
+        versionFailures -= 1;
+        return json(500, { error: "Internal Server Error" });
+      }
+      return json(200, { version });
+    }
     if (path === "/metrics") {
       response.writeHead(200, { "content-type": "text/plain" });
       return response.end("vllm:num_requests_running 0\nvllm:num_requests_waiting 0\n");
@@ -132,14 +143,13 @@ export async function startVllmStandIn(t: Test, options: StandInOptions) {
     }
     json(404, { detail: "Not Found" });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, model, seen };
+  const url = await listenOnLoopback(t, server);
+  return {
+    url,
+    model,
+    seen,
+    setVersion: (next: string) => {
+      version = next;
+    },
+  };
 }

@@ -7,11 +7,12 @@ import { createClassLoad } from "../../../src/engine/class-load.ts";
 import type { EngineClient } from "../../../src/engine/engine-client.ts";
 import { EngineCallError } from "../../../src/engine/engine-errors.ts";
 import { createEngineSession } from "../../../src/engine/engine-session.ts";
-import type { FleetObserver, FleetSettings, Replica } from "../../../src/engine/fleet-types.ts";
+import type { FleetObserver, Replica } from "../../../src/engine/fleet-types.ts";
 import { createLatencyTracker } from "../../../src/engine/latency-tracker.ts";
 import { freshEjectionState } from "../../../src/engine/outlier-ejection.ts";
 import { createRetryBudget } from "../../../src/engine/retry-budget.ts";
 import type { SessionContext } from "../../../src/engine/session-context.ts";
+import { testFleetSettings } from "../../helpers/fleet-settings.ts";
 
 /**
  * One session over fake replicas, read through the fleet observer's events in order: pinning,
@@ -69,6 +70,7 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
     lastError: null,
     removed: false,
     version: null,
+    versionReadAt: 0,
     choiceField: "structured_outputs",
     unconstrained: null,
     ...freshEjectionState(),
@@ -77,26 +79,15 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
 }
 
 function fleetOf(replicas: Replica[], hedge = { percentile: 0, minSamples: 1, minDelayMs: 10 }) {
-  const settings: FleetSettings = {
+  const settings = testFleetSettings({
     connectionsPerReplica: 1,
-    keepAliveMs: 4_000,
     structuredOutputField: "guided_choice",
     healthIntervalMs: 1_000,
-    maxInFlightPerReplica: 8,
     attemptTimeoutMs: 100,
     admissionWaitMs: 50,
-    admissionMaxWaiters: 8,
-    priority: {
-      enabled: true,
-      interactiveReserve: 0.25,
-      idleMs: 1_000,
-      batchAdmissionWaitMs: 50,
-      batchAdmissionMaxWaiters: 8,
-    },
-    retryBudget: { ratio: 1, windowMs: 10_000, minRetriesPerWindow: 10 },
-    ejection: { consecutiveFailures: 3, baseMs: 1_000, maxMs: 1_000 },
+    priority: { enabled: true, interactiveReserve: 0.25, batchAdmissionWaitMs: 50 },
     hedge,
-  };
+  });
   const events: string[] = [];
   const observer: FleetObserver = {
     call: (url, outcome) => events.push(`call ${url} ${outcome}`),

@@ -1,8 +1,10 @@
 import { createServer, type Socket } from "node:net";
 import { pino } from "pino";
 import t, { type Test } from "tap";
-import type { FleetObserver, FleetSettings } from "../../../src/engine/fleet-types.ts";
+import type { FleetObserver } from "../../../src/engine/fleet-types.ts";
 import { createReplicaFleet } from "../../../src/engine/replica-fleet.ts";
+import { STALE_RESET_WINDOW_MS } from "../../../src/engine/socket-reuse.ts";
+import { testFleetSettings } from "../../helpers/fleet-settings.ts";
 
 /**
  * The keep-alive race, made deterministic: a raw `node:net` HTTP/1.1 server that closes a
@@ -10,7 +12,8 @@ import { createReplicaFleet } from "../../../src/engine/replica-fleet.ts";
  * when its idle timeout (vLLM: `timeout_keep_alive=envs.VLLM_HTTP_TIMEOUT_KEEP_ALIVE`, 5 s,
  * vllm/entrypoints/openai/api_server.py and vllm/envs.py) fires as a request goes out. The
  * request never reached the application: the gateway resends it once on a fresh connection,
- * and the replica stays healthy. A second reset in a row is the replica's fault and counts.
+ * and the replica stays healthy. A second reset in a row is the replica's fault and counts,
+ * and so is a reset that comes long after the request went out (the replica took it).
  */
 
 type CloseHow = "reset" | "end";
@@ -23,6 +26,11 @@ interface RaceServerOptions {
   closeReusedChats: CloseHow;
   /** Also reset under a chat request that is the first on its connection. */
   closeFreshChats: boolean;
+  /**
+   * Hold a chat request this long, answering nothing, before closing under it: a replica that
+   * took the request and died (OOM, preemption) rather than one that was idle. Default 0.
+   */
+  closeAfterMs?: number;
 }
 
 const MODEL = "judge";
@@ -82,7 +90,8 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
               : null;
         if (how) {
           stats.closedUnder.push(`${path}${reused ? " (reused)" : " (fresh)"}`);
-          close(socket, how);
+          if (options.closeAfterMs) setTimeout(() => close(socket, how), options.closeAfterMs);
+          else close(socket, how);
           return;
         }
         const { status, body } = answer(path);
@@ -100,31 +109,6 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
   return { url: `http://127.0.0.1:${port}`, stats };
 }
 
-function settings(): FleetSettings {
-  return {
-    // One connection, so every request after the first goes out on a kept-alive socket.
-    connectionsPerReplica: 1,
-    keepAliveMs: 4_000,
-    structuredOutputField: "auto",
-    healthIntervalMs: 60_000,
-    maxInFlightPerReplica: 4,
-    attemptTimeoutMs: 5_000,
-    admissionWaitMs: 100,
-    admissionMaxWaiters: 4,
-    priority: {
-      enabled: false,
-      interactiveReserve: 0,
-      idleMs: 1_000,
-      batchAdmissionWaitMs: 100,
-      batchAdmissionMaxWaiters: 4,
-    },
-    retryBudget: { ratio: 1, windowMs: 10_000, minRetriesPerWindow: 10 },
-    // One counted failure ejects, so a reset that wrongly counted would show.
-    ejection: { consecutiveFailures: 1, baseMs: 60_000, maxMs: 60_000 },
-    hedge: { percentile: 0, minSamples: 1, minDelayMs: 10 },
-  };
-}
-
 async function fleetOver(t: Test, url: string) {
   const events: string[] = [];
   const observer: FleetObserver = {
@@ -139,7 +123,12 @@ async function fleetOver(t: Test, url: string) {
   };
   const fleet = createReplicaFleet({
     urls: [url],
-    settings: settings(),
+    settings: testFleetSettings({
+      // One connection, so every request after the first goes out on a kept-alive socket.
+      connectionsPerReplica: 1,
+      // One counted failure ejects, so a reset that wrongly counted would show.
+      ejection: { consecutiveFailures: 1, baseMs: 60_000, maxMs: 60_000 },
+    }),
     logger: pino({ level: "silent" }),
     observer,
   });
@@ -204,3 +193,35 @@ t.test("a second reset in a row counts against the replica", async (t) => {
   );
   t.equal(fleet.snapshots()[0]?.healthy, false, "a connection failure marks it unhealthy");
 });
+
+t.test(
+  "a reset long after the request went out is the replica's failure, not resent",
+  async (t) => {
+    // The replica read the request and said nothing for 1.5 s, then its connection reset: what
+    // a replica killed mid-generation looks like. Resending would run the generation again.
+    const closeAfterMs = 1_500;
+    t.ok(closeAfterMs > STALE_RESET_WINDOW_MS, "the reset comes after the race's window");
+    const server = await startRaceServer(t, {
+      closeReusedChats: "reset",
+      closeFreshChats: false,
+      closeAfterMs,
+    });
+    const { fleet, events } = await fleetOver(t, server.url);
+    t.equal(fleet.snapshots()[0]?.healthy, true);
+    const session = fleet.session(MODEL);
+    await t.rejects(session.complete(REQUEST), { code: "NO_HEALTHY_REPLICA" });
+    t.same(
+      server.stats.closedUnder,
+      ["/v1/chat/completions (reused)"],
+      "the chat went out once, on the kept-alive socket",
+    );
+    t.notOk(server.stats.answered.includes("/v1/chat/completions"), "and was never resent");
+    t.notOk(events.includes("stale connection"), "no resend reported");
+    t.same(
+      events.filter((e) => e.startsWith("call") || e === "ejected"),
+      ["call error", "ejected"],
+      "a connection failure of the replica: counted, and ejects",
+    );
+    t.equal(fleet.snapshots()[0]?.healthy, false, "a connection failure marks it unhealthy");
+  },
+);

@@ -2,13 +2,14 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import { createPairwiseJudge } from "../../../src/core/pairwise-judge.ts";
-import type { FleetObserver, FleetSettings } from "../../../src/engine/fleet-types.ts";
+import type { FleetObserver } from "../../../src/engine/fleet-types.ts";
 import { NO_OBSERVER } from "../../../src/engine/fleet-types.ts";
-import { createReplicaFleet } from "../../../src/engine/replica-fleet.ts";
-import type { StructuredOutputSetting } from "../../../src/engine/vllm-version.ts";
+import { createReplicaFleet, type ReplicaSnapshot } from "../../../src/engine/replica-fleet.ts";
+import { VERSION_REFRESH_MS } from "../../../src/engine/replica-poller.ts";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { createReplicaAdapters } from "../../../src/registry/replica-adapters.ts";
 import { readiness } from "../../../src/runtime/readiness.ts";
+import { type FleetSettingsOverrides, testFleetSettings } from "../../helpers/fleet-settings.ts";
 import { type StandInOptions, startVllmStandIn } from "../../helpers/vllm-stand-in.ts";
 
 /**
@@ -19,30 +20,6 @@ import { type StandInOptions, startVllmStandIn } from "../../helpers/vllm-stand-
  */
 
 const SECRET = "sk-replica-secret-4242";
-
-function settings(overrides: Partial<FleetSettings> = {}): FleetSettings {
-  return {
-    connectionsPerReplica: 4,
-    keepAliveMs: 4_000,
-    structuredOutputField: "auto",
-    healthIntervalMs: 60_000,
-    maxInFlightPerReplica: 8,
-    attemptTimeoutMs: 5_000,
-    admissionWaitMs: 1_000,
-    admissionMaxWaiters: 8,
-    priority: {
-      enabled: false,
-      interactiveReserve: 0,
-      idleMs: 1_000,
-      batchAdmissionWaitMs: 1_000,
-      batchAdmissionMaxWaiters: 8,
-    },
-    retryBudget: { ratio: 1, windowMs: 10_000, minRetriesPerWindow: 10 },
-    ejection: { consecutiveFailures: 3, baseMs: 1_000, maxMs: 1_000 },
-    hedge: { percentile: 0, minSamples: 1, minDelayMs: 10 },
-    ...overrides,
-  };
-}
 
 /** Log lines written by the fleet, as text (to look for warnings, and for the secret). */
 function capturedLogger() {
@@ -56,11 +33,7 @@ function capturedLogger() {
   return { logger: pino({ level: "debug" }, stream), lines };
 }
 
-async function fleetOver(
-  t: Test,
-  replica: StandInOptions,
-  overrides: Partial<FleetSettings> & { structuredOutputField?: StructuredOutputSetting } = {},
-) {
+async function fleetOver(t: Test, replica: StandInOptions, overrides: FleetSettingsOverrides = {}) {
   const standIn = await startVllmStandIn(t, replica);
   const events: string[] = [];
   const observer: FleetObserver = {
@@ -71,7 +44,7 @@ async function fleetOver(
   const { logger, lines } = capturedLogger();
   const fleet = createReplicaFleet({
     urls: [standIn.url],
-    settings: settings(overrides),
+    settings: testFleetSettings(overrides),
     logger,
     observer,
   });
@@ -126,6 +99,99 @@ t.test("auto: an unreadable version gets structured_outputs and one warning", as
   t.equal((await fast()).outcome, "ok", "the stand-in reads 'dev' as a current release");
   t.same(choiceFields(standIn.seen), ["structured_outputs", "structured_outputs"]);
   t.equal(lines.filter((l) => l.includes("replica version unreadable")).length, 1);
+});
+
+/** What a snapshot says of a replica's health and version. */
+const versionOf = (fleet: { snapshots(): ReplicaSnapshot[] }) => {
+  const { healthy, version, choiceField } = fleet.snapshots()[0]!;
+  return { healthy, version, choiceField };
+};
+const versionReads = (seen: { path: string }[]) => seen.filter((r) => r.path === "/version").length;
+
+t.test("auto: a /version that failed on joining is read again on the next poll", async (t) => {
+  const { standIn, fleet, fast, lines } = await fleetOver(t, {
+    version: "0.10.1",
+    versionFailures: 1,
+  });
+  t.same(
+    versionOf(fleet),
+    { healthy: true, version: null, choiceField: "structured_outputs" },
+    "the read on joining failed: healthy, with the fallback field",
+  );
+  await fleet.pollNow();
+  t.same(
+    versionOf(fleet),
+    { healthy: true, version: "0.10.1", choiceField: "guided_choice" },
+    "the next poll read it, and the field follows",
+  );
+  t.equal((await fast()).outcome, "ok");
+  t.same(choiceFields(standIn.seen), ["guided_choice", "guided_choice"]);
+  t.equal(lines.filter((l) => l.includes("replica version changed")).length, 1, "logged");
+  t.equal(
+    lines.filter((l) => l.includes("replica health changed")).length,
+    1,
+    "the replica joined once and never went unhealthy",
+  );
+  await fleet.pollNow();
+  t.equal(versionReads(standIn.seen), 2, "a known version is not read on every poll");
+});
+
+t.test(
+  "auto: a known version is read again after five minutes (upgraded behind one address)",
+  async (t) => {
+    const { standIn, fleet, lines } = await fleetOver(t, { version: "0.10.1" });
+    t.equal(versionOf(fleet).choiceField, "guided_choice");
+    standIn.setVersion("0.12.0");
+    await fleet.pollNow();
+    t.equal(versionOf(fleet).choiceField, "guided_choice", "not read again within five minutes");
+    // Five minutes on: only the fleet's clock moves, for one poll.
+    const now = Date.now;
+    Date.now = () => now() + VERSION_REFRESH_MS;
+    try {
+      await fleet.pollNow();
+    } finally {
+      Date.now = now;
+    }
+    t.same(versionOf(fleet), {
+      healthy: true,
+      version: "0.12.0",
+      choiceField: "structured_outputs",
+    });
+    t.equal(versionReads(standIn.seen), 2);
+    t.equal(lines.filter((l) => l.includes("replica version changed")).length, 1);
+  },
+);
+
+// Discovery churn: an address leaves and comes back. Had its log bookkeeping stayed (kept by
+// URL, for every address ever seen), the returning replica would not be warned about anew.
+const leaveAndComeBack = async (
+  fleet: { setReplicaUrls(urls: string[]): Promise<void> },
+  url: string,
+) => {
+  await fleet.setReplicaUrls([]);
+  await fleet.setReplicaUrls([url]);
+};
+
+t.test("a replica that leaves takes its unreadable-version warning along", async (t) => {
+  const { standIn, fleet, lines } = await fleetOver(t, { version: "dev" });
+  const warnings = () => lines.filter((l) => l.includes("replica version unreadable")).length;
+  t.equal(warnings(), 1);
+  await leaveAndComeBack(fleet, standIn.url);
+  t.equal(warnings(), 2, "the returning replica is a new one: warned of again");
+});
+
+t.test("a replica that leaves takes its unconstrained-answer warning time along", async (t) => {
+  const { standIn, fleet, fast, lines } = await fleetOver(
+    t,
+    { version: "0.10.1", unconstrainedAnswer: "The" },
+    { structuredOutputField: "structured_outputs" },
+  );
+  const warnings = () => lines.filter((l) => l.includes("outside its choices")).length;
+  await fast();
+  t.equal(warnings(), 1);
+  await leaveAndComeBack(fleet, standIn.url);
+  await fast();
+  t.equal(warnings(), 2, "warned of again within the minute: it is a new replica");
 });
 
 t.test("a replica answering outside the choice is reported: metric, log, /readyz", async (t) => {

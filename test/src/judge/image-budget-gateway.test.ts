@@ -1,76 +1,35 @@
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import t from "tap";
-import { request } from "undici";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims, type Teardown } from "../../helpers/gateway.ts";
+import { isChatCompletion, startRecordingProxy } from "../../helpers/recording-proxy.ts";
 import { absurdPng, encodedImage } from "../images/budget-images.ts";
 
 // The image budget end to end: a gateway in front of a simulated replica, with a recording
 // proxy between them that keeps every chat completion body the replica receives, so the test
 // reads exactly the image bytes that would reach vLLM.
 
-interface RecordingProxy {
-  url: string;
-  /** The image data URIs of every chat completion received, in order. */
-  imageUris(): string[];
-  completions(): number;
-}
-
-async function bodyOf(incoming: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function startRecordingProxy(t: Teardown, target: string): Promise<RecordingProxy> {
-  const bodies: { messages: { content: unknown }[] }[] = [];
-  const server = createServer(async (incoming, outgoing) => {
-    try {
-      const body = await bodyOf(incoming);
-      if (incoming.method === "POST" && incoming.url === "/v1/chat/completions") {
-        bodies.push(JSON.parse(body.toString("utf8")));
-      }
-      const upstream = await request(`${target}${incoming.url}`, {
-        method: incoming.method as "GET" | "POST",
-        headers: { "content-type": incoming.headers["content-type"] ?? "application/json" },
-        body: body.length > 0 ? body : undefined,
-      });
-      const answer = Buffer.from(await upstream.body.arrayBuffer());
-      outgoing.writeHead(upstream.statusCode, {
-        "content-type": String(upstream.headers["content-type"] ?? "application/json"),
-      });
-      outgoing.end(answer);
-    } catch {
-      outgoing.destroy();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+/** The image data URIs of every chat completion the replica received, in order. */
+async function startImageRecordingProxy(t: Teardown, target: string) {
+  const proxy = await startRecordingProxy(t, target);
+  const chats = () => proxy.requests.filter(isChatCompletion);
   const imageUris = () =>
-    bodies.flatMap((body) =>
-      body.messages.flatMap((message) =>
-        Array.isArray(message.content)
-          ? message.content.flatMap((part: { type: string; image_url?: { url: string } }) =>
-              part.type === "image_url" && part.image_url ? [part.image_url.url] : [],
-            )
-          : [],
+    chats().flatMap((chat) =>
+      (JSON.parse(String(chat.body)) as { messages: { content: unknown }[] }).messages.flatMap(
+        (message) =>
+          Array.isArray(message.content)
+            ? message.content.flatMap((part: { type: string; image_url?: { url: string } }) =>
+                part.type === "image_url" && part.image_url ? [part.image_url.url] : [],
+              )
+            : [],
       ),
     );
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, imageUris, completions: () => bodies.length };
+  return { url: proxy.url, imageUris, completions: () => chats().length };
 }
 
 async function gatewayBehindProxy(t: Teardown, env: Record<string, string> = {}) {
   const [sim] = await startSims(t, 1);
-  const proxy = await startRecordingProxy(t, sim!.url);
+  const proxy = await startImageRecordingProxy(t, sim!.url);
   const gateway = await buildGateway(t, { JURIST_BACKENDS: proxy.url, ...env });
   const judge = (url: string, extra: Record<string, unknown> = {}) =>
     gateway.fastify.inject({
