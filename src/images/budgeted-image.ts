@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../core/errors.ts";
+import { readImageHeader } from "../core/image-header.ts";
+import { sniffImageMime } from "../core/image-magic.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
-import { readImageHeader } from "./image-header.ts";
-import { sniffImageMime } from "./image-magic.ts";
 import { type ImageObserver, type ImageRefusal, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { resizeImage } from "./image-resizer.ts";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import t from "tap";
 import { encodePng } from "../../sim/png-image.ts";
-import { imageSize } from "../../sim/vllm/image-size.ts";
+import { sniffedImageHeader } from "../../src/core/image-header.ts";
 import { qwen2VlImageTokens, smartResize } from "../../sim/vllm/qwen2-vl-image-tokens.ts";
 import { judgeMessages, post, startSim } from "./sim-client.ts";
 
@@ -26,14 +26,24 @@ function pngHeader(width: number, height: number): Buffer {
   return header;
 }
 
-t.test("sizes are read from PNG, JPEG, GIF and WebP headers", async (t) => {
+t.test("sizes are read from PNG, JPEG, GIF and WebP headers, by the gateway's reader", async (t) => {
+  // The simulated replica counts image tokens from the same header reader (src/core) as the
+  // gateway's image budget, so both agree on every image's size.
+  const imageSize = (bytes: Buffer) => {
+    const header = sniffedImageHeader(bytes);
+    return header && { width: header.width, height: header.height };
+  };
   t.same(imageSize(encodePng(30, 20, () => [0, 0, 0])), { width: 30, height: 20 });
   // biome-ignore format: marker bytes read better grouped
   const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00,
     0xff, 0xc0, 0x00, 0x11, 0x08, 0x02, 0x58, 0x03, 0x20, 0x03, 0x01]);
   t.same(imageSize(jpeg), { width: 800, height: 600 });
-  const gif = Buffer.concat([Buffer.from("GIF89a"), Buffer.from([0x40, 0x01, 0xf0, 0x00])]);
+  // A logical screen, no colour table, one 320×240 frame descriptor, its LZW data, the trailer.
+  // biome-ignore format: block bytes read better grouped
+  const gif = Buffer.concat([Buffer.from("GIF89a"), Buffer.from([0x40, 0x01, 0xf0, 0x00, 0, 0, 0,
+    0x2c, 0, 0, 0, 0, 0x40, 0x01, 0xf0, 0x00, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b])]);
   t.same(imageSize(gif), { width: 320, height: 240 });
+  t.equal(imageSize(gif.subarray(0, 10)), undefined, "a GIF cut before its first frame");
   const vp8x = Buffer.alloc(30);
   vp8x.write("RIFF", 0);
   vp8x.write("WEBPVP8X", 8);
