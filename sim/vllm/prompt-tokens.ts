@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { sniffedImageHeader } from "../../src/core/image-header.ts";
 import type { ChatMessage } from "../../src/core/types.ts";
-import { imageSize } from "./image-size.ts";
 import { qwen2VlImageTokens } from "./qwen2-vl-image-tokens.ts";
 
 /**
@@ -27,7 +27,7 @@ function imageTokens(url: string): { count: number; key: string } {
   if (!match) return { count: UNREADABLE_IMAGE_TOKENS, key: url };
   const bytes = Buffer.from(match[1]!, "base64");
   const key = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-  const size = imageSize(bytes);
+  const size = sniffedImageHeader(bytes);
   return { count: size ? qwen2VlImageTokens(size) : UNREADABLE_IMAGE_TOKENS, key };
 }
 

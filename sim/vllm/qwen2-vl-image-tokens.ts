@@ -1,4 +1,8 @@
-import type { ImageSize } from "./image-size.ts";
+/** An image's width and height in pixels, as its header declares them. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
 
 /**
  * How many prompt tokens a Qwen2-VL-family model (Qwen2-VL, Qwen2.5-VL) spends on an image,

@@ -38,6 +38,12 @@ export const images = area(
         default: 16_384,
         doc: "longest edge the gateway decodes at all, pixels, as the header declares it; longer → `413 IMAGE_TOO_LARGE` before decoding",
       }),
+      resizeConcurrency: setting({
+        env: "JURIST_IMAGE_RESIZE_CONCURRENCY",
+        schema: intIn(1, 64),
+        default: 2,
+        doc: "images over the budget resized at once per gateway, across requests (1–64); the others wait, and give up with their request's deadline or disconnect. Each resize holds one libuv threadpool thread, which `dns.lookup` (image URLs, `dns+http://` replicas) and file access share: keep it below `UV_THREADPOOL_SIZE` (4 unless set)",
+      }),
       fetchTimeoutMs: setting({
         env: "JURIST_IMAGE_FETCH_TIMEOUT_MS",
         schema: positiveInt,

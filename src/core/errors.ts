@@ -23,12 +23,19 @@ export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED },
   FORBIDDEN: { http: 403, grpc: GRPC.PERMISSION_DENIED },
   NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND },
-  PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED },
+  /**
+   * A body or image over the gateway's byte limits. INVALID_ARGUMENT, not RESOURCE_EXHAUSTED:
+   * the same request can never succeed, and gRPC retry policies commonly retry
+   * RESOURCE_EXHAUSTED (rightly for RATE_LIMITED, which does pass). grpc-js's own receive
+   * limit (JURIST_GRPC_MAX_MESSAGE_BYTES) still answers RESOURCE_EXHAUSTED before any handler.
+   */
+  PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT },
   /**
    * An image whose header declares more pixels, or a longer edge, than the gateway decodes
    * (JURIST_IMAGE_MAX_INPUT_PIXELS, JURIST_IMAGE_MAX_INPUT_EDGE): refused before decoding.
+   * INVALID_ARGUMENT for the reason PAYLOAD_TOO_LARGE is: a retry sends the same header.
    */
-  IMAGE_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED },
+  IMAGE_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT },
   UNSUPPORTED_MEDIA: { http: 415, grpc: GRPC.INVALID_ARGUMENT },
   IMAGE_FETCH_FAILED: { http: 422, grpc: GRPC.FAILED_PRECONDITION },
   RATE_LIMITED: { http: 429, grpc: GRPC.RESOURCE_EXHAUSTED },

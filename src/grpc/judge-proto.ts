@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
+import { sniffImageMime } from "../core/image-magic.ts";
 import type { OrderVerdict as DomainOrderVerdict } from "../core/types.ts";
-import { sniffImageMime } from "../images/image-magic.ts";
 import type { ImageInput, PairwiseRequestInput } from "../judge/pairwise-checks.ts";
 import type { Verdict as DomainVerdict } from "../judge/verdict.ts";
 import type { ListedModel } from "../runtime/model-list.ts";

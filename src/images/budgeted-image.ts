@@ -1,18 +1,24 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../core/errors.ts";
+import { readImageHeader } from "../core/image-header.ts";
+import { sniffImageMime } from "../core/image-magic.ts";
+import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
-import { readImageHeader } from "./image-header.ts";
-import { sniffImageMime } from "./image-magic.ts";
 import { type ImageObserver, type ImageRefusal, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { resizeImage } from "./image-resizer.ts";
+import type { ResizeSlots } from "./resize-slots.ts";
 
 /**
- * An image checked against the budget: either `ready` to forward as it came, or `resize`,
- * a resize to start once every image of the request has passed its checks (so that a later
- * image's refusal never leaves an earlier one's resize running unobserved).
+ * An image checked against the budget, with its identity (`sha256` of the bytes as they came,
+ * what verdict cache keys use) and either `ready` to forward as it came, or `resize`, a resize
+ * to start only once it is known to be needed: after every image of the request has passed its
+ * checks (so that a later image's refusal never leaves an earlier one's resize running
+ * unobserved), and after the verdict cache has missed (a cached verdict needs no pixels).
  */
-export type BudgetedImage = { ready: ResolvedImage } | { resize: () => Promise<ResolvedImage> };
+export type BudgetedImage =
+  | { sha256: string; ready: ResolvedImage }
+  | { sha256: string; resize: () => Promise<ResolvedImage> };
 
 const REFUSALS = new Set<string>([
   "invalid_image_header",
@@ -68,6 +74,7 @@ export function budgetImage(
   const sha256 = sha256Of(bytes);
   if (!target) {
     return {
+      sha256,
       ready: {
         sha256,
         mime,
@@ -79,6 +86,7 @@ export function budgetImage(
   }
   const size = target;
   return {
+    sha256,
     resize: async () => {
       const resized = await resizeImage({
         bytes,
@@ -101,14 +109,45 @@ export function budgetImage(
   };
 }
 
-/** Starts the resizes `images` need (after all were checked) and answers them in order. */
+/** How {@link settleBudgeted} runs the resizes. */
+export interface SettleOptions {
+  /** Bounds the resizes running at once, across requests; omitted → unbounded. */
+  slots?: ResizeSlots | undefined;
+  /** The request's deadline and disconnect: a resize still waiting for a slot gives up. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Starts the resizes `images` need (call it after all were checked, and only when their
+ * pixels are needed) and answers them in order. The first failure rejects, and the request's
+ * other resizes still waiting for a slot are dropped rather than started.
+ */
 export function settleBudgeted(
   images: readonly BudgetedImage[],
+  options: SettleOptions = {},
 ): ResolvedImage[] | Promise<ResolvedImage[]> {
   if (images.every((image) => "ready" in image)) {
     return images.map((image) => (image as { ready: ResolvedImage }).ready);
   }
-  return Promise.all(images.map((image) => ("ready" in image ? image.ready : image.resize())));
+  const { slots, signal } = options;
+  if (!slots) {
+    return Promise.all(images.map((image) => ("ready" in image ? image.ready : image.resize())));
+  }
+  const siblings = linkSignals(signal);
+  // The siblings are aborted inside the slot, before it is handed on: a sibling next in the
+  // queue must leave it, not take the slot.
+  const resizeOrAbortSiblings = (resize: () => Promise<ResolvedImage>) => () =>
+    resize().catch((error: unknown) => {
+      siblings.abort(error);
+      throw error;
+    });
+  return Promise.all(
+    images.map((image) =>
+      "ready" in image
+        ? image.ready
+        : slots.run(resizeOrAbortSiblings(image.resize), siblings.signal),
+    ),
+  ).finally(() => siblings.dispose());
 }
 
 /** Image bytes and the name errors give them (a file path, `images.0.url`). */

@@ -1,5 +1,5 @@
 import { AppError } from "../core/errors.ts";
-import type { ImageHeader } from "./image-header.ts";
+import type { ImageHeader } from "../core/image-header.ts";
 
 /**
  * How large an image may be, in two tiers. Up to `maxPixels` and `maxEdge` an image is

@@ -10,6 +10,7 @@ import { budgetProblem, type ImageBudget } from "./image-budget.ts";
 import { createImageFetcher } from "./image-fetcher.ts";
 import { type ImageObserver, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { remoteUrlProblem } from "./remote-url.ts";
+import { createResizeSlots } from "./resize-slots.ts";
 
 /** Options for {@link createImageIntake}. Invalid values throw at construction. */
 export interface ImageIntakeOptions {
@@ -33,6 +34,11 @@ export interface ImageIntakeOptions {
   budget?: Partial<ImageBudget>;
   /** Sees every resize and every refusal by header or pixels (metrics). */
   observer?: ImageObserver;
+  /**
+   * Resizes run at once by this intake, across all requests (default 2); the others wait
+   * for a slot (`resize-slots.ts` says why).
+   */
+  resizeConcurrency?: number;
 }
 
 /**
@@ -65,6 +71,7 @@ const optionsSchema = z.object({
   fetchTimeoutMs: z.number().int().positive().default(10_000),
   maxRedirects: z.number().int().nonnegative().default(3),
   allow: z.array(z.string()).default([]),
+  resizeConcurrency: z.number().int().positive().default(2),
 });
 
 function invalid(path: string, reason: string, message: string): AppError {
@@ -89,9 +96,11 @@ function parseRemote(raw: string, path: string): URL {
 }
 
 /**
- * Turns request images into {@link ResolvedImage}s: decodes data URIs, fetches http(s) URLs
- * under the address policy, checks magic bytes and the size the header declares, hashes, and
- * resizes images over the budget (`budgeted-image.ts`). Owns an undici Agent; call `close`.
+ * Takes request images in, in two steps. `check` decodes data URIs, fetches http(s) URLs under
+ * the address policy, checks magic bytes and the size the header declares, and hashes: cheap,
+ * no pixel decoded, and enough for the verdict cache, whose keys use the hashes. `settle`
+ * then resizes the images over the budget (`budgeted-image.ts`), a few at a time, and only
+ * for work that needs the pixels. Owns an undici Agent; call `close`.
  */
 export function createImageIntake(options: ImageIntakeOptions = {}) {
   const settings = optionsSchema.parse(options);
@@ -99,6 +108,7 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
   const problem = budgetProblem(budget);
   if (problem) throw new TypeError(`invalid image budget: ${problem}`);
   const observer = options.observer ?? NO_IMAGE_OBSERVER;
+  const slots = createResizeSlots(settings.resizeConcurrency);
   const fetcher = createImageFetcher({
     ...settings,
     policy: createAddressPolicy(settings.allow),
@@ -110,53 +120,74 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     return budgetImage(bytes, path, budget, observer, base64);
   }
 
-  async function resolveOne(raw: string, index: number, signal: AbortSignal) {
+  async function checkOne(raw: string, index: number, signal: AbortSignal) {
     const path = `images.${index}.url`;
     // A remote image is checked once its bytes are in: the header is part of the body.
-    const budgeted = isDataUri(raw)
-      ? budgetDataUri(raw, path)
-      : budgetImage(
-          await fetcher.fetch(parseRemote(raw, path), path, signal),
-          path,
-          budget,
-          observer,
-        );
-    return "ready" in budgeted ? budgeted.ready : budgeted.resize();
+    if (isDataUri(raw)) return budgetDataUri(raw, path);
+    const bytes = await fetcher.fetch(parseRemote(raw, path), path, signal);
+    return budgetImage(bytes, path, budget, observer);
+  }
+
+  /**
+   * Checks every image concurrently, in request order; nothing is resized yet. The first
+   * failure rejects and aborts the other fetches. Rejects with AppError INVALID_REQUEST (bad
+   * data URI or base64, bad URL, scheme other than data/http/https, credentials in the URL),
+   * PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA (magic bytes, header), IMAGE_TOO_LARGE (declared
+   * size over the ceiling) or IMAGE_FETCH_FAILED — each naming `images.<i>.url` in
+   * `details` — or with `signal.reason` when `signal` aborts.
+   */
+  async function check(
+    images: readonly ImageRef[],
+    signal?: AbortSignal,
+  ): Promise<BudgetedImage[]> {
+    signal?.throwIfAborted();
+    // Data URIs decode synchronously: no fetch to cancel, so no signals to link (linking
+    // cost more than decoding a small image on the verdict path; loadtest/RESULTS.md).
+    if (images.every((image) => isDataUri(image.url))) {
+      return images.map((image, index) => budgetDataUri(image.url, `images.${index}.url`));
+    }
+    // One failed image cancels its siblings' fetches.
+    const siblings = linkSignals(signal);
+    return Promise.all(
+      images.map((image, index) =>
+        checkOne(image.url, index, siblings.signal).catch((error: unknown) => {
+          siblings.abort(error);
+          throw error;
+        }),
+      ),
+    ).finally(() => siblings.dispose());
+  }
+
+  /**
+   * The checked images as the engine receives them: those over the budget resized (at most
+   * `resizeConcurrency` at once across requests), the rest as they came. Rejects with
+   * UNSUPPORTED_MEDIA (`undecodable_image`) or IMAGE_TOO_LARGE when pixels betray the header,
+   * INTERNAL when the resizer itself fails, or `signal.reason` when `signal` aborts while a
+   * resize waits for its slot.
+   */
+  async function settle(
+    checked: readonly BudgetedImage[],
+    signal?: AbortSignal,
+  ): Promise<ResolvedImage[]> {
+    return settleBudgeted(checked, { slots, signal });
   }
 
   return {
-    /**
-     * Resolves every image concurrently, in request order. The first failure rejects and
-     * aborts the other fetches. Rejects with AppError INVALID_REQUEST (bad data URI or base64,
-     * bad URL, scheme other than data/http/https, credentials in the URL), PAYLOAD_TOO_LARGE,
-     * UNSUPPORTED_MEDIA (magic bytes, header, undecodable pixels), IMAGE_TOO_LARGE (declared
-     * size over the ceiling) or IMAGE_FETCH_FAILED — each naming `images.<i>.url` in
-     * `details` — or with `signal.reason` when `signal` aborts.
-     */
+    check,
+    settle,
+    /** `check`, then `settle`: for callers that always need the pixels (no cache in front). */
     async resolve(images: readonly ImageRef[], signal?: AbortSignal): Promise<ResolvedImage[]> {
-      signal?.throwIfAborted();
-      // Data URIs decode synchronously: no fetch to cancel, so no signals to link (linking
-      // cost more than decoding a small image on the verdict path; loadtest/RESULTS.md).
-      // Every one is checked before any resize starts.
-      if (images.every((image) => isDataUri(image.url))) {
-        return settleBudgeted(
-          images.map((image, index) => budgetDataUri(image.url, `images.${index}.url`)),
-        );
-      }
-      // One failed image cancels its siblings' fetches.
-      const siblings = linkSignals(signal);
-      return Promise.all(
-        images.map((image, index) =>
-          resolveOne(image.url, index, siblings.signal).catch((error: unknown) => {
-            siblings.abort(error);
-            throw error;
-          }),
-        ),
-      ).finally(() => siblings.dispose());
+      return settle(await check(images, signal), signal);
     },
+    /** Resizes running and waiting for a slot now, across requests. */
+    resizes: () => ({ running: slots.running, waiting: slots.waiting }),
     /** Closes the fetch agent; in-flight fetches finish first. */
     close: (): Promise<void> => fetcher.close(),
   };
 }
 
 export type ImageIntake = ReturnType<typeof createImageIntake>;
+
+/** The identity of each checked image, in order: what verdict cache keys hash. */
+export const imageHashes = (checked: readonly BudgetedImage[]): string[] =>
+  checked.map((image) => image.sha256);

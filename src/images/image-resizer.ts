@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { AppError } from "../core/errors.ts";
+import { isDecodeFailure } from "./decode-failure.ts";
 import type { Size } from "./image-budget.ts";
 
 // Each image a gateway resizes is a different one: libvips' operation cache (50 MB, 100
@@ -46,8 +47,9 @@ const WHITE = { r: 255, g: 255, b: 255 };
  * streamed through the shrink rather than held whole (JPEG is also shrunk while decoding).
  *
  * Throws AppError UNSUPPORTED_MEDIA (`undecodable_image`) when the pixels cannot be decoded
- * (corrupt or truncated past the header) and IMAGE_TOO_LARGE (`too_many_pixels`) when libvips
- * reads more pixels from the file than `maxInputPixels`.
+ * (corrupt or truncated past the header, `decode-failure.ts`), IMAGE_TOO_LARGE
+ * (`too_many_pixels`) when libvips reads more pixels from the file than `maxInputPixels`, and
+ * INTERNAL for any other failure (out of memory, libvips' own errors): never the caller's.
  */
 export async function resizeImage(input: ResizeInput): Promise<ResizedImage> {
   const { bytes, path, lossy, target, maxInputPixels } = input;
@@ -71,9 +73,13 @@ export async function resizeImage(input: ResizeInput): Promise<ResizedImage> {
         cause: error,
       });
     }
-    throw new AppError("UNSUPPORTED_MEDIA", `${path} could not be decoded`, {
-      details: [{ path, reason: "undecodable_image" }],
-      cause: error,
-    });
+    if (isDecodeFailure(error)) {
+      throw new AppError("UNSUPPORTED_MEDIA", `${path} could not be decoded`, {
+        details: [{ path, reason: "undecodable_image" }],
+        cause: error,
+      });
+    }
+    // Out of memory, or libvips failing on its own: the gateway's fault, not the caller's.
+    throw new AppError("INTERNAL", `resizing ${path} failed`, { cause: error });
   }
 }

@@ -5,14 +5,16 @@ import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
 import type { ObserveVerdict, PriorityClass, ResolvedImage } from "../core/types.ts";
-import type { createImageIntake } from "../images/image-intake.ts";
+import type { BudgetedImage } from "../images/budgeted-image.ts";
+import { type ImageIntake, imageHashes } from "../images/image-intake.ts";
 import type { CachedVerdicts } from "./cached-verdicts.ts";
 import type { PairwiseRequest } from "./pairwise-request.ts";
 import type { ShadowOffer } from "./shadow-judge.ts";
 import { type Verdict, verdictOf } from "./verdict.ts";
 
 export interface JudgeServiceDeps {
-  intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
+  /** Checks images (cheap: hashes for the cache key), then settles (resizes) on a miss. */
+  intake: Pick<ImageIntake, "check" | "settle">;
   judge: ReturnType<typeof createPairwiseJudge>;
   /** Whether a checkpoint is served by simulated replicas (said in every verdict). */
   isSimulated(checkpoint: string): boolean;
@@ -61,18 +63,20 @@ export type BatchItem = { request: PairwiseRequest } | { refused: AppError };
 export type BatchResult = { index: number; verdict: Verdict } | { index: number; error: AppError };
 
 /**
- * Pairwise judging, transport-free: image intake, the verdict cache, the judge core, shadowing
- * and collection. HTTP and gRPC call it with checked requests and an AbortSignal for deadline
- * and disconnect, and map the `Verdict` it answers to their wire.
+ * Pairwise judging, transport-free: image checks, the verdict cache, image resizes on a miss,
+ * the judge core, shadowing and collection. HTTP and gRPC call it with checked requests and an
+ * AbortSignal for deadline and disconnect, and map the `Verdict` it answers to their wire.
  */
 export function createJudgeService(deps: JudgeServiceDeps) {
   async function pairwise(request: PairwiseRequest, context: CallContext = {}): Promise<Verdict> {
     const started = performance.now();
-    const images = await deps.intake.resolve(request.images, context.signal);
-    const cached = await lookupCached(request, images);
+    const checked = await deps.intake.check(request.images, context.signal);
+    const cached = await lookupCached(request, checked);
     if (cached?.verdict) {
       return { ...cached.verdict, id: newVerdictId(), cached: true, latencyMs: elapsed(started) };
     }
+    // Only a miss needs the pixels: a cached verdict never pays for a resize.
+    const images = await deps.intake.settle(checked, context.signal);
     const verdict = await judgeFresh(request, images, started, context);
     if (cached) deps.cache?.store(cached.key, verdict);
     if (request.checkpoint === undefined) {
@@ -102,7 +106,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
   }
 
   /** The cache lookup for a request, or null when the cache is off or bypassed. */
-  async function lookupCached(request: PairwiseRequest, images: ResolvedImage[]) {
+  async function lookupCached(request: PairwiseRequest, checked: readonly BudgetedImage[]) {
     if (!deps.cache) return null;
     const checkpoint = request.checkpoint ?? deps.champion?.();
     if (!checkpoint || request.cache === false) {
@@ -117,7 +121,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       seed: request.seed,
       question: request.question,
       rubric: request.rubric,
-      imageHashes: images.map((image) => image.sha256),
+      imageHashes: imageHashes(checked),
       responses: request.responses,
     });
   }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type AppError, errorBody, toAppError } from "../core/errors.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
-import type { ObserveVerdict, PairwiseTask, PriorityClass } from "../core/types.ts";
+import type { ObserveVerdict, PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
 import { type PairLatency, schedulePairs } from "./pair-scheduler.ts";
 
 export interface PairJudgingDeps {
@@ -26,13 +26,47 @@ export interface PairContext {
   priority?: PriorityClass | undefined;
 }
 
+/**
+ * A pair's images as the engine receives them, settled (resized) when the pair is about to be
+ * sent, with the run's signal: a pair refused up front or never started costs no resize.
+ */
+export type PairImages = (signal: AbortSignal) => Promise<ResolvedImage[]>;
+
+/** A pair to judge: a task whose images are settled on demand. */
+export interface PairTask extends Omit<PairwiseTask, "images"> {
+  images: PairImages;
+}
+
+/** Thrown by a {@link PairImages} to fail only its own pair, with `reason` as its failure. */
+export class PairImagesFailed extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "PairImagesFailed";
+  }
+}
+
+/** `settle` run at most once however many pairs share the images; each pair awaits the same. */
+export function settledOnce(settle: PairImages): PairImages {
+  let settled: Promise<ResolvedImage[]> | undefined;
+  return (signal) => {
+    settled ??= settle(signal);
+    return settled;
+  };
+}
+
 /** One result per task, and the checkpoint that judged them (undefined when none did). */
 export interface JudgedPairs {
   results: PairResult[];
   checkpoint: string | undefined;
 }
 
-type Outcome = { result: PairResult; verdict?: JudgeResult; failure?: AppError };
+type Outcome = {
+  result: PairResult;
+  verdict?: JudgeResult;
+  failure?: AppError;
+  /** The pair failed on its own images (PairImagesFailed), before any engine call. */
+  imagesFailed?: true;
+};
 
 /**
  * Judges every task (both orders each) through the pairwise judge under the request's
@@ -40,10 +74,11 @@ type Outcome = { result: PairResult; verdict?: JudgeResult; failure?: AppError }
  * an error result with the public reason, so one bad pair does not sink the request; but when
  * every pair failed so, the first error is thrown (a 503 the caller retries beats a 200 of
  * nulls). A 4xx (an unknown pinned checkpoint) would fail every pair alike and is thrown at
- * once; so are aborts and the deadline.
+ * once; so are aborts and the deadline. A pair whose images fail with {@link PairImagesFailed}
+ * fails alone and counts in neither rule.
  */
 export async function judgePairs(
-  tasks: readonly PairwiseTask[],
+  tasks: readonly PairTask[],
   deps: PairJudgingDeps,
   context: PairContext,
 ): Promise<JudgedPairs> {
@@ -54,20 +89,25 @@ export async function judgePairs(
     deadlineAt: context.deadlineAt,
     latency: deps.latency,
   });
-  const failed = outcomes.filter((outcome) => outcome.failure);
-  if (failed.length === outcomes.length) throw failed[0]!.failure;
+  const judged = outcomes.filter((outcome) => !outcome.imagesFailed);
+  const failed = judged.filter((outcome) => outcome.failure);
+  if (failed.length > 0 && failed.length === judged.length) throw failed[0]!.failure;
   return {
     results: outcomes.map((outcome) => outcome.result),
     checkpoint: outcomes.find((outcome) => outcome.verdict)?.verdict?.checkpoint,
   };
 
-  async function judgeOne(task: PairwiseTask, signal: AbortSignal): Promise<Outcome> {
+  async function judgeOne(task: PairTask, signal: AbortSignal): Promise<Outcome> {
     try {
-      const verdict = await deps.judge.judge(task, signal);
+      const images = await task.images(signal);
+      const verdict = await deps.judge.judge({ ...task, images }, signal);
       deps.observeVerdict?.(verdict);
       return { result: { verdict }, verdict };
     } catch (thrown) {
       if (signal.aborted) throw signal.reason;
+      if (thrown instanceof PairImagesFailed) {
+        return { result: { error: thrown.reason }, imagesFailed: true };
+      }
       const error = toAppError(thrown);
       if (!error.isServerFault) throw error;
       deps.logger.warn({ err: thrown, code: error.code }, "reward pair failed");

@@ -1,9 +1,16 @@
 import { errorBody, toAppError } from "../core/errors.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { type PairResult, referenceScores } from "../core/reward-scores.ts";
-import type { PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
+import type { PriorityClass } from "../core/types.ts";
 import type { ImageRef } from "../images/image-intake.ts";
-import { judgePairs, type PairContext } from "./judged-pairs.ts";
+import {
+  judgePairs,
+  type PairContext,
+  type PairImages,
+  PairImagesFailed,
+  type PairTask,
+  settledOnce,
+} from "./judged-pairs.ts";
 import type { OpenRlhfBatch, OpenRlhfScores } from "./openrlhf-batch.ts";
 import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
@@ -23,20 +30,20 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     context: PairContext = {},
   ): Promise<OpenRlhfScores> {
     const items = openRlhfItems(body);
-    const images = await resolveImageLists(items, context.signal);
+    const images = await checkImageLists(items, context.signal);
     const reasons: (string | null)[] = items.map((item) => (item.ok ? null : item.reason));
     const judgedItems: number[] = [];
-    const tasks: PairwiseTask[] = [];
+    const tasks: PairTask[] = [];
     const pinned = deps.champion();
     items.forEach((item, index) => {
       if (!item.ok) return;
-      const resolved = images.get(listKey(item.images))!;
-      if (typeof resolved === "string") {
-        reasons[index] = resolved;
+      const checked = images.get(listKey(item.images))!;
+      if (typeof checked === "string") {
+        reasons[index] = checked;
         return;
       }
       judgedItems.push(index);
-      tasks.push(taskOf(item, resolved, pinned, context.priority ?? "batch"));
+      tasks.push(taskOf(item, checked, pinned, context.priority ?? "batch"));
     });
     const judged = await judgePairs(tasks, deps, context);
     const byItem = new Map<number, PairResult>(
@@ -48,10 +55,10 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
 
   function taskOf(
     item: Judgeable,
-    images: ResolvedImage[],
+    images: PairImages,
     checkpoint: string | undefined,
     priority: PriorityClass,
-  ): PairwiseTask {
+  ): PairTask {
     return {
       question: item.question,
       images,
@@ -63,21 +70,34 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     };
   }
 
-  /** Each distinct image list resolved once: its images, or why they could not be had. */
-  async function resolveImageLists(items: readonly OpenRlhfItem[], signal?: AbortSignal) {
+  /**
+   * Each distinct image list checked once: how to settle its images (once, when its first item
+   * is sent to the engine), or why they could not be had. A list whose resize fails then fails
+   * its items alone, as a list refused by its checks does.
+   */
+  async function checkImageLists(items: readonly OpenRlhfItem[], signal?: AbortSignal) {
     const lists = new Map<string, ImageRef[]>();
     for (const item of items) if (item.ok) lists.set(listKey(item.images), item.images);
     const entries = [...lists];
-    const resolved = await mapConcurrent(entries, deps.concurrency, async ([, list]) => {
-      try {
-        return await deps.intake.resolve(list, signal);
-      } catch (thrown) {
-        if (signal?.aborted) throw signal.reason;
-        const { code, message } = errorBody(toAppError(thrown)).error;
-        return `images: ${code}: ${message}`;
-      }
-    });
-    return new Map(entries.map(([key], k) => [key, resolved[k]!]));
+    const checked = await mapConcurrent(
+      entries,
+      deps.concurrency,
+      async ([, list]): Promise<PairImages | string> => {
+        try {
+          const budgeted = await deps.intake.check(list, signal);
+          return settledOnce((runSignal) =>
+            deps.intake.settle(budgeted, runSignal).catch((thrown: unknown) => {
+              if (runSignal.aborted) throw runSignal.reason;
+              throw new PairImagesFailed(imagesFailure(thrown));
+            }),
+          );
+        } catch (thrown) {
+          if (signal?.aborted) throw signal.reason;
+          return imagesFailure(thrown);
+        }
+      },
+    );
+    return new Map(entries.map(([key], k) => [key, checked[k]!]));
   }
 
   function answer(
@@ -103,6 +123,11 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     if (failed.size > 0) scores.failureReasons = results.map((_, i) => failed.get(i) ?? null);
     return scores;
   }
+}
+
+function imagesFailure(thrown: unknown): string {
+  const { code, message } = errorBody(toAppError(thrown)).error;
+  return `images: ${code}: ${message}`;
 }
 
 const listKey = (images: readonly ImageRef[]) => JSON.stringify(images.map((image) => image.url));

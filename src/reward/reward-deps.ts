@@ -1,10 +1,11 @@
 import type { JudgeMode } from "../core/types.ts";
-import type { createImageIntake } from "../images/image-intake.ts";
+import type { ImageIntake } from "../images/image-intake.ts";
 import type { PairJudgingDeps } from "./judged-pairs.ts";
 
 /** What the reward service needs; every field is injected by the runtime (or a test). */
 export interface RewardServiceDeps extends PairJudgingDeps {
-  intake: Pick<ReturnType<typeof createImageIntake>, "resolve">;
+  /** Checks a request's images up front; settles (resizes) them only for pairs sent. */
+  intake: Pick<ImageIntake, "check" | "settle">;
   /** Whether a checkpoint is served by simulated replicas (said in every answer). */
   isSimulated(checkpoint: string): boolean;
   /** The champion now: resolved once per request and pinned, so no pair mixes checkpoints. */

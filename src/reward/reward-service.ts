@@ -4,8 +4,13 @@ import {
   roundRobinPairs,
   roundRobinScores,
 } from "../core/reward-scores.ts";
-import type { PairwiseTask } from "../core/types.ts";
-import { type JudgedPairs, judgePairs, type PairContext } from "./judged-pairs.ts";
+import {
+  type JudgedPairs,
+  judgePairs,
+  type PairContext,
+  type PairTask,
+  settledOnce,
+} from "./judged-pairs.ts";
 import { createOpenRlhfRewards } from "./openrlhf-rewards.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
 import type { Reward, RewardMethod, RewardRequest } from "./reward-request.ts";
@@ -15,7 +20,8 @@ export type RewardContext = PairContext;
 
 /**
  * Reward scores for RLHF, transport-free: `reward` is `POST /v1/reward` (and gRPC Reward),
- * `openRlhf` is `POST /get_reward`; both answer domain objects the transports map. Images are resolved once per request, not per pair; pairs
+ * `openRlhf` is `POST /get_reward`; both answer domain objects the transports map. Images are
+ * checked once per request up front, and resized once, when the first pair is sent; pairs
  * go through the pairwise judge, both orders each, under the request's concurrency and deadline.
  * Reward traffic skips the verdict cache, prompt collection and shadowing: it is bulk scoring of
  * a policy's own samples, which would crowd interactive prompts out of the training stream.
@@ -26,9 +32,10 @@ export function createRewardService(deps: RewardServiceDeps) {
     const method: RewardMethod =
       request.method ?? (request.reference === undefined ? "round_robin" : "reference");
     const mode = request.mode ?? deps.defaultMode;
-    const images = await deps.intake.resolve(request.images, context.signal);
+    const checked = await deps.intake.check(request.images, context.signal);
+    const images = settledOnce((signal) => deps.intake.settle(checked, signal));
     const pinned = request.checkpoint ?? deps.champion();
-    const task = (a: string, b: string): PairwiseTask => ({
+    const task = (a: string, b: string): PairTask => ({
       question: request.question,
       images,
       responses: [a, b],
@@ -53,7 +60,7 @@ export function createRewardService(deps: RewardServiceDeps) {
   }
 
   type Scored = { scored: RewardScores; judged: JudgedPairs };
-  type TaskOf = (a: string, b: string) => PairwiseTask;
+  type TaskOf = (a: string, b: string) => PairTask;
 
   async function againstReference(
     candidates: readonly string[],

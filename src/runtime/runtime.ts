@@ -101,6 +101,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       maxInputEdge: config.images.maxInputEdge,
     },
     observer: imageObserverFor(metrics),
+    resizeConcurrency: config.images.resizeConcurrency,
   });
   const isSimulated = (checkpoint: string) =>
     fleet.snapshots().some((r) => r.models.some((m) => m.id === checkpoint && m.simulated));

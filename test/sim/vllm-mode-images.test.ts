@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import t from "tap";
 import { encodePng } from "../../sim/png-image.ts";
-import { imageSize } from "../../sim/vllm/image-size.ts";
 import { qwen2VlImageTokens, smartResize } from "../../sim/vllm/qwen2-vl-image-tokens.ts";
+import { sniffedImageHeader } from "../../src/core/image-header.ts";
 import { judgeMessages, post, startSim } from "./sim-client.ts";
 
 /**
@@ -26,28 +26,41 @@ function pngHeader(width: number, height: number): Buffer {
   return header;
 }
 
-t.test("sizes are read from PNG, JPEG, GIF and WebP headers", async (t) => {
-  t.same(imageSize(encodePng(30, 20, () => [0, 0, 0])), { width: 30, height: 20 });
-  // biome-ignore format: marker bytes read better grouped
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00,
+t.test(
+  "sizes are read from PNG, JPEG, GIF and WebP headers, by the gateway's reader",
+  async (t) => {
+    // The simulated replica counts image tokens from the same header reader (src/core) as the
+    // gateway's image budget, so both agree on every image's size.
+    const imageSize = (bytes: Buffer) => {
+      const header = sniffedImageHeader(bytes);
+      return header && { width: header.width, height: header.height };
+    };
+    t.same(imageSize(encodePng(30, 20, () => [0, 0, 0])), { width: 30, height: 20 });
+    // biome-ignore format: marker bytes read better grouped
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00,
     0xff, 0xc0, 0x00, 0x11, 0x08, 0x02, 0x58, 0x03, 0x20, 0x03, 0x01]);
-  t.same(imageSize(jpeg), { width: 800, height: 600 });
-  const gif = Buffer.concat([Buffer.from("GIF89a"), Buffer.from([0x40, 0x01, 0xf0, 0x00])]);
-  t.same(imageSize(gif), { width: 320, height: 240 });
-  const vp8x = Buffer.alloc(30);
-  vp8x.write("RIFF", 0);
-  vp8x.write("WEBPVP8X", 8);
-  vp8x.writeUIntLE(1919, 24, 3);
-  vp8x.writeUIntLE(1079, 27, 3);
-  t.same(imageSize(vp8x), { width: 1920, height: 1080 });
-  const vp8l = Buffer.alloc(30);
-  vp8l.write("RIFF", 0);
-  vp8l.write("WEBPVP8L", 8);
-  vp8l.writeUInt8(0x2f, 20);
-  vp8l.writeUInt32LE(99 | (49 << 14), 21);
-  t.same(imageSize(vp8l), { width: 100, height: 50 });
-  t.equal(imageSize(Buffer.from("not an image")), undefined);
-});
+    t.same(imageSize(jpeg), { width: 800, height: 600 });
+    // A logical screen, no colour table, one 320×240 frame descriptor, its LZW data, the trailer.
+    // biome-ignore format: block bytes read better grouped
+    const gif = Buffer.concat([Buffer.from("GIF89a"), Buffer.from([0x40, 0x01, 0xf0, 0x00, 0, 0, 0,
+    0x2c, 0, 0, 0, 0, 0x40, 0x01, 0xf0, 0x00, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b])]);
+    t.same(imageSize(gif), { width: 320, height: 240 });
+    t.equal(imageSize(gif.subarray(0, 10)), undefined, "a GIF cut before its first frame");
+    const vp8x = Buffer.alloc(30);
+    vp8x.write("RIFF", 0);
+    vp8x.write("WEBPVP8X", 8);
+    vp8x.writeUIntLE(1919, 24, 3);
+    vp8x.writeUIntLE(1079, 27, 3);
+    t.same(imageSize(vp8x), { width: 1920, height: 1080 });
+    const vp8l = Buffer.alloc(30);
+    vp8l.write("RIFF", 0);
+    vp8l.write("WEBPVP8L", 8);
+    vp8l.writeUInt8(0x2f, 20);
+    vp8l.writeUInt32LE(99 | (49 << 14), 21);
+    t.same(imageSize(vp8l), { width: 100, height: 50 });
+    t.equal(imageSize(Buffer.from("not an image")), undefined);
+  },
+);
 
 t.test("smart_resize: multiples of 28 within the pixel bounds", async (t) => {
   t.same(smartResize({ width: 4032, height: 3024 }), { width: 4032, height: 3024 });

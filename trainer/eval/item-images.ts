@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { sniffImageMime } from "../../src/images/image-magic.ts";
+import { sniffImageMime } from "../../src/core/image-magic.ts";
 import type { EvalImage, RowRejection } from "./eval-item.ts";
 
 /** An item's images, ready for `EvalItem`. */

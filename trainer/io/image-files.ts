@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { sniffImageMime } from "../../src/core/image-magic.ts";
 import type { ResolvedImage } from "../../src/core/types.ts";
 import { fitToBudget } from "../../src/images/budgeted-image.ts";
 import type { ImageBudget } from "../../src/images/image-budget.ts";
-import { sniffImageMime } from "../../src/images/image-magic.ts";
 
 /**
  * The SHA-256 of an image file's bytes as they are: the image's identity (seed prompt ids,

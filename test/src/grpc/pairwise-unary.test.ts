@@ -18,6 +18,7 @@ import type { Verdict as DomainVerdict } from "../../../src/judge/verdict.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { bearer, callError, startGrpcGateway, unaryCall } from "../../helpers/grpc.ts";
+import { absurdPng } from "../images/budget-images.ts";
 
 const QUESTION = "How many apples are in the bowl?";
 const RESPONSES = ["There are three red apples in the bowl.", "There are five green apples."];
@@ -143,6 +144,17 @@ t.test("invalid fields: INVALID_ARGUMENT with the stable code and details", asyn
   const media = await callError(unaryCall(gateway.judge, gateway.judge.pairwise, notImage));
   t.equal(media.code, status.INVALID_ARGUMENT);
   t.same(media.metadata.get("jurist-error-code"), ["UNSUPPORTED_MEDIA"]);
+
+  // A header over the input ceiling: INVALID_ARGUMENT, not RESOURCE_EXHAUSTED, which gRPC
+  // retry policies retry although the same image can never pass.
+  const absurd = create(PairwiseRequestSchema, {
+    question: "Q?",
+    responses: ["a", "b"],
+    images: [{ source: { case: "data", value: absurdPng(100_000, 100_000) } }],
+  });
+  const tooLarge = await callError(unaryCall(gateway.judge, gateway.judge.pairwise, absurd));
+  t.equal(tooLarge.code, status.INVALID_ARGUMENT);
+  t.same(tooLarge.metadata.get("jurist-error-code"), ["IMAGE_TOO_LARGE"]);
 
   const fileUrl = create(PairwiseRequestSchema, {
     question: "Q?",

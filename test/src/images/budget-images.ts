@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
-import type { ImageMime } from "../../../src/images/image-magic.ts";
+import type { ImageMime } from "../../../src/core/image-magic.ts";
 
 /** Images for the image budget's tests: real ones encoded by sharp, and forged headers. */
 

@@ -70,18 +70,51 @@ t.test(
       t.same([width, height], [1156, 867], "fitted to 28·28·1280 pixels, 4:3 kept");
     }
     t.equal(sent[0], sent[1], "both orders carry the same resized copy");
+    const resized = async () =>
+      (await fastify.inject({ method: "GET", url: "/metrics" })).body.match(
+        /jurist_images_resized_total\{format="(?:jpeg|png)"\} \d+/g,
+      );
+    t.same(
+      await resized(),
+      [
+        'jurist_images_resized_total{format="png"} 0',
+        'jurist_images_resized_total{format="jpeg"} 1',
+      ],
+      "the miss resized once, for both orders",
+    );
 
     const again = await judge(uri);
     t.equal(again.statusCode, 200);
     t.equal(again.json().cached, true, "the same original finds the cached verdict");
     t.equal(again.json().winner, first.json().winner);
     t.equal(proxy.completions(), 2, "no engine call for the cached verdict");
-
-    const metrics = (await fastify.inject({ method: "GET", url: "/metrics" })).body;
-    t.match(metrics, /jurist_images_resized_total\{format="jpeg"\} 2/, "resized once per request");
-    t.match(metrics, /jurist_images_resized_total\{format="png"\} 0/);
+    t.same(
+      await resized(),
+      [
+        'jurist_images_resized_total{format="png"} 0',
+        'jurist_images_resized_total{format="jpeg"} 1',
+      ],
+      "the hit resized nothing: its key is the original's hash",
+    );
   },
 );
+
+t.test("cache hits do no resize: the key is known before any pixel is decoded", async (t) => {
+  const { proxy, judge, fastify } = await gatewayBehindProxy(t, {
+    JURIST_IMAGE_MAX_PIXELS: "10000",
+  });
+  const good = await encodedImage("png", 800, 600);
+  const first = await judge(pngUri(good));
+  t.equal(first.statusCode, 200, first.body);
+  t.equal(proxy.completions(), 2);
+  const metrics = async () => (await fastify.inject({ method: "GET", url: "/metrics" })).body;
+  t.match(await metrics(), /jurist_images_resized_total\{format="png"\} 1/);
+  for (let i = 0; i < 3; i++) {
+    const hit = await judge(pngUri(good));
+    t.equal(hit.json().cached, true);
+  }
+  t.match(await metrics(), /jurist_images_resized_total\{format="png"\} 1/, "hits: no resize");
+});
 
 t.test("the budget follows the settings", async (t) => {
   const { proxy, judge } = await gatewayBehindProxy(t, {

@@ -23,19 +23,26 @@ const IMAGE: ResolvedImage = {
   byteLength: 3,
 };
 
-function service(engine: JudgeEngine, champion = "ckpt_champion") {
+function service(
+  engine: JudgeEngine,
+  champion = "ckpt_champion",
+  pairLatencyMs: number | null = null,
+) {
   let resolved = 0;
   const reward = createRewardService({
     intake: {
-      async resolve(images) {
+      async check(images) {
+        return images.map(() => ({ sha256: IMAGE.sha256, ready: IMAGE }));
+      },
+      async settle(checked) {
         resolved++;
-        return images.map(() => IMAGE);
+        return checked.map(() => IMAGE);
       },
     },
     judge: createPairwiseJudge({ engine, settings }),
     isSimulated: () => false,
     champion: () => champion,
-    latency: { pairLatencyMs: () => null },
+    latency: { pairLatencyMs: () => pairLatencyMs },
     concurrency: 3,
     defaultMode: "fast",
     logger: pino({ level: "silent" }),
@@ -163,4 +170,29 @@ t.test("engine failures on every pair, or a bad pinned checkpoint, fail the requ
     service(unknown).reward(request({ candidates: ["a", "b", "c"], checkpoint: "x" })),
     { code: "NOT_FOUND" },
   );
+});
+
+t.test("images are settled (resized) only when a pair is sent to the engine", async (t) => {
+  const slots = createSlotEngine(() => slotA(0.7));
+  // Pairs take 10 s here, so a request due in 1 s is refused before any pair starts.
+  const slow = service(slots.engine, "ckpt_champion", 10_000);
+  await t.rejects(
+    slow.reward(request({ candidates: ["a", "b", "c"], images: [{ url: "https://x/a.png" }] }), {
+      deadlineAt: Date.now() + 1000,
+    }),
+    { code: "DEADLINE_TOO_SHORT" },
+  );
+  t.equal(slow.resolved(), 0, "refused up front: no resize");
+  t.equal(slots.calls(), 0);
+  const openRlhf = slow.openRlhf(
+    {
+      query: ["q answer one", "q answer two"],
+      prompts: ["q", "q"],
+      labels: ["ref", "ref"],
+      images: [[{ url: "https://x/a.png" }], [{ url: "https://x/a.png" }]],
+    },
+    { deadlineAt: Date.now() + 1000 },
+  );
+  await t.rejects(openRlhf, { code: "DEADLINE_TOO_SHORT" });
+  t.equal(slow.resolved(), 0, "nor for /get_reward");
 });

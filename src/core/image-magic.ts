@@ -1,4 +1,4 @@
-import type { ResolvedImage } from "../core/types.ts";
+import type { ResolvedImage } from "./types.ts";
 
 /** The image types Jurist forwards to the engine. */
 export type ImageMime = ResolvedImage["mime"];

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import sharp from "sharp";
 import t from "tap";
-import { readImageHeader } from "../../../src/images/image-header.ts";
-import { type ImageMime, sniffImageMime } from "../../../src/images/image-magic.ts";
+import { readImageHeader } from "../../../src/core/image-header.ts";
+import { type ImageMime, sniffImageMime } from "../../../src/core/image-magic.ts";
 import {
   absurdGif,
   absurdJpeg,
@@ -10,7 +10,7 @@ import {
   absurdWebp,
   encodedImage,
   withSignature,
-} from "./budget-images.ts";
+} from "../images/budget-images.ts";
 
 const FORMATS = ["png", "jpeg", "gif", "webp"] as const;
 const MIME: Record<(typeof FORMATS)[number], ImageMime> = {
@@ -40,7 +40,7 @@ t.test("reads the size of real images of every format, as libvips reads it", asy
 });
 
 t.test(
-  "a lossy WebP (a VP8 chunk) is read as lossy, an extended one (VP8X) by its canvas",
+  "a lossy WebP (a VP8 chunk) is read as lossy, an extended one (VP8X) by its canvas and image chunk",
   async (t) => {
     const lossy = await sharp({
       create: { width: 300, height: 200, channels: 3, background: "#123" },
@@ -55,7 +55,28 @@ t.test(
       .webp({ quality: 80 })
       .toBuffer();
     t.equal(extended.toString("latin1", 12, 16), "VP8X");
-    t.match(readImageHeader(extended, "image/webp"), { width: 300, height: 200 });
+    t.same(
+      readImageHeader(extended, "image/webp"),
+      { width: 300, height: 200, lossy: true },
+      "lossy pixels behind VP8X and ALPH: a resized copy may be JPEG",
+    );
+    const extendedLossless = await sharp({
+      create: { width: 300, height: 200, channels: 4, background: "#1234" },
+    })
+      .webp({ lossless: true })
+      .withMetadata({ icc: "srgb" })
+      .toBuffer();
+    t.equal(extendedLossless.toString("latin1", 12, 16), "VP8X");
+    t.same(readImageHeader(extendedLossless, "image/webp"), {
+      width: 300,
+      height: 200,
+      lossy: false,
+    });
+    t.same(
+      readImageHeader(extended.subarray(0, 30), "image/webp"),
+      { width: 300, height: 200, lossy: false },
+      "cut before the image chunk: the canvas, kept lossless",
+    );
   },
 );
 

@@ -1,4 +1,4 @@
-import type { ImageMime } from "./image-magic.ts";
+import { type ImageMime, sniffImageMime } from "./image-magic.ts";
 
 /** What an image's header declares, read without decoding a pixel. */
 export interface ImageHeader {
@@ -7,7 +7,7 @@ export interface ImageHeader {
   /** Height in pixels the image declares. */
   height: number;
   /**
-   * True when the pixels were stored lossily (JPEG, or a WebP whose first chunk is `VP8 `):
+   * True when the pixels were stored lossily (JPEG, or a WebP whose image chunk is `VP8 `):
    * a resized copy may then be stored lossily too without losing what the original had.
    */
   lossy: boolean;
@@ -110,9 +110,33 @@ function gifHeader(bytes: Buffer): ImageHeader | undefined {
 }
 
 /**
+ * Whether an extended WebP's pixels are lossy: the first image chunk after the `VP8X` one says
+ * (`VP8 ` lossy, `VP8L` lossless), past `ICCP`, `ALPH` (a lossy image's alpha) and the other
+ * chunks by their lengths; an animation's first frame (`ANMF`) holds its image chunk after 16
+ * bytes of frame header. False when none is found before the buffer ends: PNG is the copy that
+ * loses nothing.
+ */
+function extendedWebpIsLossy(bytes: Buffer): boolean {
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const chunk = bytes.toString("latin1", at, at + 4);
+    if (chunk === "VP8 ") return true;
+    if (chunk === "VP8L") return false;
+    if (chunk === "ANMF") {
+      at += 8 + 16; // into the frame: its header, then its chunks
+      continue;
+    }
+    const size = bytes.readUInt32LE(at + 4);
+    at += 8 + size + (size & 1); // chunks are padded to an even length
+  }
+  return false;
+}
+
+/**
  * WebP: the first chunk after `RIFF....WEBP` says how to read the size — `VP8X` (extended:
- * 24-bit canvas width−1 and height−1), `VP8L` (lossless: 14-bit width−1 and height−1 after
- * the 0x2f signature) or `VP8 ` (lossy: a key frame's start code, then 14-bit sizes).
+ * 24-bit canvas width−1 and height−1; lossy or not by its image chunk), `VP8L` (lossless:
+ * 14-bit width−1 and height−1 after the 0x2f signature) or `VP8 ` (lossy: a key frame's start
+ * code, then 14-bit sizes).
  */
 function webpHeader(bytes: Buffer): ImageHeader | undefined {
   if (bytes.length < 30) {
@@ -124,7 +148,7 @@ function webpHeader(bytes: Buffer): ImageHeader | undefined {
     return {
       width: bytes.readUIntLE(24, 3) + 1,
       height: bytes.readUIntLE(27, 3) + 1,
-      lossy: false,
+      lossy: extendedWebpIsLossy(bytes),
     };
   }
   if (chunk === "VP8L") {
@@ -161,4 +185,15 @@ const READERS: Record<ImageMime, (bytes: Buffer) => ImageHeader | undefined> = {
  */
 export function readImageHeader(bytes: Buffer, mime: ImageMime): ImageHeader | undefined {
   return READERS[mime](bytes);
+}
+
+/**
+ * The header of whatever image `bytes` hold, its type sniffed from the magic bytes first:
+ * undefined when they are not PNG, JPEG, GIF or WebP, or the header is cut short or malformed.
+ * The gateway's image budget and the simulated replica's image tokens read sizes through the
+ * same reader, so both agree on an image's size.
+ */
+export function sniffedImageHeader(bytes: Buffer): ImageHeader | undefined {
+  const mime = sniffImageMime(bytes);
+  return mime ? readImageHeader(bytes, mime) : undefined;
 }

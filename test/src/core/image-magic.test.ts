@@ -1,6 +1,6 @@
 import t from "tap";
-import { sniffImageMime } from "../../../src/images/image-magic.ts";
-import { GIF87A, GIF89A, JPEG, PNG, WEBP } from "./image-bytes.ts";
+import { sniffImageMime } from "../../../src/core/image-magic.ts";
+import { GIF87A, GIF89A, JPEG, PNG, WEBP } from "../images/image-bytes.ts";
 
 t.test("recognises each supported type by its magic bytes", async (t) => {
   t.equal(sniffImageMime(PNG), "image/png");
