@@ -69,7 +69,7 @@ function measurePrompt(
   }
   if (maxModelLen !== undefined) {
     const maxTokens = request.max_tokens ?? request.max_completion_tokens ?? undefined;
-    const problem = contextLengthProblem(prompt, maxTokens, maxModelLen);
+    const problem = contextLengthProblem(prompt, maxTokens, maxModelLen, vllmVersion);
     if (problem) return problem;
   }
   if (vllmVersion === undefined) return undefined;

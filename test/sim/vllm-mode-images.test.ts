@@ -108,24 +108,39 @@ t.test("a 12 MP photo overflows --max-model-len 8192 with vLLM's processor messa
   );
 });
 
-t.test(
-  "text over the context: the serving layer's message, with and without max_tokens",
-  async (t) => {
-    const sim = await startSim(t, { vllmVersion: "0.11.0", maxModelLen: 64 });
-    const long = judgeMessages("word ".repeat(40), "word ".repeat(40));
-    const answer = await post(`${sim.url}/v1/chat/completions`, { messages: long, max_tokens: 10 });
-    t.equal(answer.status, 400);
-    t.match(
-      answer.json.error.message,
-      /^This model's maximum context length is 64 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 10 in the completion\)\. Please reduce the length of the messages or completion\.$/,
-    );
-    const bare = await post(`${sim.url}/v1/chat/completions`, { messages: long });
-    t.match(
-      bare.json.error.message,
-      /^This model's maximum context length is 64 tokens\. However, you requested \d+ tokens in the messages, Please reduce the length of the messages\.$/,
-    );
-  },
-);
+t.test("text over the context: the serving layer's message of the release", async (t) => {
+  const long = judgeMessages("word ".repeat(40), "word ".repeat(40));
+  const measuring = await startSim(t, { vllmVersion: "0.11.0" });
+  const measured = await post(`${measuring.url}/v1/chat/completions`, { messages: long });
+  const n = measured.json.usage.prompt_tokens as number;
+  const room = await startSim(t, { vllmVersion: "0.11.0", maxModelLen: n + 5 });
+  const tooLarge = await post(`${room.url}/v1/chat/completions`, {
+    messages: long,
+    max_tokens: 10,
+  });
+  t.equal(tooLarge.status, 400);
+  t.equal(
+    tooLarge.json.error.message,
+    `'max_tokens' or 'max_completion_tokens' is too large: 10. This model's maximum context length is ${n + 5} tokens and your request has ${n} input tokens (10 > ${n + 5} - ${n}).`,
+  );
+  const current = await startSim(t, { vllmVersion: "0.11.0", maxModelLen: 64 });
+  const full = await post(`${current.url}/v1/chat/completions`, { messages: long });
+  t.match(
+    full.json.error.message,
+    /^This model's maximum context length is 64 tokens\. However, your request has \d+ input tokens\. Please reduce the length of the input messages\.$/,
+  );
+  const older = await startSim(t, { vllmVersion: "0.10.1", maxModelLen: 64 });
+  const old = await post(`${older.url}/v1/chat/completions`, { messages: long, max_tokens: 10 });
+  t.match(
+    old.json.error.message,
+    /^This model's maximum context length is 64 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 10 in the completion\)\. Please reduce the length of the messages or completion\.$/,
+  );
+  const oldBare = await post(`${older.url}/v1/chat/completions`, { messages: long });
+  t.match(
+    oldBare.json.error.message,
+    /^This model's maximum context length is 64 tokens\. However, you requested \d+ tokens in the messages, Please reduce the length of the messages\.$/,
+  );
+});
 
 t.test("without --max-model-len nothing is refused", async (t) => {
   const sim = await startSim(t, { vllmVersion: "0.11.0" });
