@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import type { ResolvedImage } from "../core/types.ts";
-import { type DoctorCheck, fail, ok } from "./doctor-check.ts";
+import { MAX_IMAGES } from "../judge/request-limits.ts";
+import { type DoctorCheck, type DoctorContext, fail, ok, warn } from "./doctor-check.ts";
 import { firstChoice, reasonedVerdictBody } from "./probe-requests.ts";
 import { errorMessage } from "./replica-http.ts";
 
@@ -65,6 +66,36 @@ export const imageBudgetCheck: DoctorCheck = {
         `${fix} (reasoned verdicts would be cut off before their verdict)`,
       );
     }
-    return ok(`${size} fits: ${room}`);
+    const room8 = await imageRoom(http, facts, settings, tokens);
+    if (room8 === null) return ok(`${size} fits: ${room}`);
+    if (room8.fit < MAX_IMAGES) {
+      return warn(
+        `${size} fits (${room}), but only ${room8.fit} such images do, and a verdict may carry ${MAX_IMAGES}`,
+        `for ${MAX_IMAGES}, raise --max-model-len to ${room8.neededForMax} or lower JURIST_IMAGE_MAX_PIXELS; verdicts with fewer images need nothing`,
+      );
+    }
+    return ok(`${size} fits: ${room}; room for ${room8.fit} such images`);
   },
 };
+
+/**
+ * How many budget-sized images a reasoned verdict has room for, and the context eight need: the image's tokens are the
+ * difference between the prompt with it and the same prompt without (asked with `max_tokens`
+ * 1, so the check costs one token of generation). Null when the replica does not say.
+ */
+async function imageRoom(
+  http: DoctorContext["http"],
+  facts: DoctorContext["facts"],
+  settings: DoctorContext["settings"],
+  withOne: number,
+): Promise<{ fit: number; neededForMax: number } | null> {
+  const body = reasonedVerdictBody(facts.model!, facts.field!, { ...settings, maxTokens: 1 }, []);
+  const answer = await http.post("/v1/chat/completions", body);
+  const without = answer.status === 200 ? firstChoice(answer.json).usage.promptTokens : undefined;
+  if (without === undefined || facts.maxModelLen === undefined || withOne <= without) return null;
+  const perImage = withOne - without;
+  return {
+    fit: Math.floor((facts.maxModelLen - settings.maxTokens - without) / perImage),
+    neededForMax: without + MAX_IMAGES * perImage + settings.maxTokens,
+  };
+}

@@ -17,6 +17,7 @@ const HEALTHY = {
   enableLora: true,
   runtimeLoraUpdating: true,
   enablePromptTokensDetails: true,
+  maxModelLen: 16_384,
 } as const;
 
 /** The gateway's settings; a short keep-alive so the probe's wait stays short. */
@@ -54,8 +55,11 @@ t.test("a replica started as documented passes every check", async (t) => {
     "every check ok",
   );
   t.match(report.row("version").result, /0\.12\.0.*structured_outputs/);
-  t.match(report.row("models").result, /judging with jurist-sim-judge, max_model_len 8192/);
-  t.match(report.row("image budget").result, /fits: \d+ prompt \+ 1024 completion tokens of 8192/);
+  t.match(report.row("models").result, /judging with jurist-sim-judge, max_model_len 16384/);
+  t.match(
+    report.row("image budget").result,
+    /fits: \d+ prompt \+ 1024 completion tokens of 16384; room for (\d+) such images/,
+  );
 });
 
 t.test("an older release is checked with the field it has", async (t) => {
@@ -143,11 +147,26 @@ t.test("an image at the budget does not fit the replica's context", async (t) =>
     JURIST_IMAGE_MAX_PIXELS: String(28 * 28 * 256),
     JURIST_JUDGE_MAX_TOKENS: "512",
   });
-  t.equal(smaller.status("image budget"), "ok", smaller.row("image budget").result);
+  t.not(smaller.status("image budget"), "fail", smaller.row("image budget").result);
   const refusing = await replica(t, { ...HEALTHY, maxModelLen: 1024 });
   const refused = await doctor(["--replica", refusing]);
   t.same(refused.failed, ["image budget"]);
   t.match(refused.row("image budget").result, /refused \(400\): .*maximum context length is 1024/);
+});
+
+t.test("room for one image at the budget but not for the eight a verdict may carry", async (t) => {
+  const url = await replica(t, { ...HEALTHY, maxModelLen: 8192 });
+  const report = await doctor(["--replica", url]);
+  t.equal(report.code, 0, "a warning, not a failure: fewer images per verdict work");
+  t.equal(report.status("image budget"), "warn");
+  t.match(
+    report.row("image budget").result,
+    /only [1-7] such images do, and a verdict may carry 8/,
+  );
+  const needed = Number(/--max-model-len to (\d+)/.exec(report.row("image budget").fix)?.[1]);
+  t.ok(needed > 8192, `the fix names a context that fits eight: ${needed}`);
+  const enough = await replica(t, { ...HEALTHY, maxModelLen: needed });
+  t.equal((await doctor(["--replica", enough])).status("image budget"), "ok", "and it does");
 });
 
 t.test("a gateway keep-alive longer than the replica's idle timeout", async (t) => {
