@@ -18,12 +18,18 @@ export interface RedisPromptLogOptions {
 // Both keys arrive as KEYS so ioredis applies the client's keyPrefix (it cannot see keys built
 // inside Lua). The marker is set first so the check is atomic with the append; if XADD fails
 // the marker is removed again, so a failed append never hides the record for a whole window.
+// The marker holds the record's id: when an outage cuts a pipeline after some of its calls ran,
+// the collector retries the whole batch, and a record that did land finds its own id in the
+// marker — it counts as appended (without a second XADD), not as a duplicate of itself.
 const APPEND_PROMPT_LUA = `
 local window = ARGV[1]
 if window ~= "0" then
-  if not redis.call("SET", KEYS[1], "1", "NX", "PX", window) then return 0 end
+  if not redis.call("SET", KEYS[1], ARGV[3], "NX", "PX", window) then
+    if redis.call("GET", KEYS[1]) == ARGV[3] then return 1 end
+    return 0
+  end
 end
-local added = redis.pcall("XADD", KEYS[2], "MAXLEN", "~", ARGV[2], "*", unpack(ARGV, 3))
+local added = redis.pcall("XADD", KEYS[2], "MAXLEN", "~", ARGV[2], "*", unpack(ARGV, 4))
 if type(added) == "table" and added.err then
   if window ~= "0" then redis.call("DEL", KEYS[1]) end
   return added
@@ -42,7 +48,8 @@ interface AppendPromptCommand {
  * `SET … NX PX <window>`, then `XADD … MAXLEN ~ <maxLength>`), and a batch is one pipeline of
  * those calls: one round trip. `appendBatch` rejects when any call fails (Redis down: at once,
  * as the client does not queue); records of that batch that did land are reported as
- * duplicates when the batch is retried within the window.
+ * appended when the same records are retried (their own id is in the marker), so the stream
+ * holds exactly the records counted appended.
  */
 export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog {
   const redis = options.client.commands;
@@ -63,6 +70,7 @@ export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog 
           streamKey,
           window,
           maxLength,
+          record.id,
           ...encodePromptFields(record),
         );
       }

@@ -48,6 +48,23 @@ t.test("a batch is one pipeline: one socket write, one script call per record", 
   t.equal(delta("set"), 101, "one SET NX per record");
 });
 
+t.test(
+  "a record retried after it landed (the reply lost to an outage) is appended once",
+  async (t) => {
+    const server = await startRedis(t);
+    const client = await connect(t, server);
+    const log = createRedisPromptLog({ client, maxLength: 1_000 });
+    const batch = [promptRecord(1), promptRecord(2)];
+    t.same(await log.appendBatch(batch, 60_000), { appended: 2, duplicates: 0 });
+    // The collector saw the batch fail and sends the very same records again.
+    t.same(await log.appendBatch(batch, 60_000), { appended: 2, duplicates: 0 }, "its own id");
+    t.equal(await log.length(), 2, "no second XADD");
+    const sameContent = promptRecord(3, batch[0]!.contentHash);
+    t.same(await log.appendBatch([sameContent], 60_000), { appended: 0, duplicates: 1 });
+    t.equal(await log.length(), 2);
+  },
+);
+
 t.test("every key is under the client's prefix, and markers expire", async (t) => {
   const server = await startRedis(t);
   const client = await connect(t, server);
