@@ -19,16 +19,16 @@ export const logprobsCheck: DoctorCheck = {
         `start vLLM with --max-logprobs ${settings.topLogprobs} or more, or lower JURIST_TOP_LOGPROBS`,
       );
     }
-    const { top, usage } = firstChoice(answer.json);
-    facts.promptTokenDetails = usage.details;
+    const choice = firstChoice(answer.json);
+    facts.promptTokenDetails = (choice?.prompt?.cached ?? null) !== null;
     facts.logprobs = true;
-    if (top.length === 0) {
+    if (!choice || choice.top.length === 0) {
       return fail(
         "the completion carries no top_logprobs",
         "use a vLLM release that returns chat logprobs",
       );
     }
-    return ok(`logprobs with ${top.length} alternatives per token`);
+    return ok(`logprobs with ${choice.top.length} alternatives per token`);
   },
 };
 
@@ -47,9 +47,11 @@ export const constrainedChoiceCheck: DoctorCheck = {
     if (answer.status !== 200) {
       return fail(`answered ${answer.status}: ${errorMessage(answer)}`, "read the replica's log");
     }
-    const { content, top, usage } = firstChoice(answer.json);
+    const choice = firstChoice(answer.json);
+    const content = choice?.text ?? null;
+    const top = choice?.top ?? [];
     // The same prompt a second time: vLLM reports cached tokens only once some were cached.
-    facts.promptTokenDetails ||= usage.details;
+    facts.promptTokenDetails ||= (choice?.prompt?.cached ?? null) !== null;
     if (content !== "A" && content !== "B") {
       return fail(
         `answered ${JSON.stringify(content?.slice(0, 40))} outside {A, B}: the replica ignored ${facts.field}`,

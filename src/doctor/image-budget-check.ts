@@ -1,34 +1,35 @@
-import { createHash } from "node:crypto";
 import sharp from "sharp";
 import type { ResolvedImage } from "../core/types.ts";
+import { fitToBudget } from "../images/budgeted-image.ts";
+import { fittedSize, type Size } from "../images/image-budget.ts";
 import { MAX_IMAGES } from "../judge/request-limits.ts";
 import { type DoctorCheck, type DoctorContext, fail, ok, warn } from "./doctor-check.ts";
 import { firstChoice, reasonedVerdictBody } from "./probe-requests.ts";
 import { errorMessage } from "./replica-http.ts";
 
-/** The largest 4:3 image inside the gateway's budget: what a resized photo comes out as. */
-export function budgetDimensions(
-  maxPixels: number,
-  maxEdge: number,
-): { width: number; height: number } {
-  const byPixels = Math.floor(Math.sqrt((maxPixels * 4) / 3));
-  const width = Math.max(1, Math.min(maxEdge, byPixels));
-  const height = Math.max(1, Math.min(Math.floor((width * 3) / 4), Math.floor(maxPixels / width)));
-  return { width, height };
-}
-
-async function budgetImage(width: number, height: number): Promise<ResolvedImage> {
+/**
+ * A 4:3 photo at the gateway's budget: what a large photo comes out as after the gateway's
+ * own resize (`fittedSize`), made with sharp and taken in as the gateway takes images in.
+ */
+async function imageAtBudget(settings: DoctorContext["settings"]): Promise<{
+  image: ResolvedImage;
+  size: Size;
+}> {
+  const budget = {
+    maxPixels: settings.imageMaxPixels,
+    maxEdge: settings.imageMaxEdge,
+    maxInputPixels: Number.POSITIVE_INFINITY,
+    maxInputEdge: Number.POSITIVE_INFINITY,
+  };
+  const large = 4 * (settings.imageMaxEdge + settings.imageMaxPixels);
+  const size = fittedSize({ width: large, height: (large * 3) / 4 }, budget)!;
   const bytes = await sharp({
-    create: { width, height, channels: 3, background: { r: 120, g: 140, b: 90 } },
+    create: { ...size, channels: 3, background: { r: 120, g: 140, b: 90 } },
   })
     .png()
     .toBuffer();
-  return {
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    mime: "image/png",
-    dataUri: `data:image/png;base64,${bytes.toString("base64")}`,
-    byteLength: bytes.length,
-  };
+  const [image] = await fitToBudget([{ bytes, label: "the doctor's image" }], budget);
+  return { image: image!, size };
 }
 
 /**
@@ -40,8 +41,10 @@ export const imageBudgetCheck: DoctorCheck = {
   name: "image budget",
   needs: ["model", "field", "logprobs"],
   async run({ http, settings, facts }) {
-    const { width, height } = budgetDimensions(settings.imageMaxPixels, settings.imageMaxEdge);
-    const image = await budgetImage(width, height);
+    const {
+      image,
+      size: { width, height },
+    } = await imageAtBudget(settings);
     const body = reasonedVerdictBody(facts.model!, facts.field!, settings, [image]);
     const answer = await http.post("/v1/chat/completions", body);
     const size = `a ${width}×${height} image (JURIST_IMAGE_MAX_PIXELS ${settings.imageMaxPixels})`;
@@ -52,7 +55,7 @@ export const imageBudgetCheck: DoctorCheck = {
         fix,
       );
     }
-    const tokens = firstChoice(answer.json).usage.promptTokens;
+    const tokens = firstChoice(answer.json)?.prompt?.total;
     if (tokens === undefined || facts.maxModelLen === undefined) {
       return ok(`${size} accepted (no prompt token count to check the room left)`);
     }
@@ -91,7 +94,7 @@ async function imageRoom(
 ): Promise<{ fit: number; neededForMax: number } | null> {
   const body = reasonedVerdictBody(facts.model!, facts.field!, { ...settings, maxTokens: 1 }, []);
   const answer = await http.post("/v1/chat/completions", body);
-  const without = answer.status === 200 ? firstChoice(answer.json).usage.promptTokens : undefined;
+  const without = answer.status === 200 ? firstChoice(answer.json)?.prompt?.total : undefined;
   if (without === undefined || facts.maxModelLen === undefined || withOne <= without) return null;
   const perImage = withOne - without;
   return {

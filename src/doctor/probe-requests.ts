@@ -1,6 +1,13 @@
 import { renderPairwisePrompt } from "../core/pairwise-template.ts";
-import type { CompletionRequest, JudgeMode, ResolvedImage } from "../core/types.ts";
-import { type StructuredOutputField, toChatBody } from "../engine/completion-wire.ts";
+import type {
+  Completion,
+  CompletionRequest,
+  JudgeMode,
+  PromptTokenUsage,
+  ResolvedImage,
+  TopLogprob,
+} from "../core/types.ts";
+import { fromChatBody, type StructuredOutputField, toChatBody } from "../engine/completion-wire.ts";
 
 /** A short pairwise task in the gateway's own template, so the replica sees what it will see. */
 function probeMessages(mode: JudgeMode, images: ResolvedImage[]) {
@@ -43,41 +50,23 @@ export function reasonedVerdictBody(
   return toChatBody(model, request, field);
 }
 
-/** The first choice's text and first token's alternatives of a chat completion body. */
+/**
+ * The first choice of a chat completion, read by the gateway's own wire reader
+ * (`fromChatBody`): its text, the first token's alternatives, and the prompt tokens vLLM
+ * reported (`cached` non-null only with `usage.prompt_tokens_details`). Null for a body the
+ * gateway could not read either.
+ */
 export function firstChoice(json: unknown): {
-  content: string | null;
-  top: { token: string; logprob: number }[];
-  usage: { promptTokens?: number; cachedTokens?: number; details: boolean };
-} {
-  const body = json as
-    | {
-        choices?: { message?: { content?: unknown }; logprobs?: { content?: unknown } }[];
-        usage?: {
-          prompt_tokens?: unknown;
-          prompt_tokens_details?: { cached_tokens?: unknown } | null;
-        };
-      }
-    | undefined;
-  const choice = body?.choices?.[0];
-  const tokens = Array.isArray(choice?.logprobs?.content) ? choice.logprobs.content : [];
-  const first = tokens[0] as { top_logprobs?: unknown } | undefined;
-  const top = Array.isArray(first?.top_logprobs)
-    ? first.top_logprobs.map((alt: { token?: unknown; logprob?: unknown }) => ({
-        token: String(alt.token ?? ""),
-        logprob: Number(alt.logprob),
-      }))
-    : [];
-  const usage = body?.usage;
-  const details = usage?.prompt_tokens_details;
-  return {
-    content: typeof choice?.message?.content === "string" ? choice.message.content : null,
-    top,
-    usage: {
-      ...(typeof usage?.prompt_tokens === "number" ? { promptTokens: usage.prompt_tokens } : {}),
-      ...(typeof details?.cached_tokens === "number"
-        ? { cachedTokens: details.cached_tokens }
-        : {}),
-      details: details !== undefined && details !== null,
-    },
-  };
+  text: string;
+  top: TopLogprob[];
+  prompt: PromptTokenUsage | undefined;
+} | null {
+  let completions: Completion[];
+  try {
+    completions = fromChatBody(json);
+  } catch {
+    return null;
+  }
+  const first = completions[0]!;
+  return { text: first.text, top: first.tokens?.[0]?.top ?? [], prompt: first.prompt };
 }
