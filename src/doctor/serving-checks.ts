@@ -1,5 +1,5 @@
-import { readsChoiceField } from "../core/vllm-release.ts";
-import { choiceFieldFor, parseVllmVersion } from "../engine/vllm-version.ts";
+import { parseVllmRelease, readsChoiceField } from "../core/vllm-release.ts";
+import { choiceFieldFor } from "../engine/vllm-version.ts";
 import { type DoctorCheck, fail, ok, warn } from "./doctor-check.ts";
 import { errorMessage } from "./replica-http.ts";
 
@@ -25,7 +25,7 @@ export const versionCheck: DoctorCheck = {
     }
     facts.reachable = true;
     const text = (answer.json as { version?: unknown } | undefined)?.version;
-    const version = answer.status === 200 ? parseVllmVersion(text) : null;
+    const version = answer.status === 200 ? parseVllmRelease(text) : null;
     const field = choiceFieldFor(settings.structuredOutputField, version);
     facts.field = field;
     if (version === null) {

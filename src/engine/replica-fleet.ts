@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { AppError } from "../core/errors.ts";
 import type { EngineSession, JudgeEngine, PriorityClass, SessionOptions } from "../core/types.ts";
+import { parseVllmRelease } from "../core/vllm-release.ts";
 import { createCapacityWaiters } from "./capacity-waiters.ts";
 import { createClassLoad } from "./class-load.ts";
 import { createEngineClient } from "./engine-client.ts";
@@ -16,7 +17,7 @@ import { createLatencyTracker } from "./latency-tracker.ts";
 import { freshEjectionState } from "./outlier-ejection.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
 import { createRetryBudget } from "./retry-budget.ts";
-import { choiceFieldFor, parseVllmVersion } from "./vllm-version.ts";
+import { choiceFieldFor } from "./vllm-version.ts";
 
 export type { FleetSettings, ReplicaSnapshot } from "./fleet-types.ts";
 
@@ -146,7 +147,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       }
       return;
     }
-    const readable = parseVllmVersion(replica.version) !== null;
+    const readable = parseVllmRelease(replica.version) !== null;
     const simulated = replica.servedModels.some((model) => model.simulated);
     if (readable || simulated || settings.structuredOutputField !== "auto") {
       logger.info(fields, "replica version read");

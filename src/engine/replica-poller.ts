@@ -1,7 +1,8 @@
+import { parseVllmRelease } from "../core/vllm-release.ts";
 import type { StructuredOutputField } from "./completion-wire.ts";
 import type { Replica } from "./fleet-types.ts";
 import { parseQueueDepth } from "./vllm-metrics.ts";
-import { choiceFieldFor, parseVllmVersion, type StructuredOutputSetting } from "./vllm-version.ts";
+import { choiceFieldFor, type StructuredOutputSetting } from "./vllm-version.ts";
 
 /**
  * How often a healthy replica's known `/version` is read again, ms. A replica behind an
@@ -85,7 +86,7 @@ function learnVersion(
   choiceSetting: StructuredOutputSetting,
 ): VersionBefore {
   const before = { version: replica.version, field: replica.choiceField };
-  const field = choiceFieldFor(choiceSetting, parseVllmVersion(version));
+  const field = choiceFieldFor(choiceSetting, parseVllmRelease(version));
   if (version !== replica.version || field !== replica.choiceField) replica.unconstrained = null;
   replica.version = version;
   replica.choiceField = field;

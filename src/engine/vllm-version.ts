@@ -1,9 +1,4 @@
-import {
-  type ChoiceField,
-  choiceFieldOf,
-  parseVllmRelease,
-  type VllmRelease,
-} from "../core/vllm-release.ts";
+import { type ChoiceField, choiceFieldOf, type VllmRelease } from "../core/vllm-release.ts";
 
 /**
  * The choice field the gateway sends each replica, from the release its `GET /version` names.
@@ -13,10 +8,6 @@ import {
 /** The setting: a field to always use, or `auto` to choose per replica from its version. */
 export type StructuredOutputSetting = ChoiceField | "auto";
 
-/** A release read from `GET /version` (`{"version": "0.11.0"}`); null when it names none. */
-export type VllmVersion = VllmRelease;
-export const parseVllmVersion = parseVllmRelease;
-
 /**
  * The field to send a replica: the setting when it names one; under `auto`, the field the
  * release reads (`guided_choice` below 0.11.0, `structured_outputs` from it). An unreadable
@@ -24,7 +15,7 @@ export const parseVllmVersion = parseVllmRelease;
  */
 export function choiceFieldFor(
   setting: StructuredOutputSetting,
-  version: VllmVersion | null,
+  version: VllmRelease | null,
 ): ChoiceField {
   if (setting !== "auto") return setting;
   return version === null ? "structured_outputs" : choiceFieldOf(version);

@@ -19,7 +19,9 @@ t.test("release strings as vLLM and its builds write them", async (t) => {
   t.same(parseVllmRelease("v0.12.0"), { major: 0, minor: 12, patch: 0 });
   t.same(parseVllmRelease("0.11.1rc2.dev5+g1a2b3c"), { major: 0, minor: 11, patch: 1 });
   t.same(parseVllmRelease("1.0"), { major: 1, minor: 0, patch: 0 });
-  for (const notARelease of ["dev", "0.0.0+jurist.sim", "", "x1.2.3", null, 11]) {
+  t.same(parseVllmRelease("0.12.0rc1"), { major: 0, minor: 12, patch: 0 });
+  t.same(parseVllmRelease("0.11.1.dev12+g1a2b3c4"), { major: 0, minor: 11, patch: 1 });
+  for (const notARelease of ["dev", "0.0.0+jurist.sim", "", "x1.2.3", null, undefined, 11]) {
     t.equal(parseVllmRelease(notARelease), null, String(notARelease));
   }
 });
