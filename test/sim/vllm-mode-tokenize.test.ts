@@ -6,9 +6,9 @@ import { judgeMessages, post, startSim } from "./sim-client.ts";
  * What `jurist doctor` asks of a replica besides completions, against vLLM's own code:
  * - `POST /tokenize` {prompt, add_special_tokens, return_token_strs} → {count, max_model_len,
  *   tokens, token_strs} (TokenizeCompletionRequest / TokenizeResponse in
- *   vllm/entrypoints/openai/protocol.py); outside /v1, so `--api-key` does not guard it.
+ *   vllm/entrypoints/openai/protocol.py, as read for 0.11–0.12); outside /v1, so `--api-key` does not guard it.
  * - `--max-logprobs` (default 20): more `top_logprobs` is a 400 "Requested sample logprobs of
- *   N, which is greater than max allowed: M" (`_validate_logprobs`, vllm/v1/engine/processor.py).
+ *   N, which is greater than max allowed: M" (`_validate_logprobs`, vllm/v1/engine/processor.py, the v1 engine of 0.10–0.12).
  */
 
 t.test("/tokenize splits [[A]] with the letter alone, and names the context", async (t) => {

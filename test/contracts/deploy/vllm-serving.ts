@@ -10,11 +10,12 @@ import { read } from "./app-contract.ts";
 /**
  * The default judge: `Qwen2_5_VLForConditionalGeneration` is marked LoRA ✅ in vLLM's
  * docs/models/supported_models.md and implements `SupportsLoRA` in
- * vllm/model_executor/models/qwen2_5_vl.py (LoRA on its language model only, `get_mm_mapping`).
+ * vllm/model_executor/models/qwen2_5_vl.py (LoRA on its language model only, `get_mm_mapping`),
+ * as read in vLLM's source around 0.11–0.12 (the image pinned is v0.12.0).
  */
 export const DEFAULT_JUDGE = "Qwen/Qwen2.5-VL-7B-Instruct";
 
-/** `MaxLoRARanks` in vllm/config/lora.py: `--max-lora-rank` must be one of these. */
+/** `MaxLoRARanks` in vllm/config/lora.py (vLLM ~0.11): `--max-lora-rank` must be one of these. */
 export const VLLM_LORA_RANKS = [1, 8, 16, 32, 64, 128, 256, 320, 512];
 
 /** True for a `vX.Y.Z` tag of a release that reads `structured_outputs` (src/core/vllm-release.ts). */

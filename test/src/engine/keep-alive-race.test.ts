@@ -10,7 +10,7 @@ import { testFleetSettings } from "../../helpers/fleet-settings.ts";
  * The keep-alive race, made deterministic: a raw `node:net` HTTP/1.1 server that closes a
  * kept-alive connection the moment the next request arrives on it, which is what uvicorn does
  * when its idle timeout (vLLM: `timeout_keep_alive=envs.VLLM_HTTP_TIMEOUT_KEEP_ALIVE`, 5 s,
- * vllm/entrypoints/openai/api_server.py and vllm/envs.py) fires as a request goes out. The
+ * vllm/entrypoints/openai/api_server.py and vllm/envs.py, as in 0.10–0.12) fires as a request goes out. The
  * request never reached the application: the gateway resends it once on a fresh connection,
  * and the replica stays healthy. A second reset in a row is the replica's fault and counts,
  * and so is a reset that comes long after the request went out (the replica took it).
