@@ -95,7 +95,7 @@ t.test(
   "the sampled token, listed first whatever its rank, does not bound the missing letter",
   async (t) => {
     // vllm/logprobs.py append_logprobs_for_next_position (v1 engine, vLLM main as indexed in
-    // 2026; the same order since the v1 engine, ~0.8) builds {sampled, top1..topk} and
+    // 2026; earlier releases not checked) builds {sampled, top1..topk} and
     // chat_completion/serving.py _get_top_logprobs keeps the first k: a sampled token outside
     // the top k comes first and the k-th alternative (here perhaps B, at most 0.18) is dropped.
     const top = [alt("A", 0.02), alt("X", 0.5), alt("Y", 0.3)];
