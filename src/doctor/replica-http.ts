@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { engineErrorMessage } from "../engine/engine-errors.ts";
 
 /** One answer from a replica, read whole (doctor requests are small). */
 export interface ReplicaAnswer {
@@ -58,16 +59,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The error message of an OpenAI-style or FastAPI error body, for the doctor's table. */
+/** The error message of a replica's answer (the gateway's own reading), for the doctor's table. */
 export function errorMessage(answer: ReplicaAnswer): string {
-  const body = answer.json as
-    | { error?: { message?: unknown } | string; message?: unknown; detail?: unknown }
-    | undefined;
-  const candidates = [
-    typeof body?.error === "object" ? body.error?.message : body?.error,
-    body?.message,
-    body?.detail,
-  ];
-  const found = candidates.find((value) => typeof value === "string");
-  return (typeof found === "string" ? found : answer.text).slice(0, 300);
+  return engineErrorMessage(answer.text).slice(0, 300);
 }

@@ -2,7 +2,7 @@ import { type Dispatcher, Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
-import { EngineCallError } from "./engine-errors.ts";
+import { EngineCallError, engineErrorMessage } from "./engine-errors.ts";
 import { isStaleSocketReset, watchSocketReuse } from "./socket-reuse.ts";
 
 /** One model a replica serves, as its `/v1/models` lists it. */
@@ -203,17 +203,6 @@ function upstreamFailure(error: unknown, signal?: AbortSignal): AppError {
   );
 }
 
-function engineMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
-    const message = parsed.error?.message ?? parsed.message;
-    if (typeof message === "string") return message.slice(0, 500);
-  } catch {
-    // Not JSON: fall through to the raw text.
-  }
-  return text.slice(0, 500);
-}
-
 function statusFailure(status: number, text: string): AppError {
   const cause = new Error(`engine answered ${status}: ${text.slice(0, 500)}`);
   if (status === 404) {
@@ -227,7 +216,7 @@ function statusFailure(status: number, text: string): AppError {
   if (status === 400) {
     return new AppError("INVALID_REQUEST", "the judge engine refused the request", {
       cause,
-      details: [{ reason: engineMessage(text) }],
+      details: [{ reason: engineErrorMessage(text).slice(0, 500) }],
     });
   }
   const kind = status >= 500 ? "status_5xx" : "rejected";

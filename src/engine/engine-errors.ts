@@ -28,3 +28,24 @@ export function retryReasonOf(error: unknown): RetryReason | null {
   const { kind } = error;
   return kind === "connect" || kind === "status_5xx" || kind === "timeout" ? kind : null;
 }
+
+/**
+ * The message of a replica's error body: vLLM's `{"error": {"message"}}` (older releases
+ * `{"message"}` at the top, `{"error": "Unauthorized"}` from its API-key middleware) or
+ * FastAPI's `{"detail"}` for a route that does not exist; the raw text when it is none of them.
+ */
+export function engineErrorMessage(text: string): string {
+  let body: { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const candidates = [
+    typeof body?.error === "object" ? body.error?.message : body?.error,
+    body?.message,
+    body?.detail,
+  ];
+  const found = candidates.find((value) => typeof value === "string");
+  return typeof found === "string" ? found : text;
+}
