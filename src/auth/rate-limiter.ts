@@ -28,10 +28,12 @@ export interface RateLimiter {
   /**
    * Spends `cost` verdicts of `key`'s per-minute budget, all or nothing. Throws RATE_LIMITED
    * (with Retry-After) when the budget left is smaller than `cost`, STORE_UNAVAILABLE when the
-   * count cannot be read and failing closed. Resolves to where the key stands, or null when
-   * nothing was counted (off, a zero cost, or failing open).
+   * count cannot be read and failing closed. `requested` is what the whole request asks for
+   * when `cost` is its remainder (its first verdict was taken on arrival), for the message.
+   * Resolves to where the key stands, or null when nothing was counted (off, a zero cost, or
+   * failing open).
    */
-  take(key: string, cost: number): Promise<RateStanding | null>;
+  take(key: string, cost: number, requested?: number): Promise<RateStanding | null>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const enabled = max > 0;
   return {
     enabled,
-    async take(key, cost) {
+    async take(key, cost, requested = cost) {
       if (!enabled || cost <= 0) return null;
       let result: Awaited<ReturnType<RateCounter["take"]>>;
       try {
@@ -65,27 +67,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         });
       }
       const resetSeconds = Math.max(1, Math.ceil(result.resetInMs / 1000));
-      if (!result.taken) throw refusal(cost, max, result.count, resetSeconds);
+      if (!result.taken) {
+        // What was left before this request spent anything of it.
+        const left = Math.max(0, max - result.count + (requested - cost));
+        throw refusal(requested, max, left, resetSeconds);
+      }
       return { limit: max, remaining: Math.max(0, max - result.count), resetSeconds };
     },
   };
 }
 
-function refusal(cost: number, max: number, count: number, resetSeconds: number): AppError {
+function refusal(requested: number, max: number, left: number, resetSeconds: number): AppError {
   const retry = { retryAfterSeconds: resetSeconds };
-  if (cost > max) {
+  if (requested > max) {
     // Never passes, however long the caller waits: say so rather than only "wait".
     return new AppError(
       "RATE_LIMITED",
-      `this request asks for ${cost} verdicts, more than the limit of ${max} per minute: send at most ${max} at a time`,
+      `this request asks for ${requested} verdicts, more than the limit of ${max} per minute: send at most ${max} at a time`,
       retry,
     );
   }
-  const left = Math.max(0, max - count);
-  const wanted = cost === 1 ? "" : ` (this request asks for ${cost}, ${left} are left)`;
+  const asked = requested === 1 ? "" : ` (this request asks for ${requested}, ${left} were left)`;
   return new AppError(
     "RATE_LIMITED",
-    `rate limit of ${max} verdicts per minute exceeded${wanted}; retry in ${resetSeconds} s`,
+    `rate limit of ${max} verdicts per minute exceeded${asked}; retry in ${resetSeconds} s`,
     retry,
   );
 }

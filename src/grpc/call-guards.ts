@@ -23,8 +23,11 @@ export interface AdmittedCall {
   principal: Principal;
   /** The key its verdicts are counted under. */
   rateKey: string;
-  /** Spends `verdicts` more of the key's budget; throws RATE_LIMITED (or STORE_UNAVAILABLE). */
-  charge(verdicts: number): Promise<void>;
+  /**
+   * Spends `verdicts` more of the key's budget (of `requested` in all, for the message);
+   * throws RATE_LIMITED (or STORE_UNAVAILABLE).
+   */
+  charge(verdicts: number, requested?: number): Promise<void>;
 }
 
 /**
@@ -60,8 +63,8 @@ export async function admitCall(
   refuseIfShedding(options);
   const principal = await callPrincipal(call.metadata, options.auth, "judge");
   const key = rateKey(principal, peerAddress(call.peer));
-  const charge = async (verdicts: number) => {
-    await options.limiter.take(key, verdicts);
+  const charge = async (verdicts: number, requested?: number) => {
+    await options.limiter.take(key, verdicts, requested);
   };
   await charge(firstVerdicts);
   return { principal, rateKey: key, charge };

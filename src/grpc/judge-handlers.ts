@@ -79,7 +79,8 @@ export function judgeHandlers(
       const admitted = await admitCall({ metadata, peer }, guards);
       const request = checkRewardRequest(rewardRequestFromProto(message));
       // One verdict per pair the method judges; the first was charged on admission.
-      await admitted.charge(rewardVerdictCount(request) - 1);
+      const verdicts = rewardVerdictCount(request);
+      await admitted.charge(verdicts - 1, verdicts);
       const priority = callPriority(metadata, "batch");
       return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
     }),

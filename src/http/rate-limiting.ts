@@ -50,8 +50,9 @@ export function rateLimiting(app: FastifyInstance, options: RateLimitingOptions)
       return async (request, reply) => {
         if (!limiter.enabled) return;
         // A preHandler runs after the route's schema validated the body: it is a `Body`.
-        const more = count(request.body as Body) - 1;
-        if (more > 0) setHeaders(reply, await limiter.take(keyOf(request), more));
+        const verdicts = count(request.body as Body);
+        if (verdicts > 1)
+          setHeaders(reply, await limiter.take(keyOf(request), verdicts - 1, verdicts));
       };
     },
   };
