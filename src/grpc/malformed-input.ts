@@ -15,10 +15,9 @@ export function malformedError(message: MalformedMessage): AppError {
 }
 
 function messageCountError(received: "none" | "more than one"): AppError {
-  return new AppError(
-    "INVALID_REQUEST",
-    `this method takes exactly one request message; ${received} arrived`,
-  );
+  // "None" includes a message cut short: grpc-js holds a partial frame until the stream ends.
+  const what = received === "none" ? "no complete message arrived" : "more than one arrived";
+  return new AppError("INVALID_REQUEST", `this method takes exactly one request message; ${what}`);
 }
 
 /**
