@@ -21,8 +21,6 @@ export interface CallGuardOptions {
 /** A call let in: who it is, and how to charge it more verdicts. */
 export interface AdmittedCall {
   principal: Principal;
-  /** The key its verdicts are counted under. */
-  rateKey: string;
   /**
    * Spends `verdicts` more of the key's budget (of `requested` in all, for the message);
    * throws RATE_LIMITED (or STORE_UNAVAILABLE).
@@ -67,5 +65,5 @@ export async function admitCall(
     await options.limiter.take(key, verdicts, requested);
   };
   await charge(firstVerdicts);
-  return { principal, rateKey: key, charge };
+  return { principal, charge };
 }
