@@ -10,13 +10,13 @@ export const shedding = area(
         env: "JURIST_MAX_EVENT_LOOP_DELAY_MS",
         schema: nonNegativeInt,
         default: 1_000,
-        doc: "event-loop delay past which judging requests get `503 OVERLOADED`, ms; `0` = off",
+        doc: "mean event-loop delay over the last second past which judging requests get `503 OVERLOADED` (gRPC `UNAVAILABLE`), ms; `0` = off",
       }),
       maxHeapBytes: setting({
         env: "JURIST_MAX_HEAP_BYTES",
         schema: nonNegativeInt,
         default: 0,
-        doc: "heap use past which judging requests get `503 OVERLOADED`, bytes; `0` = 90% of V8's limit",
+        doc: "heap use past which judging requests get `503 OVERLOADED` (gRPC `UNAVAILABLE`), bytes; `0` = 90% of V8's limit",
       }),
       heapGrowthPercent: setting({
         env: "JURIST_HEAP_GROWTH_PERCENT",

@@ -6,7 +6,8 @@ import { Health } from "./gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
 import { createHealthService } from "./health-service.ts";
 import { judgeHandlers } from "./judge-handlers.ts";
-import { serviceDefinition } from "./service-definition.ts";
+import { malformedInputInterceptor } from "./malformed-input.ts";
+import { servedDefinition } from "./service-definition.ts";
 
 /** A gRPC server with Jurist's services added, not yet listening. */
 export interface BuiltGrpcServer {
@@ -49,14 +50,17 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
     // No channelz service is registered to read them: its per-call counters and traces were
     // pure cost on the verdict path (loadtest/RESULTS.md).
     "grpc.enable_channelz": 0,
+    // Malformed requests get INVALID_ARGUMENT with jurist-error-code, not grpc-js's own
+    // INTERNAL or UNIMPLEMENTED (malformed-input.ts says which cases and why).
+    interceptors: [malformedInputInterceptor(runtime.metrics.grpc)],
   });
   const health = createHealthService({
     ready: () => runtime.readiness().ready,
     services: [JudgeService.typeName],
   });
-  server.addService(serviceDefinition(Health), health.implementation);
+  server.addService(servedDefinition(Health), health.implementation);
   server.addService(
-    serviceDefinition(JudgeService),
+    servedDefinition(JudgeService),
     judgeHandlers({
       service: runtime.judgeService,
       reward: runtime.rewardService,
@@ -64,6 +68,9 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
       auth: runtime.auth,
       streamConcurrency: config.grpc.streamConcurrency,
       draining: drain.signal,
+      limiter: runtime.rateLimiter,
+      pressure: runtime.pressure,
+      onShed: (reason) => runtime.metrics.admission.shed.inc({ reason }),
       rpc: {
         timeoutMs: requestTimeoutMs,
         shutdown: runtime.shutdownSignal,

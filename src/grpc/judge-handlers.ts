@@ -1,12 +1,14 @@
 import { create } from "@bufbuild/protobuf";
-import { AppError } from "../core/errors.ts";
+import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
 import { checkPairwiseRequest } from "../judge/pairwise-checks.ts";
 import { checkRewardRequest } from "../reward/reward-checks.ts";
+import { rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardService } from "../reward/reward-service.ts";
 import { listModels } from "../runtime/model-list.ts";
-import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
+import type { CallAuthOptions } from "./call-auth.ts";
+import { admitCall, type CallGuardOptions } from "./call-guards.ts";
 import { callPriority } from "./call-priority.ts";
 import {
   type JudgeService,
@@ -29,27 +31,35 @@ export interface JudgeHandlersOptions {
   streamConcurrency: number;
   /** Aborted when the server begins to drain: judging calls are refused from then on. */
   draining: AbortSignal;
+  /** The per-key verdict budget, shared with HTTP. */
+  limiter: RateLimiter;
+  /** The process's pressure reading, shared with HTTP. */
+  pressure: CallGuardOptions["pressure"];
+  /** Counts a shed call. */
+  onShed: CallGuardOptions["onShed"];
   rpc: RpcOptions;
 }
 
-function refuseWhileDraining(draining: AbortSignal): void {
-  if (!draining.aborted) return;
-  throw new AppError("OVERLOADED", "the server is shutting down", { retryAfterSeconds: 1 });
-}
-
 /**
- * `jurist.v1.JudgeService`, thin over the judge core: authenticate from metadata, decode and
- * check the request (as HTTP does a body), judge (or score), map the answer to proto. Reward runs in the `batch` class
- * unless `jurist-priority` metadata names another, under the call's deadline.
+ * `jurist.v1.JudgeService`, thin over the judge core: the guards HTTP's judging routes have
+ * (shedding, the key and its scope, rate limits per verdict), decode and check the request (as
+ * HTTP does a body), judge (or score), map the answer to proto. Reward runs in the `batch`
+ * class unless `jurist-priority` metadata names another, under the call's deadline.
  */
 export function judgeHandlers(
   options: JudgeHandlersOptions,
 ): ServiceImplementationOf<MethodsOf<typeof JudgeService>> {
   const { rpc, auth } = options;
+  const guards: CallGuardOptions = {
+    auth,
+    limiter: options.limiter,
+    pressure: options.pressure,
+    draining: options.draining,
+    onShed: options.onShed,
+  };
   return {
-    pairwise: unaryHandler(rpc, async (message, { signal, metadata }) => {
-      const principal = await callPrincipal(metadata, auth, "judge");
-      refuseWhileDraining(options.draining);
+    pairwise: unaryHandler(rpc, async (message, { signal, metadata, peer }) => {
+      const { principal } = await admitCall({ metadata, peer }, guards);
       const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
       const priority = callPriority(metadata, "interactive");
       const verdict = await options.service.pairwise(request, {
@@ -61,15 +71,16 @@ export function judgeHandlers(
     }),
     pairwiseStream: pairwiseStreamHandler({
       service: options.service,
-      auth,
+      guards,
       concurrency: options.streamConcurrency,
-      draining: options.draining,
       rpc,
     }),
-    reward: unaryHandler(rpc, async (message, { signal, deadlineAt, metadata }) => {
-      await callPrincipal(metadata, auth, "judge");
-      refuseWhileDraining(options.draining);
+    reward: unaryHandler(rpc, async (message, { signal, deadlineAt, metadata, peer }) => {
+      const admitted = await admitCall({ metadata, peer }, guards);
       const request = checkRewardRequest(rewardRequestFromProto(message));
+      // One verdict per pair the method judges; the first was charged on admission.
+      const verdicts = rewardVerdictCount(request);
+      await admitted.charge(verdicts - 1, verdicts);
       const priority = callPriority(metadata, "batch");
       return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
     }),

@@ -6,7 +6,12 @@ import { type LinkedSignal, linkSignals } from "../core/signals.ts";
 import type { PriorityClass } from "../core/types.ts";
 import type { JudgeService } from "../judge/judge-service.ts";
 import { checkPairwiseRequest } from "../judge/pairwise-checks.ts";
-import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
+import {
+  type AdmittedCall,
+  admitCall,
+  type CallGuardOptions,
+  refuseIfShedding,
+} from "./call-guards.ts";
 import { callPriority } from "./call-priority.ts";
 import {
   type PairwiseStreamRequest,
@@ -16,18 +21,21 @@ import {
 import { grpcErrorStatus } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
 import { errorToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
+import { malformedError } from "./malformed-input.ts";
+import { MalformedMessage } from "./service-definition.ts";
 import { logFault, type RpcOptions, recordCall } from "./unary-handler.ts";
 
 export interface PairwiseStreamOptions {
   service: Pick<JudgeService, "pairwise">;
-  auth: CallAuthOptions;
+  /**
+   * Shedding, auth and rate limits. A stream is shed or refused its key as a whole when it
+   * opens; each item then costs one verdict and is shed on its own while the process is under
+   * pressure. `draining` aborting makes each stream stop reading, answer what it has in
+   * flight and end with UNAVAILABLE (`OVERLOADED`); items it had not read are unanswered.
+   */
+  guards: CallGuardOptions;
   /** Items one stream judges at once; at the bound the stream is not read. */
   concurrency: number;
-  /**
-   * Aborted when the server begins to drain: each stream stops reading, answers what it has
-   * in flight and ends with UNAVAILABLE (`OVERLOADED`); items it had not read are unanswered.
-   */
-  draining: AbortSignal;
   /** `timeoutMs` applies to each item; the stream itself lives until its deadline, if any. */
   rpc: RpcOptions;
 }
@@ -35,6 +43,8 @@ export interface PairwiseStreamOptions {
 const MAX_ID_CHARS = 256;
 
 type Item = PairwiseStreamRequest;
+/** What grpc-js hands the handler: an item, or bytes that did not decode as one. */
+type Read = Item | MalformedMessage;
 type Answer = PairwiseStreamResponse;
 
 function itemError(id: string, error: AppError): Answer {
@@ -51,6 +61,12 @@ function checkId(id: string): void {
   });
 }
 
+function duplicateId(id: string): AppError {
+  return new AppError("INVALID_REQUEST", `id '${id}' is already in flight on this stream`, {
+    details: [{ path: "id", reason: "already in flight: wait for its answer before reusing it" }],
+  });
+}
+
 /** An item's own signal: the stream's, plus the per-item time limit. */
 function itemSignal(stream: AbortSignal, timeoutMs: number): LinkedSignal {
   return linkSignals(stream).expireAfter(
@@ -62,25 +78,32 @@ function itemSignal(stream: AbortSignal, timeoutMs: number): LinkedSignal {
 /**
  * The PairwiseStream handler. Each item is validated and judged on its own and answered with
  * its id as soon as it is ready (a verdict or an error: one bad item never ends the stream).
- * At most `concurrency` items are in flight per stream: at the bound, or while the client is
- * not reading answers, the handler stops reading the stream, so grpc-js stops reading the
- * HTTP/2 stream and flow control slows the sender — the server never holds more than the
- * bound plus grpc-js's small read buffer. Cancel or deadline abort every item in flight.
+ * Each item costs one verdict of the key's rate limit (over it: a `RATE_LIMITED` answer for
+ * that item) and is shed (`OVERLOADED`) while the process is under pressure; an item whose id
+ * is already in flight on the stream gets `INVALID_REQUEST`; bytes that do not decode as an
+ * item get `INVALID_REQUEST` under the id "". At most `concurrency` items are in flight per
+ * stream: at the bound, or while the client is not reading answers, the handler stops reading
+ * the stream, so grpc-js stops reading the HTTP/2 stream and flow control slows the sender —
+ * the server never holds more than the bound plus grpc-js's small read buffer. Cancel or
+ * deadline abort every item in flight.
  */
 export function pairwiseStreamHandler(
   options: PairwiseStreamOptions,
 ): handleBidiStreamingCall<Item, Answer> {
-  const { rpc } = options;
+  const { rpc, guards } = options;
+  const { draining } = guards;
   return (call) => {
     const started = performance.now();
     const method = call.getPath();
     const stream = callSignal(call, { shutdown: rpc.shutdown });
     // Each item in flight listens on it: up to `concurrency` listeners, released as they end.
     setMaxListeners(0, stream.signal);
-    let tenant = "default";
+    let admitted: AdmittedCall | undefined;
     let priority: PriorityClass = "interactive";
     let reading = false;
     let inFlight = 0;
+    // Ids of the items in flight: bounded by `concurrency`, freed once answered.
+    const inFlightIds = new Set<string>();
     let readEnded = false;
     let writeBlocked = false;
     let closed = false;
@@ -89,7 +112,7 @@ export function pairwiseStreamHandler(
       if (closed) return;
       closed = true;
       stream.release();
-      options.draining.removeEventListener("abort", onDrain);
+      draining.removeEventListener("abort", onDrain);
       call.pause();
       recordCall(rpc.metrics, method, code, started);
       if (call.cancelled) return;
@@ -98,7 +121,7 @@ export function pairwiseStreamHandler(
     };
 
     const maybeFinish = () => {
-      if (!closed && inFlight === 0 && (readEnded || options.draining.aborted)) {
+      if (!closed && inFlight === 0 && (readEnded || draining.aborted)) {
         if (readEnded) close(status.OK);
         else close(status.UNAVAILABLE, shuttingDown());
       }
@@ -106,19 +129,27 @@ export function pairwiseStreamHandler(
 
     const flow = () => {
       if (closed || !reading) return;
-      const hold = inFlight >= options.concurrency || writeBlocked || options.draining.aborted;
+      const hold = inFlight >= options.concurrency || writeBlocked || draining.aborted;
       if (hold) call.pause();
       else call.resume();
     };
 
-    const answer = async (item: Item): Promise<Answer> => {
+    const judge = async (item: Item, caller: AdmittedCall, signal: AbortSignal) => {
+      // Shed and counted before it is read further, as HTTP sheds and counts a request.
+      refuseIfShedding(guards, false);
+      await caller.charge(1);
+      if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
+      const request = checkPairwiseRequest(pairwiseRequestFromProto(item.request));
+      const context = { signal, tenant: caller.principal.tenant, priority };
+      return options.service.pairwise(request, context);
+    };
+
+    const answer = async (item: Item, duplicate: boolean): Promise<Answer> => {
       const own = itemSignal(stream.signal, rpc.timeoutMs);
       try {
         checkId(item.id);
-        if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
-        const request = checkPairwiseRequest(pairwiseRequestFromProto(item.request));
-        const context = { signal: own.signal, tenant, priority };
-        const verdict = await options.service.pairwise(request, context);
+        if (duplicate) throw duplicateId(item.id);
+        const verdict = await judge(item, admitted!, own.signal);
         return create(PairwiseStreamResponseSchema, {
           id: item.id,
           result: { case: "verdict", value: verdictToProto(verdict) },
@@ -143,20 +174,29 @@ export function pairwiseStreamHandler(
       });
     };
 
-    const onItem = (item: Item) => {
+    const onItem = (read: Read) => {
       if (closed) return;
       inFlight++;
       rpc.metrics.streamInFlight.inc();
       rpc.metrics.streamConcurrency.observe(inFlight);
       flow();
-      void answer(item)
-        .then(write)
-        .finally(() => {
-          inFlight--;
-          rpc.metrics.streamInFlight.dec();
-          flow();
-          maybeFinish();
-        });
+      // Claimed as it is read, so a second item with the same id is a duplicate even when
+      // both arrive in one chunk.
+      const id = read instanceof MalformedMessage ? undefined : read.id;
+      const duplicate = id !== undefined && inFlightIds.has(id);
+      const claimed = id !== undefined && !duplicate;
+      if (claimed) inFlightIds.add(id);
+      const answered =
+        read instanceof MalformedMessage
+          ? Promise.resolve(itemError("", malformedError(read)))
+          : answer(read, duplicate);
+      void answered.then(write).finally(() => {
+        if (claimed) inFlightIds.delete(id);
+        inFlight--;
+        rpc.metrics.streamInFlight.dec();
+        flow();
+        maybeFinish();
+      });
     };
 
     const onDrain = () => {
@@ -170,16 +210,16 @@ export function pairwiseStreamHandler(
       if (!call.cancelled) close(error.grpcStatus, error);
       else close(error.code === "UPSTREAM_TIMEOUT" ? status.DEADLINE_EXCEEDED : status.CANCELLED);
     });
-    options.draining.addEventListener("abort", onDrain, { once: true });
-    // The class is read once per stream, after authentication: every item shares it.
-    const admitted = callPrincipal(call.metadata, options.auth, "judge").then((principal) => ({
-      principal,
-      priority: callPriority(call.metadata, "interactive"),
-    }));
-    admitted.then(
-      ({ principal, priority: named }) => {
+    draining.addEventListener("abort", onDrain, { once: true });
+    // Shedding and the key are checked once per stream; the class is read once, after
+    // authentication: every item shares them. Items are charged one verdict each.
+    const admission = admitCall({ metadata: call.metadata, peer: call.getPeer() }, guards, 0).then(
+      (caller) => ({ caller, priority: callPriority(call.metadata, "interactive") }),
+    );
+    admission.then(
+      ({ caller, priority: named }) => {
         if (closed) return;
-        tenant = principal.tenant;
+        admitted = caller;
         priority = named;
         reading = true;
         call.on("data", onItem);

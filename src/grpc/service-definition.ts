@@ -65,10 +65,55 @@ function deserializer<Desc extends DescMessage>(schema: Desc) {
 }
 
 /**
+ * What the server's deserializer yields for bytes that are not a valid message (bad wire
+ * format, invalid UTF-8 in a string field), instead of throwing: grpc-js answers a throwing
+ * deserializer itself, with INTERNAL, before any interceptor or handler can say what was wrong
+ * (`decompressAndMaybePush` in @grpc/grpc-js 1.14's build/src/server-interceptors.js).
+ * `malformed-input.ts` refuses it for unary and server-streaming calls; a stream handler gets
+ * it as an item.
+ */
+export class MalformedMessage {
+  constructor(
+    /** The message type expected, e.g. `jurist.v1.PairwiseRequest`. */
+    readonly typeName: string,
+    /** What protobuf-es found wrong. */
+    readonly reason: string,
+  ) {}
+}
+
+function markingDeserializer<Desc extends DescMessage>(schema: Desc) {
+  return (bytes: Buffer): MessageShape<Desc> | MalformedMessage => {
+    try {
+      return fromBinary(schema, bytes);
+    } catch (error) {
+      return new MalformedMessage(schema.typeName, (error as Error).message);
+    }
+  };
+}
+
+/**
+ * The definition a server serves: as `serviceDefinition`, but a request that does not decode
+ * arrives as a `MalformedMessage` rather than failing the call with INTERNAL. Serve it only
+ * behind `malformedInputInterceptor`, which turns that into INVALID_ARGUMENT for unary calls.
+ */
+export function servedDefinition<T extends GenServiceMethods>(
+  service: GenService<T>,
+): ServiceDefinitionOf<T> {
+  const definition = serviceDefinition(service) as Record<
+    string,
+    MethodDefinition<unknown, unknown>
+  >;
+  for (const method of Object.values(service.method)) {
+    definition[method.localName]!.requestDeserialize = markingDeserializer(method.input);
+  }
+  return definition as ServiceDefinitionOf<T>;
+}
+
+/**
  * The grpc-js `ServiceDefinition` of `service`: one entry per RPC under its local name
  * (`pairwiseStream` for `PairwiseStream`), path `/<package>.<Service>/<Method>`, streaming
- * flags from the method kind. A malformed message fails the call with INTERNAL (grpc-js's
- * handling of a throwing deserializer); it never reaches a handler.
+ * flags from the method kind. A malformed message throws in `requestDeserialize`, which
+ * grpc-js answers with INTERNAL: the server serves `servedDefinition` instead.
  */
 export function serviceDefinition<T extends GenServiceMethods>(
   service: GenService<T>,

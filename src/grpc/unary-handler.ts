@@ -22,6 +22,8 @@ export interface UnaryContext {
   /** When `signal` aborts for the deadline (epoch ms); undefined when the call has none. */
   deadlineAt: number | undefined;
   metadata: Metadata;
+  /** The client, as grpc-js names it (`host:port`). */
+  peer: string;
 }
 
 /** Counts a finished call and its duration. */
@@ -67,7 +69,8 @@ export function unaryHandler<Request, Response>(
     const started = performance.now();
     const method = call.getPath();
     const { signal, deadlineAt, release } = callSignal(call, options);
-    handle(call.request, { signal, deadlineAt, metadata: call.metadata }).then(
+    const context = { signal, deadlineAt, metadata: call.metadata, peer: call.getPeer() };
+    handle(call.request, context).then(
       (response) => {
         release();
         recordCall(options.metrics, method, status.OK, started);

@@ -59,17 +59,12 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     requestTimeoutMs: runtime.config.http.requestTimeoutMs,
     shutdown: runtime.shutdownSignal,
     shedding: {
-      maxEventLoopDelayMs: runtime.config.shedding.maxEventLoopDelayMs,
-      maxHeapBytes: runtime.config.shedding.maxHeapBytes,
+      pressure: runtime.pressure,
       draining: runtime.isDraining,
       onShed: (reason) => runtime.metrics.admission.shed.inc({ reason }),
     },
     auth: runtime.auth,
-    rateLimit: {
-      perMinute: runtime.config.auth.rateLimitPerMinute,
-      redis: runtime.stores.redis?.commands ?? null,
-      failOpen: runtime.config.auth.rateLimitFailOpen,
-    },
+    rateLimit: { limiter: runtime.rateLimiter },
   };
   await server.register(judgeRoutes, { service: runtime.judgeService, ...guards });
   await server.register(rewardRoutes, { service: runtime.rewardService, ...guards });

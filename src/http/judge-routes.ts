@@ -21,7 +21,7 @@ export interface JudgeRoutesOptions extends JudgingRouteOptions {
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app, options) => {
-  await guardJudging(app, options);
+  const charge = guardJudging(app, options);
   const contextFor = (request: FastifyRequest, reply: FastifyReply) => ({
     signal: requestSignal(
       reply,
@@ -54,6 +54,8 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
         body: batchRequestSchema,
         response: { 200: batchResponseSchema, ...errors },
       },
+      // Each item is a verdict against the key's rate limit.
+      preHandler: charge.verdicts((body: { items: unknown[] }) => body.items.length),
     },
     async (request, reply) => {
       const items = readBatchItems(request.body.items);

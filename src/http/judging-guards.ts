@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AuthHookOptions, requireScope } from "./auth-hook.ts";
 import { type LoadSheddingOptions, loadShedding } from "./load-shedding.ts";
-import { type RateLimitingOptions, rateLimiting } from "./rate-limiting.ts";
+import { type RateCharges, type RateLimitingOptions, rateLimiting } from "./rate-limiting.ts";
 
 /** What every route that spends replica time is guarded by, and its deadline settings. */
 export interface JudgingRouteOptions {
@@ -14,12 +14,12 @@ export interface JudgingRouteOptions {
   rateLimit: RateLimitingOptions;
 }
 
-/** Load shedding, the `judge` scope and rate limits, in that order (cheapest refusal first). */
-export async function guardJudging(
-  app: FastifyInstance,
-  options: JudgingRouteOptions,
-): Promise<void> {
-  await loadShedding(app, options.shedding);
+/**
+ * Load shedding, the `judge` scope and rate limits, in that order (cheapest refusal first).
+ * Returns the charges routes add for requests of more than one verdict.
+ */
+export function guardJudging(app: FastifyInstance, options: JudgingRouteOptions): RateCharges {
+  loadShedding(app, options.shedding);
   requireScope(app, "judge", options.auth);
-  await rateLimiting(app, options.rateLimit);
+  return rateLimiting(app, options.rateLimit);
 }

@@ -1,78 +1,59 @@
-import rateLimit from "@fastify/rate-limit";
-import LocalStore from "@fastify/rate-limit/store/LocalStore.js";
-import RedisStore from "@fastify/rate-limit/store/RedisStore.js";
-import type { FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
-import { AppError } from "../core/errors.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type RateLimiter, type RateStanding, rateKey } from "../auth/rate-limiter.ts";
 
 export interface RateLimitingOptions {
-  /** Requests per key per minute; 0 turns rate limiting off. */
-  perMinute: number;
-  /** Shared counters across gateways; null → this process only. */
-  redis: Redis | null;
-  /** When Redis cannot count: true lets the request through, false refuses it with a 503. */
-  failOpen: boolean;
+  /** The runtime's limiter: the same per-key budget gRPC spends (src/auth/rate-limiter.ts). */
+  limiter: RateLimiter;
 }
 
-type Counted = { current: number; ttl: number };
-type Callback = (err: Error | null, res?: Counted) => void;
-type Incr = (
-  key: string,
-  cb: (err: Error | null, res: Counted | null) => void,
-  w: number,
-  m: number,
-) => void;
+/** Charges a request's verdicts beyond the first, once its body is read and validated. */
+export type ChargeVerdicts = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** What routes use to charge more than one verdict per request. */
+export interface RateCharges {
+  /**
+   * A preHandler charging `count(body) − 1` more verdicts (the first was charged when the
+   * request arrived), all or nothing: a batch larger than what is left is refused whole with
+   * 429, having spent only its first verdict.
+   */
+  verdicts<Body>(count: (body: Body) => number): ChargeVerdicts;
+}
+
+function keyOf(request: FastifyRequest): string {
+  return rateKey(request.principal, request.ip);
+}
+
+function setHeaders(reply: FastifyReply, standing: RateStanding | null): void {
+  if (!standing) return;
+  reply.header("x-ratelimit-limit", standing.limit);
+  reply.header("x-ratelimit-remaining", standing.remaining);
+  reply.header("x-ratelimit-reset", standing.resetSeconds);
+}
 
 /**
- * The plugin's store, made shared across routes (one budget per key, not per route) and with
- * store failures as STORE_UNAVAILABLE, so failing closed is a clear 503 rather than a 500.
+ * Per-key rate limits for this plugin context's routes: one verdict is charged when a request
+ * arrives (before its body is read, so a key over its budget costs no parsing), the rest of a
+ * batch's or reward request's verdicts by the route's `verdicts` preHandler. Over the limit:
+ * 429 RATE_LIMITED with Retry-After (the error handler sets it); every counted answer carries
+ * `x-ratelimit-limit`, `-remaining` and `-reset`. Register after the auth hook, which sets
+ * `request.principal`.
  */
-function sharedStore(inner: { incr: Incr }) {
-  return class SharedRateLimitStore {
-    incr(key: string, cb: Callback, window: number, max: number) {
-      inner.incr(
-        key,
-        (err, res) => {
-          if (!err) return cb(null, res ?? undefined);
-          const error = new AppError(
-            "STORE_UNAVAILABLE",
-            "rate limits cannot be counted right now",
-            {
-              cause: err,
-              retryAfterSeconds: 1,
-            },
-          );
-          cb(error);
-        },
-        window,
-        max,
-      );
-    }
-    child() {
-      return this;
-    }
+export function rateLimiting(app: FastifyInstance, options: RateLimitingOptions): RateCharges {
+  const { limiter } = options;
+  if (limiter.enabled) {
+    app.addHook("onRequest", async (request, reply) => {
+      setHeaders(reply, await limiter.take(keyOf(request), 1));
+    });
+  }
+  return {
+    verdicts<Body>(count: (body: Body) => number): ChargeVerdicts {
+      return async (request, reply) => {
+        if (!limiter.enabled) return;
+        // A preHandler runs after the route's schema validated the body: it is a `Body`.
+        const verdicts = count(request.body as Body);
+        if (verdicts > 1)
+          setHeaders(reply, await limiter.take(keyOf(request), verdicts - 1, verdicts));
+      };
+    },
   };
-}
-
-/**
- * Per-key rate limits for this plugin context's routes (@fastify/rate-limit): the key's id,
- * or the client address for calls without a key. Over the limit: 429 RATE_LIMITED with
- * Retry-After. Register after the auth hook, which sets `request.principal`.
- */
-export async function rateLimiting(app: FastifyInstance, options: RateLimitingOptions) {
-  if (options.perMinute <= 0) return;
-  const inner = options.redis
-    ? new RedisStore(false, false, options.redis, "rate:")
-    : new LocalStore(false, false, 10_000);
-  await app.register(rateLimit, {
-    max: options.perMinute,
-    timeWindow: 60_000,
-    store: sharedStore(inner as { incr: Incr }),
-    skipOnError: options.failOpen,
-    keyGenerator: (request) => request.principal?.keyId ?? `ip:${request.ip}`,
-    errorResponseBuilder: (_request, context) =>
-      new AppError("RATE_LIMITED", `rate limit of ${context.max} requests per minute exceeded`, {
-        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
-      }),
-  });
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { openRlhfVerdictCount, rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardContext, RewardService } from "../reward/reward-service.ts";
 import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
 import { callerPriority } from "./request-priority.ts";
@@ -17,11 +18,11 @@ const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 /**
  * `POST /v1/reward` and `POST /get_reward` (OpenRLHF's remote reward model). Same guards as
- * the judge routes (shedding, `judge` scope, rate limits); the work is in the `batch` priority
+ * the judge routes (shedding, `judge` scope, rate limits: one verdict per pair or item); the work is in the `batch` priority
  * class unless `x-jurist-priority` says otherwise, and has the request's whole deadline.
  */
 export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (app, options) => {
-  await guardJudging(app, options);
+  const charge = guardJudging(app, options);
   const contextFor = (request: FastifyRequest, reply: FastifyReply): RewardContext => {
     const timeoutMs = callerTimeoutMs(request.headers, options.requestTimeoutMs);
     return {
@@ -40,6 +41,8 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
         body: rewardRequestSchema,
         response: { 200: rewardResponseSchema, ...errors },
       },
+      // One verdict per pair the method judges, against the key's rate limit.
+      preHandler: charge.verdicts(rewardVerdictCount),
     },
     async (request, reply) =>
       rewardJson(await options.service.reward(request.body, contextFor(request, reply))),
@@ -54,6 +57,8 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
         body: openRlhfRequestSchema,
         response: { 200: openRlhfResponseSchema, ...errors },
       },
+      // One verdict per item, against the key's rate limit.
+      preHandler: charge.verdicts(openRlhfVerdictCount),
     },
     async (request, reply) =>
       openRlhfJson(await options.service.openRlhf(request.body, contextFor(request, reply))),

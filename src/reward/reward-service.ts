@@ -12,8 +12,9 @@ import {
   settledOnce,
 } from "./judged-pairs.ts";
 import { createOpenRlhfRewards } from "./openrlhf-rewards.ts";
+import { rewardMethodOf } from "./reward-cost.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
-import type { Reward, RewardMethod, RewardRequest } from "./reward-request.ts";
+import type { Reward, RewardRequest } from "./reward-request.ts";
 
 /** Per-call context from the transport. */
 export type RewardContext = PairContext;
@@ -29,8 +30,7 @@ export type RewardContext = PairContext;
 export function createRewardService(deps: RewardServiceDeps) {
   async function reward(request: RewardRequest, context: RewardContext = {}): Promise<Reward> {
     const started = performance.now();
-    const method: RewardMethod =
-      request.method ?? (request.reference === undefined ? "round_robin" : "reference");
+    const method = rewardMethodOf(request);
     const mode = request.mode ?? deps.defaultMode;
     const checked = await deps.intake.check(request.images, context.signal);
     const images = settledOnce((signal) => deps.intake.settle(checked, signal));

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { createAuthenticator } from "../auth/authenticator.ts";
+import { createRateLimiter } from "../auth/rate-limiter.ts";
 import { createPromptCollector } from "../collection/prompt-collector.ts";
 import type { Config } from "../config/config.ts";
 import { createPairwiseJudge } from "../core/pairwise-judge.ts";
@@ -19,6 +20,7 @@ import { createRewardService } from "../reward/reward-service.ts";
 import { createStores } from "../store/create-stores.ts";
 import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
+import { createLoadPressure } from "./load-pressure.ts";
 import { readiness } from "./readiness.ts";
 
 export interface RuntimeOptions extends FleetOptions {
@@ -147,6 +149,16 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
           adopt: championSync.adopt,
         })
       : null;
+  // One pressure reading and one rate budget per process, shared by HTTP and gRPC.
+  const pressure = createLoadPressure({
+    maxEventLoopDelayMs: config.shedding.maxEventLoopDelayMs,
+    maxHeapBytes: config.shedding.maxHeapBytes,
+  });
+  const rateLimiter = createRateLimiter({
+    perMinute: config.auth.rateLimitPerMinute,
+    counter: stores.rates,
+    failOpen: config.auth.rateLimitFailOpen,
+  });
   const authRequired =
     config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
   if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {
@@ -175,6 +187,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       }),
       required: authRequired,
     },
+    /** Verdicts per key per minute, counted alike for HTTP and gRPC (in Redis when set). */
+    rateLimiter,
+    /** Whether the process is too loaded to take judging work (both transports shed on it). */
+    pressure,
     /** True when the replicas are in-process simulations, not real judges. */
     simulated,
     /** Aborted when in-flight work must stop: after the drain timeout, or on close. */
@@ -193,6 +209,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       draining = true;
       shutdown.abort(new Error("server shutting down"));
       clearInterval(reconcile);
+      pressure.close();
       championSync.stop();
       await trainer?.stop();
       discovery.stop();

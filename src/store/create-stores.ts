@@ -8,13 +8,16 @@ import type { KeyStore } from "./key-store.ts";
 import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
 import { createMemoryKeyStore } from "./memory-key-store.ts";
 import { createMemoryPromptLog } from "./memory-prompt-log.ts";
+import { createMemoryRateCounter } from "./memory-rate-counter.ts";
 import { createMemoryShadowStats } from "./memory-shadow-stats.ts";
 import { createMemoryVerdictCache } from "./memory-verdict-cache.ts";
 import type { PromptLog } from "./prompt-log.ts";
+import type { RateCounter } from "./rate-counter.ts";
 import { createRedisCheckpointRegistry } from "./redis-checkpoint-registry.ts";
 import { createRedisClient, type RedisClient } from "./redis-client.ts";
 import { createRedisKeyStore } from "./redis-key-store.ts";
 import { createRedisPromptLog } from "./redis-prompt-log.ts";
+import { createRedisRateCounter } from "./redis-rate-counter.ts";
 import { createRedisShadowStats } from "./redis-shadow-stats.ts";
 import { createRedisVerdictCache } from "./redis-verdict-cache.ts";
 import type { ShadowStats } from "./shadow-stats.ts";
@@ -34,6 +37,8 @@ export interface Stores {
   blobs: BlobStore;
   /** Shadow traffic's target and counts, shared by every gateway and the trainer. */
   shadow: ShadowStats;
+  /** Rate-limit counters: HTTP and gRPC count into the same ones, every gateway with Redis. */
+  rates: RateCounter;
   /** The Redis connections when REDIS_URL is set; null for the embedded stores. */
   redis: RedisClient | null;
   /** `degraded` while Redis is unreachable (judging continues). */
@@ -59,6 +64,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       promptLog: createMemoryPromptLog({ maxLength: config.stores.promptLogMaxLength }),
       blobs,
       shadow: createMemoryShadowStats(),
+      rates: createMemoryRateCounter(),
       redis: null,
       status: () => "ok",
       close: async () => registry.close?.(),
@@ -78,6 +84,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
     promptLog: createRedisPromptLog({ client, maxLength: config.stores.promptLogMaxLength }),
     blobs,
     shadow: createRedisShadowStats(client),
+    rates: createRedisRateCounter(client),
     redis: client,
     status: client.status,
     async close() {
