@@ -158,50 +158,53 @@ function attacks(
   ];
 }
 
-t.test("a cross-origin no-cors POST to every state-changing admin route changes nothing", async (t) => {
-  const { fastify, runtime, stateChanging } = await gateway(t);
-  const found = stateChanging.map((route) => `${route.method} ${route.url}`).sort();
-  // The routes come from the instance, so a new one is attacked too; these must be among them.
-  for (const known of [
-    "POST /v1/admin/checkpoints",
-    "POST /v1/admin/promote",
-    "POST /v1/admin/rollback",
-  ]) {
-    t.ok(found.includes(known), `${known} is enumerated (${found.join(", ")})`);
-  }
-  const before = await registryState(fastify);
-  t.equal(runtime.fleet.champion(), CANDIDATE);
-  for (const route of stateChanging) {
-    for (const attack of attacks(route.url)) {
-      const request: InjectOptions = {
-        method: route.method as InjectOptions["method"],
-        url: route.url,
-        headers: attack.headers,
-      };
-      if (attack.payload !== undefined) request.payload = attack.payload;
-      const response = await fastify.inject(request);
-      const label = `${route.method} ${route.url}, ${attack.name}`;
-      t.equal(response.json().error?.code, attack.code, `${label}: ${response.body}`);
-      t.equal(response.statusCode, attack.code === "FORBIDDEN" ? 403 : 415, label);
+t.test(
+  "a no-cors POST from elsewhere to any state-changing admin route changes nothing",
+  async (t) => {
+    const { fastify, runtime, stateChanging } = await gateway(t);
+    const found = stateChanging.map((route) => `${route.method} ${route.url}`).sort();
+    // The routes come from the instance, so a new one is attacked too; these must be among them.
+    for (const known of [
+      "POST /v1/admin/checkpoints",
+      "POST /v1/admin/promote",
+      "POST /v1/admin/rollback",
+    ]) {
+      t.ok(found.includes(known), `${known} is enumerated (${found.join(", ")})`);
     }
-  }
-  t.same(await registryState(fastify), before, "the registry is as it was");
-  t.equal(runtime.fleet.champion(), CANDIDATE, "the champion did not change");
+    const before = await registryState(fastify);
+    t.equal(runtime.fleet.champion(), CANDIDATE);
+    for (const route of stateChanging) {
+      for (const attack of attacks(route.url)) {
+        const request: InjectOptions = {
+          method: route.method as InjectOptions["method"],
+          url: route.url,
+          headers: attack.headers,
+        };
+        if (attack.payload !== undefined) request.payload = attack.payload;
+        const response = await fastify.inject(request);
+        const label = `${route.method} ${route.url}, ${attack.name}`;
+        t.equal(response.json().error?.code, attack.code, `${label}: ${response.body}`);
+        t.equal(response.statusCode, attack.code === "FORBIDDEN" ? 403 : 415, label);
+      }
+    }
+    t.same(await registryState(fastify), before, "the registry is as it was");
+    t.equal(runtime.fleet.champion(), CANDIDATE, "the champion did not change");
 
-  // The same call from the gateway's own origin, declared JSON, goes through.
-  const own = await fastify.inject({
-    method: "POST",
-    url: "/v1/admin/rollback",
-    headers: {
-      origin: "http://localhost",
-      "sec-fetch-site": "same-origin",
-      "content-type": "application/json",
-    },
-    payload: "{}",
-  });
-  t.equal(own.statusCode, 200, own.body);
-  t.equal(runtime.fleet.champion(), BASE, "a same-origin JSON rollback works");
-});
+    // The same call from the gateway's own origin, declared JSON, goes through.
+    const own = await fastify.inject({
+      method: "POST",
+      url: "/v1/admin/rollback",
+      headers: {
+        origin: "http://localhost",
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/json",
+      },
+      payload: "{}",
+    });
+    t.equal(own.statusCode, 200, own.body);
+    t.equal(runtime.fleet.champion(), BASE, "a same-origin JSON rollback works");
+  },
+);
 
 t.test("an origin in JURIST_ADMIN_ORIGINS may call (a proxy that rewrites Host)", async (t) => {
   const { fastify } = await gateway(t, { JURIST_ADMIN_ORIGINS: "https://jurist.example.com" });
@@ -217,34 +220,39 @@ t.test("an origin in JURIST_ADMIN_ORIGINS may call (a proxy that rewrites Host)"
   t.equal(listed.statusCode, 200, listed.body);
 });
 
-t.test("once any key exists, state-changing admin calls need an admin key (auth off)", async (t) => {
-  const { fastify, runtime } = await gateway(t, { JURIST_AUTH: "off" });
-  const register = (id: string, key?: string) =>
-    fastify.inject({
-      method: "POST",
-      url: "/v1/admin/checkpoints",
-      headers: {
-        "content-type": "application/json",
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-      },
-      payload: { id, kind: "lora", base_model: BASE, uri: "/tmp/x" },
-    });
-  t.equal((await register("before-keys")).statusCode, 201, "no key exists: open");
-  const judge = generateApiKey("acme", "judge");
-  const admin = generateApiKey("ops", "admin");
-  await runtime.stores.keys.add(judge.record);
-  await runtime.stores.keys.add(admin.record);
-  const anonymous = await register("anonymous");
-  t.equal(anonymous.statusCode, 401);
-  t.equal(anonymous.json().error.code, "UNAUTHENTICATED");
-  t.match(anonymous.json().error.message, /API keys exist/);
-  t.equal((await register("judge", judge.plain)).statusCode, 403, "a judge key is not enough");
-  t.equal((await register("admin", admin.plain)).statusCode, 201, "an admin key is");
-  const ids = ((await registryState(fastify)) as { data: { id: string }[] }).data.map((r) => r.id);
-  t.notOk(ids.includes("anonymous"), "the refused registration did not happen");
-  const read = await fastify.inject({ method: "GET", url: "/v1/admin/checkpoints" });
-  t.equal(read.statusCode, 200, "reading stays open while auth is off");
-});
+t.test(
+  "once any key exists, state-changing admin calls need an admin key (auth off)",
+  async (t) => {
+    const { fastify, runtime } = await gateway(t, { JURIST_AUTH: "off" });
+    const register = (id: string, key?: string) =>
+      fastify.inject({
+        method: "POST",
+        url: "/v1/admin/checkpoints",
+        headers: {
+          "content-type": "application/json",
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+        payload: { id, kind: "lora", base_model: BASE, uri: "/tmp/x" },
+      });
+    t.equal((await register("before-keys")).statusCode, 201, "no key exists: open");
+    const judge = generateApiKey("acme", "judge");
+    const admin = generateApiKey("ops", "admin");
+    await runtime.stores.keys.add(judge.record);
+    await runtime.stores.keys.add(admin.record);
+    const anonymous = await register("anonymous");
+    t.equal(anonymous.statusCode, 401);
+    t.equal(anonymous.json().error.code, "UNAUTHENTICATED");
+    t.match(anonymous.json().error.message, /API keys exist/);
+    t.equal((await register("judge", judge.plain)).statusCode, 403, "a judge key is not enough");
+    t.equal((await register("admin", admin.plain)).statusCode, 201, "an admin key is");
+    const ids = ((await registryState(fastify)) as { data: { id: string }[] }).data.map(
+      (r) => r.id,
+    );
+    t.notOk(ids.includes("anonymous"), "the refused registration did not happen");
+    const read = await fastify.inject({ method: "GET", url: "/v1/admin/checkpoints" });
+    t.equal(read.statusCode, 200, "reading stays open while auth is off");
+  },
+);
 
 t.test("no CORS headers: a browser elsewhere can neither preflight nor read", async (t) => {
   const { fastify } = await gateway(t);
