@@ -1,3 +1,4 @@
+import { AppError } from "../core/errors.ts";
 import type { KeyStore } from "../store/key-store.ts";
 import { type Authenticator, createAuthenticator } from "./authenticator.ts";
 
@@ -39,7 +40,14 @@ export function createAuthPolicy(options: AuthPolicyOptions): AuthPolicy {
   return {
     authenticator: createAuthenticator({ keys: options.keys, cacheTtlMs: options.cacheTtlMs }),
     required: options.required,
-    anyKey: () => options.keys.hasAny(),
+    anyKey: () =>
+      options.keys.hasAny().catch((error: unknown) => {
+        // Fail closed: an admin call that cannot tell whether keys exist is refused, not let in.
+        throw new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
+          cause: error,
+          retryAfterSeconds: 1,
+        });
+      }),
     publicRoutes: new Set(options.publicRoutes),
     adminOrigins: new Set(options.adminOrigins.map((origin) => new URL(origin).origin)),
     loopbackOnly: options.loopbackOnly,

@@ -46,7 +46,8 @@ function refusal(request: FastifyRequest, options: AdminOriginGuardOptions): App
   if (site === "cross-site" || site === "same-site") {
     return forbidden(`the browser says it comes from another site (Sec-Fetch-Site: ${site})`);
   }
-  const host = request.host.toLowerCase();
+  // Browsers always send Host; a client without one (HTTP/1.0) is no page on a rebound name.
+  const host = (request.host ?? "").toLowerCase();
   const origin = request.headers.origin;
   if (origin !== undefined) {
     const url = originOf(origin);
@@ -58,7 +59,7 @@ function refusal(request: FastifyRequest, options: AdminOriginGuardOptions): App
       );
     }
   }
-  if (options.loopbackOnly && !LOOPBACK_HOST.test(hostnameOf(host))) {
+  if (options.loopbackOnly && host !== "" && !LOOPBACK_HOST.test(hostnameOf(host))) {
     const listed = [...options.adminOrigins].some((allowed) => new URL(allowed).host === host);
     if (!listed) {
       return forbidden(

@@ -110,3 +110,16 @@ t.test("without Redis, a key revoked in the key file is refused at the next call
   t.equal(refused.statusCode, 401, "no waiting: the very next call is refused");
   t.equal(refused.json().error.code, "UNAUTHENTICATED");
 });
+
+t.test("with Redis down, a state-changing admin call fails closed", async (t) => {
+  // Whether any key exists decides if the call needs one: unknowable, so refused, not let in.
+  const { redis, gateways } = await startSharedGateways(t, { JURIST_AUTH: "off" });
+  await redis.stop(true);
+  const response = await gateways[0].fastify.inject({
+    method: "POST",
+    url: "/v1/admin/rollback",
+    payload: {},
+  });
+  t.equal(response.statusCode, 503, response.body);
+  t.equal(response.json().error.code, "STORE_UNAVAILABLE");
+});
