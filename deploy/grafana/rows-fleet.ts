@@ -16,7 +16,8 @@ export const fleet: RowSpec = {
     },
     {
       title: "Replica health and ejection",
-      description: "1 = healthy / ejected, per replica (worst view over gateways).",
+      description:
+        "1 = healthy / ejected, per replica (worst view over gateways). Replicas are named by id (r-…, never the URL: /metrics is open); the gateway log line `replica joined` maps an id to its URL.",
       type: "state-timeline",
       queries: [
         { expr: "min by (replica) (jurist_replica_healthy)", legend: "healthy {{replica}}" },

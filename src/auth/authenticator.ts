@@ -15,7 +15,11 @@ export const ANONYMOUS: Principal = { keyId: null, tenant: "default", scope: "ad
 
 export interface AuthenticatorOptions {
   keys: KeyStore;
-  /** How long a validated key is trusted without asking the store again, ms. */
+  /**
+   * How long a validated key is trusted without asking the store again, ms; 0 asks on every
+   * call. Revocations the store announces are forgotten at once: the TTL only bounds how long
+   * a revocation whose announcement was lost keeps working.
+   */
   cacheTtlMs: number;
   /** Most keys remembered. */
   cacheMaxEntries?: number;
@@ -25,10 +29,16 @@ export interface AuthenticatorOptions {
  * Checks `Authorization: Bearer <key>` against the key store by the key's SHA-256. Valid keys
  * are remembered briefly, which keeps the hot path off Redis and lets recently seen keys work
  * through a Redis outage; an unknown key during an outage is STORE_UNAVAILABLE, not a 401.
+ * A key the store announces as revoked (from any gateway or `jurist keys revoke`) is
+ * forgotten at once. Call `close()` to stop listening.
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const remembered = new Map<string, { principal: Principal; until: number }>();
   const maxEntries = options.cacheMaxEntries ?? 10_000;
+  const stopListening = options.keys.onRevoked((hash) => {
+    if (hash === null) remembered.clear();
+    else remembered.delete(hash);
+  });
 
   async function lookup(hash: string): Promise<Principal | null> {
     const hit = remembered.get(hash);
@@ -48,6 +58,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       return null;
     }
     const principal = { keyId: record.id, tenant: record.tenant, scope: record.scope };
+    if (options.cacheTtlMs === 0) return principal;
     if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
     remembered.set(hash, { principal, until: Date.now() + options.cacheTtlMs });
     return principal;
@@ -73,6 +84,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     /** Forgets a key at once (after revocation). */
     forget(hash: string): void {
       remembered.delete(hash);
+    },
+    /** Stops listening for revocations. */
+    close(): void {
+      stopListening();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bool, nonNegativeInt } from "./kinds.ts";
+import { bool, csv, nonNegativeInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
 export const auth = area(
@@ -17,7 +17,19 @@ export const auth = area(
         env: "JURIST_KEY_CACHE_TTL_MS",
         schema: nonNegativeInt,
         default: 60_000,
-        doc: "how long a validated API key is trusted without asking the store again, ms",
+        doc: "how long a validated API key is trusted without asking Redis again, ms; revocations reach every gateway at once over pub/sub, this is the fallback when pub/sub is down (without Redis keys are not cached)",
+      }),
+      publicRoutes: setting({
+        env: "JURIST_PUBLIC_ROUTES",
+        schema: csv.pipe(z.array(z.enum(["models", "docs"]))),
+        default: [],
+        doc: "what answers without a key when keys are required, comma-separated: `models` (`GET /v1/models`, gRPC `ListModels`), `docs` (`/docs`, `/openapi.json`)",
+      }),
+      adminOrigins: setting({
+        env: "JURIST_ADMIN_ORIGINS",
+        schema: csv.pipe(z.array(z.url({ protocol: /^https?$/ }))),
+        default: [],
+        doc: "browser origins (`https://jurist.example.com`, comma-separated) besides the gateway's own that may make state-changing admin calls, e.g. the public origin when a proxy rewrites `Host`",
       }),
       rateLimitPerMinute: setting({
         env: "JURIST_RATE_LIMIT_PER_MINUTE",

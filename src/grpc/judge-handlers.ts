@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { type AuthPolicy, routeNeedsKey } from "../auth/auth-policy.ts";
 import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
 import type { JudgeService as JudgeCore } from "../judge/judge-service.ts";
@@ -7,7 +8,7 @@ import { checkRewardRequest } from "../reward/reward-checks.ts";
 import { rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardService } from "../reward/reward-service.ts";
 import { listModels } from "../runtime/model-list.ts";
-import type { CallAuthOptions } from "./call-auth.ts";
+import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
 import { admitCall, type CallGuardOptions } from "./call-guards.ts";
 import { callPriority } from "./call-priority.ts";
 import {
@@ -26,7 +27,8 @@ export interface JudgeHandlersOptions {
   /** The reward core behind Reward (as POST /v1/reward). */
   reward: RewardService;
   fleet: ReplicaFleet;
-  auth: CallAuthOptions;
+  /** The runtime's policy: keys as for HTTP; ListModels public only if JURIST_PUBLIC_ROUTES says. */
+  auth: CallAuthOptions & Pick<AuthPolicy, "publicRoutes">;
   /** Items one PairwiseStream judges at once. */
   streamConcurrency: number;
   /** Aborted when the server begins to drain: judging calls are refused from then on. */
@@ -84,8 +86,14 @@ export function judgeHandlers(
       const priority = callPriority(metadata, "batch");
       return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
     }),
-    listModels: unaryHandler(rpc, async () =>
-      create(ListModelsResponseSchema, { models: listModels(options.fleet).map(modelToProto) }),
-    ),
+    listModels: unaryHandler(rpc, async (_message, { metadata }) => {
+      // Like GET /v1/models: it names the candidates, so it needs a key when keys are required.
+      if (routeNeedsKey(auth, "models")) {
+        await callPrincipal(metadata, auth, "judge");
+      }
+      return create(ListModelsResponseSchema, {
+        models: listModels(options.fleet).map(modelToProto),
+      });
+    }),
   };
 }

@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { AuthPolicy } from "../auth/auth-policy.ts";
 import type { CheckpointAdmin } from "../registry/checkpoint-admin.ts";
 import type { CheckpointRecord } from "../store/checkpoint-registry.ts";
-import { type AuthHookOptions, requireScope } from "./auth-hook.ts";
+import { changesState, guardAdminOrigin } from "./admin-origin-guard.ts";
+import { requireScope } from "./auth-hook.ts";
 import { errorSchema } from "./wire/pairwise-schema.ts";
+import { adminExamples } from "./wire/request-examples.ts";
 
 export interface AdminRoutesOptions {
   admin: CheckpointAdmin;
-  auth: AuthHookOptions;
+  auth: AuthPolicy;
 }
 
 const checkpointId = z.string().min(1).max(256);
@@ -49,10 +52,18 @@ function recordToWire(record: CheckpointRecord): z.output<typeof recordSchema> {
   };
 }
 
-/** The admin API (docs/api.md, the admin API): admin-scoped keys only. */
+/**
+ * The admin API (docs/api.md, the admin API): admin-scoped keys only. Whatever JURIST_AUTH
+ * says, a state-changing call (every method but GET) must come from no other browser origin,
+ * be declared JSON, and carry an admin key once any key exists (docs/security.md).
+ */
 export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, options) => {
-  requireScope(app, "admin", options.auth);
-  const { admin } = options;
+  const { admin, auth } = options;
+  guardAdminOrigin(app, auth);
+  requireScope(app, "admin", auth, async (request) => {
+    if (!changesState(request) || !(await auth.anyKey())) return null;
+    return "API keys exist, so state-changing admin calls need an admin key: Authorization: Bearer <key>";
+  });
 
   app.get(
     "/v1/admin/checkpoints",
@@ -89,13 +100,15 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
       schema: {
         summary: "Register a checkpoint as a candidate",
         tags: ["admin"],
-        body: z.strictObject({
-          id: checkpointId,
-          kind: z.enum(["lora", "full"]),
-          base_model: z.string().min(1),
-          uri: z.string().min(1),
-          parent: checkpointId.nullable().default(null),
-        }),
+        body: z
+          .strictObject({
+            id: checkpointId,
+            kind: z.enum(["lora", "full"]),
+            base_model: z.string().min(1),
+            uri: z.string().min(1),
+            parent: checkpointId.nullable().default(null),
+          })
+          .meta({ example: adminExamples.register }),
         response: { 201: recordSchema, ...errors },
       },
     },
@@ -117,10 +130,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
           "champion. 409 CONFLICT when the champion is not `expected_champion`; 502 " +
           "PROMOTION_FAILED names the step and replica that failed, and then nothing changed.",
         tags: ["admin"],
-        body: z.strictObject({
-          checkpoint: checkpointId,
-          expected_champion: checkpointId.nullable().optional(),
-        }),
+        body: z
+          .strictObject({
+            checkpoint: checkpointId,
+            expected_champion: checkpointId.nullable().optional(),
+          })
+          .meta({ example: adminExamples.promote }),
         response: { 200: swapSchema, ...errors },
       },
     },
@@ -136,8 +151,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
           "Re-loads the previous champion's adapter where it is missing, then compares-and-" +
           "sets back. 409 CONFLICT when there is none or the champion is not the expected one.",
         tags: ["admin"],
-        // No body at all is fine: roll back from whatever the champion is now.
-        body: z.strictObject({ expected_champion: checkpointId.nullable().optional() }).nullish(),
+        // `{}` (or `null`) rolls back from whatever the champion is now; some JSON body is
+        // needed, as admin-origin-guard.ts refuses state-changing calls not declared JSON.
+        body: z
+          .strictObject({ expected_champion: checkpointId.nullable().optional() })
+          .meta({ example: adminExamples.rollback })
+          .nullish(),
         response: { 200: swapSchema, ...errors },
       },
     },

@@ -6,14 +6,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { routeNeedsKey } from "../auth/auth-policy.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { logEachResponse } from "./access-log.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { requireScope } from "./auth-hook.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
 import { modelRoutes } from "./model-routes.ts";
+import { routeSecurity, securitySchemes } from "./openapi-security.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { responseSerializerCompiler } from "./response-serializer.ts";
 import { rewardRoutes } from "./reward-routes.ts";
@@ -38,6 +41,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   recordRequestMetrics(server, runtime.metrics.http);
   logEachResponse(server);
 
+  const { auth } = runtime;
   await server.register(swagger, {
     openapi: {
       info: {
@@ -45,14 +49,28 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
         description: "Pairwise judging of responses to image questions, from vLLM replicas",
         version: "1",
       },
+      components: { securitySchemes },
     },
-    transform: jsonSchemaTransform,
+    // Each route's `security` says whether it needs a key on this gateway (openapi-security.ts).
+    transform: (input) => {
+      const { schema, url } = jsonSchemaTransform(input);
+      if (schema.hide) return { schema, url };
+      return { schema: { ...schema, security: routeSecurity(input.url, auth) }, url };
+    },
   });
-  await server.register(swaggerUi, { routePrefix: "/docs" });
-  server.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
+  // The document and its UI: behind a key when keys are required, unless JURIST_PUBLIC_ROUTES
+  // lists `docs`. The UI keeps a key given to its Authorize button across reloads.
+  await server.register(async (docs) => {
+    if (routeNeedsKey(auth, "docs")) requireScope(docs, "judge", auth);
+    await docs.register(swaggerUi, {
+      routePrefix: "/docs",
+      uiConfig: { persistAuthorization: true },
+    });
+    docs.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
+  });
 
   await server.register(healthRoutes, { readiness: runtime.readiness });
-  await server.register(modelRoutes, { fleet: runtime.fleet });
+  await server.register(modelRoutes, { fleet: runtime.fleet, auth });
   await server.register(metricsRoutes, { registry: runtime.metrics.registry });
   // Judging and reward routes share the same guards: shedding, the judge scope, rate limits.
   const guards: Omit<JudgeRoutesOptions, "service"> = {

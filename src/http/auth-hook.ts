@@ -16,22 +16,39 @@ export interface AuthHookOptions {
   required: boolean;
 }
 
-async function principalOf(request: FastifyRequest, options: AuthHookOptions): Promise<Principal> {
+/**
+ * Whether this request needs a key beyond `required`; a string says why (the 401's message).
+ * The admin routes use it for "state-changing calls need a key once any key exists".
+ */
+export type KeyRequiredFor = (request: FastifyRequest) => Promise<string | null>;
+
+async function principalOf(
+  request: FastifyRequest,
+  options: AuthHookOptions,
+  requiredFor: KeyRequiredFor | undefined,
+): Promise<Principal> {
   const header = request.headers.authorization;
-  if (options.required) return options.authenticator.authenticate(header);
-  if (!header) return ANONYMOUS;
-  return options.authenticator.authenticate(header);
+  if (options.required || header) return options.authenticator.authenticate(header);
+  const why = requiredFor ? await requiredFor(request) : null;
+  if (why !== null) throw new AppError("UNAUTHENTICATED", why);
+  return ANONYMOUS;
 }
 
 /**
  * Adds an onRequest hook to this plugin context's routes: 401 UNAUTHENTICATED without a valid
- * key (when required), 403 FORBIDDEN for a key without `scope`.
+ * key (when required, or when `requiredFor` says this request needs one), 403 FORBIDDEN for a
+ * key without `scope`.
  */
-export function requireScope(app: FastifyInstance, scope: KeyScope, options: AuthHookOptions) {
+export function requireScope(
+  app: FastifyInstance,
+  scope: KeyScope,
+  options: AuthHookOptions,
+  requiredFor?: KeyRequiredFor,
+) {
   // Fastify 5 refuses reference-type decorator defaults: start null, the hook always sets it.
   if (!app.hasRequestDecorator("principal")) app.decorateRequest("principal", null as never);
   app.addHook("onRequest", async (request) => {
-    const principal = await principalOf(request, options);
+    const principal = await principalOf(request, options, requiredFor);
     if (!allows(principal, scope)) {
       throw new AppError("FORBIDDEN", `this API key's scope does not allow ${scope} calls`);
     }

@@ -13,12 +13,13 @@ const readinessSchema = z.object({
   champion: z.string().nullable(),
   replicas: z.array(
     z.object({
-      url: z.string(),
+      id: z
+        .string()
+        .describe("r- and 8 hex digits of the URL's SHA-256; the log maps it to the URL"),
       healthy: z.boolean(),
       serves_champion: z.boolean(),
       in_flight: z.number(),
       waiting: z.number(),
-      last_error: z.string().nullable(),
       version: z.string().nullable(),
       choice_field: z.string(),
       unconstrained: z
@@ -43,12 +44,11 @@ function readinessJson(report: Readiness): ReadinessJson {
     status: report.ready ? "ready" : "not_ready",
     champion: report.champion,
     replicas: report.replicas.map((r) => ({
-      url: r.url,
+      id: r.id,
       healthy: r.healthy,
       serves_champion: r.servesChampion,
       in_flight: r.inFlight,
       waiting: r.waiting,
-      last_error: r.lastError,
       version: r.version,
       choice_field: r.choiceField,
       ...(r.unconstrained

@@ -1,10 +1,11 @@
 import { Gauge } from "prom-client";
+import { replicaId } from "../engine/replica-id.ts";
 import type { LabelledCounter } from "./labelled-metrics.ts";
 import type { YieldingRegistry } from "./yielding-registry.ts";
 
 /** One replica as the fleet gauges show it; read on every scrape. */
 export interface FleetGaugeSnapshot {
-  /** Base URL of the replica, used as the `replica` label. */
+  /** Base URL of the replica; the `replica` label is its id (r-…, never the URL: /metrics is open). */
   url: string;
   healthy: boolean;
   /** Taken out of rotation by outlier ejection. */
@@ -39,7 +40,7 @@ export function createFleetGauges(
       registers,
       collect() {
         this.reset();
-        for (const replica of read()) this.set({ replica: replica.url }, value(replica));
+        for (const replica of read()) this.set({ replica: replicaId(replica.url) }, value(replica));
       },
     });
 
@@ -62,8 +63,9 @@ export function createFleetGauges(
     collect() {
       this.reset();
       for (const replica of read()) {
-        this.set({ replica: replica.url, state: "running" }, replica.running);
-        this.set({ replica: replica.url, state: "waiting" }, replica.waiting);
+        const id = replicaId(replica.url);
+        this.set({ replica: id, state: "running" }, replica.running);
+        this.set({ replica: id, state: "waiting" }, replica.waiting);
       }
     },
   });
@@ -81,10 +83,10 @@ export function createFleetGauges(
   let filled = new Set<string>();
   function zeroFill(replicas: readonly FleetGaugeSnapshot[]): void {
     if (zeroPerReplica.length === 0) return;
-    const now = new Set(replicas.map((replica) => replica.url));
+    const now = new Set(replicas.map((replica) => replicaId(replica.url)));
     for (const counter of zeroPerReplica) {
-      for (const url of filled) if (!now.has(url)) counter.remove({ replica: url });
-      for (const url of now) counter.inc({ replica: url }, 0);
+      for (const id of filled) if (!now.has(id)) counter.remove({ replica: id });
+      for (const id of now) counter.inc({ replica: id }, 0);
     }
     filled = now;
   }

@@ -100,7 +100,7 @@ export function createMetrics() {
   };
 
   const engine = {
-    /** Engine calls by replica URL and how they ended. */
+    /** Engine calls by replica id (r-…, see src/engine/replica-id.ts) and how they ended. */
     requests: counter<{ replica: string; outcome: EngineOutcome }>({
       name: "jurist_engine_requests_total",
       help: "Engine calls, by replica and outcome",

@@ -1,4 +1,5 @@
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
+import { replicaId } from "../engine/replica-id.ts";
 
 /** A store as readiness reports it: reachable, or running on its fallback. */
 export type StoreState = "ok" | "degraded";
@@ -12,14 +13,17 @@ export interface ReadinessSources {
   stores: () => Record<string, StoreState>;
 }
 
-/** One replica as readiness sees it. */
+/**
+ * One replica as readiness sees it. `/readyz` answers without a key (probes), so it names the
+ * replica by id, not URL, and carries no error text: both are in the log (src/runtime/replica-log.ts).
+ */
 export interface ReplicaReadiness {
-  url: string;
+  /** `r-` and 8 hex digits (src/engine/replica-id.ts); the log maps it to the URL. */
+  id: string;
   healthy: boolean;
   servesChampion: boolean;
   inFlight: number;
   waiting: number;
-  lastError: string | null;
   /** Its `GET /version`, null when unreadable or not read yet. */
   version: string | null;
   /** The field its constrained (`fast`) calls carry. */
@@ -50,12 +54,11 @@ export function readiness(sources: ReadinessSources): Readiness {
   const champion = sources.fleet.champion() ?? null;
   const replicas = sources.fleet.snapshots().map((r) => {
     const replica: ReplicaReadiness = {
-      url: r.url,
+      id: replicaId(r.url),
       healthy: r.healthy,
       servesChampion: r.models.some((m) => m.id === champion),
       inFlight: r.inFlight,
       waiting: r.waiting,
-      lastError: r.lastError,
       version: r.version,
       choiceField: r.choiceField,
     };

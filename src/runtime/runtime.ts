@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import { createAuthenticator } from "../auth/authenticator.ts";
+import { createAuthPolicy } from "../auth/auth-policy.ts";
 import { createRateLimiter } from "../auth/rate-limiter.ts";
 import { createPromptCollector } from "../collection/prompt-collector.ts";
 import type { Config } from "../config/config.ts";
@@ -22,6 +22,7 @@ import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-par
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
 import { createLoadPressure } from "./load-pressure.ts";
 import { readiness } from "./readiness.ts";
+import { logReplicaErrors } from "./replica-log.ts";
 
 export interface RuntimeOptions extends FleetOptions {
   /** The embedded trainer, started when JURIST_TRAIN_EMBEDDED asks for it (see embedded-parts). */
@@ -159,14 +160,28 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     counter: stores.rates,
     failOpen: config.auth.rateLimitFailOpen,
   });
-  const authRequired =
-    config.auth.mode === "required" || (config.auth.mode === "auto" && !LOOPBACK.test(config.host));
-  if (config.auth.mode === "off" && !LOOPBACK.test(config.host)) {
+  const loopbackOnly = LOOPBACK.test(config.host);
+  if (config.auth.mode === "off" && !loopbackOnly) {
     logger.warn(
       { host: config.host },
       "JURIST_AUTH=off on a non-loopback address: anyone can call",
     );
   }
+  const auth = createAuthPolicy({
+    keys: stores.keys,
+    required: config.auth.mode === "required" || (config.auth.mode === "auto" && !loopbackOnly),
+    // Keys in Redis are cached (revocations arrive over pub/sub); the key file is checked with
+    // one stat per call, so caching it would only delay a `jurist keys revoke`.
+    cacheTtlMs: stores.redis ? config.auth.keyCacheTtlMs : 0,
+    publicRoutes: config.auth.publicRoutes,
+    adminOrigins: config.auth.adminOrigins,
+    loopbackOnly,
+  });
+  const replicaLog = logReplicaErrors({
+    fleet,
+    logger,
+    intervalMs: config.engine.healthIntervalMs,
+  });
 
   return {
     config,
@@ -180,13 +195,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     /** Staging, promotion, rejection and rollback of checkpoints on this gateway's replicas. */
     promotion,
     admin: createCheckpointAdmin({ registry: stores.registry, promotion }),
-    auth: {
-      authenticator: createAuthenticator({
-        keys: stores.keys,
-        cacheTtlMs: config.auth.keyCacheTtlMs,
-      }),
-      required: authRequired,
-    },
+    /** Who may call what: keys, public routes, the admin API's origins (HTTP and gRPC). */
+    auth,
     /** Verdicts per key per minute, counted alike for HTTP and gRPC (in Redis when set). */
     rateLimiter,
     /** Whether the process is too loaded to take judging work (both transports shed on it). */
@@ -210,6 +220,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       shutdown.abort(new Error("server shutting down"));
       clearInterval(reconcile);
       pressure.close();
+      replicaLog.stop();
+      auth.authenticator.close();
       championSync.stop();
       await trainer?.stop();
       discovery.stop();

@@ -22,4 +22,16 @@ export interface KeyStore {
   list(): Promise<KeyRecord[]>;
   /** Deletes the key with this id; false when there was none. */
   revoke(id: string): Promise<boolean>;
+  /** Whether any key exists. Throws when the backing store is unreachable. */
+  hasAny(): Promise<boolean>;
+  /**
+   * Calls `listener` with the hash of every key revoked from now on, by any process that shares
+   * the store (as far as the store can tell), so caches of validated keys can forget it at once.
+   * `null` means revocations may have been missed (a lost subscription came back): forget every
+   * key. Returns an unsubscribe.
+   */
+  onRevoked(listener: RevocationListener): () => void;
 }
+
+/** Hears a revoked key's hash, or `null` for "forget every key". */
+export type RevocationListener = (hash: string | null) => void;

@@ -1,5 +1,5 @@
 import { createAtomicJsonFile } from "./atomic-json-file.ts";
-import type { KeyRecord, KeyStore } from "./key-store.ts";
+import type { KeyRecord, KeyStore, RevocationListener } from "./key-store.ts";
 import {
   compareKeyRecords,
   isKeyHash,
@@ -26,11 +26,15 @@ type Change<R> = (keys: Map<string, KeyRecord>) => { result: R; changed: boolean
 
 /**
  * The API key store of a single gateway, keyed by hash. Throws at creation when the file is
- * not valid JSON or holds a malformed record, rather than starting with no keys.
+ * not valid JSON or holds a malformed record, rather than starting with no keys. `onRevoked`
+ * hears revocations made through this instance only: another process revoking in the file
+ * (`jurist keys revoke`) is seen at the next lookup, which is why the gateway does not cache
+ * keys read from this store.
  */
 export function createMemoryKeyStore(options: MemoryKeyStoreOptions = {}): KeyStore {
   const file = options.file ? createAtomicJsonFile<KeyFile>({ path: options.file }) : null;
   let byHash = new Map<string, KeyRecord>();
+  const revocationListeners = new Set<RevocationListener>();
 
   function adopt(document: KeyFile | null): void {
     const records = (document?.keys ?? []).map(toStoredKeyRecord);
@@ -77,12 +81,23 @@ export function createMemoryKeyStore(options: MemoryKeyStoreOptions = {}): KeySt
       await refresh();
       return [...byHash.values()].sort(compareKeyRecords).map((record) => ({ ...record }));
     },
-    revoke(id) {
-      return mutate((keys) => {
+    async revoke(id) {
+      const revoked = await mutate((keys) => {
         const record = [...keys.values()].find((k) => k.id === id);
         if (record) keys.delete(record.hash);
-        return { result: record !== undefined, changed: record !== undefined };
+        return { result: record?.hash ?? null, changed: record !== undefined };
       });
+      if (revoked === null) return false;
+      for (const listener of revocationListeners) listener(revoked);
+      return true;
+    },
+    async hasAny() {
+      await refresh();
+      return byHash.size > 0;
+    },
+    onRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
     },
   };
 }

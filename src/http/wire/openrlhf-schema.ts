@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_IMAGES } from "../../judge/request-limits.ts";
 import { MAX_OPENRLHF_ITEMS } from "../../reward/reward-limits.ts";
 import { imageRefSchema } from "./pairwise-schema.ts";
+import { rewardExamples } from "./request-examples.ts";
 
 /**
  * `POST /get_reward`, the body OpenRLHF's remote reward model posts (`--remote_rm_url`):
@@ -38,7 +39,8 @@ export const openRlhfRequestSchema = z
         });
       }
     }
-  });
+  })
+  .meta({ example: rewardExamples.openRlhf });
 
 const perItem = z.array(z.number().nullable());
 

@@ -9,6 +9,7 @@ import {
   RUBRIC_LIMIT,
   TEXT_LIMIT,
 } from "../../judge/request-limits.ts";
+import { judgeExamples } from "./request-examples.ts";
 
 /**
  * The HTTP wire contract of a pairwise verdict (docs/api.md): what a JSON body must be, what the
@@ -34,7 +35,7 @@ export const imageRefSchema = z.strictObject({
     .describe("data:image/(png|jpeg|webp|gif);base64,… or http(s)://…"),
 });
 
-export const pairwiseRequestSchema = z.strictObject({
+const pairwiseRequestFields = z.strictObject({
   question: nonBlank(TEXT_LIMIT).describe("The question the responses answer"),
   images: z.array(imageRefSchema).max(MAX_IMAGES).default([]),
   responses: z
@@ -56,6 +57,11 @@ export const pairwiseRequestSchema = z.strictObject({
     .max(MAX_SEED)
     .optional()
     .describe("Sampling seed, for reproducible verdicts"),
+});
+
+/** The body of `POST /v1/judge/pairwise`, with the example the OpenAPI document shows. */
+export const pairwiseRequestSchema = pairwiseRequestFields.meta({
+  example: judgeExamples.pairwise,
 });
 
 const slot = z.enum(["A", "B"]);
@@ -96,13 +102,15 @@ export const errorSchema = z.object({
   }),
 });
 
-export const batchRequestSchema = z.strictObject({
-  items: z
-    .array(z.unknown())
-    .min(1)
-    .max(MAX_BATCH_ITEMS)
-    .describe("Pairwise requests; each is validated on its own"),
-});
+export const batchRequestSchema = z
+  .strictObject({
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(MAX_BATCH_ITEMS)
+      .describe("Pairwise requests; each is validated on its own"),
+  })
+  .meta({ example: judgeExamples.batch });
 
 export const batchResponseSchema = z.object({
   results: z.array(

@@ -4,6 +4,7 @@ import { MAX_IMAGES, TEXT_LIMIT } from "../../judge/request-limits.ts";
 import { referenceProblem } from "../../reward/reward-checks.ts";
 import { MAX_CANDIDATES } from "../../reward/reward-limits.ts";
 import { checkpointSchema, imageRefSchema } from "./pairwise-schema.ts";
+import { rewardExamples } from "./request-examples.ts";
 
 /**
  * The HTTP wire contract of `POST /v1/reward` (docs/reward-and-rlhf.md) and the source of its OpenAPI
@@ -43,7 +44,8 @@ export const rewardRequestSchema = z
   .superRefine((request, context) => {
     const problem = referenceProblem(request.method, request.reference);
     if (problem) context.addIssue({ code: "custom", path: ["reference"], message: problem });
-  });
+  })
+  .meta({ example: rewardExamples.reward });
 
 export const rewardResponseSchema = z.object({
   scores: z

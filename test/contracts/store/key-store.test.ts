@@ -9,11 +9,24 @@ import t from "tap";
 import { generateApiKey } from "../../../src/auth/api-key.ts";
 import type { KeyStore } from "../../../src/store/key-store.ts";
 import { createMemoryKeyStore } from "../../../src/store/memory-key-store.ts";
+import type { RedisClient } from "../../../src/store/redis-client.ts";
 import { createRedisKeyStore } from "../../../src/store/redis-key-store.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
 import { connectRedis, countSocketWrites, dumpKeys, uniquePrefix } from "./redis-fixtures.ts";
 
 const server = await startRedis(t);
+
+/** Resolves once `count` connections subscribe to `prefix`'s revocation channel. */
+async function subscribed(raw: RedisClient, prefix: string, count: number): Promise<void> {
+  for (;;) {
+    const [, listening] = (await raw.commands.pubsub("NUMSUB", `${prefix}keys:revoked`)) as [
+      string,
+      number,
+    ];
+    if (listening >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 function keyFile(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), "jurist-keys-"));
@@ -24,7 +37,12 @@ function keyFile(t: Test): string {
 interface Backend {
   name: string;
   /** A fresh, empty store and a way to read everything it persisted, as text. */
-  make(t: Test): Promise<{ store: KeyStore; persisted(): Promise<string> }>;
+  make(t: Test): Promise<{
+    store: KeyStore;
+    persisted(): Promise<string>;
+    /** Resolves once `count` connections listen for revocations (Redis only). */
+    subscribers?(count: number): Promise<void>;
+  }>;
 }
 
 const backends: Backend[] = [
@@ -50,7 +68,7 @@ const backends: Backend[] = [
       const store = createRedisKeyStore({ client: await connectRedis(t, server.url, prefix) });
       const raw = await connectRedis(t, server.url, "");
       const persisted = async () => JSON.stringify([...(await dumpKeys(raw, prefix))]);
-      return { store, persisted };
+      return { store, persisted, subscribers: (count) => subscribed(raw, prefix, count) };
     },
   },
 ];
@@ -100,6 +118,36 @@ for (const backend of backends) {
       t.notMatch(text, plain, "and holds no plain key");
     });
 
+    t.test("hasAny says whether any key exists", async (t) => {
+      const { store } = await backend.make(t);
+      t.equal(await store.hasAny(), false, "empty");
+      const { record } = generateApiKey("acme", "judge");
+      await store.add(record);
+      t.equal(await store.hasAny(), true);
+      await store.revoke(record.id);
+      t.equal(await store.hasAny(), false, "empty again");
+    });
+
+    t.test("a revocation is announced with the key's hash, once", async (t) => {
+      const { store, subscribers } = await backend.make(t);
+      const heard: (string | null)[] = [];
+      const stop = store.onRevoked((hash) => heard.push(hash));
+      const kept = generateApiKey("acme", "judge").record;
+      const revoked = generateApiKey("acme", "judge").record;
+      await store.add(kept);
+      await store.add(revoked);
+      // Redis drops what no one hears: wait until the subscription stands.
+      await subscribers?.(1);
+      await store.revoke(revoked.id);
+      await store.revoke(revoked.id);
+      await store.revoke("key_unknown");
+      for (let i = 0; i < 200 && heard.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      t.same(heard, [revoked.hash], "only the key that was revoked, only when it was");
+      stop();
+    });
+
     t.test("records handed out are copies", async (t) => {
       const { store } = await backend.make(t);
       const { record } = generateApiKey("acme", "judge");
@@ -127,6 +175,42 @@ t.test("memory with a file: keys survive a new instance; changes show in the oth
   t.equal(await first.findByHash(a.hash), null, "a revocation elsewhere is seen on lookup");
   t.same(await createMemoryKeyStore({ file }).list(), [b]);
   t.equal(statSync(file).mode & 0o777, 0o600, "the file is private");
+});
+
+t.test("redis: a revocation by another connection reaches every subscriber", async (t) => {
+  const prefix = uniquePrefix();
+  const gateway = createRedisKeyStore({ client: await connectRedis(t, server.url, prefix) });
+  const cli = createRedisKeyStore({ client: await connectRedis(t, server.url, prefix) });
+  const other = createRedisKeyStore({ client: await connectRedis(t, server.url, uniquePrefix()) });
+  const raw = await connectRedis(t, server.url, "");
+  const heard: (string | null)[] = [];
+  gateway.onRevoked((hash) => heard.push(hash));
+  other.onRevoked((hash) => heard.push(`other prefix: ${hash}`));
+  await subscribed(raw, prefix, 1);
+  const { record } = generateApiKey("acme", "judge");
+  await cli.add(record);
+  t.ok(await cli.revoke(record.id));
+  for (let i = 0; i < 200 && heard.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.same(heard, [record.hash], "heard on the channel of its own prefix only");
+});
+
+t.test("redis: a lost subscription coming back means forget every key", async (t) => {
+  const redis = await startRedis(t);
+  const prefix = uniquePrefix();
+  const store = createRedisKeyStore({ client: await connectRedis(t, redis.url, prefix) });
+  const heard: (string | null)[] = [];
+  store.onRevoked((hash) => heard.push(hash));
+  const raw = await connectRedis(t, redis.url, "");
+  await subscribed(raw, prefix, 1);
+  t.same(heard, [], "the first connection is no loss");
+  await redis.stop(true);
+  await redis.start();
+  for (let i = 0; i < 500 && heard.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.same(heard, [null], "revocations may have been missed: forget all");
 });
 
 t.test("memory with a file: concurrent changes in one process all persist", async (t) => {

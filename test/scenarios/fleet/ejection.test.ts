@@ -1,4 +1,5 @@
 import t, { type Test } from "tap";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway } from "../../helpers/gateway.ts";
 import { runLoad, tally } from "../../helpers/load.ts";
@@ -75,10 +76,10 @@ t.test("a replica answering 500s is ejected, then serves again once well", async
   t.ok(sickLoad.length > 50, `sustained load (${sickLoad.length} verdicts)`);
   t.ok(seenEjected, "the fleet snapshot showed the replica ejected");
   const ejections = await metric("jurist_replica_ejections_total");
-  t.comment(ejections.split("\n").find((line) => line.includes(sick.url)));
+  t.comment(ejections.split("\n").find((line) => line.includes(replicaId(sick.url))));
   t.match(
     ejections,
-    new RegExp(`replica="${sick.url}"} [1-9]`),
+    new RegExp(`replica="${replicaId(sick.url)}"} [1-9]`),
     "jurist_replica_ejections_total counts it",
   );
   t.match(
@@ -94,7 +95,7 @@ t.test("a replica answering 500s is ejected, then serves again once well", async
   );
   t.match(
     await metric("jurist_replica_ejected"),
-    new RegExp(`replica="${sick.url}"} 0`),
+    new RegExp(`replica="${replicaId(sick.url)}"} 0`),
     "jurist_replica_ejected says so",
   );
   const before = await completionsServedBy(sims);
@@ -114,7 +115,7 @@ t.test("a replica whose /health fails leaves at the next poll and returns after"
   t.equal(snapshotOf(sick).healthy, false, "the poll took it out of rotation");
   t.match(
     await metric("jurist_replica_healthy"),
-    new RegExp(`replica="${sick.url}"} 0`),
+    new RegExp(`replica="${replicaId(sick.url)}"} 0`),
     "jurist_replica_healthy says so",
   );
 

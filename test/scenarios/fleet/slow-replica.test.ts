@@ -1,4 +1,5 @@
 import t from "tap";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway } from "../../helpers/gateway.ts";
 import { runLoad, tally } from "../../helpers/load.ts";
@@ -47,7 +48,7 @@ t.test("a replica turned 10x slower serves under 20% of the completions after", 
   const callTimes = async () => {
     const lines = (await runtime.metrics.registry.getSingleMetricAsString(DURATION)).split("\n");
     const total = (sim: { url: string }, suffix: string) => {
-      const series = `${DURATION}_${suffix}{replica="${sim.url}"} `;
+      const series = `${DURATION}_${suffix}{replica="${replicaId(sim.url)}"} `;
       return Number(lines.find((line) => line.startsWith(series))?.slice(series.length) ?? 0);
     };
     return sims.map((sim) => ({ sum: total(sim, "sum"), count: total(sim, "count") }));

@@ -121,9 +121,17 @@ t.test(
     t.not(await within(10_000, () => first.runtime.fleet.champion() === "lora-1"), null);
     t.equal(await verdictCheckpoint(first), "lora-1", "and so does the other one");
 
-    const back = await first.fastify.inject({ method: "POST", url: "/v1/admin/rollback" });
+    const back = await first.fastify.inject({
+      method: "POST",
+      url: "/v1/admin/rollback",
+      payload: {},
+    });
     t.same(back.json(), { champion: BASE, previous: "lora-1" }, "then back to the base model");
-    const none = await first.fastify.inject({ method: "POST", url: "/v1/admin/rollback" });
+    const none = await first.fastify.inject({
+      method: "POST",
+      url: "/v1/admin/rollback",
+      payload: {},
+    });
     t.equal(none.statusCode, 409, "nothing before the first champion");
     t.equal(none.json().error.code, "CONFLICT");
   },

@@ -101,7 +101,11 @@ t.test("a promotion made through one gateway is served by the other within 1 s",
   });
   t.equal(verdict.json().checkpoint, "jurist-sim-lora-1", "and judges with the new champion");
 
-  const rollback = await second.fastify.inject({ method: "POST", url: "/v1/admin/rollback" });
+  const rollback = await second.fastify.inject({
+    method: "POST",
+    url: "/v1/admin/rollback",
+    payload: {},
+  });
   t.equal(rollback.statusCode, 200);
   t.equal(rollback.json().champion, "jurist-sim-judge");
   t.not(

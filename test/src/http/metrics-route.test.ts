@@ -1,4 +1,5 @@
 import t from "tap";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startGateway } from "../../helpers/gateway.ts";
 
@@ -70,13 +71,16 @@ t.test("GET /metrics reports requests by route pattern, verdicts and replicas", 
 
   t.equal(sample(text, "jurist_replicas"), sims.length);
   for (const sim of sims) {
-    t.equal(sample(text, `jurist_replica_healthy{replica="${sim.url}"}`), 1, sim.url);
-    t.equal(sample(text, `jurist_replica_ejected{replica="${sim.url}"}`), 0, sim.url);
-    t.equal(sample(text, `jurist_replica_in_flight{replica="${sim.url}"}`), 0, sim.url);
+    // Labelled by id, never by URL: /metrics answers without a key.
+    const id = replicaId(sim.url);
+    t.equal(sample(text, `jurist_replica_healthy{replica="${id}"}`), 1, sim.url);
+    t.equal(sample(text, `jurist_replica_ejected{replica="${id}"}`), 0, sim.url);
+    t.equal(sample(text, `jurist_replica_in_flight{replica="${id}"}`), 0, sim.url);
     t.type(
-      sample(text, `jurist_replica_engine_requests{replica="${sim.url}",state="waiting"}`),
+      sample(text, `jurist_replica_engine_requests{replica="${id}",state="waiting"}`),
       "number",
     );
+    t.notOk(text.includes(sim.url), `${sim.url} appears nowhere in /metrics`);
   }
 });
 

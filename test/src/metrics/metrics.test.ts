@@ -1,4 +1,5 @@
 import t from "tap";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { createMetrics, type FleetGaugeSnapshot } from "../../../src/metrics/metrics.ts";
 
 const OURS = [
@@ -62,6 +63,11 @@ t.test("two metrics objects share no state", async (t) => {
   ]);
 });
 
+// The fleet names replicas by URL; the labels carry their ids (never the URL: /metrics is open).
+const A = replicaId("http://a");
+const B = replicaId("http://b");
+const C = replicaId("http://c");
+
 t.test("fleet gauges follow the snapshot callback and drop replicas that leave", async (t) => {
   const metrics = createMetrics();
   let fleet = [
@@ -78,32 +84,30 @@ t.test("fleet gauges follow the snapshot callback and drop replicas that leave",
   t.equal(reads, 1, "one scrape reads the fleet once for all gauges");
   t.same(samples(text, "jurist_replicas"), ["jurist_replicas 2"]);
   t.same(samples(text, "jurist_replica_healthy"), [
-    'jurist_replica_healthy{replica="http://a"} 1',
-    'jurist_replica_healthy{replica="http://b"} 0',
+    `jurist_replica_healthy{replica="${A}"} 1`,
+    `jurist_replica_healthy{replica="${B}"} 0`,
   ]);
   t.same(samples(text, "jurist_replica_ejected"), [
-    'jurist_replica_ejected{replica="http://a"} 0',
-    'jurist_replica_ejected{replica="http://b"} 1',
+    `jurist_replica_ejected{replica="${A}"} 0`,
+    `jurist_replica_ejected{replica="${B}"} 1`,
   ]);
   t.same(samples(text, "jurist_replica_in_flight"), [
-    'jurist_replica_in_flight{replica="http://a"} 3',
-    'jurist_replica_in_flight{replica="http://b"} 0',
+    `jurist_replica_in_flight{replica="${A}"} 3`,
+    `jurist_replica_in_flight{replica="${B}"} 0`,
   ]);
   t.same(samples(text, "jurist_replica_engine_requests"), [
-    'jurist_replica_engine_requests{replica="http://a",state="running"} 2',
-    'jurist_replica_engine_requests{replica="http://a",state="waiting"} 5',
-    'jurist_replica_engine_requests{replica="http://b",state="running"} 0',
-    'jurist_replica_engine_requests{replica="http://b",state="waiting"} 0',
+    `jurist_replica_engine_requests{replica="${A}",state="running"} 2`,
+    `jurist_replica_engine_requests{replica="${A}",state="waiting"} 5`,
+    `jurist_replica_engine_requests{replica="${B}",state="running"} 0`,
+    `jurist_replica_engine_requests{replica="${B}",state="waiting"} 0`,
   ]);
 
   fleet = [replica("http://c", { inFlight: 1 })];
   text = await metrics.registry.metrics();
   t.equal(reads, 2, "the next scrape reads afresh");
   t.same(samples(text, "jurist_replicas"), ["jurist_replicas 1"]);
-  t.same(samples(text, "jurist_replica_in_flight"), [
-    'jurist_replica_in_flight{replica="http://c"} 1',
-  ]);
-  t.notMatch(text, /replica="http:\/\/[ab]"/, "replicas that left are gone");
+  t.same(samples(text, "jurist_replica_in_flight"), [`jurist_replica_in_flight{replica="${C}"} 1`]);
+  t.notMatch(text, new RegExp(`replica="(${A}|${B})"`), "replicas that left are gone");
 });
 
 t.test("per-replica event counters show every replica at 0 until the event", async (t) => {
@@ -111,22 +115,22 @@ t.test("per-replica event counters show every replica at 0 until the event", asy
   let fleet = [replica("http://a"), replica("http://b")];
   metrics.observeFleet(() => fleet);
   await metrics.registry.metrics();
-  metrics.engine.unconstrainedAnswers.inc({ replica: "http://b" });
+  metrics.engine.unconstrainedAnswers.inc({ replica: B });
   let text = await metrics.registry.metrics();
   t.same(samples(text, "jurist_engine_unconstrained_answers_total"), [
-    'jurist_engine_unconstrained_answers_total{replica="http://a"} 0',
-    'jurist_engine_unconstrained_answers_total{replica="http://b"} 1',
+    `jurist_engine_unconstrained_answers_total{replica="${A}"} 0`,
+    `jurist_engine_unconstrained_answers_total{replica="${B}"} 1`,
   ]);
   t.same(samples(text, "jurist_engine_stale_connection_retries_total"), [
-    'jurist_engine_stale_connection_retries_total{replica="http://a"} 0',
-    'jurist_engine_stale_connection_retries_total{replica="http://b"} 0',
+    `jurist_engine_stale_connection_retries_total{replica="${A}"} 0`,
+    `jurist_engine_stale_connection_retries_total{replica="${B}"} 0`,
   ]);
   fleet = [replica("http://c")];
   await metrics.registry.metrics();
   text = await metrics.registry.metrics();
   t.same(
     samples(text, "jurist_engine_unconstrained_answers_total"),
-    ['jurist_engine_unconstrained_answers_total{replica="http://c"} 0'],
+    [`jurist_engine_unconstrained_answers_total{replica="${C}"} 0`],
     "a replica that left is dropped",
   );
 });
