@@ -3,14 +3,22 @@ import { generateApiKey } from "../../../src/auth/api-key.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startSharedGateways, within } from "../../helpers/shared-gateways.ts";
 
-/** While Redis is down the rate limiter cannot count: the configured choice decides. */
+/**
+ * While Redis is down the rate limiter cannot count: the configured choice decides. Redis keeps
+ * its data across the restart (as a deployed one does): a gateway forgets its cached keys when
+ * its revocation subscription reconnects, so the key must still be in Redis afterwards.
+ */
 for (const failOpen of [true, false]) {
   t.test(`rate limits fail ${failOpen ? "open" : "closed"} when Redis is down`, async (t) => {
-    const { gateways, redis } = await startSharedGateways(t, {
-      JURIST_AUTH: "required",
-      JURIST_RATE_LIMIT_PER_MINUTE: "100",
-      JURIST_RATE_LIMIT_FAIL_OPEN: String(failOpen),
-    });
+    const { gateways, redis } = await startSharedGateways(
+      t,
+      {
+        JURIST_AUTH: "required",
+        JURIST_RATE_LIMIT_PER_MINUTE: "100",
+        JURIST_RATE_LIMIT_FAIL_OPEN: String(failOpen),
+      },
+      { persistentRedis: true },
+    );
     const [gateway] = gateways;
     const { plain, record } = generateApiKey("acme", "judge");
     await gateway.runtime.stores.keys.add(record);
