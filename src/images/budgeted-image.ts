@@ -52,7 +52,7 @@ export function budgetImage(
   path: string,
   budget: ImageBudget,
   observer: ImageObserver,
-  base64?: string,
+  sent?: SentDataUri,
 ): BudgetedImage {
   // The mime is the sniffed one, never the declared one: a data URI labelled image/png whose
   // bytes are a JPEG is re-labelled, not rejected. Only the bytes reach the engine, which
@@ -78,8 +78,7 @@ export function budgetImage(
       ready: {
         sha256,
         mime,
-        // A strictly validated payload is already canonical base64 of the bytes: reuse it.
-        dataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+        dataUri: forwardedDataUri(mime, bytes, sent),
         byteLength: bytes.length,
       },
     };
@@ -103,10 +102,32 @@ export function budgetImage(
         mime: resized.mime,
         dataUri: `data:${resized.mime};base64,${resized.bytes.toString("base64")}`,
         byteLength: resized.bytes.length,
-        originalDataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+        originalDataUri: forwardedDataUri(mime, bytes, sent),
       };
     },
   };
+}
+
+/** A data URI as the caller sent it, strictly validated: canonical base64 of the bytes. */
+export interface SentDataUri {
+  /** The payload after `;base64,`. */
+  base64: string;
+  /** The whole URI, header included. */
+  uri: string;
+}
+
+/**
+ * The data URI the replicas get for bytes forwarded as they came. The caller's own string when
+ * its header names the sniffed type: no copy at all (a template literal would be flattened
+ * into a second copy of the payload the first time it is serialized). Otherwise the caller's
+ * payload under the sniffed type's header, or the bytes encoded (a fetched image).
+ */
+function forwardedDataUri(mime: string, bytes: Buffer, sent: SentDataUri | undefined): string {
+  const header = `data:${mime};base64,`;
+  if (sent && sent.uri.length === header.length + sent.base64.length && sent.uri.startsWith(header)) {
+    return sent.uri;
+  }
+  return `${header}${sent?.base64 ?? bytes.toString("base64")}`;
 }
 
 /** How {@link settleBudgeted} runs the resizes. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.ts";
+import { type Reservation, UNBUDGETED } from "../core/inflight-bytes.ts";
 import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { createAddressPolicy } from "./address-policy.ts";
@@ -115,21 +116,27 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     resolveHost: options.resolveHost,
   });
 
-  function budgetDataUri(raw: string, path: string): BudgetedImage {
-    const { bytes, base64 } = decodeDataUri(raw, { maxBytes: settings.maxBytes, path });
-    return budgetImage(bytes, path, budget, observer, base64);
+  function budgetDataUri(raw: string, path: string, inflight: Reservation): BudgetedImage {
+    const reserve = (bytes: number) => inflight.grow(bytes);
+    const decoded = decodeDataUri(raw, { maxBytes: settings.maxBytes, path, reserve });
+    return budgetImage(decoded.bytes, path, budget, observer, decoded);
   }
 
-  async function checkOne(raw: string, index: number, signal: AbortSignal) {
+  async function checkOne(raw: string, index: number, signal: AbortSignal, inflight: Reservation) {
     const path = `images.${index}.url`;
     // A remote image is checked once its bytes are in: the header is part of the body.
-    if (isDataUri(raw)) return budgetDataUri(raw, path);
+    if (isDataUri(raw)) return budgetDataUri(raw, path, inflight);
     const bytes = await fetcher.fetch(parseRemote(raw, path), path, signal);
+    // Fetched bytes are counted once in (the fetch itself stops at `maxBytes`), with the
+    // base64 the replicas get of them.
+    inflight.grow(bytes.length + Math.ceil(bytes.length / 3) * 4);
     return budgetImage(bytes, path, budget, observer);
   }
 
   /**
-   * Checks every image concurrently, in request order; nothing is resized yet. The first
+   * Checks every image concurrently, in request order; nothing is resized yet. Each image's
+   * decoded bytes are held against `inflight` (the request's reservation) before it is
+   * decoded, so a request whose images do not fit the budget is refused with OVERLOADED. The first
    * failure rejects and aborts the other fetches. Rejects with AppError INVALID_REQUEST (bad
    * data URI or base64, bad URL, scheme other than data/http/https, credentials in the URL),
    * PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA (magic bytes, header), IMAGE_TOO_LARGE (declared
@@ -139,18 +146,21 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
   async function check(
     images: readonly ImageRef[],
     signal?: AbortSignal,
+    inflight: Reservation = UNBUDGETED,
   ): Promise<BudgetedImage[]> {
     signal?.throwIfAborted();
     // Data URIs decode synchronously: no fetch to cancel, so no signals to link (linking
     // cost more than decoding a small image on the verdict path; loadtest/RESULTS.md).
     if (images.every((image) => isDataUri(image.url))) {
-      return images.map((image, index) => budgetDataUri(image.url, `images.${index}.url`));
+      return images.map((image, index) =>
+        budgetDataUri(image.url, `images.${index}.url`, inflight),
+      );
     }
     // One failed image cancels its siblings' fetches.
     const siblings = linkSignals(signal);
     return Promise.all(
       images.map((image, index) =>
-        checkOne(image.url, index, siblings.signal).catch((error: unknown) => {
+        checkOne(image.url, index, siblings.signal, inflight).catch((error: unknown) => {
           siblings.abort(error);
           throw error;
         }),
