@@ -32,8 +32,8 @@ export const images = area(
       maxInputPixels: setting({
         env: "JURIST_IMAGE_MAX_INPUT_PIXELS",
         schema: positiveInt,
-        default: 100_000_000,
-        doc: "largest image the gateway decodes at all, pixels, as its header declares it; larger → `413 IMAGE_TOO_LARGE` before decoding",
+        default: 50_000_000,
+        doc: "largest image the gateway decodes at all, pixels, as its header declares it; larger → `413 IMAGE_TOO_LARGE` before decoding. 50 MP: the largest phone photos (48 MP) pass, a 10000×10000 image (300 MB of pixels once inflated) does not; a resize holds up to 4 bytes a pixel, counted in `JURIST_INFLIGHT_BYTES_BUDGET`",
       }),
       maxInputEdge: setting({
         env: "JURIST_IMAGE_MAX_INPUT_EDGE",

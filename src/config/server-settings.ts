@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { intIn, port, positiveInt } from "./kinds.ts";
 import { DEFAULT_IMAGE_MAX_BYTES } from "./images-settings.ts";
+import { intIn, port, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
 /**

@@ -108,9 +108,7 @@ export function createEngineClient(options: EngineClientOptions) {
       // undici writes an iterable body part by part; its types list only streams and buffers.
       body: body?.parts as unknown as string | undefined,
       signal,
-      headers: body
-        ? { ...jsonHeaders, "content-length": String(body.byteLength) }
-        : headers,
+      headers: body ? { ...jsonHeaders, "content-length": String(body.byteLength) } : headers,
     };
     try {
       return await pool.request(request);

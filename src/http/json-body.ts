@@ -61,7 +61,10 @@ function refusePoisonedKeys(key: string, value: unknown): unknown {
   }
   if (key === "constructor" && typeof value === "object" && value !== null) {
     if (Object.hasOwn(value, "prototype")) {
-      throw invalid("a `constructor.prototype` key is not accepted in a JSON body", "constructor key");
+      throw invalid(
+        "a `constructor.prototype` key is not accepted in a JSON body",
+        "constructor key",
+      );
     }
   }
   return value;

@@ -18,7 +18,15 @@ import type { ResizeSlots } from "./resize-slots.ts";
  */
 export type BudgetedImage =
   | { sha256: string; ready: ResolvedImage }
-  | { sha256: string; resize: () => Promise<ResolvedImage> };
+  | {
+      sha256: string;
+      resize: () => Promise<ResolvedImage>;
+      /**
+       * What decoding it for the resize may take at most, bytes: its declared pixels at 4
+       * bytes each (RGBA), held against the in-flight budget from the check on.
+       */
+      decodedBytes: number;
+    };
 
 const REFUSALS = new Set<string>([
   "invalid_image_header",
@@ -66,8 +74,10 @@ export function budgetImage(
   }
   const header = readImageHeader(bytes, mime);
   let target: ReturnType<typeof fittedSize>;
+  let declared: { width: number; height: number };
   try {
-    target = fittedSize(checkDeclaredSize(header, budget, path), budget);
+    declared = checkDeclaredSize(header, budget, path);
+    target = fittedSize(declared, budget);
   } catch (error) {
     throw observed(error, observer);
   }
@@ -86,6 +96,7 @@ export function budgetImage(
   const size = target;
   return {
     sha256,
+    decodedBytes: declared.width * declared.height * 4,
     resize: async () => {
       const resized = await resizeImage({
         bytes,
@@ -124,7 +135,11 @@ export interface SentDataUri {
  */
 function forwardedDataUri(mime: string, bytes: Buffer, sent: SentDataUri | undefined): string {
   const header = `data:${mime};base64,`;
-  if (sent && sent.uri.length === header.length + sent.base64.length && sent.uri.startsWith(header)) {
+  if (
+    sent &&
+    sent.uri.length === header.length + sent.base64.length &&
+    sent.uri.startsWith(header)
+  ) {
     return sent.uri;
   }
   return `${header}${sent?.base64 ?? bytes.toString("base64")}`;

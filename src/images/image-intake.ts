@@ -13,6 +13,15 @@ import { type ImageObserver, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { remoteUrlProblem } from "./remote-url.ts";
 import { createResizeSlots } from "./resize-slots.ts";
 
+/**
+ * An image to be resized holds its decoded pixels against the request's budget from its check
+ * on: a resize decodes up to 4 bytes a pixel (libvips), far more than the bytes sent.
+ */
+function withPixelsHeld(image: BudgetedImage, inflight: Reservation): BudgetedImage {
+  if ("resize" in image) inflight.grow(image.decodedBytes);
+  return image;
+}
+
 /** Options for {@link createImageIntake}. Invalid values throw at construction. */
 export interface ImageIntakeOptions {
   /** Largest image accepted, in decoded bytes (default 20 MiB); larger → PAYLOAD_TOO_LARGE. */
@@ -47,12 +56,15 @@ export interface ImageIntakeOptions {
  * 28·28·1280 pixels, the max_pixels Qwen2-VL-family processors are served with when each image
  * may cost at most 1,280 visual tokens (one token per 28×28 block); no edge limit of its own
  * (the edge bound equals the ceiling's, as those processors bound tokens by area alone); and a
- * ceiling of 100 megapixels and 16,384 pixels an edge for what the gateway decodes to resize.
+ * ceiling of 50 megapixels and 16,384 pixels an edge for what the gateway decodes to resize:
+ * the largest phone photos (48 MP, 8000×6000) pass, a 10000×10000 image (300 MB of RGB once
+ * inflated, from a few hundred kilobytes of PNG) does not, and a resize decodes at most 200 MB
+ * (RGBA), with `resizeConcurrency` of them at once.
  */
 export const DEFAULT_IMAGE_BUDGET: ImageBudget = {
   maxPixels: 28 * 28 * 1280,
   maxEdge: 16_384,
-  maxInputPixels: 100_000_000,
+  maxInputPixels: 50_000_000,
   maxInputEdge: 16_384,
 };
 
@@ -119,7 +131,7 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
   function budgetDataUri(raw: string, path: string, inflight: Reservation): BudgetedImage {
     const reserve = (bytes: number) => inflight.grow(bytes);
     const decoded = decodeDataUri(raw, { maxBytes: settings.maxBytes, path, reserve });
-    return budgetImage(decoded.bytes, path, budget, observer, decoded);
+    return withPixelsHeld(budgetImage(decoded.bytes, path, budget, observer, decoded), inflight);
   }
 
   async function checkOne(raw: string, index: number, signal: AbortSignal, inflight: Reservation) {
@@ -130,7 +142,7 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     // Fetched bytes are counted once in (the fetch itself stops at `maxBytes`), with the
     // base64 the replicas get of them.
     inflight.grow(bytes.length + Math.ceil(bytes.length / 3) * 4);
-    return budgetImage(bytes, path, budget, observer);
+    return withPixelsHeld(budgetImage(bytes, path, budget, observer), inflight);
   }
 
   /**
