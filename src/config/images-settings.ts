@@ -1,6 +1,9 @@
 import { csv, intIn, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
+/** The default of JURIST_IMAGE_MAX_BYTES; the default body limit is derived from it. */
+export const DEFAULT_IMAGE_MAX_BYTES = 20 * 1024 * 1024;
+
 export const images = area(
   "Images",
   "How images given inline (data URIs) or by URL are taken in before judging.",
@@ -9,8 +12,8 @@ export const images = area(
       maxBytes: setting({
         env: "JURIST_IMAGE_MAX_BYTES",
         schema: positiveInt,
-        default: 20 * 1024 * 1024,
-        doc: "largest image, decoded or fetched, bytes (20 MiB)",
+        default: DEFAULT_IMAGE_MAX_BYTES,
+        doc: "largest image, decoded or fetched, bytes (20 MiB); the default `JURIST_BODY_LIMIT_BYTES` is derived from it: raise both together",
       }),
       // The image budget (src/images/image-budget.ts; why these defaults: DEFAULT_IMAGE_BUDGET
       // in src/images/image-intake.ts, docs/deployment.md for matching them to the replicas).
@@ -29,8 +32,8 @@ export const images = area(
       maxInputPixels: setting({
         env: "JURIST_IMAGE_MAX_INPUT_PIXELS",
         schema: positiveInt,
-        default: 100_000_000,
-        doc: "largest image the gateway decodes at all, pixels, as its header declares it; larger → `413 IMAGE_TOO_LARGE` before decoding",
+        default: 50_000_000,
+        doc: "largest image the gateway decodes at all, pixels, as its header declares it; larger → `413 IMAGE_TOO_LARGE` before decoding. 50 MP: the largest phone photos (48 MP) pass, a 10000×10000 image (300 MB of pixels once inflated) does not; a resize holds up to 4 bytes a pixel, counted in `JURIST_INFLIGHT_BYTES_BUDGET`",
       }),
       maxInputEdge: setting({
         env: "JURIST_IMAGE_MAX_INPUT_EDGE",

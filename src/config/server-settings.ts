@@ -1,6 +1,31 @@
 import { z } from "zod";
-import { port, positiveInt } from "./kinds.ts";
+import { DEFAULT_IMAGE_MAX_BYTES } from "./images-settings.ts";
+import { intIn, port, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
+
+/**
+ * Images a judging or reward request may carry: src/judge/request-limits.ts's MAX_IMAGES (the
+ * config cannot import the judge; test/src/config/body-limit.test.ts holds the two equal).
+ */
+export const IMAGES_PER_REQUEST = 8;
+
+/** Bytes of a base64 data URI's `data:image/jpeg;base64,` header and its JSON around it. */
+const DATA_URI_OVERHEAD = 64;
+
+/**
+ * Bytes of the wordiest request's text: a reward request's question, reference and 16
+ * candidates, 32,768 UTF-16 units each, at up to 6 JSON bytes a unit (`\uXXXX`): 3.4 MiB.
+ */
+const TEXT_ALLOWANCE = 4 * 1024 * 1024;
+
+/**
+ * The largest body a request needs when its images are within the image limit: every image as
+ * a base64 data URI (4 bytes per 3, rounded up to a whole quantum) and the text.
+ */
+export function bodyLimitFor(imagesPerRequest: number, imageMaxBytes: number): number {
+  const dataUri = 4 * Math.ceil(imageMaxBytes / 3) + DATA_URI_OVERHEAD;
+  return imagesPerRequest * dataUri + TEXT_ALLOWANCE;
+}
 
 export const server = area(
   "HTTP server",
@@ -23,8 +48,14 @@ export const server = area(
       bodyLimitBytes: setting({
         env: "JURIST_BODY_LIMIT_BYTES",
         schema: positiveInt,
-        default: 64 * 1024 * 1024,
-        doc: "largest HTTP request body, bytes (64 MiB); larger → `413 PAYLOAD_TOO_LARGE`",
+        default: bodyLimitFor(IMAGES_PER_REQUEST, DEFAULT_IMAGE_MAX_BYTES),
+        doc: "largest HTTP request body, bytes; larger → `413 PAYLOAD_TOO_LARGE`. The default fits the largest request the image limits allow: 8 images × (27,962,028 bytes of base64 for a 20 MiB image + 64 of data-URI header and JSON) + 4 MiB of text (a reward request's 18 texts of 32,768 UTF-16 units at up to 6 JSON bytes each) = 227,891,040 bytes (217.3 MiB). Larger bodies (a batch) are judged by this limit too; with `JURIST_IMAGE_MAX_BYTES` changed, set it to 8 × (4·⌈max/3⌉ + 64) + 4 MiB",
+      }),
+      jsonMaxDepth: setting({
+        env: "JURIST_JSON_MAX_DEPTH",
+        schema: intIn(2, 10_000),
+        default: 64,
+        doc: "deepest nesting of arrays and objects a JSON body may have (2–10,000; the deepest request, a batch, needs 4); deeper → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed or even read whole",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_REQUEST_TIMEOUT_MS",

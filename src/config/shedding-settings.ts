@@ -1,4 +1,4 @@
-import { intIn, nonNegativeInt } from "./kinds.ts";
+import { intIn, nonNegativeInt, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
 export const shedding = area(
@@ -17,6 +17,12 @@ export const shedding = area(
         schema: nonNegativeInt,
         default: 0,
         doc: "heap use past which judging requests get `503 OVERLOADED` (gRPC `UNAVAILABLE`), bytes; `0` = 90% of V8's limit",
+      }),
+      inflightBytesBudget: setting({
+        env: "JURIST_INFLIGHT_BYTES_BUDGET",
+        schema: positiveInt,
+        default: 1024 * 1024 * 1024,
+        doc: 'bytes every request in flight may hold at once, over both transports: an HTTP body counts twice its size (the bytes read and the strings parsed from them; reserved from `Content-Length` before a byte is read, or as a chunked body arrives), a gRPC message its size, each image its decoded bytes; past it → `503 OVERLOADED` with `Retry-After`, counted in `jurist_shed_requests_total{reason="memory"}`. The default, 1 GiB, is half the gateway pod\'s shipped memory limit (2 GiB, `deploy/k8s/base/gateway.yaml`): the other half is for the process at rest (~150 MB), the heap of ordinary traffic, and what the budget does not count (garbage not yet collected, copies while a body is written to a replica). With another pod limit, set it to half of that; keep it at least twice `JURIST_BODY_LIMIT_BYTES`, or the largest bodies can never pass',
       }),
       heapGrowthPercent: setting({
         env: "JURIST_HEAP_GROWTH_PERCENT",

@@ -1,6 +1,7 @@
 import { type Dispatcher, Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
+import { type BodyParts, chatBodyParts } from "./chat-body.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
 import { EngineCallError, engineErrorMessage } from "./engine-errors.ts";
 import { isStaleSocketReset, watchSocketReuse } from "./socket-reuse.ts";
@@ -76,7 +77,8 @@ export function createEngineClient(options: EngineClientOptions) {
     signal: AbortSignal | undefined,
     choiceField: StructuredOutputField,
   ): Promise<Completion[]> {
-    const body = JSON.stringify(toChatBody(model, request, choiceField));
+    // Images go out as parts shared by every call of the request, never copied per order.
+    const body = chatBodyParts(toChatBody(model, request, choiceField));
     const response = await send("POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
@@ -97,10 +99,17 @@ export function createEngineClient(options: EngineClientOptions) {
   async function send(
     method: Method,
     path: string,
-    body?: string,
+    body?: BodyParts,
     signal?: AbortSignal,
   ): Promise<Dispatcher.ResponseData> {
-    const request = { method, path, body, signal, headers: body ? jsonHeaders : headers };
+    const request = {
+      method,
+      path,
+      // undici writes an iterable body part by part; its types list only streams and buffers.
+      body: body?.parts as unknown as string | undefined,
+      signal,
+      headers: body ? { ...jsonHeaders, "content-length": String(body.byteLength) } : headers,
+    };
     try {
       return await pool.request(request);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { parseVllmRelease } from "../core/vllm-release.ts";
 import type { StructuredOutputField } from "./completion-wire.ts";
 import type { Replica } from "./fleet-types.ts";
+import { type LoopStalls, processLoopStalls } from "./loop-stalls.ts";
 import { parseQueueDepth } from "./vllm-metrics.ts";
 import { choiceFieldFor, type StructuredOutputSetting } from "./vllm-version.ts";
 
@@ -29,7 +30,10 @@ export interface PollResult {
 
 /**
  * Refreshes one replica's snapshot from `/health`, `/v1/models` and `/metrics`. Never throws:
- * a replica that cannot be read is unhealthy, with the reason kept for /readyz.
+ * a replica that cannot be read is unhealthy, with the reason kept for /readyz — unless the
+ * gateway's own event loop stalled during the read (`stalls`): then the read is tried again,
+ * up to {@link STALLED_ATTEMPTS} times, and a poll whose every read overlapped a stall
+ * changes nothing.
  *
  * `/version`: a replica that joins or comes back has it read (it may have been upgraded)
  * before it is healthy again, so no call goes out with a field its release does not have.
@@ -41,34 +45,68 @@ export interface PollResult {
 export async function pollReplica(
   replica: Replica,
   choiceSetting: StructuredOutputSetting,
+  stalls: LoopStalls = processLoopStalls(),
 ): Promise<PollResult> {
   const wasHealthy = replica.healthy;
   let versionBefore: VersionBefore | null = null;
-  try {
-    if (!(await replica.client.health())) throw new Error("/health did not answer 200");
-    const served = await replica.client.models();
-    const metrics = await replica.client.metrics();
-    replica.servedModels = served;
-    replica.models = served.map((model) => model.id);
-    if (metrics) {
-      const depth = parseQueueDepth(metrics);
-      replica.running = depth.running;
-      replica.waiting = depth.waiting;
+  for (let attempt = 1; ; attempt += 1) {
+    const started = performance.now();
+    try {
+      versionBefore = await readReplica(replica, wasHealthy, choiceSetting);
+      replica.healthy = true;
+      replica.lastError = null;
+      break;
+    } catch (error) {
+      // Our own loop stood still during the probe: its timeout may have fired with the
+      // replica's answer unread. Ask again rather than eject a replica for our stall.
+      if (stalls.longestSince(started) >= LOCAL_STALL_MS) {
+        if (attempt < STALLED_ATTEMPTS) continue;
+        // Every attempt overlapped a stall: nothing was learnt about the replica.
+        return { healthChanged: false, versionBefore };
+      }
+      replica.healthy = false;
+      replica.lastError = (error as Error).message;
+      break;
     }
-    if (!wasHealthy) {
-      versionBefore = learnVersion(replica, await replica.client.version(), choiceSetting);
-    } else if (versionDue(replica)) {
-      const version = await replica.client.version();
-      if (version !== null) versionBefore = learnVersion(replica, version, choiceSetting);
-    }
-    replica.healthy = true;
-    replica.lastError = null;
-  } catch (error) {
-    replica.healthy = false;
-    replica.lastError = (error as Error).message;
   }
   replica.checkedAt = Date.now();
   return { healthChanged: wasHealthy !== replica.healthy, versionBefore };
+}
+
+/**
+ * A stall of the gateway's event loop this long during a probe excuses its failure: the probe
+ * is tried again. Long enough that ordinary scheduling delays do not count, far below the
+ * probe timeout (1 s at least), which only a stall can eat.
+ */
+export const LOCAL_STALL_MS = 100;
+
+/** Probes of one poll that may each be excused by a stall before the poll gives up unjudged. */
+export const STALLED_ATTEMPTS = 3;
+
+/** One read of the replica's health, models, queue and version; throws when it fails. */
+async function readReplica(
+  replica: Replica,
+  wasHealthy: boolean,
+  choiceSetting: StructuredOutputSetting,
+): Promise<VersionBefore | null> {
+  let versionBefore: VersionBefore | null = null;
+  if (!(await replica.client.health())) throw new Error("/health did not answer 200");
+  const served = await replica.client.models();
+  const metrics = await replica.client.metrics();
+  replica.servedModels = served;
+  replica.models = served.map((model) => model.id);
+  if (metrics) {
+    const depth = parseQueueDepth(metrics);
+    replica.running = depth.running;
+    replica.waiting = depth.waiting;
+  }
+  if (!wasHealthy) {
+    versionBefore = learnVersion(replica, await replica.client.version(), choiceSetting);
+  } else if (versionDue(replica)) {
+    const version = await replica.client.version();
+    if (version !== null) versionBefore = learnVersion(replica, version, choiceSetting);
+  }
+  return versionBefore;
 }
 
 function versionDue(replica: Replica): boolean {

@@ -13,6 +13,7 @@ import { adminRoutes } from "./admin-routes.ts";
 import { requireScope } from "./auth-hook.ts";
 import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { jsonBodies } from "./json-body.ts";
 import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
 import { modelRoutes } from "./model-routes.ts";
@@ -38,6 +39,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   server.setNotFoundHandler(httpNotFoundHandler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
+  // JSON bodies held against the in-flight budget as they arrive, their depth checked first.
+  jsonBodies(server, { inflight: runtime.inflight, maxDepth: runtime.config.http.jsonMaxDepth });
   recordRequestMetrics(server, runtime.metrics.http);
   logEachResponse(server);
 

@@ -30,6 +30,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
     ),
     tenant: request.principal.tenant,
     priority: callerPriority(request.headers, "interactive"),
+    inflight: request.inflight,
   });
   app.post(
     "/v1/judge/pairwise",

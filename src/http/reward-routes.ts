@@ -29,6 +29,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
       signal: requestSignal(reply, timeoutMs, options.shutdown),
       deadlineAt: Date.now() + timeoutMs,
       priority: callerPriority(request.headers, "batch"),
+      inflight: request.inflight,
     };
   };
 

@@ -18,7 +18,15 @@ import type { ResizeSlots } from "./resize-slots.ts";
  */
 export type BudgetedImage =
   | { sha256: string; ready: ResolvedImage }
-  | { sha256: string; resize: () => Promise<ResolvedImage> };
+  | {
+      sha256: string;
+      resize: () => Promise<ResolvedImage>;
+      /**
+       * What decoding it for the resize may take at most, bytes: its declared pixels at 4
+       * bytes each (RGBA), held against the in-flight budget from the check on.
+       */
+      decodedBytes: number;
+    };
 
 const REFUSALS = new Set<string>([
   "invalid_image_header",
@@ -52,7 +60,7 @@ export function budgetImage(
   path: string,
   budget: ImageBudget,
   observer: ImageObserver,
-  base64?: string,
+  sent?: SentDataUri,
 ): BudgetedImage {
   // The mime is the sniffed one, never the declared one: a data URI labelled image/png whose
   // bytes are a JPEG is re-labelled, not rejected. Only the bytes reach the engine, which
@@ -66,8 +74,10 @@ export function budgetImage(
   }
   const header = readImageHeader(bytes, mime);
   let target: ReturnType<typeof fittedSize>;
+  let declared: { width: number; height: number };
   try {
-    target = fittedSize(checkDeclaredSize(header, budget, path), budget);
+    declared = checkDeclaredSize(header, budget, path);
+    target = fittedSize(declared, budget);
   } catch (error) {
     throw observed(error, observer);
   }
@@ -78,8 +88,7 @@ export function budgetImage(
       ready: {
         sha256,
         mime,
-        // A strictly validated payload is already canonical base64 of the bytes: reuse it.
-        dataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+        dataUri: forwardedDataUri(mime, bytes, sent),
         byteLength: bytes.length,
       },
     };
@@ -87,6 +96,7 @@ export function budgetImage(
   const size = target;
   return {
     sha256,
+    decodedBytes: declared.width * declared.height * 4,
     resize: async () => {
       const resized = await resizeImage({
         bytes,
@@ -103,10 +113,36 @@ export function budgetImage(
         mime: resized.mime,
         dataUri: `data:${resized.mime};base64,${resized.bytes.toString("base64")}`,
         byteLength: resized.bytes.length,
-        originalDataUri: `data:${mime};base64,${base64 ?? bytes.toString("base64")}`,
+        originalDataUri: forwardedDataUri(mime, bytes, sent),
       };
     },
   };
+}
+
+/** A data URI as the caller sent it, strictly validated: canonical base64 of the bytes. */
+export interface SentDataUri {
+  /** The payload after `;base64,`. */
+  base64: string;
+  /** The whole URI, header included. */
+  uri: string;
+}
+
+/**
+ * The data URI the replicas get for bytes forwarded as they came. The caller's own string when
+ * its header names the sniffed type: no copy at all (a template literal would be flattened
+ * into a second copy of the payload the first time it is serialized). Otherwise the caller's
+ * payload under the sniffed type's header, or the bytes encoded (a fetched image).
+ */
+function forwardedDataUri(mime: string, bytes: Buffer, sent: SentDataUri | undefined): string {
+  const header = `data:${mime};base64,`;
+  if (
+    sent &&
+    sent.uri.length === header.length + sent.base64.length &&
+    sent.uri.startsWith(header)
+  ) {
+    return sent.uri;
+  }
+  return `${header}${sent?.base64 ?? bytes.toString("base64")}`;
 }
 
 /** How {@link settleBudgeted} runs the resizes. */

@@ -6,6 +6,11 @@ export interface DecodeDataUriOptions {
   maxBytes: number;
   /** Where the URI sits in the request (`images.<i>.url`), named in error details. */
   path: string;
+  /**
+   * Called with the decoded size once it is known and within `maxBytes`, before anything is
+   * decoded: the in-flight budget's grow, which throws OVERLOADED when it does not fit.
+   */
+  reserve?: (bytes: number) => void;
 }
 
 /** A decoded `data:` URI. */
@@ -16,6 +21,8 @@ export interface DecodedDataUri {
   base64: string;
   /** The type the caller declared; only informative, the magic bytes decide. */
   declaredMime: string;
+  /** The URI as sent: forwarded as it is when the bytes are of the declared type. */
+  uri: string;
 }
 
 const HEADER = /^data:(image\/(?:png|jpeg|webp|gif));base64,/;
@@ -69,7 +76,8 @@ export function decodeDataUri(uri: string, options: DecodeDataUriOptions): Decod
       details: [{ path, reason: "too_large" }],
     });
   }
+  options.reserve?.(impliedBytes);
   const bytes = strictBase64Bytes(base64, impliedBytes);
   if (!bytes) throw invalid(path, "invalid_base64", `${path} is not valid base64`);
-  return { bytes, base64, declaredMime: header[1]! };
+  return { bytes, base64, declaredMime: header[1]!, uri };
 }

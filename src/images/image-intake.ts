@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.ts";
+import { type Reservation, UNBUDGETED } from "../core/inflight-bytes.ts";
 import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { createAddressPolicy } from "./address-policy.ts";
@@ -11,6 +12,15 @@ import { createImageFetcher } from "./image-fetcher.ts";
 import { type ImageObserver, NO_IMAGE_OBSERVER } from "./image-observer.ts";
 import { remoteUrlProblem } from "./remote-url.ts";
 import { createResizeSlots } from "./resize-slots.ts";
+
+/**
+ * An image to be resized holds its decoded pixels against the request's budget from its check
+ * on: a resize decodes up to 4 bytes a pixel (libvips), far more than the bytes sent.
+ */
+function withPixelsHeld(image: BudgetedImage, inflight: Reservation): BudgetedImage {
+  if ("resize" in image) inflight.grow(image.decodedBytes);
+  return image;
+}
 
 /** Options for {@link createImageIntake}. Invalid values throw at construction. */
 export interface ImageIntakeOptions {
@@ -46,12 +56,15 @@ export interface ImageIntakeOptions {
  * 28·28·1280 pixels, the max_pixels Qwen2-VL-family processors are served with when each image
  * may cost at most 1,280 visual tokens (one token per 28×28 block); no edge limit of its own
  * (the edge bound equals the ceiling's, as those processors bound tokens by area alone); and a
- * ceiling of 100 megapixels and 16,384 pixels an edge for what the gateway decodes to resize.
+ * ceiling of 50 megapixels and 16,384 pixels an edge for what the gateway decodes to resize:
+ * the largest phone photos (48 MP, 8000×6000) pass, a 10000×10000 image (300 MB of RGB once
+ * inflated, from a few hundred kilobytes of PNG) does not, and a resize decodes at most 200 MB
+ * (RGBA), with `resizeConcurrency` of them at once.
  */
 export const DEFAULT_IMAGE_BUDGET: ImageBudget = {
   maxPixels: 28 * 28 * 1280,
   maxEdge: 16_384,
-  maxInputPixels: 100_000_000,
+  maxInputPixels: 50_000_000,
   maxInputEdge: 16_384,
 };
 
@@ -115,21 +128,27 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     resolveHost: options.resolveHost,
   });
 
-  function budgetDataUri(raw: string, path: string): BudgetedImage {
-    const { bytes, base64 } = decodeDataUri(raw, { maxBytes: settings.maxBytes, path });
-    return budgetImage(bytes, path, budget, observer, base64);
+  function budgetDataUri(raw: string, path: string, inflight: Reservation): BudgetedImage {
+    const reserve = (bytes: number) => inflight.grow(bytes);
+    const decoded = decodeDataUri(raw, { maxBytes: settings.maxBytes, path, reserve });
+    return withPixelsHeld(budgetImage(decoded.bytes, path, budget, observer, decoded), inflight);
   }
 
-  async function checkOne(raw: string, index: number, signal: AbortSignal) {
+  async function checkOne(raw: string, index: number, signal: AbortSignal, inflight: Reservation) {
     const path = `images.${index}.url`;
     // A remote image is checked once its bytes are in: the header is part of the body.
-    if (isDataUri(raw)) return budgetDataUri(raw, path);
+    if (isDataUri(raw)) return budgetDataUri(raw, path, inflight);
     const bytes = await fetcher.fetch(parseRemote(raw, path), path, signal);
-    return budgetImage(bytes, path, budget, observer);
+    // Fetched bytes are counted once in (the fetch itself stops at `maxBytes`), with the
+    // base64 the replicas get of them.
+    inflight.grow(bytes.length + Math.ceil(bytes.length / 3) * 4);
+    return withPixelsHeld(budgetImage(bytes, path, budget, observer), inflight);
   }
 
   /**
-   * Checks every image concurrently, in request order; nothing is resized yet. The first
+   * Checks every image concurrently, in request order; nothing is resized yet. Each image's
+   * decoded bytes are held against `inflight` (the request's reservation) before it is
+   * decoded, so a request whose images do not fit the budget is refused with OVERLOADED. The first
    * failure rejects and aborts the other fetches. Rejects with AppError INVALID_REQUEST (bad
    * data URI or base64, bad URL, scheme other than data/http/https, credentials in the URL),
    * PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA (magic bytes, header), IMAGE_TOO_LARGE (declared
@@ -139,18 +158,21 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
   async function check(
     images: readonly ImageRef[],
     signal?: AbortSignal,
+    inflight: Reservation = UNBUDGETED,
   ): Promise<BudgetedImage[]> {
     signal?.throwIfAborted();
     // Data URIs decode synchronously: no fetch to cancel, so no signals to link (linking
     // cost more than decoding a small image on the verdict path; loadtest/RESULTS.md).
     if (images.every((image) => isDataUri(image.url))) {
-      return images.map((image, index) => budgetDataUri(image.url, `images.${index}.url`));
+      return images.map((image, index) =>
+        budgetDataUri(image.url, `images.${index}.url`, inflight),
+      );
     }
     // One failed image cancels its siblings' fetches.
     const siblings = linkSignals(signal);
     return Promise.all(
       images.map((image, index) =>
-        checkOne(image.url, index, siblings.signal).catch((error: unknown) => {
+        checkOne(image.url, index, siblings.signal, inflight).catch((error: unknown) => {
           siblings.abort(error);
           throw error;
         }),

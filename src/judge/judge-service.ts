@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
+import type { Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
@@ -54,6 +55,8 @@ export interface CallContext {
    * yields replica slots to interactive calls and may wait longer for one (reward traffic).
    */
   priority?: PriorityClass | undefined;
+  /** The request's hold on the in-flight byte budget: its images' decoded bytes join it. */
+  inflight?: Reservation | null | undefined;
 }
 
 /** A batch item as the transport read it: a checked request, or why it was refused. */
@@ -70,7 +73,11 @@ export type BatchResult = { index: number; verdict: Verdict } | { index: number;
 export function createJudgeService(deps: JudgeServiceDeps) {
   async function pairwise(request: PairwiseRequest, context: CallContext = {}): Promise<Verdict> {
     const started = performance.now();
-    const checked = await deps.intake.check(request.images, context.signal);
+    const checked = await deps.intake.check(
+      request.images,
+      context.signal,
+      context.inflight ?? undefined,
+    );
     const cached = await lookupCached(request, checked);
     if (cached?.verdict) {
       return { ...cached.verdict, id: newVerdictId(), cached: true, latencyMs: elapsed(started) };

@@ -44,8 +44,14 @@ export type RetryReason = "connect" | "status_5xx" | "timeout";
 /** Which of a hedged pair answered first. */
 export type HedgeWinner = "primary" | "hedge";
 /** Why a request was refused before reaching an engine. */
-export type ShedReason = "replica_capacity" | "event_loop" | "heap" | "draining";
-const SHED_REASONS: readonly ShedReason[] = ["replica_capacity", "event_loop", "heap", "draining"];
+export type ShedReason = "replica_capacity" | "event_loop" | "heap" | "draining" | "memory";
+const SHED_REASONS: readonly ShedReason[] = [
+  "replica_capacity",
+  "event_loop",
+  "heap",
+  "draining",
+  "memory",
+];
 
 /** Seconds; 1 ms to 60 s, the span of a request between a cache hit and the deadline. */
 const LATENCY_BUCKETS = [

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type AppError, errorBody, toAppError } from "../core/errors.ts";
+import type { Reservation } from "../core/inflight-bytes.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
 import type { ObserveVerdict, PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
@@ -24,6 +25,8 @@ export interface PairContext {
   deadlineAt?: number | undefined;
   /** Admission class of the pairs' engine calls; reward traffic defaults to `batch`. */
   priority?: PriorityClass | undefined;
+  /** The request's hold on the in-flight byte budget: its images' decoded bytes join it. */
+  inflight?: Reservation | null | undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { errorBody, toAppError } from "../core/errors.ts";
+import { createHash } from "node:crypto";
+import { AppError, errorBody, toAppError } from "../core/errors.ts";
+import type { Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { type PairResult, referenceScores } from "../core/reward-scores.ts";
 import type { PriorityClass } from "../core/types.ts";
@@ -30,7 +32,7 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     context: PairContext = {},
   ): Promise<OpenRlhfScores> {
     const items = openRlhfItems(body);
-    const images = await checkImageLists(items, context.signal);
+    const images = await checkImageLists(items, context.signal, context.inflight ?? undefined);
     const reasons: (string | null)[] = items.map((item) => (item.ok ? null : item.reason));
     const judgedItems: number[] = [];
     const tasks: PairTask[] = [];
@@ -75,7 +77,11 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
    * is sent to the engine), or why they could not be had. A list whose resize fails then fails
    * its items alone, as a list refused by its checks does.
    */
-  async function checkImageLists(items: readonly OpenRlhfItem[], signal?: AbortSignal) {
+  async function checkImageLists(
+    items: readonly OpenRlhfItem[],
+    signal?: AbortSignal,
+    inflight?: Reservation,
+  ) {
     const lists = new Map<string, ImageRef[]>();
     for (const item of items) if (item.ok) lists.set(listKey(item.images), item.images);
     const entries = [...lists];
@@ -84,7 +90,7 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
       deps.concurrency,
       async ([, list]): Promise<PairImages | string> => {
         try {
-          const budgeted = await deps.intake.check(list, signal);
+          const budgeted = await deps.intake.check(list, signal, inflight);
           return settledOnce((runSignal) =>
             deps.intake.settle(budgeted, runSignal).catch((thrown: unknown) => {
               if (runSignal.aborted) throw runSignal.reason;
@@ -93,6 +99,8 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
           );
         } catch (thrown) {
           if (signal?.aborted) throw signal.reason;
+          // Over the memory budget is the whole request's failure, to retry, not an item's.
+          if (thrown instanceof AppError && thrown.code === "OVERLOADED") throw thrown;
           return imagesFailure(thrown);
         }
       },
@@ -130,4 +138,13 @@ function imagesFailure(thrown: unknown): string {
   return `images: ${code}: ${message}`;
 }
 
-const listKey = (images: readonly ImageRef[]) => JSON.stringify(images.map((image) => image.url));
+/**
+ * Identifies an image list by a hash of its URLs: a key made of the URLs themselves would copy
+ * every inline image once more per item (JSON.parse gives each item its own strings).
+ */
+function listKey(images: readonly ImageRef[]): string {
+  const hash = createHash("sha256");
+  // Each URL prefixed by its length: no two lists hash the same text.
+  for (const image of images) hash.update(`${image.url.length}:`).update(image.url);
+  return hash.digest("base64");
+}

@@ -32,7 +32,11 @@ export function createRewardService(deps: RewardServiceDeps) {
     const started = performance.now();
     const method = rewardMethodOf(request);
     const mode = request.mode ?? deps.defaultMode;
-    const checked = await deps.intake.check(request.images, context.signal);
+    const checked = await deps.intake.check(
+      request.images,
+      context.signal,
+      context.inflight ?? undefined,
+    );
     const images = settledOnce((signal) => deps.intake.settle(checked, signal));
     const pinned = request.checkpoint ?? deps.champion();
     const task = (a: string, b: string): PairTask => ({

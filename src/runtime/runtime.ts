@@ -4,6 +4,7 @@ import { createAuthPolicy } from "../auth/auth-policy.ts";
 import { createRateLimiter } from "../auth/rate-limiter.ts";
 import { createPromptCollector } from "../collection/prompt-collector.ts";
 import type { Config } from "../config/config.ts";
+import { createInflightBytes } from "../core/inflight-bytes.ts";
 import { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { createImageIntake } from "../images/image-intake.ts";
 import { createCachedVerdicts } from "../judge/cached-verdicts.ts";
@@ -41,6 +42,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   setMaxListeners(0, shutdown.signal);
   let draining = false;
   const metrics = createMetrics();
+  // One budget for both transports' in-flight bodies, messages and decoded images.
+  const inflight = createInflightBytes(config.shedding.inflightBytesBudget, () =>
+    metrics.admission.shed.inc({ reason: "memory" }),
+  );
   const stores = await createStores(config, logger);
   const { fleet, discovery, simulated, closeSims } = await createFleet(
     config,
@@ -203,6 +208,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     pressure,
     /** True when the replicas are in-process simulations, not real judges. */
     simulated,
+    /** In-flight request bytes (bodies, messages, decoded images) against their budget. */
+    inflight,
     /** Aborted when in-flight work must stop: after the drain timeout, or on close. */
     shutdownSignal: shutdown.signal,
     /** True once shutdown began: readiness is false, in-flight requests may finish. */

@@ -69,6 +69,7 @@ t.test("a request's other queued resizes are dropped when one of its images fail
     [
       {
         sha256: "a",
+        decodedBytes: 0,
         resize: async () => {
           started++;
           throw failure;
@@ -76,6 +77,7 @@ t.test("a request's other queued resizes are dropped when one of its images fail
       },
       {
         sha256: "b",
+        decodedBytes: 0,
         resize: async () => {
           started++;
           throw new Error("not reached");

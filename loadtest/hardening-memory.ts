@@ -1,0 +1,348 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { crc32, deflateSync } from "node:zlib";
+import { request } from "undici";
+import { serveGateway } from "../test/helpers/serve-process.ts";
+import { spawnSim } from "../test/helpers/sim-process.ts";
+import { type BenchRow, renderTable } from "./bench-row.ts";
+import { type BenchScope, progress, runBenchmark, sleep } from "./bench-scope.ts";
+import { rssBytes } from "./process-usage.ts";
+
+/**
+ * Issue 18's memory figures, each beside a baseline measured in the same run, against a
+ * `jurist serve` process of its own (so its RSS is its own) in front of two simulated replicas:
+ *
+ * (a) a 60 MB body of `[`: how long its refusal takes, and `/healthz` latency meanwhile, beside
+ *     `/healthz` at rest and the time a minimal Node server takes merely to read that body;
+ * (b) five concurrent ~60 MB bodies of 8 data-URI PNGs each: the gateway's peak RSS (target
+ *     < 1.2 GB) and whether any replica was marked unhealthy, beside the gateway's idle RSS and
+ *     the peak RSS of a minimal Node server reading the same five bodies.
+ *
+ * Writes loadtest/results/hardening-memory.json; prints a Markdown table.
+ */
+
+const DEEP_BODY_BYTES = 60 * 1024 * 1024;
+const CONCURRENT_BODIES = 5;
+const IMAGES_PER_BODY = 8;
+/** 960×960 RGB at 16 bits: 5.5 MB a PNG stored uncompressed, 7.4 MB as base64. */
+const IMAGE_SIDE = 960;
+const RSS_TARGET = 1.2e9;
+const HEALTH_INTERVAL_MS = 500;
+
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typed));
+  return Buffer.concat([length, typed, crc]);
+}
+
+/**
+ * A valid PNG of noise that does not compress (stored deflate blocks), within the default
+ * forwarding budget (under 1,003,520 pixels), so it is forwarded as it came: the body's cost
+ * is its bytes, not a resize. Each image differs by `seed`.
+ */
+function noisePng(seed: number): Buffer {
+  const rowBytes = 1 + IMAGE_SIDE * 6;
+  const raw = Buffer.alloc(rowBytes * IMAGE_SIDE);
+  let state = (seed * 2654435761) >>> 0 || 1;
+  for (let at = 0; at < raw.length; at++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    raw[at] = at % rowBytes === 0 ? 0 : state & 0xff;
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(IMAGE_SIDE, 0);
+  ihdr.writeUInt32BE(IMAGE_SIDE, 4);
+  ihdr[8] = 16;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", deflateSync(raw, { level: 0 })),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function imageBody(index: number): Buffer {
+  const images = Array.from({ length: IMAGES_PER_BODY }, (_, k) => ({
+    url: `data:image/png;base64,${noisePng(index * 100 + k).toString("base64")}`,
+  }));
+  return Buffer.from(
+    JSON.stringify({
+      question: "Which response describes the images better?",
+      images,
+      responses: ["The first describes them well.", "The second describes them better."],
+      seed: index,
+    }),
+  );
+}
+
+/** `GET /healthz` every 10 ms until `stop`, with each answer's latency. */
+function pollHealth(url: string) {
+  const latencies: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const started = performance.now();
+      const response = await request(`${url}/healthz`);
+      await response.body.dump();
+      latencies.push(performance.now() - started);
+      await sleep(10);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return latencies;
+    },
+  };
+}
+
+/**
+ * Each replica's own `/health` asked from outside the gateway every 100 ms, with the gateway's
+ * probe timeout (1 s): a timeout here is the replica's slowness (a simulated replica is one
+ * Node process parsing every 60 MB body it is sent), not the gateway's.
+ */
+function probeReplicas(urls: readonly string[]) {
+  let timeouts = 0;
+  let running = true;
+  const done = Promise.all(
+    urls.map(async (url) => {
+      while (running) {
+        try {
+          const response = await request(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+          await response.body.dump();
+        } catch {
+          timeouts += 1;
+        }
+        await sleep(100);
+      }
+    }),
+  );
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return timeouts;
+    },
+  };
+}
+
+/** The largest RSS of `pid` seen every 20 ms until `stop`. */
+function sampleRss(pid: number) {
+  let peak = rssBytes(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pid));
+  }, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssBytes(pid));
+    },
+  };
+}
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+async function post(url: string, body: Buffer) {
+  const started = performance.now();
+  const response = await request(`${url}/v1/judge/pairwise`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
+  const text = await response.body.text();
+  const code = response.statusCode === 200 ? "" : ` ${JSON.parse(text).error?.code}`;
+  return { status: `${response.statusCode}${code}`, ms: performance.now() - started };
+}
+
+/**
+ * The floor for any Node server given these bodies: read each whole (chunks, then one
+ * Buffer.concat), answer 200. Its own process, so its RSS is its own.
+ */
+const MINIMAL_SERVER = `
+const http = require("node:http");
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    res.end(String(body.length));
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+async function startMinimalServer(scope: BenchScope) {
+  const child = spawn(process.execPath, ["-e", MINIMAL_SERVER], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  scope.teardown(async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    }
+  });
+  const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+  return { url: `http://127.0.0.1:${line.trim()}`, pid: child.pid! };
+}
+
+/** Times a minimal server's reading of `bodies` at once; its peak RSS meanwhile. */
+async function minimalServerReading(scope: BenchScope, bodies: readonly Buffer[]) {
+  const server = await startMinimalServer(scope);
+  const idle = rssBytes(server.pid);
+  const rss = sampleRss(server.pid);
+  const started = performance.now();
+  await Promise.all(
+    bodies.map(async (body) => {
+      const response = await request(server.url, { method: "POST", body });
+      await response.body.dump();
+    }),
+  );
+  return { ms: performance.now() - started, idle, peak: rss.stop() };
+}
+
+function unhealthyMarks(logFile: string): number {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"replica health changed"') && line.includes('"healthy":false'))
+    .length;
+}
+
+async function measure(scope: BenchScope) {
+  const sims = await Promise.all([
+    spawnSim(scope, ["--seed", "0"]),
+    spawnSim(scope, ["--seed", "1"]),
+  ]);
+  const gateway = await serveGateway(
+    scope,
+    {
+      JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
+      JURIST_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
+      JURIST_LOG_LEVEL: "info",
+    },
+    process.env.GATEWAY_NODE_ARGS ? process.env.GATEWAY_NODE_ARGS.split(" ") : [],
+  );
+  progress(`gateway ${gateway.url} (pid ${gateway.pid})`);
+  // Warm up: one small verdict, so routes and the replica connections exist.
+  const warm = await post(
+    gateway.url,
+    Buffer.from(
+      JSON.stringify({
+        question: "warm-up",
+        responses: ["a", "b"],
+      }),
+    ),
+  );
+  progress(`warm-up: ${warm.status}`);
+  await sleep(1_000);
+  const idleRss = rssBytes(gateway.pid);
+  const rest = pollHealth(gateway.url);
+  await sleep(2_000);
+  const atRest = await rest.stop();
+
+  progress("(a) 60 MB of [");
+  const deep = Buffer.alloc(DEEP_BODY_BYTES, "[");
+  const duringDeep = pollHealth(gateway.url);
+  await sleep(100);
+  const refusal = await post(gateway.url, deep);
+  await sleep(100);
+  const deepHealth = await duringDeep.stop();
+  const minimalDeep = await minimalServerReading(scope, [deep]);
+
+  progress(`(b) ${CONCURRENT_BODIES} concurrent bodies of ${IMAGES_PER_BODY} PNGs`);
+  const bodies = Array.from({ length: CONCURRENT_BODIES }, (_, index) => imageBody(index));
+  progress(`bodies of ${bodies.map((body) => MB(body.length)).join(", ")}`);
+  const marksBefore = unhealthyMarks(gateway.logFile);
+  const rss = sampleRss(gateway.pid);
+  const duringImages = pollHealth(gateway.url);
+  const replicasFromOutside = probeReplicas(sims.map((sim) => sim.url));
+  const results = await Promise.all(bodies.map((body) => post(gateway.url, body)));
+  // Two poll intervals more: a replica marked unhealthy by the burst would show by then.
+  await sleep(HEALTH_INTERVAL_MS * 2);
+  const peakRss = rss.stop();
+  const imagesHealth = await duringImages.stop();
+  const replicaTimeouts = await replicasFromOutside.stop();
+  const unhealthy = unhealthyMarks(gateway.logFile) - marksBefore;
+  const minimalImages = await minimalServerReading(scope, bodies);
+
+  const statuses = results.map((result) => result.status);
+  const rows: BenchRow[] = [
+    {
+      measure: "(a) 60 MB body of `[`: time to its refusal",
+      result: `${ms(refusal.ms)} (${refusal.status})`,
+      target: "< 1 s, 400",
+      baseline: `a minimal Node server reads the same body in ${ms(minimalDeep.ms)}`,
+      met: refusal.ms < 1_000 && refusal.status === "400 INVALID_REQUEST",
+    },
+    {
+      measure: "(a) `/healthz` latency during it, max (p99)",
+      result: `${ms(Math.max(...deepHealth))} (${ms(percentile(deepHealth, 99))}), ${deepHealth.length} probes`,
+      target: "< 100 ms",
+      baseline: `at rest: max ${ms(Math.max(...atRest))} (p99 ${ms(percentile(atRest, 99))})`,
+      met: Math.max(...deepHealth) < 100,
+    },
+    {
+      measure: `(b) ${CONCURRENT_BODIES} concurrent ~60 MB bodies of ${IMAGES_PER_BODY} PNGs: peak gateway RSS`,
+      result: `${MB(peakRss)} (answers: ${statuses.join(", ")})`,
+      target: "< 1200 MB",
+      baseline: `gateway idle ${MB(idleRss)}; a minimal Node server reading the same bodies peaks at ${MB(minimalImages.peak)} (idle ${MB(minimalImages.idle)})`,
+      met: peakRss < RSS_TARGET,
+    },
+    {
+      measure: "(b) replicas marked unhealthy during the burst",
+      result: String(unhealthy),
+      target: "0",
+      baseline: `replicas' own /health timed out (1 s) ${replicaTimeouts} times asked from outside the gateway; /healthz max during the burst ${ms(Math.max(...imagesHealth))}; at rest ${ms(Math.max(...atRest))}`,
+      met: unhealthy === 0,
+    },
+    {
+      measure: "(b) slowest answer of the burst",
+      result: ms(Math.max(...results.map((result) => result.ms))),
+      target: "—",
+      baseline: `a minimal Node server reads all five in ${ms(minimalImages.ms)}`,
+      met: true,
+    },
+  ];
+  return {
+    rows,
+    raw: {
+      idleRss,
+      peakRss,
+      statuses,
+      results,
+      unhealthy,
+      replicaTimeouts,
+      refusal,
+      atRest,
+      deepHealth,
+      imagesHealth,
+      minimalDeep,
+      minimalImages,
+    },
+  };
+}
+
+await runBenchmark(300_000, async (scope) => {
+  const { rows, raw } = await measure(scope);
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(
+    new URL("./results/hardening-memory.json", import.meta.url),
+    `${JSON.stringify({ rows, raw }, null, 2)}\n`,
+  );
+  process.stdout.write(`${renderTable(rows)}\n`);
+});

@@ -1,0 +1,208 @@
+import type { IncomingMessage } from "node:http";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../core/errors.ts";
+import { type InflightBytes, overBudget, type Reservation } from "../core/inflight-bytes.ts";
+import { createJsonDepthScanner } from "./json-depth.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /**
+     * The bytes this request holds against the in-flight budget (its body, then its decoded
+     * images); released when the response closes. Null for a request without a JSON body.
+     */
+    inflight: Reservation | null;
+  }
+}
+
+export interface JsonBodyOptions {
+  /** The process's in-flight byte budget, shared with gRPC. */
+  inflight: InflightBytes;
+  /** Deepest nesting of arrays and objects accepted (JURIST_JSON_MAX_DEPTH). */
+  maxDepth: number;
+}
+
+/**
+ * What a body costs while its request runs, per byte read: the bytes as read, and the strings
+ * JSON.parse makes of them (an image body is nearly all base64 strings, which the request then
+ * keeps as its images' data URIs).
+ */
+export const BODY_COST_PER_BYTE = 2;
+
+function invalid(message: string, reason: string): AppError {
+  return new AppError("INVALID_REQUEST", message, { details: [{ reason }] });
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`, {
+    details: [{ reason: "too_large" }],
+  });
+}
+
+function tooDeep(maxDepth: number): AppError {
+  return new AppError(
+    "INVALID_REQUEST",
+    `the body nests arrays and objects deeper than ${maxDepth} levels`,
+    { details: [{ reason: `nesting deeper than ${maxDepth}` }] },
+  );
+}
+
+const PROTO_KEY = "__proto__";
+
+/**
+ * Refuses what prototype pollution needs, as Fastify's default parser did: a `__proto__` key
+ * anywhere, and a `constructor` object with a `prototype`. JSON.parse makes them plain own
+ * properties, harmless here (the schemas keep only known fields), but a later merge or spread
+ * elsewhere could give them meaning, and refusing tells the caller why, where the default
+ * parser called the body "not valid JSON".
+ */
+function refusePoisonedKeys(key: string, value: unknown): unknown {
+  if (key === PROTO_KEY) {
+    throw invalid("`__proto__` keys are not accepted in a JSON body", "__proto__ key");
+  }
+  if (key === "constructor" && typeof value === "object" && value !== null) {
+    if (Object.hasOwn(value, "prototype")) {
+      throw invalid(
+        "a `constructor.prototype` key is not accepted in a JSON body",
+        "constructor key",
+      );
+    }
+  }
+  return value;
+}
+
+/**
+ * Parses a JSON text, refusing poisoned keys. The reviver walks every value, so it runs only
+ * when the text can spell such a key: literally, or with a `\u` escape (which could spell any
+ * letter of it). Image bodies carry neither, and parse at JSON.parse's native speed.
+ */
+export function parseJsonText(text: string): unknown {
+  const mayBePoisoned =
+    text.includes(PROTO_KEY) || text.includes("constructor") || text.includes("\\u");
+  try {
+    return mayBePoisoned ? JSON.parse(text, refusePoisonedKeys) : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError("INVALID_REQUEST", "the body is not valid JSON", {
+      details: [{ reason: (error as Error).message }],
+    });
+  }
+}
+
+/**
+ * The JSON body parser of every route, in place of Fastify's: the body is read as a stream and
+ * held against the in-flight budget as it arrives (all of it at once when `Content-Length`
+ * says how much, before a byte is read), its nesting depth is followed byte by byte and a body
+ * too deep is refused at the byte that crosses the limit, and only then is it parsed. Over the
+ * body limit → 413 PAYLOAD_TOO_LARGE; over the budget → 503 OVERLOADED with Retry-After; too
+ * deep, empty, not JSON or carrying a `__proto__` key → 400 INVALID_REQUEST. Other content
+ * types still get Fastify's 415.
+ */
+export function jsonBodies(app: FastifyInstance, options: JsonBodyOptions): void {
+  const { inflight, maxDepth } = options;
+  app.decorateRequest("inflight", null);
+  // The reservation lives until the response closes: answered, failed, or the client gone.
+  // 'close' fires in each case, which no Fastify hook guarantees for an abandoned request.
+  app.addHook("preParsing", (request, reply, payload, done) => {
+    reply.raw.once("close", () => request.inflight?.release());
+    done(null, payload);
+  });
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", (request, payload, done) => {
+    readJsonBody(request, payload, inflight, maxDepth).then(
+      (body) => done(null, body),
+      (error: Error) => done(error, undefined),
+    );
+  });
+}
+
+async function readJsonBody(
+  request: FastifyRequest,
+  payload: IncomingMessage,
+  inflight: InflightBytes,
+  maxDepth: number,
+): Promise<unknown> {
+  const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
+  const declared = Number(request.headers["content-length"]);
+  const known = Number.isSafeInteger(declared) && declared >= 0;
+  if (known && declared > limit) throw tooLarge(limit);
+  // Refused before a byte is read when the declared length does not fit.
+  const reservation = inflight.tryReserve(known ? declared * BODY_COST_PER_BYTE : 0);
+  if (!reservation) throw overBudget(declared * BODY_COST_PER_BYTE);
+  request.inflight = reservation;
+  const bytes = await readBody(payload, {
+    limit,
+    declared: known ? declared : null,
+    reservation,
+    maxDepth,
+  });
+  if (bytes.length === 0) {
+    throw invalid("the body is empty but its content-type is application/json", "empty body");
+  }
+  let text = bytes.toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return parseJsonText(text);
+}
+
+interface ReadOptions {
+  limit: number;
+  /** The Content-Length, already reserved; null for a chunked body, reserved as it comes. */
+  declared: number | null;
+  reservation: Reservation;
+  maxDepth: number;
+}
+
+/**
+ * The body's bytes, in one Buffer: written straight into one of the declared length, so the
+ * body is never held twice (chunks and their concatenation); concatenated once for a chunked
+ * body. Rejects on the first chunk past a limit, and stops listening: what is left of the
+ * body is Node's to discard.
+ */
+function readBody(payload: IncomingMessage, options: ReadOptions): Promise<Buffer> {
+  const { limit, declared, reservation } = options;
+  const scanner = createJsonDepthScanner(options.maxDepth);
+  const whole = declared !== null ? Buffer.allocUnsafe(declared) : null;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  return new Promise<Buffer>((resolve, reject) => {
+    const stop = (error: unknown) => {
+      payload.removeListener("data", onData);
+      payload.removeListener("end", onEnd);
+      payload.removeListener("error", onError);
+      reject(error);
+    };
+    function onData(chunk: Buffer) {
+      received += chunk.length;
+      if (received > limit) return stop(tooLarge(limit));
+      if (whole) {
+        if (received > whole.length) return stop(lengthMismatch());
+        chunk.copy(whole, received - chunk.length);
+      } else {
+        if (!reservation.tryGrow(chunk.length * BODY_COST_PER_BYTE)) {
+          return stop(overBudget(chunk.length * BODY_COST_PER_BYTE));
+        }
+        chunks.push(chunk);
+      }
+      if (!scanner.feed(chunk)) stop(tooDeep(options.maxDepth));
+    }
+    function onEnd() {
+      payload.removeListener("data", onData);
+      payload.removeListener("error", onError);
+      if (whole) {
+        if (received !== whole.length) reject(lengthMismatch());
+        else resolve(whole);
+      } else {
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      }
+    }
+    function onError(error: Error) {
+      stop(new AppError("INVALID_REQUEST", "the body could not be read", { cause: error }));
+    }
+    payload.on("data", onData);
+    payload.once("end", onEnd);
+    payload.once("error", onError);
+    payload.resume();
+  });
+}
+
+const lengthMismatch = () =>
+  invalid("the body's length differs from its Content-Length", "content-length mismatch");
