@@ -1,6 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { Principal } from "../auth/authenticator.ts";
 import { type RateLimiter, rateKey } from "../auth/rate-limiter.ts";
+import type { InflightBytes, Reservation } from "../core/inflight-bytes.ts";
 import type { ShedReason } from "../metrics/metrics.ts";
 import { type LoadPressure, shedError } from "../runtime/load-pressure.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
@@ -16,6 +17,25 @@ export interface CallGuardOptions {
   draining: AbortSignal;
   /** Counts a shed call (`jurist_shed_requests_total`, as HTTP's). */
   onShed(reason: ShedReason): void;
+  /** The process's in-flight byte budget, shared with HTTP's bodies. */
+  inflight: InflightBytes;
+}
+
+/**
+ * What a received message costs while it is judged, per byte: the bytes grpc-js read and the
+ * strings protobuf-es decoded from them, as HTTP counts a body and its parsed JSON.
+ */
+const MESSAGE_COST_PER_BYTE = 2;
+
+/**
+ * Holds `message`'s bytes against the in-flight budget (its images' decoded bytes are added to
+ * the same reservation as they are decoded), or throws OVERLOADED (UNAVAILABLE, retry-after 1),
+ * counted as shed for `memory`. grpc-js has read the message by now, so this cannot refuse
+ * before reading as HTTP does by Content-Length; it keeps what gRPC holds visible to HTTP's
+ * admissions and stops the images of a message that did not fit from being decoded too.
+ */
+export function holdMessage(options: CallGuardOptions, receivedBytes: number): Reservation {
+  return options.inflight.reserve(receivedBytes * MESSAGE_COST_PER_BYTE);
 }
 
 /** A call let in: who it is, and how to charge it more verdicts. */

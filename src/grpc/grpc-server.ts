@@ -71,6 +71,7 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
       limiter: runtime.rateLimiter,
       pressure: runtime.pressure,
       onShed: (reason) => runtime.metrics.admission.shed.inc({ reason }),
+      inflight: runtime.inflight,
       rpc: {
         timeoutMs: requestTimeoutMs,
         shutdown: runtime.shutdownSignal,

@@ -9,7 +9,7 @@ import { rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardService } from "../reward/reward-service.ts";
 import { listModels } from "../runtime/model-list.ts";
 import { type CallAuthOptions, callPrincipal } from "./call-auth.ts";
-import { admitCall, type CallGuardOptions } from "./call-guards.ts";
+import { admitCall, type CallGuardOptions, holdMessage } from "./call-guards.ts";
 import { callPriority } from "./call-priority.ts";
 import {
   type JudgeService,
@@ -19,7 +19,11 @@ import {
 import { modelToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
 import { pairwiseStreamHandler } from "./pairwise-stream.ts";
 import { rewardRequestFromProto, rewardToProto } from "./reward-proto.ts";
-import type { MethodsOf, ServiceImplementationOf } from "./service-definition.ts";
+import {
+  type MethodsOf,
+  receivedBytes,
+  type ServiceImplementationOf,
+} from "./service-definition.ts";
 import { type RpcOptions, unaryHandler } from "./unary-handler.ts";
 
 export interface JudgeHandlersOptions {
@@ -39,6 +43,8 @@ export interface JudgeHandlersOptions {
   pressure: CallGuardOptions["pressure"];
   /** Counts a shed call. */
   onShed: CallGuardOptions["onShed"];
+  /** The in-flight byte budget, shared with HTTP. */
+  inflight: CallGuardOptions["inflight"];
   rpc: RpcOptions;
 }
 
@@ -58,18 +64,25 @@ export function judgeHandlers(
     pressure: options.pressure,
     draining: options.draining,
     onShed: options.onShed,
+    inflight: options.inflight,
   };
   return {
     pairwise: unaryHandler(rpc, async (message, { signal, metadata, peer }) => {
       const { principal } = await admitCall({ metadata, peer }, guards);
-      const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
-      const priority = callPriority(metadata, "interactive");
-      const verdict = await options.service.pairwise(request, {
-        signal,
-        tenant: principal.tenant,
-        priority,
-      });
-      return create(PairwiseResponseSchema, { verdict: verdictToProto(verdict) });
+      const inflight = holdMessage(guards, receivedBytes(message));
+      try {
+        const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
+        const priority = callPriority(metadata, "interactive");
+        const verdict = await options.service.pairwise(request, {
+          signal,
+          tenant: principal.tenant,
+          priority,
+          inflight,
+        });
+        return create(PairwiseResponseSchema, { verdict: verdictToProto(verdict) });
+      } finally {
+        inflight.release();
+      }
     }),
     pairwiseStream: pairwiseStreamHandler({
       service: options.service,
@@ -79,12 +92,18 @@ export function judgeHandlers(
     }),
     reward: unaryHandler(rpc, async (message, { signal, deadlineAt, metadata, peer }) => {
       const admitted = await admitCall({ metadata, peer }, guards);
-      const request = checkRewardRequest(rewardRequestFromProto(message));
-      // One verdict per pair the method judges; the first was charged on admission.
-      const verdicts = rewardVerdictCount(request);
-      await admitted.charge(verdicts - 1, verdicts);
-      const priority = callPriority(metadata, "batch");
-      return rewardToProto(await options.reward.reward(request, { signal, deadlineAt, priority }));
+      const inflight = holdMessage(guards, receivedBytes(message));
+      try {
+        const request = checkRewardRequest(rewardRequestFromProto(message));
+        // One verdict per pair the method judges; the first was charged on admission.
+        const verdicts = rewardVerdictCount(request);
+        await admitted.charge(verdicts - 1, verdicts);
+        const priority = callPriority(metadata, "batch");
+        const context = { signal, deadlineAt, priority, inflight };
+        return rewardToProto(await options.reward.reward(request, context));
+      } finally {
+        inflight.release();
+      }
     }),
     listModels: unaryHandler(rpc, async (_message, { metadata }) => {
       // Like GET /v1/models: it names the candidates, so it needs a key when keys are required.

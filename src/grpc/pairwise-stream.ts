@@ -10,6 +10,7 @@ import {
   type AdmittedCall,
   admitCall,
   type CallGuardOptions,
+  holdMessage,
   refuseIfShedding,
 } from "./call-guards.ts";
 import { callPriority } from "./call-priority.ts";
@@ -22,7 +23,7 @@ import { grpcErrorStatus } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
 import { errorToProto, pairwiseRequestFromProto, verdictToProto } from "./judge-proto.ts";
 import { malformedError } from "./malformed-input.ts";
-import { MalformedMessage } from "./service-definition.ts";
+import { MalformedMessage, receivedBytes } from "./service-definition.ts";
 import { logFault, type RpcOptions, recordCall } from "./unary-handler.ts";
 
 export interface PairwiseStreamOptions {
@@ -139,9 +140,14 @@ export function pairwiseStreamHandler(
       refuseIfShedding(guards, false);
       await caller.charge(1);
       if (!item.request) throw new AppError("INVALID_REQUEST", "request is required");
-      const request = checkPairwiseRequest(pairwiseRequestFromProto(item.request));
-      const context = { signal, tenant: caller.principal.tenant, priority };
-      return options.service.pairwise(request, context);
+      const inflight = holdMessage(guards, receivedBytes(item));
+      try {
+        const request = checkPairwiseRequest(pairwiseRequestFromProto(item.request));
+        const context = { signal, tenant: caller.principal.tenant, priority, inflight };
+        return await options.service.pairwise(request, context);
+      } finally {
+        inflight.release();
+      }
     };
 
     const answer = async (item: Item, duplicate: boolean): Promise<Answer> => {

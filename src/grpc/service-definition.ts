@@ -81,10 +81,21 @@ export class MalformedMessage {
   ) {}
 }
 
+// The size each served request arrived at, for the in-flight byte budget: grpc-js hands a
+// handler the decoded message only. Weak, so a message forgotten is a size forgotten.
+const receivedSizes = new WeakMap<object, number>();
+
+/** The bytes `message` arrived as (0 for one this server's deserializer did not decode). */
+export function receivedBytes(message: object): number {
+  return receivedSizes.get(message) ?? 0;
+}
+
 function markingDeserializer<Desc extends DescMessage>(schema: Desc) {
   return (bytes: Buffer): MessageShape<Desc> | MalformedMessage => {
     try {
-      return fromBinary(schema, bytes);
+      const message = fromBinary(schema, bytes);
+      receivedSizes.set(message, bytes.length);
+      return message;
     } catch (error) {
       return new MalformedMessage(schema.typeName, (error as Error).message);
     }
