@@ -2,8 +2,9 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { crc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { request } from "undici";
+import { pngFile } from "../sim/png-image.ts";
 import { serveGateway } from "../test/helpers/serve-process.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
@@ -34,15 +35,6 @@ const HEALTH_INTERVAL_MS = 500;
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
 /**
  * A valid PNG of noise that does not compress (stored deflate blocks), within the default
  * forwarding budget (under 1,003,520 pixels), so it is forwarded as it came: the body's cost
@@ -58,17 +50,8 @@ function noisePng(seed: number): Buffer {
     state ^= state << 5;
     raw[at] = at % rowBytes === 0 ? 0 : state & 0xff;
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(IMAGE_SIDE, 0);
-  ihdr.writeUInt32BE(IMAGE_SIDE, 4);
-  ihdr[8] = 16;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", deflateSync(raw, { level: 0 })),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
+  const header = { width: IMAGE_SIDE, height: IMAGE_SIDE, bitDepth: 16, colorType: 2 };
+  return pngFile(header, deflateSync(raw, { level: 0 }));
 }
 
 function imageBody(index: number): Buffer {

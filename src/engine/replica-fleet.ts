@@ -14,8 +14,8 @@ import {
   type ReplicaSnapshot,
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
-import { freshEjectionState } from "./outlier-ejection.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
+import { newReplica } from "./replica-record.ts";
 import { createRetryBudget } from "./retry-budget.ts";
 import { choiceFieldFor } from "./vllm-version.ts";
 
@@ -93,34 +93,18 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   }
 
   function createReplica(url: string): Replica {
-    return {
-      url,
-      client: createEngineClient({
-        baseUrl: url,
-        connections: settings.connectionsPerReplica,
-        keepAliveMs: settings.keepAliveMs,
-        probeTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
-        apiKey: settings.apiKey,
-        onStaleConnection: () => observer.staleConnection?.(url),
-      }),
-      healthy: false,
-      models: [],
-      servedModels: [],
-      inFlight: 0,
-      batchInFlight: 0,
+    const client = createEngineClient({
+      baseUrl: url,
+      connections: settings.connectionsPerReplica,
+      keepAliveMs: settings.keepAliveMs,
+      probeTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
+      apiKey: settings.apiKey,
+      onStaleConnection: () => observer.staleConnection?.(url),
+    });
+    return newReplica(url, client, {
       maxInFlight: settings.maxInFlightPerReplica,
-      running: 0,
-      waiting: 0,
-      latencyMs: 0,
-      checkedAt: 0,
-      lastError: null,
-      removed: false,
-      version: null,
-      versionReadAt: 0,
       choiceField: choiceFieldFor(settings.structuredOutputField, null),
-      unconstrained: null,
-      ...freshEjectionState(),
-    };
+    });
   }
 
   async function poll(replica: Replica): Promise<void> {

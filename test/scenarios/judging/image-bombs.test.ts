@@ -1,5 +1,6 @@
-import { crc32, createDeflate } from "node:zlib";
+import { createDeflate } from "node:zlib";
 import t from "tap";
+import { pngFile } from "../../../sim/png-image.ts";
 import type { ImageMime } from "../../../src/core/image-magic.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
@@ -19,15 +20,6 @@ import {
  * hears of any of them.
  */
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
 /**
  * A real, valid 10000×10000 RGB PNG: 300 MB of pixels (every row filtered "none", all black)
  * deflated to a few hundred kilobytes, streamed so the test never holds the 300 MB itself.
@@ -44,17 +36,10 @@ async function decompressionBombPng(): Promise<Buffer> {
   }
   deflate.end();
   await done;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", Buffer.concat(compressed)),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
+  return pngFile(
+    { width: side, height: side, bitDepth: 8, colorType: 2 },
+    Buffer.concat(compressed),
+  );
 }
 
 t.test("every image bomb is a coded 4xx, and the replica sees none", async (t) => {

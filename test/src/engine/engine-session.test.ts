@@ -9,7 +9,7 @@ import { EngineCallError } from "../../../src/engine/engine-errors.ts";
 import { createEngineSession } from "../../../src/engine/engine-session.ts";
 import type { FleetObserver, Replica } from "../../../src/engine/fleet-types.ts";
 import { createLatencyTracker } from "../../../src/engine/latency-tracker.ts";
-import { freshEjectionState } from "../../../src/engine/outlier-ejection.ts";
+import { newReplica } from "../../../src/engine/replica-record.ts";
 import { createRetryBudget } from "../../../src/engine/retry-budget.ts";
 import type { SessionContext } from "../../../src/engine/session-context.ts";
 import { testFleetSettings } from "../../helpers/fleet-settings.ts";
@@ -55,25 +55,10 @@ function fakeReplica(url: string, behaviour: Behaviour, latencyMs: number) {
     },
   } as unknown as EngineClient;
   const replica: Replica = {
-    url,
-    client,
+    ...newReplica(url, client, { maxInFlight: 8, choiceField: "structured_outputs" }),
     healthy: true,
     models: [MODEL],
-    servedModels: [],
-    inFlight: 0,
-    batchInFlight: 0,
-    maxInFlight: 8,
-    running: 0,
-    waiting: 0,
     latencyMs,
-    checkedAt: 0,
-    lastError: null,
-    removed: false,
-    version: null,
-    versionReadAt: 0,
-    choiceField: "structured_outputs",
-    unconstrained: null,
-    ...freshEjectionState(),
   };
   return { replica, signals };
 }

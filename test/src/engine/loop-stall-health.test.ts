@@ -3,8 +3,8 @@ import t from "tap";
 import { createEngineClient } from "../../../src/engine/engine-client.ts";
 import type { Replica } from "../../../src/engine/fleet-types.ts";
 import { type LoopStalls, watchLoopStalls } from "../../../src/engine/loop-stalls.ts";
-import { freshEjectionState } from "../../../src/engine/outlier-ejection.ts";
 import { pollReplica } from "../../../src/engine/replica-poller.ts";
+import { newReplica } from "../../../src/engine/replica-record.ts";
 import { choiceFieldFor } from "../../../src/engine/vllm-version.ts";
 import { spawnSim, type Teardown } from "../../helpers/sim-process.ts";
 
@@ -25,27 +25,11 @@ function replicaAt(t: Teardown, url: string): Replica {
     probeTimeoutMs: PROBE_TIMEOUT_MS,
   });
   t.teardown(() => client.close());
-  return {
-    url,
-    client,
-    healthy: true,
-    models: [],
-    servedModels: [],
-    inFlight: 0,
-    batchInFlight: 0,
+  const replica = newReplica(url, client, {
     maxInFlight: 4,
-    running: 0,
-    waiting: 0,
-    latencyMs: 0,
-    checkedAt: 0,
-    lastError: null,
-    removed: false,
-    version: null,
-    versionReadAt: 0,
     choiceField: choiceFieldFor("auto", null),
-    unconstrained: null,
-    ...freshEjectionState(),
-  } as Replica;
+  });
+  return { ...replica, healthy: true };
 }
 
 /** Blocks this process's event loop, as a huge synchronous parse would. */

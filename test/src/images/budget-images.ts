@@ -1,5 +1,5 @@
-import { crc32 } from "node:zlib";
 import sharp from "sharp";
+import { pngFile } from "../../../sim/png-image.ts";
 import type { ImageMime } from "../../../src/core/image-magic.ts";
 
 /** Images for the image budget's tests: real ones encoded by sharp, and forged headers. */
@@ -51,28 +51,10 @@ export function withSignature(mime: ImageMime, garbage: number): Buffer {
   return Buffer.concat([SIGNATURES[mime], noise]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
 /** A PNG whose IHDR declares `width`×`height` (8-bit RGB), with no pixel data to speak of. */
 export function absurdPng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  return Buffer.concat([
-    SIGNATURES["image/png"],
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
+  const emptyDeflate = Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+  return pngFile({ width, height, bitDepth: 8, colorType: 2 }, emptyDeflate);
 }
 
 /** A GIF whose logical screen is `width`×`height`, with one frame (the screen's size by default). */
