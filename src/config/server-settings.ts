@@ -32,6 +32,18 @@ export const server = area(
         default: 60_000,
         doc: "deadline for one HTTP judging request end to end, ms; past it → `504 UPSTREAM_TIMEOUT`",
       }),
+      headersTimeoutMs: setting({
+        env: "JURIST_HEADERS_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 10_000,
+        doc: "longest a client may take to send a request's headers, from its first byte (or from connecting), ms (10 s); past it → `408 REQUEST_TIMEOUT` and the connection closes. Enforced to within a quarter of the shorter of this and the body timeout (at most 1 s late)",
+      }),
+      bodyTimeoutMs: setting({
+        env: "JURIST_BODY_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 30_000,
+        doc: "longest a client may take to send a whole request, headers and body, ms (30 s); past it → `408 REQUEST_TIMEOUT` and the connection closes. A total, not an idle gap: a body at the 64 MiB limit must arrive at 2.2 MB/s or more. Raise it for callers uploading large data-URI images over slow links (or have them send image URLs); each held connection costs a socket and its buffered body until then. Never shorter than the headers timeout (the longer one is used for both)",
+      }),
     },
   },
 );
