@@ -1,5 +1,5 @@
-import { type FastifyBaseLogger, type FastifyHttpOptions, LogController } from "fastify";
 import type { Server } from "node:http";
+import { type FastifyBaseLogger, type FastifyHttpOptions, LogController } from "fastify";
 import type { Config } from "../config/config.ts";
 import { httpErrorHandler } from "./error-handler.ts";
 import { clientErrorHandler } from "./protocol-errors.ts";

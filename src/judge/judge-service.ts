@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
+import { logFailure } from "../core/failure-log.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
@@ -168,7 +169,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       return { index, verdict: await pairwise(item.request, context) };
     } catch (thrown) {
       const error = toAppError(thrown);
-      if (error.isServerFault) deps.logger.warn({ err: thrown, index }, "batch item failed");
+      logFailure(deps.logger, error, "batch item failed", { index });
       return { index, error };
     }
   }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type AppError, errorBody, toAppError } from "../core/errors.ts";
+import { logFailure } from "../core/failure-log.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
 import type { ObserveVerdict, PairwiseTask, PriorityClass, ResolvedImage } from "../core/types.ts";
@@ -110,7 +111,7 @@ export async function judgePairs(
       }
       const error = toAppError(thrown);
       if (!error.isServerFault) throw error;
-      deps.logger.warn({ err: thrown, code: error.code }, "reward pair failed");
+      logFailure(deps.logger, error, "reward pair failed");
       return {
         result: { error: `${error.code}: ${errorBody(error).error.message}` },
         failure: error,
