@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { Config } from "./config/config.ts";
 import { startGrpcServer } from "./grpc/grpc-server.ts";
 import { app } from "./http/app.ts";
+import { httpServerOptions } from "./http/server-options.ts";
 import type { EmbeddedParts } from "./runtime/embedded-parts.ts";
 import { createRuntime } from "./runtime/runtime.ts";
 
@@ -28,7 +29,7 @@ function exampleCurl(url: string): string {
 }
 
 /**
- * Creates Fastify with explicit limits and timeouts, registers the app and listens. The
+ * Creates Fastify with explicit limits and timeouts (src/http/server-options.ts), registers the app and listens. The
  * caller (the CLI) wires signals to `close` and lends the embedded default's `parts`
  * (simulated replicas, the in-process trainer); without them only real replicas serve.
  */
@@ -45,20 +46,7 @@ export async function startServer(
     pino.destination({ dest: 1, sync: false }),
   );
   const runtime = await createRuntime(config, logger, parts);
-  const fastify = Fastify({
-    loggerInstance: logger,
-    // src/http/access-log.ts writes one line per request instead of Fastify's two.
-    disableRequestLogging: true,
-    bodyLimit: config.http.bodyLimitBytes,
-    connectionTimeout: config.http.requestTimeoutMs + 10_000,
-    requestTimeout: config.http.requestTimeoutMs + 5_000,
-    keepAliveTimeout: 72_000,
-    // Requests arriving on open connections while draining go through the app, so judging
-    // gets the catalogue's 503 OVERLOADED + Retry-After and /readyz says not_ready (Fastify's
-    // own closing 503 would carry neither).
-    return503OnClosing: false,
-    forceCloseConnections: "idle",
-  });
+  const fastify = Fastify(httpServerOptions(config, logger));
   await fastify.register(app, { runtime });
   await fastify.listen({ host: config.host, port: config.port });
   const address = fastify.server.address();

@@ -63,6 +63,18 @@ export const server = area(
         default: 60_000,
         doc: "deadline for one HTTP judging request end to end, ms; past it → `504 UPSTREAM_TIMEOUT`",
       }),
+      headersTimeoutMs: setting({
+        env: "JURIST_HEADERS_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 10_000,
+        doc: "longest a client may take to send a request's headers, counted from its first byte (from connecting, for the first request), ms; past it → `408 REQUEST_TIMEOUT` and the connection closes. Checked every second (every quarter of the shorter timeout, if less)",
+      }),
+      bodyTimeoutMs: setting({
+        env: "JURIST_BODY_TIMEOUT_MS",
+        schema: positiveInt,
+        default: 30_000,
+        doc: "longest a client may take to send a whole request, headers and body, ms; past it → `408 REQUEST_TIMEOUT` and the connection closes. A total, not an idle gap: a body at the body limit must arrive at `JURIST_BODY_LIMIT_BYTES` / this, or faster (the 217.3 MiB default in 30 s: 7.6 MB/s; a request of a few megabytes of images, well under 1 MB/s). Raise it for callers that upload large data-URI images over slow links (or have them send image URLs); a slow client holds a socket and its buffered body this long. Set below the headers timeout, the headers timeout bounds the whole request",
+      }),
     },
   },
 );

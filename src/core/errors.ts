@@ -20,6 +20,14 @@ const GRPC = {
 
 export const ERROR_CATALOGUE = {
   INVALID_REQUEST: { http: 400, grpc: GRPC.INVALID_ARGUMENT },
+  /**
+   * The client took longer than JURIST_HEADERS_TIMEOUT_MS / JURIST_BODY_TIMEOUT_MS to send its
+   * request; the connection closes. HTTP only (gRPC has no such phase), so its gRPC code is
+   * what a deadline passing would get.
+   */
+  REQUEST_TIMEOUT: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED },
+  /** Request headers past Node's limit (`--max-http-header-size`, 16 KiB); HTTP only. */
+  HEADERS_TOO_LARGE: { http: 431, grpc: GRPC.INVALID_ARGUMENT },
   UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED },
   FORBIDDEN: { http: 403, grpc: GRPC.PERMISSION_DENIED },
   NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND },
@@ -66,12 +74,19 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before retrying; sent as `Retry-After`. */
   retryAfterSeconds?: number;
+  /**
+   * For a 5xx: the text callers get in place of the catalogue's, when the catalogue's would
+   * mislead (a deadline that passed while an image was fetched is not the engine's fault).
+   * Written by us, never carrying a cause.
+   */
+  publicMessage?: string;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly publicMessage: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -79,6 +94,7 @@ export class AppError extends Error {
     this.code = code;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.publicMessage = options.publicMessage;
   }
 
   get httpStatus(): number {
@@ -112,7 +128,7 @@ export function errorBody(error: AppError): {
   error: { code: ErrorCode; message: string; details?: ErrorDetail[] };
 } {
   const message = error.isServerFault
-    ? (PUBLIC_SERVER_MESSAGES[error.code] ?? error.message)
+    ? (error.publicMessage ?? PUBLIC_SERVER_MESSAGES[error.code] ?? error.message)
     : error.message;
   const body: { code: ErrorCode; message: string; details?: ErrorDetail[] } = {
     code: error.code,

@@ -1,6 +1,7 @@
-import { type handleUnaryCall, type Metadata, status } from "@grpc/grpc-js";
+import { type Deadline, type handleUnaryCall, type Metadata, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
+import { type FailureContext, logFailure } from "../core/failure-log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type GrpcErrorStatus, grpcErrorStatus, statusName } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
@@ -36,15 +37,33 @@ export function recordCall(
   metrics.finished(method, statusName(code), (performance.now() - started) / 1000);
 }
 
-/** Logs faults on our side (their cause never reaches the caller); NOT_IMPLEMENTED is no fault. */
-export function logFault(logger: Logger, error: AppError, method: string): void {
-  if (error.isServerFault && error.code !== "NOT_IMPLEMENTED") {
-    logger.error({ err: error.cause ?? error, code: error.code, method }, "gRPC call failed");
-  }
+/**
+ * Logs a failed call at the level src/core/failure-log.ts gives it: faults on our side with
+ * their cause (which never reaches the caller), shedding and deadlines as one line, no stack.
+ */
+export function logFault(
+  logger: Logger,
+  error: AppError,
+  method: string,
+  context: FailureContext = {},
+): void {
+  logFailure(logger, error, "gRPC call failed", { method }, context);
+}
+
+/** True when the client's own deadline is shorter than the server's limit: it is the one to pass. */
+function deadlineIsCallers(deadline: Deadline, timeoutMs: number): boolean {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) && at - Date.now() < timeoutMs;
 }
 
 /** The status of a call that failed, and the code to count it under. */
-function failure(thrown: unknown, cancelled: boolean, options: RpcOptions, method: string) {
+function failure(
+  thrown: unknown,
+  cancelled: boolean,
+  options: RpcOptions,
+  method: string,
+  context: FailureContext,
+) {
   const error = toAppError(thrown);
   const sent: GrpcErrorStatus = grpcErrorStatus(error);
   // A call the client cancelled (or grpc-js ended at its deadline) failed because of that.
@@ -52,7 +71,7 @@ function failure(thrown: unknown, cancelled: boolean, options: RpcOptions, metho
     const code = sent.code === status.DEADLINE_EXCEEDED ? sent.code : status.CANCELLED;
     return { sent, counted: code };
   }
-  logFault(options.logger, error, method);
+  logFault(options.logger, error, method, context);
   return { sent, counted: sent.code };
 }
 
@@ -69,6 +88,7 @@ export function unaryHandler<Request, Response>(
     const started = performance.now();
     const method = call.getPath();
     const { signal, deadlineAt, release } = callSignal(call, options);
+    const callerDeadline = deadlineIsCallers(call.getDeadline(), options.timeoutMs);
     const context = { signal, deadlineAt, metadata: call.metadata, peer: call.getPeer() };
     handle(call.request, context).then(
       (response) => {
@@ -78,7 +98,9 @@ export function unaryHandler<Request, Response>(
       },
       (thrown: unknown) => {
         release();
-        const { sent, counted } = failure(thrown, call.cancelled, options, method);
+        const { sent, counted } = failure(thrown, call.cancelled, options, method, {
+          callerDeadline,
+        });
         recordCall(options.metrics, method, counted, started);
         callback(sent);
       },

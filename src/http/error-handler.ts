@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorCode, errorBody } from "../core/errors.ts";
+import { logFailure } from "../core/failure-log.ts";
 import { CLIENT_CLOSED_REQUEST } from "../metrics/transport-metrics.ts";
+import { TIMEOUT_HEADER } from "./request-signal.ts";
 
 /** Fastify's own 4xx statuses mapped onto the catalogue. */
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -30,7 +32,8 @@ function fromFastify(error: FastifyError): AppError {
 
 /**
  * The one HTTP error handler: every error leaves as `{ error: { code, message, details? } }`
- * with the catalogue status; 5xx bodies carry catalogue text only, the cause goes to the log.
+ * with the catalogue status; 5xx bodies carry catalogue text only, the cause goes to the log
+ * (at the level src/core/failure-log.ts gives it: a stack only for real faults).
  */
 export function httpErrorHandler(
   error: FastifyError,
@@ -44,9 +47,16 @@ export function httpErrorHandler(
     request.log.info({ code: appError.code }, "client closed the connection before the answer");
     return reply.code(CLIENT_CLOSED_REQUEST).send(errorBody(appError));
   }
-  if (appError.isServerFault) {
-    request.log.error({ err: appError.cause ?? appError, code: appError.code }, "request failed");
-  }
+  // Shedding and deadlines are outcomes, not faults: info or warn, one line, no stack.
+  logFailure(
+    request.log,
+    appError,
+    "request failed",
+    {},
+    {
+      callerDeadline: request.headers[TIMEOUT_HEADER] !== undefined,
+    },
+  );
   if (appError.retryAfterSeconds !== undefined) {
     reply.header("retry-after", String(appError.retryAfterSeconds));
   }

@@ -100,6 +100,24 @@ async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: numbe
   return Buffer.concat(chunks, total);
 }
 
+/**
+ * The request's deadline (UPSTREAM_TIMEOUT) passed while this image was still arriving: the
+ * caller hears that the image fetch was the slow part, not the catalogue's "the judge engine
+ * did not answer in time" (no engine was called yet). Still a 504, as any deadline is; a fetch
+ * slower than its own JURIST_IMAGE_FETCH_TIMEOUT_MS is a 422 IMAGE_FETCH_FAILED instead.
+ */
+function deadlineDuringFetch(reason: unknown, path: string): unknown {
+  const isDeadline = reason instanceof AppError && reason.code === "UPSTREAM_TIMEOUT";
+  // Already said by a sibling image's fetch: keep its path.
+  if (!isDeadline || reason.publicMessage !== undefined) return reason;
+  const message = `${path}: the request's deadline passed while the image was being fetched`;
+  return new AppError("UPSTREAM_TIMEOUT", message, {
+    publicMessage: message,
+    details: [{ path, reason: "deadline_during_fetch" }],
+    cause: reason,
+  });
+}
+
 const fetchTimedOut = () => new DOMException("the image fetch timed out", "TimeoutError");
 function classify(
   error: unknown,
@@ -107,9 +125,11 @@ function classify(
   caller: AbortSignal | undefined,
   timedOut: boolean,
 ) {
+  // The caller gave up (client gone, deadline, a sibling image failed): pass its reason on,
+  // saying so when it was the request's deadline. First: undici rejects with that reason,
+  // which may itself be an AppError.
+  if (caller?.aborted) return deadlineDuringFetch(caller.reason, path);
   if (error instanceof AppError) return error;
-  // The caller gave up (client gone, deadline, a sibling image failed): pass its reason on.
-  if (caller?.aborted) return caller.reason;
   if (timedOut || hasCode(error, TIMEOUT_ERRORS)) {
     return fetchFailed(path, "timeout", "the image did not arrive in time", error);
   }
@@ -174,7 +194,8 @@ export function createImageFetcher(options: ImageFetcherOptions) {
      * to `maxRedirects` redirects. Rejects with IMAGE_FETCH_FAILED (details reason
      * `address_not_allowed`, `dns_failed`, `timeout`, `too_many_redirects`,
      * `redirect_not_allowed`, `invalid_redirect`, `upstream_status_<n>`, `connection_failed`),
-     * PAYLOAD_TOO_LARGE past `maxBytes`, or with `signal.reason` when `signal` aborts.
+     * PAYLOAD_TOO_LARGE past `maxBytes`, or with `signal.reason` when `signal` aborts (an
+     * UPSTREAM_TIMEOUT reason, the request's deadline, is re-said as the image fetch's).
      */
     async fetch(url: URL, path: string, signal?: AbortSignal): Promise<Buffer> {
       const fetching = linkSignals(signal).expireAfter(fetchTimeoutMs, fetchTimedOut);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
+import { logFailure } from "../core/failure-log.ts";
 import type { Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
@@ -175,7 +176,7 @@ export function createJudgeService(deps: JudgeServiceDeps) {
       return { index, verdict: await pairwise(item.request, context) };
     } catch (thrown) {
       const error = toAppError(thrown);
-      if (error.isServerFault) deps.logger.warn({ err: thrown, index }, "batch item failed");
+      logFailure(deps.logger, error, "batch item failed", { index });
       return { index, error };
     }
   }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type AppError, errorBody, toAppError } from "../core/errors.ts";
+import { logFailure } from "../core/failure-log.ts";
 import type { Reservation } from "../core/inflight-bytes.ts";
 import type { JudgeResult, PairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairResult } from "../core/reward-scores.ts";
@@ -113,7 +114,7 @@ export async function judgePairs(
       }
       const error = toAppError(thrown);
       if (!error.isServerFault) throw error;
-      deps.logger.warn({ err: thrown, code: error.code }, "reward pair failed");
+      logFailure(deps.logger, error, "reward pair failed");
       return {
         result: { error: `${error.code}: ${errorBody(error).error.message}` },
         failure: error,

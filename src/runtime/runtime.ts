@@ -22,7 +22,7 @@ import { createStores } from "../store/create-stores.ts";
 import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
 import { createLoadPressure } from "./load-pressure.ts";
-import { readiness } from "./readiness.ts";
+import { readiness, type StoreState } from "./readiness.ts";
 import { logReplicaErrors } from "./replica-log.ts";
 
 export interface RuntimeOptions extends FleetOptions {
@@ -216,7 +216,12 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     isDraining: () => draining,
     /** Whether the gateway can judge now, as `/readyz` and gRPC health both report it. */
     readiness: () =>
-      readiness({ fleet, draining: () => draining, stores: () => ({ redis: stores.status() }) }),
+      readiness({
+        fleet,
+        draining: () => draining,
+        // Only the shared stores in use: with no REDIS_URL there is no Redis to call "ok".
+        stores: (): Record<string, StoreState> => (stores.redis ? { redis: stores.status() } : {}),
+      }),
     beginDrain: () => {
       draining = true;
     },

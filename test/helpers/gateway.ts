@@ -2,12 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import type { SimOptions } from "../../sim/sim-options.ts";
 import { type SimServer, startSimServer } from "../../sim/sim-server.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { embeddedDefault } from "../../src/embedded-default.ts";
 import { app } from "../../src/http/app.ts";
+import { httpServerOptions } from "../../src/http/server-options.ts";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.ts";
 
 /** The part of tap's Test the helpers use, so they work with any subtest. */
@@ -70,12 +71,13 @@ export async function startGateway(
 
 /**
  * A gateway configured by `env` (which names its backends), built in this process and
- * closed when the test ends. `listen` makes it serve on a loopback port too.
+ * closed when the test ends. `listen` makes it serve on a loopback port too; `logger` (default:
+ * silent) is the gateway's.
  */
 export async function buildGateway(
   t: Teardown,
   env: Record<string, string>,
-  options: RuntimeOptions & { listen?: boolean } = {},
+  options: RuntimeOptions & { listen?: boolean; logger?: Logger } = {},
 ): Promise<{ fastify: FastifyInstance; runtime: Runtime; url: string }> {
   const config = loadConfig({
     JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
@@ -84,20 +86,18 @@ export async function buildGateway(
     JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-test-data-")),
     ...env,
   });
-  const logger = pino({ level: "silent" });
+  const { listen, logger = pino({ level: "silent" }), ...parts } = options;
   // The CLI's embedded default: simulated replicas when `env` names no backend, and the
   // embedded trainer when JURIST_TRAIN_EMBEDDED asks for it; a test may lend its own.
-  const runtime = await createRuntime(config, logger, { ...embeddedDefault, ...options });
-  const fastify = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: config.http.bodyLimitBytes,
-  });
+  const runtime = await createRuntime(config, logger, { ...embeddedDefault, ...parts });
+  // The server's own options (limits, timeouts, protocol-error answers), as `jurist serve`.
+  const fastify = Fastify(httpServerOptions(config, logger as FastifyBaseLogger));
   await fastify.register(app, { runtime });
   t.teardown(async () => {
     await fastify.close();
     await runtime.close();
   });
-  const url = options.listen ? await fastify.listen({ host: "127.0.0.1", port: 0 }) : "";
+  const url = listen ? await fastify.listen({ host: "127.0.0.1", port: 0 }) : "";
   await fastify.ready();
   return { fastify, runtime, url };
 }

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/record-journal.ts";
@@ -64,6 +64,8 @@ export function createFileTrainerState(trainerDir: string): TrainerStateStore {
       await writeFileAtomic(leasePath, JSON.stringify(lease));
       return true;
     }
+    // The first lease on a fresh data directory is taken before anything else wrote there.
+    await mkdir(trainerDir, { recursive: true });
     try {
       const handle = await open(leasePath, "wx");
       await handle.writeFile(JSON.stringify(lease));

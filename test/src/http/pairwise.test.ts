@@ -188,6 +188,7 @@ t.test("models, readiness, OpenAPI and docs", async (t) => {
   t.equal(ready.statusCode, 200);
   t.equal(ready.json().status, "ready");
   t.equal(ready.json().replicas.length, 2);
+  t.same(ready.json().stores, {}, "no REDIS_URL: no Redis to report as ok");
 
   const openapi = await fastify.inject({ method: "GET", url: "/openapi.json" });
   const paths = Object.keys(openapi.json().paths);
