@@ -233,7 +233,9 @@ const rawCase: fc.Arbitrary<GrpcCase> = fc
     timeout: fc.constantFrom(undefined, "abc", "-1S", "99999999999H", "1m", "5S"),
   })
   .map(({ path, body, timeout }) => ({
-    family: "grpc-raw-frames",
+    // grpc-js's own pattern for a timeout (server-interceptors.js DEADLINE_REGEX, 1.14.7).
+    family:
+      timeout && !/(\d{1,8})\s*([HMSmun])/.test(timeout) ? "grpc-bad-timeout" : "grpc-raw-frames",
     label: `${path} ${body.toString("hex").slice(0, 60)} grpc-timeout=${timeout}`,
     run: ({ address }: GrpcTarget) => rawGrpcCall(address, path, body, timeout),
   }));
