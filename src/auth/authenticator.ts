@@ -35,30 +35,56 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(options: AuthenticatorOptions) {
   const remembered = new Map<string, { principal: Principal; until: number }>();
   const maxEntries = options.cacheMaxEntries ?? 10_000;
+  // Counts revocations heard. Announcements arrive on their own connection (Redis pub/sub),
+  // lookups on another, so a lookup sent before a revocation can answer after its
+  // announcement: a lookup that sees the count change while it is out may hold a stale record.
+  let revocations = 0;
   const stopListening = options.keys.onRevoked((hash) => {
+    revocations += 1;
     if (hash === null) remembered.clear();
     else remembered.delete(hash);
   });
 
+  /**
+   * The store's record for `hash` and whether it may be cached: a lookup that overlapped a
+   * revocation is asked again, since an answer sent after the announcement was heard reflects
+   * the revocation (the store deletes the key before it announces it), so a revoked key is
+   * refused rather than trusted once more — or, worse, remembered for the whole TTL. If yet
+   * another revocation overlaps the second lookup, its answer is used but not remembered: the
+   * request overlapped both revocations, so either answer is one it could have had, and the
+   * next call asks the store again.
+   */
+  async function findFresh(hash: string) {
+    const before = revocations;
+    const record = await options.keys.findByHash(hash);
+    if (revocations === before) return { record, cacheable: true };
+    const again = revocations;
+    const recheck = await options.keys.findByHash(hash);
+    return { record: recheck, cacheable: revocations === again };
+  }
+
   async function lookup(hash: string): Promise<Principal | null> {
     const hit = remembered.get(hash);
     if (hit && hit.until > Date.now()) return hit.principal;
-    let record: Awaited<ReturnType<KeyStore["findByHash"]>>;
+    let found: Awaited<ReturnType<typeof findFresh>>;
     try {
-      record = await options.keys.findByHash(hash);
+      found = await findFresh(hash);
     } catch (error) {
-      if (hit) return hit.principal;
+      // Read again: a revocation heard while the store failed to answer has dropped the entry.
+      const stale = remembered.get(hash);
+      if (stale) return stale.principal;
       throw new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
         cause: error,
         retryAfterSeconds: 1,
       });
     }
+    const { record, cacheable } = found;
     if (!record) {
       remembered.delete(hash);
       return null;
     }
     const principal = { keyId: record.id, tenant: record.tenant, scope: record.scope };
-    if (options.cacheTtlMs === 0) return principal;
+    if (options.cacheTtlMs === 0 || !cacheable) return principal;
     if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
     remembered.set(hash, { principal, until: Date.now() + options.cacheTtlMs });
     return principal;

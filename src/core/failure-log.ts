@@ -15,6 +15,18 @@ export interface FailureContext {
   callerDeadline?: boolean;
 }
 
+/**
+ * Whether a deadline that passed was the caller's choice: the caller asked for one (HTTP's
+ * `x-jurist-timeout-ms`, a gRPC deadline) and it is shorter than the server's own limit, so it
+ * is the one that passes. One asking for as long or longer is capped at the server's limit,
+ * and a timeout then is the server's: the engine was slower than the operator allows.
+ * `callerMs` is the time the caller gave (gRPC: what was left of its deadline when the call
+ * arrived), undefined or infinite when it gave none.
+ */
+export function deadlineIsCallers(callerMs: number | undefined, serverMs: number): boolean {
+  return callerMs !== undefined && Number.isFinite(callerMs) && callerMs < serverMs;
+}
+
 export function failureLogLevel(
   error: AppError,
   context: FailureContext = {},

@@ -46,13 +46,24 @@ export const UNBUDGETED: Reservation = {
   release: () => {},
 };
 
+/**
+ * The budget's refusal: an OVERLOADED AppError of its own class, so callers that answer items
+ * one by one (a batch) can tell it from an item's own failure and fail the whole request.
+ */
+class OverBudget extends AppError {}
+
 /** The refusal both transports answer: 503 OVERLOADED, Retry-After 1 s. */
 export function overBudget(requested: number): AppError {
-  return new AppError(
+  return new OverBudget(
     "OVERLOADED",
     `the server is overloaded (memory: ${requested} more request bytes do not fit the in-flight budget)`,
     { retryAfterSeconds: 1 },
   );
+}
+
+/** Whether `error` is the in-flight budget refusing bytes (see `overBudget`). */
+export function isOverBudget(error: unknown): boolean {
+  return error instanceof OverBudget;
 }
 
 /**

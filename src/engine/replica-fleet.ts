@@ -14,6 +14,7 @@ import {
   type ReplicaSnapshot,
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
+import { replicaId } from "./replica-id.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
 import { newReplica } from "./replica-record.ts";
 import { createRetryBudget } from "./retry-budget.ts";
@@ -72,7 +73,9 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
 
   /**
    * Warns that a replica ignores the constrained-choice field, at most once a minute per
-   * replica (every answer is counted in the metric and on /readyz regardless).
+   * replica (every answer is counted in the metric and on /readyz regardless). The answer is
+   * upstream model output: it is logged here and never shown on the open /readyz, which
+   * names the replica by `replica_id` only.
    */
   function warnUnconstrained(replica: Replica): void {
     const now = Date.now();
@@ -82,6 +85,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     logger.warn(
       {
         replica: replica.url,
+        replica_id: replicaId(replica.url),
         version: replica.version,
         field: replica.choiceField,
         answer: replica.unconstrained?.lastAnswer,

@@ -11,7 +11,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import { logEachResponse } from "./access-log.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { requireScope } from "./auth-hook.ts";
-import { httpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
+import { createHttpErrorHandler, httpNotFoundHandler } from "./error-handler.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { jsonBodies } from "./json-body.ts";
 import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
@@ -35,7 +35,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   const server = fastify.withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(responseSerializerCompiler);
-  server.setErrorHandler(httpErrorHandler);
+  server.setErrorHandler(
+    createHttpErrorHandler({ requestTimeoutMs: runtime.config.http.requestTimeoutMs }),
+  );
   server.setNotFoundHandler(httpNotFoundHandler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");

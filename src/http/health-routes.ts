@@ -25,7 +25,6 @@ const readinessSchema = z.object({
       unconstrained: z
         .object({
           answers: z.number(),
-          last_answer: z.string(),
           last_at: z.string(),
           field: z.string(),
           hint: z.string(),
@@ -55,7 +54,6 @@ function readinessJson(report: Readiness): ReadinessJson {
         ? {
             unconstrained: {
               answers: r.unconstrained.count,
-              last_answer: r.unconstrained.lastAnswer,
               last_at: r.unconstrained.lastAt,
               field: r.unconstrained.field,
               hint: `the replica ignores ${r.unconstrained.field}: set JURIST_STRUCTURED_OUTPUT_FIELD to the field its vLLM release has (guided_choice before 0.11, structured_outputs from 0.11; 0.12 and later have only structured_outputs)`,

@@ -36,11 +36,20 @@ export const TIMEOUT_HEADER = "x-jurist-timeout-ms";
 export function callerTimeoutMs(headers: Record<string, unknown>, defaultMs: number): number {
   const raw = headers[TIMEOUT_HEADER];
   if (raw === undefined) return defaultMs;
-  const value = typeof raw === "string" && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  const value = requestedTimeoutMs(headers) ?? Number.NaN;
   if (!(value > 0)) {
     throw new AppError("INVALID_REQUEST", `${TIMEOUT_HEADER} must be a positive integer of ms`, {
       details: [{ path: `headers.${TIMEOUT_HEADER}`, reason: "not a positive integer" }],
     });
   }
   return Math.min(value, defaultMs);
+}
+
+/**
+ * The deadline the caller asked for with `x-jurist-timeout-ms`, ms, before any cap; undefined
+ * when it asked for none or for something that is not one (which `callerTimeoutMs` refuses).
+ */
+export function requestedTimeoutMs(headers: Record<string, unknown>): number | undefined {
+  const raw = headers[TIMEOUT_HEADER];
+  return typeof raw === "string" && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
 }

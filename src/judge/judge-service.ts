@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
 import { logFailure } from "../core/failure-log.ts";
-import type { Reservation } from "../core/inflight-bytes.ts";
+import { isOverBudget, type Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../core/pairwise-template.ts";
@@ -175,20 +175,38 @@ export function createJudgeService(deps: JudgeServiceDeps) {
     try {
       return { index, verdict: await pairwise(item.request, context) };
     } catch (thrown) {
+      if (isOverBudget(thrown)) throw thrown;
       const error = toAppError(thrown);
       logFailure(deps.logger, error, "batch item failed", { index });
       return { index, error };
     }
   }
 
-  /** Judges every item with bounded concurrency; one bad item never fails the batch. */
+  /**
+   * Judges every item with bounded concurrency; one bad item never fails the batch. The one
+   * exception is the in-flight byte budget: an item whose images do not fit fails the whole
+   * batch with OVERLOADED (503 + Retry-After, as `/get_reward` answers), since the refusal says
+   * the server is busy, not that the item is wrong; a caller retries the request rather than
+   * pick overloaded items out of a 200. The items still running are aborted and no more start.
+   */
   async function batch(
     items: readonly BatchItem[],
     context: CallContext = {},
   ): Promise<BatchResult[]> {
-    return mapConcurrent(items, deps.batchConcurrency, (item, index) =>
-      batchItem(item, index, context),
-    );
+    const overBudget = new AbortController();
+    const signal = context.signal
+      ? AbortSignal.any([context.signal, overBudget.signal])
+      : overBudget.signal;
+    const itemContext = { ...context, signal };
+    return mapConcurrent(items, deps.batchConcurrency, async (item, index) => {
+      overBudget.signal.throwIfAborted();
+      try {
+        return await batchItem(item, index, itemContext);
+      } catch (thrown) {
+        overBudget.abort(thrown);
+        throw thrown;
+      }
+    });
   }
 
   return { pairwise, batch };

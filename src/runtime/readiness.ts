@@ -31,9 +31,11 @@ export interface ReplicaReadiness {
   /**
    * Set once the replica answered a constrained call outside its choices: it ignores the
    * field, and `fast` verdicts from it are unconstrained. Does not make the gateway unready
-   * (the replica still answers); it says what to change.
+   * (the replica still answers); it says what to change. The answer itself is upstream model
+   * output, so it goes to the log (the fleet's `replica answered a constrained call outside
+   * its choices` warning), not to this open report.
    */
-  unconstrained?: { count: number; lastAnswer: string; lastAt: string; field: string };
+  unconstrained?: { count: number; lastAt: string; field: string };
 }
 
 /** Whether the gateway can judge now, and why not. */
@@ -65,7 +67,6 @@ export function readiness(sources: ReadinessSources): Readiness {
     if (r.unconstrained) {
       replica.unconstrained = {
         count: r.unconstrained.count,
-        lastAnswer: r.unconstrained.lastAnswer,
         lastAt: new Date(r.unconstrained.lastAt).toISOString(),
         field: r.unconstrained.field,
       };

@@ -104,12 +104,21 @@ t.test("a deadline the caller chose is logged at info, the server's own at warn"
   t.same(callers, { status: 504, code: "UPSTREAM_TIMEOUT" });
   const servers = await answer(await judge(url, {}, 2));
   t.same(servers, { status: 504, code: "UPSTREAM_TIMEOUT" });
+  // A header asking for as long as the server allows, or longer, is capped at the server's
+  // limit: the deadline that passes is the server's, as gRPC judges a long deadline.
+  for (const [asked, seed] of [
+    ["400", 3],
+    ["60000", 4],
+  ] as const) {
+    const capped = await answer(await judge(url, { "x-jurist-timeout-ms": asked }, seed));
+    t.same(capped, { status: 504, code: "UPSTREAM_TIMEOUT" }, `asked for ${asked} ms`);
+  }
 
   const logged = failed(lines, "UPSTREAM_TIMEOUT");
   t.same(
     logged.map((line) => line.level),
-    [INFO, WARN],
-    "the caller's deadline at info, the server's at warn",
+    [INFO, WARN, WARN, WARN],
+    "the caller's shorter deadline at info; the server's at warn, however it was asked for",
   );
   t.notOk(
     logged.some((line) => line.err),

@@ -177,6 +177,8 @@ for (const { version, field, wrong } of VERSIONS) {
     t.not(response.json().outcome, "ok", "the unconstrained answer is not taken for a verdict");
     const ready = (await fastify.inject({ url: "/readyz" })).json();
     t.equal(ready.replicas[0].unconstrained?.field, wrong, "reported on /readyz");
+    // /readyz answers without a key: the answer itself (model output) goes to the log only.
+    t.notOk("last_answer" in ready.replicas[0].unconstrained, "/readyz carries no model output");
     const metrics = (await fastify.inject({ url: "/metrics" })).body;
     t.ok(metricValue(metrics, "jurist_engine_unconstrained_answers_total", "replica=") > 0);
   });

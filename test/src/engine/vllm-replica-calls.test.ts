@@ -5,6 +5,7 @@ import { createPairwiseJudge } from "../../../src/core/pairwise-judge.ts";
 import type { FleetObserver } from "../../../src/engine/fleet-types.ts";
 import { NO_OBSERVER } from "../../../src/engine/fleet-types.ts";
 import { createReplicaFleet, type ReplicaSnapshot } from "../../../src/engine/replica-fleet.ts";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { VERSION_REFRESH_MS } from "../../../src/engine/replica-poller.ts";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { createReplicaAdapters } from "../../../src/registry/replica-adapters.ts";
@@ -196,7 +197,7 @@ t.test("a replica that leaves takes its unconstrained-answer warning time along"
 
 t.test("a replica answering outside the choice is reported: metric, log, /readyz", async (t) => {
   // The setting overrides auto: structured_outputs to 0.10.1, which does not have it.
-  const { fleet, fast, events, lines } = await fleetOver(
+  const { standIn, fleet, fast, events, lines } = await fleetOver(
     t,
     { version: "0.10.1", unconstrainedAnswer: "The" },
     { structuredOutputField: "structured_outputs" },
@@ -209,10 +210,12 @@ t.test("a replica answering outside the choice is reported: metric, log, /readyz
   t.equal(snapshot.unconstrained?.count, unconstrained.length);
   t.equal(snapshot.unconstrained?.lastAnswer, "The");
   t.equal(snapshot.unconstrained?.field, "structured_outputs");
-  t.equal(
-    lines.filter((l) => l.includes("outside its choices")).length,
-    1,
-    "one warning however many answers (rate-limited per replica)",
+  const warnings = lines.filter((l) => l.includes("outside its choices"));
+  t.equal(warnings.length, 1, "one warning however many answers (rate-limited per replica)");
+  t.match(
+    JSON.parse(warnings[0]!),
+    { answer: "The", replica: standIn.url, replica_id: replicaId(standIn.url) },
+    "the answer is logged, with the id /readyz shows",
   );
   const report = readiness({
     fleet,
@@ -220,6 +223,10 @@ t.test("a replica answering outside the choice is reported: metric, log, /readyz
     stores: () => ({}),
   });
   t.equal(report.replicas[0]?.unconstrained?.count, unconstrained.length);
+  t.notOk(
+    "lastAnswer" in (report.replicas[0]?.unconstrained ?? {}),
+    "readiness (the open /readyz) carries no model output",
+  );
   t.equal(report.replicas[0]?.version, "0.10.1");
   t.equal(report.ready, true, "the replica still answers: a detail, not unreadiness");
 });
