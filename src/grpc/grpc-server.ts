@@ -43,11 +43,10 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
   const drain = new AbortController();
   // Every open stream listens on it until it ends.
   setMaxListeners(0, drain.signal);
-  // gRPC's own limits; unset, HTTP's (what gRPC always followed before it had its own).
-  const maxMessageBytes = config.grpc.maxMessageBytes ?? config.http.bodyLimitBytes;
+  // The request timeout, unset, is HTTP's (what gRPC always followed before it had its own).
   const requestTimeoutMs = config.grpc.requestTimeoutMs ?? config.http.requestTimeoutMs;
   const server = new Server({
-    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_receive_message_length": config.grpc.maxMessageBytes,
     // No channelz service is registered to read them: its per-call counters and traces were
     // pure cost on the verdict path (loadtest/RESULTS.md).
     "grpc.enable_channelz": 0,
