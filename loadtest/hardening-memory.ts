@@ -3,8 +3,13 @@ import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { deflateSync } from "node:zlib";
+import { fromBinary } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { request } from "undici";
 import { pngFile } from "../sim/png-image.ts";
+import { PairwiseRequestSchema } from "../src/grpc/gen/jurist/v1/judge_pb.ts";
+import { rawUnaryCall } from "../test/helpers/grpc.ts";
 import { serveGateway } from "../test/helpers/serve-process.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
@@ -19,7 +24,11 @@ import { rssBytes } from "./process-usage.ts";
  *     `/healthz` at rest and the time a minimal Node server takes merely to read that body;
  * (b) five concurrent ~60 MB bodies of 8 data-URI PNGs each: the gateway's peak RSS (target
  *     < 1.2 GB) and whether any replica was marked unhealthy, beside the gateway's idle RSS and
- *     the peak RSS of a minimal Node server reading the same five bodies.
+ *     the peak RSS of a minimal Node server reading the same five bodies;
+ * (c) a 10 MB gRPC `PairwiseRequest` of 5 million empty `images` entries: how long its refusal
+ *     takes and what it adds to the gateway's RSS, beside a 10 MB message the gateway does
+ *     decode (one 10 MB `question`, refused by the request checks) and protobuf-es decoding
+ *     the flood in this process, which is what the gateway did before the width check.
  *
  * Writes loadtest/results/hardening-memory.json; prints a Markdown table.
  */
@@ -31,6 +40,11 @@ const IMAGES_PER_BODY = 8;
 const IMAGE_SIDE = 960;
 const RSS_TARGET = 1.2e9;
 const HEALTH_INTERVAL_MS = 500;
+
+/** (c): the message size, and how many times each message is sent (the median is shown). */
+const GRPC_MESSAGE_BYTES = 10_000_000;
+const GRPC_TRIES = 5;
+const PAIRWISE_PATH = "/jurist.v1.JudgeService/Pairwise";
 
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -206,6 +220,40 @@ function unhealthyMarks(logFile: string): number {
     .length;
 }
 
+/** `PairwiseRequest` bytes: `12 00` (an empty `images` entry) over and over. */
+function imagesFlood(): Buffer {
+  const flood = Buffer.alloc(GRPC_MESSAGE_BYTES);
+  for (let at = 0; at < flood.length; at += 2) flood[at] = 0x12;
+  return flood;
+}
+
+/** `PairwiseRequest` bytes: one `question` (field 1) of 10 MB, within the message limit. */
+function oneLongQuestion(): Buffer {
+  const text = Buffer.alloc(GRPC_MESSAGE_BYTES - 5, "q");
+  const writer = new BinaryWriter();
+  writer.tag(1, WireType.LengthDelimited).bytes(text);
+  return Buffer.from(writer.finish());
+}
+
+/** Sends `bytes` as a Pairwise request `GRPC_TRIES` times; each time and status, and the RSS peak. */
+async function timedGrpcRefusals(address: string, pid: number, bytes: Buffer) {
+  const rss = sampleRss(pid);
+  const times: number[] = [];
+  let answer = "";
+  for (let attempt = 0; attempt < GRPC_TRIES; attempt++) {
+    const started = performance.now();
+    try {
+      await rawUnaryCall(address, PAIRWISE_PATH, bytes);
+      answer = "OK";
+    } catch (thrown) {
+      const error = thrown as ServiceError;
+      answer = `${status[error.code]} ${error.metadata.get("jurist-error-code")[0] ?? ""}`.trim();
+    }
+    times.push(performance.now() - started);
+  }
+  return { times, median: percentile(times, 50), answer, peakRss: rss.stop() };
+}
+
 async function measure(scope: BenchScope) {
   const sims = await Promise.all([
     spawnSim(scope, ["--seed", "0"]),
@@ -237,6 +285,15 @@ async function measure(scope: BenchScope) {
   const rest = pollHealth(gateway.url);
   await sleep(2_000);
   const atRest = await rest.stop();
+
+  progress("(c) a 10 MB gRPC message of empty images");
+  const grpcIdleRss = rssBytes(gateway.pid);
+  const flood = imagesFlood();
+  const floodRefusal = await timedGrpcRefusals(gateway.grpcAddress, gateway.pid, flood);
+  const longQuestion = await timedGrpcRefusals(gateway.grpcAddress, gateway.pid, oneLongQuestion());
+  const decodeStarted = performance.now();
+  const decodedImages = fromBinary(PairwiseRequestSchema, flood).images.length;
+  const decodeMs = performance.now() - decodeStarted;
 
   progress("(a) 60 MB of [");
   const deep = Buffer.alloc(DEEP_BODY_BYTES, "[");
@@ -300,6 +357,22 @@ async function measure(scope: BenchScope) {
       baseline: `a minimal Node server reads all five in ${ms(minimalImages.ms)}`,
       met: true,
     },
+    {
+      measure: `(c) 10 MB gRPC message of ${(GRPC_MESSAGE_BYTES / 2).toLocaleString("en")} empty images: time to its refusal, median of ${GRPC_TRIES} (max)`,
+      result: `${ms(floodRefusal.median)} (${ms(Math.max(...floodRefusal.times))}; ${floodRefusal.answer})`,
+      target: "INVALID_ARGUMENT, well under a decode",
+      baseline: `a 10 MB message of one question, decoded then refused: ${ms(longQuestion.median)} (${longQuestion.answer}); protobuf-es decoding the flood here (the gateway before the width check): ${ms(decodeMs)} for ${decodedImages.toLocaleString("en")} images`,
+      met:
+        floodRefusal.answer === "INVALID_ARGUMENT INVALID_REQUEST" &&
+        floodRefusal.median < decodeMs / 4,
+    },
+    {
+      measure: "(c) gateway RSS during those refusals, peak over idle",
+      result: `+${MB(floodRefusal.peakRss - grpcIdleRss)}`,
+      target: "—",
+      baseline: `idle ${MB(grpcIdleRss)}; during the one-question messages +${MB(longQuestion.peakRss - grpcIdleRss)}`,
+      met: true,
+    },
   ];
   return {
     rows,
@@ -316,6 +389,10 @@ async function measure(scope: BenchScope) {
       imagesHealth,
       minimalDeep,
       minimalImages,
+      grpcIdleRss,
+      floodRefusal,
+      longQuestion,
+      decodeMs,
     },
   };
 }

@@ -1,5 +1,29 @@
+import { DEFAULT_IMAGE_MAX_BYTES } from "./images-settings.ts";
 import { intIn, port, positiveInt } from "./kinds.ts";
+import { IMAGES_PER_REQUEST } from "./server-settings.ts";
 import { area, setting } from "./setting.ts";
+
+/**
+ * Bytes of protobuf framing around one image's bytes: the `images` entry's tag and length and
+ * its `data` field's tag and length (1 + 5 + 1 + 5 at most).
+ */
+const IMAGE_FRAMING = 16;
+
+/**
+ * Bytes of the wordiest message's text: a RewardRequest's question, reference and 16
+ * candidates, 32,768 UTF-16 units each, at up to 3 UTF-8 bytes a unit (protobuf strings are
+ * UTF-8; a unit outside the BMP is half of a 4-byte character): 1.69 MiB, and the fields' tags.
+ */
+const PROTO_TEXT_ALLOWANCE = 2 * 1024 * 1024;
+
+/**
+ * The largest message a request needs when its images are within the image limit: every image
+ * as raw bytes in `Image.data` (protobuf carries bytes as they are, not as base64), and the
+ * text.
+ */
+export function grpcMessageLimitFor(imagesPerRequest: number, imageMaxBytes: number): number {
+  return imagesPerRequest * (imageMaxBytes + IMAGE_FRAMING) + PROTO_TEXT_ALLOWANCE;
+}
 
 export const grpc = area(
   "gRPC",
@@ -21,8 +45,8 @@ export const grpc = area(
       maxMessageBytes: setting({
         env: "JURIST_GRPC_MAX_MESSAGE_BYTES",
         schema: positiveInt,
-        shownDefault: "`JURIST_BODY_LIMIT_BYTES`",
-        doc: "largest gRPC message received, bytes; larger → `RESOURCE_EXHAUSTED`; unset → HTTP's body limit",
+        default: grpcMessageLimitFor(IMAGES_PER_REQUEST, DEFAULT_IMAGE_MAX_BYTES),
+        doc: "largest gRPC message received, bytes; larger → `RESOURCE_EXHAUSTED`, before it is read. The default fits the largest request the image limits allow, images sent as bytes (`Image.data`): 8 images × (20,971,520 bytes + 16 of protobuf framing) + 2 MiB of text (a reward request's 18 texts of 32,768 UTF-16 units at up to 3 UTF-8 bytes each) = 169,869,440 bytes (162.0 MiB). Images sent as data URIs (`Image.url`) cost 4/3 their size, so eight at the image limit do not fit (six do). With `JURIST_IMAGE_MAX_BYTES` changed, set it to 8 × (max + 16) + 2 MiB",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_GRPC_REQUEST_TIMEOUT_MS",

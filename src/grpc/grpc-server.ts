@@ -6,6 +6,7 @@ import { Health } from "./gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
 import { createHealthService } from "./health-service.ts";
 import { judgeHandlers } from "./judge-handlers.ts";
+import { keyBeforeMessageInterceptor } from "./key-before-message.ts";
 import { malformedInputInterceptor } from "./malformed-input.ts";
 import { servedDefinition } from "./service-definition.ts";
 
@@ -42,17 +43,20 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
   const drain = new AbortController();
   // Every open stream listens on it until it ends.
   setMaxListeners(0, drain.signal);
-  // gRPC's own limits; unset, HTTP's (what gRPC always followed before it had its own).
-  const maxMessageBytes = config.grpc.maxMessageBytes ?? config.http.bodyLimitBytes;
+  // The request timeout, unset, is HTTP's (what gRPC always followed before it had its own).
   const requestTimeoutMs = config.grpc.requestTimeoutMs ?? config.http.requestTimeoutMs;
   const server = new Server({
-    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_receive_message_length": config.grpc.maxMessageBytes,
     // No channelz service is registered to read them: its per-call counters and traces were
     // pure cost on the verdict path (loadtest/RESULTS.md).
     "grpc.enable_channelz": 0,
-    // Malformed requests get INVALID_ARGUMENT with jurist-error-code, not grpc-js's own
-    // INTERNAL or UNIMPLEMENTED (malformed-input.ts says which cases and why).
-    interceptors: [malformedInputInterceptor(runtime.metrics.grpc)],
+    // A call that needs a key and has none is refused before its message is read
+    // (key-before-message.ts); malformed requests get INVALID_ARGUMENT with jurist-error-code,
+    // not grpc-js's own INTERNAL or UNIMPLEMENTED (malformed-input.ts says which cases and why).
+    interceptors: [
+      keyBeforeMessageInterceptor(runtime.auth, runtime.metrics.grpc),
+      malformedInputInterceptor(runtime.metrics.grpc),
+    ],
   });
   const health = createHealthService({
     ready: () => runtime.readiness().ready,

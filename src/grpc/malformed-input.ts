@@ -5,13 +5,18 @@ import { grpcErrorStatus } from "./grpc-errors.ts";
 import { MalformedMessage } from "./service-definition.ts";
 import { recordCall } from "./unary-handler.ts";
 
-/** The refusal of a request message that did not decode. */
+/** The refusal of a request message that did not decode, or was refused before decoding. */
 export function malformedError(message: MalformedMessage): AppError {
-  return new AppError(
-    "INVALID_REQUEST",
-    `the request is not a valid ${message.typeName} message (protobuf binary)`,
-    { details: [{ reason: message.reason }] },
-  );
+  const { typeName, reason, path } = message;
+  return path === undefined
+    ? new AppError(
+        "INVALID_REQUEST",
+        `the request is not a valid ${typeName} message (protobuf binary)`,
+        { details: [{ reason }] },
+      )
+    : new AppError("INVALID_REQUEST", `the ${typeName} message is over a limit`, {
+        details: [{ path, reason }],
+      });
 }
 
 function messageCountError(received: "none" | "more than one"): AppError {

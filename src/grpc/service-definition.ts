@@ -19,6 +19,8 @@ import {
   type requestCallback,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { REQUEST_WIRE_LIMITS } from "./request-wire-limits.ts";
+import { wireLimitBreach } from "./wire-limits.ts";
 
 /**
  * protoc-gen-es generates messages and service descriptors but no grpc-js stubs; this turns a
@@ -76,8 +78,10 @@ export class MalformedMessage {
   constructor(
     /** The message type expected, e.g. `jurist.v1.PairwiseRequest`. */
     readonly typeName: string,
-    /** What protobuf-es found wrong. */
+    /** What protobuf-es, or the scan before it, found wrong. */
     readonly reason: string,
+    /** The field over a limit (`images`, `request.images`), when the scan refused one. */
+    readonly path?: string,
   ) {}
 }
 
@@ -92,6 +96,10 @@ export function receivedBytes(message: object): number {
 
 function markingDeserializer<Desc extends DescMessage>(schema: Desc) {
   return (bytes: Buffer): MessageShape<Desc> | MalformedMessage => {
+    // protobuf-es pays for every element and unknown field before any check can count them:
+    // a message wider than any valid request is refused from its tags alone.
+    const breach = wireLimitBreach(schema, bytes, REQUEST_WIRE_LIMITS);
+    if (breach) return new MalformedMessage(schema.typeName, breach.reason, breach.path);
     try {
       const message = fromBinary(schema, bytes);
       receivedSizes.set(message, bytes.length);
@@ -103,7 +111,8 @@ function markingDeserializer<Desc extends DescMessage>(schema: Desc) {
 }
 
 /**
- * The definition a server serves: as `serviceDefinition`, but a request that does not decode
+ * The definition a server serves: as `serviceDefinition`, but a request that does not decode,
+ * or is wider than `REQUEST_WIRE_LIMITS` allow (checked before decoding, `wire-limits.ts`),
  * arrives as a `MalformedMessage` rather than failing the call with INTERNAL. Serve it only
  * behind `malformedInputInterceptor`, which turns that into INVALID_ARGUMENT for unary calls.
  */

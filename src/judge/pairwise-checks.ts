@@ -12,6 +12,7 @@ import {
   IMAGE_URL_PREFIX,
   MAX_IMAGES,
   MAX_SEED,
+  RESPONSES_PER_REQUEST,
   RUBRIC_LIMIT,
   TEXT_LIMIT,
 } from "./request-limits.ts";
@@ -55,7 +56,7 @@ export function checkPairwiseRequest(input: PairwiseRequestInput): PairwiseReque
   const problems = requestProblems();
   problems.text("question", input.question, TEXT_RULE);
   checkImages(problems, input.images);
-  problems.tuple("responses", input.responses, 2, (text, path) =>
+  problems.tuple("responses", input.responses, RESPONSES_PER_REQUEST, (text, path) =>
     problems.text(path, text, TEXT_RULE),
   );
   if (input.rubric !== undefined) problems.text("rubric", input.rubric, { max: RUBRIC_LIMIT });

@@ -15,6 +15,9 @@ export const CHECKPOINT_LIMIT = 256;
 /** Images per request (per item for /get_reward). */
 export const MAX_IMAGES = 8;
 
+/** Responses a pairwise request compares: A and B. */
+export const RESPONSES_PER_REQUEST = 2;
+
 /** Largest sampling seed: vLLM takes a signed 32-bit one. */
 export const MAX_SEED = 2 ** 31 - 1;
 

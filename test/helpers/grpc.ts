@@ -1,4 +1,4 @@
-import { type Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { pino } from "pino";
 import type { MetricValue } from "prom-client";
 import { Health } from "../../src/grpc/gen/grpc/health/v1/health_pb.ts";
@@ -69,6 +69,36 @@ export function unaryCall<Request, Response>(
       options.metadata ?? new Metadata(),
       { deadline },
       (error, value) => (error ? reject(error) : resolve(value!)),
+    );
+  });
+}
+
+/**
+ * Calls the unary method `path` (`/jurist.v1.JudgeService/Pairwise`) at `address` with `bytes`
+ * as its request message, as they are: for messages no generated client would build. Resolves
+ * to the response's bytes; rejects with the grpc-js ServiceError.
+ */
+export function rawUnaryCall(
+  address: string,
+  path: string,
+  bytes: Uint8Array,
+  metadata = new Metadata(),
+): Promise<Buffer> {
+  const client = new Client(address, credentials.createInsecure());
+  const identity = (value: Buffer) => value;
+  return new Promise<Buffer>((resolve, reject) => {
+    client.makeUnaryRequest(
+      path,
+      identity,
+      identity,
+      Buffer.from(bytes),
+      metadata,
+      {},
+      (error, value) => {
+        client.close();
+        if (error) reject(error);
+        else resolve(value!);
+      },
     );
   });
 }

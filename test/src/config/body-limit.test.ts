@@ -1,7 +1,15 @@
+import { create, toBinary } from "@bufbuild/protobuf";
 import t from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
+import { grpcMessageLimitFor } from "../../../src/config/grpc-settings.ts";
 import { bodyLimitFor, IMAGES_PER_REQUEST } from "../../../src/config/server-settings.ts";
-import { MAX_IMAGES } from "../../../src/judge/request-limits.ts";
+import {
+  JudgeMode,
+  RewardMethod,
+  RewardRequestSchema,
+} from "../../../src/grpc/gen/jurist/v1/judge_pb.ts";
+import { CHECKPOINT_LIMIT, MAX_IMAGES, TEXT_LIMIT } from "../../../src/judge/request-limits.ts";
+import { MAX_CANDIDATES } from "../../../src/reward/reward-limits.ts";
 
 t.test("the default body limit fits the largest request the image limits allow", async (t) => {
   t.equal(IMAGES_PER_REQUEST, MAX_IMAGES, "the config's count of images is the judge's");
@@ -16,4 +24,29 @@ t.test("the default body limit fits the largest request the image limits allow",
     config.shedding.inflightBytesBudget >= 2 * config.http.bodyLimitBytes,
     "the budget admits the largest body",
   );
+});
+
+t.test("the default gRPC message limit fits the largest request, images as bytes", async (t) => {
+  const config = loadConfig({});
+  t.equal(config.grpc.maxMessageBytes, grpcMessageLimitFor(MAX_IMAGES, config.images.maxBytes));
+  t.equal(config.grpc.maxMessageBytes, 169_869_440, "as docs/security.md states it");
+  t.ok(config.grpc.maxMessageBytes < config.http.bodyLimitBytes, "no base64 to make room for");
+  // The widest valid message, built and encoded: a reward request with 8 images at the image
+  // limit as bytes, and every text at its limit in 3-byte UTF-8 characters.
+  const image = new Uint8Array(config.images.maxBytes);
+  const text = "€".repeat(TEXT_LIMIT);
+  const widest = create(RewardRequestSchema, {
+    question: text,
+    images: Array.from({ length: MAX_IMAGES }, () => ({
+      source: { case: "data" as const, value: image },
+    })),
+    candidates: Array.from({ length: MAX_CANDIDATES }, () => text),
+    reference: text,
+    checkpoint: "€".repeat(CHECKPOINT_LIMIT),
+    method: RewardMethod.REFERENCE,
+    mode: JudgeMode.REASONED,
+  });
+  const size = toBinary(RewardRequestSchema, widest).byteLength;
+  t.ok(size <= config.grpc.maxMessageBytes, `${size} bytes fit`);
+  t.ok(config.shedding.inflightBytesBudget >= 2 * size, "the budget admits it (twice its size)");
 });

@@ -88,7 +88,11 @@ t.test("the tunables that were constants, and gRPC's own limits", async (t) => {
   t.equal(defaults.engine.hedge.minSamples, 50);
   t.equal(defaults.collection.maxBatch, 100);
   t.equal(defaults.shadow.maxInFlight, 16);
-  t.equal(defaults.grpc.maxMessageBytes, undefined, "unset: the gRPC server uses HTTP's limit");
+  t.equal(
+    defaults.grpc.maxMessageBytes,
+    169_869_440,
+    "its own default, sized for images as bytes (test/src/config/body-limit.test.ts)",
+  );
   t.equal(defaults.grpc.requestTimeoutMs, undefined, "unset: HTTP's request timeout");
   const set = loadConfig({
     JURIST_HEDGE_MIN_SAMPLES: "20",

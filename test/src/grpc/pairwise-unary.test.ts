@@ -17,7 +17,13 @@ import type { VerdictWire } from "../../../src/http/wire/pairwise-schema.ts";
 import type { Verdict as DomainVerdict } from "../../../src/judge/verdict.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
-import { bearer, callError, startGrpcGateway, unaryCall } from "../../helpers/grpc.ts";
+import {
+  bearer,
+  callError,
+  type GrpcGateway,
+  startGrpcGateway,
+  unaryCall,
+} from "../../helpers/grpc.ts";
 import { absurdPng } from "../images/budget-images.ts";
 
 const QUESTION = "How many apples are in the bowl?";
@@ -166,34 +172,46 @@ t.test("invalid fields: INVALID_ARGUMENT with the stable code and details", asyn
   t.same(scheme.metadata.get("jurist-error-code"), ["INVALID_REQUEST"]);
 });
 
-for (const [limit, env] of [
-  // gRPC's own limit, whatever HTTP's is: a message under it is judged though past HTTP's.
-  [
-    "JURIST_GRPC_MAX_MESSAGE_BYTES",
-    { JURIST_GRPC_MAX_MESSAGE_BYTES: "2000", JURIST_BODY_LIMIT_BYTES: "50" },
-  ],
-  // Unset, gRPC keeps to HTTP's body limit, as it did before it had its own.
-  ["JURIST_BODY_LIMIT_BYTES alone", { JURIST_BODY_LIMIT_BYTES: "2000" }],
-] as const) {
-  t.test(`messages past the limit (${limit}): RESOURCE_EXHAUSTED; under it: judged`, async (t) => {
+function pairwiseCaller(gateway: GrpcGateway) {
+  return (question: string) =>
+    unaryCall(
+      gateway.judge,
+      gateway.judge.pairwise,
+      create(PairwiseRequestSchema, {
+        question,
+        responses: RESPONSES,
+        cache: false,
+        collect: false,
+      }),
+    );
+}
+
+t.test(
+  "messages past JURIST_GRPC_MAX_MESSAGE_BYTES: RESOURCE_EXHAUSTED; under it: judged",
+  async (t) => {
+    // gRPC's own limit, whatever HTTP's is: a message under it is judged though past HTTP's.
     const sims = await startSims(t, 1);
-    const gateway = await startGrpcGateway(t, { JURIST_BACKENDS: sims[0]!.url, ...env });
-    const call = (question: string) =>
-      unaryCall(
-        gateway.judge,
-        gateway.judge.pairwise,
-        create(PairwiseRequestSchema, {
-          question,
-          responses: RESPONSES,
-          cache: false,
-          collect: false,
-        }),
-      );
+    const gateway = await startGrpcGateway(t, {
+      JURIST_BACKENDS: sims[0]!.url,
+      JURIST_GRPC_MAX_MESSAGE_BYTES: "2000",
+      JURIST_BODY_LIMIT_BYTES: "50",
+    });
+    const call = pairwiseCaller(gateway);
     const error = await callError(call(QUESTION.repeat(100)));
     t.equal(error.code, status.RESOURCE_EXHAUSTED, "past the limit");
     t.ok(await call(QUESTION), "under it: judged");
+  },
+);
+
+t.test("unset, the gRPC limit is its own default, not HTTP's body limit", async (t) => {
+  // It once fell back to JURIST_BODY_LIMIT_BYTES; its default now fits images as bytes.
+  const sims = await startSims(t, 1);
+  const gateway = await startGrpcGateway(t, {
+    JURIST_BACKENDS: sims[0]!.url,
+    JURIST_BODY_LIMIT_BYTES: "2000",
   });
-}
+  t.ok(await pairwiseCaller(gateway)(QUESTION.repeat(100)), "past HTTP's limit: judged");
+});
 
 t.test("auth: same keys and scopes as HTTP", async (t) => {
   const sims = await startSims(t, 1);
