@@ -1,7 +1,7 @@
 import { type Deadline, type handleUnaryCall, type Metadata, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { type AppError, toAppError } from "../core/errors.ts";
-import { type FailureContext, logFailure } from "../core/failure-log.ts";
+import { deadlineIsCallers, type FailureContext, logFailure } from "../core/failure-log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type GrpcErrorStatus, grpcErrorStatus, statusName } from "./grpc-errors.ts";
 import { callSignal } from "./grpc-signal.ts";
@@ -50,10 +50,10 @@ export function logFault(
   logFailure(logger, error, "gRPC call failed", { method }, context);
 }
 
-/** True when the client's own deadline is shorter than the server's limit: it is the one to pass. */
-function deadlineIsCallers(deadline: Deadline, timeoutMs: number): boolean {
+/** What is left of the client's own deadline, ms; undefined when it set none (Infinity). */
+function callerDeadlineMs(deadline: Deadline): number | undefined {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) && at - Date.now() < timeoutMs;
+  return Number.isFinite(at) ? at - Date.now() : undefined;
 }
 
 /** The status of a call that failed, and the code to count it under. */
@@ -88,7 +88,10 @@ export function unaryHandler<Request, Response>(
     const started = performance.now();
     const method = call.getPath();
     const { signal, deadlineAt, release } = callSignal(call, options);
-    const callerDeadline = deadlineIsCallers(call.getDeadline(), options.timeoutMs);
+    const callerDeadline = deadlineIsCallers(
+      callerDeadlineMs(call.getDeadline()),
+      options.timeoutMs,
+    );
     const context = { signal, deadlineAt, metadata: call.metadata, peer: call.getPeer() };
     handle(call.request, context).then(
       (response) => {
