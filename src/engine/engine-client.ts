@@ -78,7 +78,7 @@ export function createEngineClient(options: EngineClientOptions) {
     choiceField: StructuredOutputField,
   ): Promise<Completion[]> {
     // Images go out as parts shared by every call of the request, never copied per order.
-    const body = chatBodyParts(toChatBody(model, request, choiceField));
+    const body = await chatBodyParts(toChatBody(model, request, choiceField));
     const response = await send("POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
