@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../core/errors.ts";
@@ -149,7 +150,9 @@ async function readJsonBody(
   // Decoding and parsing a large body is one synchronous run (a 60 MB image body: about a
   // tenth of a second alone, several under load): large bodies are parsed one per loop turn.
   if (bytes.length >= LOOP_TURN_BYTES) await largeParses.next();
-  let text = bytes.toString("utf8");
+  // ASCII (an image body: base64 and field names) is the same text read as Latin-1, a plain
+  // copy where UTF-8 decodes: 10–40% quicker on a 60 MB body here. A BOM is not ASCII.
+  let text = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return parseJsonText(text);
 }
