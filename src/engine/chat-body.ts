@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { loopPacer } from "../core/loop-pacer.ts";
+import { loopPacer } from "./loop-pacer.ts";
 
 /** A JSON request body as parts written one after the other, and its length in bytes. */
 export interface BodyParts {

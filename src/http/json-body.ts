@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../core/errors.ts";
 import { type InflightBytes, overBudget, type Reservation } from "../core/inflight-bytes.ts";
-import { LOOP_TURN_BYTES, turnQueue } from "../core/loop-pacer.ts";
+import { LOOP_TURN_BYTES, turnQueue } from "../engine/loop-pacer.ts";
 import { createJsonDepthScanner } from "./json-depth.ts";
 
 declare module "fastify" {

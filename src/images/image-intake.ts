@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.ts";
 import { type Reservation, UNBUDGETED } from "../core/inflight-bytes.ts";
-import { loopPacer } from "../core/loop-pacer.ts";
 import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
+import { loopPacer } from "../engine/loop-pacer.ts";
 import { createAddressPolicy } from "./address-policy.ts";
 import { type BudgetedImage, budgetImage, settleBudgeted } from "./budgeted-image.ts";
 import { decodeDataUri } from "./data-uri.ts";

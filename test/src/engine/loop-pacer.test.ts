@@ -1,5 +1,5 @@
 import t from "tap";
-import { LOOP_TURN_BYTES, loopPacer, turnQueue } from "../../../src/core/loop-pacer.ts";
+import { LOOP_TURN_BYTES, loopPacer, turnQueue } from "../../../src/engine/loop-pacer.ts";
 
 /**
  * A turn of the event loop is what lets a probe or another request in between pieces of
