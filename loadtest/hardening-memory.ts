@@ -11,14 +11,16 @@ import { pngFile } from "../sim/png-image.ts";
 import { PairwiseRequestSchema } from "../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { rawUnaryCall } from "../test/helpers/grpc.ts";
 import { serveGateway } from "../test/helpers/serve-process.ts";
-import { spawnSim } from "../test/helpers/sim-process.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
 import { type BenchScope, progress, runBenchmark, sleep } from "./bench-scope.ts";
+import { startDrainingReplica } from "./gateway/bench-processes.ts";
 import { rssBytes } from "./process-usage.ts";
 
 /**
  * Issue 18's memory figures, each beside a baseline measured in the same run, against a
- * `jurist serve` process of its own (so its RSS is its own) in front of two simulated replicas:
+ * `jurist serve` process of its own (so its RSS is its own) in front of two replica stand-ins
+ * that drain bodies without parsing them (draining-replica.ts), so the figures are the
+ * gateway's: a simulated replica parsing every 60 MB body misses its own `/health` under (b).
  *
  * (a) a 60 MB body of `[`: how long its refusal takes, and `/healthz` latency meanwhile, beside
  *     `/healthz` at rest and the time a minimal Node server takes merely to read that body;
@@ -106,8 +108,7 @@ function pollHealth(url: string) {
 
 /**
  * Each replica's own `/health` asked from outside the gateway every 100 ms, with the gateway's
- * probe timeout (1 s): a timeout here is the replica's slowness (a simulated replica is one
- * Node process parsing every 60 MB body it is sent), not the gateway's.
+ * probe timeout (1 s): a timeout here is the replica's slowness, not the gateway's.
  */
 function probeReplicas(urls: readonly string[]) {
   let timeouts = 0;
@@ -213,11 +214,21 @@ async function minimalServerReading(scope: BenchScope, bodies: readonly Buffer[]
   return { ms: performance.now() - started, idle, peak: rss.stop() };
 }
 
+function logLines(logFile: string): string[] {
+  return readFileSync(logFile, "utf8").split("\n");
+}
+
 function unhealthyMarks(logFile: string): number {
-  return readFileSync(logFile, "utf8")
-    .split("\n")
-    .filter((line) => line.includes('"replica health changed"') && line.includes('"healthy":false'))
-    .length;
+  return logLines(logFile).filter(
+    (line) => line.includes('"replica health changed"') && line.includes('"healthy":false'),
+  ).length;
+}
+
+/** The errors of the gateway's failed health polls (its log), the why of any mark. */
+function pollErrors(logFile: string): string[] {
+  return logLines(logFile)
+    .filter((line) => line.includes('"replica poll failed"'))
+    .map((line) => String(JSON.parse(line).error));
 }
 
 /** `PairwiseRequest` bytes: `12 00` (an empty `images` entry) over and over. */
@@ -255,14 +266,11 @@ async function timedGrpcRefusals(address: string, pid: number, bytes: Buffer) {
 }
 
 async function measure(scope: BenchScope) {
-  const sims = await Promise.all([
-    spawnSim(scope, ["--seed", "0"]),
-    spawnSim(scope, ["--seed", "1"]),
-  ]);
+  const replicas = await Promise.all([startDrainingReplica(scope), startDrainingReplica(scope)]);
   const gateway = await serveGateway(
     scope,
     {
-      JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
+      JURIST_BACKENDS: replicas.map((replica) => replica.url).join(","),
       JURIST_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
       JURIST_LOG_LEVEL: "info",
     },
@@ -308,9 +316,10 @@ async function measure(scope: BenchScope) {
   const bodies = Array.from({ length: CONCURRENT_BODIES }, (_, index) => imageBody(index));
   progress(`bodies of ${bodies.map((body) => MB(body.length)).join(", ")}`);
   const marksBefore = unhealthyMarks(gateway.logFile);
+  const errorsBefore = pollErrors(gateway.logFile).length;
   const rss = sampleRss(gateway.pid);
   const duringImages = pollHealth(gateway.url);
-  const replicasFromOutside = probeReplicas(sims.map((sim) => sim.url));
+  const replicasFromOutside = probeReplicas(replicas.map((replica) => replica.url));
   const results = await Promise.all(bodies.map((body) => post(gateway.url, body)));
   // Two poll intervals more: a replica marked unhealthy by the burst would show by then.
   await sleep(HEALTH_INTERVAL_MS * 2);
@@ -318,6 +327,7 @@ async function measure(scope: BenchScope) {
   const imagesHealth = await duringImages.stop();
   const replicaTimeouts = await replicasFromOutside.stop();
   const unhealthy = unhealthyMarks(gateway.logFile) - marksBefore;
+  const failedPolls = pollErrors(gateway.logFile).slice(errorsBefore);
   const minimalImages = await minimalServerReading(scope, bodies);
 
   const statuses = results.map((result) => result.status);
@@ -345,7 +355,8 @@ async function measure(scope: BenchScope) {
     },
     {
       measure: "(b) replicas marked unhealthy during the burst",
-      result: String(unhealthy),
+      result:
+        failedPolls.length > 0 ? `${unhealthy} (${failedPolls.join("; ")})` : String(unhealthy),
       target: "0",
       baseline: `replicas' own /health timed out (1 s) ${replicaTimeouts} times asked from outside the gateway; /healthz max during the burst ${ms(Math.max(...imagesHealth))}; at rest ${ms(Math.max(...atRest))}`,
       met: unhealthy === 0,
@@ -382,6 +393,7 @@ async function measure(scope: BenchScope) {
       statuses,
       results,
       unhealthy,
+      failedPolls,
       replicaTimeouts,
       refusal,
       atRest,

@@ -6,7 +6,7 @@ import { spawnSim } from "../../test/helpers/sim-process.ts";
 import type { BenchScope } from "../bench-scope.ts";
 
 const PROXY_MAIN = fileURLToPath(new URL("./pass-through-proxy.ts", import.meta.url));
-const PROXY_LISTENING = /^pass-through proxy listening on (http:\/\/\S+)$/;
+const DRAINING_REPLICA_MAIN = fileURLToPath(new URL("../draining-replica.ts", import.meta.url));
 
 /** A zero-latency simulated replica process and the model id it serves. */
 export async function startZeroLatencySim(scope: BenchScope) {
@@ -17,8 +17,21 @@ export async function startZeroLatencySim(scope: BenchScope) {
 }
 
 /** The pass-through proxy (`pass-through-proxy.ts`) in front of `upstream`, as a process. */
-export async function startPassThroughProxy(scope: BenchScope, upstream: string) {
-  const child = spawn(process.execPath, ["--import=tsx", PROXY_MAIN, "--upstream", upstream], {
+export function startPassThroughProxy(scope: BenchScope, upstream: string) {
+  return startListening(scope, "pass-through proxy", [PROXY_MAIN, "--upstream", upstream]);
+}
+
+/** A replica stand-in that drains bodies unparsed (`../draining-replica.ts`), as a process. */
+export function startDrainingReplica(scope: BenchScope) {
+  return startListening(scope, "draining replica", [DRAINING_REPLICA_MAIN]);
+}
+
+/**
+ * `node --import=tsx ...args`, resolved with the URL of its `<name> listening on URL` line;
+ * SIGTERMed at teardown.
+ */
+async function startListening(scope: BenchScope, name: string, args: readonly string[]) {
+  const child = spawn(process.execPath, ["--import=tsx", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   scope.teardown(async () => {
@@ -26,13 +39,13 @@ export async function startPassThroughProxy(scope: BenchScope, upstream: string)
     child.kill("SIGTERM");
     await once(child, "exit");
   });
+  const listening = `${name} listening on `;
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on("line", (line) => {
-      const match = PROXY_LISTENING.exec(line);
-      if (match) resolve(match[1]!);
+      if (line.startsWith(listening)) resolve(line.slice(listening.length).trim());
     });
-    child.once("exit", (code) => reject(new Error(`pass-through proxy exited (${code}) first`)));
+    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) first`)));
   });
   return { url, pid: child.pid! };
 }

@@ -78,7 +78,7 @@ export function createEngineClient(options: EngineClientOptions) {
     choiceField: StructuredOutputField,
   ): Promise<Completion[]> {
     // Images go out as parts shared by every call of the request, never copied per order.
-    const body = chatBodyParts(toChatBody(model, request, choiceField));
+    const body = await chatBodyParts(toChatBody(model, request, choiceField));
     const response = await send("POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
@@ -123,18 +123,33 @@ export function createEngineClient(options: EngineClientOptions) {
     }
   }
 
+  /**
+   * One GET with the probe timeout. Its failure says which it was: kind `timeout` when the
+   * probe's own timer fired (which a stall of this process's loop can cause, see
+   * replica-poller.ts), `connect` when the replica could not be reached.
+   */
   async function probe(path: string): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(options.probeTimeoutMs);
-    const response = await send("GET", path, undefined, signal);
-    const text = await response.body.text();
-    return { status: response.statusCode, text };
+    try {
+      const response = await send("GET", path, undefined, signal);
+      const text = await response.body.text();
+      return { status: response.statusCode, text };
+    } catch (error) {
+      if (!signal.aborted) throw upstreamFailure(error);
+      const message = `${path} did not answer within ${options.probeTimeoutMs} ms`;
+      throw new EngineCallError("timeout", "UPSTREAM_TIMEOUT", message, error);
+    }
   }
 
-  /** True when `/health` answers 200. Never throws. */
-  async function health(): Promise<boolean> {
-    return probe("/health")
-      .then((result) => result.status === 200)
-      .catch(() => false);
+  /**
+   * Resolves when `/health` answers 200; otherwise throws an EngineCallError that says why:
+   * a timeout, an unreachable replica, or the status it answered.
+   */
+  async function health(): Promise<void> {
+    const { status } = await probe("/health");
+    if (status === 200) return;
+    const kind = status >= 500 ? "status_5xx" : "rejected";
+    throw new EngineCallError(kind, "UPSTREAM_ERROR", `/health answered ${status}`);
   }
 
   /** The models and adapters the replica serves. Throws when unreachable. */

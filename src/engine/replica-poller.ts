@@ -1,5 +1,6 @@
 import { parseVllmRelease } from "../core/vllm-release.ts";
 import type { StructuredOutputField } from "./completion-wire.ts";
+import { EngineCallError } from "./engine-errors.ts";
 import type { Replica } from "./fleet-types.ts";
 import { type LoopStalls, processLoopStalls } from "./loop-stalls.ts";
 import { parseQueueDepth } from "./vllm-metrics.ts";
@@ -31,7 +32,7 @@ export interface PollResult {
 /**
  * Refreshes one replica's snapshot from `/health`, `/v1/models` and `/metrics`. Never throws:
  * a replica that cannot be read is unhealthy, with the reason kept for /readyz — unless the
- * gateway's own event loop stalled during the read (`stalls`): then the read is tried again,
+ * read timed out while the gateway's own event loop stalled (`stalls`): then it is tried again,
  * up to {@link STALLED_ATTEMPTS} times, and a poll whose every read overlapped a stall
  * changes nothing.
  *
@@ -58,8 +59,10 @@ export async function pollReplica(
       break;
     } catch (error) {
       // Our own loop stood still during the probe: its timeout may have fired with the
-      // replica's answer unread. Ask again rather than eject a replica for our stall.
-      if (stalls.longestSince(started) >= LOCAL_STALL_MS) {
+      // replica's answer unread. Ask again rather than eject a replica for our stall. A stall
+      // can only make a probe time out: a refused connection or an error status is the
+      // replica's own answer, and counts however busy this process is.
+      if (isTimeout(error) && stalls.longestSince(started) >= LOCAL_STALL_MS) {
         if (attempt < STALLED_ATTEMPTS) continue;
         // Every attempt overlapped a stall: nothing was learnt about the replica.
         return { healthChanged: false, versionBefore };
@@ -83,6 +86,11 @@ export const LOCAL_STALL_MS = 100;
 /** Probes of one poll that may each be excused by a stall before the poll gives up unjudged. */
 export const STALLED_ATTEMPTS = 3;
 
+/** Whether a probe failed because its own timer fired: the only failure a stall can cause. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof EngineCallError && error.kind === "timeout";
+}
+
 /** One read of the replica's health, models, queue and version; throws when it fails. */
 async function readReplica(
   replica: Replica,
@@ -90,7 +98,7 @@ async function readReplica(
   choiceSetting: StructuredOutputSetting,
 ): Promise<VersionBefore | null> {
   let versionBefore: VersionBefore | null = null;
-  if (!(await replica.client.health())) throw new Error("/health did not answer 200");
+  await replica.client.health();
   const served = await replica.client.models();
   const metrics = await replica.client.metrics();
   replica.servedModels = served;

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Socket } from "node:net";
 import t from "tap";
 import { createEngineClient } from "../../../src/engine/engine-client.ts";
@@ -6,6 +7,7 @@ import { type LoopStalls, watchLoopStalls } from "../../../src/engine/loop-stall
 import { pollReplica } from "../../../src/engine/replica-poller.ts";
 import { newReplica } from "../../../src/engine/replica-record.ts";
 import { choiceFieldFor } from "../../../src/engine/vllm-version.ts";
+import { listenOnLoopback } from "../../helpers/loopback-server.ts";
 import { spawnSim, type Teardown } from "../../helpers/sim-process.ts";
 
 /**
@@ -73,8 +75,8 @@ t.test("a stall of the gateway's own loop does not mark a healthy replica unheal
   t.match(blind.lastError, /abort|timeout|did not answer/i);
 });
 
-t.test("a replica that does not answer is still marked unhealthy", async (t) => {
-  // Accepts connections and never answers: the probe times out with the loop running freely.
+/** Accepts connections and never answers; its base URL. */
+async function silentServer(t: Teardown): Promise<string> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -88,13 +90,62 @@ t.test("a replica that does not answer is still marked unhealthy", async (t) => 
         server.close(() => resolve());
       }),
   );
-  const address = server.address() as { port: number };
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+t.test("a replica that does not answer is still marked unhealthy", async (t) => {
+  // The probe times out with the loop running freely.
   const stalls = watchLoopStalls();
   t.teardown(() => stalls.stop());
-  const replica = replicaAt(t, `http://127.0.0.1:${address.port}`);
+  const replica = replicaAt(t, await silentServer(t));
   const result = await pollReplica(replica, "auto", stalls);
   t.notOk(replica.healthy, "an unresponsive replica is unhealthy");
   t.equal(result.healthChanged, true);
+});
+
+/**
+ * A loop that stood still through every probe, as under sustained load: every failure a
+ * probe meets overlaps a stall far past the threshold.
+ */
+const ALWAYS_STALLED: LoopStalls = { longestSince: () => 10 * PROBE_TIMEOUT_MS, stop: () => {} };
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+t.test("a stall excuses only timeouts: refused and 503 replicas go unhealthy", async (t) => {
+  // A replica that is gone: its port refuses connections. No stall makes a refusal happen.
+  const refused = replicaAt(t, `http://127.0.0.1:${await closedPort()}`);
+  const refusedPoll = await pollReplica(refused, "auto", ALWAYS_STALLED);
+  t.notOk(refused.healthy, "a refused connection counts during a stall");
+  t.equal(refusedPoll.healthChanged, true);
+
+  // A replica that answers, and answers that it is not well.
+  const sick = replicaAt(
+    t,
+    await listenOnLoopback(
+      t,
+      createHttpServer((_request, response) => {
+        response.writeHead(503, { "content-type": "text/plain" });
+        response.end("engine dead");
+      }),
+    ),
+  );
+  const sickPoll = await pollReplica(sick, "auto", ALWAYS_STALLED);
+  t.notOk(sick.healthy, "a 503 from /health counts during a stall");
+  t.equal(sickPoll.healthChanged, true);
+  t.match(sick.lastError, /503/);
+
+  // The counterpart: a replica that never answers times out, which the same stall excuses.
+  const silent = replicaAt(t, await silentServer(t));
+  const silentPoll = await pollReplica(silent, "auto", ALWAYS_STALLED);
+  t.ok(silent.healthy, "a timeout during a stall is not the replica's failure");
+  t.equal(silentPoll.healthChanged, false);
 });
 
 t.test("the stall watcher measures a stall that overlaps the window", async (t) => {
