@@ -1,6 +1,17 @@
 import { intIn, nonNegativeInt, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
+/**
+ * What an HTTP JSON body costs while its request runs, per byte of the body: the bytes as
+ * read (one Buffer), the text decoded from them, and the strings JSON.parse makes of that text
+ * (an image body is nearly all base64 strings, which the request then keeps as its images'
+ * data URIs). All three are alive at once while JSON.parse runs; the first two are garbage
+ * after it, but garbage is memory until a collection runs, so the request holds all three
+ * until it ends (src/http/json-body.ts charges it; src/config/budget-checks.ts holds the
+ * budget to at least this many bodies at the limit).
+ */
+export const HTTP_BODY_COST_PER_BYTE = 3;
+
 export const shedding = area(
   "Load shedding and shutdown",
   "When the gateway refuses work to protect itself, and how it drains on SIGTERM.",

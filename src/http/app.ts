@@ -39,8 +39,12 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   server.setNotFoundHandler(httpNotFoundHandler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
-  // JSON bodies held against the in-flight budget as they arrive, their depth checked first.
-  jsonBodies(server, { inflight: runtime.inflight, maxDepth: runtime.config.http.jsonMaxDepth });
+  // JSON bodies held against the in-flight budget as they arrive, their shape checked first.
+  const { jsonMaxDepth, jsonMaxValues } = runtime.config.http;
+  jsonBodies(server, {
+    inflight: runtime.inflight,
+    shape: { maxDepth: jsonMaxDepth, maxValues: jsonMaxValues },
+  });
   recordRequestMetrics(server, runtime.metrics.http);
   logEachResponse(server);
 
@@ -86,6 +90,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     },
     auth: runtime.auth,
     rateLimit: { limiter: runtime.rateLimiter },
+    bodyLimitBytes: runtime.config.http.bodyLimitBytes,
   };
   await server.register(judgeRoutes, { service: runtime.judgeService, ...guards });
   await server.register(rewardRoutes, { service: runtime.rewardService, ...guards });
