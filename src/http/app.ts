@@ -18,6 +18,7 @@ import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { routeSecurity, securitySchemes } from "./openapi-security.ts";
+import { protocolChecks } from "./protocol-errors.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { responseSerializerCompiler } from "./response-serializer.ts";
 import { rewardRoutes } from "./reward-routes.ts";
@@ -37,6 +38,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   server.setSerializerCompiler(responseSerializerCompiler);
   server.setErrorHandler(httpErrorHandler);
   server.setNotFoundHandler(httpNotFoundHandler);
+  // An unmet `Expect`, a missing Host: the catalogue's answers, where Node's have no body.
+  protocolChecks(server);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
   // JSON bodies held against the in-flight budget as they arrive, their shape checked first.

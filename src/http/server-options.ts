@@ -39,6 +39,8 @@ export function httpServerOptions(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: SMALL_BODY_LIMIT_BYTES,
     http: {
+      // Node answers a missing Host with an empty 400; protocol-errors.ts answers it instead.
+      requireHostHeader: false,
       headersTimeout: headersTimeoutMs,
       requestTimeout: receiveTimeoutMs,
       // Node's default checks every 30 s, which let a slow client hold a socket 30 s past
