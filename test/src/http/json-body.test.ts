@@ -8,6 +8,7 @@ import { createJsonShapeScanner } from "../../../src/http/json-shape.ts";
 import { SMALL_BODY_LIMIT_BYTES } from "../../../src/http/server-options.ts";
 import { MAX_BATCH_ITEMS, MAX_IMAGES } from "../../../src/judge/request-limits.ts";
 import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
+import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { TINY_PNG, validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims, type Teardown } from "../../helpers/gateway.ts";
 import { metricSamples, until } from "../../helpers/grpc.ts";
@@ -219,9 +220,35 @@ t.test("`__proto__` keys are refused by name, however spelt", async (t) => {
   t.equal(notJson.json().error.message, "the body is not valid JSON");
 });
 
+/**
+ * An upload whose headers declare `length` bytes and whose body never comes: it holds
+ * `length` × the body cost against the budget until `release` closes its socket.
+ */
+async function holdBudget(gateway: { url: string; runtime: Runtime }, length: number) {
+  const before = gateway.runtime.inflight.used();
+  const socket = connect(Number(new URL(gateway.url).port), "127.0.0.1");
+  await once(socket, "connect");
+  socket.write(
+    "POST /v1/judge/pairwise HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
+      `content-length: ${length}\r\n\r\n`,
+  );
+  const held = length * HTTP_BODY_COST_PER_BYTE;
+  await until(() => gateway.runtime.inflight.used() === before + held);
+  return {
+    held: gateway.runtime.inflight.used() - before,
+    release: () => socket.destroy(),
+  };
+}
+
 t.test("the in-flight budget: bodies by Content-Length, chunked bodies, images", async (t) => {
-  // Room for a small pairwise body (thrice ~300 bytes) and not for a 6 KB one.
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "10000" });
+  // Bodies of up to 10 KB, so a 30 KB budget (thrice the limit) takes any one of them alone;
+  // an upload holding 24 KB leaves room for a small body (thrice ~300 bytes), not a 6 KB one.
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: "10000",
+    JURIST_INFLIGHT_BYTES_BUDGET: "30000",
+  });
+  const holder = await holdBudget(gateway, 8_000);
+  t.equal(holder.held, 24_000, "the open upload holds thrice its Content-Length");
   const small = await post(gateway, JSON.stringify(validPairwiseBody()));
   t.equal(small.statusCode, 200);
 
@@ -248,14 +275,22 @@ t.test("the in-flight budget: bodies by Content-Length, chunked bodies, images",
   t.equal(((await chunked.body.json()) as { error: { code: string } }).error.code, "OVERLOADED");
   t.equal(await shedForMemory(gateway.runtime), 2, "counted as shed for memory");
   t.equal(gateway.completions(), 2, "only the small request reached the replica (two orders)");
-  t.equal(gateway.runtime.inflight.used(), 0, "every byte given back");
+
+  // The holder gone, the same body passes.
+  holder.release();
+  t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
   t.equal(gateway.runtime.inflight.open(), 0);
+  const admitted = await post(gateway, JSON.stringify(big));
+  t.equal(admitted.statusCode, 200, admitted.body.slice(0, 200));
 });
 
 t.test("the in-flight budget: decoded images join their request's bytes", async (t) => {
   // An image of 3 KB decoded: the body (~4.3 KB, counted thrice) fits 14 KB, its image does not.
   const budget = 14_000;
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: String(budget) });
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: String(Math.floor(budget / HTTP_BODY_COST_PER_BYTE)),
+    JURIST_INFLIGHT_BYTES_BUDGET: String(budget),
+  });
   const padded = Buffer.concat([TINY_PNG, Buffer.alloc(3_000)]);
   const body = validPairwiseBody();
   body.images = [{ url: `data:image/png;base64,${padded.toString("base64")}` }];
@@ -333,7 +368,13 @@ t.test("the in-flight budget: a client gone during an async onRequest step", asy
 });
 
 t.test("a body over the budget is refused before a byte is read", async (t) => {
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "1000000" });
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: "333333",
+    JURIST_INFLIGHT_BYTES_BUDGET: "1000000",
+  });
+  // Another upload holds 900,000 of the 1,000,000 bytes.
+  const holder = await holdBudget(gateway, 300_000);
+  t.equal(holder.held, 900_000);
   const { port } = new URL(gateway.url);
   const socket = connect(Number(port), "127.0.0.1");
   let answer = "";
@@ -343,10 +384,12 @@ t.test("a body over the budget is refused before a byte is read", async (t) => {
   // Headers only: the answer comes though not one byte of the body was sent.
   socket.write(
     "POST /v1/judge/pairwise HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
-      "content-length: 600000\r\n\r\n",
+      "content-length: 100000\r\n\r\n",
   );
   t.ok(await until(() => answer.includes("OVERLOADED")), answer);
   t.match(answer, /^HTTP\/1\.1 503/);
   t.match(answer, /retry-after: 1/i);
   socket.destroy();
+  holder.release();
+  t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
 });
