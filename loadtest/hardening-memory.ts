@@ -31,11 +31,15 @@ import { rssBytes } from "./process-usage.ts";
  *     takes and what it adds to the gateway's RSS, beside a 10 MB message the gateway does
  *     decode (one 10 MB `question`, refused by the request checks) and protobuf-es decoding
  *     the flood in this process, which is what the gateway did before the width check.
+ * (d) a 21 MB body of `[{},{},…]` (wide, not deep): how long its refusal takes and the
+ *     gateway's RSS growth meanwhile, beside a minimal Node server that reads and JSON.parses
+ *     the same body (what the gateway did before it counted values: 2.9 s, +636 MB).
  *
  * Writes loadtest/results/hardening-memory.json; prints a Markdown table.
  */
 
 const DEEP_BODY_BYTES = 60 * 1024 * 1024;
+const WIDE_BODY_BYTES = 21 * 1000 * 1000;
 const CONCURRENT_BODIES = 5;
 const IMAGES_PER_BODY = 8;
 /** 960×960 RGB at 16 bits: 5.5 MB a PNG stored uncompressed, 7.4 MB as base64. */
@@ -154,6 +158,16 @@ const percentile = (values: readonly number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
 
+/** `[{},{},…,{}]` of about `bytes` bytes: two levels deep, millions of values. */
+function wideBody(bytes: number): Buffer {
+  const objects = Math.floor((bytes - 2) / 3);
+  return Buffer.concat([
+    Buffer.from("["),
+    Buffer.alloc(3 * (objects - 1), "{},"),
+    Buffer.from("{}]"),
+  ]);
+}
+
 async function post(url: string, body: Buffer) {
   const started = performance.now();
   const response = await request(`${url}/v1/judge/pairwise`, {
@@ -179,6 +193,8 @@ const server = http.createServer((req, res) => {
   req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
     const body = Buffer.concat(chunks);
+    // /parse: what a server that parses before it checks the body's shape does.
+    if (req.url === "/parse") JSON.parse(body.toString("utf8"));
     res.end(String(body.length));
   });
 });
@@ -199,15 +215,23 @@ async function startMinimalServer(scope: BenchScope) {
   return { url: `http://127.0.0.1:${line.trim()}`, pid: child.pid! };
 }
 
-/** Times a minimal server's reading of `bodies` at once; its peak RSS meanwhile. */
-async function minimalServerReading(scope: BenchScope, bodies: readonly Buffer[]) {
+/**
+ * Times a minimal server's reading of `bodies` at once (and JSON.parse of each, with `parse`);
+ * its peak RSS meanwhile.
+ */
+async function minimalServerReading(
+  scope: BenchScope,
+  bodies: readonly Buffer[],
+  { parse = false } = {},
+) {
   const server = await startMinimalServer(scope);
   const idle = rssBytes(server.pid);
   const rss = sampleRss(server.pid);
   const started = performance.now();
   await Promise.all(
     bodies.map(async (body) => {
-      const response = await request(server.url, { method: "POST", body });
+      const url = parse ? `${server.url}/parse` : server.url;
+      const response = await request(url, { method: "POST", body, headersTimeout: 120_000 });
       await response.body.dump();
     }),
   );
@@ -312,6 +336,16 @@ async function measure(scope: BenchScope) {
   const deepHealth = await duringDeep.stop();
   const minimalDeep = await minimalServerReading(scope, [deep]);
 
+  progress("(c) 21 MB of [{},{},…]");
+  const wide = wideBody(WIDE_BODY_BYTES);
+  await sleep(500);
+  const wideIdle = rssBytes(gateway.pid);
+  const wideRss = sampleRss(gateway.pid);
+  const wideRefusal = await post(gateway.url, wide);
+  await sleep(200);
+  const widePeak = wideRss.stop();
+  const minimalWide = await minimalServerReading(scope, [wide], { parse: true });
+
   progress(`(b) ${CONCURRENT_BODIES} concurrent bodies of ${IMAGES_PER_BODY} PNGs`);
   const bodies = Array.from({ length: CONCURRENT_BODIES }, (_, index) => imageBody(index));
   progress(`bodies of ${bodies.map((body) => MB(body.length)).join(", ")}`);
@@ -384,6 +418,20 @@ async function measure(scope: BenchScope) {
       baseline: `idle ${MB(grpcIdleRss)}; during the one-question messages +${MB(longQuestion.peakRss - grpcIdleRss)}`,
       met: true,
     },
+    {
+      measure: `(d) ${MB(wide.length)} body of \`[{},{},…]\`: time to its refusal`,
+      result: `${ms(wideRefusal.ms)} (${wideRefusal.status})`,
+      target: "< 1 s, 400",
+      baseline: `a minimal Node server reads and JSON.parses it in ${ms(minimalWide.ms)}`,
+      met: wideRefusal.ms < 1_000 && wideRefusal.status === "400 INVALID_REQUEST",
+    },
+    {
+      measure: "(d) gateway RSS growth during it",
+      result: `+${MB(Math.max(0, widePeak - wideIdle))} (peak ${MB(widePeak)})`,
+      target: "—",
+      baseline: `the minimal server parsing it: +${MB(Math.max(0, minimalWide.peak - minimalWide.idle))} (peak ${MB(minimalWide.peak)})`,
+      met: true,
+    },
   ];
   return {
     rows,
@@ -405,6 +453,10 @@ async function measure(scope: BenchScope) {
       floodRefusal,
       longQuestion,
       decodeMs,
+      wideRefusal,
+      wideIdle,
+      widePeak,
+      minimalWide,
     },
   };
 }

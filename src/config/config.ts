@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { crossSettingProblems } from "./cross-checks.ts";
 import { isDerived, isSetting, type SettingTree, type Values } from "./setting.ts";
 import { AREAS, SETTINGS, type SettingsTree } from "./settings.ts";
 
@@ -113,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Branch = {};
   const branches = new Set<unknown>();
   for (const area of AREAS) place(config, area.tree, result.data, branches);
+  const problems = crossSettingProblems(config as unknown as Values<SettingsTree>);
+  if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config) as unknown as Config;
 }

@@ -27,6 +27,16 @@ export function bodyLimitFor(imagesPerRequest: number, imageMaxBytes: number): n
   return imagesPerRequest * dataUri + TEXT_ALLOWANCE;
 }
 
+/** The deepest valid request, a batch: `{items:[{images:[{url}]}]}`. */
+const MIN_JSON_DEPTH = 5;
+
+/**
+ * Values (array elements and object members) of the widest valid request, a `/get_reward` of
+ * 1,024 items with 8 images each, is 20,484 (test/src/http/json-body.test.ts counts it): the
+ * least JURIST_JSON_MAX_VALUES may be.
+ */
+const MIN_JSON_VALUES = 25_000;
+
 export const server = area(
   "HTTP server",
   "Where the gateway listens for HTTP, how much it accepts, how long a request may take.",
@@ -53,9 +63,15 @@ export const server = area(
       }),
       jsonMaxDepth: setting({
         env: "JURIST_JSON_MAX_DEPTH",
-        schema: intIn(2, 10_000),
+        schema: intIn(MIN_JSON_DEPTH, 10_000),
         default: 64,
-        doc: "deepest nesting of arrays and objects a JSON body may have (2–10,000; the deepest request, a batch, needs 4); deeper → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed or even read whole",
+        doc: "deepest nesting of arrays and objects a JSON body may have (5–10,000: the deepest valid request, a batch, `{items:[{images:[{url}]}]}`, needs 5; a pairwise request 3); deeper → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed or even read whole",
+      }),
+      jsonMaxValues: setting({
+        env: "JURIST_JSON_MAX_VALUES",
+        schema: intIn(MIN_JSON_VALUES, 100_000_000),
+        default: 100_000,
+        doc: "most array elements and object members a JSON body may hold, counted as it arrives (each `[`, `{` and `,` outside strings, so an empty `[]` or `{}` counts as one) (25,000–100,000,000); more → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed. The widest valid request, a `/get_reward` of 1,024 items with 8 images each, holds 20,484 (a full 256-item batch 7,425, a pairwise request at most 28); the default leaves ~5× room for fields a newer OpenRLHF may add to `/get_reward`, whose unknown keys are ignored. Without it, a body of `[{},{},…]` passes the depth check and JSON.parse builds millions of objects (21 MB: 2.9 s and 636 MB) before the schema refuses it",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_REQUEST_TIMEOUT_MS",

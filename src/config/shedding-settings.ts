@@ -1,6 +1,17 @@
 import { intIn, nonNegativeInt, positiveInt } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
+/**
+ * What an HTTP JSON body costs while its request runs, per byte of the body: the bytes as
+ * read (one Buffer), the text decoded from them, and the strings JSON.parse makes of that text
+ * (an image body is nearly all base64 strings, which the request then keeps as its images'
+ * data URIs). All three are alive at once while JSON.parse runs; the first two are garbage
+ * after it, but garbage is memory until a collection runs, so the request holds all three
+ * until it ends (src/http/json-body.ts charges it; src/config/cross-checks.ts holds the
+ * budget to at least this many times the body limit).
+ */
+export const HTTP_BODY_COST_PER_BYTE = 3;
+
 export const shedding = area(
   "Load shedding and shutdown",
   "When the gateway refuses work to protect itself, and how it drains on SIGTERM.",
@@ -22,7 +33,7 @@ export const shedding = area(
         env: "JURIST_INFLIGHT_BYTES_BUDGET",
         schema: positiveInt,
         default: 1024 * 1024 * 1024,
-        doc: 'bytes every request in flight may hold at once, over both transports: an HTTP body counts twice its size (the bytes read and the strings parsed from them; reserved from `Content-Length` before a byte is read, or as a chunked body arrives), a gRPC message twice its size (the bytes grpc-js read and the strings decoded from them; counted once the handler has it, as grpc-js reads a whole message first), each image its decoded bytes; past it → `503 OVERLOADED` with `Retry-After`, counted in `jurist_shed_requests_total{reason="memory"}`. The default, 1 GiB, is half the gateway pod\'s shipped memory limit (2 GiB, `deploy/k8s/base/gateway.yaml`): the other half is for the process at rest (150–180 MB measured idle), the heap of ordinary traffic, and what the budget does not count (garbage not yet collected, copies while a body is written to a replica). With another pod limit, set it to half of that; keep it at least twice `JURIST_BODY_LIMIT_BYTES`, or the largest bodies can never pass',
+        doc: 'bytes every request in flight may hold at once, over both transports: an HTTP body counts three times its size (the bytes read, the text decoded from them and the strings parsed from that, all alive while it is parsed; reserved from `Content-Length` before a byte is read, or as a chunked body arrives), a gRPC message twice its size (the bytes grpc-js read and the strings decoded from them; counted once the handler has it, as grpc-js reads a whole message first), each image its decoded bytes; past it → `503 OVERLOADED` with `Retry-After`, counted in `jurist_shed_requests_total{reason="memory"}`. The default, 1 GiB, is half the gateway pod\'s shipped memory limit (2 GiB, `deploy/k8s/base/gateway.yaml`): the other half is for the process at rest (150–180 MB measured idle), the heap of ordinary traffic, and what the budget does not count (garbage not yet collected, copies while a body is written to a replica). With another pod limit, set it to half of that. It must be at least three times `JURIST_BODY_LIMIT_BYTES` (the default: 683,673,120 bytes), or a body at the limit could never pass: the gateway refuses to start below that',
       }),
       heapGrowthPercent: setting({
         env: "JURIST_HEAP_GROWTH_PERCENT",

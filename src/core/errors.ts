@@ -39,6 +39,11 @@ export const ERROR_CATALOGUE = {
    */
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT },
   /**
+   * An `Expect` header other than `100-continue`, the one expectation the server meets. HTTP
+   * only; INVALID_ARGUMENT as for the other client errors a retry would repeat.
+   */
+  EXPECTATION_FAILED: { http: 417, grpc: GRPC.INVALID_ARGUMENT },
+  /**
    * An image whose header declares more pixels, or a longer edge, than the gateway decodes
    * (JURIST_IMAGE_MAX_INPUT_PIXELS, JURIST_IMAGE_MAX_INPUT_EDGE): refused before decoding.
    * INVALID_ARGUMENT for the reason PAYLOAD_TOO_LARGE is: a retry sends the same header.

@@ -18,6 +18,7 @@ import { type JudgeRoutesOptions, judgeRoutes } from "./judge-routes.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
 import { modelRoutes } from "./model-routes.ts";
 import { routeSecurity, securitySchemes } from "./openapi-security.ts";
+import { protocolChecks } from "./protocol-errors.ts";
 import { recordRequestMetrics } from "./request-metrics.ts";
 import { responseSerializerCompiler } from "./response-serializer.ts";
 import { rewardRoutes } from "./reward-routes.ts";
@@ -39,10 +40,16 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     createHttpErrorHandler({ requestTimeoutMs: runtime.config.http.requestTimeoutMs }),
   );
   server.setNotFoundHandler(httpNotFoundHandler);
+  // An unmet `Expect`, a missing Host: the catalogue's answers, where Node's have no body.
+  protocolChecks(server);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to validation.
   server.removeContentTypeParser("text/plain");
-  // JSON bodies held against the in-flight budget as they arrive, their depth checked first.
-  jsonBodies(server, { inflight: runtime.inflight, maxDepth: runtime.config.http.jsonMaxDepth });
+  // JSON bodies held against the in-flight budget as they arrive, their shape checked first.
+  const { jsonMaxDepth, jsonMaxValues } = runtime.config.http;
+  jsonBodies(server, {
+    inflight: runtime.inflight,
+    shape: { maxDepth: jsonMaxDepth, maxValues: jsonMaxValues },
+  });
   recordRequestMetrics(server, runtime.metrics.http);
   logEachResponse(server);
 
@@ -88,6 +95,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     },
     auth: runtime.auth,
     rateLimit: { limiter: runtime.rateLimiter },
+    bodyLimitBytes: runtime.config.http.bodyLimitBytes,
   };
   await server.register(judgeRoutes, { service: runtime.judgeService, ...guards });
   await server.register(rewardRoutes, { service: runtime.rewardService, ...guards });

@@ -1,10 +1,16 @@
 import { isAscii } from "node:buffer";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { finished } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { HTTP_BODY_COST_PER_BYTE } from "../config/shedding-settings.ts";
 import { AppError } from "../core/errors.ts";
 import { type InflightBytes, overBudget, type Reservation } from "../core/inflight-bytes.ts";
 import { LOOP_TURN_BYTES, turnQueue } from "../engine/loop-pacer.ts";
-import { createJsonDepthScanner } from "./json-depth.ts";
+import {
+  createJsonShapeScanner,
+  type JsonShapeExcess,
+  type JsonShapeLimits,
+} from "./json-shape.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -19,16 +25,12 @@ declare module "fastify" {
 export interface JsonBodyOptions {
   /** The process's in-flight byte budget, shared with gRPC. */
   inflight: InflightBytes;
-  /** Deepest nesting of arrays and objects accepted (JURIST_JSON_MAX_DEPTH). */
-  maxDepth: number;
+  /**
+   * Deepest nesting of arrays and objects, and most values, accepted (JURIST_JSON_MAX_DEPTH,
+   * JURIST_JSON_MAX_VALUES).
+   */
+  shape: JsonShapeLimits;
 }
-
-/**
- * What a body costs while its request runs, per byte read: the bytes as read, and the strings
- * JSON.parse makes of them (an image body is nearly all base64 strings, which the request then
- * keeps as its images' data URIs).
- */
-export const BODY_COST_PER_BYTE = 2;
 
 function invalid(message: string, reason: string): AppError {
   return new AppError("INVALID_REQUEST", message, { details: [{ reason }] });
@@ -40,12 +42,22 @@ function tooLarge(limit: number): AppError {
   });
 }
 
-function tooDeep(maxDepth: number): AppError {
-  return new AppError(
-    "INVALID_REQUEST",
-    `the body nests arrays and objects deeper than ${maxDepth} levels`,
-    { details: [{ reason: `nesting deeper than ${maxDepth}` }] },
+function misshapen(excess: JsonShapeExcess, limits: JsonShapeLimits): AppError {
+  if (excess === "depth") {
+    return invalid(
+      `the body nests arrays and objects deeper than ${limits.maxDepth} levels`,
+      `nesting deeper than ${limits.maxDepth}`,
+    );
+  }
+  return invalid(
+    `the body holds more than ${limits.maxValues} array elements and object members`,
+    `more than ${limits.maxValues} values`,
   );
+}
+
+/** The client went away before its body arrived: nobody reads the answer, but it is logged. */
+function clientGone(): AppError {
+  return invalid("the client closed the connection before its body arrived", "client closed");
 }
 
 const PROTO_KEY = "__proto__";
@@ -97,24 +109,25 @@ export function parseJsonText(text: string): unknown {
 /**
  * The JSON body parser of every route, in place of Fastify's: the body is read as a stream and
  * held against the in-flight budget as it arrives (all of it at once when `Content-Length`
- * says how much, before a byte is read), its nesting depth is followed byte by byte and a body
- * too deep is refused at the byte that crosses the limit, and only then is it parsed. Over the
- * body limit → 413 PAYLOAD_TOO_LARGE; over the budget → 503 OVERLOADED with Retry-After; too
- * deep, empty, not JSON or carrying a `__proto__` key → 400 INVALID_REQUEST. Other content
- * types still get Fastify's 415.
+ * says how much, before a byte is read), its shape (nesting depth, count of values) is
+ * followed byte by byte and a body past either limit is refused at the byte that crosses it,
+ * and only then is it parsed. Over the body limit → 413 PAYLOAD_TOO_LARGE; over the budget →
+ * 503 OVERLOADED with Retry-After; too deep, too wide, empty, not JSON or carrying a
+ * `__proto__` key → 400 INVALID_REQUEST. Other content types still get Fastify's 415.
  */
 export function jsonBodies(app: FastifyInstance, options: JsonBodyOptions): void {
-  const { inflight, maxDepth } = options;
+  const { inflight, shape } = options;
   app.decorateRequest("inflight", null);
-  // The reservation lives until the response closes: answered, failed, or the client gone.
-  // 'close' fires in each case, which no Fastify hook guarantees for an abandoned request.
+  // The parser needs the response, to give the bytes back when it ends; only hooks see it.
+  const responses = new WeakMap<FastifyRequest, ServerResponse>();
   app.addHook("preParsing", (request, reply, payload, done) => {
-    reply.raw.once("close", () => request.inflight?.release());
+    responses.set(request, reply.raw);
     done(null, payload);
   });
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", (request, payload, done) => {
-    readJsonBody(request, payload, inflight, maxDepth).then(
+    const response = responses.get(request);
+    readJsonBody(request, payload, response, inflight, shape).then(
       (body) => done(null, body),
       (error: Error) => done(error, undefined),
     );
@@ -124,25 +137,40 @@ export function jsonBodies(app: FastifyInstance, options: JsonBodyOptions): void
 /** The process's large-body parses, one per turn of the event loop (`loop-pacer.ts`). */
 const largeParses = turnQueue();
 
+/** Whether the client is gone: its socket closed before (or while) the body was read. */
+function clientClosed(payload: IncomingMessage, response: ServerResponse | undefined): boolean {
+  return payload.destroyed || payload.socket?.destroyed === true || response?.destroyed === true;
+}
+
 async function readJsonBody(
   request: FastifyRequest,
   payload: IncomingMessage,
+  response: ServerResponse | undefined,
   inflight: InflightBytes,
-  maxDepth: number,
+  shape: JsonShapeLimits,
 ): Promise<unknown> {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers["content-length"]);
   const known = Number.isSafeInteger(declared) && declared >= 0;
   if (known && declared > limit) throw tooLarge(limit);
+  // A client that left during an earlier, asynchronous step (a key lookup, a rate-limit count
+  // in Redis) has closed its response already: bytes reserved now would wait for a body that
+  // never comes, and for a 'close' that already fired.
+  if (clientClosed(payload, response)) throw clientGone();
   // Refused before a byte is read when the declared length does not fit.
-  const reservation = inflight.tryReserve(known ? declared * BODY_COST_PER_BYTE : 0);
-  if (!reservation) throw overBudget(declared * BODY_COST_PER_BYTE);
+  const cost = known ? declared * HTTP_BODY_COST_PER_BYTE : 0;
+  const reservation = inflight.tryReserve(cost);
+  if (!reservation) throw overBudget(cost);
   request.inflight = reservation;
+  // Held until the response ends: answered, failed, or the client gone ('close' fires in each
+  // case, which no Fastify hook guarantees for an abandoned request). `finished` calls back
+  // for a response that has closed already too.
+  if (response) finished(response, () => reservation.release());
   const bytes = await readBody(payload, {
     limit,
     declared: known ? declared : null,
     reservation,
-    maxDepth,
+    shape,
   });
   if (bytes.length === 0) {
     throw invalid("the body is empty but its content-type is application/json", "empty body");
@@ -162,26 +190,31 @@ interface ReadOptions {
   /** The Content-Length, already reserved; null for a chunked body, reserved as it comes. */
   declared: number | null;
   reservation: Reservation;
-  maxDepth: number;
+  shape: JsonShapeLimits;
 }
 
 /**
  * The body's bytes, in one Buffer: written straight into one of the declared length, so the
  * body is never held twice (chunks and their concatenation); concatenated once for a chunked
  * body. Rejects on the first chunk past a limit, and stops listening: what is left of the
- * body is Node's to discard.
+ * body is Node's to discard. Rejects too when the body closes before its end (the client
+ * went away), so the request never waits on a stream that will say nothing more.
  */
 function readBody(payload: IncomingMessage, options: ReadOptions): Promise<Buffer> {
-  const { limit, declared, reservation } = options;
-  const scanner = createJsonDepthScanner(options.maxDepth);
+  const { limit, declared, reservation, shape } = options;
+  const scanner = createJsonShapeScanner(shape);
   const whole = declared !== null ? Buffer.allocUnsafe(declared) : null;
   const chunks: Buffer[] = [];
   let received = 0;
   return new Promise<Buffer>((resolve, reject) => {
-    const stop = (error: unknown) => {
+    const unlisten = () => {
       payload.removeListener("data", onData);
       payload.removeListener("end", onEnd);
       payload.removeListener("error", onError);
+      payload.removeListener("close", onClose);
+    };
+    const stop = (error: unknown) => {
+      unlisten();
       reject(error);
     };
     function onData(chunk: Buffer) {
@@ -191,16 +224,15 @@ function readBody(payload: IncomingMessage, options: ReadOptions): Promise<Buffe
         if (received > whole.length) return stop(lengthMismatch());
         chunk.copy(whole, received - chunk.length);
       } else {
-        if (!reservation.tryGrow(chunk.length * BODY_COST_PER_BYTE)) {
-          return stop(overBudget(chunk.length * BODY_COST_PER_BYTE));
-        }
+        const cost = chunk.length * HTTP_BODY_COST_PER_BYTE;
+        if (!reservation.tryGrow(cost)) return stop(overBudget(cost));
         chunks.push(chunk);
       }
-      if (!scanner.feed(chunk)) stop(tooDeep(options.maxDepth));
+      const excess = scanner.feed(chunk);
+      if (excess) stop(misshapen(excess, shape));
     }
     function onEnd() {
-      payload.removeListener("data", onData);
-      payload.removeListener("error", onError);
+      unlisten();
       if (whole) {
         if (received !== whole.length) reject(lengthMismatch());
         else resolve(whole);
@@ -211,9 +243,15 @@ function readBody(payload: IncomingMessage, options: ReadOptions): Promise<Buffe
     function onError(error: Error) {
       stop(new AppError("INVALID_REQUEST", "the body could not be read", { cause: error }));
     }
+    function onClose() {
+      // 'end' comes first for a body read whole; a close without it is the client leaving.
+      stop(clientGone());
+    }
     payload.on("data", onData);
     payload.once("end", onEnd);
     payload.once("error", onError);
+    payload.once("close", onClose);
+    if (payload.destroyed) return stop(clientGone());
     payload.resume();
   });
 }

@@ -1,6 +1,6 @@
-import { type ServerResponse, STATUS_CODES } from "node:http";
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import type { ConnectionError, FastifyBaseLogger } from "fastify";
+import type { ConnectionError, FastifyBaseLogger, FastifyInstance } from "fastify";
 import { AppError, errorBody } from "../core/errors.ts";
 
 /**
@@ -70,4 +70,60 @@ export function clientErrorHandler(logger: FastifyBaseLogger) {
     socket.end(rawResponse(appError), () => socket.destroy());
     socket.setTimeout(1_000, () => socket.destroy());
   };
+}
+
+/** How much of an unmet `Expect` value the answer repeats. */
+const EXPECT_SHOWN = 64;
+
+/**
+ * Node's `checkExpectation`: a request whose `Expect` is not `100-continue` (which Node meets
+ * itself, through `checkContinue`) gets `417 EXPECTATION_FAILED` in the catalogue's shape,
+ * where Node's default is a 417 with no body. The connection closes: the body the client may
+ * send anyway is no request.
+ */
+function expectationFailed(logger: FastifyBaseLogger) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const expectation = String(request.headers.expect).slice(0, EXPECT_SHOWN);
+    const error = new AppError(
+      "EXPECTATION_FAILED",
+      `the server meets no expectation but 100-continue (Expect: ${expectation})`,
+    );
+    logger.info(
+      { code: error.code, statusCode: error.httpStatus, method: request.method },
+      "client protocol error",
+    );
+    const body = JSON.stringify(errorBody(error));
+    response.shouldKeepAlive = false;
+    response.writeHead(error.httpStatus, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+      connection: "close",
+    });
+    response.end(body);
+  };
+}
+
+/**
+ * The protocol checks Node would make with an empty answer, made by the app in the catalogue's
+ * shape instead: an unmet `Expect` (above), and an HTTP/1.1 request without `Host`, which Node
+ * refuses with a bodiless 400 unless told not to (server-options.ts sets `requireHostHeader:
+ * false` so that this hook answers it). HTTP/1.0 needs no `Host`, and still needs none.
+ */
+export function protocolChecks(app: FastifyInstance): void {
+  const server = app.server as Server;
+  if (server.listenerCount("checkExpectation") === 0) {
+    server.on("checkExpectation", expectationFailed(app.log));
+  }
+  app.addHook("onRequest", (request, _reply, done) => {
+    const { httpVersionMajor, httpVersionMinor } = request.raw;
+    if (httpVersionMajor === 1 && httpVersionMinor === 1 && request.headers.host === undefined) {
+      done(
+        new AppError("INVALID_REQUEST", "an HTTP/1.1 request needs a Host header", {
+          details: [{ reason: "missing_host" }],
+        }),
+      );
+      return;
+    }
+    done();
+  });
 }

@@ -4,6 +4,13 @@ import type { Config } from "../config/config.ts";
 import { httpErrorHandler } from "./error-handler.ts";
 import { clientErrorHandler } from "./protocol-errors.ts";
 
+/**
+ * The body limit of every route but the four that judge (which take JURIST_BODY_LIMIT_BYTES,
+ * judging-guards.ts): admin calls, and routes that take no body at all, never need more than a
+ * few hundred bytes, so a large body sent to them is refused before it is read.
+ */
+export const SMALL_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** How often Node checks for requests past their headers or body timeout: at most this late. */
 const MAX_CHECK_INTERVAL_MS = 1_000;
 
@@ -30,8 +37,10 @@ export function httpServerOptions(
     loggerInstance: logger,
     // src/http/access-log.ts writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.http.bodyLimitBytes,
+    bodyLimit: SMALL_BODY_LIMIT_BYTES,
     http: {
+      // Node answers a missing Host with an empty 400; protocol-errors.ts answers it instead.
+      requireHostHeader: false,
       headersTimeout: headersTimeoutMs,
       requestTimeout: receiveTimeoutMs,
       // Node's default checks every 30 s, which let a slow client hold a socket 30 s past

@@ -72,12 +72,16 @@ export async function startGateway(
 /**
  * A gateway configured by `env` (which names its backends), built in this process and
  * closed when the test ends. `listen` makes it serve on a loopback port too; `logger` (default:
- * silent) is the gateway's.
+ * silent) is the gateway's; `beforeApp` may add root hooks, which run before the app's own.
  */
 export async function buildGateway(
   t: Teardown,
   env: Record<string, string>,
-  options: RuntimeOptions & { listen?: boolean; logger?: Logger } = {},
+  options: RuntimeOptions & {
+    listen?: boolean;
+    logger?: Logger;
+    beforeApp?: (fastify: FastifyInstance) => void;
+  } = {},
 ): Promise<{ fastify: FastifyInstance; runtime: Runtime; url: string }> {
   const config = loadConfig({
     JURIST_IMAGE_FETCH_ALLOW: "127.0.0.1",
@@ -86,12 +90,13 @@ export async function buildGateway(
     JURIST_DATA_DIR: mkdtempSync(join(tmpdir(), "jurist-test-data-")),
     ...env,
   });
-  const { listen, logger = pino({ level: "silent" }), ...parts } = options;
+  const { listen, logger = pino({ level: "silent" }), beforeApp, ...parts } = options;
   // The CLI's embedded default: simulated replicas when `env` names no backend, and the
   // embedded trainer when JURIST_TRAIN_EMBEDDED asks for it; a test may lend its own.
   const runtime = await createRuntime(config, logger, { ...embeddedDefault, ...parts });
   // The server's own options (limits, timeouts, protocol-error answers), as `jurist serve`.
   const fastify = Fastify(httpServerOptions(config, logger as FastifyBaseLogger));
+  beforeApp?.(fastify);
   await fastify.register(app, { runtime });
   t.teardown(async () => {
     await fastify.close();

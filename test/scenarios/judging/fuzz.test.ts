@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { credentials, status } from "@grpc/grpc-js";
 import fc from "fast-check";
@@ -8,9 +10,11 @@ import { JudgeService, PairwiseRequestSchema } from "../../../src/grpc/gen/juris
 import { clientConstructor } from "../../../src/grpc/service-definition.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
-import { startGrpcGateway, unaryCall } from "../../helpers/grpc.ts";
+import { startGrpcGateway, unaryCall, until } from "../../helpers/grpc.ts";
+import { rawExchange } from "../../helpers/raw-http.ts";
 import { type GrpcCase, type GrpcTarget, grpcCase } from "./fuzz/grpc-cases.ts";
 import { type HttpCase, httpCase } from "./fuzz/http-cases.ts";
+import { type RawCase, rawCase } from "./fuzz/raw-cases.ts";
 
 /**
  * The bounded fuzz (docs/security.md, fuzz): a fixed number of generated requests, from a
@@ -26,8 +30,11 @@ import { type HttpCase, httpCase } from "./fuzz/http-cases.ts";
 const SEED = Number(process.env.FUZZ_SEED ?? 18);
 const HTTP_BUDGET = 5_000;
 const GRPC_BUDGET = 1_500;
+/** Requests written on raw sockets: aborted uploads, unmet `Expect`, no `Host`. */
+const RAW_BUDGET = 300;
 /** Requests in flight at once: enough to overlap, not a load test. */
 const HTTP_CONCURRENCY = 8;
+const RAW_CONCURRENCY = 2;
 const GRPC_CONCURRENCY = 4;
 
 /** HTTP statuses a fuzzed request may get: anything but a 5xx other than these. */
@@ -104,6 +111,33 @@ async function sendHttp(origin: string, dispatcher: Agent, c: HttpCase) {
   return { status: code };
 }
 
+/** Writes one raw case; an aborted upload reads nothing, any other is judged like sendHttp's. */
+async function sendRaw(origin: string, c: RawCase) {
+  if (c.abort) {
+    const { hostname, port } = new URL(origin);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => {});
+    await once(socket, "connect");
+    for (const chunk of c.chunks) {
+      if (typeof chunk === "number") await new Promise((r) => setTimeout(r, chunk));
+      else socket.write(chunk);
+    }
+    socket.destroy();
+    return { status: "aborted" };
+  }
+  const answer = await rawExchange(origin, c.chunks);
+  const code = answer.status;
+  if (code === 0) return { status: "no answer", problem: `no answer: ${clip(answer.text)}` };
+  if (code >= 500 && !ALLOWED_5XX.has(code)) {
+    return { status: code, problem: `${code}: ${clip(answer.text)}` };
+  }
+  const body = answer.body as { error?: { code?: unknown } } | undefined;
+  if (code >= 400 && typeof body?.error?.code !== "string") {
+    return { status: code, problem: `${code} without error.code: ${clip(answer.text)}` };
+  }
+  return { status: code };
+}
+
 t.test("the bounded fuzz: every route, a fixed seed, no 5xx but 502/503/504", async (t) => {
   const [sim] = await startSims(t, 1);
   const gateway = await startGrpcGateway(t, {
@@ -124,6 +158,7 @@ t.test("the bounded fuzz: every route, a fixed seed, no 5xx but 502/503/504", as
 
   const httpCases = fc.sample(httpCase, { seed: SEED, numRuns: HTTP_BUDGET });
   const grpcCases = fc.sample(grpcCase, { seed: SEED, numRuns: GRPC_BUDGET });
+  const rawCases = fc.sample(rawCase, { seed: SEED, numRuns: RAW_BUDGET });
   const dispatcher = new Agent({ connections: HTTP_CONCURRENCY, keepAliveTimeout: 10_000 });
   t.teardown(() => dispatcher.close());
 
@@ -149,6 +184,12 @@ t.test("the bounded fuzz: every route, a fixed seed, no 5xx but 502/503/504", as
       count(c.family, String(outcome));
       if (problem) findings.push({ family: c.family, what: problem, request: describeHttp(c) });
     }),
+    pool(rawCases, RAW_CONCURRENCY, async (c) => {
+      const { status: outcome, problem } = await sendRaw(gateway.url, c);
+      count(c.family, String(outcome));
+      if (problem)
+        findings.push({ family: c.family, what: problem, request: clip(c.chunks.join(" "), 400) });
+    }),
     pool(grpcCases, GRPC_CONCURRENCY, async (c: GrpcCase) => {
       const code = await c.run(target);
       count(c.family, status[code] ?? String(code));
@@ -158,13 +199,14 @@ t.test("the bounded fuzz: every route, a fixed seed, no 5xx but 502/503/504", as
     }),
   ]);
   const seconds = (performance.now() - started) / 1000;
-  t.comment(`${HTTP_BUDGET + GRPC_BUDGET} requests (seed ${SEED}) in ${seconds.toFixed(1)} s`);
+  const budget = HTTP_BUDGET + GRPC_BUDGET + RAW_BUDGET;
+  t.comment(`${budget} requests (seed ${SEED}) in ${seconds.toFixed(1)} s`);
   for (const [family, outcomes] of [...seen].sort()) {
     t.comment(`${family}: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
   }
   t.equal(
     [...seen.values()].reduce((sum, o) => sum + [...o.values()].reduce((a, b) => a + b, 0), 0),
-    HTTP_BUDGET + GRPC_BUDGET,
+    budget,
     "every request of the budget was sent",
   );
   for (const family of [...seen.keys()].sort()) {
@@ -194,4 +236,10 @@ t.test("the bounded fuzz: every route, a fixed seed, no 5xx but 502/503/504", as
     create(PairwiseRequestSchema, { question: "Q?", responses: ["a", "b"], cache: false }),
   );
   t.ok(grpcVerdict.verdict, "and over gRPC");
+  // Every request has ended, aborted uploads included: not a byte of the budget is still held.
+  const { inflight } = gateway.runtime;
+  t.ok(
+    await until(() => inflight.used() === 0 && inflight.open() === 0),
+    `the in-flight budget is whole again (used ${inflight.used()}, open ${inflight.open()})`,
+  );
 });

@@ -8,9 +8,9 @@ import { loadConfig } from "../../../src/config/config.ts";
 // (87a5f64's hand mapping), plus the three tunables that were constants in code then
 // (collection.maxBatch 100, shadow.maxInFlight 16; engine.hedge.minSamples 50), and since issue 17
 // the structured-output field `auto` and the engine keep-alive (4 s, below vLLM's 5 s); since issue 18
-// the body limit derived from the image limits, the JSON depth, the in-flight byte budget and a
-// 50 MP decode ceiling (docs/security.md), and the gRPC message limit derived from the image
-// limits (no longer HTTP's body limit when unset). A declaration
+// the body limit derived from the image limits, the JSON depth and count of values, the in-flight
+// byte budget and a 50 MP decode ceiling (docs/security.md), and the gRPC message limit derived
+// from the image limits (no longer HTTP's body limit when unset). A declaration
 // whose default, key or mapping drifts fails here, whatever the declarations say of themselves.
 const EXPECTED = JSON.parse(
   readFileSync(new URL("./default-config.json", import.meta.url), "utf8").replace(

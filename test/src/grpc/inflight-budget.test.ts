@@ -18,6 +18,17 @@ import { callError, metricSamples, startGrpcGateway, unaryCall } from "../../hel
  */
 
 const BUDGET = 200_000;
+
+/**
+ * A budget of `budget` bytes: the HTTP body limit a third of it, as the config requires, and
+ * gRPC's own message limit set apart from it, so that grpc-js takes the messages below and the
+ * budget is what refuses them.
+ */
+const budgetEnv = (budget: number) => ({
+  JURIST_INFLIGHT_BYTES_BUDGET: String(budget),
+  JURIST_BODY_LIMIT_BYTES: String(Math.floor(budget / 3)),
+  JURIST_GRPC_MAX_MESSAGE_BYTES: String(1024 * 1024),
+});
 // Over half the budget: the message is held at twice its size (bytes and decoded strings).
 const bigImage = { source: { case: "data" as const, value: new Uint8Array(120_000) } };
 
@@ -38,7 +49,7 @@ t.test(
     const sims = await startSims(t, 1);
     const g = await startGrpcGateway(t, {
       JURIST_BACKENDS: sims[0]!.url,
-      JURIST_INFLIGHT_BYTES_BUDGET: String(BUDGET),
+      ...budgetEnv(BUDGET),
     });
 
     const big = create(PairwiseRequestSchema, { ...pairwiseInit, images: [bigImage] });
@@ -82,7 +93,7 @@ t.test("what a judged message held is given back when its call ends", async (t) 
   const budget = 2_000;
   const g = await startGrpcGateway(t, {
     JURIST_BACKENDS: sims[0]!.url,
-    JURIST_INFLIGHT_BYTES_BUDGET: String(budget),
+    ...budgetEnv(budget),
   });
   // Calls in a row, each under the budget alone: were any held after its call, the budget
   // would fill and the later calls be refused.

@@ -1,15 +1,23 @@
+import { once } from "node:events";
 import { connect } from "node:net";
 import { Readable } from "node:stream";
 import t from "tap";
 import { request } from "undici";
+import { HTTP_BODY_COST_PER_BYTE } from "../../../src/config/shedding-settings.ts";
+import { createJsonShapeScanner } from "../../../src/http/json-shape.ts";
+import { SMALL_BODY_LIMIT_BYTES } from "../../../src/http/server-options.ts";
+import { MAX_BATCH_ITEMS, MAX_IMAGES } from "../../../src/judge/request-limits.ts";
+import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
+import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { TINY_PNG, validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims, type Teardown } from "../../helpers/gateway.ts";
 import { metricSamples, until } from "../../helpers/grpc.ts";
 import { isChatCompletion, startRecordingProxy } from "../../helpers/recording-proxy.ts";
 
 /**
- * The JSON body parser: nesting depth checked as the body arrives, `__proto__` keys refused
- * by name, and every body (then its images) held against the in-flight byte budget. Each
+ * The JSON body parser: nesting depth and count of values checked as the body arrives,
+ * `__proto__` keys refused by name, and every body (then its images) held against the
+ * in-flight byte budget. Each
  * gateway stands in front of a recording proxy, so a test sees what reached the replica.
  */
 
@@ -90,6 +98,104 @@ t.test("nesting: a body of `[` is refused before the rest of it is sent", async 
   t.equal(gateway.completions(), 0);
 });
 
+t.test("width: a 20 MB body of `[{},{},…]` is refused at the value past the limit", async (t) => {
+  const gateway = await gatewayBehindProxy(t);
+  const limit = gateway.runtime.config.http.jsonMaxValues;
+  const sending = new AbortController();
+  t.teardown(() => sending.abort());
+  // Depth 2, so the depth check lets it through; 20 MB declared, its first MiB (699,050
+  // values) sent, then the body stays open: only a refusal made while reading can answer.
+  const objects = Buffer.from("{},".repeat(Math.floor((1024 * 1024) / 3)));
+  async function* wideBody() {
+    yield Buffer.concat([Buffer.from("["), objects]);
+    await new Promise((resolve) => sending.signal.addEventListener("abort", resolve));
+  }
+  const response = await request(`${gateway.url}/v1/judge/pairwise`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": String(20_000_000) },
+    body: Readable.from(wideBody()),
+    signal: sending.signal,
+  });
+  t.equal(response.statusCode, 400);
+  const error = ((await response.body.json()) as { error: Record<string, unknown> }).error;
+  t.equal(error.code, "INVALID_REQUEST");
+  t.equal(error.message, `the body holds more than ${limit} array elements and object members`);
+  t.same(error.details, [{ reason: `more than ${limit} values` }]);
+  sending.abort();
+  t.equal(gateway.completions(), 0, "the replica saw nothing");
+  t.ok(await until(() => gateway.runtime.inflight.used() === 0), "its bytes given back");
+
+  // The same cap at its least: a body one value past it is refused, whole or not.
+  const narrow = await gatewayBehindProxy(t, { JURIST_JSON_MAX_VALUES: "25000" });
+  const past = await post(narrow, `[${Array(12_501).fill("{}").join(",")}]`);
+  t.equal(past.statusCode, 400);
+  t.same(past.json().error.details, [{ reason: "more than 25000 values" }]);
+});
+
+t.test("width: the widest valid requests pass at the least the setting allows", async (t) => {
+  const count = (body: string) => {
+    const scanner = createJsonShapeScanner({ maxDepth: 64, maxValues: Number.MAX_SAFE_INTEGER });
+    scanner.feed(Buffer.from(body));
+    return scanner;
+  };
+  // /get_reward at its limits: 1,024 items, each with 8 images (server-settings.ts states 20,484).
+  const items = Array.from({ length: MAX_OPENRLHF_ITEMS }, (_, index) => `item ${index}`);
+  const getReward = JSON.stringify({
+    query: items,
+    prompts: items,
+    labels: items,
+    images: items.map(() => Array(MAX_IMAGES).fill({ url: "not an image url" })),
+  });
+  t.equal(count(getReward).values, 20_484);
+  t.equal(count(getReward).deepest, 4);
+  // A batch at its limits: 256 items with every field, 8 images each (stated: 7,425; depth 5).
+  const item = { ...validPairwiseBody(), images: Array(MAX_IMAGES).fill({ url: "x" }) };
+  Object.assign(item, { rubric: "r", mode: "fast", swap: true, checkpoint: "c" });
+  Object.assign(item, { collect: false, cache: false, seed: 1 });
+  const batch = JSON.stringify({ items: Array(MAX_BATCH_ITEMS).fill(item) });
+  t.equal(count(batch).values, 7_425);
+  t.equal(count(batch).deepest, 5);
+  t.equal(count(JSON.stringify(item)).values, 28, "a pairwise request");
+
+  // Through the gateway at the least values and depth allowed: the schema, not the parser,
+  // has the last word (the image URLs are invalid, so nothing is judged).
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_JSON_MAX_VALUES: "25000",
+    JURIST_JSON_MAX_DEPTH: "5",
+  });
+  for (const [url, body] of [
+    ["/get_reward", getReward],
+    ["/v1/judge/batch", batch],
+  ] as const) {
+    const response = await post(gateway, body, url);
+    const error = response.json().error ?? {};
+    t.notMatch(String(error.message), /more than|deeper than|not valid JSON/, `${url}: parsed`);
+  }
+  t.equal(gateway.completions(), 0);
+});
+
+t.test("body limits: admin calls take 64 KiB, the judging routes their large limit", async (t) => {
+  const gateway = await gatewayBehindProxy(t);
+  t.equal(SMALL_BODY_LIMIT_BYTES, 64 * 1024);
+  const padded = JSON.stringify({
+    checkpoint: "jurist-sim-judge",
+    padding: "x".repeat(SMALL_BODY_LIMIT_BYTES),
+  });
+  const admin = await post(gateway, padded, "/v1/admin/promote");
+  t.equal(admin.statusCode, 413);
+  t.equal(admin.json().error.code, "PAYLOAD_TOO_LARGE");
+  t.match(admin.json().error.message, `larger than ${SMALL_BODY_LIMIT_BYTES} bytes`);
+  // A valid judging body past 64 KiB: the longest texts the schema allows.
+  const long = validPairwiseBody();
+  long.question = `Which is better? ${"q".repeat(30_000)}`;
+  long.responses = [`A ${"a".repeat(30_000)}`, `B ${"b".repeat(30_000)}`];
+  const text = JSON.stringify(long);
+  t.ok(text.length > SMALL_BODY_LIMIT_BYTES);
+  const judged = await post(gateway, text);
+  t.equal(judged.statusCode, 200, judged.body.slice(0, 200));
+  t.equal(gateway.runtime.inflight.used(), 0);
+});
+
 t.test("`__proto__` keys are refused by name, however spelt", async (t) => {
   const gateway = await gatewayBehindProxy(t);
   const body = JSON.stringify(validPairwiseBody());
@@ -133,9 +239,35 @@ t.test("a body of UTF-8 beyond ASCII reaches the replica as sent", async (t) => 
   t.ok(forwarded.length > 0 && forwarded.every((text) => text.includes(sent)), "as sent");
 });
 
+/**
+ * An upload whose headers declare `length` bytes and whose body never comes: it holds
+ * `length` × the body cost against the budget until `release` closes its socket.
+ */
+async function holdBudget(gateway: { url: string; runtime: Runtime }, length: number) {
+  const before = gateway.runtime.inflight.used();
+  const socket = connect(Number(new URL(gateway.url).port), "127.0.0.1");
+  await once(socket, "connect");
+  socket.write(
+    "POST /v1/judge/pairwise HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
+      `content-length: ${length}\r\n\r\n`,
+  );
+  const held = length * HTTP_BODY_COST_PER_BYTE;
+  await until(() => gateway.runtime.inflight.used() === before + held);
+  return {
+    held: gateway.runtime.inflight.used() - before,
+    release: () => socket.destroy(),
+  };
+}
+
 t.test("the in-flight budget: bodies by Content-Length, chunked bodies, images", async (t) => {
-  // Room for a small pairwise body (twice ~300 bytes) and not for a 6 KB one.
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "10000" });
+  // Bodies of up to 10 KB, so a 30 KB budget (thrice the limit) takes any one of them alone;
+  // an upload holding 24 KB leaves room for a small body (thrice ~300 bytes), not a 6 KB one.
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: "10000",
+    JURIST_INFLIGHT_BYTES_BUDGET: "30000",
+  });
+  const holder = await holdBudget(gateway, 8_000);
+  t.equal(holder.held, 24_000, "the open upload holds thrice its Content-Length");
   const small = await post(gateway, JSON.stringify(validPairwiseBody()));
   t.equal(small.statusCode, 200);
 
@@ -162,18 +294,28 @@ t.test("the in-flight budget: bodies by Content-Length, chunked bodies, images",
   t.equal(((await chunked.body.json()) as { error: { code: string } }).error.code, "OVERLOADED");
   t.equal(await shedForMemory(gateway.runtime), 2, "counted as shed for memory");
   t.equal(gateway.completions(), 2, "only the small request reached the replica (two orders)");
-  t.equal(gateway.runtime.inflight.used(), 0, "every byte given back");
+
+  // The holder gone, the same body passes.
+  holder.release();
+  t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
   t.equal(gateway.runtime.inflight.open(), 0);
+  const admitted = await post(gateway, JSON.stringify(big));
+  t.equal(admitted.statusCode, 200, admitted.body.slice(0, 200));
 });
 
 t.test("the in-flight budget: decoded images join their request's bytes", async (t) => {
-  // An image of 3 KB decoded: the body (~4 KB, counted twice) fits 10 KB, its image does not.
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "10000" });
+  // An image of 3 KB decoded: the body (~4.3 KB, counted thrice) fits 14 KB, its image does not.
+  const budget = 14_000;
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: String(Math.floor(budget / HTTP_BODY_COST_PER_BYTE)),
+    JURIST_INFLIGHT_BYTES_BUDGET: String(budget),
+  });
   const padded = Buffer.concat([TINY_PNG, Buffer.alloc(3_000)]);
   const body = validPairwiseBody();
   body.images = [{ url: `data:image/png;base64,${padded.toString("base64")}` }];
   const text = JSON.stringify(body);
-  t.ok(text.length * 2 < 10_000 && text.length * 2 + padded.length > 10_000, "sized to tell");
+  const bodyCost = text.length * HTTP_BODY_COST_PER_BYTE;
+  t.ok(bodyCost < budget && bodyCost + padded.length > budget, "sized to tell");
   const response = await post(gateway, text);
   t.equal(response.statusCode, 503);
   t.equal(response.json().error.code, "OVERLOADED");
@@ -192,7 +334,7 @@ t.test("the in-flight budget: an abandoned upload gives its bytes back", async (
       '{"question":"',
   );
   t.ok(
-    await until(() => gateway.runtime.inflight.used() === 10_000_000),
+    await until(() => gateway.runtime.inflight.used() === 5_000_000 * HTTP_BODY_COST_PER_BYTE),
     "reserved from Content-Length before the body is read",
   );
   socket.destroy();
@@ -200,8 +342,58 @@ t.test("the in-flight budget: an abandoned upload gives its bytes back", async (
   t.equal(gateway.runtime.inflight.open(), 0);
 });
 
+t.test("the in-flight budget: a client gone during an async onRequest step", async (t) => {
+  // A key lookup or a rate-limit count in Redis can take a while; a client may leave meanwhile.
+  // This hook stands for such a step: it waits until the client's socket has closed.
+  const [sim] = await startSims(t, 1);
+  const failures: string[] = [];
+  const gateway = await buildGateway(
+    t,
+    { JURIST_BACKENDS: sim!.url },
+    {
+      listen: true,
+      beforeApp: (fastify) => {
+        fastify.addHook("onRequest", async (request) => {
+          const socket = request.raw.socket;
+          if (!socket.destroyed) await once(socket, "close");
+        });
+        fastify.addHook("onError", async (request, _reply, error) => {
+          failures.push(`${request.url} ${(error as { code?: string }).code}`);
+        });
+      },
+    },
+  );
+  const { port } = new URL(gateway.url);
+  for (const [path, length] of [
+    ["/v1/judge/pairwise", 10_000_000],
+    ["/v1/admin/promote", 60_000],
+  ] as const) {
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+        `content-length: ${length}\r\n\r\n{"checkpoint":"`,
+    );
+    socket.destroy();
+  }
+  // The parser ran after the client left, and ended: it refused, holding nothing.
+  t.ok(await until(() => failures.length === 2), `both requests ended: ${failures}`);
+  t.same(failures.sort(), [
+    "/v1/admin/promote INVALID_REQUEST",
+    "/v1/judge/pairwise INVALID_REQUEST",
+  ]);
+  t.equal(gateway.runtime.inflight.used(), 0, "no bytes held");
+  t.equal(gateway.runtime.inflight.open(), 0, "no reservation open");
+});
+
 t.test("a body over the budget is refused before a byte is read", async (t) => {
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "1000000" });
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: "333333",
+    JURIST_INFLIGHT_BYTES_BUDGET: "1000000",
+  });
+  // Another upload holds 900,000 of the 1,000,000 bytes.
+  const holder = await holdBudget(gateway, 300_000);
+  t.equal(holder.held, 900_000);
   const { port } = new URL(gateway.url);
   const socket = connect(Number(port), "127.0.0.1");
   let answer = "";
@@ -211,10 +403,12 @@ t.test("a body over the budget is refused before a byte is read", async (t) => {
   // Headers only: the answer comes though not one byte of the body was sent.
   socket.write(
     "POST /v1/judge/pairwise HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
-      "content-length: 600000\r\n\r\n",
+      "content-length: 100000\r\n\r\n",
   );
   t.ok(await until(() => answer.includes("OVERLOADED")), answer);
   t.match(answer, /^HTTP\/1\.1 503/);
   t.match(answer, /retry-after: 1/i);
   socket.destroy();
+  holder.release();
+  t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
 });

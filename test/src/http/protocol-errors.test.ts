@@ -83,6 +83,41 @@ t.test("protocol errors answer in the catalogue's shape", async (t) => {
     t.match(answer.body, { error: { code: "INVALID_REQUEST" } });
   });
 
+  t.test("an expectation the server does not meet", async (t) => {
+    const answer = await rawExchange(url, [
+      "POST /v1/judge/pairwise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+        "Expect: foo\r\nContent-Length: 2\r\n\r\n{}",
+    ]);
+    expect(t, answer, 417, "EXPECTATION_FAILED");
+    t.match(answer.body, { error: { message: /Expect: foo/ } });
+  });
+
+  t.test("Expect: 100-continue is still met", async (t) => {
+    const body = JSON.stringify({ question: "How many apples?", responses: ["one", "two"] });
+    const answer = await rawExchange(url, [
+      "POST /v1/judge/pairwise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+        `Expect: 100-continue\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+      100,
+      body,
+    ]);
+    t.match(answer.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    t.match(answer.text, /"winner":/);
+  });
+
+  t.test("an HTTP/1.1 request without Host", async (t) => {
+    const answer = await rawExchange(url, ["GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"]);
+    expect(t, answer, 400, "INVALID_REQUEST");
+    t.match(answer.body, {
+      error: {
+        message: "an HTTP/1.1 request needs a Host header",
+        details: [{ reason: "missing_host" }],
+      },
+    });
+    // HTTP/1.0 needs none.
+    const old = await rawExchange(url, ["GET /healthz HTTP/1.0\r\n\r\n"]);
+    t.equal(old.status, 200, old.text.slice(0, 200));
+  });
+
   t.test("a well-formed request on the same server still answers", async (t) => {
     const answer = await rawExchange(url, [
       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

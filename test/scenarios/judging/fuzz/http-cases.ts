@@ -134,6 +134,8 @@ const strangeBody: fc.Arbitrary<string | Buffer> = fc.oneof(
     "[".repeat(1_000),
     "{".repeat(1_000),
     '{"a":'.repeat(1_000),
+    // Wide, not deep: 120,000 values at depth 2, past JURIST_JSON_MAX_VALUES.
+    `[${"{},".repeat(60_000)}{}]`,
     "",
     "{",
     "nul",
