@@ -28,7 +28,7 @@ async function gatewayBehindProxy(
   return { ...gateway, completions, inFlight };
 }
 
-/** An item with a 3 KB image: its decoded bytes tip a 10 KB budget that holds its body. */
+/** An item with a 3 KB image: its decoded bytes tip a budget that just holds its body. */
 function imageItem() {
   const padded = Buffer.concat([TINY_PNG, Buffer.alloc(3_000)]);
   const item = validPairwiseBody();
@@ -66,15 +66,23 @@ t.test("a batch item over the in-flight budget fails the whole batch with 503", 
   // Two items at a time, the image item first, a replica that never answers: the item started
   // beside the refused one must be cancelled, and no later item start, or they would hold
   // replica slots until the deadline for an answer nobody reads.
-  const budget = 12_000;
-  const gateway = await gatewayBehindProxy(
-    t,
-    { JURIST_INFLIGHT_BYTES_BUDGET: String(budget), JURIST_BATCH_CONCURRENCY: "2" },
-    { stall: true },
-  );
   const items = [imageItem(), plainItem(1), plainItem(2), plainItem(3), plainItem(4)];
   const text = JSON.stringify({ items });
-  t.ok(text.length * 2 < budget && text.length * 2 + 3_000 > budget, "sized to tell");
+  // The body limit just over this body, and the smallest budget the gateway starts with (three
+  // times the limit, what a body at the limit holds while parsed): the body fits, its image's
+  // 3 KB of decoded bytes do not.
+  const bodyLimit = text.length + 100;
+  const budget = 3 * bodyLimit;
+  const gateway = await gatewayBehindProxy(
+    t,
+    {
+      JURIST_BODY_LIMIT_BYTES: String(bodyLimit),
+      JURIST_INFLIGHT_BYTES_BUDGET: String(budget),
+      JURIST_BATCH_CONCURRENCY: "2",
+    },
+    { stall: true },
+  );
+  t.ok(text.length * 3 < budget && text.length * 3 + 3_000 > budget, "sized to tell");
 
   const response = await batch(gateway, items);
   t.equal(response.statusCode, 503, response.body);
@@ -107,7 +115,10 @@ t.test("with room in the budget, the same batch is judged item by item", async (
 
 t.test("an item's own failure still fails that item alone", async (t) => {
   // A bad image is the item's fault (415), not the server's: the rest of the batch is judged.
-  const gateway = await gatewayBehindProxy(t, { JURIST_INFLIGHT_BYTES_BUDGET: "100000" });
+  const gateway = await gatewayBehindProxy(t, {
+    JURIST_BODY_LIMIT_BYTES: "33333",
+    JURIST_INFLIGHT_BYTES_BUDGET: "100000",
+  });
   const bad = validPairwiseBody();
   bad.images = [{ url: `data:image/png;base64,${Buffer.from("not a png").toString("base64")}` }];
   const response = await batch(gateway, [bad, plainItem(1)]);
