@@ -336,7 +336,7 @@ async function measure(scope: BenchScope) {
   const deepHealth = await duringDeep.stop();
   const minimalDeep = await minimalServerReading(scope, [deep]);
 
-  progress("(c) 21 MB of [{},{},…]");
+  progress("(d) 21 MB of [{},{},…]");
   const wide = wideBody(WIDE_BODY_BYTES);
   await sleep(500);
   const wideIdle = rssBytes(gateway.pid);
