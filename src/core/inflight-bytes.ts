@@ -12,7 +12,7 @@ export interface Reservation {
   tryGrow(bytes: number): boolean;
   /** Holds `bytes` more, or throws AppError OVERLOADED (Retry-After 1 s) when it cannot. */
   grow(bytes: number): void;
-  /** Gives every held byte back; later calls do nothing, later grows hold nothing. */
+  /** Gives every held byte back; later calls do nothing, later grows are refused. */
   release(): void;
 }
 
@@ -101,7 +101,9 @@ export function createInflightBytes(
         return held;
       },
       tryGrow(bytes) {
-        if (released) return true;
+        // A request that has ended (its response closed) holds nothing and may start nothing:
+        // growing after release would decode and judge outside the budget.
+        if (released) return bytes <= 0;
         if (!admit(bytes)) return false;
         held += Math.max(0, bytes);
         return true;

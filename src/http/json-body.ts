@@ -165,7 +165,9 @@ async function readJsonBody(
   // Held until the response ends: answered, failed, or the client gone ('close' fires in each
   // case, which no Fastify hook guarantees for an abandoned request). `finished` calls back
   // for a response that has closed already too.
-  if (response) finished(response, () => reservation.release());
+  // Without the response (never: preParsing records it), the socket's end releases instead;
+  // a reservation with no release would hold its bytes for the life of the process.
+  finished(response ?? payload.socket, () => reservation.release());
   const bytes = await readBody(payload, {
     limit,
     declared: known ? declared : null,
@@ -177,7 +179,11 @@ async function readJsonBody(
   }
   // Decoding and parsing a large body is one synchronous run (a 60 MB image body: about a
   // tenth of a second alone, several under load): large bodies are parsed one per loop turn.
-  if (bytes.length >= LOOP_TURN_BYTES) await largeParses.next();
+  if (bytes.length >= LOOP_TURN_BYTES) {
+    await largeParses.next();
+    // A client that left while the parse waited for its turn would be parsed for nothing.
+    if (clientClosed(payload, response)) throw clientGone();
+  }
   // ASCII (an image body: base64 and field names) is the same text read as Latin-1, a plain
   // copy where UTF-8 decodes: 10–40% quicker on a 60 MB body here. A BOM is not ASCII.
   let text = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");

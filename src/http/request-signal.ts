@@ -18,10 +18,14 @@ export function requestSignal(
   ).followShutdown(shutdown);
   // The response's "close" fires when it is sent or when the connection drops first; the
   // request's own "close" fires once its body is read, so it says nothing about the client.
-  reply.raw.once("close", () => {
+  const clientGone = () => {
     request.dispose();
     if (!reply.raw.writableFinished) request.abort(new Error("client closed the connection"));
-  });
+  };
+  // A client that left while the request waited (a paced parse, a rate-limit count in Redis)
+  // closed the response already: its "close" will not fire again, so abort now.
+  if (reply.raw.destroyed || reply.raw.closed) clientGone();
+  else reply.raw.once("close", clientGone);
   return request.signal;
 }
 

@@ -28,7 +28,11 @@ t.test("admits within the limit, refuses past it, and gets every byte back", asy
   second.release();
   t.equal(budget.used(), 0);
   t.equal(budget.open(), 0);
-  t.ok(second.tryGrow(1_000), "a released reservation holds nothing more");
+  // A request whose response closed may start nothing more: its images would be decoded and
+  // judged outside the budget.
+  t.notOk(second.tryGrow(1_000), "a released reservation refuses to grow");
+  t.throws(() => second.grow(1), { code: "OVERLOADED" });
+  t.ok(second.tryGrow(0), "growing by nothing is still nothing");
   t.equal(budget.used(), 0);
   t.throws(() => createInflightBytes(0), TypeError);
 });
