@@ -2,18 +2,16 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { deflateSync } from "node:zlib";
 import { fromBinary } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { request } from "undici";
-import { pngFile } from "../sim/png-image.ts";
 import { PairwiseRequestSchema } from "../src/grpc/gen/jurist/v1/judge_pb.ts";
 import { rawUnaryCall } from "../test/helpers/grpc.ts";
 import { serveGateway } from "../test/helpers/serve-process.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
 import { type BenchScope, progress, runBenchmark, sleep } from "./bench-scope.ts";
 import { startDrainingReplica } from "./gateway/bench-processes.ts";
+import { imageBody, imagesFlood, oneLongQuestion, wideBody } from "./hardening-payloads.ts";
 import { rssBytes } from "./process-usage.ts";
 
 /**
@@ -42,8 +40,6 @@ const DEEP_BODY_BYTES = 60 * 1024 * 1024;
 const WIDE_BODY_BYTES = 21 * 1000 * 1000;
 const CONCURRENT_BODIES = 5;
 const IMAGES_PER_BODY = 8;
-/** 960×960 RGB at 16 bits: 5.5 MB a PNG stored uncompressed, 7.4 MB as base64. */
-const IMAGE_SIDE = 960;
 const RSS_TARGET = 1.2e9;
 const HEALTH_INTERVAL_MS = 500;
 
@@ -54,39 +50,6 @@ const PAIRWISE_PATH = "/jurist.v1.JudgeService/Pairwise";
 
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-
-/**
- * A valid PNG of noise that does not compress (stored deflate blocks), within the default
- * forwarding budget (under 1,003,520 pixels), so it is forwarded as it came: the body's cost
- * is its bytes, not a resize. Each image differs by `seed`.
- */
-function noisePng(seed: number): Buffer {
-  const rowBytes = 1 + IMAGE_SIDE * 6;
-  const raw = Buffer.alloc(rowBytes * IMAGE_SIDE);
-  let state = (seed * 2654435761) >>> 0 || 1;
-  for (let at = 0; at < raw.length; at++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    raw[at] = at % rowBytes === 0 ? 0 : state & 0xff;
-  }
-  const header = { width: IMAGE_SIDE, height: IMAGE_SIDE, bitDepth: 16, colorType: 2 };
-  return pngFile(header, deflateSync(raw, { level: 0 }));
-}
-
-function imageBody(index: number): Buffer {
-  const images = Array.from({ length: IMAGES_PER_BODY }, (_, k) => ({
-    url: `data:image/png;base64,${noisePng(index * 100 + k).toString("base64")}`,
-  }));
-  return Buffer.from(
-    JSON.stringify({
-      question: "Which response describes the images better?",
-      images,
-      responses: ["The first describes them well.", "The second describes them better."],
-      seed: index,
-    }),
-  );
-}
 
 /** `GET /healthz` every 10 ms until `stop`, with each answer's latency. */
 function pollHealth(url: string) {
@@ -157,16 +120,6 @@ const percentile = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-
-/** `[{},{},…,{}]` of about `bytes` bytes: two levels deep, millions of values. */
-function wideBody(bytes: number): Buffer {
-  const objects = Math.floor((bytes - 2) / 3);
-  return Buffer.concat([
-    Buffer.from("["),
-    Buffer.alloc(3 * (objects - 1), "{},"),
-    Buffer.from("{}]"),
-  ]);
-}
 
 async function post(url: string, body: Buffer) {
   const started = performance.now();
@@ -255,21 +208,6 @@ function pollErrors(logFile: string): string[] {
     .map((line) => String(JSON.parse(line).error));
 }
 
-/** `PairwiseRequest` bytes: `12 00` (an empty `images` entry) over and over. */
-function imagesFlood(): Buffer {
-  const flood = Buffer.alloc(GRPC_MESSAGE_BYTES);
-  for (let at = 0; at < flood.length; at += 2) flood[at] = 0x12;
-  return flood;
-}
-
-/** `PairwiseRequest` bytes: one `question` (field 1) of 10 MB, within the message limit. */
-function oneLongQuestion(): Buffer {
-  const text = Buffer.alloc(GRPC_MESSAGE_BYTES - 5, "q");
-  const writer = new BinaryWriter();
-  writer.tag(1, WireType.LengthDelimited).bytes(text);
-  return Buffer.from(writer.finish());
-}
-
 /** Sends `bytes` as a Pairwise request `GRPC_TRIES` times; each time and status, and the RSS peak. */
 async function timedGrpcRefusals(address: string, pid: number, bytes: Buffer) {
   const rss = sampleRss(pid);
@@ -320,9 +258,13 @@ async function measure(scope: BenchScope) {
 
   progress("(c) a 10 MB gRPC message of empty images");
   const grpcIdleRss = rssBytes(gateway.pid);
-  const flood = imagesFlood();
+  const flood = imagesFlood(GRPC_MESSAGE_BYTES);
   const floodRefusal = await timedGrpcRefusals(gateway.grpcAddress, gateway.pid, flood);
-  const longQuestion = await timedGrpcRefusals(gateway.grpcAddress, gateway.pid, oneLongQuestion());
+  const longQuestion = await timedGrpcRefusals(
+    gateway.grpcAddress,
+    gateway.pid,
+    oneLongQuestion(GRPC_MESSAGE_BYTES),
+  );
   const decodeStarted = performance.now();
   const decodedImages = fromBinary(PairwiseRequestSchema, flood).images.length;
   const decodeMs = performance.now() - decodeStarted;
@@ -347,7 +289,9 @@ async function measure(scope: BenchScope) {
   const minimalWide = await minimalServerReading(scope, [wide], { parse: true });
 
   progress(`(b) ${CONCURRENT_BODIES} concurrent bodies of ${IMAGES_PER_BODY} PNGs`);
-  const bodies = Array.from({ length: CONCURRENT_BODIES }, (_, index) => imageBody(index));
+  const bodies = Array.from({ length: CONCURRENT_BODIES }, (_, index) =>
+    imageBody(index, IMAGES_PER_BODY),
+  );
   progress(`bodies of ${bodies.map((body) => MB(body.length)).join(", ")}`);
   const marksBefore = unhealthyMarks(gateway.logFile);
   const errorsBefore = pollErrors(gateway.logFile).length;
