@@ -36,7 +36,9 @@ import { bearer, rawUnaryCall } from "../../helpers/grpc.ts";
  * A call that needs a key and carries no valid one is refused before grpc-js reads its message
  * (src/grpc/key-before-message.ts). A real grpc-js server with the interceptor, serving the
  * definitions the gateway serves with every request deserializer counted, and handlers that
- * answer at once: what matters here is what ran before them.
+ * answer at once: what matters here is what ran before them. Follows @grpc/grpc-js 1.14.7,
+ * build/src/server-interceptors.js: a listener's `onReceiveMetadata` may hold the metadata, and
+ * `BaseServerInterceptingCall` reads (and decodes) a message only once the handler asks for one.
  */
 
 interface Counted {

@@ -27,7 +27,9 @@ import { isChatCompletion, startRecordingProxy } from "../../helpers/recording-p
  * A whole gateway against the messages of the review (issue 18, M2): a request wider than any
  * valid one is refused before protobuf-es decodes it, and, with keys required, a call without
  * one is refused before its message is read at all. A recording proxy in front of the replica
- * says what reached it.
+ * says what reached it. Follows @grpc/grpc-js 1.14.7 (build/src/server-interceptors.js: the
+ * length-prefix check against grpc.max_receive_message_length) and @bufbuild/protobuf 2.13.0
+ * (`fromBinary` builds one object per repeated entry and keeps unknown fields).
  */
 
 const PAIRWISE = "/jurist.v1.JudgeService/Pairwise";

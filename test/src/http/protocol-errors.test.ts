@@ -2,6 +2,14 @@ import t, { type Test } from "tap";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
 import { type RawAnswer, rawExchange } from "../../helpers/raw-http.ts";
 
+/**
+ * What reaches a gateway below its routes: malformed framing, oversized headers, slow clients,
+ * an unmet `Expect`, a missing Host, sent over raw sockets. Follows Node 20's http server
+ * (lib/_http_server.js: `clientError` with llhttp's `HPE_*` codes, `checkExpectation`,
+ * `requireHostHeader`, `headersTimeout`/`requestTimeout`) and Fastify 5.12.8's
+ * `clientErrorHandler` and `frameworkErrors` options, as installed here (Node 20.20, llhttp 9.3).
+ */
+
 // Short receive timeouts so the slow clients below are cut in well under a second.
 const HEADERS_TIMEOUT_MS = 300;
 const BODY_TIMEOUT_MS = 600;
