@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import t from "tap";
 import { AppError } from "../../../src/core/errors.ts";
 import { budgetRefusal, fitToBudget } from "../../../src/images/budgeted-image.ts";
 import type { ImageBudget } from "../../../src/images/image-budget.ts";
 import type { ImageObserver } from "../../../src/images/image-observer.ts";
 import { absurdPng, encodedImage, sizeOf, withSignature } from "./budget-images.ts";
+import { sha256 } from "./image-bytes.ts";
 
 /** `fitToBudget`: images read from files (the trainer's) fitted as the intake fits a request's. */
 
@@ -15,7 +15,6 @@ const BUDGET: ImageBudget = {
   maxInputEdge: 16_384,
 };
 
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const bytesOf = (dataUri: string) => Buffer.from(dataUri.slice(dataUri.indexOf(",") + 1), "base64");
 
 function counting() {

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** Tiny real images for tests: the sniffer reads their magic, the intake their declared size. */
 
 /** A real 1×1 PNG. */
@@ -27,4 +29,19 @@ export const WEBP = Buffer.from("UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAdQjyLXo/+BiOh
 /** `data:<mime>;base64,<bytes>`. */
 export function dataUri(mime: string, bytes: Uint8Array): string {
   return `data:${mime};base64,${Buffer.from(bytes).toString("base64")}`;
+}
+
+/** The hex SHA-256 of `bytes`: what the intake keys an image by. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** What the intake resolves data URIs of `images` to when it forwards each as it came. */
+export function resolvedAsSent(images: readonly (readonly [string, Uint8Array])[]) {
+  return images.map(([mime, bytes]) => ({
+    sha256: sha256(bytes),
+    mime,
+    dataUri: dataUri(mime, bytes),
+    byteLength: bytes.length,
+  }));
 }
