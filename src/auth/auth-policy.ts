@@ -1,6 +1,5 @@
-import { AppError } from "../core/errors.ts";
 import type { KeyStore } from "../store/key-store.ts";
-import { type Authenticator, createAuthenticator } from "./authenticator.ts";
+import { type Authenticator, createAuthenticator, keysUnavailable } from "./authenticator.ts";
 
 /** What may answer without a key when keys are required (JURIST_PUBLIC_ROUTES). */
 export type PublicRoute = "models" | "docs";
@@ -43,10 +42,7 @@ export function createAuthPolicy(options: AuthPolicyOptions): AuthPolicy {
     anyKey: () =>
       options.keys.hasAny().catch((error: unknown) => {
         // Fail closed: an admin call that cannot tell whether keys exist is refused, not let in.
-        throw new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
-          cause: error,
-          retryAfterSeconds: 1,
-        });
+        throw keysUnavailable(error);
       }),
     publicRoutes: new Set(options.publicRoutes),
     adminOrigins: new Set(options.adminOrigins.map((origin) => new URL(origin).origin)),

@@ -25,6 +25,14 @@ export interface AuthenticatorOptions {
   cacheMaxEntries?: number;
 }
 
+/** Keys cannot be checked now (the store does not answer): 503 STORE_UNAVAILABLE, retry in 1 s. */
+export function keysUnavailable(cause: unknown): AppError {
+  return new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
+    cause,
+    retryAfterSeconds: 1,
+  });
+}
+
 /**
  * Checks `Authorization: Bearer <key>` against the key store by the key's SHA-256. Valid keys
  * are remembered briefly, which keeps the hot path off Redis and lets recently seen keys work
@@ -73,10 +81,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       // Read again: a revocation heard while the store failed to answer has dropped the entry.
       const stale = remembered.get(hash);
       if (stale) return stale.principal;
-      throw new AppError("STORE_UNAVAILABLE", "API keys cannot be checked right now", {
-        cause: error,
-        retryAfterSeconds: 1,
-      });
+      throw keysUnavailable(error);
     }
     const { record, cacheable } = found;
     if (!record) {

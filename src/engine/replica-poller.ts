@@ -81,10 +81,10 @@ export async function pollReplica(
  * is tried again. Long enough that ordinary scheduling delays do not count, far below the
  * probe timeout (1 s at least), which only a stall can eat.
  */
-export const LOCAL_STALL_MS = 100;
+const LOCAL_STALL_MS = 100;
 
 /** Probes of one poll that may each be excused by a stall before the poll gives up unjudged. */
-export const STALLED_ATTEMPTS = 3;
+const STALLED_ATTEMPTS = 3;
 
 /** Whether a probe failed because its own timer fired: the only failure a stall can cause. */
 function isTimeout(error: unknown): boolean {

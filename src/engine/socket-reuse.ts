@@ -35,8 +35,6 @@ export const STALE_RESET_WINDOW_MS = 1_000;
 const requestsWritten = new WeakMap<object, number>();
 /** When each request that went out on a reused socket was written (performance.now()). */
 const writtenOnReusedSocket = new WeakMap<object, number>();
-/** Requests whose response headers arrived. */
-const answered = new WeakSet<object>();
 /** Errors that are the keep-alive race, by identity. */
 const staleResets = new WeakSet<object>();
 
@@ -52,13 +50,14 @@ export function watchSocketReuse(): void {
     requestsWritten.set(socket, before + 1);
     if (before > 0) writtenOnReusedSocket.set(request, performance.now());
   });
+  // Answered: whatever fails later is not the keep-alive race.
   subscribe("undici:request:headers", (message) => {
-    answered.add((message as { request: object }).request);
+    writtenOnReusedSocket.delete((message as { request: object }).request);
   });
   subscribe("undici:request:error", (message) => {
     const { request, error } = message as { request: object; error: unknown };
     const writtenAt = writtenOnReusedSocket.get(request);
-    if (writtenAt === undefined || answered.has(request)) return;
+    if (writtenAt === undefined) return;
     if (performance.now() - writtenAt > STALE_RESET_WINDOW_MS) return;
     if (typeof error === "object" && error !== null) staleResets.add(error);
   });

@@ -52,7 +52,7 @@ export interface AdmittedCall {
  * The address part of grpc-js's `getPeer()` (`host:port`, `::1:port` for IPv6): the client
  * address a call without a key is counted under, as HTTP counts `request.ip`.
  */
-export function peerAddress(peer: string): string {
+function peerAddress(peer: string): string {
   return peer.replace(/:\d+$/, "");
 }
 

@@ -8,7 +8,7 @@ import { grpcErrorStatus } from "./grpc-errors.ts";
 import { recordCall } from "./unary-handler.ts";
 
 /** Who may call without a key, as the handlers decide it: the runtime's policy. */
-export type KeyPolicy = Pick<AuthPolicy, "authenticator" | "required" | "publicRoutes">;
+type KeyPolicy = Pick<AuthPolicy, "authenticator" | "required" | "publicRoutes">;
 
 const LIST_MODELS = `/${JudgeService.typeName}/${JudgeService.method.listModels.name}`;
 const HEALTH = `/${Health.typeName}/`;
@@ -18,7 +18,7 @@ const HEALTH = `/${Health.typeName}/`;
  * `ListModels` unless `JURIST_PUBLIC_ROUTES` lists `models` (as `GET /v1/models`), every other
  * method whenever keys are required.
  */
-export function callNeedsKey(path: string, policy: Pick<KeyPolicy, "required" | "publicRoutes">) {
+function callNeedsKey(path: string, policy: Pick<KeyPolicy, "required" | "publicRoutes">) {
   if (path.startsWith(HEALTH)) return false;
   if (path === LIST_MODELS) return routeNeedsKey(policy, "models");
   return policy.required;

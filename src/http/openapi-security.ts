@@ -1,4 +1,4 @@
-import type { AuthPolicy } from "../auth/auth-policy.ts";
+import { type AuthPolicy, routeNeedsKey } from "../auth/auth-policy.ts";
 
 /** The name of the bearer scheme in the OpenAPI document's `components.securitySchemes`. */
 export const BEARER = "bearer";
@@ -33,7 +33,7 @@ const PROBES = new Set(["/healthz", "/readyz"]);
 export function routeSecurity(url: string, policy: AuthPolicy): SecurityRequirement[] {
   if (PROBES.has(url)) return NONE;
   if (url === "/v1/models") {
-    return policy.required && !policy.publicRoutes.has("models") ? KEY : NONE;
+    return routeNeedsKey(policy, "models") ? KEY : NONE;
   }
   return policy.required ? KEY : KEY_OPTIONAL;
 }

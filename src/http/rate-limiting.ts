@@ -14,9 +14,10 @@ export interface RateCharges {
   /**
    * A preHandler charging `count(body) − 1` more verdicts (the first was charged when the
    * request arrived), all or nothing: a batch larger than what is left is refused whole with
-   * 429, having spent only its first verdict.
+   * 429, having spent only its first verdict. Undefined (no preHandler) with rate limiting
+   * off, so those routes make no promise per request for nothing.
    */
-  verdicts<Body>(count: (body: Body) => number): ChargeVerdicts;
+  verdicts<Body>(count: (body: Body) => number): ChargeVerdicts | undefined;
 }
 
 function keyOf(request: FastifyRequest): string {
@@ -46,9 +47,9 @@ export function rateLimiting(app: FastifyInstance, options: RateLimitingOptions)
     });
   }
   return {
-    verdicts<Body>(count: (body: Body) => number): ChargeVerdicts {
+    verdicts<Body>(count: (body: Body) => number): ChargeVerdicts | undefined {
+      if (!limiter.enabled) return undefined;
       return async (request, reply) => {
-        if (!limiter.enabled) return;
         // A preHandler runs after the route's schema validated the body: it is a `Body`.
         const verdicts = count(request.body as Body);
         if (verdicts > 1)

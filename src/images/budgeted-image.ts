@@ -5,7 +5,12 @@ import { sniffImageMime } from "../core/image-magic.ts";
 import { linkSignals } from "../core/signals.ts";
 import type { ResolvedImage } from "../core/types.ts";
 import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
-import { type ImageObserver, type ImageRefusal, NO_IMAGE_OBSERVER } from "./image-observer.ts";
+import {
+  IMAGE_REFUSALS,
+  type ImageObserver,
+  type ImageRefusal,
+  NO_IMAGE_OBSERVER,
+} from "./image-observer.ts";
 import { resizeImage } from "./image-resizer.ts";
 import type { ResizeSlots } from "./resize-slots.ts";
 
@@ -28,12 +33,7 @@ export type BudgetedImage =
       decodedBytes: number;
     };
 
-const REFUSALS = new Set<string>([
-  "invalid_image_header",
-  "too_many_pixels",
-  "edge_too_long",
-  "undecodable_image",
-]);
+const REFUSALS = new Set<string>(IMAGE_REFUSALS);
 
 const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

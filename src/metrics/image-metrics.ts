@@ -1,13 +1,7 @@
 import type { Registry } from "prom-client";
-import type { ImageRefusal } from "../images/image-observer.ts";
+import { IMAGE_REFUSALS, type ImageRefusal } from "../images/image-observer.ts";
 import { counter, zeroed } from "./labelled-metrics.ts";
 
-const REFUSALS: readonly ImageRefusal[] = [
-  "invalid_image_header",
-  "too_many_pixels",
-  "edge_too_long",
-  "undecodable_image",
-];
 type ResizedFormat = "png" | "jpeg";
 
 /**
@@ -32,7 +26,7 @@ export function createImageMetrics(registers: Registry[]) {
         labelNames: ["reason"],
         registers,
       }),
-      REFUSALS.map((reason) => ({ reason })),
+      IMAGE_REFUSALS.map((reason) => ({ reason })),
     ),
   };
 }

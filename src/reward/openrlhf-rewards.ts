@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { AppError, errorBody, toAppError } from "../core/errors.ts";
-import type { Reservation } from "../core/inflight-bytes.ts";
+import { errorBody, toAppError } from "../core/errors.ts";
+import { isOverBudget, type Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { type PairResult, referenceScores } from "../core/reward-scores.ts";
 import type { PriorityClass } from "../core/types.ts";
@@ -100,7 +100,7 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
         } catch (thrown) {
           if (signal?.aborted) throw signal.reason;
           // Over the memory budget is the whole request's failure, to retry, not an item's.
-          if (thrown instanceof AppError && thrown.code === "OVERLOADED") throw thrown;
+          if (isOverBudget(thrown)) throw thrown;
           return imagesFailure(thrown);
         }
       },

@@ -14,19 +14,16 @@ local max = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local count = tonumber(redis.call("GET", KEYS[1]) or "0")
 local ttl = redis.call("PTTL", KEYS[1])
-if count + cost > max then
-  if ttl < 0 then
-    redis.call("PEXPIRE", KEYS[1], window)
-    ttl = window
-  end
-  return {0, count, ttl}
+local taken = 0
+if count + cost <= max then
+  count = redis.call("INCRBY", KEYS[1], cost)
+  taken = 1
 end
-count = redis.call("INCRBY", KEYS[1], cost)
 if ttl < 0 then
   redis.call("PEXPIRE", KEYS[1], window)
   ttl = window
 end
-return {1, count, ttl}`;
+return {taken, count, ttl}`;
 
 interface RateCommands {
   juristRateTake(key: string, cost: number, max: number, windowMs: number): Promise<number[]>;
