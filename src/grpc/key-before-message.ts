@@ -2,6 +2,7 @@ import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { type AuthPolicy, routeNeedsKey } from "../auth/auth-policy.ts";
 import { type AppError, toAppError } from "../core/errors.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import { authenticateCall } from "./call-auth.ts";
 import { Health } from "./gen/grpc/health/v1/health_pb.ts";
 import { JudgeService } from "./gen/jurist/v1/judge_pb.ts";
 import { grpcErrorStatus } from "./grpc-errors.ts";
@@ -34,7 +35,8 @@ function callNeedsKey(path: string, policy: Pick<KeyPolicy, "required" | "public
  * reached the handler; the HTTP/2 stream is paused until then: @grpc/grpc-js 1.14.7
  * build/src/server.js and server-interceptors.js). Holding the metadata back until the key
  * is checked keeps an unauthenticated caller from making the server read or decode anything.
- * The handlers still check the key's scope, as they did (`admitCall`, `callPrincipal`).
+ * The handlers still check the key's scope (`admitCall`, `callPrincipal`), with the principal
+ * found here rather than a second lookup.
  */
 export function keyBeforeMessageInterceptor(
   policy: KeyPolicy,
@@ -47,9 +49,7 @@ export function keyBeforeMessageInterceptor(
       start: (startNext) =>
         startNext({
           onReceiveMetadata(metadata, forward) {
-            const [value] = metadata.get("authorization");
-            const header = typeof value === "string" ? value : undefined;
-            policy.authenticator.authenticate(header).then(
+            authenticateCall(metadata, policy.authenticator).then(
               () => forward(metadata),
               (thrown: unknown) => refuse(toAppError(thrown)),
             );
