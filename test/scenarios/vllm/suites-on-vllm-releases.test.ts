@@ -28,6 +28,11 @@ const SHARES_A_FIXTURE_DIR = new Set([
 /** Two files at a time: the main suite runs beside this one on the same cores. */
 const CONCURRENCY = 2;
 
+// This file runs some fifty suite files twice, each in its own process: minutes, not the two
+// the project gives one file (package.json tap.timeout). Tells tap's runner so; each release's
+// own subtest keeps its bound below.
+t.setTimeout(1_800_000);
+
 function suiteFiles(): string[] {
   const inFolders = FOLDERS.flatMap((folder) =>
     readdirSync(join(ROOT, folder))
