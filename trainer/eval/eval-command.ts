@@ -12,14 +12,24 @@ import { createStores } from "../../src/store/create-stores.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
 import { BENCHMARK_FORMATS, type BenchmarkFormat, loadBenchmark } from "./load-benchmark.ts";
+import { officialSummaryLine } from "./official-markdown.ts";
+import {
+  hasOfficialScorer,
+  SCORINGS,
+  type ScoringName,
+  scoreOfficially,
+} from "./official-scoring.ts";
 import { type EvaluationFiles, writeEvaluation } from "./write-evaluation.ts";
 
 export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|rewardbench|jurist --out DIR
                   [--checkpoint C] [--unparseable wrong|exclude|random] [--seed S] [--concurrency N]
+                  [--scoring jurist|official]
   judges every item of a benchmark file in both orders with checkpoint C (default: the
   champion) and writes items.jsonl, report.json and report.md into DIR; with JURIST_BACKENDS
   unset it runs on in-process SIMULATED replicas (which load a registered candidate C's
-  adapter on demand), and the report says so`;
+  adapter on demand), and the report says so; --scoring official (vlrb, mmrb, rewardbench)
+  also reports the benchmark's official figures (one order per item, its unparseable rule and
+  aggregation) beside Jurist's own`;
 
 const POLICIES: readonly UnparseablePolicy[] = ["wrong", "exclude", "random"];
 
@@ -34,6 +44,8 @@ export interface EvalCommandOptions {
   seed: number;
   /** Undefined: JURIST_GATE_CONCURRENCY. */
   concurrency?: number;
+  /** `official`: the official figures beside Jurist's. Default `jurist`. */
+  scoring?: ScoringName;
 }
 
 const integerIn = (text: string | undefined, min: number, max: number) => {
@@ -43,7 +55,16 @@ const integerIn = (text: string | undefined, min: number, max: number) => {
     : undefined;
 };
 
-const FLAGS = ["bench", "format", "out", "checkpoint", "unparseable", "seed", "concurrency"];
+const FLAGS = [
+  "bench",
+  "format",
+  "out",
+  "checkpoint",
+  "unparseable",
+  "seed",
+  "concurrency",
+  "scoring",
+];
 
 /** The options, `help`, or what is wrong with the arguments. */
 export function parseEvalArgs(argv: string[]): EvalCommandOptions | "help" | { problem: string } {
@@ -81,12 +102,18 @@ function validate(
   if (values.concurrency !== undefined && concurrency === undefined) {
     return { problem: "--concurrency must be an integer in [1, 256]" };
   }
+  const scoring = (values.scoring ?? "jurist") as ScoringName;
+  if (!SCORINGS.includes(scoring)) return { problem: "--scoring must be jurist or official" };
+  if (scoring === "official" && !hasOfficialScorer(format as BenchmarkFormat)) {
+    return { problem: "--scoring official needs --format vlrb, mmrb or rewardbench" };
+  }
   return {
     bench,
     format: format as BenchmarkFormat,
     out,
     unparseable,
     seed,
+    ...(scoring === "official" ? { scoring } : {}),
     ...(checkpoint ? { checkpoint } : {}),
     ...(concurrency ? { concurrency } : {}),
   };
@@ -115,6 +142,8 @@ export interface BenchmarkFileEvaluation {
   simulated: boolean;
   /** The file already loaded (`loadBenchmark`); else it is loaded here. */
   loaded?: Awaited<ReturnType<typeof loadBenchmark>>;
+  /** `official`: the official figures beside Jurist's (a format with an official scorer). */
+  scoring?: ScoringName;
 }
 
 /**
@@ -141,6 +170,10 @@ export async function evaluateBenchmarkFile(
     bootstrap: { resamples: config.gates.bootstrapResamples },
     ...hooks,
   });
+  const official =
+    input.scoring === "official" && hasOfficialScorer(input.format)
+      ? scoreOfficially(input.format, loaded.items, run.items, input.seed)
+      : undefined;
   const files = await writeEvaluation(input.out, run, {
     benchmark: input.name ?? basename(input.bench, extname(input.bench)),
     file: input.bench,
@@ -148,6 +181,7 @@ export async function evaluateBenchmarkFile(
     simulated: input.simulated,
     rowsRead: loaded.rowsRead,
     malformed: loaded.malformed,
+    ...(official ? { official } : {}),
   });
   return { ...files, run };
 }
@@ -233,6 +267,7 @@ export async function runEvaluation(
         // A remote replica can be a simulation too: it marks its models simulated.
         simulated: opened.simulated || served.some((model) => model.simulated),
         loaded,
+        ...(options.scoring ? { scoring: options.scoring } : {}),
       },
       { signal: hooks.signal, onProgress: hooks.onProgress },
     );
@@ -288,10 +323,11 @@ export async function runEvalCommand(argv: string[], simulation?: Simulation): P
     if (report.meta.simulated) process.stdout.write("SIMULATED verdicts (no real judge model)\n");
     process.stdout.write(
       `${reportMarkdownPath}\n` +
-        `overall ${percent(report.overall.accuracy)}, macro ${percent(report.macro.accuracy)}, ` +
+        `jurist scoring (both orders): overall ${percent(report.overall.accuracy)}, macro ${percent(report.macro.accuracy)}, ` +
         `consistency ${percent(report.consistency)}, invalid rate ${percent(report.invalid_rate)} ` +
         `(${report.judged} judged, ${report.skipped} skipped, ${report.failed} failed, ` +
-        `${report.malformed} malformed of ${report.items} rows)\n`,
+        `${report.malformed} malformed of ${report.items} rows)\n` +
+        officialSummaryLine(report.scoring),
     );
     if (report.failed > 0) process.exitCode = 1;
   } catch (error) {

@@ -4,6 +4,7 @@ import type { EvalReport } from "./eval-report.ts";
 import type { EvaluationRun } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
 import type { BenchmarkFormat } from "./load-benchmark.ts";
+import type { OfficialScore } from "./official-score.ts";
 
 /** Where an evaluation's items came from and how it ran, besides what the run itself knows. */
 export interface EvaluationMeta {
@@ -18,6 +19,23 @@ export interface EvaluationMeta {
   malformed: readonly MalformedRow[];
   /** Defaults to now. */
   generatedAt?: Date;
+  /** The official scoring's figures (`jurist eval --scoring official`), reported beside Jurist's. */
+  official?: OfficialScore;
+}
+
+/**
+ * Which scoring produced which number. The report's top-level statistics are Jurist's own
+ * (gates and training summaries read them); `jurist` restates its headline and how it was
+ * made, `official` (only with `--scoring official`) holds the official script's figures.
+ */
+export interface ReportScorings {
+  jurist: {
+    orders: "both, averaged";
+    unparseable: UnparseablePolicy;
+    overall: number | null;
+    macro: number | null;
+  };
+  official?: OfficialScore;
 }
 
 /** The `report.json` of one evaluation; gate reports embed it. */
@@ -37,6 +55,7 @@ export interface EvaluationReport extends Omit<EvalReport, "items"> {
   malformed_rows: MalformedRow[];
   skipped_items: { key: string; id: string; reason: string }[];
   failed_items: { key: string; id: string; error: string }[];
+  scoring: ReportScorings;
   meta: {
     benchmark: string;
     file: string;
@@ -45,6 +64,8 @@ export interface EvaluationReport extends Omit<EvalReport, "items"> {
     simulated: boolean;
     unparseable: UnparseablePolicy;
     seed: number;
+    /** `official` when the official figures are in `scoring.official`. */
+    scoring: "jurist" | "official";
     generatedAt: string;
   };
 }
@@ -81,6 +102,15 @@ export function buildEvaluationReport(run: EvaluationRun, meta: EvaluationMeta):
     malformed_rows: [...meta.malformed],
     skipped_items: skipped.map((r) => ({ key: r.key, id: r.id, reason: r.skipped ?? "" })),
     failed_items: failed.map((r) => ({ key: r.key, id: r.id, error: r.error ?? "" })),
+    scoring: {
+      jurist: {
+        orders: "both, averaged",
+        unparseable: run.unparseable,
+        overall: run.report.overall.accuracy,
+        macro: run.report.macro.accuracy,
+      },
+      ...(meta.official ? { official: meta.official } : {}),
+    },
     meta: {
       benchmark: meta.benchmark,
       file: meta.file,
@@ -89,6 +119,7 @@ export function buildEvaluationReport(run: EvaluationRun, meta: EvaluationMeta):
       simulated: meta.simulated,
       unparseable: run.unparseable,
       seed: run.seed,
+      scoring: meta.official ? "official" : "jurist",
       generatedAt: (meta.generatedAt ?? new Date()).toISOString(),
     },
   };

@@ -1,6 +1,7 @@
 import type { Interval } from "./confidence-intervals.ts";
 import type { CategoryReport } from "./eval-report.ts";
 import type { EvaluationReport } from "./evaluation-report.ts";
+import { renderScoringsMarkdown } from "./official-markdown.ts";
 
 /** Malformed rows, skipped and failed items listed in full up to this many; report.json has all. */
 export const LISTED_ROWS = 20;
@@ -80,13 +81,14 @@ export function renderReportMarkdown(report: EvaluationReport): string {
   return [
     ...header(report),
     "",
-    "## Summary",
+    "## Summary (Jurist scoring: both orders averaged)",
     "",
     renderSummaryTable(report),
     "",
     "## Categories",
     "",
     renderCategoryTable(report.categories),
+    ...renderScoringsMarkdown(report.scoring),
     ...listed("Skipped items", report.skipped_items, (i) => `\`${i.id}\` (${i.key}): ${i.reason}`),
     ...listed("Failed items", report.failed_items, (i) => `\`${i.id}\` (${i.key}): ${i.error}`),
     ...listed("Malformed rows", report.malformed_rows, (r) => `${location(r)}: ${r.reason}`),
