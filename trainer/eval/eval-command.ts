@@ -9,6 +9,12 @@ import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores } from "../../src/store/create-stores.ts";
+import {
+  DEFAULT_MALFORMED_LIMIT,
+  evaluationProblems,
+  type MalformedLimit,
+  parseMalformedLimit,
+} from "./eval-exit-status.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
 import { BENCHMARK_FORMATS, type BenchmarkFormat, loadBenchmark } from "./load-benchmark.ts";
@@ -16,10 +22,13 @@ import { type EvaluationFiles, writeEvaluation } from "./write-evaluation.ts";
 
 export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|rewardbench|jurist --out DIR
                   [--checkpoint C] [--unparseable wrong|exclude|random] [--seed S] [--concurrency N]
+                  [--max-malformed N|F|P%]
   judges every item of a benchmark file in both orders with checkpoint C (default: the
   champion) and writes items.jsonl, report.json and report.md into DIR; with JURIST_BACKENDS
   unset it runs on in-process SIMULATED replicas (which load a registered candidate C's
-  adapter on demand), and the report says so`;
+  adapter on demand), and the report says so. Exits 1, saying why on stderr, when nothing
+  was judged, an item failed, or more rows were malformed than --max-malformed allows (a
+  count N, a fraction F such as 0.05, or a percentage P%; default 1%)`;
 
 const POLICIES: readonly UnparseablePolicy[] = ["wrong", "exclude", "random"];
 
@@ -34,6 +43,8 @@ export interface EvalCommandOptions {
   seed: number;
   /** Undefined: JURIST_GATE_CONCURRENCY. */
   concurrency?: number;
+  /** Undefined: `DEFAULT_MALFORMED_LIMIT`. */
+  maxMalformed?: MalformedLimit;
 }
 
 const integerIn = (text: string | undefined, min: number, max: number) => {
@@ -43,7 +54,16 @@ const integerIn = (text: string | undefined, min: number, max: number) => {
     : undefined;
 };
 
-const FLAGS = ["bench", "format", "out", "checkpoint", "unparseable", "seed", "concurrency"];
+const FLAGS = [
+  "bench",
+  "format",
+  "out",
+  "checkpoint",
+  "unparseable",
+  "seed",
+  "concurrency",
+  "max-malformed",
+];
 
 /** The options, `help`, or what is wrong with the arguments. */
 export function parseEvalArgs(argv: string[]): EvalCommandOptions | "help" | { problem: string } {
@@ -81,6 +101,15 @@ function validate(
   if (values.concurrency !== undefined && concurrency === undefined) {
     return { problem: "--concurrency must be an integer in [1, 256]" };
   }
+  const maxMalformedText = values["max-malformed"];
+  const maxMalformed =
+    maxMalformedText === undefined ? undefined : parseMalformedLimit(maxMalformedText);
+  if (maxMalformedText !== undefined && maxMalformed === undefined) {
+    return {
+      problem:
+        "--max-malformed must be a count (3), a fraction in [0, 1] (0.05) or a percentage (5%)",
+    };
+  }
   return {
     bench,
     format: format as BenchmarkFormat,
@@ -89,6 +118,7 @@ function validate(
     seed,
     ...(checkpoint ? { checkpoint } : {}),
     ...(concurrency ? { concurrency } : {}),
+    ...(maxMalformed ? { maxMalformed } : {}),
   };
 }
 
@@ -260,7 +290,10 @@ function progressLine(stream: NodeJS.WriteStream) {
 
 const percent = (value: number | null) => (value === null ? "n/a" : `${(100 * value).toFixed(1)}%`);
 
-/** `jurist eval`: exit 2 on bad arguments, 1 when the run fails or an item could not be judged. */
+/**
+ * `jurist eval`: exit 2 on bad arguments; 1 when the run fails, or when it ran but its numbers
+ * cannot stand for the benchmark (see `evaluationProblems`): the files are written either way.
+ */
 export async function runEvalCommand(argv: string[], simulation?: Simulation): Promise<void> {
   const options = parseEvalArgs(argv);
   if (options === "help") {
@@ -293,7 +326,9 @@ export async function runEvalCommand(argv: string[], simulation?: Simulation): P
         `(${report.judged} judged, ${report.skipped} skipped, ${report.failed} failed, ` +
         `${report.malformed} malformed of ${report.items} rows)\n`,
     );
-    if (report.failed > 0) process.exitCode = 1;
+    const problems = evaluationProblems(report, options.maxMalformed ?? DEFAULT_MALFORMED_LIMIT);
+    for (const problem of problems) process.stderr.write(`jurist eval: ${problem}\n`);
+    if (problems.length > 0) process.exitCode = 1;
   } catch (error) {
     process.stderr.write(`jurist eval failed: ${(error as Error).message}\n`);
     process.exitCode = 1;
