@@ -85,3 +85,11 @@ async function written(file: string, rows: VlrbParquetRow[], codec: Codec): Prom
   await writeVlrbParquet(file, rows, codec);
   return file;
 }
+
+t.test("LZO, which no decompressor here reads, is a file error naming the codec", async (t) => {
+  // The pages are stored as they are and only labelled LZO: a reader must refuse the label.
+  const file = join(t.testdir(), "lzo.parquet");
+  await writeRewardBenchParquet(file, rewardBenchRows.slice(0, 1), "LZO");
+  t.same(await codecsOf(file), new Set(["LZO"]));
+  await t.rejects(loadBenchmark(file, "rewardbench"), /unsupported compression codec: LZO/);
+});

@@ -14,8 +14,8 @@ import { compress as lz4Compress } from "lz4-wasm-nodejs";
  * compressed length, then the block. SNAPPY is hyparquet-writer's own default.
  */
 export const CODECS = ["SNAPPY", "GZIP", "BROTLI", "ZSTD", "LZ4", "LZ4_RAW"] as const;
-/** A codec the writers take: one of `CODECS`, or none. */
-export type Codec = (typeof CODECS)[number] | "UNCOMPRESSED";
+/** A codec the writers take: one of `CODECS`, none, or LZO (labelled only: pages stay as they are). */
+export type Codec = (typeof CODECS)[number] | "UNCOMPRESSED" | "LZO";
 
 type Compressor = (input: Uint8Array) => Uint8Array;
 
@@ -43,5 +43,7 @@ export async function parquetCompressors(): Promise<Record<string, Compressor>> 
     ZSTD: (input) => zstdCompress(input, 3),
     LZ4: hadoopLz4,
     LZ4_RAW: lz4Block,
+    // No LZO encoder exists for JavaScript; the label alone is what a reader must refuse.
+    LZO: (input) => input,
   };
 }
