@@ -9,6 +9,12 @@ import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { createStores } from "../../src/store/create-stores.ts";
+import {
+  DEFAULT_MALFORMED_LIMIT,
+  evaluationProblems,
+  type MalformedLimit,
+  parseMalformedLimit,
+} from "./eval-exit-status.ts";
 import { type EvaluationRun, evaluateCheckpoint } from "./evaluate.ts";
 import type { UnparseablePolicy } from "./item-score.ts";
 import { BENCHMARK_FORMATS, type BenchmarkFormat, loadBenchmark } from "./load-benchmark.ts";
@@ -23,13 +29,15 @@ import { type EvaluationFiles, writeEvaluation } from "./write-evaluation.ts";
 
 export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|rewardbench|jurist --out DIR
                   [--checkpoint C] [--unparseable wrong|exclude|random] [--seed S] [--concurrency N]
-                  [--scoring jurist|official]
+                  [--scoring jurist|official] [--max-malformed N|F|P%]
   judges every item of a benchmark file in both orders with checkpoint C (default: the
   champion) and writes items.jsonl, report.json and report.md into DIR; with JURIST_BACKENDS
   unset it runs on in-process SIMULATED replicas (which load a registered candidate C's
   adapter on demand), and the report says so; --scoring official (vlrb, mmrb, rewardbench)
   also reports the benchmark's official figures (one order per item, its unparseable rule and
-  aggregation) beside Jurist's own`;
+  aggregation) beside Jurist's own. Exits 1, saying why on stderr, when nothing was judged,
+  an item failed, or more rows were malformed than --max-malformed allows (a count N, a
+  fraction F such as 0.05, or a percentage P%; default 1%)`;
 
 const POLICIES: readonly UnparseablePolicy[] = ["wrong", "exclude", "random"];
 
@@ -46,6 +54,8 @@ export interface EvalCommandOptions {
   concurrency?: number;
   /** `official`: the official figures beside Jurist's. Default `jurist`. */
   scoring?: ScoringName;
+  /** Undefined: `DEFAULT_MALFORMED_LIMIT`. */
+  maxMalformed?: MalformedLimit;
 }
 
 const integerIn = (text: string | undefined, min: number, max: number) => {
@@ -64,6 +74,7 @@ const FLAGS = [
   "seed",
   "concurrency",
   "scoring",
+  "max-malformed",
 ];
 
 /** The options, `help`, or what is wrong with the arguments. */
@@ -107,6 +118,15 @@ function validate(
   if (scoring === "official" && !hasOfficialScorer(format as BenchmarkFormat)) {
     return { problem: "--scoring official needs --format vlrb, mmrb or rewardbench" };
   }
+  const maxMalformedText = values["max-malformed"];
+  const maxMalformed =
+    maxMalformedText === undefined ? undefined : parseMalformedLimit(maxMalformedText);
+  if (maxMalformedText !== undefined && maxMalformed === undefined) {
+    return {
+      problem:
+        "--max-malformed must be a count (3), a fraction in [0, 1] (0.05) or a percentage (5%)",
+    };
+  }
   return {
     bench,
     format: format as BenchmarkFormat,
@@ -116,6 +136,7 @@ function validate(
     ...(scoring === "official" ? { scoring } : {}),
     ...(checkpoint ? { checkpoint } : {}),
     ...(concurrency ? { concurrency } : {}),
+    ...(maxMalformed ? { maxMalformed } : {}),
   };
 }
 
@@ -295,7 +316,10 @@ function progressLine(stream: NodeJS.WriteStream) {
 
 const percent = (value: number | null) => (value === null ? "n/a" : `${(100 * value).toFixed(1)}%`);
 
-/** `jurist eval`: exit 2 on bad arguments, 1 when the run fails or an item could not be judged. */
+/**
+ * `jurist eval`: exit 2 on bad arguments; 1 when the run fails, or when it ran but its numbers
+ * cannot stand for the benchmark (see `evaluationProblems`): the files are written either way.
+ */
 export async function runEvalCommand(argv: string[], simulation?: Simulation): Promise<void> {
   const options = parseEvalArgs(argv);
   if (options === "help") {
@@ -329,7 +353,9 @@ export async function runEvalCommand(argv: string[], simulation?: Simulation): P
         `${report.malformed} malformed of ${report.items} rows)\n` +
         officialSummaryLine(report.scoring),
     );
-    if (report.failed > 0) process.exitCode = 1;
+    const problems = evaluationProblems(report, options.maxMalformed ?? DEFAULT_MALFORMED_LIMIT);
+    for (const problem of problems) process.stderr.write(`jurist eval: ${problem}\n`);
+    if (problems.length > 0) process.exitCode = 1;
   } catch (error) {
     process.stderr.write(`jurist eval failed: ${(error as Error).message}\n`);
     process.exitCode = 1;

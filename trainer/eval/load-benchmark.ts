@@ -5,6 +5,7 @@ import type { LoadResult } from "./eval-item.ts";
 import { loadJuristJsonl } from "./jurist-jsonl.ts";
 import { loadMmrb } from "./mmrb-json.ts";
 import { loadRewardBench } from "./rewardbench-jsonl.ts";
+import { loadRewardBenchParquet } from "./rewardbench-parquet.ts";
 import { loadVlrbJsonl } from "./vlrb-jsonl.ts";
 import { loadVlrbParquet } from "./vlrb-parquet.ts";
 
@@ -18,7 +19,7 @@ const PARQUET_MAGIC = "PAR1";
  * `.parquet` without them throws: it is usually a Git LFS pointer or a truncated download, and
  * reading it as JSONL would bury that under one "not valid JSON" row per line.
  */
-export async function vlrbFileKind(file: string): Promise<"parquet" | "jsonl"> {
+export async function benchmarkFileKind(file: string): Promise<"parquet" | "jsonl"> {
   const handle = await open(file, "r");
   try {
     const head = Buffer.alloc(PARQUET_MAGIC.length);
@@ -35,17 +36,22 @@ export async function vlrbFileKind(file: string): Promise<"parquet" | "jsonl"> {
 
 /**
  * Loads a benchmark file. VLRB comes as parquet (current Hub release, images inline) or JSONL
- * (older release, image paths): the magic bytes decide (see `vlrbFileKind`).
+ * (older release, image paths); RewardBench as parquet (the Hub release) or JSONL (an export):
+ * the magic bytes decide (see `benchmarkFileKind`).
  * Malformed rows are reported in the result; a missing or unreadable file throws.
  */
 export async function loadBenchmark(file: string, format: BenchmarkFormat): Promise<LoadResult> {
   switch (format) {
     case "vlrb":
-      return (await vlrbFileKind(file)) === "parquet" ? loadVlrbParquet(file) : loadVlrbJsonl(file);
+      return (await benchmarkFileKind(file)) === "parquet"
+        ? loadVlrbParquet(file)
+        : loadVlrbJsonl(file);
     case "mmrb":
       return loadMmrb(file);
     case "rewardbench":
-      return loadRewardBench(file);
+      return (await benchmarkFileKind(file)) === "parquet"
+        ? loadRewardBenchParquet(file)
+        : loadRewardBench(file);
     case "jurist":
       return loadJuristJsonl(file);
   }

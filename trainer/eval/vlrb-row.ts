@@ -39,16 +39,33 @@ export const vlrbPairFields = {
 const vlrbPair = z.object(vlrbPairFields);
 export type VlrbPair = z.output<typeof vlrbPair>;
 
-/** The item of a parsed VLRB row; `human_ranking[0] === 0` means the first response is preferred. */
+/**
+ * A text as VL-RewardBench's own script shows it to a judge: its `inference_hf.py`
+ * (vl-rewardbench/VL_RewardBench, commit 9b10abd) builds one prompt from the query and both
+ * responses, then removes every `<image>\n` from it (Python's `str.replace`: all occurrences),
+ * the LLaVA-style placeholder that the attached image stands for. Exactly that string: a bare
+ * `<image>` with no newline after it stays, as it does there.
+ */
+export function withoutImagePlaceholders(text: string): string {
+  return text.replaceAll("<image>\n", "");
+}
+
+/**
+ * The item of a parsed VLRB row; `human_ranking[0] === 0` means the first response is preferred.
+ * Query and responses lose their `<image>\n` placeholders as in the official script; the key
+ * hashes the texts as judged, so results judged on the raw texts do not pair with these.
+ */
 export function vlrbItem(pair: VlrbPair, rowIndex: number, images: ItemImages): EvalItem {
   const firstIsChosen = pair.human_ranking[0] === 0;
-  const [first, second] = pair.response;
+  const first = withoutImagePlaceholders(pair.response[0]);
+  const second = withoutImagePlaceholders(pair.response[1]);
+  const question = withoutImagePlaceholders(pair.query);
   return {
-    key: itemKey(rowIndex, [pair.id, pair.query, first, second, ...images.imageSha256s]),
+    key: itemKey(rowIndex, [pair.id, question, first, second, ...images.imageSha256s]),
     id: pair.id,
     benchmark: "vlrb",
     category: vlrbCategory(pair.id),
-    question: pair.query,
+    question,
     ...images,
     chosen: firstIsChosen ? first : second,
     rejected: firstIsChosen ? second : first,

@@ -6,7 +6,7 @@ import {
   checkContamination,
 } from "../../../trainer/core/contamination-guard.ts";
 import { benchmarkContaminationItems } from "../../../trainer/eval/contamination-items.ts";
-import { loadBenchmark, vlrbFileKind } from "../../../trainer/eval/load-benchmark.ts";
+import { benchmarkFileKind, loadBenchmark } from "../../../trainer/eval/load-benchmark.ts";
 import { fixture, fixtureSha256 } from "./fixture-files.ts";
 import { writeVlrbParquet } from "./vlrb-parquet-file.ts";
 
@@ -33,8 +33,8 @@ t.test("vlrb: magic bytes pick parquet; a .parquet name without them is an error
       human_ranking: [0n, 1n],
     },
   ]);
-  t.equal(await vlrbFileKind(disguised), "parquet");
-  t.equal(await vlrbFileKind(fixture("vlrb.jsonl")), "jsonl");
+  t.equal(await benchmarkFileKind(disguised), "parquet");
+  t.equal(await benchmarkFileKind(fixture("vlrb.jsonl")), "jsonl");
   t.equal((await loadBenchmark(disguised, "vlrb")).items.length, 1);
   const pointer = join(dir, "test-00000-of-00001.parquet");
   await copyFile(fixture("vlrb.jsonl"), pointer);

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from "hyparquet-writer";
+import { type Codec, parquetCompressors } from "./parquet-codecs.ts";
 
 /** One VLRB row as HF datasets stores it: `image` is the `Image` feature's `{ bytes, path }`. */
 export interface VlrbParquetRow {
@@ -35,10 +36,14 @@ const SCHEMA: SchemaElement[] = [
   { name: "judge", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: optional },
 ];
 
-/** Writes `rows` as a snappy-compressed parquet file (hyparquet-writer's default codec, as pyarrow's). */
+/**
+ * Writes `rows` as a parquet file compressed with `codec`: SNAPPY by default (hyparquet-writer's
+ * default, as pyarrow's and so the Hub's), another as a user's re-saved copy would have.
+ */
 export async function writeVlrbParquet(
   file: string,
   rows: readonly VlrbParquetRow[],
+  codec: Codec = "SNAPPY",
 ): Promise<void> {
   const column = (name: keyof VlrbParquetRow): ColumnSource => ({
     name,
@@ -52,5 +57,7 @@ export async function writeVlrbParquet(
     column("human_ranking"),
     { name: "judge", data: rows.map(() => "human") },
   ];
-  await writeFile(file, new Uint8Array(parquetWriteBuffer({ columnData, schema: SCHEMA })));
+  const compressors = await parquetCompressors();
+  const buffer = parquetWriteBuffer({ columnData, schema: SCHEMA, codec, compressors });
+  await writeFile(file, new Uint8Array(buffer));
 }
