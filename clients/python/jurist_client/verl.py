@@ -21,10 +21,21 @@ from `extra_info["images"]` (URLs, paths or bytes) when the dataset puts them th
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .client import JuristClient
-from .fallback import failed_reward_setting, fill_failed, sigmoid
+# Absolute imports: verl loads a `custom_reward_function.path` file under a made-up module
+# name (verl/utils/import_utils.py load_module), where relative imports fail. With the package
+# installed, `pkg://jurist_client.verl` imports it as a module instead; from a checkout, the
+# file finds its own package folder.
+try:
+    from jurist_client.client import JuristClient
+    from jurist_client.fallback import failed_reward_setting, fill_failed, sigmoid
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from jurist_client.client import JuristClient
+    from jurist_client.fallback import failed_reward_setting, fill_failed, sigmoid
 
 _clients: Dict[tuple, JuristClient] = {}
 
