@@ -6,7 +6,7 @@ import math
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
 
-from .answers import BatchAnswer, GetRewardAnswer, ImageRef, RewardAnswer, Verdict
+from .answers import BatchAnswer, GetRewardAnswer, RewardAnswer, Verdict
 from .images import ImageValue, image_refs
 from .transport import SOCKET_SLACK_S, RetryPolicy, post_json
 

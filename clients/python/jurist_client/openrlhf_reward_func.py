@@ -128,7 +128,9 @@ def aligned_query(query: str, prompt: str, placeholders: Sequence[str]) -> str:
     return collapsed if collapsed.startswith(prompt) else query
 
 
-def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any) -> Dict[str, Any]:
+def reward_func(
+    queries: Sequence[str], prompts: Sequence[str], labels: Optional[Sequence[Any]] = None, **kwargs: Any
+) -> Dict[str, Any]:
     """OpenRLHF's call. `rewards` are logit P(response ≻ label), `scores` the probability (for
     dynamic filtering), `extra_logs.jurist_failed` 1 for an item scored by JURIST_FAILED_REWARD."""
     state = _configured()

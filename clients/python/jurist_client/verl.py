@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 # Absolute imports: verl loads a `custom_reward_function.path` file under a made-up module
 # name (verl/utils/import_utils.py load_module), where relative imports fail. With the package
@@ -37,7 +37,7 @@ except ImportError:
     from jurist_client.client import JuristClient
     from jurist_client.fallback import failed_reward_setting, fill_failed, sigmoid
 
-_clients: Dict[tuple, JuristClient] = {}
+_clients: Dict[Tuple[Optional[str], Optional[str]], JuristClient] = {}
 
 
 def compute_score(
