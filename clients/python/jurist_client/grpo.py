@@ -24,10 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .answers import ImageRef
-from .client import JuristClient
+from .client import JuristClient, label_text
 from .images import ImageCache, images_key
 from .messages import PromptOrCompletion, completion_text, prompt_images, prompt_text
-from .scoring import MAX_CANDIDATES, even_chunks, score_against_anchor, score_against_reference
+from .scoring import MAX_CANDIDATES, MAX_TEXT_CHARS, score_against_anchor, score_against_reference
 
 log = logging.getLogger("jurist_client")
 
@@ -44,7 +44,8 @@ class JuristGRPOReward:
     completion as a shared anchor, and each completion's score is its estimated logit of beating
     the anchor, so the chunks land on one scale (see docs/python-client.md). A group of one has
     nothing to be compared with and gets None (no signal), as does any completion Jurist could
-    not score. A call that fails as a whole (after retries) raises JuristError.
+    not score or would refuse (over 32,768 characters); an empty completion gets `empty_reward`
+    (default None). A call that fails as a whole (after retries) raises JuristError.
     """
 
     __name__ = "jurist"  # TRL logs each reward function under its name (rewards/jurist/mean)
@@ -56,12 +57,14 @@ class JuristGRPOReward:
         mode: str = "fast",
         reference_key: Optional[str] = None,
         image_key: Optional[str] = None,
+        empty_reward: Optional[float] = None,
         concurrency: int = 8,
     ) -> None:
         self.client = client or JuristClient(priority="batch")
         self.mode = mode
         self.reference_key = reference_key
         self.image_key = image_key
+        self.empty_reward = empty_reward
         self.concurrency = concurrency
 
     def __call__(
@@ -78,7 +81,7 @@ class JuristGRPOReward:
         groups: Dict[GroupKey, List[int]] = {}
         group_images: Dict[GroupKey, List[ImageRef]] = {}
         for i, prompt in enumerate(prompts):
-            reference = "" if references is None else str(references[i])
+            reference = "" if references is None else label_text(references[i])
             key = (prompt_text(prompt), images_key(images[i]), reference)
             groups.setdefault(key, []).append(i)
             group_images.setdefault(key, images[i])
@@ -87,7 +90,15 @@ class JuristGRPOReward:
 
         def score(key: GroupKey) -> None:
             question, _, reference = key
-            indices = groups[key]
+            for i in groups[key]:
+                if not texts[i].strip():
+                    rewards[i] = self.empty_reward
+            # Jurist refuses a blank or over-long candidate for the whole request; they are
+            # left out of it (blank ones get `empty_reward`, over-long ones None).
+            indices = [i for i in groups[key] if texts[i].strip() and len(texts[i]) <= MAX_TEXT_CHARS]
+            if references is not None and not reference.strip():
+                log.warning("jurist: an empty reference in column %r: its completions get None", self.reference_key)
+                return
             candidates = [texts[i] for i in indices]
             scores = self._score_group(question, group_images[key], candidates, reference if references is not None else None)
             for i, value in zip(indices, scores):
@@ -104,6 +115,8 @@ class JuristGRPOReward:
     ) -> List[Optional[float]]:
         if reference is not None:
             return score_against_reference(self.client, question, images, candidates, reference, self.mode)
+        if not candidates:
+            return []
         if len(candidates) == 1:
             log.warning("jurist: a prompt with a single completion cannot be ranked; it gets None")
             return [None]
@@ -137,4 +150,4 @@ def _log_failures(log_metric: Optional[Callable[[str, float], None]], rewards: L
         log_metric("jurist/unscored_fraction", sum(r is None for r in rewards) / len(rewards))
 
 
-__all__ = ["JuristGRPOReward", "even_chunks"]
+__all__ = ["JuristGRPOReward"]

@@ -9,6 +9,7 @@ sent as a data URI, so the gateway never needs the trainer's file system.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -23,10 +24,7 @@ _REMOTE_PREFIXES = ("http://", "https://", "data:")
 def image_url(value: ImageValue) -> str:
     """The URL Jurist is sent for one image value (see the module docstring for what passes)."""
     if isinstance(value, str):
-        if value.startswith(_REMOTE_PREFIXES):
-            return value
-        with open(value, "rb") as file:
-            return data_uri(file.read())
+        return value if value.startswith(_REMOTE_PREFIXES) else file_data_uri(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return data_uri(bytes(value))
     if isinstance(value, Mapping):
@@ -43,6 +41,14 @@ def image_url(value: ImageValue) -> str:
         save(buffer, format="PNG")
         return data_uri(buffer.getvalue())
     raise TypeError(f"cannot send an image of type {type(value).__name__} to Jurist")
+
+
+@functools.lru_cache(maxsize=256)
+def file_data_uri(path: str) -> str:
+    """A local image file as a data URI, read once: RLHF judges each prompt's images once per
+    sample (8–64 times a step), and a training run does not rewrite its images."""
+    with open(path, "rb") as file:
+        return data_uri(file.read())
 
 
 def image_refs(values: Optional[Sequence[ImageValue]]) -> List[ImageRef]:

@@ -21,6 +21,8 @@ from .answers import ImageRef
 from .client import JuristClient
 
 MAX_CANDIDATES = 16
+# A candidate's length limit on every judging route (docs/api.md).
+MAX_TEXT_CHARS = 32_768
 # Jurist clamps P(candidate ≻ reference) to [1e-4, 1 − 1e-4] for the reference method
 # (docs/reward-and-rlhf.md); a lone candidate judged by the pairwise route gets the same clamp.
 PROBABILITY_FLOOR = 1e-4

@@ -121,6 +121,19 @@ class GrpoTests(unittest.TestCase):
         self.assertEqual(self.proxy.requests[0].body["images"], [{"url": data_uri(image)}])
         self.assertEqual(trl_call.metrics, [("jurist/unscored_fraction", 0.5)])  # type: ignore[attr-defined]
 
+    def test_empty_and_over_long_completions_stay_out_of_the_request(self) -> None:
+        # Jurist refuses a blank or over-32,768-character candidate for the whole request; a
+        # policy emitting EOS at once must not stop the step.
+        completions = [assistant("Paris."), assistant(""), assistant("x" * 40_000), assistant("Lyon.")]
+        rewards = trl_call(
+            JuristGRPOReward(JuristClient(self.proxy.url), empty_reward=-9.21),
+            [[{"role": "user", "content": "Capital of France?"}]] * 4, completions,
+        )
+        (request,) = self.proxy.requests
+        self.assertEqual(request.body["candidates"], ["Paris.", "Lyon."])
+        self.assertEqual(rewards[1:3], [-9.21, None])
+        self.assertEqual([rewards[0], rewards[3]], request.answer["scores"])
+
     def test_a_prompt_with_one_completion_gets_none_without_a_request(self) -> None:
         rewards = trl_call(self.reward, ["Alone?"], ["Yes."])
         self.assertEqual(rewards, [None])
