@@ -77,6 +77,17 @@ class OpenRlhfTests(unittest.TestCase):
         self.assertEqual(self.proxy.requests[0].body["labels"], ["3", "3", "3"])
         self.assertEqual(result["rewards"], [float(r) for r in self.proxy.requests[0].answer["rewards"]])
 
+    def test_a_rollout_of_1500_items_in_one_call_is_sent_in_slices(self) -> None:
+        # /get_reward takes at most 1,024 items today; a whole rollout handed over at once must
+        # not be refused whole (OpenRLHF would retry it 5 times and die).
+        prompts = [f"Question {i}: what is {i} + 1? " for i in range(1500)]
+        result = self.call([p + str(i + 1) for i, p in enumerate(prompts)], prompts, [i + 1 for i in range(1500)])
+        self.assertEqual([len(r.body["query"]) for r in self.proxy.requests], [256] * 5 + [220])
+        self.assertEqual(len(result["rewards"]), 1500)
+        self.assertEqual(sum(result["extra_logs"]["jurist_failed"]), 0.0)
+        answered = sum((r.answer["rewards"] for r in self.proxy.requests), [])
+        self.assertEqual(result["rewards"], [float(r) for r in answered])  # in order, slice after slice
+
     def test_vision_queries_with_expanded_placeholders_get_their_own_images(self) -> None:
         cat, dog = png_bytes(10, 20, 30), png_bytes(200, 100, 50)
         Path(self.folder, "cat.png").write_bytes(cat)
