@@ -31,7 +31,8 @@ from .scoring import MAX_CANDIDATES, MAX_TEXT_CHARS, score_against_anchor, score
 
 log = logging.getLogger("jurist_client")
 
-GroupKey = Tuple[str, Tuple[str, ...], str]
+# question text, images by content, the reference (None without a reference column)
+GroupKey = Tuple[str, Tuple[str, ...], Optional[str]]
 
 
 class JuristGRPOReward:
@@ -81,7 +82,7 @@ class JuristGRPOReward:
         groups: Dict[GroupKey, List[int]] = {}
         group_images: Dict[GroupKey, List[ImageRef]] = {}
         for i, prompt in enumerate(prompts):
-            reference = "" if references is None else label_text(references[i])
+            reference = None if references is None else label_text(references[i])
             key = (prompt_text(prompt), images_key(images[i]), reference)
             groups.setdefault(key, []).append(i)
             group_images.setdefault(key, images[i])
@@ -93,14 +94,13 @@ class JuristGRPOReward:
             for i in groups[key]:
                 if not texts[i].strip():
                     rewards[i] = self.empty_reward
-            # Jurist refuses a blank or over-long candidate for the whole request; they are
-            # left out of it (blank ones get `empty_reward`, over-long ones None).
-            indices = [i for i in groups[key] if texts[i].strip() and len(texts[i]) <= MAX_TEXT_CHARS]
-            if references is not None and not reference.strip():
+            if reference is not None and not reference.strip():
                 log.warning("jurist: an empty reference in column %r: its completions get None", self.reference_key)
                 return
-            candidates = [texts[i] for i in indices]
-            scores = self._score_group(question, group_images[key], candidates, reference if references is not None else None)
+            # Jurist refuses a request with a blank or over-long candidate as a whole: they are
+            # left out of it (blank ones got `empty_reward` above, over-long ones stay None).
+            indices = [i for i in groups[key] if texts[i].strip() and len(texts[i]) <= MAX_TEXT_CHARS]
+            scores = self._score_group(question, group_images[key], [texts[i] for i in indices], reference)
             for i, value in zip(indices, scores):
                 rewards[i] = value
 

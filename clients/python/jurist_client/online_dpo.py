@@ -90,6 +90,7 @@ class JuristPairwiseReward:
                 verdict = result.get("verdict")
                 if verdict is None:
                     error = result.get("error") or {}
-                    log.warning("jurist: pair %d unjudged (%s): both get 0.5", start + result["index"], error.get("code"))
+                    index = start + result["index"]
+                    log.warning("jurist: pair %d unjudged (%s): both get 0.5", index, error.get("code"))
                 out.append(None if verdict is None else verdict.get("probability_a"))
         return out

@@ -47,11 +47,12 @@ def compute_score(
     extra_info: Optional[Mapping[str, Any]] = None,
     **kwargs: Any,
 ) -> Dict[str, float]:
-    """`custom_reward_function.path=<this file> custom_reward_function.name=compute_score`.
-    Returns `{"score": logit P(response ≻ ground truth), "jurist_probability": P,
-    "jurist_failed": 0 or 1}` (a failed item: the fallback and its sigmoid). Optional `reward_kwargs`: `jurist_url`, `jurist_api_key`,
-    `timeout_ms`, `question_key` (default "question"), `failed_reward` (else
-    JURIST_FAILED_REWARD; neither set and the item fails: JuristError)."""
+    """`custom_reward_function.path=pkg://jurist_client.verl` (or this file's path),
+    `custom_reward_function.name=compute_score`. Returns `{"score": logit P(response ≻ ground
+    truth), "jurist_probability": P, "jurist_failed": 0 or 1}`; a failed item gets the fallback
+    and its sigmoid. Optional `reward_kwargs`: `jurist_url`, `jurist_api_key`, `timeout_ms`,
+    `question_key` (default "question"), `failed_reward` (else JURIST_FAILED_REWARD; with
+    neither, an item Jurist could not score raises JuristError)."""
     return compute_score_batch(
         data_sources=[data_source],
         solution_strs=[solution_str],
