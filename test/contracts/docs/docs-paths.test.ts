@@ -6,7 +6,7 @@ import t from "tap";
 // Paths the docs name in code spans (`src/engine/replica-fleet.ts`, `test/contracts/store`)
 // exist: the floor plan moves, and a doc that names the old place sends a reader nowhere.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const TOP = /^(src|sim|trainer|test|scripts|deploy|loadtest|docs|proto|bin)\//;
+const TOP = /^(src|sim|trainer|test|scripts|deploy|loadtest|docs|proto|bin|clients)\//;
 /** Written by the commands the docs describe, not checked in. */
 const GENERATED = /^loadtest\/results\//;
 
