@@ -14,7 +14,7 @@ import {
   probabilityOf,
 } from "../../../src/core/reward-scores.ts";
 import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
-import { buildGateway, startSims, type TestGateway } from "../../helpers/gateway.ts";
+import { buildGateway, startSims, type Teardown, type TestGateway } from "../../helpers/gateway.ts";
 import { simMetric } from "../../helpers/grpc.ts";
 import { isChatCompletion, startRecordingProxy } from "../../helpers/recording-proxy.ts";
 
@@ -30,7 +30,7 @@ async function getReward(gateway: Gateway, body: unknown) {
 }
 
 /** A gateway on `replicas` sims of one seed (same text, same verdict, whichever replica). */
-async function gatewayOnSims(t: Tap.Test, env: Record<string, string> = {}) {
+async function gatewayOnSims(t: Teardown, env: Record<string, string> = {}) {
   const sims = await startSims(t, 2, { seed: 11 });
   const gateway = await buildGateway(t, {
     JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
@@ -54,7 +54,7 @@ const gemmaPrompt = (question: string) =>
   `<bos><start_of_turn>user\n${question}<end_of_turn>\n<start_of_turn>model\n`;
 
 /** A gateway on one sim behind a recording proxy: what the judge was sent, call by call. */
-async function recordedGateway(t: Tap.Test, env: Record<string, string> = {}) {
+async function recordedGateway(t: Teardown, env: Record<string, string> = {}) {
   const [sim] = await startSims(t, 1, { seed: 11 });
   const proxy = await startRecordingProxy(t, sim!.url);
   const gateway = await buildGateway(t, { JURIST_BACKENDS: proxy.url, ...env });
