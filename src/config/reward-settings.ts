@@ -38,11 +38,11 @@ const policyMarkers = z.preprocess(
     .transform((markers): PolicyTemplate => ({ name: "custom", ...markers })),
 );
 
-/** JURIST_REWARD_ON_FAILURE: `null`, or a finite number. */
-const failureReward = z.preprocess(
-  (value) => (value === "null" ? null : typeof value === "string" ? Number(value) : value),
-  z.number().finite().nullable(),
-);
+/** JURIST_REWARD_ON_FAILURE: `null`, or a finite number (an empty value is neither: not 0). */
+const failureReward = z.preprocess((value) => {
+  if (value === "null") return null;
+  return typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+}, z.number().finite().nullable());
 
 export const reward = area(
   "Reward model API",

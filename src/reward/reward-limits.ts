@@ -9,7 +9,7 @@ export const MAX_CANDIDATES = 16;
 /**
  * Items per `/get_reward` call. OpenRLHF ≥0.9.1 sends one per call, 0.9.0 a whole rollout
  * batch per server (prompts × samples: 1,024 × 8 is a large run), judged in waves under the
- * one deadline. 8,192 items of text are 24,580 JSON values, under the least
+ * one deadline. 8,192 items of text are 24,579 JSON values, under the least
  * JURIST_JSON_MAX_VALUES allows (server-settings.ts).
  */
 export const MAX_OPENRLHF_ITEMS = 8192;

@@ -7,7 +7,7 @@ import { HTTP_BODY_COST_PER_BYTE } from "../../../src/config/shedding-settings.t
 import { createJsonShapeScanner } from "../../../src/http/json-shape.ts";
 import { SMALL_BODY_LIMIT_BYTES } from "../../../src/http/server-options.ts";
 import { MAX_BATCH_ITEMS, MAX_IMAGES } from "../../../src/judge/request-limits.ts";
-import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
+import { MAX_OPENRLHF_IMAGE_ITEMS, MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { TINY_PNG, validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims, type Teardown } from "../../helpers/gateway.ts";
@@ -138,8 +138,9 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
     scanner.feed(Buffer.from(body));
     return scanner;
   };
-  // /get_reward at its limits: 1,024 items, each with 8 images (server-settings.ts states 20,484).
-  const items = Array.from({ length: MAX_OPENRLHF_ITEMS }, (_, index) => `item ${index}`);
+  // /get_reward at its limits: 1,024 items (the most that carry images), each with 8 images
+  // (server-settings.ts states 20,484); 8,192 items of text, scalar labels (24,579).
+  const items = Array.from({ length: MAX_OPENRLHF_IMAGE_ITEMS }, (_, index) => `item ${index}`);
   const getReward = JSON.stringify({
     query: items,
     prompts: items,
@@ -148,6 +149,9 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
   });
   t.equal(count(getReward).values, 20_484);
   t.equal(count(getReward).deepest, 4);
+  const texts = Array.from({ length: MAX_OPENRLHF_ITEMS }, (_, index) => `item ${index}`);
+  const getRewardTexts = JSON.stringify({ query: texts, prompts: texts, labels: texts });
+  t.equal(count(getRewardTexts).values, 24_579);
   // A batch at its limits: 256 items with every field, 8 images each (stated: 7,425; depth 5).
   const item = { ...validPairwiseBody(), images: Array(MAX_IMAGES).fill({ url: "x" }) };
   Object.assign(item, { rubric: "r", mode: "fast", swap: true, checkpoint: "c" });
@@ -165,6 +169,7 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
   });
   for (const [url, body] of [
     ["/get_reward", getReward],
+    ["/get_reward", getRewardTexts],
     ["/v1/judge/batch", batch],
   ] as const) {
     const response = await post(gateway, body, url);
