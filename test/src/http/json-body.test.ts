@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import t from "tap";
 import { request } from "undici";
 import { HTTP_BODY_COST_PER_BYTE } from "../../../src/config/shedding-settings.ts";
+import { LOOP_TURN_BYTES } from "../../../src/engine/loop-pacer.ts";
 import { createJsonShapeScanner } from "../../../src/http/json-shape.ts";
 import { SMALL_BODY_LIMIT_BYTES } from "../../../src/http/server-options.ts";
 import { MAX_BATCH_ITEMS, MAX_IMAGES } from "../../../src/judge/request-limits.ts";
@@ -416,4 +417,31 @@ t.test("a body over the budget is refused before a byte is read", async (t) => {
   socket.destroy();
   holder.release();
   t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
+});
+
+t.test("a body over 1 MiB, parsed on a loop turn of its own, arrives over a socket", async (t) => {
+  // The request stream destroys itself a tick after its body ends (Node's autoDestroy): the
+  // check for a client gone while the parse waited its turn must not take that for a leaver.
+  const gateway = await gatewayBehindProxy(t, { JURIST_REWARD_MODE: "fast" });
+  const system = `<|im_start|>system\n${"You answer arithmetic questions. ".repeat(60)}<|im_end|>\n`;
+  const prompts = Array.from(
+    { length: 300 },
+    (_, i) =>
+      `${system}<|im_start|>user\nWhat is ${i} plus one?<|im_end|>\n<|im_start|>assistant\n`,
+  );
+  const body = JSON.stringify({
+    query: prompts.map((prompt, i) => `${prompt}${i + 1}<|im_end|>`),
+    prompts,
+    labels: prompts.map((_, i) => i + 1),
+  });
+  t.ok(Buffer.byteLength(body) > LOOP_TURN_BYTES, `${Buffer.byteLength(body)} bytes`);
+  const response = await fetch(`${gateway.url}/get_reward`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  const answer = await response.json();
+  t.equal(response.status, 200, JSON.stringify(answer).slice(0, 300));
+  t.equal(answer.rewards.length, 300);
+  t.equal(gateway.completions(), 600, "every item judged, both orders");
 });
