@@ -22,6 +22,8 @@ const CLIENT = fileURLToPath(new URL("./openrlhf_client.py", import.meta.url));
 
 interface Sent {
   items: number;
+  /** The JSON body of the whole batch, bytes. */
+  bytes: number;
   rewards: number[];
   scores: number[];
   failed: number[];
@@ -81,6 +83,7 @@ t.test(
         );
       }
       t.equal(sent.batch_1500!.items, 1500);
+      t.ok(sent.batch_1500!.bytes > 1024 * 1024, "over 1 MiB in one body");
       t.equal(sent.batch_1500!.requests, generation === "generation1" ? 1 : 1500);
       t.same(sent.batch_1500!.failed, [], `${generation}: 1,500 items, none failed`);
 

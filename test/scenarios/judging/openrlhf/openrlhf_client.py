@@ -189,7 +189,10 @@ def cases():
     empty = qwen("Name a fruit.")
     built["empty_response"] = [[empty + "<|im_end|>"], [empty], ["An apple."]]
 
-    many = [qwen(f"What is {i} plus one?") for i in range(1500)]
+    # A real system prompt makes the one request of generation 1 over 1 MiB (the size at which
+    # the gateway parses a body on a loop turn of its own).
+    system = "<|im_start|>system\n" + "You answer arithmetic questions in one line. " * 8 + "<|im_end|>\n"
+    many = [system + qwen(f"What is {i} plus one?")[len(QWEN_SYSTEM):] for i in range(1500)]
     built["batch_1500"] = [
         [prompt + f"{i + 1}.<|im_end|>" for i, prompt in enumerate(many)],
         many,
@@ -213,7 +216,8 @@ def main():
             missing = [i for i, reward in enumerate(result["rewards"]) if reward is None]
             if missing:
                 problems.append(f"{generation} {name}: no reward for items {missing[:10]}")
-            summary[generation][name] = {"items": len(queries), **result}
+            size = len(json.dumps({"query": queries, "prompts": prompts, "labels": labels}))
+            summary[generation][name] = {"items": len(queries), "bytes": size, **result}
     summary["problems"] = problems
     json.dump(summary, sys.stdout)
     sys.exit(1 if problems else 0)
