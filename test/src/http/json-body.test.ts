@@ -440,7 +440,7 @@ t.test("a body over 1 MiB, parsed on a loop turn of its own, arrives over a sock
     headers: { "content-type": "application/json" },
     body,
   });
-  const answer = await response.json();
+  const answer = (await response.json()) as { rewards: unknown[] };
   t.equal(response.status, 200, JSON.stringify(answer).slice(0, 300));
   t.equal(answer.rewards.length, 300);
   t.equal(gateway.completions(), 600, "every item judged, both orders");
