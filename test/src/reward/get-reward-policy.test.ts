@@ -13,7 +13,7 @@ import {
   PROBABILITY_FLOOR,
   probabilityOf,
 } from "../../../src/core/reward-scores.ts";
-import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
+import { MAX_OPENRLHF_IMAGE_ITEMS, MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
 import { buildGateway, startSims, type Teardown, type TestGateway } from "../../helpers/gateway.ts";
 import { simMetric } from "../../helpers/grpc.ts";
 import { isChatCompletion, startRecordingProxy } from "../../helpers/recording-proxy.ts";
@@ -198,4 +198,13 @@ t.test("a batch over 1,024 items is judged whole; past the cap a 400 says why", 
     path: "query",
     reason: `at most ${MAX_OPENRLHF_ITEMS} items per request: split the batch (several --remote_rm_url servers each get a share)`,
   });
+
+  const withImages = MAX_OPENRLHF_IMAGE_ITEMS + 1;
+  const imaged = await getReward(gateway, {
+    query: Array(withImages).fill("q"),
+    prompts: Array(withImages).fill("q"),
+    images: Array(withImages).fill([]),
+  });
+  t.equal(imaged.status, 400, "the images extension keeps its 1,024 items");
+  t.match(imaged.body.error.details[0], { path: "images", reason: /^at most 1024 items/ });
 });
