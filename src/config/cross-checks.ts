@@ -25,5 +25,11 @@ export function crossSettingProblems(config: Parsed): string[] {
         "raise the budget or lower the body limit",
     );
   }
+  if (config.reward.policyTemplate === "custom" && config.reward.policyMarkers === undefined) {
+    problems.push(
+      "JURIST_REWARD_POLICY_TEMPLATE=custom needs JURIST_REWARD_POLICY_MARKERS: the markers " +
+        "of the policy's chat template, as JSON (docs/reward-and-rlhf.md)",
+    );
+  }
   return problems;
 }

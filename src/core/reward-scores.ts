@@ -4,7 +4,9 @@ import type { CombinedVerdict } from "./types.ts";
 /**
  * Reward scores from judged pairs, transport-free. Every candidate ends with a score or a
  * failure that says why; never a sentinel (-1, 0, a minimum) that a trainer would take for a
- * real reward.
+ * real reward. (`/get_reward` alone scores an empty generation {@link MINIMUM_REWARD}, which
+ * is a reward: nothing is worse than an empty answer; and puts the operator's
+ * JURIST_REWARD_ON_FAILURE, if set, in place of a failed item's null.)
  */
 
 /** Probabilities are clamped to [FLOOR, 1 − FLOOR] before the logit, so scores stay finite. */
@@ -40,6 +42,14 @@ export interface RewardScores {
 export function logitScore(probability: number): number {
   const p = Math.min(1 - PROBABILITY_FLOOR, Math.max(PROBABILITY_FLOOR, probability));
   return Math.log(p / (1 - p));
+}
+
+/** The lowest score a judged item can get: logit of the probability floor (≈ −9.21). */
+export const MINIMUM_REWARD = logitScore(0);
+
+/** The probability whose {@link logitScore} is `score` (inside the clamp). */
+export function probabilityOf(score: number): number {
+  return 1 / (1 + Math.exp(-score));
 }
 
 /** Indices with a score by descending score (ties by index), then the failed ones. */

@@ -1,6 +1,6 @@
-import type { OpenRlhfScores } from "../reward/openrlhf-batch.ts";
+import type { OpenRlhfBatch, OpenRlhfScores } from "../reward/openrlhf-batch.ts";
 import type { Reward } from "../reward/reward-request.ts";
-import type { OpenRlhfResponse } from "./wire/openrlhf-schema.ts";
+import type { OpenRlhfRequest, OpenRlhfResponse } from "./wire/openrlhf-schema.ts";
 import type { RewardWire } from "./wire/reward-schema.ts";
 
 /** The `POST /v1/reward` body of a reward. */
@@ -26,6 +26,7 @@ export function openRlhfJson(scores: OpenRlhfScores): OpenRlhfResponse {
   const extra: OpenRlhfResponse["extra_logs"] = {
     jurist_probability: scores.probabilities,
     jurist_failed: scores.failed,
+    jurist_empty: scores.empty,
   };
   if (scores.failureReasons) extra.failure_reasons = scores.failureReasons;
   return {
@@ -36,4 +37,20 @@ export function openRlhfJson(scores: OpenRlhfScores): OpenRlhfResponse {
     checkpoint: scores.checkpoint,
     simulated: scores.simulated,
   };
+}
+
+/**
+ * The batch of a `POST /get_reward` body. A label is whatever the dataset's `--label_key`
+ * column held: numbers and booleans become their text (Python's `json.dumps` wrote them),
+ * objects and arrays their JSON; null stays null (that item fails, not the request).
+ */
+export function openRlhfBatch(body: OpenRlhfRequest): OpenRlhfBatch {
+  return { ...body, labels: body.labels?.map(labelText) };
+}
+
+function labelText(label: unknown): string | null {
+  if (label === null || label === undefined) return null;
+  if (typeof label === "string") return label;
+  if (typeof label === "object") return JSON.stringify(label);
+  return String(label);
 }

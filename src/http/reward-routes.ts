@@ -5,7 +5,7 @@ import type { RewardContext, RewardService } from "../reward/reward-service.ts";
 import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
 import { callerPriority } from "./request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
-import { openRlhfJson, rewardJson } from "./reward-json.ts";
+import { openRlhfBatch, openRlhfJson, rewardJson } from "./reward-json.ts";
 import { openRlhfRequestSchema, openRlhfResponseSchema } from "./wire/openrlhf-schema.ts";
 import { errorSchema } from "./wire/pairwise-schema.ts";
 import { rewardRequestSchema, rewardResponseSchema } from "./wire/reward-schema.ts";
@@ -62,6 +62,8 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
       preHandler: charge.verdicts(openRlhfVerdictCount),
     },
     async (request, reply) =>
-      openRlhfJson(await options.service.openRlhf(request.body, contextFor(request, reply))),
+      openRlhfJson(
+        await options.service.openRlhf(openRlhfBatch(request.body), contextFor(request, reply)),
+      ),
   );
 };

@@ -17,7 +17,10 @@ export interface OpenRlhfBatch {
   images?: ImageRef[][] | undefined;
 }
 
-/** One entry per item of the batch; a failed item has null scores and a reason. */
+/**
+ * One entry per item of the batch. A failed item has null scores (or the operator's
+ * JURIST_REWARD_ON_FAILURE and its probability) and a reason; an empty response the minimum.
+ */
 export interface OpenRlhfScores {
   /** logit P(response ≻ label). */
   rewards: (number | null)[];
@@ -25,7 +28,12 @@ export interface OpenRlhfScores {
   probabilities: (number | null)[];
   /** 1 for an item that failed, else 0 (numbers: OpenRLHF logs them as a tensor). */
   failed: number[];
-  /** Why each item failed (null for those that did not); only when one failed. */
+  /** 1 for an item whose response was empty (scored the minimum, not judged), else 0. */
+  empty: number[];
+  /**
+   * Why each item failed (null for those that did not); only when one failed and failed items
+   * are null anyway: OpenRLHF turns every extra_logs series into a tensor, and strings break it.
+   */
   failureReasons?: (string | null)[];
   failures: CandidateFailure[];
   checkpoint: string | null;

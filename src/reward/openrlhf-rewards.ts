@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { errorBody, toAppError } from "../core/errors.ts";
 import { isOverBudget, type Reservation } from "../core/inflight-bytes.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
-import { type PairResult, referenceScores } from "../core/reward-scores.ts";
+import {
+  MINIMUM_REWARD,
+  type PairResult,
+  PROBABILITY_FLOOR,
+  probabilityOf,
+  referenceScores,
+} from "../core/reward-scores.ts";
 import type { PriorityClass } from "../core/types.ts";
 import type { ImageRef } from "../images/image-intake.ts";
 import {
@@ -15,6 +21,7 @@ import {
 } from "./judged-pairs.ts";
 import type { OpenRlhfBatch, OpenRlhfScores } from "./openrlhf-batch.ts";
 import { type OpenRlhfItem, openRlhfItems } from "./openrlhf-items.ts";
+import { templateResolver } from "./policy-text.ts";
 import type { RewardServiceDeps } from "./reward-deps.ts";
 
 type Judgeable = Extract<OpenRlhfItem, { ok: true }>;
@@ -22,23 +29,27 @@ type Judgeable = Extract<OpenRlhfItem, { ok: true }>;
 /**
  * `POST /get_reward` for OpenRLHF's remote reward model: each item's response is judged
  * against its label (the reference method, both orders), all items under one deadline and the
- * reward concurrency. `rewards` are logit P(response ≻ label), `scores` the probability itself
- * (OpenRLHF filters on scores in [0, 1]). A failed item has null in both and its reason in
- * `failures` and `extra_logs.failure_reasons`; never a stand-in number.
+ * reward concurrency, in waves of that many pairs however large the batch. `rewards` are
+ * logit P(response ≻ label), `scores` the probability itself (OpenRLHF filters on scores in
+ * [0, 1]). An empty response scores MINIMUM_REWARD (probability PROBABILITY_FLOOR) without an
+ * engine call. A failed item has its reason in `failures` and null in both, unless the
+ * operator chose a number for it (JURIST_REWARD_ON_FAILURE: OpenRLHF crashes on a null).
  */
 export function createOpenRlhfRewards(deps: RewardServiceDeps) {
+  const templateOf = deps.templateOf ?? templateResolver("auto", undefined);
+  const failureReward = deps.failureReward ?? null;
   return async function openRlhf(
     body: OpenRlhfBatch,
     context: PairContext = {},
   ): Promise<OpenRlhfScores> {
-    const items = openRlhfItems(body);
+    const items = openRlhfItems(body, templateOf);
     const images = await checkImageLists(items, context.signal, context.inflight ?? undefined);
-    const reasons: (string | null)[] = items.map((item) => (item.ok ? null : item.reason));
+    const reasons = items.map((item) => (item.ok === false ? item.reason : null));
     const judgedItems: number[] = [];
     const tasks: PairTask[] = [];
     const pinned = deps.champion();
     items.forEach((item, index) => {
-      if (!item.ok) return;
+      if (item.ok !== true) return;
       const checked = images.get(listKey(item.images))!;
       if (typeof checked === "string") {
         reasons[index] = checked;
@@ -52,7 +63,8 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
       judgedItems.map((item, k) => [item, judged.results[k]!]),
     );
     const checkpoint = judged.checkpoint ?? pinned ?? null;
-    return answer(reasons, byItem, checkpoint);
+    const empty = items.map((item) => (item.ok === "empty" ? 1 : 0));
+    return answer(reasons, empty, byItem, checkpoint);
   };
 
   function taskOf(
@@ -83,7 +95,7 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
     inflight?: Reservation,
   ) {
     const lists = new Map<string, ImageRef[]>();
-    for (const item of items) if (item.ok) lists.set(listKey(item.images), item.images);
+    for (const item of items) if (item.ok === true) lists.set(listKey(item.images), item.images);
     const entries = [...lists];
     const checked = await mapConcurrent(
       entries,
@@ -110,25 +122,36 @@ export function createOpenRlhfRewards(deps: RewardServiceDeps) {
 
   function answer(
     reasons: (string | null)[],
+    empty: number[],
     byItem: ReadonlyMap<number, PairResult>,
     checkpoint: string | null,
   ): OpenRlhfScores {
     const results = reasons.map((reason, index) => byItem.get(index) ?? { error: reason ?? "" });
     const scored = referenceScores(results);
-    const failed = new Map(scored.failures.map((f) => [f.index, f.reason]));
+    const failures = scored.failures.filter((failure) => empty[failure.index] === 0);
+    const failed = new Map(failures.map((f) => [f.index, f.reason]));
+    const failedProbability = failureReward === null ? null : probabilityOf(failureReward);
     const scores: OpenRlhfScores = {
-      rewards: scored.scores,
-      probabilities: results.map((result, index) =>
-        failed.has(index) || !("verdict" in result) ? null : result.verdict.probabilityA,
-      ),
+      rewards: results.map((_, index) => {
+        if (empty[index]) return MINIMUM_REWARD;
+        return failed.has(index) ? failureReward : scored.scores[index]!;
+      }),
+      probabilities: results.map((result, index) => {
+        if (empty[index]) return PROBABILITY_FLOOR;
+        if (failed.has(index) || !("verdict" in result)) return failedProbability;
+        return result.verdict.probabilityA;
+      }),
       failed: results.map((_, index) => (failed.has(index) ? 1 : 0)),
-      failures: scored.failures,
+      empty,
+      failures,
       checkpoint,
       simulated: checkpoint !== null && deps.isSimulated(checkpoint),
     };
-    // Only then: strings break OpenRLHF's tensor logging, and a failed batch is already one it
-    // cannot train on.
-    if (failed.size > 0) scores.failureReasons = results.map((_, i) => failed.get(i) ?? null);
+    // Only when failed items are null: strings break OpenRLHF's tensor logging, and a batch
+    // with nulls is already one it cannot train on. With a failure reward, the numbers alone.
+    if (failed.size > 0 && failureReward === null) {
+      scores.failureReasons = results.map((_, i) => failed.get(i) ?? null);
+    }
     return scores;
   }
 }

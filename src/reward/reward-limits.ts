@@ -6,5 +6,17 @@
 /** Candidates per request: a round robin of 16 is 120 pairs, 240 engine calls. */
 export const MAX_CANDIDATES = 16;
 
-/** Items per `/get_reward` call: OpenRLHF sends one per call; a custom client may batch. */
-export const MAX_OPENRLHF_ITEMS = 1024;
+/**
+ * Items per `/get_reward` call. OpenRLHF ≥0.9.1 sends one per call, 0.9.0 a whole rollout
+ * batch per server (prompts × samples: 1,024 × 8 is a large run), judged in waves under the
+ * one deadline. 8,192 items of text are 24,579 JSON values, under the least
+ * JURIST_JSON_MAX_VALUES allows (server-settings.ts).
+ */
+export const MAX_OPENRLHF_ITEMS = 8192;
+
+/**
+ * Items of a `/get_reward` call that carries Jurist's `images` extension: each item's image
+ * list adds up to 2 + 2·8 values, so 1,024 items with 8 images each (20,484 values) is the
+ * widest such request.
+ */
+export const MAX_OPENRLHF_IMAGE_ITEMS = 1024;

@@ -17,6 +17,7 @@ import { createChampionSync } from "../registry/champion-sync.ts";
 import { createCheckpointAdmin } from "../registry/checkpoint-admin.ts";
 import { createPromotion } from "../registry/promotion.ts";
 import { fleetPairLatency } from "../reward/fleet-latency.ts";
+import { templateResolver } from "../reward/policy-text.ts";
 import { createRewardService } from "../reward/reward-service.ts";
 import { createStores } from "../store/create-stores.ts";
 import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
@@ -139,6 +140,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     latency: fleetPairLatency(fleet.snapshots),
     concurrency: config.reward.concurrency,
     defaultMode: config.reward.defaultMode,
+    templateOf: templateResolver(config.reward.policyTemplate, config.reward.policyMarkers),
+    failureReward: config.reward.failureReward,
     logger,
     observeVerdict: metrics.verdicts.record,
   });

@@ -4,10 +4,11 @@ import { Readable } from "node:stream";
 import t from "tap";
 import { request } from "undici";
 import { HTTP_BODY_COST_PER_BYTE } from "../../../src/config/shedding-settings.ts";
+import { LOOP_TURN_BYTES } from "../../../src/engine/loop-pacer.ts";
 import { createJsonShapeScanner } from "../../../src/http/json-shape.ts";
 import { SMALL_BODY_LIMIT_BYTES } from "../../../src/http/server-options.ts";
 import { MAX_BATCH_ITEMS, MAX_IMAGES } from "../../../src/judge/request-limits.ts";
-import { MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
+import { MAX_OPENRLHF_IMAGE_ITEMS, MAX_OPENRLHF_ITEMS } from "../../../src/reward/reward-limits.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { TINY_PNG, validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims, type Teardown } from "../../helpers/gateway.ts";
@@ -138,8 +139,9 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
     scanner.feed(Buffer.from(body));
     return scanner;
   };
-  // /get_reward at its limits: 1,024 items, each with 8 images (server-settings.ts states 20,484).
-  const items = Array.from({ length: MAX_OPENRLHF_ITEMS }, (_, index) => `item ${index}`);
+  // /get_reward at its limits: 1,024 items (the most that carry images), each with 8 images
+  // (server-settings.ts states 20,484); 8,192 items of text, scalar labels (24,579).
+  const items = Array.from({ length: MAX_OPENRLHF_IMAGE_ITEMS }, (_, index) => `item ${index}`);
   const getReward = JSON.stringify({
     query: items,
     prompts: items,
@@ -148,6 +150,9 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
   });
   t.equal(count(getReward).values, 20_484);
   t.equal(count(getReward).deepest, 4);
+  const texts = Array.from({ length: MAX_OPENRLHF_ITEMS }, (_, index) => `item ${index}`);
+  const getRewardTexts = JSON.stringify({ query: texts, prompts: texts, labels: texts });
+  t.equal(count(getRewardTexts).values, 24_579);
   // A batch at its limits: 256 items with every field, 8 images each (stated: 7,425; depth 5).
   const item = { ...validPairwiseBody(), images: Array(MAX_IMAGES).fill({ url: "x" }) };
   Object.assign(item, { rubric: "r", mode: "fast", swap: true, checkpoint: "c" });
@@ -165,6 +170,7 @@ t.test("width: the widest valid requests pass at the least the setting allows", 
   });
   for (const [url, body] of [
     ["/get_reward", getReward],
+    ["/get_reward", getRewardTexts],
     ["/v1/judge/batch", batch],
   ] as const) {
     const response = await post(gateway, body, url);
@@ -411,4 +417,31 @@ t.test("a body over the budget is refused before a byte is read", async (t) => {
   socket.destroy();
   holder.release();
   t.ok(await until(() => gateway.runtime.inflight.used() === 0), "every byte given back");
+});
+
+t.test("a body over 1 MiB, parsed on a loop turn of its own, arrives over a socket", async (t) => {
+  // The request stream destroys itself a tick after its body ends (Node's autoDestroy): the
+  // check for a client gone while the parse waited its turn must not take that for a leaver.
+  const gateway = await gatewayBehindProxy(t, { JURIST_REWARD_MODE: "fast" });
+  const system = `<|im_start|>system\n${"You answer arithmetic questions. ".repeat(60)}<|im_end|>\n`;
+  const prompts = Array.from(
+    { length: 300 },
+    (_, i) =>
+      `${system}<|im_start|>user\nWhat is ${i} plus one?<|im_end|>\n<|im_start|>assistant\n`,
+  );
+  const body = JSON.stringify({
+    query: prompts.map((prompt, i) => `${prompt}${i + 1}<|im_end|>`),
+    prompts,
+    labels: prompts.map((_, i) => i + 1),
+  });
+  t.ok(Buffer.byteLength(body) > LOOP_TURN_BYTES, `${Buffer.byteLength(body)} bytes`);
+  const response = await fetch(`${gateway.url}/get_reward`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  const answer = (await response.json()) as { rewards: unknown[] };
+  t.equal(response.status, 200, JSON.stringify(answer).slice(0, 300));
+  t.equal(answer.rewards.length, 300);
+  t.equal(gateway.completions(), 600, "every item judged, both orders");
 });

@@ -1,5 +1,5 @@
 import t from "tap";
-import { logitScore } from "../../../src/core/reward-scores.ts";
+import { logitScore, MINIMUM_REWARD, PROBABILITY_FLOOR } from "../../../src/core/reward-scores.ts";
 import type { OpenRlhfResponse } from "../../../src/http/wire/openrlhf-schema.ts";
 import { TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 import { startGateway, type TestGateway } from "../../helpers/gateway.ts";
@@ -63,7 +63,7 @@ t.test(
         query("How many pears?", "Two."),
         query("What colour?", "Blue."),
         query("Where?", "Here."),
-        prompt("Empty?"),
+        `${prompt("Empty?")}<|im_end|>`,
       ],
       prompts: [
         prompt("How many apples?"),
@@ -77,16 +77,20 @@ t.test(
     t.equal(status, 200);
     const answer = body as OpenRlhfResponse;
     t.ok(typeof answer.rewards[0] === "number", "the good item is scored");
-    t.same(answer.rewards.slice(1), [null, null, null, null]);
-    t.same(answer.scores.slice(1), [null, null, null, null]);
-    t.same(answer.extra_logs.jurist_failed, [0, 1, 1, 1, 1]);
+    t.same(answer.rewards.slice(1), [null, null, null, MINIMUM_REWARD]);
+    t.same(answer.scores.slice(1), [null, null, null, PROBABILITY_FLOOR]);
+    t.same(answer.extra_logs.jurist_failed, [0, 1, 1, 1, 0]);
+    t.same(answer.extra_logs.jurist_empty, [0, 0, 0, 0, 1], "the empty generation: the minimum");
     t.same(answer.failures, [
       { index: 1, reason: "the query does not start with its prompt" },
       { index: 2, reason: "no reference: labels[2] is empty" },
       { index: 3, reason: "no reference: labels[3] is empty" },
-      { index: 4, reason: "the response (the query after its prompt) is empty" },
     ]);
-    t.same(answer.extra_logs.failure_reasons, [null, ...answer.failures.map((f) => f.reason)]);
+    t.same(answer.extra_logs.failure_reasons, [
+      null,
+      ...answer.failures.map((f) => f.reason),
+      null,
+    ]);
 
     const unlabelled = await getReward(gateway, {
       query: [query("How many apples?", "Three.")],
