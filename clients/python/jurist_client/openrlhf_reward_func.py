@@ -20,15 +20,15 @@ from prompt to its images (`JURIST_IMAGE_MAP`), built from the dataset (docs/pyt
 Environment: JURIST_URL, JURIST_API_KEY, JURIST_IMAGE_MAP (path), JURIST_TIMEOUT_MS (default
 170000, capped by the gateway's JURIST_REQUEST_TIMEOUT_MS), JURIST_FAILED_REWARD (the reward of
 an item Jurist could not score; unset, such an item raises), JURIST_BATCH_ITEMS (items per
-request, default 256), JURIST_IMAGE_PLACEHOLDERS (comma-separated image tokens whose runs are
-collapsed when matching a query to its prompt).
+request, default 256). Queries go to Jurist as OpenRLHF decoded them: the gateway collapses
+expanded image placeholders and strips the policy's chat markup itself
+(JURIST_REWARD_POLICY_TEMPLATE, docs/reward-and-rlhf.md), one place for every client.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 from pathlib import Path
@@ -42,8 +42,6 @@ except ImportError:  # run from a checkout: this file's folder is the package
     from jurist_client.client import JuristClient
     from jurist_client.fallback import failed_reward_setting, fill_failed, sigmoid
 
-# Qwen2/2.5-VL, LLaVA, Llama 3.2 Vision, Gemma 3: the token the processor repeats per patch.
-DEFAULT_PLACEHOLDERS = ("<|image_pad|>", "<|video_pad|>", "<image>", "<|image|>", "<image_soft_token>")
 DEFAULT_TIMEOUT_MS = 170_000  # under OpenRLHF's own 180 s HTTP timeout
 
 
@@ -94,13 +92,11 @@ def _configured() -> Dict[str, Any]:
     with _lock:
         if not _state:
             map_path = os.environ.get("JURIST_IMAGE_MAP", "").strip()
-            placeholders = os.environ.get("JURIST_IMAGE_PLACEHOLDERS", "").strip()
             _state.update(
                 client=JuristClient(
                     timeout_ms=int(os.environ.get("JURIST_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)), priority="batch"
                 ),
                 image_map=ImageMap(map_path) if map_path else None,
-                placeholders=tuple(p for p in placeholders.split(",") if p) or DEFAULT_PLACEHOLDERS,
                 batch_items=int(os.environ.get("JURIST_BATCH_ITEMS", "256")),
             )
         return _state
@@ -112,22 +108,6 @@ def reset() -> None:
         _state.clear()
 
 
-def collapse_placeholders(text: str, placeholders: Sequence[str]) -> str:
-    """Each run of a repeated image token reduced to one, as the prompt holds it."""
-    for token in placeholders:
-        text = re.sub(f"(?:{re.escape(token)}){{2,}}", token, text)
-    return text
-
-
-def aligned_query(query: str, prompt: str, placeholders: Sequence[str]) -> str:
-    """The query as `prompt + response`: unchanged when it already starts with its prompt, else
-    with image-token runs collapsed (a decoded vision query repeats them per patch)."""
-    if query.startswith(prompt):
-        return query
-    collapsed = collapse_placeholders(query, placeholders)
-    return collapsed if collapsed.startswith(prompt) else query
-
-
 def reward_func(
     queries: Sequence[str], prompts: Sequence[str], labels: Optional[Sequence[Any]] = None, **kwargs: Any
 ) -> Dict[str, Any]:
@@ -136,7 +116,7 @@ def reward_func(
     state = _configured()
     client: JuristClient = state["client"]
     image_map: Optional[ImageMap] = state["image_map"]
-    queries = [aligned_query(q, p, state["placeholders"]) for q, p in zip(queries, prompts)]
+    queries = list(queries)
     labels = list(labels) if labels is not None else [""] * len(queries)
     rewards: List[Optional[float]] = []
     scores: List[Optional[float]] = []

@@ -78,8 +78,8 @@ class OpenRlhfTests(unittest.TestCase):
         self.assertEqual(result["rewards"], [float(r) for r in self.proxy.requests[0].answer["rewards"]])
 
     def test_a_rollout_of_1500_items_in_one_call_is_sent_in_slices(self) -> None:
-        # /get_reward takes at most 1,024 items today; a whole rollout handed over at once must
-        # not be refused whole (OpenRLHF would retry it 5 times and die).
+        # A whole rollout handed over at once goes out in slices of JURIST_BATCH_ITEMS: each
+        # request's deadline then covers 256 items, not the rollout (docs/reward-and-rlhf.md).
         prompts = [f"Question {i}: what is {i} + 1? " for i in range(1500)]
         result = self.call([p + str(i + 1) for i, p in enumerate(prompts)], prompts, [i + 1 for i in range(1500)])
         self.assertEqual([len(r.body["query"]) for r in self.proxy.requests], [256] * 5 + [220])
@@ -110,7 +110,8 @@ class OpenRlhfTests(unittest.TestCase):
         sent = {r.body["prompts"][0]: r.body for r in self.proxy.requests}
         for prompt, image, response in ((prompts[0], cat, "A cat."), (prompts[1], dog, "A dog.")):
             self.assertEqual(sent[prompt]["images"], [[{"url": data_uri(image)}]])
-            self.assertEqual(sent[prompt]["query"], [prompt + response + "<|im_end|>"])  # one placeholder again
+            # Sent as decoded: the gateway collapses the expanded placeholders and strips the markup.
+            self.assertEqual(sent[prompt]["query"], [decoded_query(prompt, response)])
 
     def test_an_unscored_item_raises_or_gets_the_named_reward(self) -> None:
         prompt = "Q: what is 2+2?\nA: "
