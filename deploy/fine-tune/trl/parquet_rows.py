@@ -15,6 +15,7 @@ LogicalTypes.md "Nested Types"; google/snappy's format_description.txt.
 from __future__ import annotations
 
 import json
+import mmap
 import struct
 
 MAGIC = b"PAR1"
@@ -410,8 +411,13 @@ class ParquetFile:
     """A parquet file's footer, and its rows on demand."""
 
     def __init__(self, path: str):
+        # Mapped, not read: a dataset of embedded images can be far larger than memory, and only
+        # the row group being assembled is copied out of the mapping.
         with open(path, "rb") as f:
-            self.data = f.read()
+            try:
+                self.data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file cannot be mapped
+                self.data = b""
         if len(self.data) < 12 or self.data[:4] != MAGIC or self.data[-4:] != MAGIC:
             raise ParquetError("not a parquet file (no PAR1 magic at both ends)")
         length = struct.unpack("<I", self.data[-8:-4])[0]
