@@ -12,11 +12,11 @@ import type { TrainingExample } from "../core/training-example.ts";
  * - the parquet builder (packaged_modules/parquet/parquet.py) takes its features from the
  *   schema metadata key `huggingface`, `{"info": {"features": ...}}`, through
  *   `Features.from_arrow_schema` (features/features.py), which keeps a column's metadata feature
- *   only when the Arrow field it implies EQUALS the file's field: same names, types, order and
- *   nullability, down to the list's child field name. A features list is `pa.list_`, whose
- *   child is called `item`, so every list here names its element `item` (not the spec's
- *   `element`, which Arrow would read back as a different type and the Image feature would be
- *   silently dropped, leaving `{bytes, path}` dicts);
+ *   only when the Arrow field it implies equals the file's: same names, types, order and
+ *   nullability. A features list is `pa.list_`, whose child is called `item`, so every list here
+ *   names its element `item`: equal to it in every pyarrow. (Since Arrow 11, ARROW-14999, list
+ *   equality ignores the child's name, so the parquet spec's `element` would do there too; before
+ *   it, the Image feature would be silently dropped, leaving `{bytes, path}` dicts.)
  * - the `Image` feature (features/image.py) is the struct `{bytes: binary, path: string}` in
  *   that order; with bytes present it decodes them and the path is only a name (its
  *   `embed_storage` keeps the file's basename, as this does).

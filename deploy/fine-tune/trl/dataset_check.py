@@ -176,19 +176,15 @@ def jsonl_examples(lines: list[str]):
             yield number, None, [f"not valid JSON: {error}"]
 
 
-def _element_names(column: dict, path: str):
-    """(path, element name) of every LIST group in a column, outermost first."""
-    if column.get("converted") == "LIST" and column["children"]:
-        repeated = column["children"][0]
-        element = repeated["children"][0] if repeated["children"] else {"name": "", "children": []}
-        yield path, element["name"]
-        yield from _element_names(element, f"{path}[]")
-        return
-    for child in column.get("children", []):
-        yield from _element_names(child, f"{path}.{child['name']}")
-
-
-IMAGE_FEATURES = ([{"_type": "Image"}], {"_type": "List", "feature": {"_type": "Image"}})
+def is_image_list(feature) -> bool:
+    """A list of Image, in any of the forms datasets writes: `[Image]` or List/Sequence/LargeList."""
+    if isinstance(feature, list) and len(feature) == 1:
+        item = feature[0]
+    elif isinstance(feature, dict) and feature.get("_type") in ("List", "Sequence", "LargeList"):
+        item = feature.get("feature")
+    else:
+        return False
+    return isinstance(item, dict) and item.get("_type") == "Image"
 
 
 def parquet_file_problems(file: ParquetFile) -> list[str]:
@@ -198,22 +194,10 @@ def parquet_file_problems(file: ParquetFile) -> list[str]:
         return ["no Hugging Face features in the schema metadata (key 'huggingface'): "
                 "datasets would read images as {bytes, path} dicts"]
     problems = []
-    image = features.get("images")
-    if isinstance(image, list) and image and isinstance(image[0], dict):
-        image = [{k: v for k, v in image[0].items() if k == "_type"}]
-    if image not in IMAGE_FEATURES:
+    if not is_image_list(features.get("images")):
         problems.append(f"the images feature is {features.get('images')!r}, not a list of Image")
-    columns = {c["name"]: c for c in file.schema()}
-    for name in ("messages", "images"):
-        if name not in columns:
-            problems.append(f"no {name} column")
-            continue
-        for path, element in _element_names(columns[name], name):
-            if element != "item":
-                problems.append(
-                    f"list {path} names its element {element!r}: Arrow then reads another type "
-                    "than the features' list, and datasets drops the features (Image included)"
-                )
+    columns = {c["name"] for c in file.schema()}
+    problems += [f"no {name} column" for name in ("messages", "images") if name not in columns]
     return problems
 
 

@@ -3,10 +3,11 @@
 // bytes hyparquet wrote, and refuse the files Hugging Face `datasets` would not decode to PIL
 // images without a cast. What `datasets` needs follows huggingface/datasets at
 // b7cb10b0e38ab8bbefdb142d0279bc85ac8c7ab8 (5.0.1+): packaged_modules/parquet/parquet.py and
-// Features.from_arrow_schema in features/features.py (the "huggingface" schema metadata, used only
-// when the Arrow field it implies equals the file's, so list elements must be called "item", as
-// pa.list_ names them); features/image.py (an Image is the struct {bytes, path}). The parquet
-// layout parquet_rows.py reads follows apache/parquet-format's parquet.thrift and Encodings.md.
+// Features.from_arrow_schema in features/features.py (the "huggingface" schema metadata, used
+// when the Arrow field it implies equals the file's); features/image.py (an Image is the struct
+// {bytes, path}). The parquet layout parquet_rows.py reads follows apache/parquet-format's
+// parquet.thrift and Encodings.md. The last test runs the real `datasets` when a python3 with it
+// is at hand (JURIST_DATASETS_PYTHON, or python3 itself), and says it skipped otherwise.
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +26,7 @@ import { needs, run, TRL_DIR, writeDataset } from "./fine-tune-fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "jurist-fine-tune-parquet-"));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const { examples } = writeDataset(dir);
+const { file: jsonlFile, examples } = writeDataset(dir);
 // A text-only prompt too: its images list is empty, a case of its own in the levels.
 const textOnly = buildTrainingExample({
   pair: samplePair("col_text", { imageHashes: [] }),
@@ -158,17 +159,6 @@ t.test(
     const check = (file: string) =>
       run("python3", [join(TRL_DIR, "train_judge.py"), "--check-dataset", file]);
 
-    // The parquet spec's own element name: Arrow reads list<element: ...>, unequal to pa.list_.
-    const element = await variant("element.parquet", {
-      schema: datasetSchema().map((e, i, all) =>
-        all[i - 1]?.repetition_type === "REPEATED" ? { ...e, name: "element" } : e,
-      ),
-    });
-    const named = check(element);
-    t.equal(named.status, 1);
-    t.match(named.stderr, /list messages names its element 'element'/);
-    t.match(named.stderr, /list images names its element 'element'/);
-
     const bare = check(await variant("no-features.parquet", { kvMetadata: [] }));
     t.equal(bare.status, 1);
     t.match(bare.stderr, /no Hugging Face features in the schema metadata/);
@@ -201,3 +191,62 @@ t.test(
     t.match(broken.stderr, /cannot read it as parquet/);
   },
 );
+
+/** A python3 that imports `datasets` and PIL: JURIST_DATASETS_PYTHON, else python3 if it can. */
+function datasetsPython(): { python: string; skip: string | false } {
+  const python = process.env.JURIST_DATASETS_PYTHON || "python3";
+  const probe = run(python, ["-c", "import datasets, PIL"]);
+  if (probe.status === 0) return { python, skip: false };
+  return {
+    python,
+    skip: `SKIPPED: ${python} cannot import datasets and PIL (set JURIST_DATASETS_PYTHON to a python3 that can)`,
+  };
+}
+
+const withDatasets = datasetsPython();
+t.test(
+  "datasets.load_dataset('parquet') gives PIL images, no cast; train_judge.py loads both forms",
+  { skip: withDatasets.skip },
+  async (t) => {
+    const code = [
+      "import json, sys, datasets",
+      "datasets.disable_progress_bars()",
+      "from datasets import Image, load_dataset",
+      `sys.path.insert(0, ${JSON.stringify(TRL_DIR)})`,
+      "import train_judge",
+      "parquet, jsonl = sys.argv[1:3]",
+      'ds = load_dataset("parquet", data_files=parquet, split="train")',
+      "kind = lambda im: type(im).__module__.split('.')[0]",
+      "rows = [[{'class': kind(im), 'size': list(im.size)} for im in row] for row in ds['images']]",
+      // What the template trains on, from either form: messages and images, images decoded.
+      "loaded = {'parquet': train_judge.load_dataset_for_training(parquet), 'jsonl': train_judge.load_dataset_for_training(jsonl)}",
+      "template = {form: {'columns': d.column_names, 'images': [[kind(im) for im in row] for row in d['images']]} for form, d in loaded.items()}",
+      "print(json.dumps({'image_feature': isinstance(ds.features['images'].feature, Image), 'rows': rows, 'version': datasets.__version__, 'template': template}))",
+    ].join("\n");
+    const result = run(withDatasets.python, ["-c", code, parquet, jsonlFile], {
+      env: { HF_DATASETS_OFFLINE: "1", HF_HUB_OFFLINE: "1", HF_HOME: join(dir, "hf") },
+    });
+    t.equal(result.status, 0, result.stderr);
+    const read = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+    t.equal(read.image_feature, true, `datasets ${read.version} reads images as List(Image)`);
+    t.strictSame(
+      read.rows,
+      all.map((e) =>
+        e.images.map((_, k) => ({ class: "PIL", size: sizeOf(readFileSync(e.images[k]!)) })),
+      ),
+      "each row's images decoded to PIL images of the files' sizes",
+    );
+    const pil = examples.map((e) => e.images.map(() => "PIL"));
+    const columns = ["messages", "images"];
+    t.strictSame(
+      read.template,
+      { parquet: { columns, images: [...pil, []] }, jsonl: { columns, images: pil } },
+      "train_judge.py loads either form to messages and PIL images",
+    );
+  },
+);
+
+/** A PNG's width and height, from its IHDR chunk. */
+function sizeOf(png: Buffer): number[] {
+  return [png.readUInt32BE(16), png.readUInt32BE(20)];
+}

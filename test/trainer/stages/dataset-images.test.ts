@@ -4,9 +4,10 @@
 // src/datasets/packaged_modules/parquet/parquet.py takes the features from the schema metadata
 // key "huggingface" ({"info": {"features": ...}}) via Features.from_arrow_schema
 // (src/datasets/features/features.py), which keeps a column's feature only when the Arrow field
-// it implies equals the file's, so every list's element must be called "item" (pa.list_'s child
-// name) and every field be nullable; src/datasets/features/image.py stores an Image as the struct
-// {bytes: binary, path: string}, in that order. The features below are written out by hand from
+// it implies equals the file's, so every field is nullable and every list's element is called
+// "item", pa.list_'s child name (pyarrow before 11 compared it; ARROW-14999); and
+// src/datasets/features/image.py stores an Image as the struct {bytes: binary, path: string}, in
+// that order. The features below are written out by hand from
 // those files, not taken from the code under test.
 import { readFileSync } from "node:fs";
 import { access, mkdir, writeFile } from "node:fs/promises";
