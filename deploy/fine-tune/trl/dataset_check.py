@@ -177,7 +177,7 @@ def jsonl_examples(lines: list[str]):
 
 
 def is_image_list(feature) -> bool:
-    """A list of Image, in any of the forms datasets writes: `[Image]` or List/Sequence/LargeList."""
+    """A list of Image in any form datasets writes: `[Image]`, or List, Sequence, LargeList."""
     if isinstance(feature, list) and len(feature) == 1:
         item = feature[0]
     elif isinstance(feature, dict) and feature.get("_type") in ("List", "Sequence", "LargeList"):
