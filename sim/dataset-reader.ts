@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import { parseVerdict } from "../src/core/verdict-parser.ts";
 import { readJudgePrompt } from "./prompt-reader.ts";
 import { exampleFeatures, type LearnerExample } from "./world/learner.ts";
@@ -22,6 +23,45 @@ function textOf(content: unknown): string {
     .join("\n");
 }
 
+/** An image as the dataset holds it: a path (JSONL) or HF's `{ bytes, path }` struct (parquet). */
+type ImageRef = string | { bytes?: unknown };
+
+async function imageBytes(image: ImageRef, base: string): Promise<Buffer | null> {
+  if (typeof image === "string") return readFile(resolve(base, image)).catch(() => null);
+  return image?.bytes instanceof Uint8Array ? Buffer.from(image.bytes) : null;
+}
+
+/** Parquet files start with the magic `PAR1`; anything else is read as JSONL. */
+async function isParquet(path: string): Promise<boolean> {
+  const file = await open(path);
+  try {
+    const head = Buffer.alloc(4);
+    await file.read(head, 0, 4, 0);
+    return head.toString("latin1") === "PAR1";
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The dataset's rows as objects: JSONL lines parsed (null for one that is not JSON), or the
+ * parquet file's rows (`JURIST_DATASET_IMAGES=embedded`) with binary columns kept as bytes.
+ */
+async function datasetRows(path: string): Promise<(ExampleLike | null)[]> {
+  if (await isParquet(path)) {
+    const file = await asyncBufferFromFile(path);
+    return (await parquetReadObjects({ file, utf8: false })) as ExampleLike[];
+  }
+  const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim());
+  return lines.map((line) => {
+    try {
+      return JSON.parse(line) as ExampleLike;
+    } catch {
+      return null;
+    }
+  });
+}
+
 /** What reading a dataset gave: the learner's examples and how many lines it could not use. */
 export interface ReadDataset {
   examples: LearnerExample[];
@@ -30,8 +70,9 @@ export interface ReadDataset {
 
 /**
  * Reads a TRL dataset file the way the simulated fine-tune sees it: each example's judge
- * prompt, its verdict and its image (paths relative to the file), seen with the base model's
- * eyesight (`capacity`). Lines that are not JSON, or lack a judge prompt, a verdict or a
+ * prompt, its verdict and its image (paths relative to the file, or the bytes a parquet
+ * dataset embeds: both forms of one dataset give the same examples), seen with the base model's
+ * eyesight (`capacity`). Rows that are not JSON, or lack a judge prompt, a verdict or a
  * readable image, are counted and skipped, as a trainer would fail to tokenise them.
  */
 export async function readDataset(
@@ -39,14 +80,10 @@ export async function readDataset(
   worldKey: string,
   capacity: Partial<SkillTable> | undefined,
 ): Promise<ReadDataset> {
-  const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim());
   const examples: LearnerExample[] = [];
   let unreadable = 0;
-  for (const line of lines) {
-    let example: ExampleLike;
-    try {
-      example = JSON.parse(line) as ExampleLike;
-    } catch {
+  for (const example of await datasetRows(path)) {
+    if (!example) {
       unreadable++;
       continue;
     }
@@ -55,11 +92,9 @@ export async function readDataset(
     const assistant = messages.findLast((m) => m.role === "assistant");
     const prompt = user ? readJudgePrompt(textOf(user.content)) : null;
     const verdict = assistant ? parseVerdict(textOf(assistant.content), "reasoned") : null;
-    const images = Array.isArray(example.images)
-      ? example.images.filter((i) => typeof i === "string")
-      : [];
+    const images: ImageRef[] = Array.isArray(example.images) ? example.images : [];
     const bytes = await Promise.all(
-      images.slice(0, 1).map((image) => readFile(resolve(dirname(path), image)).catch(() => null)),
+      images.slice(0, 1).map((image) => imageBytes(image, dirname(path))),
     );
     if (!prompt || !verdict?.ok || bytes.some((b) => b === null)) {
       unreadable++;

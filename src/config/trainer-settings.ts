@@ -33,6 +33,12 @@ export const trainer = area(
           "node bin/jurist.js sim fine-tune --dataset {dataset} --output {output} --init {init} --base-model {base_model}",
         doc: "the fine-tune command, run without a shell (split on whitespace); placeholders `{dataset}` `{output}` `{init}` `{base_model}`, an empty `{init}` drops it and the flag before it; the default is the SIMULATED fine-tune",
       }),
+      datasetImages: setting({
+        env: "JURIST_DATASET_IMAGES",
+        schema: z.enum(["paths", "embedded"]),
+        default: "paths",
+        doc: "how each iteration's dataset holds its images: `paths` writes `dataset.jsonl` with absolute image file paths (the fine-tune host must see the files); `embedded` writes `dataset.parquet` with each image's bytes and Hugging Face `datasets` features metadata, so `load_dataset(\"parquet\")` yields PIL images with no cast (deploy/fine-tune/README.md)",
+      }),
       seedPrompts: setting({
         env: "JURIST_TRAIN_SEED_PROMPTS",
         schema: csv,

@@ -89,9 +89,3 @@ export async function labelPrecision(
     ties_after_filter: tieShare(after),
   };
 }
-
-/** Lines of a JSONL file (the examples a fine-tune saw). */
-export async function countLines(path: string): Promise<number> {
-  const text = await readFile(path, "utf8").catch(() => "");
-  return text.split("\n").filter((line) => line.trim()).length;
-}

@@ -6,18 +6,13 @@ import { createPromotion } from "../../src/registry/promotion.ts";
 import type { SimulatedWorld } from "../../src/runtime/embedded-parts.ts";
 import type { ItemScore } from "../eval/item-score.ts";
 import { gatekeeperFor } from "../pipeline/env-gatekeeper.ts";
+import { summariseManifest } from "../pipeline/manifest-summary.ts";
 import { openTrainerEnv } from "../pipeline/open-trainer-env.ts";
 import { createProgressDisplay } from "../pipeline/progress-display.ts";
 import { evaluateOnBenchmark, runTraining } from "../pipeline/run-training.ts";
 import type { IterationPolicy } from "../stages/iteration-context.ts";
 import { JUDGE_FILE } from "../stages/judge-filter.ts";
-import {
-  benchmarkResult,
-  countLines,
-  labelPrecision,
-  pairedMacro,
-  readReport,
-} from "./arm-measures.ts";
+import { benchmarkResult, labelPrecision, pairedMacro, readReport } from "./arm-measures.ts";
 import type { ArmName } from "./experiment-args.ts";
 import type { ArmResult, GateDecision, IterationResult } from "./experiment-result.ts";
 
@@ -132,7 +127,8 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
               ARM_POLICIES[input.arm].labels === "flipped",
             )
           : null,
-        examples: await countLines(result.datasetPath),
+        // From the manifest: the dataset may be parquet (JURIST_DATASET_IMAGES=embedded).
+        examples: (await summariseManifest(result.iteration, result.manifestPath)).examples,
         position_consistency: null,
         benchmarks: {},
         paired: {},

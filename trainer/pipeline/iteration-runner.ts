@@ -254,6 +254,7 @@ export async function runNextIteration(
         holdout: { fraction: env.config.trainer.holdoutFraction },
       },
       fineTuneCommand: env.config.trainer.fineTuneCommand,
+      datasetImages: env.config.trainer.datasetImages,
       baseModel,
       initCheckpoint: plan.initUri,
     });

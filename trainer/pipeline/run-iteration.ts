@@ -1,6 +1,6 @@
 import type { CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
 import { runClassify } from "../stages/classify.ts";
-import { runDataset } from "../stages/dataset.ts";
+import { type DatasetImages, runDataset, writtenDatasetPath } from "../stages/dataset.ts";
 import { fineTuneArgv, runFineTune } from "../stages/fine-tune.ts";
 import { type IntakeOptions, runIntake } from "../stages/intake.ts";
 import {
@@ -31,6 +31,8 @@ export interface IterationDeps {
   baseModel: string;
   /** The directory or uri of the checkpoint the fine-tune starts from (`ctx.init`); empty for the base model. */
   initCheckpoint: string;
+  /** How the dataset holds its images (`JURIST_DATASET_IMAGES`); `paths` when absent. */
+  datasetImages?: DatasetImages | undefined;
 }
 
 /** What a finished iteration produced. */
@@ -57,8 +59,9 @@ export async function runIteration(
   deps: IterationDeps,
 ): Promise<IterationResult> {
   const state = await deps.state.iteration(ctx.iteration);
+  const images = deps.datasetImages ?? "paths";
   const paths = {
-    datasetPath: stageFile(ctx, "dataset.jsonl"),
+    datasetPath: await writtenDatasetPath(ctx, images),
     manifestPath: stageFile(ctx, "manifest.json"),
     checkpointDir: stageFile(ctx, "checkpoint"),
   };
@@ -68,9 +71,15 @@ export async function runIteration(
     synthesize: () => runSynthesize(ctx),
     judge: () => runJudgeFilter(ctx),
     dataset: () =>
-      runDataset(ctx, {
-        holdoutFraction: deps.intake.holdout.fraction,
-        benchmarkItems: deps.intake.contamination.items,
+      runDataset(
+        ctx,
+        {
+          holdoutFraction: deps.intake.holdout.fraction,
+          benchmarkItems: deps.intake.contamination.items,
+        },
+        images,
+      ).then((written) => {
+        paths.datasetPath = written.datasetPath;
       }),
     "fine-tune": () =>
       runFineTune(

@@ -1,9 +1,11 @@
+import { access, rm } from "node:fs/promises";
 import { GENERATOR_PROMPT_VERSION } from "../../src/core/generator-prompts.ts";
 import { PAIRWISE_TEMPLATE_VERSION } from "../../src/core/pairwise-template.ts";
 import { balanceSlots } from "../core/judge-filter.ts";
 import { CLOSED_SAMPLING, DEFAULT_MIN_VOTES } from "../core/majority-vote.ts";
 import { createManifest, type ManifestJSON } from "../core/manifest.ts";
 import { flipLabel, type TrainingExample } from "../core/training-example.ts";
+import { writeDatasetParquet } from "../io/dataset-parquet.ts";
 import { readRecords, toJsonl, writeFileAtomic } from "../io/record-journal.ts";
 import { INTAKE_FILES, type IntakePrompt, type IntakeSkip } from "./intake-sink.ts";
 import { type IterationContext, stageFile } from "./iteration-context.ts";
@@ -16,7 +18,43 @@ import {
   type SynthesisRecord,
 } from "./synthesize.ts";
 
-export const DATASET_FILES = { dataset: "dataset.jsonl", manifest: "manifest.json" } as const;
+export const DATASET_FILES = {
+  dataset: "dataset.jsonl",
+  parquet: "dataset.parquet",
+  manifest: "manifest.json",
+} as const;
+
+/**
+ * How the dataset holds its images (`JURIST_DATASET_IMAGES`): `paths`, the JSONL with absolute
+ * file paths; `embedded`, the parquet file with each image's bytes and HF features metadata
+ * (trainer/io/dataset-parquet.ts).
+ */
+export type DatasetImages = "paths" | "embedded";
+
+const fileFor = (images: DatasetImages) =>
+  images === "embedded" ? DATASET_FILES.parquet : DATASET_FILES.dataset;
+
+/**
+ * The dataset file the dataset stage wrote. It removes the other form, so exactly one exists;
+ * a rerun that resumes at the fine-tune uses what was written even if the setting changed since.
+ * Falls back to the form `images` names (which the fine-tune then reports missing).
+ */
+export async function writtenDatasetPath(
+  ctx: IterationContext,
+  images: DatasetImages,
+): Promise<string> {
+  for (const form of [images, images === "embedded" ? "paths" : "embedded"] as const) {
+    const path = stageFile(ctx, fileFor(form));
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
+  }
+  return stageFile(ctx, fileFor(images));
+}
 
 /** Choices the method leaves open, recorded in every manifest. */
 export interface DatasetMeta {
@@ -91,12 +129,16 @@ async function buildManifest(
 }
 
 /**
- * Writes `dataset.jsonl` (TRL conversational vision examples with lineage, A/B balanced
+ * Writes `dataset.jsonl` or, with `images: "embedded"`, `dataset.parquet` (TRL conversational vision examples with lineage, A/B balanced
  * except under `filter: "ab-only"`, labels reversed under `labels: "flipped"`, sorted by pair
  * and order so equal inputs give equal files) and `manifest.json`. Derived wholly from
  * earlier stage files, so a restart simply rewrites both.
  */
-export async function runDataset(ctx: IterationContext, meta: DatasetMeta) {
+export async function runDataset(
+  ctx: IterationContext,
+  meta: DatasetMeta,
+  images: DatasetImages = "paths",
+) {
   const judged = await readRecords<JudgeRecord>(stageFile(ctx, JUDGE_FILE));
   const examples = judged.flatMap((record) => record.examples);
   const balanced =
@@ -106,14 +148,18 @@ export async function runDataset(ctx: IterationContext, meta: DatasetMeta) {
   const labelled = ctx.policy.labels === "flipped" ? balanced.kept.map(flipLabel) : balanced.kept;
   const kept = [...labelled].sort(byPairAndOrder);
   const manifest = await buildManifest(ctx, meta, judged, kept, balanced.dropped.length);
-  const datasetPath = stageFile(ctx, DATASET_FILES.dataset);
+  const datasetPath = stageFile(ctx, fileFor(images));
   const manifestPath = stageFile(ctx, DATASET_FILES.manifest);
-  await writeFileAtomic(datasetPath, toJsonl(kept));
+  if (images === "embedded") await writeDatasetParquet(datasetPath, kept);
+  else await writeFileAtomic(datasetPath, toJsonl(kept));
+  // One form on disk: the fine-tune and the candidate's id read whichever this run wrote.
+  await rm(stageFile(ctx, fileFor(images === "embedded" ? "paths" : "embedded")), { force: true });
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   ctx.logger.info(
     {
       stage: "dataset",
       examples: kept.length,
+      images,
       retention: manifest.retention,
       skips: manifest.skips,
     },

@@ -1,18 +1,24 @@
-"""Checks a Jurist fine-tune dataset line by line, with the standard library only.
+"""Checks a Jurist fine-tune dataset example by example, with the standard library only.
 
-The dataset is the trainer's TRL conversational vision JSONL (trainer/core/training-example.ts):
+The dataset is the trainer's TRL conversational vision data (trainer/core/training-example.ts):
 `messages` with `{"type": "image"}` / `{"type": "text", "text": ...}` parts, `images` with one
-absolute file path per image part, in order, and `lineage` beside them. It runs before a GPU
-host spends minutes loading a model (fine-tune.sh, train_judge.py), and in the Kubernetes pod,
-where an image path outside the shared volume shows up as a missing file.
+entry per image part, in order, and `lineage` beside them. Two forms (JURIST_DATASET_IMAGES):
+`dataset.jsonl`, whose images are absolute file paths, and `dataset.parquet`, whose images are
+Hugging Face `Image` structs `{"bytes", "path"}` with the features in the schema metadata, so
+`datasets` decodes them to PIL images without a cast (read here with parquet_rows.py). It runs
+before a GPU host spends minutes loading a model (fine-tune.sh, train_judge.py), and in the
+Kubernetes pod, where an image path outside the shared volume shows up as a missing file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import sys
+
+from parquet_rows import ParquetError, ParquetFile, is_parquet
 
 # The verdict markers of the gateway's reasoned prompt (src/core/pairwise-template.ts). Only A
 # and B are verdicts (src/core/verdict-parser.ts: [[C]] means the judge declined), and every
@@ -25,10 +31,13 @@ ROLES = ("system", "user", "assistant")
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
+def is_image_bytes(head: bytes) -> bool:
+    return head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
 def is_image_file(path: str) -> bool:
     with open(path, "rb") as f:
-        head = f.read(12)
-    return head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        return is_image_bytes(f.read(12))
 
 
 def part_problem(part: object) -> str | None:
@@ -75,10 +84,23 @@ def target_problems(messages: list) -> list[str]:
     return []
 
 
+def embedded_problem(k: int, image: dict) -> str | None:
+    data = image.get("bytes")
+    if not isinstance(data, bytes) or not data:
+        return f"image {k} has no embedded bytes"
+    if not is_image_bytes(data[:12]):
+        return f"image {k} ({image.get('path')}) is not a PNG, JPEG, GIF or WebP image"
+    return None
+
+
 def image_problems(images: list) -> list[str]:
     problems = []
     for k, path in enumerate(images):
-        if not os.path.isabs(path):
+        if isinstance(path, dict):  # the parquet form: an Image struct
+            problem = embedded_problem(k, path)
+            if problem:
+                problems.append(problem)
+        elif not os.path.isabs(path):
             problems.append(f"image {k} path is not absolute: {path}")
         elif not os.path.isfile(path):
             problems.append(f"image {k} not found: {path}")
@@ -94,8 +116,8 @@ def example_problems(example: object) -> list[str]:
     messages, images = example.get("messages"), example.get("images")
     if not isinstance(messages, list) or not messages:
         return ["messages is not a non-empty list"]
-    if not isinstance(images, list) or not all(isinstance(p, str) for p in images):
-        return ["images is not a list of file paths"]
+    if not isinstance(images, list) or not all(isinstance(p, (str, dict)) for p in images):
+        return ["images is not a list of file paths or embedded images"]
     problems, parts = [], 0
     for i, message in enumerate(messages):
         found, count = message_problems(i, message)
@@ -108,41 +130,105 @@ def example_problems(example: object) -> list[str]:
     return problems + target_problems(messages) + image_problems(images)
 
 
-def check_dataset(path: str) -> int:
-    """Checks every line of the dataset; prints a summary, or the problems. The exit code."""
+def image_key(image) -> object:
+    """What makes two images the same: the file path, or the embedded bytes (by digest, so the
+    set of images seen does not hold every image)."""
+    return image if isinstance(image, str) else hashlib.sha256(image.get("bytes") or b"").digest()
+
+
+def report(path: str, numbered, kind: str) -> int:
+    """Checks each (position, example, problems) of `numbered`; prints a summary or the problems."""
     examples, images, bad, verdicts = 0, set(), [], {"A": 0, "B": 0}
+    for number, example, problems in numbered:
+        if not problems:
+            problems = example_problems(example)
+        for problem in problems:
+            print(f"{kind} {number}: {problem}", file=sys.stderr)
+        if problems:
+            bad.append(number)
+            continue
+        examples += 1
+        images.update(image_key(image) for image in example["images"])
+        text = "".join(p["text"] for p in example["messages"][-1]["content"])
+        verdicts[VERDICT_AT_END.search(text).group(1)] += 1
+    if bad:
+        listed = ", ".join(map(str, bad))
+        print(f"dataset {path}: {len(bad)} bad examples, on {kind}s {listed}", file=sys.stderr)
+        return 1
+    if examples == 0:
+        print(f"dataset {path}: no examples", file=sys.stderr)
+        return 1
+    held = "embedded images" if kind == "row" else "image files"
+    print(
+        f"dataset OK: {path}: {examples} examples, {len(images)} {held}, "
+        f"verdicts [[A]] {verdicts['A']} / [[B]] {verdicts['B']}"
+    )
+    return 0
+
+
+def jsonl_examples(lines: list[str]):
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), []
+        except ValueError as error:
+            yield number, None, [f"not valid JSON: {error}"]
+
+
+def is_image_list(feature) -> bool:
+    """A list of Image in any form datasets writes: `[Image]`, or List, Sequence, LargeList."""
+    if isinstance(feature, list) and len(feature) == 1:
+        item = feature[0]
+    elif isinstance(feature, dict) and feature.get("_type") in ("List", "Sequence", "LargeList"):
+        item = feature.get("feature")
+    else:
+        return False
+    return isinstance(item, dict) and item.get("_type") == "Image"
+
+
+def parquet_file_problems(file: ParquetFile) -> list[str]:
+    """What would keep `datasets` from giving PIL images with no cast (see dataset-parquet.ts)."""
+    features = file.huggingface_features()
+    if features is None:
+        return ["no Hugging Face features in the schema metadata (key 'huggingface'): "
+                "datasets would read images as {bytes, path} dicts"]
+    problems = []
+    if not is_image_list(features.get("images")):
+        problems.append(f"the images feature is {features.get('images')!r}, not a list of Image")
+    columns = {c["name"] for c in file.schema()}
+    problems += [f"no {name} column" for name in ("messages", "images") if name not in columns]
+    return problems
+
+
+def parquet_examples(file: ParquetFile):
+    for number, row in enumerate(file.rows()):
+        yield number, row, []
+
+
+def check_parquet(path: str) -> int:
     try:
+        file = ParquetFile(path)
+        problems = parquet_file_problems(file)
+        if problems:
+            for problem in problems:
+                print(f"dataset {path}: {problem}", file=sys.stderr)
+            return 1
+        return report(path, parquet_examples(file), "row")
+    except (OSError, ParquetError) as error:
+        print(f"dataset {path}: cannot read it as parquet: {error}", file=sys.stderr)
+        return 1
+
+
+def check_dataset(path: str) -> int:
+    """Checks every example of the dataset (JSONL or parquet); prints a summary, or the problems.
+    The exit code."""
+    try:
+        if is_parquet(path):
+            return check_parquet(path)
         with open(path, encoding="utf-8") as f:
             lines = list(f)
     except (OSError, UnicodeDecodeError) as error:
         print(f"dataset {path}: cannot read it: {error}", file=sys.stderr)
         return 1
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            example = json.loads(line)
-            problems = example_problems(example)
-        except ValueError as error:
-            problems = [f"not valid JSON: {error}"]
-        for problem in problems:
-            print(f"line {number}: {problem}", file=sys.stderr)
-        if problems:
-            bad.append(number)
-            continue
-        examples += 1
-        images.update(example["images"])
-        text = "".join(p["text"] for p in example["messages"][-1]["content"])
-        verdicts[VERDICT_AT_END.search(text).group(1)] += 1
-    if bad:
-        listed = ", ".join(map(str, bad))
-        print(f"dataset {path}: {len(bad)} bad examples, on lines {listed}", file=sys.stderr)
-        return 1
-    if examples == 0:
-        print(f"dataset {path}: no examples", file=sys.stderr)
-        return 1
-    print(
-        f"dataset OK: {path}: {examples} examples, {len(images)} image files, "
-        f"verdicts [[A]] {verdicts['A']} / [[B]] {verdicts['B']}"
-    )
-    return 0
+    return report(path, jsonl_examples(lines), "line")

@@ -7,8 +7,11 @@ accelerate:
     train_judge.py --dataset FILE --output DIR --base-model MODEL [--init DIR] [--full]
     train_judge.py --check-dataset FILE
 
-The dataset (see dataset_check.py) is checked first; its `lineage` column is dropped and only
-the assistant turn (reasoning, then the [[A]]/[[B]] verdict) is trained on.
+The dataset (see dataset_check.py) is checked first: the trainer's dataset.jsonl (image paths,
+cast to `Image()` here) or dataset.parquet (JURIST_DATASET_IMAGES=embedded: image bytes whose
+`Image` feature the file declares, so `datasets` decodes them with no cast). Its `lineage`
+column is dropped and only the assistant turn (reasoning, then the [[A]]/[[B]] verdict) is
+trained on.
 
 DIR ends up holding what the checkpoint registry records and vLLM loads: a PEFT LoRA adapter
 (adapter_config.json + adapter_model.safetensors, for /v1/load_lora_adapter) or, with --full,
@@ -29,6 +32,7 @@ import sys
 from datetime import datetime, timezone
 
 from dataset_check import check_dataset
+from parquet_rows import is_parquet
 
 MANIFEST = "jurist-fine-tune.json"
 
@@ -68,13 +72,32 @@ def init_kind(init: str | None) -> str | None:
     )
 
 
+def image_feature_of(feature):
+    """The feature of a list column's items (a python-list feature or List/Sequence), or None."""
+    if isinstance(feature, (list, tuple)):
+        return feature[0] if feature else None
+    return getattr(feature, "feature", None)
+
+
 def load_dataset_for_training(path: str):
     from datasets import Image, Sequence, load_dataset
 
-    dataset = load_dataset("json", data_files=path, split="train")
+    if is_parquet(path):
+        # The file's schema metadata declares images a list of Image: datasets decodes each
+        # row's image bytes to a PIL image as the collator reads it, with no cast.
+        dataset = load_dataset("parquet", data_files=path, split="train")
+        if not isinstance(image_feature_of(dataset.features["images"]), Image):
+            raise SystemExit(
+                f"{path}: datasets did not read `images` as a list of Image "
+                f"({dataset.features['images']!r}); the file is not the trainer's parquet"
+            )
+    else:
+        dataset = load_dataset("json", data_files=path, split="train")
     dataset = dataset.remove_columns(
         [c for c in dataset.column_names if c not in ("messages", "images")]
     )
+    if is_parquet(path):
+        return dataset
     # Decoding happens per row as the collator reads it: paths become PIL images then.
     return dataset.cast_column("images", Sequence(Image()))
 
@@ -248,7 +271,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--check-dataset", metavar="FILE", help="only check a dataset (standard library only)"
     )
-    parser.add_argument("--dataset", metavar="FILE", help="the trainer's dataset.jsonl")
+    parser.add_argument(
+        "--dataset", metavar="FILE", help="the trainer's dataset.jsonl or dataset.parquet"
+    )
     parser.add_argument("--output", metavar="DIR", help="where the checkpoint goes")
     parser.add_argument(
         "--base-model", metavar="MODEL", help="the base model (hub id or directory)"

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -148,18 +148,29 @@ t.test("--check-dataset names every bad line and exits 1", needs("python3"), asy
   t.match(result.stderr, /7 bad examples, on lines 2, 3, 4, 5, 6, 7, 8\n/);
 });
 
-t.test("the scripts parse", needs("python3", "bash"), async (t) => {
-  for (const name of ["train_judge.py", "dataset_check.py", "assistant_turn_collator.py"]) {
-    const compile =
-      "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)";
-    const result = run("python3", ["-c", compile, join(TRL_DIR, name), join(dir, `${name}c`)]);
-    t.equal(result.status, 0, `${name}: ${result.stderr}`);
-  }
-  for (const script of [join(TRL_DIR, "fine-tune.sh"), join(K8S_DIR, "run-job.sh")]) {
-    const result = run("bash", ["-n", script]);
-    t.equal(result.status, 0, `${script}: ${result.stderr}`);
-  }
-});
+t.test(
+  "the scripts parse, and the image has every module they import",
+  needs("python3", "bash"),
+  async (t) => {
+    const modules = readdirSync(TRL_DIR).filter((name) => name.endsWith(".py"));
+    t.ok(modules.includes("parquet_rows.py") && modules.includes("train_judge.py"));
+    const copied = readFileSync(join(TRL_DIR, "Dockerfile"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("COPY "))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    for (const name of modules) t.ok(copied.includes(name), `the Dockerfile copies ${name}`);
+    for (const name of modules) {
+      const compile =
+        "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)";
+      const result = run("python3", ["-c", compile, join(TRL_DIR, name), join(dir, `${name}c`)]);
+      t.equal(result.status, 0, `${name}: ${result.stderr}`);
+    }
+    for (const script of [join(TRL_DIR, "fine-tune.sh"), join(K8S_DIR, "run-job.sh")]) {
+      const result = run("bash", ["-n", script]);
+      t.equal(result.status, 0, `${script}: ${result.stderr}`);
+    }
+  },
+);
 
 t.test("the README's templates are the ones the scripts document", async (t) => {
   const templates = readmeTemplates();

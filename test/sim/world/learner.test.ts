@@ -15,7 +15,11 @@ import {
 } from "../../../sim/world/learner.ts";
 import { DEFAULT_WORLD_KEY } from "../../../sim/world/scene.ts";
 import { JUDGE_SKILLS, uniformSkills } from "../../../sim/world/skills.ts";
-import { buildTrainingExample } from "../../../trainer/core/training-example.ts";
+import {
+  buildTrainingExample,
+  type TrainingExample,
+} from "../../../trainer/core/training-example.ts";
+import { writeDatasetParquet } from "../../../trainer/io/dataset-parquet.ts";
 import { type ClosedSkill, closedPair, sceneFor, worldImage } from "../../helpers/sim-world.ts";
 
 /**
@@ -306,3 +310,36 @@ t.test("jurist sim fine-tune, as a process: labels move the judge; --init chains
   t.equal(usage.status, 2);
   t.match(usage.stderr, /usage: jurist sim fine-tune/);
 });
+
+t.test(
+  "jurist sim fine-tune learns the same from the parquet form (embedded images)",
+  async (t) => {
+    const dir = t.testdir();
+    const jsonl = writeDataset(dir, pairs(80, "counting", "forms"), "right");
+    // The same examples, written as the dataset stage writes JURIST_DATASET_IMAGES=embedded
+    // (its writer reads each path as given, so make them absolute first).
+    const examples = readFileSync(jsonl, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TrainingExample)
+      .map((e) => ({ ...e, images: e.images.map((image) => join(dir, image)) }));
+    const parquet = join(dir, "elsewhere", "dataset.parquet");
+    mkdirSync(join(dir, "elsewhere"));
+    await writeDatasetParquet(parquet, examples);
+    const fromPaths = fineTune(jsonl, join(dir, "from-paths"), "--base-accuracy", "0.6");
+    // Without the image files the parquet form must rely on the bytes it embeds.
+    rmSync(join(dir, "images"), { recursive: true });
+    const fromBytes = fineTune(parquet, join(dir, "from-bytes"), "--base-accuracy", "0.6");
+    t.equal(fromBytes.run.status, 0, fromBytes.run.stderr);
+    t.equal(fromBytes.adapter.examples, 80);
+    t.equal(fromBytes.adapter.unreadable_examples, 0, "every image read from its embedded bytes");
+    t.strictSame(
+      fromBytes.adapter.simulated_judge,
+      fromPaths.adapter.simulated_judge,
+      "same adapter",
+    );
+    t.ok(fromBytes.adapter.simulated_judge.skills.counting > 0.6, "and it did learn");
+    const gone = fineTune(jsonl, join(dir, "no-images"), "--base-accuracy", "0.6");
+    t.equal(gone.adapter.unreadable_examples, 80, "while the paths form has lost its images");
+  },
+);
