@@ -33,6 +33,7 @@ const policyMarkers = z.preprocess(
           }),
         )
         .default([]),
+      reasoning: z.object({ start: marker, end: marker }).strict().optional(),
     })
     .strict()
     .transform((markers): PolicyTemplate => ({ name: "custom", ...markers })),

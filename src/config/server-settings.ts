@@ -32,10 +32,10 @@ const MIN_JSON_DEPTH = 5;
 
 /**
  * Values (array elements and object members) of the widest valid request, a `/get_reward` of
- * 8,192 items of text with scalar labels, is 24,579 (1,024 items with 8 images each: 20,484;
+ * 16,384 items of text with scalar labels, is 49,155 (1,024 items with 8 images each: 20,484;
  * test/src/http/json-body.test.ts counts both): the least JURIST_JSON_MAX_VALUES may be.
  */
-const MIN_JSON_VALUES = 25_000;
+const MIN_JSON_VALUES = 50_000;
 
 export const server = area(
   "HTTP server",
@@ -71,7 +71,7 @@ export const server = area(
         env: "JURIST_JSON_MAX_VALUES",
         schema: intIn(MIN_JSON_VALUES, 100_000_000),
         default: 100_000,
-        doc: "most array elements and object members a JSON body may hold, counted as it arrives (each `[`, `{` and `,` outside strings, so an empty `[]` or `{}` counts as one) (25,000–100,000,000); more → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed. The widest valid request, a `/get_reward` of 8,192 items of text with scalar labels, holds 24,579 (1,024 items with 8 images each 20,484, a full 256-item batch 7,425, a pairwise request at most 28; labels that are JSON objects count their members); the default leaves ~5× room for fields a newer OpenRLHF may add to `/get_reward`, whose unknown keys are ignored. Without it, a body of `[{},{},…]` passes the depth check and JSON.parse builds millions of objects (21 MB: 2.9 s and 636 MB) before the schema refuses it",
+        doc: "most array elements and object members a JSON body may hold, counted as it arrives (each `[`, `{` and `,` outside strings, so an empty `[]` or `{}` counts as one) (50,000–100,000,000); more → `400 INVALID_REQUEST`, refused at the byte that crosses it, before the body is parsed. The widest valid request, a `/get_reward` of 16,384 items of text with scalar labels, holds 49,155 (1,024 items with 8 images each 20,484, a full 256-item batch 7,425, a pairwise request at most 28; labels that are JSON objects count their members); the default leaves ~2× room for fields a newer OpenRLHF may add to `/get_reward`, whose unknown keys are ignored. Without it, a body of `[{},{},…]` passes the depth check and JSON.parse builds millions of objects (21 MB: 2.9 s and 636 MB) before the schema refuses it",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_REQUEST_TIMEOUT_MS",

@@ -27,6 +27,12 @@ export interface PolicyTemplate {
    * `<image_soft_token>` + `<end_of_image>\n\n`); both collapse back to the placeholder.
    */
   images: readonly ImageMarker[];
+  /**
+   * A reasoning block a thinking policy writes before its answer (Qwen3: `<think>…</think>`).
+   * The judge scores the answer after it: a reward for the reasoning text would teach the
+   * policy to write what pleases the judge there.
+   */
+  reasoning?: { start: string; end: string } | undefined;
 }
 
 export interface ImageMarker {
@@ -39,7 +45,11 @@ export interface ImageMarker {
   expanded?: { before: string; repeated: string; after: string } | undefined;
 }
 
-/** Qwen2, Qwen2.5, Qwen2-VL and Qwen2.5-VL: ChatML; the processor repeats `<|image_pad|>`. */
+/**
+ * Qwen2, Qwen2.5, Qwen2-VL, Qwen2.5-VL and Qwen3: ChatML; the processor repeats
+ * `<|image_pad|>`; Qwen3 thinks in `<think>…</think>` (its non-thinking generation prompt
+ * opens the assistant turn with an empty block).
+ */
 const qwen: PolicyTemplate = {
   name: "qwen",
   turnStart: "<|im_start|>",
@@ -58,6 +68,7 @@ const qwen: PolicyTemplate = {
       expanded: { before: "<|vision_start|>", repeated: "<|video_pad|>", after: "<|vision_end|>" },
     },
   ],
+  reasoning: { start: "<think>", end: "</think>" },
 };
 
 /** Llama 3.x (3.2 Vision: one `<|image|>` per image, not expanded). */

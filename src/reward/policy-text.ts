@@ -53,8 +53,10 @@ export function recoverResponse(
   const q = normalized(query, template);
   const p = normalized(prompt, template);
   if (q.startsWith(p)) return q.slice(p.length);
+  // The query's assistant header that opens the response is the one after as many headers as
+  // the prompt holds (a response that itself writes a header must not move the split).
   const header = assistantHeader(template);
-  const at = q.lastIndexOf(header);
+  const at = nthIndexOf(q, header, occurrences(p, header));
   if (at < 0) return null;
   const asked = questionText(q.slice(0, at + header.length), template);
   const same = (a: string, b: string) => a.replace(/\s+/g, " ") === b.replace(/\s+/g, " ");
@@ -63,15 +65,42 @@ export function recoverResponse(
     : null;
 }
 
-/** The response without the stop tokens (and whitespace) it ends with. */
+function occurrences(text: string, token: string): number {
+  let count = 0;
+  for (let at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + token.length)) count++;
+  return count;
+}
+
+/** Where the `n`th (1-based) occurrence of `token` starts, or -1. */
+function nthIndexOf(text: string, token: string, n: number): number {
+  let at = -1;
+  for (let k = 0; k < n; k++) {
+    at = text.indexOf(token, at + (k === 0 ? 1 : token.length));
+    if (at < 0) return -1;
+  }
+  return at;
+}
+
+/**
+ * The response as the judge should read it: cut at its first stop token (a generation ends
+ * there; a base policy that wrote `<|im_end|>` and went on to invent a user turn did not mean
+ * the rest), and for a thinking policy only the answer after its reasoning block (a block
+ * never closed leaves no answer: empty, the minimum score).
+ */
 export function cleanResponse(response: string, template: PolicyTemplate | null): string {
   if (template === null) return response;
-  let text = response.trimEnd();
-  for (;;) {
-    const stop = template.stopTokens.find((token) => text.endsWith(token));
-    if (stop === undefined) return text;
-    text = text.slice(0, -stop.length).trimEnd();
+  let text = response;
+  for (const stop of template.stopTokens) {
+    const at = text.indexOf(stop);
+    if (at >= 0) text = text.slice(0, at);
   }
+  const reasoning = template.reasoning;
+  if (reasoning) {
+    const end = text.lastIndexOf(reasoning.end);
+    if (end >= 0) text = text.slice(end + reasoning.end.length);
+    else if (text.trimStart().startsWith(reasoning.start)) text = "";
+  }
+  return text.trim();
 }
 
 interface Turn {
@@ -79,20 +108,26 @@ interface Turn {
   content: string;
 }
 
-/** The prompt's turns, system turns and the open generation turn left out. */
+/**
+ * The prompt's turns, system turns and the open generation turn left out: the last turn, when
+ * it has no end, is the policy's own turn being opened, whatever the template prefilled in it
+ * (Qwen3's non-thinking prompt writes an empty `<think>\n\n</think>` there).
+ */
 function turnsOf(prompt: string, template: PolicyTemplate): Turn[] {
   const parts = prompt.split(template.turnStart);
   const turns: Turn[] = [];
   const preamble = parts[0]!.trim();
   if (preamble !== "") turns.push({ role: "user", content: preamble });
-  for (const part of parts.slice(1)) {
+  for (const [index, part] of parts.entries()) {
+    if (index === 0) continue;
     const headerAt = part.indexOf(template.headerEnd);
     if (headerAt < 0) continue;
     const role = part.slice(0, headerAt).trim();
     const body = part.slice(headerAt + template.headerEnd.length);
     const endAt = body.indexOf(template.turnEnd);
+    const open = endAt < 0 && index === parts.length - 1;
     const content = (endAt < 0 ? body : body.slice(0, endAt)).trim();
-    if (role === "system" || content === "") continue;
+    if (role === "system" || content === "" || open) continue;
     turns.push({ role: role === template.assistantRole ? "assistant" : role, content });
   }
   return turns;
@@ -120,17 +155,20 @@ export function questionText(prompt: string, template: PolicyTemplate | null): s
 
 /**
  * The template an item follows: the one named, or (auto) the first of `candidates` whose
- * turn marker or a stop token appears in the query; null (verbatim) when none does.
+ * turn marker appears in the query or whose stop token ends it (a prompt sent without a chat
+ * template still ends on the policy's EOS); null (verbatim) when none does. A stop token
+ * merely mentioned inside plain text (`<eos>` in a question about tokenizers) is not a sign.
  */
 export function detectTemplate(
   query: string,
   candidates: readonly PolicyTemplate[],
 ): PolicyTemplate | null {
+  const end = query.trimEnd();
   return (
     candidates.find(
       (template) =>
         query.includes(template.turnStart) ||
-        template.stopTokens.some((token) => query.includes(token)),
+        template.stopTokens.some((token) => end.endsWith(token)),
     ) ?? null
   );
 }

@@ -8,11 +8,10 @@ export const MAX_CANDIDATES = 16;
 
 /**
  * Items per `/get_reward` call. OpenRLHF ≥0.9.1 sends one per call, 0.9.0 a whole rollout
- * batch per server (prompts × samples: 1,024 × 8 is a large run), judged in waves under the
- * one deadline. 8,192 items of text are 24,579 JSON values, under the least
- * JURIST_JSON_MAX_VALUES allows (server-settings.ts).
+ * batch per server (prompts × samples: a rollout of 1,024 prompts × 16 samples is 16,384), judged in waves under the one deadline. 16,384 items of text are
+ * 49,155 JSON values, under the least JURIST_JSON_MAX_VALUES allows (server-settings.ts).
  */
-export const MAX_OPENRLHF_ITEMS = 8192;
+export const MAX_OPENRLHF_ITEMS = 16_384;
 
 /**
  * Items of a `/get_reward` call that carries Jurist's `images` extension: each item's image

@@ -85,6 +85,6 @@ t.test("JSON shape limits: no less than the widest and deepest valid requests", 
   t.equal(loadConfig({}).http.jsonMaxDepth, 64);
   t.equal(loadConfig({ JURIST_JSON_MAX_DEPTH: "5" }).http.jsonMaxDepth, 5);
   t.throws(() => loadConfig({ JURIST_JSON_MAX_DEPTH: "4" }), /JURIST_JSON_MAX_DEPTH/);
-  t.equal(loadConfig({ JURIST_JSON_MAX_VALUES: "25000" }).http.jsonMaxValues, 25_000);
+  t.equal(loadConfig({ JURIST_JSON_MAX_VALUES: "50000" }).http.jsonMaxValues, 50_000);
   t.throws(() => loadConfig({ JURIST_JSON_MAX_VALUES: "24999" }), /JURIST_JSON_MAX_VALUES/);
 });

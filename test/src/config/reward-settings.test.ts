@@ -40,4 +40,17 @@ t.test("JURIST_REWARD_POLICY_TEMPLATE=custom needs its markers, given as JSON", 
     "a misspelt key is refused, not ignored",
   );
   t.throws(() => loadConfig({ JURIST_REWARD_POLICY_TEMPLATE: "mistral" }), /POLICY_TEMPLATE/);
+  const reasoning = { start: "<reason>", end: "</reason>" };
+  const thinking = loadConfig({
+    JURIST_REWARD_POLICY_MARKERS: JSON.stringify({ ...markers, reasoning }),
+  });
+  t.same(thinking.reward.policyMarkers?.reasoning, reasoning, "a thinking block of its own");
+  t.throws(
+    () =>
+      loadConfig({
+        JURIST_REWARD_POLICY_MARKERS: JSON.stringify({ ...markers, reasoning: { start: "<r>" } }),
+      }),
+    /JURIST_REWARD_POLICY_MARKERS/,
+    "a reasoning block needs both ends",
+  );
 });

@@ -130,3 +130,59 @@ t.test("auto detects the template per query; none and named choices", async (t) 
   t.equal(resolve(query)?.name, "custom", "declared markers come first");
   t.same(view(query, prompt, resolve(query)), { question: "Which?", response: "That one." });
 });
+
+t.test("Qwen3: the prefilled open assistant turn is not part of the question", async (t) => {
+  // Qwen3's chat template (tokenizer_config.json, enable_thinking=False) ends the generation
+  // prompt with an empty think block; with thinking on, the prompt may end in `<think>\n`.
+  const nonThinking =
+    "<|im_start|>user\nHow many cats?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
+  t.same(view(`${nonThinking}Two.<|im_end|>`, nonThinking, qwen), {
+    question: "How many cats?",
+    response: "Two.",
+  });
+  const thinking = "<|im_start|>user\nHow many cats?<|im_end|>\n<|im_start|>assistant\n<think>\n";
+  t.same(view(`${thinking}Count: one, two.\n</think>\n\nTwo.<|im_end|>`, thinking, qwen), {
+    question: "How many cats?",
+    response: "Two.",
+  });
+});
+
+t.test("a thinking response is judged on its answer; a block never closed has none", async (t) => {
+  t.equal(cleanResponse("<think>\nOne, two.\n</think>\n\nTwo cats.<|im_end|>", qwen), "Two cats.");
+  t.equal(cleanResponse("<think>\nOne, two, th", qwen), "", "cut off while thinking: empty");
+  t.equal(
+    cleanResponse("Two cats, no <think> here.<|im_end|>", qwen),
+    "Two cats, no <think> here.",
+  );
+  t.equal(cleanResponse("<think>x</think>y", llama), "<think>x</think>y", "llama has no block");
+});
+
+t.test("a response is cut at its first stop token: what follows was never meant", async (t) => {
+  t.equal(
+    cleanResponse("Two.<|im_end|>\n<|im_start|>user\nAnd dogs?<|im_end|>", qwen),
+    "Two.",
+    "a base policy that went on past its EOS",
+  );
+  t.equal(cleanResponse("Two.<|eot_id|><|start_header_id|>user", llama), "Two.");
+});
+
+t.test(
+  "the fallback split counts the prompt's headers: a header inside the response stays",
+  async (t) => {
+    const prompt = "<|im_start|>user\nHow  many cats?<|im_end|>\n<|im_start|>assistant\n";
+    const response = "Two.\n<|im_start|>assistant\nThree.";
+    const query = `<|im_start|>user\nHow many cats?<|im_end|>\n<|im_start|>assistant\n${response}`;
+    t.equal(recoverResponse(query, prompt, qwen), response);
+  },
+);
+
+t.test("auto: a stop token detects a template only where it ends the query", async (t) => {
+  const auto = templateResolver("auto", undefined);
+  t.equal(
+    auto("What does <eos> mean in a tokenizer? It ends a text."),
+    null,
+    "mentioned: verbatim",
+  );
+  t.equal(auto("What is 2+2? 4<eos>")?.name, "gemma", "ending the query");
+  t.equal(auto("How many cats? Two cats.<|im_end|>\n")?.name, "qwen");
+});
