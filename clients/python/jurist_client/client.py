@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
@@ -19,8 +20,9 @@ class JuristClient:
     """A Jurist gateway. `base_url` defaults to `JURIST_URL` (else http://127.0.0.1:8080),
     `api_key` to `JURIST_API_KEY` (sent as `authorization: Bearer <key>`). `timeout_ms` is every
     call's deadline, sent as `x-jurist-timeout-ms` so the gateway cancels the engine calls when
-    it passes; the socket waits a few seconds longer for Jurist's own 504. Answers 503 and 504 are
-    retried as `retry` says (Retry-After honoured, bounded); any other failure raises JuristError.
+    it passes; the socket waits a few seconds longer for Jurist's own 504. Answers 503 and 504,
+    and 429 with a Retry-After, are retried as `retry` says (Retry-After honoured, bounded); any
+    other failure raises JuristError.
     """
 
     def __init__(
@@ -143,13 +145,17 @@ def pairwise_item(
 
 def label_text(label: Any) -> str:
     """OpenRLHF labels come from any dataset column: numbers are sent as their text (`3`, not
-    `3.0`, for an integral float), None as "" (Jurist then reports that item as unlabelled)."""
+    `3.0`, for an integral float), a dict or list as its JSON (as the gateway encodes an object
+    label, not Python's repr), None as "" (Jurist then reports that item as unlabelled)."""
     if label is None:
         return ""
     if isinstance(label, bool):
         return str(label).lower()
     if isinstance(label, float) and math.isfinite(label) and label.is_integer():
         return str(int(label))
+    if isinstance(label, (dict, list, tuple)):
+        # JSON.stringify's form: no spaces, characters as they are.
+        return json.dumps(label, ensure_ascii=False, separators=(",", ":"), default=str)
     return label if isinstance(label, str) else str(label)
 
 

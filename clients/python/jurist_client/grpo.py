@@ -1,6 +1,6 @@
 """A TRL `GRPOTrainer` reward function backed by Jurist's `/v1/reward`.
 
-Follows trl/trainer/grpo_trainer.py at TRL v1.9.0 (commit f2cd577): `_calculate_rewards` calls
+Follows trl/trainer/grpo_trainer.py at TRL v1.9.0 (commit 35def3e): `_calculate_rewards` calls
 each callable reward function as
 
     reward_func(prompts=prompts, completions=completions, completion_ids=completion_ids_list,
@@ -15,11 +15,19 @@ messages (the completion `[{"role": "assistant", "content": ...}]`).
 Grouping: completions are judged against the other completions of the same prompt, and "the
 same prompt" means the same question text AND the same images (by content), so two rows that
 ask the same words about different pictures are never judged with one another's images.
+
+Several GPUs: `_calculate_rewards` runs on each process's local generation batch and gathers
+the rewards afterwards. When per_device_train_batch_size is not a multiple of num_generations,
+a prompt's completions are split across processes (the figure in `_get_train_sampler`:
+per_device_train_batch_size=3, num_generations=2 gives GPU 0 [0, 0, 1] and GPU 1 [1, 2, 2]),
+and each part is ranked in its own request: round-robin scores of separate requests are not on
+one scale. A call whose groups differ in size shows it, and is warned about once.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -33,6 +41,14 @@ log = logging.getLogger("jurist_client")
 
 # question text, images by content, the reference (None without a reference column)
 GroupKey = Tuple[str, Tuple[str, ...], Optional[str]]
+
+UNEVEN_GROUPS = (
+    "jurist: prompt groups of different sizes in one reward call ({sizes}): with several "
+    "processes TRL scores each one's slice separately, so a prompt's completions can be split "
+    "across processes, and round-robin scores from separate requests are not on one scale. Use "
+    "JuristGRPOReward(reference_key=...) for absolute scores, or make "
+    "per_device_train_batch_size a multiple of num_generations (docs/python-client.md)"
+)
 
 
 class JuristGRPOReward:
@@ -67,6 +83,7 @@ class JuristGRPOReward:
         self.image_key = image_key
         self.empty_reward = empty_reward
         self.concurrency = concurrency
+        self._warned_uneven = False
 
     def __call__(
         self,
@@ -86,6 +103,8 @@ class JuristGRPOReward:
             key = (prompt_text(prompt), images_key(images[i]), reference)
             groups.setdefault(key, []).append(i)
             group_images.setdefault(key, images[i])
+        if references is None:
+            self._warn_uneven_groups(groups)
         texts = [completion_text(completion) for completion in completions]
         rewards: List[Optional[float]] = [None] * len(completions)
 
@@ -109,6 +128,15 @@ class JuristGRPOReward:
                 done.result()  # re-raises a group's JuristError here
         _log_failures(kwargs.get("log_metric"), rewards)
         return rewards
+
+    def _warn_uneven_groups(self, groups: Dict[GroupKey, List[int]]) -> None:
+        """Once per instance: groups of different sizes in one call mean a prompt's completions
+        were split across processes (or the dataset repeats a prompt). Against a reference the
+        scores are absolute and the split does no harm, so this is only for round robins."""
+        sizes = sorted({len(indices) for indices in groups.values()})
+        if len(sizes) > 1 and not self._warned_uneven:
+            self._warned_uneven = True
+            warnings.warn(UNEVEN_GROUPS.format(sizes=", ".join(map(str, sizes))), RuntimeWarning, stacklevel=3)
 
     def _score_group(
         self, question: str, images: List[ImageRef], candidates: List[str], reference: Optional[str]

@@ -24,6 +24,10 @@ from .errors import CLIENT_TIMEOUT, CONNECTION_FAILED, INVALID_RESPONSE, JuristE
 # fleet's pace; the same request sent again would be refused again (docs/reward-and-rlhf.md).
 RETRIED_STATUSES = frozenset({503, 504})
 NOT_RETRIED_CODES = frozenset({"DEADLINE_TOO_SHORT"})
+# 429 RATE_LIMITED: the key's per-minute budget is spent; Jurist sends Retry-After (the seconds
+# left in the window). Retried only with one, when it fits `max_wait_s` like any other wait:
+# without it the client cannot know when the budget comes back.
+RATE_LIMITED_STATUS = 429
 # Slack over the server-side deadline before the socket gives up, so Jurist's own 504 (with its
 # code) arrives rather than a bare client timeout.
 SOCKET_SLACK_S = 5.0
@@ -88,6 +92,8 @@ def post_json(
 def _retryable(error: JuristError) -> bool:
     if error.code == CONNECTION_FAILED:
         return True  # a gateway restarting behind its address
+    if error.status == RATE_LIMITED_STATUS:
+        return error.retry_after_s is not None
     return error.status in RETRIED_STATUSES and error.code not in NOT_RETRIED_CODES
 
 

@@ -49,8 +49,9 @@ def compute_score(
 ) -> Dict[str, float]:
     """`custom_reward_function.path=pkg://jurist_client.verl` (or this file's path),
     `custom_reward_function.name=compute_score`. Returns `{"score": logit P(response ≻ ground
-    truth), "jurist_probability": P, "jurist_failed": 0 or 1}`; a failed item gets the fallback
-    and its sigmoid. Optional `reward_kwargs`: `jurist_url`, `jurist_api_key`, `timeout_ms`,
+    truth), "jurist_probability": P, "jurist_failed": 0 or 1}`; a failed item (named in the
+    answer's `failures`) gets the gateway's JURIST_REWARD_ON_FAILURE, else the fallback, and
+    its sigmoid. Optional `reward_kwargs`: `jurist_url`, `jurist_api_key`, `timeout_ms`,
     `question_key` (default "question"), `failed_reward` (else JURIST_FAILED_REWARD; with
     neither, an item Jurist could not score raises JuristError)."""
     return compute_score_batch(
@@ -94,14 +95,18 @@ def compute_score_batch(
         timeout_ms=kwargs.get("timeout_ms"),
     )
     fallback = failed_reward_setting(kwargs.get("failed_reward"))
-    rewards = fill_failed(answer["rewards"], answer.get("failures", []), fallback)
+    failures = answer.get("failures", [])
+    rewards = fill_failed(answer["rewards"], failures, fallback)
+    # `failures` names every failed item, whether the gateway answered null for it or, with
+    # JURIST_REWARD_ON_FAILURE set, a number that is no judgement.
+    failed = {f["index"] for f in failures}
     out: List[Dict[str, float]] = []
-    for reward, probability in zip(rewards, answer["scores"]):
+    for index, (reward, probability) in enumerate(zip(rewards, answer["scores"])):
         out.append(
             {
                 "score": reward,
                 "jurist_probability": sigmoid(reward) if probability is None else float(probability),
-                "jurist_failed": 1.0 if probability is None else 0.0,
+                "jurist_failed": 1.0 if index in failed else 0.0,
             }
         )
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import unittest
 
-from jurist_client import JuristClient, JuristError, pairwise_item
+from jurist_client import JuristClient, JuristError, label_text, pairwise_item
 
 from .support import RecordingProxy, live_url, png_bytes
 
@@ -54,6 +54,15 @@ class LiveClientTests(unittest.TestCase):
         self.assertEqual(proxy.requests[0].body["labels"], ["3", "4"])
         self.assertEqual(len(answer["rewards"]), 2)
         self.assertTrue(all(isinstance(r, (int, float)) for r in answer["rewards"]), answer)  # 0 arrives as int
+
+    def test_object_labels_are_sent_as_json_not_python_repr(self) -> None:
+        # The gateway takes an object label as its JSON (JSON.stringify, src/http/reward-json.ts);
+        # a label the client turned into text must read the same, not `{'answer': ...}`.
+        self.assertEqual(label_text({"answer": "Two cats", "count": 2, "ok": True}), '{"answer":"Two cats","count":2,"ok":true}')
+        self.assertEqual(label_text(["café", None, 1.5]), '["café",null,1.5]')
+        with RecordingProxy(live_url()) as proxy:
+            JuristClient(proxy.url).get_reward(["Q? A."], ["Q? "], [{"answer": "A."}])
+        self.assertEqual(proxy.requests[0].body["labels"], ['{"answer":"A."}'])
 
     def test_errors_carry_jurists_code_and_details(self) -> None:
         with self.assertRaises(JuristError) as too_few:

@@ -1,6 +1,6 @@
 """JuristGRPOReward called as TRL's GRPOTrainer calls a reward function.
 
-Follows trl/trainer/grpo_trainer.py at TRL v1.9.0 (commit f2cd577): `_calculate_rewards` calls
+Follows trl/trainer/grpo_trainer.py at TRL v1.9.0 (commit 35def3e): `_calculate_rewards` calls
 `reward_func(prompts=prompts, completions=completions, completion_ids=completion_ids_list,
 **reward_kwargs)`, `reward_kwargs` being every other dataset column (one value per completion)
 plus `trainer_state`, `log_extra` and `log_metric`. For a vision dataset `prompts` went through
@@ -13,6 +13,7 @@ completions are `[{"role": "assistant", "content": text}]`. Each prompt's row is
 from __future__ import annotations
 
 import unittest
+import warnings
 from typing import Any, Dict, List, Tuple
 
 from jurist_client import JuristClient, JuristGRPOReward
@@ -133,6 +134,30 @@ class GrpoTests(unittest.TestCase):
         self.assertEqual(request.body["candidates"], ["Paris.", "Lyon."])
         self.assertEqual(rewards[1:3], [-9.21, None])
         self.assertEqual([rewards[0], rewards[3]], request.answer["scores"])
+
+    def test_groups_split_across_processes_are_warned_about_once(self) -> None:
+        # per_device_train_batch_size=3, num_generations=2 on 2 GPUs (the figure in TRL's
+        # _get_train_sampler): GPU 0's local generation batch holds prompts [0, 0, 1, 3, 3, 4],
+        # prompt 1's other completion being GPU 1's. Its scores come from a separate request.
+        prompts = ["Q0?", "Q0?", "Q1?", "Q3?", "Q3?", "Q4?"]
+        completions = [f"Answer {i}." for i in range(6)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            trl_call(self.reward, prompts, completions)
+            trl_call(self.reward, prompts, completions)
+        uneven = [w for w in caught if issubclass(w.category, RuntimeWarning) and "reference_key" in str(w.message)]
+        self.assertEqual(len(uneven), 1, [str(w.message) for w in caught])
+        self.assertIn("different sizes in one reward call (1, 2)", str(uneven[0].message))
+
+    def test_even_groups_and_reference_scoring_are_not_warned_about(self) -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            trl_call(self.reward, ["Q0?", "Q0?", "Q1?", "Q1?"], [f"Answer {i}." for i in range(4)])
+            trl_call(
+                JuristGRPOReward(JuristClient(self.proxy.url), reference_key="solution"),
+                ["Q0?", "Q0?", "Q1?"], [f"Answer {i}." for i in range(3)], solution=["A."] * 3,
+            )
+        self.assertEqual([str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)], [])
 
     def test_a_prompt_with_one_completion_gets_none_without_a_request(self) -> None:
         rewards = trl_call(self.reward, ["Alone?"], ["Yes."])

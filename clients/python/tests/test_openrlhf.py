@@ -1,11 +1,13 @@
 """jurist_client/openrlhf_reward_func.py loaded and called as OpenRLHF loads and calls a
 `--remote_rm_url` Python file.
 
-Follows OpenRLHF v0.9.0 (commit 06ab51e) openrlhf/utils/remote_rm_utils.py and v0.11.0 (commit
-3c3be62) openrlhf/utils/agent.py: `spec_from_file_location("reward_func", path)`, then
-`reward_func(queries, prompts, labels)` positionally: v0.9.0 with slices of
-micro_rollout_batch_size items (through Ray), v0.9.10–v0.11.0 with one item per call from
-`asyncio.to_thread`. Queries are `tokenizer.decode(prompt_ids + response_ids,
+Follows OpenRLHF v0.9.0 (commit 06ab51e) openrlhf/utils/remote_rm_utils.py and v0.9.1 (commit
+ac18582) to v0.11.0 (commit 3c3be62) openrlhf/utils/agent.py: `spec_from_file_location(
+"reward_func", path)` (the module is not put in sys.modules), then `reward_func(queries,
+prompts, labels)` positionally: v0.9.0 with slices of micro_rollout_batch_size items through
+`ray.remote(reward_module.reward_func)`, so Ray's cloudpickle must pickle the function;
+v0.9.1–v0.11.0 with one item per call (SingleTurnAgentExecutor._fetch_rewards_via_func,
+batch_size = 1) from `asyncio.to_thread`. Queries are `tokenizer.decode(prompt_ids + response_ids,
 skip_special_tokens=False)`: a Qwen2.5-VL prompt's one `<|image_pad|>` is one per patch there.
 Labels are the `--label_key` column as loaded (numbers stay numbers), "" without one.
 """
@@ -16,6 +18,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,8 @@ from jurist_client import JuristError
 from jurist_client.images import data_uri
 
 from .support import RecordingProxy, live_url, png_bytes
+
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
 REWARD_FILE = str(Path(__file__).resolve().parents[1] / "jurist_client" / "openrlhf_reward_func.py")
 
@@ -123,6 +128,23 @@ class OpenRlhfTests(unittest.TestCase):
         self.assertEqual(result["extra_logs"], {"jurist_failed": [1.0]})
         self.assertLess(result["scores"][0], 0.001)
 
+    def test_items_the_gateway_stood_in_for_are_logged_as_failed(self) -> None:
+        # The gateway's answer with JURIST_REWARD_ON_FAILURE=-9.21 (docs/reward-and-rlhf.md,
+        # src/http/reward-json.ts): the failed item has a number in rewards and scores, no
+        # failure_reasons, jurist_failed 1, and its reason in `failures`.
+        self.proxy.script(200, {
+            "rewards": [-0.12136085700426735, -9.21],
+            "scores": [0.4696969696969697, 0.00010005],
+            "extra_logs": {"jurist_probability": [0.4696969696969697, 0.00010005], "jurist_failed": [0, 1], "jurist_empty": [0, 0]},
+            "failures": [{"index": 1, "reason": "no reference: labels[1] is empty"}],
+            "checkpoint": "jurist-sim-judge",
+            "simulated": True,
+        })
+        prompts = ["<|im_start|>user\nHow many cats?<|im_end|>\n<|im_start|>assistant\n"] * 2
+        result = self.call([p + "Two.<|im_end|>" for p in prompts], prompts, ["Two cats.", ""])
+        self.assertEqual(result["rewards"], [-0.12136085700426735, -9.21])
+        self.assertEqual(result["extra_logs"], {"jurist_failed": [0.0, 1.0]})
+
     def test_a_prompt_missing_from_the_image_map_is_named(self) -> None:
         image_map = Path(self.folder, "empty.json")
         image_map.write_text("{}")
@@ -141,6 +163,42 @@ class OpenRlhfTests(unittest.TestCase):
         done = subprocess.run([sys.executable, "-c", script], cwd=self.folder, env=env, capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(len(json.loads(done.stdout)["rewards"]), 1)
+
+
+class RayPicklingTests(unittest.TestCase):
+    """OpenRLHF v0.9.0 does `ray.remote(reward_module.reward_func)` on the file loaded outside
+    sys.modules; Ray pickles the function with cloudpickle, which pickles such a module's
+    function by value, globals and all (a module-level lock failed with `TypeError: cannot
+    pickle '_thread.lock' object`). The file's function must come from an importable module."""
+
+    def test_the_loaded_function_is_the_importable_modules_and_pickles_by_reference(self) -> None:
+        function = load_like_openrlhf().reward_func
+        self.assertEqual(function.__module__, "jurist_client.openrlhf")
+        self.assertIs(pickle.loads(pickle.dumps(function)), function)
+
+    def test_ray_can_ship_it_to_a_fresh_worker(self) -> None:
+        try:
+            import cloudpickle  # Ray's pickler; not installed where this runs in CI
+        except ImportError:
+            self.skipTest("cloudpickle is not installed: Ray's pickling of reward_func is not reproduced here")
+        payload = cloudpickle.dumps(load_like_openrlhf().reward_func)
+        with RecordingProxy(live_url()) as proxy:
+            # A Ray worker: a new interpreter where the package is importable (installed on
+            # every node, here PYTHONPATH), unpickling the task's function and calling it.
+            worker = (
+                "import json, pickle, sys\n"
+                "reward_func = pickle.loads(sys.stdin.buffer.read())\n"
+                "print(json.dumps(reward_func(['Q? A.'], ['Q? '], ['A.'])))\n"
+            )
+            env = {**os.environ, "PYTHONPATH": PACKAGE_ROOT, "JURIST_URL": proxy.url, "JURIST_IMAGE_MAP": ""}
+            done = subprocess.run(
+                [sys.executable, "-c", worker], input=payload, cwd=tempfile.gettempdir(), env=env,
+                capture_output=True, timeout=60,
+            )
+        self.assertEqual(done.returncode, 0, done.stderr.decode())
+        result = json.loads(done.stdout)
+        self.assertEqual(result["extra_logs"], {"jurist_failed": [0.0]})
+        self.assertEqual(proxy.paths(), ["/get_reward"])
 
 
 if __name__ == "__main__":

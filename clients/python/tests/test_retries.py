@@ -59,6 +59,27 @@ class RetryTests(unittest.TestCase):
         self.assertEqual(self.sleeps, [])
         self.assertEqual(len(self.proxy.requests), 1)
 
+    def test_429_is_retried_after_its_retry_after_when_it_fits(self) -> None:
+        # Jurist's rate limit answer: 429 RATE_LIMITED with the seconds left in the window.
+        limited = {"error": {"code": "RATE_LIMITED", "message": "rate limit of 60 verdicts per minute exceeded; retry in 7 s"}}
+        self.proxy.script(429, limited, {"retry-after": "7"})
+        self.proxy.script(200, OK)
+        self.assertEqual(self.client.reward("Q?", ["a", "b"])["scores"], [0.5, -0.5])
+        self.assertEqual(self.sleeps, [7.0])
+        self.assertEqual(len(self.proxy.requests), 2)
+
+    def test_429_beyond_max_wait_or_without_retry_after_is_raised(self) -> None:
+        limited = {"error": {"code": "RATE_LIMITED", "message": "rate limit exceeded"}}
+        self.proxy.script(429, limited, {"retry-after": "45"})  # over max_wait_s (30)
+        self.proxy.script(429, limited)
+        for expected_retry_after in (45.0, None):
+            with self.assertRaises(JuristError) as raised:
+                self.client.reward("Q?", ["a", "b"])
+            self.assertEqual((raised.exception.code, raised.exception.status), ("RATE_LIMITED", 429))
+            self.assertEqual(raised.exception.retry_after_s, expected_retry_after)
+        self.assertEqual(self.sleeps, [])
+        self.assertEqual(len(self.proxy.requests), 2)
+
     def test_deadline_too_short_and_4xx_are_not_retried(self) -> None:
         self.proxy.script(504, overloaded("DEADLINE_TOO_SHORT"))
         self.proxy.script(400, {"error": {"code": "INVALID_REQUEST", "message": "bad", "details": [{"path": "candidates", "reason": "x"}]}})

@@ -102,6 +102,28 @@ class VerlTests(unittest.TestCase):
             result = compute_score(**call, **self.reward_kwargs)
         self.assertEqual((result["score"], result["jurist_failed"]), (-9.21, 1.0))
 
+    def test_items_the_gateway_stood_in_for_are_marked_failed(self) -> None:
+        # The gateway's answer with JURIST_REWARD_ON_FAILURE=0 (docs/reward-and-rlhf.md,
+        # src/http/reward-json.ts): the failed item carries 0 and 0.5, not null, and only
+        # `failures` (and extra_logs.jurist_failed) say it was not judged.
+        self.proxy.script(200, {
+            "rewards": [0.8472978603872037, 0],
+            "scores": [0.7, 0.5],
+            "extra_logs": {"jurist_probability": [0.7, 0.5], "jurist_failed": [0, 1], "jurist_empty": [0, 0]},
+            "failures": [{"index": 1, "reason": "no reference: labels[1] is empty"}],
+            "checkpoint": "jurist-sim-judge",
+            "simulated": True,
+        })
+        compute_score = load_extern_object(VERL_PKG, "compute_score_batch")
+        with mock.patch.dict(os.environ, {"JURIST_FAILED_REWARD": ""}):
+            results = compute_score(
+                data_sources=["gsm8k"] * 2, solution_strs=["It is 72.", "It is 70."], ground_truths=["72", ""],
+                extra_infos=[row_extra_info("How many clips?")] * 2, **self.reward_kwargs,
+            )
+        self.assertEqual([r["jurist_failed"] for r in results], [0.0, 1.0])
+        self.assertEqual([r["score"] for r in results], [0.8472978603872037, 0.0])
+        self.assertEqual([r["jurist_probability"] for r in results], [0.7, 0.5])
+
     def test_without_a_question_in_extra_info_it_says_where_to_put_it(self) -> None:
         compute_score = load_extern_object(VERL_FILE, "compute_score")
         with self.assertRaises(ValueError) as raised:
