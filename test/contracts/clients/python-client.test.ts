@@ -10,7 +10,8 @@ import { needs } from "../../helpers/required-tools.ts";
 // (TRL v1.9.0 GRPOTrainer and OnlineDPOTrainer, verl v0.7.0's reward loaders, OpenRLHF v0.9.0 and
 // v0.11.0's reward_func loading; each test file names the source it follows). Keys are
 // required, so every call also proves the client sends its key. A failing, erroring or skipped
-// Python test fails this test.
+// Python test fails this test, but for one: Ray's pickling of reward_func needs cloudpickle (not
+// in the standard library); without it that test skips and says so here (.ci/run installs it).
 
 const PACKAGE = fileURLToPath(new URL("../../../clients/python/", import.meta.url));
 
@@ -50,6 +51,10 @@ t.test(
     t.equal(code, 0, "python3 -m unittest exits 0", { output: output.slice(-6000) });
     const ran = Number(/Ran (\d+) tests?/.exec(output)?.[1] ?? 0);
     t.ok(ran >= 32, `every suite was discovered (${ran} tests ran)`);
-    t.notMatch(output, /skipped/, "no test skipped: each one reached the gateway");
+    // unittest's summary says `OK (skipped=N)`; each skipped test's line says why.
+    const skipped = Number(/skipped=(\d+)/.exec(output)?.[1] ?? 0);
+    const optional = output.split("\n").filter((line) => /cloudpickle is not installed/.test(line));
+    if (optional.length > 0) t.comment(`SKIPPED (no cloudpickle): ${optional.join("; ")}`);
+    t.equal(skipped, optional.length, "no other test skipped: each one reached the gateway");
   },
 );
