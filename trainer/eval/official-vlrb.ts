@@ -2,7 +2,8 @@ import { type OfficialItem, oneOrderOutcome } from "./official-order.ts";
 import { groupScores, type OfficialScore } from "./official-score.ts";
 
 // Followed: vl-rewardbench/VL_RewardBench at commit 9b10abdc91678bc5fb2bd7eea4d73d3af484db9f:
-// inference_hf.py (one order per item, `random.choice([0, 1])`; `<image>\n` stripped) and
+// inference_hf.py (one order per item, `random.choice([0, 1])`; `<image>` placeholders stripped
+// as vlrb-row.ts explains) and
 // cal.py (the scorer, run with k = 1 judgement per item).
 
 /** cal.py's task_list: overall and macro are over these three groups only. */

@@ -40,19 +40,27 @@ const vlrbPair = z.object(vlrbPairFields);
 export type VlrbPair = z.output<typeof vlrbPair>;
 
 /**
- * A text as VL-RewardBench's own script shows it to a judge: its `inference_hf.py`
- * (vl-rewardbench/VL_RewardBench, commit 9b10abd) builds one prompt from the query and both
- * responses, then removes every `<image>\n` from it (Python's `str.replace`: all occurrences),
- * the LLaVA-style placeholder that the attached image stands for. Exactly that string: a bare
- * `<image>` with no newline after it stays, as it does there.
+ * A text as VL-RewardBench's own script shows it to a judge. Its `prompt.py`
+ * (vl-rewardbench/VL_RewardBench, commit 9b10abd) renders the query and both answers into one
+ * template, each followed by `\n\n` (and preceded by `: `); `inference_hf.py` then runs
+ * `.replace("<image>\n", "")` on the WHOLE prompt (Python: every non-overlapping occurrence,
+ * left to right, no rescan; JavaScript's `replaceAll` with a string does the same). So a field
+ * loses every `<image>\n` inside it AND a trailing `<image>`, whose `\n` is the template's
+ * separator: "What is this?\n<image>" → "What is this?", "A circle.<image>" → "A circle.".
+ * Nothing before a field (`: `) can complete a match, and the separator's second `\n` can end
+ * none, so appending one `\n` and replacing reproduces exactly what the template does — also
+ * in cases a strip-then-trim would get wrong: "X<image><image>\n" keeps one `<image>`.
+ * If that `\n` survives it is removed again; if a trailing `<image>` took it, the official
+ * prompt has one blank line less there, which a field cannot carry: the text is the same.
  */
 export function withoutImagePlaceholders(text: string): string {
-  return text.replaceAll("<image>\n", "");
+  const rendered = `${text}\n`.replaceAll("<image>\n", "");
+  return rendered.endsWith("\n") ? rendered.slice(0, -1) : rendered;
 }
 
 /**
  * The item of a parsed VLRB row; `human_ranking[0] === 0` means the first response is preferred.
- * Query and responses lose their `<image>\n` placeholders as in the official script; the key
+ * Query and responses lose their `<image>` placeholders as in the official script; the key
  * hashes the texts as judged, so results judged on the raw texts do not pair with these.
  */
 export function vlrbItem(pair: VlrbPair, rowIndex: number, images: ItemImages): EvalItem {

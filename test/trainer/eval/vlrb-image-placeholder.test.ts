@@ -1,14 +1,16 @@
 // Follows VL-RewardBench's official inference script (vl-rewardbench/VL_RewardBench, commit
-// 9b10abd, inference_hf.py `process_item`): `question = prompt(item, random_number)` puts the
-// query and both responses into one prompt (prompt.py), then
-// `question = question.replace("<image>\n", "")` removes every `<image>\n` before the judge
-// sees it (the image goes beside the text). Only that exact string: a bare `<image>` stays.
+// 9b10abd): prompt.py renders `Question: {query}\n\nAnswer 1: {a}\n\nAnswer 2: {b}\n\nPlease…`
+// and inference_hf.py `process_item` then runs `question.replace("<image>\n", "")` on that
+// WHOLE prompt. So every `<image>\n` goes, and so does a field's trailing `<image>` (its `\n`
+// is the template's separator); a bare `<image>` elsewhere stays, as does `<image>\r\n`.
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
 import type { EvalItem } from "../../../trainer/eval/eval-item.ts";
 import { loadBenchmark } from "../../../trainer/eval/load-benchmark.ts";
 import { withoutImagePlaceholders } from "../../../trainer/eval/vlrb-row.ts";
+import { needs } from "../../helpers/required-tools.ts";
 import { fixture } from "./fixture-files.ts";
 import { writeVlrbParquet } from "./vlrb-parquet-file.ts";
 
@@ -27,10 +29,12 @@ const CASES = [
   {
     query: "What is in <image>? Answer briefly.",
     response: ["A square.", "A circle.<image>"],
-    judged: {
-      question: "What is in <image>? Answer briefly.",
-      texts: ["A square.", "A circle.<image>"],
-    },
+    judged: { question: "What is in <image>? Answer briefly.", texts: ["A square.", "A circle."] },
+  },
+  {
+    query: "What is this?\n<image>",
+    response: ["Two <image><image>\ncats.", "One dog.<image><image>\n"],
+    judged: { question: "What is this?", texts: ["Two <image>cats.", "One dog.<image>"] },
   },
   {
     query: "<image>\r\nCRLF is not what the script removes.",
@@ -42,9 +46,65 @@ const CASES = [
 const judgedTexts = (items: EvalItem[]) =>
   items.map((item) => ({ question: item.question, texts: [item.chosen, item.rejected] }));
 
-t.test("withoutImagePlaceholders removes every `<image>\\n` and nothing else", async (t) => {
-  for (const c of CASES) t.equal(withoutImagePlaceholders(c.query), c.judged.question, c.query);
+/** Fields alone (some would be empty, which the loaders do not care about but a row would). */
+const FIELDS: [string, string][] = [
+  ["<image>", ""],
+  ["<image>\n", ""],
+  ["<image>\n<image>", ""],
+  ["A<image>\n<image>\nB<image>", "AB"],
+  ["X<image><image>", "X<image>"],
+  ["<ima<image>\nge>\n", "<image>\n"],
+  ["Ends in <image >", "Ends in <image >"],
+  ["Newline stays\n", "Newline stays\n"],
+];
+
+t.test("withoutImagePlaceholders removes what the official replace removes", async (t) => {
+  for (const c of CASES) {
+    t.equal(withoutImagePlaceholders(c.query), c.judged.question, JSON.stringify(c.query));
+    t.same(c.response.map(withoutImagePlaceholders), c.judged.texts, JSON.stringify(c.response));
+  }
+  for (const [field, judged] of FIELDS) {
+    t.equal(withoutImagePlaceholders(field), judged, JSON.stringify(field));
+  }
 });
+
+// The same template shape (prompt.py's separators around the three fields) through Python's own
+// str.replace, against the template filled with Jurist's stripped fields. Where a trailing
+// `<image>` took the separator's `\n` the official prompt has a blank line less, which a field
+// cannot carry, so runs of newlines are compared as one: the words the judge sees must match.
+const TEMPLATE = (q: string, a: string, b: string) =>
+  ` Evaluate.\n\nQuestion: ${q}\n\nAnswer 1: ${a}\n\nAnswer 2: ${b}\n\nPlease evaluate.`;
+const PYTHON_TEMPLATE = `import json, sys
+for q, a, b in json.load(sys.stdin):
+    prompt = f""" Evaluate.\n\nQuestion: {q}\n\nAnswer 1: {a}\n\nAnswer 2: {b}\n\nPlease evaluate."""
+    print(json.dumps(prompt.replace("<image>\\n", "")))
+`;
+
+t.test(
+  "Python's replace on the whole prompt shows the judge the same text",
+  needs(["python3"], "apt-get install python3"),
+  async (t) => {
+    const triples: [string, string, string][] = [
+      ...CASES.map((c): [string, string, string] => [c.query, c.response[0], c.response[1]]),
+      ...FIELDS.map(([field]): [string, string, string] => [field, field, `${field}<image>`]),
+    ];
+    const official = execFileSync("python3", ["-c", PYTHON_TEMPLATE], {
+      input: JSON.stringify(triples),
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as string);
+    const oneNewline = (text: string) => text.replace(/\n+/g, "\n");
+    t.equal(official.length, triples.length);
+    triples.forEach(([q, a, b], i) => {
+      const jurist = TEMPLATE(
+        ...([q, a, b].map(withoutImagePlaceholders) as [string, string, string]),
+      );
+      t.equal(oneNewline(jurist), oneNewline(official[i] ?? ""), JSON.stringify([q, a, b]));
+    });
+  },
+);
 
 t.test("both VLRB loaders judge the texts the official script sends", async (t) => {
   const dir = t.testdir();
