@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckpointRecord, CheckpointRegistry } from "../../src/store/checkpoint-registry.ts";
@@ -17,11 +18,16 @@ export interface RegisterInput {
   judge: string;
 }
 
-/** `jurist-judge-it<n>-<first 8 hex of the dataset's SHA-256>`: stable for equal data. */
+/**
+ * `jurist-judge-it<n>-<first 8 hex of the dataset's SHA-256>`: stable for equal data. Streamed:
+ * a dataset with embedded images easily passes 2 GiB, past which `readFile` throws
+ * ERR_FS_FILE_TOO_LARGE — after the fine-tune, on every retry — and below which it would hold
+ * the whole file in memory just to hash it.
+ */
 export async function candidateId(iteration: number, datasetPath: string): Promise<string> {
-  const digest = createHash("sha256")
-    .update(await readFile(datasetPath))
-    .digest("hex");
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(datasetPath)) hash.update(chunk as Buffer);
+  const digest = hash.digest("hex");
   return `jurist-judge-it${iteration}-${digest.slice(0, 8)}`;
 }
 
