@@ -6,7 +6,8 @@
 // Features.from_arrow_schema in features/features.py (the "huggingface" schema metadata, used
 // when the Arrow field it implies equals the file's); features/image.py (an Image is the struct
 // {bytes, path}). The parquet layout parquet_rows.py reads follows apache/parquet-format's
-// parquet.thrift and Encodings.md. The last test runs the real `datasets` when a python3 with it
+// parquet.thrift and Encodings.md; its codecs parquet.thrift's CompressionCodec (GZIP: RFC 1952,
+// written here by Node's zlib as pyarrow's GZIP writes a gzip member). The last test runs the real `datasets` when a python3 with it
 // is at hand (JURIST_DATASETS_PYTHON, or python3 itself), and says it skipped otherwise.
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import {
   huggingFaceMetadata,
   writeDatasetParquet,
 } from "../../../trainer/io/dataset-parquet.ts";
+import { type Codec, parquetCompressors } from "../../trainer/eval/parquet-codecs.ts";
 import { samplePair, says } from "../../trainer/fixtures.ts";
 import { needs, run, TRL_DIR, writeDataset } from "./fine-tune-fixtures.ts";
 
@@ -130,7 +132,11 @@ t.test(
 /** A parquet file of the examples' rows with the schema and metadata changed by the caller. */
 async function variant(
   name: string,
-  options: { schema?: SchemaElement[]; kvMetadata?: { key: string; value: string }[] },
+  options: {
+    schema?: SchemaElement[];
+    kvMetadata?: { key: string; value: string }[];
+    codec?: Codec;
+  },
   image = (path: string) => new Uint8Array(readFileSync(path)),
 ): Promise<string> {
   const file = join(dir, name);
@@ -148,6 +154,8 @@ async function variant(
     columns: DATASET_COLUMNS.map(([column]) => ({ name: column })),
     schema: options.schema ?? datasetSchema(),
     kvMetadata: options.kvMetadata ?? [{ key: "huggingface", value: huggingFaceMetadata() }],
+    codec: options.codec ?? "SNAPPY",
+    compressors: await parquetCompressors(),
   });
   return file;
 }
@@ -189,6 +197,54 @@ t.test(
     const broken = check(join(dir, "broken.parquet"));
     t.equal(broken.status, 1);
     t.match(broken.stderr, /cannot read it as parquet/);
+  },
+);
+
+/** Each row of `file` as parquet_rows.py reads it, images by SHA-256; or its error. */
+function rowsRead(file: string) {
+  const code = stdlibOnly(
+    [
+      "import hashlib, json",
+      "from parquet_rows import ParquetFile",
+      "f = ParquetFile(sys.argv[1])",
+      "print(json.dumps([dict(r, images=[hashlib.sha256(i['bytes']).hexdigest() for i in r['images']]) for r in f.rows()]))",
+    ].join("\n"),
+  );
+  return run("python3", ["-c", code, file]);
+}
+
+t.test(
+  "a dataset re-saved with GZIP is read; other codecs are refused by name",
+  needs("python3"),
+  async (t) => {
+    const snappy = rowsRead(await variant("snappy.parquet", {}));
+    t.equal(snappy.status, 0, snappy.stderr);
+    const gzipFile = await variant("gzip.parquet", { codec: "GZIP" });
+    const gzip = rowsRead(gzipFile);
+    t.equal(gzip.status, 0, gzip.stderr);
+    t.strictSame(JSON.parse(gzip.stdout), JSON.parse(snappy.stdout), "the same rows as SNAPPY");
+    t.equal(JSON.parse(gzip.stdout).length, all.length);
+    const gzipCheck = run("python3", [
+      join(TRL_DIR, "train_judge.py"),
+      "--check-dataset",
+      gzipFile,
+    ]);
+    t.equal(gzipCheck.status, 0, gzipCheck.stderr);
+    t.match(gzipCheck.stdout, /dataset OK: .*gzip\.parquet: 5 examples, 3 embedded images/);
+
+    for (const codec of ["ZSTD", "BROTLI", "LZ4_RAW"] as const) {
+      const file = await variant(`${codec}.parquet`, { codec });
+      const check = run("python3", [join(TRL_DIR, "train_judge.py"), "--check-dataset", file]);
+      t.equal(check.status, 1, codec);
+      t.match(
+        check.stderr,
+        new RegExp(
+          `cannot read it as parquet: column [\\w.]+ is compressed with ${codec}, which this ` +
+            "standard-library check cannot decode \\(it reads UNCOMPRESSED, SNAPPY, GZIP\\)",
+        ),
+        `${codec}: named, with the codecs that work`,
+      );
+    }
   },
 );
 
