@@ -23,6 +23,8 @@ import type { TrainingExample } from "../core/training-example.ts";
  * Lists are written with the python-list shorthand (`[feature]`), which every datasets
  * version from 2.x to 5.x reads as a list, where `{"_type": "List"}` needs 4.0 or later.
  * Every field is OPTIONAL, as Arrow fields are nullable by default.
+ * That `datasets` loads the file so was verified by hand (datasets 5.0.1, pyarrow 25.0.1); CI has
+ * no `datasets`, so test/contracts/deploy/fine-tune-parquet.test.ts's check of it skips there.
  */
 
 /** A column of the file: how datasets declares it, and how parquet stores it. */

@@ -6,9 +6,11 @@ from __future__ import annotations
 class AssistantTurnCollator:
     """Batches examples with labels on the assistant turn only.
 
-    TRL's own paths do not fit: `assistant_only_loss` is refused for vision-language models,
-    and the vision collator's prompt-completion path processes prompt and completion apart and
-    concatenates them, realigning only some per-token tensors (not, for one, the
+    TRL's own paths do not fit: SFTTrainer refuses `assistant_only_loss` for any vision-language
+    model (`self._is_vlm`, set when the processing class is a processor; trl/trainer/
+    sft_trainer.py at huggingface/trl f2cd577, 1.10.0.dev0, and so since v0.22.0), whatever the
+    dataset holds, and the vision collator's prompt-completion path processes prompt and
+    completion apart and concatenates them, realigning only some per-token tensors (not, for one, the
     cross_attention_mask Llama 3.2 Vision's processor returns). So the whole conversation is
     processed in one call, as for plain language modelling, and the labels of the prompt are
     masked: its length comes from processing the prompt (with its images, whose tokens the

@@ -82,7 +82,8 @@ def image_feature_of(feature):
 def load_dataset_for_training(path: str):
     from datasets import Image, Sequence, load_dataset
 
-    if is_parquet(path):
+    parquet = is_parquet(path)
+    if parquet:
         # The file's schema metadata declares images a list of Image: datasets decodes each
         # row's image bytes to a PIL image as the collator reads it, with no cast.
         dataset = load_dataset("parquet", data_files=path, split="train")
@@ -96,7 +97,7 @@ def load_dataset_for_training(path: str):
     dataset = dataset.remove_columns(
         [c for c in dataset.column_names if c not in ("messages", "images")]
     )
-    if is_parquet(path):
+    if parquet:
         return dataset
     # Decoding happens per row as the collator reads it: paths become PIL images then.
     return dataset.cast_column("images", Sequence(Image()))
