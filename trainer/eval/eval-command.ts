@@ -36,8 +36,8 @@ export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|re
   adapter on demand), and the report says so; --scoring official (vlrb, mmrb, rewardbench)
   also reports the benchmark's official figures (one order per item, its unparseable rule and
   aggregation) beside Jurist's own. Exits 1, saying why on stderr, when nothing was judged,
-  an item failed, or more rows were malformed than --max-malformed allows (a count N, a
-  fraction F such as 0.05, or a percentage P%; default 1%)`;
+  an item failed, or more rows were malformed than --max-malformed allows (a count of rows N,
+  a percentage P% or a fraction F below 1 such as 0.05, never 1.0; default 1%)`;
 
 const POLICIES: readonly UnparseablePolicy[] = ["wrong", "exclude", "random"];
 
@@ -121,12 +121,7 @@ function validate(
   const maxMalformedText = values["max-malformed"];
   const maxMalformed =
     maxMalformedText === undefined ? undefined : parseMalformedLimit(maxMalformedText);
-  if (maxMalformedText !== undefined && maxMalformed === undefined) {
-    return {
-      problem:
-        "--max-malformed must be a count (3), a fraction in [0, 1] (0.05) or a percentage (5%)",
-    };
-  }
+  if (maxMalformed && "problem" in maxMalformed) return maxMalformed;
   return {
     bench,
     format: format as BenchmarkFormat,

@@ -13,23 +13,39 @@ export type MalformedLimit = { count: number } | { fraction: number };
 export const DEFAULT_MALFORMED_LIMIT: MalformedLimit = { fraction: 0.01 };
 
 /**
- * `--max-malformed`: a whole number is a count of rows (`0`: none allowed); a number with a
- * decimal point is a fraction of the rows read in [0, 1] (`0.05`), and so is a percentage
- * (`5%`). Undefined when the text is none of these.
+ * `--max-malformed`: a whole number is a count of rows (`0`: none allowed); a percentage (`5%`,
+ * at most `100%`) or a number with a decimal point strictly below 1 (`0.05`) is a share of the
+ * rows read. `1.0` is refused rather than read as 100%: beside `1` meaning one row, a decimal
+ * point deciding between one row and every row is a trap. The limit, or what is wrong.
  */
-export function parseMalformedLimit(text: string): MalformedLimit | undefined {
+export function parseMalformedLimit(text: string): MalformedLimit | { problem: string } {
   const trimmed = text.trim();
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(trimmed);
   if (percent) {
     const fraction = Number(percent[1]) / 100;
-    return fraction <= 1 ? { fraction } : undefined;
+    if (fraction <= 1) return { fraction };
+    return { problem: `--max-malformed ${trimmed}: a percentage must be at most 100%` };
   }
   if (/^\d+$/.test(trimmed)) return { count: Number(trimmed) };
-  if (/^\d*\.\d+$/.test(trimmed)) {
+  if (/^(\d*\.\d+|\d+\.)$/.test(trimmed)) {
     const fraction = Number(trimmed);
-    return fraction <= 1 ? { fraction } : undefined;
+    if (fraction < 1) return { fraction };
+    const hint =
+      fraction === 1
+        ? " (1 for one row, 100% for every row)"
+        : Number.isInteger(fraction)
+          ? ` (${fraction} for ${fraction} rows)`
+          : "";
+    return {
+      problem:
+        `--max-malformed ${trimmed}: a number with a decimal point is a fraction of the rows ` +
+        `read and must be below 1; write a whole count of rows or a percentage instead${hint}`,
+    };
   }
-  return undefined;
+  return {
+    problem:
+      "--max-malformed must be a count of rows (3), a percentage (5%) or a fraction below 1 (0.05)",
+  };
 }
 
 const describeLimit = (limit: MalformedLimit) =>

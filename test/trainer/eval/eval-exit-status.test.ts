@@ -10,21 +10,37 @@ import {
 import { runEval } from "./eval-cli.ts";
 import { tempDir, writeJuristBench } from "./evaluate-fixtures.ts";
 
-t.test("--max-malformed: a count, a fraction or a percentage", async (t) => {
+t.test("--max-malformed: a count, a percentage or a fraction below 1", async (t) => {
   t.same(parseMalformedLimit("0"), { count: 0 });
+  t.same(parseMalformedLimit("1"), { count: 1 }, "1 is one row");
   t.same(parseMalformedLimit("25"), { count: 25 });
   t.same(parseMalformedLimit("0.05"), { fraction: 0.05 });
   t.same(parseMalformedLimit(".5"), { fraction: 0.5 });
-  t.same(parseMalformedLimit("1.0"), { fraction: 1 });
+  t.same(parseMalformedLimit("0.999"), { fraction: 0.999 });
   t.same(parseMalformedLimit("5%"), { fraction: 0.05 });
   t.same(parseMalformedLimit("100%"), { fraction: 1 });
-  for (const bad of ["", "-1", "1.5", "101%", "five", "5 %", "1e3", "0x10"]) {
-    t.equal(parseMalformedLimit(bad), undefined, JSON.stringify(bad));
+  // 1.0 beside 1: a decimal point must not switch between one row and every row.
+  t.match(parseMalformedLimit("1.0"), {
+    problem: /^--max-malformed 1\.0: .*must be below 1.* \(1 for one row, 100% for every row\)$/,
+  });
+  t.match(parseMalformedLimit("1."), { problem: /must be below 1/ });
+  t.match(parseMalformedLimit("3.00"), { problem: /\(3 for 3 rows\)$/ });
+  t.match(parseMalformedLimit("1.5"), { problem: /^--max-malformed 1\.5: .*must be below 1/ });
+  t.match(parseMalformedLimit("101%"), { problem: /at most 100%/ });
+  for (const bad of ["", "-1", "five", "5 %", "1e3", "0x10", "-0.5"]) {
+    t.match(
+      parseMalformedLimit(bad),
+      { problem: /^--max-malformed must be a count of rows \(3\), a percentage/ },
+      JSON.stringify(bad),
+    );
   }
   const base = ["--bench", "b.jsonl", "--format", "vlrb", "--out", "o"];
   t.notOk("maxMalformed" in (parseEvalArgs(base) as object), "unset: the default applies");
   t.match(parseEvalArgs([...base, "--max-malformed", "2%"]), { maxMalformed: { fraction: 0.02 } });
   t.match(parseEvalArgs([...base, "--max-malformed", "-3"]), { problem: /--max-malformed/ });
+  t.match(parseEvalArgs([...base, "--max-malformed", "1.0"]), {
+    problem: /--max-malformed 1\.0: a number with a decimal point/,
+  });
 });
 
 t.test("evaluationProblems: nothing judged, malformed over the limit, failed items", async (t) => {
