@@ -25,6 +25,7 @@ import {
   type ScoringName,
   scoreOfficially,
 } from "./official-scoring.ts";
+import { percentText } from "./percent-text.ts";
 import { type EvaluationFiles, writeEvaluation } from "./write-evaluation.ts";
 
 export const EVAL_USAGE = `usage: jurist eval --bench FILE --format vlrb|mmrb|rewardbench|jurist --out DIR
@@ -309,8 +310,6 @@ function progressLine(stream: NodeJS.WriteStream) {
   };
 }
 
-const percent = (value: number | null) => (value === null ? "n/a" : `${(100 * value).toFixed(1)}%`);
-
 /**
  * `jurist eval`: exit 2 on bad arguments; 1 when the run fails, or when it ran but its numbers
  * cannot stand for the benchmark (see `evaluationProblems`): the files are written either way.
@@ -342,8 +341,8 @@ export async function runEvalCommand(argv: string[], simulation?: Simulation): P
     if (report.meta.simulated) process.stdout.write("SIMULATED verdicts (no real judge model)\n");
     process.stdout.write(
       `${reportMarkdownPath}\n` +
-        `jurist scoring (both orders): overall ${percent(report.overall.accuracy)}, macro ${percent(report.macro.accuracy)}, ` +
-        `consistency ${percent(report.consistency)}, invalid rate ${percent(report.invalid_rate)} ` +
+        `jurist scoring (both orders): overall ${percentText(report.overall.accuracy, "n/a")}, macro ${percentText(report.macro.accuracy, "n/a")}, ` +
+        `consistency ${percentText(report.consistency, "n/a")}, invalid rate ${percentText(report.invalid_rate, "n/a")} ` +
         `(${report.judged} judged, ${report.skipped} skipped, ${report.failed} failed, ` +
         `${report.malformed} malformed of ${report.items} rows)\n` +
         officialSummaryLine(report.scoring),

@@ -1,6 +1,6 @@
 import type { ReportScorings } from "./evaluation-report.ts";
+import { percentText } from "./percent-text.ts";
 
-const percent = (value: number | null) => (value === null ? "—" : `${(100 * value).toFixed(1)}%`);
 const counts = (entries: Record<string, number>) =>
   Object.entries(entries)
     .map(([why, n]) => `${n} ${why}`)
@@ -20,10 +20,10 @@ export function renderScoringsMarkdown(scoring: ReportScorings): string[] {
     "",
     "| scoring | figure | value |",
     "| --- | --- | ---: |",
-    `| jurist | overall (micro) | ${percent(jurist.overall)} |`,
-    `| jurist | macro | ${percent(jurist.macro)} |`,
+    `| jurist | overall (micro) | ${percentText(jurist.overall)} |`,
+    `| jurist | macro | ${percentText(jurist.macro)} |`,
     ...Object.entries(official.figures).map(
-      ([name, value]) => `| official | ${name} | ${percent(value)} |`,
+      ([name, value]) => `| official | ${name} | ${percentText(value)} |`,
     ),
     "",
     `- jurist: both orders of every judged item averaged; unparseable \`${jurist.unparseable}\`.`,
@@ -37,7 +37,7 @@ export function renderScoringsMarkdown(scoring: ReportScorings): string[] {
     "| group | n | accuracy |",
     "| --- | ---: | ---: |",
     ...Object.entries(official.groups).map(
-      ([name, group]) => `| ${name} | ${group.n} | ${percent(group.accuracy)} |`,
+      ([name, group]) => `| ${name} | ${group.n} | ${percentText(group.accuracy)} |`,
     ),
   ];
 }
@@ -47,7 +47,7 @@ export function officialSummaryLine(scoring: ReportScorings): string {
   const { official } = scoring;
   if (!official) return "";
   const figures = Object.entries(official.figures)
-    .map(([name, value]) => `${name} ${percent(value).replace("—", "n/a")}`)
+    .map(([name, value]) => `${name} ${percentText(value, "n/a")}`)
     .join(", ");
   return `official ${official.benchmark} scoring (one order per item): ${figures} (${official.counted} counted)\n`;
 }

@@ -2,6 +2,7 @@ import type { Interval } from "./confidence-intervals.ts";
 import type { CategoryReport } from "./eval-report.ts";
 import type { EvaluationReport } from "./evaluation-report.ts";
 import { renderScoringsMarkdown } from "./official-markdown.ts";
+import { percentText } from "./percent-text.ts";
 
 /** Malformed rows, skipped and failed items listed in full up to this many; report.json has all. */
 export const LISTED_ROWS = 20;
@@ -11,9 +12,8 @@ export const SIMULATED_WARNING =
   "> **SIMULATED** — these verdicts come from simulated replicas, not a real judge model. " +
   "The numbers exercise the pipeline and say nothing about any model's quality.";
 
-const percent = (value: number | null) => (value === null ? "—" : `${(100 * value).toFixed(1)}%`);
 const interval = (ci: Interval | null) =>
-  ci === null ? "—" : `${percent(ci.low)} – ${percent(ci.high)}`;
+  ci === null ? "—" : `${percentText(ci.low)} – ${percentText(ci.high)}`;
 /** Table cells and list items are one line, and a `|` would split a cell. */
 const cell = (text: string) => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 
@@ -33,7 +33,7 @@ export function renderSummaryTable(
   return [
     "| metric | value | 95% CI |",
     "| --- | ---: | --- |",
-    ...rows.map(([name, value, ci]) => `| ${name} | ${percent(value)} | ${interval(ci)} |`),
+    ...rows.map(([name, value, ci]) => `| ${name} | ${percentText(value)} | ${interval(ci)} |`),
   ].join("\n");
 }
 
@@ -43,7 +43,7 @@ export function renderCategoryTable(categories: Record<string, CategoryReport>):
     "| category | n | accuracy | 95% CI |",
     "| --- | ---: | ---: | --- |",
     ...Object.entries(categories).map(
-      ([name, c]) => `| ${cell(name)} | ${c.n} | ${percent(c.accuracy)} | ${interval(c.ci)} |`,
+      ([name, c]) => `| ${cell(name)} | ${c.n} | ${percentText(c.accuracy)} | ${interval(c.ci)} |`,
     ),
   ].join("\n");
 }

@@ -1,3 +1,4 @@
+import { percentText } from "../eval/percent-text.ts";
 import { ARMS } from "./experiment-args.ts";
 import {
   type ArmResult,
@@ -35,8 +36,6 @@ export const WHAT_THIS_SHOWS = [
   "benchmarks can answer.",
 ].join("\n");
 
-const percent = (value: number | null | undefined) =>
-  value === null || value === undefined ? "—" : `${(100 * value).toFixed(1)}%`;
 const points = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(100 * value).toFixed(1)}`;
 const interval = (ci: Range | null | undefined) =>
   ci ? ` (${(100 * ci[0]).toFixed(1)}–${(100 * ci[1]).toFixed(1)})` : "";
@@ -50,7 +49,7 @@ const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
 const describe = (name: string) => ARMS.find((arm) => arm.name === name)?.description ?? "";
 
 const accuracy = (value: number | null | undefined, ci: Range | null | undefined) =>
-  `${percent(value)}${value === null || value === undefined ? "" : interval(ci)}`;
+  `${percentText(value)}${value === null || value === undefined ? "" : interval(ci)}`;
 
 function pairedCell(iteration: IterationResult, benchmarks: string[]): string {
   const parts = benchmarks.flatMap((name) => {
@@ -83,7 +82,7 @@ export function renderArmTable(arm: ArmResult, benchmarks: string[]): string {
   ];
   const lines = arm.iterations.map((i) => {
     const precision = i.label_precision
-      ? `${percent(i.label_precision.before_filter)} → ${percent(i.label_precision.after_filter)}`
+      ? `${percentText(i.label_precision.before_filter)} → ${percentText(i.label_precision.after_filter)}`
       : "—";
     const scores = benchmarks.flatMap((name) => {
       const b: BenchmarkResult | undefined = i.benchmarks[name];
@@ -94,7 +93,7 @@ export function renderArmTable(arm: ArmResult, benchmarks: string[]): string {
       code(i.checkpoint),
       String(i.examples),
       precision,
-      percent(i.position_consistency),
+      percentText(i.position_consistency),
       ...scores,
       pairedCell(i, benchmarks),
       ...(withGate ? [gateCell(arm, i)] : []),

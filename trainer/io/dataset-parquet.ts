@@ -1,7 +1,7 @@
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename } from "node:path";
 import { fileWriter, parquetWriteRows, type SchemaElement } from "hyparquet-writer";
-import type { TrainingExample } from "../core/training-example.ts";
+import type { ExampleLineage, TrainingExample } from "../core/training-example.ts";
 
 /**
  * The trainer's dataset as a parquet file that Hugging Face `datasets` loads with PIL images
@@ -38,21 +38,29 @@ type Field =
 
 const string: Field = { kind: "string" };
 
+/**
+ * Each lineage field's column, keyed by `ExampleLineage` itself: a field added there without a
+ * column here (or a column left after its field is gone) does not compile, where a hand-kept
+ * list would silently drop the new field from every parquet dataset. Written in this order.
+ */
+const LINEAGE_COLUMNS: Record<keyof ExampleLineage, Field> = {
+  promptId: string,
+  pairId: string,
+  generator: string,
+  generatorPromptVersion: string,
+  judgeCheckpoint: string,
+  initCheckpoint: string,
+  iteration: { kind: "int64" },
+  templateVersion: string,
+  order: string,
+  questionKind: string,
+  flipped: { kind: "bool" },
+};
+const LINEAGE_NAMES = Object.keys(LINEAGE_COLUMNS) as (keyof ExampleLineage)[];
+
 const LINEAGE: Field = {
   kind: "struct",
-  fields: [
-    ["promptId", string],
-    ["pairId", string],
-    ["generator", string],
-    ["generatorPromptVersion", string],
-    ["judgeCheckpoint", string],
-    ["initCheckpoint", string],
-    ["iteration", { kind: "int64" }],
-    ["templateVersion", string],
-    ["order", string],
-    ["questionKind", string],
-    ["flipped", { kind: "bool" }],
-  ],
+  fields: LINEAGE_NAMES.map((name) => [name, LINEAGE_COLUMNS[name]]),
 };
 
 /** The columns, in order: TRL's `messages` and `images`, then Jurist's `lineage`. */
@@ -171,10 +179,7 @@ async function* rowsOf(examples: readonly TrainingExample[]) {
     );
     // Every lineage field is written, absent ones as null, so each row fills the struct.
     const lineage = Object.fromEntries(
-      (LINEAGE.kind === "struct" ? LINEAGE.fields : []).map(([name]) => [
-        name,
-        (example.lineage as unknown as Record<string, unknown>)[name] ?? null,
-      ]),
+      LINEAGE_NAMES.map((name) => [name, example.lineage[name] ?? null]),
     );
     const messages = example.messages.map((m) => ({
       role: m.role,

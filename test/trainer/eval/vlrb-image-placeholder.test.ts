@@ -85,7 +85,11 @@ t.test(
   needs(["python3"], "apt-get install python3"),
   async (t) => {
     const triples: [string, string, string][] = [
-      ...CASES.map((c): [string, string, string] => [c.query, c.response[0], c.response[1]]),
+      ...CASES.map(({ query, response: [first = "", second = ""] }): [string, string, string] => [
+        query,
+        first,
+        second,
+      ]),
       ...FIELDS.map(([field]): [string, string, string] => [field, field, `${field}<image>`]),
     ];
     const official = execFileSync("python3", ["-c", PYTHON_TEMPLATE], {
