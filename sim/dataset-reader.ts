@@ -1,6 +1,8 @@
 import { open, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { PARQUET_MAGIC_LENGTH, startsWithParquetMagic } from "../src/core/parquet-magic.ts";
 import { parseVerdict } from "../src/core/verdict-parser.ts";
 import { readJudgePrompt } from "./prompt-reader.ts";
 import { exampleFeatures, type LearnerExample } from "./world/learner.ts";
@@ -35,31 +37,54 @@ async function imageBytes(image: ImageRef, base: string): Promise<Buffer | null>
 async function isParquet(path: string): Promise<boolean> {
   const file = await open(path);
   try {
-    const head = Buffer.alloc(4);
-    await file.read(head, 0, 4, 0);
-    return head.toString("latin1") === "PAR1";
+    const head = Buffer.alloc(PARQUET_MAGIC_LENGTH);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return startsWithParquetMagic(head.subarray(0, bytesRead));
   } finally {
     await file.close();
   }
 }
 
 /**
- * The dataset's rows as objects: JSONL lines parsed (null for one that is not JSON), or the
- * parquet file's rows (`JURIST_DATASET_IMAGES=embedded`) with binary columns kept as bytes.
+ * Parquet rows decoded at a time. A dataset of embedded images can be gigabytes: a batch bounds
+ * the decoded rows held (with their image bytes) to the writer's row group size (100).
  */
-async function datasetRows(path: string): Promise<(ExampleLike | null)[]> {
+const BATCH_ROWS = 100;
+
+/**
+ * The dataset's rows as objects: JSONL lines parsed (null for one that is not JSON), or the
+ * parquet file's rows (`JURIST_DATASET_IMAGES=embedded`) with binary columns kept as bytes,
+ * read in batches and with every codec hyparquet-compressors decodes (the trainer writes
+ * SNAPPY; a user who re-saved the file with pandas or pyarrow may have chosen GZIP or ZSTD,
+ * which hyparquet alone refuses), as the benchmark loaders read parquet.
+ */
+async function* datasetRows(path: string): AsyncGenerator<ExampleLike | null> {
   if (await isParquet(path)) {
     const file = await asyncBufferFromFile(path);
-    return (await parquetReadObjects({ file, utf8: false })) as ExampleLike[];
+    const metadata = await parquetMetadataAsync(file);
+    const rows = Number(metadata.num_rows);
+    for (let rowStart = 0; rowStart < rows; rowStart += BATCH_ROWS) {
+      const rowEnd = Math.min(rows, rowStart + BATCH_ROWS);
+      const batch = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        utf8: false,
+        compressors,
+      });
+      yield* batch as ExampleLike[];
+    }
+    return;
   }
   const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim());
-  return lines.map((line) => {
+  for (const line of lines) {
     try {
-      return JSON.parse(line) as ExampleLike;
+      yield JSON.parse(line) as ExampleLike;
     } catch {
-      return null;
+      yield null;
     }
-  });
+  }
 }
 
 /** What reading a dataset gave: the learner's examples and how many lines it could not use. */
@@ -82,7 +107,7 @@ export async function readDataset(
 ): Promise<ReadDataset> {
   const examples: LearnerExample[] = [];
   let unreadable = 0;
-  for (const example of await datasetRows(path)) {
+  for await (const example of datasetRows(path)) {
     if (!example) {
       unreadable++;
       continue;

@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import type { BenchmarkFormat } from "../../src/config/benchmark-formats.ts";
+import { PARQUET_MAGIC_LENGTH, startsWithParquetMagic } from "../../src/core/parquet-magic.ts";
 import type { LoadResult } from "./eval-item.ts";
 import { loadJuristJsonl } from "./jurist-jsonl.ts";
 import { loadMmrb } from "./mmrb-json.ts";
@@ -12,8 +13,6 @@ import { loadVlrbParquet } from "./vlrb-parquet.ts";
 /** The format of a benchmark file is named by its benchmark (declared beside JURIST_BENCHMARKS). */
 export { BENCHMARK_FORMATS, type BenchmarkFormat } from "../../src/config/benchmark-formats.ts";
 
-const PARQUET_MAGIC = "PAR1";
-
 /**
  * Parquet when the file starts with parquet's magic bytes, JSONL otherwise. A file named
  * `.parquet` without them throws: it is usually a Git LFS pointer or a truncated download, and
@@ -22,9 +21,9 @@ const PARQUET_MAGIC = "PAR1";
 export async function benchmarkFileKind(file: string): Promise<"parquet" | "jsonl"> {
   const handle = await open(file, "r");
   try {
-    const head = Buffer.alloc(PARQUET_MAGIC.length);
+    const head = Buffer.alloc(PARQUET_MAGIC_LENGTH);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (head.subarray(0, bytesRead).toString("latin1") === PARQUET_MAGIC) return "parquet";
+    if (startsWithParquetMagic(head.subarray(0, bytesRead))) return "parquet";
   } finally {
     await handle.close();
   }

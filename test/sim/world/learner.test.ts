@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileWriter, parquetWriteRows } from "hyparquet-writer";
 import t from "tap";
 import { readDataset } from "../../../sim/dataset-reader.ts";
 import type { JudgeParams } from "../../../sim/world/judge.ts";
@@ -19,8 +20,14 @@ import {
   buildTrainingExample,
   type TrainingExample,
 } from "../../../trainer/core/training-example.ts";
-import { writeDatasetParquet } from "../../../trainer/io/dataset-parquet.ts";
+import {
+  DATASET_COLUMNS,
+  datasetSchema,
+  huggingFaceMetadata,
+  writeDatasetParquet,
+} from "../../../trainer/io/dataset-parquet.ts";
 import { type ClosedSkill, closedPair, sceneFor, worldImage } from "../../helpers/sim-world.ts";
+import { parquetCompressors } from "../../trainer/eval/parquet-codecs.ts";
 
 /**
  * The simulated fine-tune's learner, fed real generated data: scenes read from PNG bytes,
@@ -341,5 +348,53 @@ t.test(
     t.ok(fromBytes.adapter.simulated_judge.skills.counting > 0.6, "and it did learn");
     const gone = fineTune(jsonl, join(dir, "no-images"), "--base-accuracy", "0.6");
     t.equal(gone.adapter.unreadable_examples, 80, "while the paths form has lost its images");
+  },
+);
+
+// hyparquet 1.33.0 alone decodes only SNAPPY and uncompressed pages; a dataset.parquet a user
+// re-saved with GZIP or ZSTD (pandas/pyarrow let them choose) must still be read, as the
+// benchmark loaders read such files (hyparquet-compressors 1.1.2), and in row batches.
+t.test(
+  "readDataset reads a parquet dataset re-saved with GZIP or ZSTD, past one batch",
+  async (t) => {
+    const dir = t.testdir();
+    const jsonl = writeDataset(dir, pairs(230, "counting", "codecs"), "right");
+    const examples = readFileSync(jsonl, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TrainingExample)
+      .map((e) => ({ ...e, images: e.images.map((image) => join(dir, image)) }));
+    const fromPaths = await readDataset(jsonl, DEFAULT_WORLD_KEY, undefined);
+    t.equal(fromPaths.examples.length, 230);
+    const snappy = join(dir, "dataset.parquet");
+    await writeDatasetParquet(snappy, examples);
+    t.strictSame(await readDataset(snappy, DEFAULT_WORLD_KEY, undefined), fromPaths, "SNAPPY");
+    for (const codec of ["GZIP", "ZSTD"] as const) {
+      const file = join(dir, `${codec}.parquet`);
+      await parquetWriteRows({
+        writer: fileWriter(file),
+        rows: examples.map((e) => ({
+          messages: e.messages.map((m) => ({
+            role: m.role,
+            content: m.content.map((p) => ({
+              type: p.type,
+              text: p.type === "text" ? p.text : null,
+            })),
+          })),
+          images: e.images.map((path) => ({
+            bytes: new Uint8Array(readFileSync(path)),
+            path: null,
+          })),
+          lineage: { ...e.lineage, iteration: BigInt(e.lineage.iteration), flipped: null },
+        })),
+        columns: DATASET_COLUMNS.map(([column]) => ({ name: column })),
+        schema: datasetSchema(),
+        rowGroupSize: 100,
+        codec,
+        compressors: await parquetCompressors(),
+        kvMetadata: [{ key: "huggingface", value: huggingFaceMetadata() }],
+      });
+      t.strictSame(await readDataset(file, DEFAULT_WORLD_KEY, undefined), fromPaths, codec);
+    }
   },
 );
