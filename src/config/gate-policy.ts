@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fromJson } from "./kinds.ts";
 
 /** What a benchmark gate compares: an accuracy, consistency, one category, or every category. */
 const benchmarkMetric = z.union([
@@ -62,17 +63,7 @@ export const DEFAULT_GATES: readonly Gate[] = [
 ];
 
 /** JURIST_GATES: a JSON array of gates (a string in the environment, an array in a config file). */
-export const gatesSetting = z.preprocess(
-  (value) => {
-    if (typeof value !== "string") return value;
-    try {
-      return JSON.parse(value);
-    } catch {
-      return value;
-    }
-  },
-  z.array(gateSchema).min(1, "at least one gate"),
-);
+export const gatesSetting = fromJson(z.array(gateSchema).min(1, "at least one gate"));
 
 export function isShadowGate(gate: Gate): gate is Extract<Gate, { metric: "shadow_agreement" }> {
   return gate.metric === "shadow_agreement";

@@ -28,3 +28,17 @@ export const intIn = (min: number, max: number) => z.coerce.number().int().min(m
 
 /** A number in [min, max]. */
 export const numberIn = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+/**
+ * A structured setting: JSON text in the environment, the value itself in a config file. Text
+ * that is not JSON goes to `schema` as it is, which then refuses it with its own message.
+ */
+export const fromJson = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);

@@ -1,20 +1,12 @@
 import { z } from "zod";
 import { POLICY_TEMPLATE_CHOICES, type PolicyTemplate } from "../core/policy-templates.ts";
-import { intIn } from "./kinds.ts";
+import { fromJson, intIn } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
 
 const marker = z.string().min(1);
 
 /** JURIST_REWARD_POLICY_MARKERS: a JSON object in the environment, an object in a config file. */
-const policyMarkers = z.preprocess(
-  (value) => {
-    if (typeof value !== "string") return value;
-    try {
-      return JSON.parse(value);
-    } catch {
-      return value;
-    }
-  },
+const policyMarkers = fromJson(
   z
     .object({
       turnStart: marker,

@@ -1,14 +1,14 @@
 import { spawn } from "node:child_process";
-import { once } from "node:events";
+import { processOutput } from "../../helpers/process-output.ts";
 import { tempDir } from "./evaluate-fixtures.ts";
 
 const CLI = new URL("../../../bin/jurist.js", import.meta.url).pathname;
 
 /**
  * Runs `jurist eval` as a process with no backend configured: embedded simulated replicas,
- * like `serve`. Returns its exit code and everything it printed.
+ * like `serve` (`extraEnv` tunes them). Returns its exit code and everything it printed.
  */
-export async function runEval(args: string[]) {
+export async function runEval(args: string[], extraEnv: Record<string, string> = {}) {
   const { JURIST_BACKENDS: _unset, ...env } = process.env;
   const child = spawn(process.execPath, [CLI, "eval", ...args], {
     env: {
@@ -16,17 +16,10 @@ export async function runEval(args: string[]) {
       JURIST_LOG_LEVEL: "warn",
       JURIST_DATA_DIR: tempDir("eval-cli-data"),
       JURIST_SIM_LATENCY_MS: "0",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, "exit");
+  const { code, stdout, stderr } = await processOutput(child);
   return { code: code as number, stdout, stderr };
 }

@@ -7,45 +7,22 @@
 // both-orders scoring then gives exactly 0.5 per item, while a one-order scoring gives 1 where
 // the counted order holds the chosen response in slot A: MMRB's official figure must equal the
 // share of items stored chosen-first, and a coin's figure must not follow the stored skew.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { writeSimBench } from "../../../sim/sim-bench.ts";
 import { parseEvalArgs } from "../../../trainer/eval/eval-command.ts";
 import { EXAMPLE_COUNTS, SUBSET_MAPPING } from "../../../trainer/eval/official-rewardbench.ts";
+import { runEval as runEvalProcess } from "./eval-cli.ts";
 import { tempDir } from "./evaluate-fixtures.ts";
 
-const CLI = new URL("../../../bin/jurist.js", import.meta.url).pathname;
-
+/** `jurist eval` on simulated replicas that always name slot A, with its report files. */
 async function runEval(args: string[]) {
-  const { JURIST_BACKENDS: _unset, ...env } = process.env;
-  const child = spawn(process.execPath, [CLI, "eval", ...args], {
-    env: {
-      ...env,
-      JURIST_LOG_LEVEL: "warn",
-      JURIST_DATA_DIR: tempDir("eval-official-data"),
-      JURIST_SIM_LATENCY_MS: "0",
-      JURIST_SIM_POSITION_BIAS: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, "exit");
+  const run = await runEvalProcess(args, { JURIST_SIM_POSITION_BIAS: "1" });
   const out = args[args.indexOf("--out") + 1] as string;
   const read = (name: string) => readFileSync(join(out, name), "utf8");
   return {
-    code: code as number,
-    stdout,
-    stderr,
+    ...run,
     report: () => JSON.parse(read("report.json")),
     markdown: () => read("report.md"),
   };

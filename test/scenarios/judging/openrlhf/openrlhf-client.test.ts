@@ -10,11 +10,11 @@
  * refused five times) or left an item without a reward.
  */
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { MINIMUM_REWARD } from "../../../../src/core/reward-scores.ts";
 import { startSims } from "../../../helpers/gateway.ts";
+import { processOutput } from "../../../helpers/process-output.ts";
 import { needs } from "../../../helpers/required-tools.ts";
 import { FROM_SOURCES, serveGateway } from "../../../helpers/serve-process.ts";
 
@@ -38,17 +38,7 @@ interface Summary {
 
 /** python3 openrlhf_client.py URL, asynchronously (the sims answer from this process). */
 async function runClient(url: string) {
-  const child = spawn("python3", [CLIENT, url], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, "exit");
-  return { code: code as number | null, stdout, stderr };
+  return processOutput(spawn("python3", [CLIENT, url], { stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 t.test(
