@@ -36,6 +36,8 @@ export const chatRequestSchema = z
     top_logprobs: z.number().int().min(0).nullish(),
     structured_outputs: z.object({ choice: z.array(z.string().min(1)).min(1).nullish() }).nullish(),
     guided_choice: z.array(z.string().min(1)).min(1).nullish(),
+    /** vLLM's `priority: int = 0` (lower runs first under `--scheduling-policy priority`). */
+    priority: z.number().int().optional(),
   })
   .refine((body) => !(body.top_logprobs && !body.logprobs), {
     message: "when using `top_logprobs`, `logprobs` must be set to true",

@@ -13,6 +13,7 @@ import { tokenize } from "./sim-tokens.ts";
 import { contextLengthProblem } from "./vllm/context-length.ts";
 import { type PromptTokens, promptTokens } from "./vllm/prompt-tokens.ts";
 import { fieldsVllmReads, ignoredFieldsWarning } from "./vllm/request-fields.ts";
+import { requestPriority } from "./vllm/request-priority.ts";
 
 /** `POST /v1/chat/completions`: validate, find the model, then queue and answer. */
 export function registerChatRoute(app: FastifyInstance, state: SimState): void {
@@ -35,7 +36,12 @@ export function registerChatRoute(app: FastifyInstance, state: SimState): void {
     }
     const measured = measurePrompt(state, parsed.data, profile);
     if (typeof measured === "string") return reply.code(400).send(openAiError(400, measured));
-    return complete(state, parsed.data, profile, reply, measured);
+    // The engine's own check, after the request was read and its prompt processed.
+    const priority = requestPriority(parsed.data.priority, state.options());
+    if (priority.kind === "refuse") {
+      return reply.code(400).send(openAiError(400, priority.message));
+    }
+    return complete(state, parsed.data, profile, reply, measured, priority.place);
   });
 }
 
@@ -88,10 +94,11 @@ async function complete(
   profile: ModelProfile,
   reply: FastifyReply,
   vllm: VllmPromptUsage | undefined,
+  place: number,
 ) {
   const started = performance.now();
   const gone = clientGone(reply);
-  if (!(await finishes(state.gate.acquire(gone)))) return drop(reply);
+  if (!(await finishes(state.gate.acquire(gone, place)))) return drop(reply);
   try {
     const draw = state.nextDraw();
     if (!(await hold(state, draw.latencyMs, gone))) return drop(reply);

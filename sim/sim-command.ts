@@ -9,7 +9,7 @@ export const SIM_USAGE = `usage: jurist sim [--port 8000] [--host 127.0.0.1] [--
                  [--model M] [--world-key K] [--control] [--log]
                  [--vllm-version X.Y.Z] [--api-key K] [--max-model-len N]
                  [--enable-lora] [--enable-runtime-lora] [--enable-prompt-tokens-details]
-                 [--eos-text T]
+                 [--eos-text T] [--scheduling-policy fcfs|priority] [--vllm-use-v1 0|1]
 
 Runs one SIMULATED vLLM replica (OpenAI-compatible API). Its verdicts are not a real judge's.
 When listening it prints one line to stdout: jurist-sim listening on URL (SIMULATED); logs
@@ -24,7 +24,10 @@ text (--eos-text, default <|im_end|>), -9999.0 for masked alternatives, 5 s idle
 LoRA off unless --enable-lora and --enable-runtime-lora (vLLM's
 VLLM_ALLOW_RUNTIME_LORA_UPDATING), cached_tokens with --enable-prompt-tokens-details.
 --api-key guards /v1/*; --max-model-len refuses longer prompts, images counted by pixels;
---max-logprobs N refuses a request asking more top_logprobs (vLLM's default 20).`;
+--max-logprobs N refuses a request asking more top_logprobs (vLLM's default 20).
+--scheduling-policy priority serves waiting requests by their "priority" (lower first); under
+fcfs (the default) a non-zero priority is refused as the release refuses it (V0, or V1 before
+0.9.2; --vllm-use-v1 0 picks V0 below 0.11.0) or ignored (V1 from 0.9.2).`;
 
 /** vLLM's default port. */
 const DEFAULT_PORT = 8000;
@@ -97,6 +100,8 @@ export function parseSimArgs(argv: string[]): SimArgs {
         "vllm-version": string,
         "api-key": string,
         "eos-text": string,
+        "scheduling-policy": string,
+        "vllm-use-v1": string,
         log: { type: "boolean" },
         ...Object.fromEntries(
           Object.keys(BOOLEAN_FLAGS).map((flag) => [flag, { type: "boolean" }]),
@@ -125,6 +130,14 @@ export function parseSimArgs(argv: string[]): SimArgs {
   if (typeof vllmVersion === "string") options.vllmVersion = vllmVersion;
   if (typeof values["api-key"] === "string") options.apiKey = values["api-key"];
   if (typeof values["eos-text"] === "string") options.eosText = values["eos-text"];
+  if (typeof values["scheduling-policy"] === "string") {
+    options.schedulingPolicy = values["scheduling-policy"];
+  }
+  const useV1 = values["vllm-use-v1"];
+  if (typeof useV1 === "string") {
+    if (useV1 === "0" || useV1 === "1") options.vllmUseV1 = useV1 === "1";
+    else problems.push(`--vllm-use-v1: '${useV1}' is not 0 or 1 (vLLM's VLLM_USE_V1)`);
+  }
   const port = readPort(values.port as string | undefined, problems);
   const checked = simOptionsSchema.safeParse(options);
   if (!checked.success) {

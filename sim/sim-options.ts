@@ -116,6 +116,19 @@ export const simOptionsSchema = z.strictObject({
    * vLLM's 400 (`_validate_logprobs` in vllm/v1/engine/processor.py).
    */
   maxLogprobs: z.number().int().min(0).max(1_000).default(20),
+  /**
+   * vLLM's `--scheduling-policy`: `priority` lets waiting requests go by their `priority`
+   * (lower first, then arrival), `fcfs` (vLLM's default) by arrival alone; in vLLM mode a
+   * non-zero priority on `fcfs` is refused or ignored as the release does
+   * (sim/vllm/request-priority.ts).
+   */
+  schedulingPolicy: z.enum(["fcfs", "priority"]).default("fcfs"),
+  /**
+   * vLLM's `VLLM_USE_V1`, which decides how an fcfs replica words its priority refusal. Unset:
+   * the release's default engine (V0 before 0.8.0, V1 from it). `false` is only for releases
+   * before 0.11.0, which removed V0 (the Llama-3.2-Vision recipe runs 0.10.2 with it).
+   */
+  vllmUseV1: z.boolean().optional(),
   /** vLLM's `--enable-prompt-tokens-details`: report `usage.prompt_tokens_details.cached_tokens`. */
   enablePromptTokensDetails: z.boolean().default(false),
   /** The EOS text vLLM mode appends to the logprob tokens (Qwen2.5-VL's by default). */

@@ -18,6 +18,12 @@ export const admission = area(
         default: 256,
         doc: "requests allowed to wait for a slot at once; more are shed at once",
       }),
+      vllmPriority: setting({
+        env: "JURIST_VLLM_PRIORITY",
+        schema: bool,
+        default: false,
+        doc: "`true` sends vLLM's per-request `priority` by work class (interactive 0, batch 10, gate 20, trainer 30, shadow 40; lower runs first). Only for replicas started with `--scheduling-policy priority`: on `fcfs` the V0 engine and V1 before 0.9.2 refuse every non-zero one (400), V1 from 0.9.2 ignores it (docs/operations.md)",
+      }),
       priority: {
         enabled: setting({
           env: "JURIST_PRIORITY_CLASSES",

@@ -65,7 +65,7 @@ export function createPairwiseJudge(deps: PairwiseJudgeDeps) {
   const { engine, settings } = deps;
 
   async function judge(task: PairwiseTask, signal?: AbortSignal): Promise<JudgeResult> {
-    const session = engine.session(task.checkpoint, { priority: task.priority });
+    const session = engine.session(task.checkpoint, { priority: task.priority, work: task.work });
     const verdicts = task.swap
       ? await judgeBothOrders(session, task, signal)
       : [await judgeOrder(session, task, "AB", signal)];

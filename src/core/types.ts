@@ -43,6 +43,14 @@ export interface ResolvedImage {
  */
 export type PriorityClass = "interactive" | "batch";
 
+/**
+ * The work an engine call does, finer than its admission class: it picks the vLLM `priority`
+ * the call carries when that is on (`src/core/vllm-priority.ts`). `batch` is reward and other
+ * bulk work; `gate` the promotion gates' evaluations; `trainer` synthesis and filtering;
+ * `shadow` the staged candidate's shadow verdicts.
+ */
+export type WorkClass = "interactive" | "batch" | "gate" | "trainer" | "shadow";
+
 /** One pairwise judging task, transport-free. */
 export interface PairwiseTask {
   question: string;
@@ -58,6 +66,8 @@ export interface PairwiseTask {
   seed?: number | undefined;
   /** Admission class of the task's engine calls; undefined means `interactive`. */
   priority?: PriorityClass | undefined;
+  /** The work its calls do, for vLLM's `priority`; undefined follows `priority`. */
+  work?: WorkClass | undefined;
 }
 
 /** OpenAI-compatible content parts, as vLLM takes them. */
@@ -143,6 +153,11 @@ export interface EngineSession {
 export interface SessionOptions {
   /** Admission class of every call of the session; undefined means `interactive`. */
   priority?: PriorityClass | undefined;
+  /**
+   * The work its calls do, which picks the vLLM `priority` they carry when that is on
+   * (src/core/vllm-priority.ts); undefined follows `priority` (`batch` or `interactive`).
+   */
+  work?: WorkClass | undefined;
 }
 
 /** The port the judge core uses to reach the model. */

@@ -31,6 +31,8 @@ export interface DoctorSettings {
   imageMaxEdge: number;
   /** How candidates reach replicas: `lora` needs vLLM's runtime LoRA routes, `full` does not. */
   promotion: "lora" | "full";
+  /** JURIST_VLLM_PRIORITY: calls carry vLLM's per-request priority. */
+  vllmPriority: boolean;
 }
 
 /** What earlier checks learnt, for later ones. */

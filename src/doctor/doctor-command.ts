@@ -53,6 +53,7 @@ export function doctorSettings(config: Config, promotion: "lora" | "full"): Doct
     imageMaxPixels: config.images.maxPixels,
     imageMaxEdge: config.images.maxEdge,
     promotion,
+    vllmPriority: config.engine.vllmPriority,
   };
 }
 

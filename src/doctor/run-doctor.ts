@@ -5,6 +5,7 @@ import { keepAliveCheck } from "./keep-alive-check.ts";
 import { runtimeLoraCheck } from "./lora-check.ts";
 import { metricsCheck } from "./metrics-check.ts";
 import { promptTokenDetailsCheck } from "./prefix-cache-check.ts";
+import { priorityCheck } from "./priority-check.ts";
 import { healthCheck, modelsCheck, versionCheck } from "./serving-checks.ts";
 import { verdictTokensCheck } from "./verdict-tokens-check.ts";
 
@@ -15,6 +16,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   modelsCheck,
   logprobsCheck,
   constrainedChoiceCheck,
+  priorityCheck,
   verdictTokensCheck,
   runtimeLoraCheck,
   imageBudgetCheck,

@@ -15,10 +15,15 @@ import type { ChoiceField } from "../core/vllm-release.ts";
 /** Which request field carries a constrained choice (src/core/vllm-release.ts: which release reads which). */
 export type StructuredOutputField = ChoiceField;
 
+/**
+ * `vllmPriority` is vLLM's per-request `priority` (src/core/vllm-priority.ts): written only when
+ * given, since a replica without `--scheduling-policy priority` may refuse a non-zero one.
+ */
 export function toChatBody(
   model: string,
   request: CompletionRequest,
   structuredOutputField: StructuredOutputField,
+  vllmPriority?: number,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model,
@@ -32,6 +37,7 @@ export function toChatBody(
   };
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.topK !== undefined) body.top_k = request.topK;
+  if (vllmPriority !== undefined) body.priority = vllmPriority;
   if (request.choice) {
     if (structuredOutputField === "structured_outputs") {
       body.structured_outputs = { choice: request.choice };

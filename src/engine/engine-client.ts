@@ -1,6 +1,7 @@
 import { type Dispatcher, Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
+import { isPriorityRefusal } from "../core/vllm-priority.ts";
 import { type BodyParts, chatBodyParts } from "./chat-body.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
 import { EngineCallError, engineErrorMessage } from "./engine-errors.ts";
@@ -76,9 +77,10 @@ export function createEngineClient(options: EngineClientOptions) {
     request: CompletionRequest,
     signal: AbortSignal | undefined,
     choiceField: StructuredOutputField,
+    vllmPriority?: number,
   ): Promise<Completion[]> {
     // Images go out as parts shared by every call of the request, never copied per order.
-    const body = await chatBodyParts(toChatBody(model, request, choiceField));
+    const body = await chatBodyParts(toChatBody(model, request, choiceField, vllmPriority));
     const response = await send("POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
@@ -227,6 +229,10 @@ function upstreamFailure(error: unknown, signal?: AbortSignal): AppError {
   );
 }
 
+/** The answer when a replica refuses the per-request priority: a deployment mismatch. */
+export const PRIORITY_REFUSED =
+  "a replica refuses vLLM's per-request priority: start it with --scheduling-policy priority, or set JURIST_VLLM_PRIORITY=false";
+
 function statusFailure(status: number, text: string): AppError {
   const cause = new Error(`engine answered ${status}: ${text.slice(0, 500)}`);
   if (status === 404) {
@@ -236,6 +242,11 @@ function statusFailure(status: number, text: string): AppError {
       "the engine does not serve that model",
       cause,
     );
+  }
+  if (status === 400 && isPriorityRefusal(engineErrorMessage(text))) {
+    // Not the caller's input: the gateway sent `priority` to a replica without priority
+    // scheduling (src/core/vllm-priority.ts says which releases refuse it).
+    return new EngineCallError("rejected", "UPSTREAM_ERROR", PRIORITY_REFUSED, cause);
   }
   if (status === 400) {
     return new AppError("INVALID_REQUEST", "the judge engine refused the request", {

@@ -1,4 +1,10 @@
-import type { Completion, EngineSession, PriorityClass, PromptTokenUsage } from "../core/types.ts";
+import type {
+  Completion,
+  EngineSession,
+  PriorityClass,
+  PromptTokenUsage,
+  WorkClass,
+} from "../core/types.ts";
 import { retryReasonOf } from "./engine-errors.ts";
 import { hedgedCall } from "./hedged-call.ts";
 import { acquireReplica } from "./replica-admission.ts";
@@ -11,14 +17,15 @@ import { excludeReplica, newSessionRoute } from "./session-route.ts";
  * order lands on the same replica and shares its prefix cache. A call that fails with a
  * connect error, a 5xx or its attempt timeout is retried on a replica it has not failed on,
  * while the retry budget allows; the pin moves with it. Every call of the session is admitted
- * in `priority`'s class.
+ * in `priority`'s class and carries `work`'s vLLM priority when that is on.
  */
 export function createEngineSession(
   context: SessionContext,
   checkpoint: string,
   priority: PriorityClass = "interactive",
+  work?: WorkClass,
 ): EngineSession {
-  const route = newSessionRoute(checkpoint, priority);
+  const route = newSessionRoute(checkpoint, priority, work);
   let promptTokens: PromptTokenUsage | undefined;
 
   /** Adds a call's prompt tokens (shared by its choices, so read once) to the session's. */

@@ -29,6 +29,11 @@ export interface FleetSettings {
   /** Interactive calls allowed to wait for a slot at once; more are shed at once. */
   admissionMaxWaiters: number;
   priority: PrioritySettings;
+  /**
+   * Send vLLM's per-request `priority` by work class (src/core/vllm-priority.ts). Only for
+   * replicas started with `--scheduling-policy priority`: older releases refuse it otherwise.
+   */
+  vllmPriority: boolean;
   retryBudget: RetryBudgetOptions;
   ejection: EjectionPolicy;
   hedge: {

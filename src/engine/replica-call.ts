@@ -1,5 +1,6 @@
 import { linkSignals } from "../core/signals.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
+import { VLLM_PRIORITY } from "../core/vllm-priority.ts";
 import { answerOutsideChoice, reportUnconstrained } from "./constraint-check.ts";
 import { EngineCallError, retryReasonOf } from "./engine-errors.ts";
 import type { Replica } from "./fleet-types.ts";
@@ -22,7 +23,7 @@ const attemptTimeout = () => new Error("attempt timeout");
  */
 export async function callReplica(
   context: SessionContext,
-  route: Pick<SessionRoute, "checkpoint" | "priority">,
+  route: Pick<SessionRoute, "checkpoint" | "priority" | "work">,
   replica: Replica,
   request: CompletionRequest,
   signal: AbortSignal | undefined,
@@ -41,6 +42,7 @@ export async function callReplica(
       request,
       attempt.signal,
       replica.choiceField,
+      context.settings.vllmPriority ? VLLM_PRIORITY[route.work] : undefined,
     );
     succeeded(context, replica, performance.now() - started);
     answered(context, replica, request, result);

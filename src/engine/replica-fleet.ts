@@ -208,6 +208,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       { ...shared, pinned: checkpoint !== undefined },
       target,
       options.priority ?? "interactive",
+      options.work,
     );
   }
 

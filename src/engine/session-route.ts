@@ -1,4 +1,4 @@
-import type { PriorityClass } from "../core/types.ts";
+import type { PriorityClass, WorkClass } from "../core/types.ts";
 import type { Replica } from "./fleet-types.ts";
 
 /**
@@ -11,6 +11,8 @@ export interface SessionRoute {
   readonly checkpoint: string;
   /** The class every call of the session is admitted in. */
   readonly priority: PriorityClass;
+  /** The work every call of the session does: picks the vLLM `priority` it carries. */
+  readonly work: WorkClass;
   /** The replica the session's calls ride along on; null until routed, or after it failed. */
   pinned: Replica | null;
   /** Replicas a call of this session failed on: never routed to again by it. */
@@ -23,10 +25,15 @@ export interface SessionRoute {
   shedReported: boolean;
 }
 
-export function newSessionRoute(checkpoint: string, priority: PriorityClass): SessionRoute {
+export function newSessionRoute(
+  checkpoint: string,
+  priority: PriorityClass,
+  work: WorkClass = priority,
+): SessionRoute {
   return {
     checkpoint,
     priority,
+    work,
     pinned: null,
     excluded: new Set(),
     waitKey: `${priority}|${checkpoint}|`,

@@ -52,8 +52,9 @@ export function createShadowJudge(options: ShadowJudgeOptions) {
   async function shadow(offer: ShadowOffer, candidate: string): Promise<void> {
     try {
       const result = await options.judge.judge(
-        // Batch class: shadow work must never take a slot from a live interactive verdict.
-        { ...offer.task, checkpoint: candidate, swap: true, priority: "batch" },
+        // Batch class: shadow work must never take a slot from a live interactive verdict; on
+        // replicas with priority scheduling it also runs after every other class.
+        { ...offer.task, checkpoint: candidate, swap: true, priority: "batch", work: "shadow" },
         stop.signal,
       );
       const agree = result.winner === offer.winner;

@@ -79,6 +79,7 @@ export function fleetSettings(config: Config): FleetSettings {
     admissionWaitMs: engine.admissionWaitMs,
     admissionMaxWaiters: engine.admissionMaxWaiters,
     priority: { ...engine.priority },
+    vllmPriority: engine.vllmPriority,
     retryBudget: { ...engine.retryBudget },
     ejection: { ...engine.ejection },
     hedge: { ...engine.hedge },

@@ -25,6 +25,7 @@ export function testFleetSettings(overrides: FleetSettingsOverrides = {}): Fleet
     admissionMaxWaiters: 8,
     retryBudget: { ratio: 1, windowMs: 10_000, minRetriesPerWindow: 10 },
     hedge: { percentile: 0, minSamples: 1, minDelayMs: 10 },
+    vllmPriority: false,
     ...rest,
     priority: {
       enabled: false,

@@ -69,6 +69,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Called after each item with the items finished and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** The vLLM priority class of its calls: `gate` for a promotion gate; `batch` by default. */
+  work?: "batch" | "gate";
 }
 
 /** The item's sampling seed: a hash of the run seed and its key, so order and concurrency do not matter. */
@@ -99,6 +101,7 @@ async function judgeItem(
       seed: itemSeed(options.seed, item.key),
       // Bulk work: it takes the batch share of the replicas, never live verdicts' reserve.
       priority: "batch",
+      work: options.work ?? "batch",
     },
     options.signal,
   );

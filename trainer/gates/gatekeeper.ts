@@ -96,6 +96,8 @@ export function createGatekeeper(options: GatekeeperOptions) {
       seed: config.trainer.seed,
       bootstrap: { resamples: settings.bootstrapResamples, seed: config.trainer.seed },
       signal: options.signal,
+      // A promotion waits on it: ahead of the trainer's bulk work, behind reward batches.
+      work: "gate",
     });
     const failed = run.items.filter((item) => item.status === "failed");
     if (failed.length > 0) {

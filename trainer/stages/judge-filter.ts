@@ -58,7 +58,7 @@ async function judgeBothOrders(
   settings: JudgeSettings,
 ): Promise<OrderJudgements[]> {
   // One session: both orders on the same replica, so its prefix cache shares the image.
-  const session = ctx.engine.session(ctx.judge, { priority: "batch" });
+  const session = ctx.engine.session(ctx.judge, { priority: "batch", work: "trainer" });
   return Promise.all(
     ORDERS.map(async (order) => {
       const completions = await session.complete(

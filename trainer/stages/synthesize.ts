@@ -59,7 +59,7 @@ async function complete(
   let last: unknown;
   for (let attempt = 0; attempt < ENGINE_ATTEMPTS; attempt++) {
     try {
-      const session = ctx.engine.session(ctx.generator, { priority: "batch" });
+      const session = ctx.engine.session(ctx.generator, { priority: "batch", work: "trainer" });
       return (await session.complete(request, ctx.signal)).map((c) => c.text);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
