@@ -25,6 +25,9 @@ export function grpcMessageLimitFor(imagesPerRequest: number, imageMaxBytes: num
   return imagesPerRequest * (imageMaxBytes + IMAGE_FRAMING) + PROTO_TEXT_ALLOWANCE;
 }
 
+/** The longest a Node timer can wait, ms (2^31 − 1); grpc-js treats it as "no limit". */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export const grpc = area(
   "gRPC",
   "`jurist.v1.JudgeService` and `grpc.health.v1.Health`, on `HOST` beside HTTP, with limits of their own.",
@@ -47,6 +50,18 @@ export const grpc = area(
         schema: positiveInt,
         default: grpcMessageLimitFor(IMAGES_PER_REQUEST, DEFAULT_IMAGE_MAX_BYTES),
         doc: "largest gRPC message received, bytes; larger → `RESOURCE_EXHAUSTED`, before it is read. The default fits the largest request the image limits allow, images sent as bytes (`Image.data`): 8 images × (20,971,520 bytes + 16 of protobuf framing) + 2 MiB of text (a reward request's 18 texts of 32,768 UTF-16 units at up to 3 UTF-8 bytes each) = 169,869,440 bytes (162.0 MiB). Images sent as data URIs (`Image.url`) cost 4/3 their size, so eight at the image limit do not fit (six do). With `JURIST_IMAGE_MAX_BYTES` changed, set it to 8 × (max + 16) + 2 MiB",
+      }),
+      maxConnectionAgeMs: setting({
+        env: "JURIST_GRPC_MAX_CONNECTION_AGE_MS",
+        schema: intIn(0, MAX_TIMER_MS),
+        default: 300_000,
+        doc: "a client connection older than this (±10% jitter, so connections opened together do not all close together) is sent a GOAWAY, ms: the client opens a new one for its next call, which a Kubernetes Service may place on another gateway pod, so long-lived clients spread over gateways added since they connected. Calls in flight finish on the old connection (see the grace below); grpc-js clients reconnect without failing a call. `0` = never (connections stay on the pod they first reached)",
+      }),
+      maxConnectionAgeGraceMs: setting({
+        env: "JURIST_GRPC_MAX_CONNECTION_AGE_GRACE_MS",
+        schema: intIn(1, MAX_TIMER_MS),
+        shownDefault: "none",
+        doc: "how long calls in flight on a connection past its maximum age may go on after the GOAWAY before the connection is closed under them (they fail `UNAVAILABLE`), ms; unset → they finish however long they take (a `PairwiseStream` has no end of its own). Unary calls end within `JURIST_GRPC_REQUEST_TIMEOUT_MS` anyway",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_GRPC_REQUEST_TIMEOUT_MS",

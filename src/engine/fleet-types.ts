@@ -99,6 +99,8 @@ export interface Replica extends RouteCandidate, EjectionState {
   batchInFlight: number;
   servedModels: ServedModel[];
   running: number;
+  /** This gateway's `inFlight` when the last poll read `running` and `waiting` (routing's estimate). */
+  inFlightAtPoll: number;
   /** When the replica was last polled (epoch ms), 0 before the first poll. */
   checkedAt: number;
   lastError: string | null;

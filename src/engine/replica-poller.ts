@@ -107,6 +107,9 @@ async function readReplica(
     const depth = parseQueueDepth(metrics);
     replica.running = depth.running;
     replica.waiting = depth.waiting;
+    // Routing extrapolates from this moment: what this gateway has added since counts for
+    // every gateway (replica-routing.ts, extrapolatedLoad).
+    replica.inFlightAtPoll = replica.inFlight;
   }
   if (!wasHealthy) {
     versionBefore = learnVersion(replica, await replica.client.version(), choiceSetting);

@@ -27,6 +27,7 @@ export function newReplica(url: string, client: EngineClient, options: NewReplic
     batchInFlight: 0,
     maxInFlight: options.maxInFlight,
     running: 0,
+    inFlightAtPoll: 0,
     waiting: 0,
     latencyMs: 0,
     checkedAt: 0,

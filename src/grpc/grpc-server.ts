@@ -50,6 +50,12 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
     // No channelz service is registered to read them: its per-call counters and traces were
     // pure cost on the verdict path (loadtest/RESULTS.md).
     "grpc.enable_channelz": 0,
+    // Clients rebalance over gateway pods added since they connected: past the age the server
+    // sends GOAWAY and the client's next call opens a connection the Service may place
+    // elsewhere (grpc-js 1.14.7 src/server.ts, _sessionHandler: ±10% jitter, then
+    // `session.goaway(NO_ERROR)` and `session.close()`, which lets calls in flight finish; the
+    // grace timer, when set, destroys the session after it). Left out, grpc-js never does.
+    ...connectionAgeOptions(config.grpc),
     // A call that needs a key and has none is refused before its message is read
     // (key-before-message.ts); malformed requests get INVALID_ARGUMENT with jurist-error-code,
     // not grpc-js's own INTERNAL or UNIMPLEMENTED (malformed-input.ts says which cases and why).
@@ -91,6 +97,20 @@ export function buildGrpcServer(runtime: Runtime, logger: Logger): BuiltGrpcServ
       drain.abort();
       health.drain();
     },
+  };
+}
+
+/** grpc-js's connection-age options from the settings: none for "never" or "unset". */
+export function connectionAgeOptions(settings: {
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs?: number | undefined;
+}): Record<string, number> {
+  if (settings.maxConnectionAgeMs === 0) return {};
+  return {
+    "grpc.max_connection_age_ms": settings.maxConnectionAgeMs,
+    ...(settings.maxConnectionAgeGraceMs === undefined
+      ? {}
+      : { "grpc.max_connection_age_grace_ms": settings.maxConnectionAgeGraceMs }),
   };
 }
 

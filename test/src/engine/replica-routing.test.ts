@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import t from "tap";
 import {
+  extrapolatedLoad,
   pickReplica,
+  polledQueueLoad,
   type RouteCandidate,
   routeRequest,
 } from "../../../src/engine/replica-routing.ts";
@@ -101,3 +103,97 @@ t.test("a replica loaded more than all others is never picked", async (t) => {
     ),
   );
 });
+
+// Issue 20: at 20 gateways the polled queue is everyone's and up to a poll old, and this
+// gateway's own in-flight count is a twentieth of a replica's load. The rule now in use
+// (extrapolatedLoad) takes the engine's whole load at the poll and scales this gateway's change
+// since by its share of the fleet. Each case below also shows what the rule before
+// (polledQueueLoad) picked, so it fails on it.
+
+/** This gateway's view of a replica: polled `running`/`waiting`, own calls then and now. */
+function polled(
+  url: string,
+  engine: { running: number; waiting: number },
+  own: { atPoll: number; now: number },
+): RouteCandidate {
+  return replica(url, {
+    ...engine,
+    inFlightAtPoll: own.atPoll,
+    inFlight: own.now,
+    maxInFlight: 128,
+  });
+}
+
+t.test("at 20 gateways, the replica everyone piled onto since the poll is avoided", async (t) => {
+  // At the poll: `queued` had a queue of 5, `idle` had none; both ran 20 calls, one of them
+  // this gateway's (its share: 45 engine calls over 2 of its own → ~22 gateways' worth).
+  // Since then this gateway sent 3 more to `idle`: so did every other gateway.
+  const fleet = [
+    polled("queued", { running: 20, waiting: 5 }, { atPoll: 1, now: 1 }),
+    polled("idle", { running: 20, waiting: 0 }, { atPoll: 1, now: 4 }),
+  ];
+  const pickBoth = sequence(0, 0);
+  t.equal(
+    routeRequest(fleet, { checkpoint: "base" }, NOW, pickBoth, polledQueueLoad).replica?.url,
+    "idle",
+    "the rule before herds onto the replica whose queue was empty at the poll",
+  );
+  t.equal(routeRequest(fleet, { checkpoint: "base" }, NOW, pickBoth).replica?.url, "queued");
+  const load = extrapolatedLoad(fleet, NOW);
+  t.equal(load(fleet[0]!), 25, "no change since the poll: the engine's load as polled");
+  t.equal(load(fleet[1]!), 20 + 22.5 * 3, "3 more of this gateway's stand for 22.5 gateways'");
+});
+
+t.test("with one gateway the estimate is exactly its own in-flight count", async (t) => {
+  // `drained` ran 4 and queued 2 at the poll, all this gateway's; 5 have finished since. The
+  // rule before still counts the 2 queued (long started or done) on top.
+  const fleet = [
+    polled("drained", { running: 4, waiting: 2 }, { atPoll: 6, now: 1 }),
+    polled("steady", { running: 2, waiting: 0 }, { atPoll: 2, now: 2 }),
+  ];
+  t.equal(
+    routeRequest(fleet, { checkpoint: "base" }, NOW, sequence(0, 0), polledQueueLoad).replica?.url,
+    "steady",
+  );
+  t.equal(routeRequest(fleet, { checkpoint: "base" }, NOW, sequence(0, 0)).replica?.url, "drained");
+  t.doesNotThrow(() =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(64), fc.nat(64), fc.nat(64)), { minLength: 1, maxLength: 8 }),
+        (views) => {
+          // One gateway: the engine carries exactly this gateway's calls at the poll.
+          const replicas = views.map(([running, waiting, now], i) =>
+            polled(String(i), { running, waiting }, { atPoll: running + waiting, now }),
+          );
+          const load = extrapolatedLoad(replicas, NOW);
+          return replicas.every((r) => load(r) === r.inFlight);
+        },
+      ),
+    ),
+  );
+});
+
+t.test("the estimate never drops below this gateway's own in-flight count", async (t) => {
+  // Share 20 (40 engine calls over 2 own); this gateway's calls on `a` fell from 2 to 1 since
+  // the poll: extrapolated, the others' fell by 20 of the 20 polled, yet 1 is certainly there.
+  const fleet = [
+    polled("a", { running: 20, waiting: 0 }, { atPoll: 2, now: 1 }),
+    polled("b", { running: 20, waiting: 0 }, { atPoll: 0, now: 0 }),
+  ];
+  t.equal(extrapolatedLoad(fleet, NOW)(fleet[0]!), 1);
+});
+
+t.test(
+  "a replica never polled for its queue counts this gateway's calls at its share",
+  async (t) => {
+    // `unread` has no metrics yet (a replica without `/metrics`, or just joined): all that is
+    // known is this gateway's 2 calls, which stand for 2 × the fleet-wide share of 10.
+    const fleet = [
+      polled("read", { running: 10, waiting: 0 }, { atPoll: 1, now: 1 }),
+      replica("unread", { inFlight: 2, maxInFlight: 128 }),
+    ];
+    const load = extrapolatedLoad(fleet, NOW);
+    t.equal(load(fleet[1]!), 20);
+    t.equal(routeRequest(fleet, { checkpoint: "base" }, NOW, sequence(0, 0)).replica?.url, "read");
+  },
+);
