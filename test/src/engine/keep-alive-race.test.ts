@@ -87,13 +87,14 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
         const chat = path === "/v1/chat/completions";
         // The first chat of all is the warm-up, always answered.
         const warmUp = chat && chats++ === 0;
-        const how = !chat || warmUp
-          ? null
-          : reused
-            ? options.closeReusedChats
-            : options.closeFreshChats
-              ? "reset"
-              : null;
+        const how =
+          !chat || warmUp
+            ? null
+            : reused
+              ? options.closeReusedChats
+              : options.closeFreshChats
+                ? "reset"
+                : null;
         if (how) {
           stats.closedUnder.push(`${path}${reused ? " (reused)" : " (fresh)"}`);
           if (options.closeAfterMs) setTimeout(() => close(socket, how), options.closeAfterMs);
