@@ -38,7 +38,13 @@ export const engine = area(
         env: "JURIST_ENGINE_CONNECTIONS",
         schema: intIn(1, 1024),
         default: 64,
-        doc: "keep-alive connections per replica (1–1024)",
+        doc: "keep-alive connections per replica for completions (1–1024); health and metrics polls have their own (`JURIST_PROBE_CONNECTIONS`)",
+      }),
+      probeConnections: setting({
+        env: "JURIST_PROBE_CONNECTIONS",
+        schema: intIn(1, 16),
+        default: 2,
+        doc: "connections per replica kept apart for its health, models, metrics and version polls (1–16), so a poll never waits behind completions that fill `JURIST_ENGINE_CONNECTIONS`; one poll reads its paths one after another, the second connection covers a poll that overlaps another (a replica joining mid-round)",
       }),
       keepAliveMs: setting({
         env: "JURIST_ENGINE_KEEP_ALIVE_MS",

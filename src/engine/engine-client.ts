@@ -18,8 +18,13 @@ export interface ServedModel {
 export interface EngineClientOptions {
   /** The replica's base URL, e.g. `http://10.0.0.7:8000`. */
   baseUrl: string;
-  /** Keep-alive connections to this replica. */
+  /** Keep-alive connections to this replica for completions. */
   connections: number;
+  /**
+   * Connections of the probes' own pool (health, models, metrics, version): apart from the
+   * completions', so a probe never queues behind calls that fill every completion connection.
+   */
+  probeConnections: number;
   /**
    * How long an idle connection is kept, ms: below the replica's own idle timeout (uvicorn's
    * `timeout_keep_alive`, vLLM's VLLM_HTTP_TIMEOUT_KEEP_ALIVE, 5 s by default), so the pool
@@ -40,7 +45,33 @@ export interface EngineClientOptions {
 type Method = "GET" | "POST";
 
 /**
- * An OpenAI-compatible client for one vLLM replica over an undici Pool (keep-alive). Failures
+ * A pool of keep-alive connections to one replica, and where a request that met the keep-alive
+ * race on it is resent.
+ */
+interface Lane {
+  pool: Pool;
+  /**
+   * A pool of its own with the same options, whose requests all carry `reset: true`
+   * (`connection: close`, the socket closed once answered), so it never holds an idle socket
+   * and every resend opens a new connection. The main pool's other idle sockets may be just as
+   * stale as the one that was reset.
+   */
+  freshConnections: Pool;
+}
+
+function openLane(baseUrl: string, connections: number, keepAliveMs: number): Lane {
+  const options: Pool.Options = {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: keepAliveMs,
+    // A server's `Keep-Alive: timeout=N` hint may shorten the idle time, never lengthen it.
+    keepAliveMaxTimeout: keepAliveMs,
+  };
+  return { pool: new Pool(baseUrl, options), freshConnections: new Pool(baseUrl, options) };
+}
+
+/**
+ * An OpenAI-compatible client for one vLLM replica over undici Pools (keep-alive). Failures
  * become AppErrors: connection errors and 5xx → UPSTREAM_ERROR, a deadline → UPSTREAM_TIMEOUT,
  * an unknown model → NOT_FOUND, a 400 → INVALID_REQUEST (the engine refused the caller's input).
  *
@@ -49,24 +80,17 @@ type Method = "GET" | "POST";
  * when that holds) is sent once more on a fresh connection before it fails: the replica never
  * saw it, so it must not count against the replica's health. Any later reset is the replica's
  * failure and is not resent.
+ *
+ * Completions and probes travel in separate lanes (pools). An undici pool queues a request
+ * until one of its connections is free: sharing one, a probe waited behind every call that
+ * filled the pool (a few slow generations are enough), hit its timeout and made a busy,
+ * healthy replica read as dead, failing every verdict with NO_HEALTHY_REPLICA. The probes'
+ * lane is small (a poll reads one path after another) and idle between polls.
  */
 export function createEngineClient(options: EngineClientOptions) {
   watchSocketReuse();
-  const connection: Pool.Options = {
-    connections: options.connections,
-    pipelining: 1,
-    keepAliveTimeout: options.keepAliveMs,
-    // A server's `Keep-Alive: timeout=N` hint may shorten the idle time, never lengthen it.
-    keepAliveMaxTimeout: options.keepAliveMs,
-  };
-  const pool = new Pool(options.baseUrl, connection);
-  /**
-   * Where a stale-socket resend goes: a pool of its own with the same options, whose requests
-   * all carry `reset: true` (`connection: close`, the socket closed once answered), so it
-   * never holds an idle socket and every resend opens a new connection. The main pool's other
-   * idle sockets may be just as stale as the one that was reset.
-   */
-  const freshConnections = new Pool(options.baseUrl, connection);
+  const calls = openLane(options.baseUrl, options.connections, options.keepAliveMs);
+  const probes = openLane(options.baseUrl, options.probeConnections, options.keepAliveMs);
   const headers: Record<string, string> = options.apiKey
     ? { authorization: `Bearer ${options.apiKey}` }
     : {};
@@ -81,7 +105,7 @@ export function createEngineClient(options: EngineClientOptions) {
   ): Promise<Completion[]> {
     // Images go out as parts shared by every call of the request, never copied per order.
     const body = await chatBodyParts(toChatBody(model, request, choiceField, vllmPriority));
-    const response = await send("POST", "/v1/chat/completions", body, signal);
+    const response = await send(calls, "POST", "/v1/chat/completions", body, signal);
     const text = await response.body.text().catch((error: unknown) => {
       throw upstreamFailure(error, signal);
     });
@@ -95,10 +119,11 @@ export function createEngineClient(options: EngineClientOptions) {
   }
 
   /**
-   * One request through the pool; after the keep-alive race, once more on a fresh connection.
-   * Either way the caller gets undici's own response and reads it the same way.
+   * One request through the lane's pool; after the keep-alive race, once more on a fresh
+   * connection. Either way the caller gets undici's own response and reads it the same way.
    */
   async function send(
+    lane: Lane,
     method: Method,
     path: string,
     body?: BodyParts,
@@ -113,27 +138,28 @@ export function createEngineClient(options: EngineClientOptions) {
       headers: body ? { ...jsonHeaders, "content-length": String(body.byteLength) } : headers,
     };
     try {
-      return await pool.request(request);
+      return await lane.pool.request(request);
     } catch (error) {
       if (signal?.aborted || !isStaleSocketReset(error)) throw upstreamFailure(error, signal);
       options.onStaleConnection?.();
     }
     try {
-      return await freshConnections.request({ ...request, reset: true });
+      return await lane.freshConnections.request({ ...request, reset: true });
     } catch (error) {
       throw upstreamFailure(error, signal);
     }
   }
 
   /**
-   * One GET with the probe timeout. Its failure says which it was: kind `timeout` when the
+   * One GET in the probes' lane with the probe timeout, which therefore times the replica's
+   * answer, not a wait for a connection. Its failure says which it was: kind `timeout` when the
    * probe's own timer fired (which a stall of this process's loop can cause, see
    * replica-poller.ts), `connect` when the replica could not be reached.
    */
   async function probe(path: string): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(options.probeTimeoutMs);
     try {
-      const response = await send("GET", path, undefined, signal);
+      const response = await send(probes, "GET", path, undefined, signal);
       const text = await response.body.text();
       return { status: response.statusCode, text };
     } catch (error) {
@@ -189,8 +215,10 @@ export function createEngineClient(options: EngineClientOptions) {
     models,
     metrics,
     version,
+    /** Closes both lanes once their requests are answered. */
     close: async () => {
-      await Promise.all([pool.close(), freshConnections.close()]);
+      const pools = [calls, probes].flatMap((lane) => [lane.pool, lane.freshConnections]);
+      await Promise.all(pools.map((pool) => pool.close()));
     },
   };
 }

@@ -11,7 +11,10 @@ import type { StructuredOutputSetting } from "./vllm-version.ts";
 export interface FleetSettings {
   /** Pinned champion checkpoint; undefined → the first base model a healthy replica serves. */
   champion?: string | undefined;
+  /** Connections per replica for completions. */
   connectionsPerReplica: number;
+  /** Connections per replica for health and metrics polls, apart from the completions'. */
+  probeConnections: number;
   /** Idle keep-alive of the connections to each replica, ms (below the replica's own). */
   keepAliveMs: number;
   /** `auto`: the constrained-choice field each replica's version has; else always this one. */

@@ -100,6 +100,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     const client = createEngineClient({
       baseUrl: url,
       connections: settings.connectionsPerReplica,
+      probeConnections: settings.probeConnections,
       keepAliveMs: settings.keepAliveMs,
       probeTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
       apiKey: settings.apiKey,

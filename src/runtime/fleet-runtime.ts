@@ -70,6 +70,7 @@ export function fleetSettings(config: Config): FleetSettings {
   return {
     champion: judge.champion,
     connectionsPerReplica: engine.connectionsPerReplica,
+    probeConnections: engine.probeConnections,
     keepAliveMs: engine.keepAliveMs,
     structuredOutputField: engine.structuredOutputField,
     apiKey: engine.apiKey,

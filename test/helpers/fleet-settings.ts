@@ -16,6 +16,7 @@ export function testFleetSettings(overrides: FleetSettingsOverrides = {}): Fleet
   const { priority, ejection, ...rest } = overrides;
   return {
     connectionsPerReplica: 4,
+    probeConnections: 2,
     keepAliveMs: 4_000,
     structuredOutputField: "auto",
     healthIntervalMs: 60_000,

@@ -14,17 +14,20 @@ import { testFleetSettings } from "../../helpers/fleet-settings.ts";
  * request never reached the application: the gateway resends it once on a fresh connection,
  * and the replica stays healthy. A second reset in a row is the replica's fault and counts,
  * and so is a reset that comes long after the request went out (the replica took it).
+ *
+ * Completions have a pool of their own (probes use another), so each test first sends one chat
+ * the server answers: it leaves a kept-alive connection in the completions' pool.
  */
 
 type CloseHow = "reset" | "end";
 
 interface RaceServerOptions {
   /**
-   * Close the connection under a chat request that is not its first (the fleet's polls went
+   * Close the connection under a chat request that is not its first (the warm-up chat went
    * out on it before, so the pool has kept it alive).
    */
   closeReusedChats: CloseHow;
-  /** Also reset under a chat request that is the first on its connection. */
+  /** Also reset under a chat request that is the first on its connection (not the warm-up). */
   closeFreshChats: boolean;
   /**
    * Hold a chat request this long, answering nothing, before closing under it: a replica that
@@ -38,6 +41,7 @@ const MODEL = "judge";
 /** A minimal HTTP/1.1 server speaking just enough of vLLM's routes for the fleet. */
 async function startRaceServer(t: Test, options: RaceServerOptions) {
   const stats = { connections: 0, closedUnder: [] as string[], answered: [] as string[] };
+  let chats = 0;
 
   function answer(path: string): { status: number; body: string } {
     if (path === "/health") return { status: 200, body: "{}" };
@@ -81,13 +85,16 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
         const reused = served > 0;
         served += 1;
         const chat = path === "/v1/chat/completions";
-        const how = !chat
-          ? null
-          : reused
-            ? options.closeReusedChats
-            : options.closeFreshChats
-              ? "reset"
-              : null;
+        // The first chat of all is the warm-up, always answered.
+        const warmUp = chat && chats++ === 0;
+        const how =
+          !chat || warmUp
+            ? null
+            : reused
+              ? options.closeReusedChats
+              : options.closeFreshChats
+                ? "reset"
+                : null;
         if (how) {
           stats.closedUnder.push(`${path}${reused ? " (reused)" : " (fresh)"}`);
           if (options.closeAfterMs) setTimeout(() => close(socket, how), options.closeAfterMs);
@@ -109,7 +116,20 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
   return { url: `http://127.0.0.1:${port}`, stats };
 }
 
-async function fleetOver(t: Test, url: string) {
+const REQUEST = {
+  messages: [{ role: "user" as const, content: "A or B?" }],
+  maxTokens: 1,
+  temperature: 0,
+  seed: 1,
+  topLogprobs: 0,
+  choice: ["A", "B"],
+};
+
+type RaceServer = Awaited<ReturnType<typeof startRaceServer>>;
+
+/** A fleet over the server, its one warm-up chat sent and forgotten. */
+async function fleetOver(t: Test, server: RaceServer) {
+  const { url } = server;
   const events: string[] = [];
   const observer: FleetObserver = {
     call: (_url, outcome) => events.push(`call ${outcome}`),
@@ -134,24 +154,19 @@ async function fleetOver(t: Test, url: string) {
   });
   await fleet.start();
   t.teardown(() => fleet.close());
+  await fleet.session(MODEL).complete(REQUEST);
+  events.length = 0;
+  server.stats.closedUnder.length = 0;
+  server.stats.answered.length = 0;
   return { fleet, events };
 }
-
-const REQUEST = {
-  messages: [{ role: "user" as const, content: "A or B?" }],
-  maxTokens: 1,
-  temperature: 0,
-  seed: 1,
-  topLogprobs: 0,
-  choice: ["A", "B"],
-};
 
 for (const how of ["reset", "end"] as const) {
   t.test(
     `a ${how === "reset" ? "reset (RST)" : "close (FIN)"} under a reused socket is resent once, fresh`,
     async (t) => {
       const server = await startRaceServer(t, { closeReusedChats: how, closeFreshChats: false });
-      const { fleet, events } = await fleetOver(t, server.url);
+      const { fleet, events } = await fleetOver(t, server);
       t.equal(fleet.snapshots()[0]?.healthy, true);
       const session = fleet.session(MODEL);
       const [completion] = await session.complete(REQUEST);
@@ -176,7 +191,7 @@ for (const how of ["reset", "end"] as const) {
 
 t.test("a second reset in a row counts against the replica", async (t) => {
   const server = await startRaceServer(t, { closeReusedChats: "reset", closeFreshChats: true });
-  const { fleet, events } = await fleetOver(t, server.url);
+  const { fleet, events } = await fleetOver(t, server);
   t.equal(fleet.snapshots()[0]?.healthy, true);
   const session = fleet.session(MODEL);
   // The only replica failed and is now unhealthy: the session has nowhere left to go.
@@ -206,7 +221,7 @@ t.test(
       closeFreshChats: false,
       closeAfterMs,
     });
-    const { fleet, events } = await fleetOver(t, server.url);
+    const { fleet, events } = await fleetOver(t, server);
     t.equal(fleet.snapshots()[0]?.healthy, true);
     const session = fleet.session(MODEL);
     await t.rejects(session.complete(REQUEST), { code: "NO_HEALTHY_REPLICA" });

@@ -23,6 +23,7 @@ function replicaAt(t: Teardown, url: string): Replica {
   const client = createEngineClient({
     baseUrl: url,
     connections: 2,
+    probeConnections: 1,
     keepAliveMs: 4_000,
     probeTimeoutMs: PROBE_TIMEOUT_MS,
   });

@@ -15,6 +15,7 @@ t.test("a poll records this gateway's in-flight count beside the engine's queue"
     connections: 2,
     keepAliveMs: 4_000,
     probeTimeoutMs: 1_000,
+    probeConnections: 1,
   });
   t.teardown(() => client.close());
   const replica = newReplica(sim.url, client, {
