@@ -28,6 +28,13 @@ export function grpcMessageLimitFor(imagesPerRequest: number, imageMaxBytes: num
 /** The longest a Node timer can wait, ms (2^31 − 1); grpc-js treats it as "no limit". */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * grpc-js arms `setTimeout(age ± 10%)` (server.ts, 1.14.7): an age past this plus its jitter
+ * would overflow Node's timer, which then fires at once, a GOAWAY storm.
+ */
+const MAX_CONNECTION_AGE_MS = Math.floor(MAX_TIMER_MS / 1.1);
+
+
 export const grpc = area(
   "gRPC",
   "`jurist.v1.JudgeService` and `grpc.health.v1.Health`, on `HOST` beside HTTP, with limits of their own.",
@@ -53,15 +60,15 @@ export const grpc = area(
       }),
       maxConnectionAgeMs: setting({
         env: "JURIST_GRPC_MAX_CONNECTION_AGE_MS",
-        schema: intIn(0, MAX_TIMER_MS),
+        schema: intIn(0, MAX_CONNECTION_AGE_MS),
         default: 300_000,
-        doc: "a client connection older than this (±10% jitter, so connections opened together do not all close together) is sent a GOAWAY, ms: the client opens a new one for its next call, which a Kubernetes Service may place on another gateway pod, so long-lived clients spread over gateways added since they connected. Calls in flight finish on the old connection (see the grace below); grpc-js clients reconnect without failing a call. `0` = never (connections stay on the pod they first reached)",
+        doc: "a client connection older than this (±10% jitter, so connections opened together do not all close together) is sent a GOAWAY, ms: the client opens a new one for its next call, which a Kubernetes Service may place on another gateway pod, so long-lived clients spread over gateways added since they connected. Calls in flight finish on the old connection (see the grace below); grpc-js clients reconnect without failing a call. `0` = never (connections stay on the pod they first reached); at most 1,952,257,860 (past that, the jitter would overflow Node's timer)",
       }),
       maxConnectionAgeGraceMs: setting({
         env: "JURIST_GRPC_MAX_CONNECTION_AGE_GRACE_MS",
         schema: intIn(1, MAX_TIMER_MS),
         shownDefault: "none",
-        doc: "how long calls in flight on a connection past its maximum age may go on after the GOAWAY before the connection is closed under them (they fail `UNAVAILABLE`), ms; unset → they finish however long they take (a `PairwiseStream` has no end of its own). Unary calls end within `JURIST_GRPC_REQUEST_TIMEOUT_MS` anyway",
+        doc: "how long calls in flight on a connection past its maximum age may go on after the GOAWAY before the connection is closed under them (they fail `UNAVAILABLE`), ms; unset → they finish however long they take (a `PairwiseStream` has no end of its own). Unary calls end within `JURIST_GRPC_REQUEST_TIMEOUT_MS` anyway. Ignored when the maximum age is `0`",
       }),
       requestTimeoutMs: setting({
         env: "JURIST_GRPC_REQUEST_TIMEOUT_MS",

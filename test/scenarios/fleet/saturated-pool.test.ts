@@ -110,7 +110,6 @@ t.test("a saturated completions pool never marks a healthy replica down", async 
   t.equal(seen.simRunning, CONNECTIONS, "every completions connection was busy at some point");
 
   t.same(tally(results), { "200": results.length }, "every verdict succeeded: no 503");
-  t.ok(results.length >= 10, `sustained load (${results.length} verdicts)`);
   t.equal(seen.unhealthy, 0, `the replica was never marked down (${seen.samples} samples)`);
   t.same(seen.notReady, [], "/readyz stayed ready throughout");
   // The polls did not just stop: they kept reading the replica, its queue included.

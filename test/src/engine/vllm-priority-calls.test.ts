@@ -114,6 +114,9 @@ async function interactiveRank(t: Test, vllmPriority: boolean, sim: SimServerOpt
     vllmPriority,
     maxInFlightPerReplica: 16,
     connectionsPerReplica: 16,
+    // The stalled blocker must outlive the whole queueing on a loaded machine: a timeout
+    // would retry it and change the finishing order the test reads.
+    attemptTimeoutMs: 60_000,
   });
   const order: string[] = [];
   const call = (name: string, priority: PriorityClass) =>

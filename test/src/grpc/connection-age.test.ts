@@ -11,6 +11,7 @@ import { connect, createServer, type Socket } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type StatusObject, status } from "@grpc/grpc-js";
 import t from "tap";
+import { loadConfig } from "../../../src/config/config.ts";
 import {
   Health,
   HealthCheckRequestSchema,
@@ -136,5 +137,17 @@ t.test(
       "grpc.max_connection_age_ms": 300_000,
       "grpc.max_connection_age_grace_ms": 5_000,
     });
+    // grpc-js adds up to +10% jitter to setTimeout: an age past 2^31-1 / 1.1 would overflow
+    // Node's timer, which then fires at once on about half the connections.
+    const ceiling = Math.floor(2_147_483_647 / 1.1);
+    t.equal(
+      loadConfig({ JURIST_GRPC_MAX_CONNECTION_AGE_MS: String(ceiling) }).grpc.maxConnectionAgeMs,
+      ceiling,
+    );
+    t.throws(
+      () => loadConfig({ JURIST_GRPC_MAX_CONNECTION_AGE_MS: String(ceiling + 1) }),
+      /JURIST_GRPC_MAX_CONNECTION_AGE_MS/,
+      "an age whose jitter would overflow the timer is refused",
+    );
   },
 );
