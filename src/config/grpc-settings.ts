@@ -34,7 +34,6 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 const MAX_CONNECTION_AGE_MS = Math.floor(MAX_TIMER_MS / 1.1);
 
-
 export const grpc = area(
   "gRPC",
   "`jurist.v1.JudgeService` and `grpc.health.v1.Health`, on `HOST` beside HTTP, with limits of their own.",
