@@ -13,14 +13,28 @@ import {
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** Each template's expanded-image patterns, compiled once (every item's query and prompt use them). */
+const expandedRuns = new WeakMap<PolicyTemplate, { run: RegExp; placeholder: string }[]>();
+
+function expandedRunsOf(template: PolicyTemplate) {
+  let runs = expandedRuns.get(template);
+  if (!runs) {
+    runs = template.images.flatMap(({ expanded, placeholder }) => {
+      if (!expanded) return [];
+      const { before, repeated, after } = expanded;
+      const pattern = `${literal(before)}(?:${literal(repeated)})+${literal(after)}`;
+      return [{ run: new RegExp(pattern, "g"), placeholder }];
+    });
+    expandedRuns.set(template, runs);
+  }
+  return runs;
+}
+
 /** Each processor-expanded image back to the placeholder the chat template wrote. */
 function collapseImages(text: string, template: PolicyTemplate): string {
   let collapsed = text;
-  for (const marker of template.images) {
-    if (!marker.expanded) continue;
-    const { before, repeated, after } = marker.expanded;
-    const run = new RegExp(`${literal(before)}(?:${literal(repeated)})+${literal(after)}`, "g");
-    collapsed = collapsed.replace(run, marker.placeholder);
+  for (const { run, placeholder } of expandedRunsOf(template)) {
+    collapsed = collapsed.replace(run, placeholder);
   }
   return collapsed;
 }

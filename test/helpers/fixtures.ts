@@ -14,3 +14,13 @@ export function validPairwiseBody(): Record<string, unknown> {
     responses: ["There are three red apples in the bowl.", "There are five green apples."],
   };
 }
+
+/** A one-token A/B completion request, as a fast verdict's engine call asks it. */
+export const ONE_LETTER_REQUEST = {
+  messages: [{ role: "user" as const, content: "A or B?" }],
+  maxTokens: 1,
+  temperature: 0,
+  seed: 1,
+  topLogprobs: 0,
+  choice: ["A", "B"],
+};

@@ -4,6 +4,7 @@ import t, { type Test } from "tap";
 import type { FleetObserver } from "../../../src/engine/fleet-types.ts";
 import { createReplicaFleet } from "../../../src/engine/replica-fleet.ts";
 import { STALE_RESET_WINDOW_MS } from "../../../src/engine/socket-reuse.ts";
+import { ONE_LETTER_REQUEST } from "../../helpers/fixtures.ts";
 import { testFleetSettings } from "../../helpers/fleet-settings.ts";
 
 /**
@@ -116,14 +117,7 @@ async function startRaceServer(t: Test, options: RaceServerOptions) {
   return { url: `http://127.0.0.1:${port}`, stats };
 }
 
-const REQUEST = {
-  messages: [{ role: "user" as const, content: "A or B?" }],
-  maxTokens: 1,
-  temperature: 0,
-  seed: 1,
-  topLogprobs: 0,
-  choice: ["A", "B"],
-};
+const REQUEST = ONE_LETTER_REQUEST;
 
 type RaceServer = Awaited<ReturnType<typeof startRaceServer>>;
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import t from "tap";
 import { createEngineClient } from "../../../src/engine/engine-client.ts";
+import { ONE_LETTER_REQUEST } from "../../helpers/fixtures.ts";
 import { listenOnLoopback } from "../../helpers/loopback-server.ts";
 import type { Teardown } from "../../helpers/sim-process.ts";
 
@@ -17,14 +18,7 @@ const CHAT_ANSWER = JSON.stringify({
   usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
 });
 
-const REQUEST = {
-  messages: [{ role: "user" as const, content: "A or B?" }],
-  maxTokens: 1,
-  temperature: 0,
-  seed: 1,
-  topLogprobs: 0,
-  choice: ["A", "B"],
-};
+const REQUEST = ONE_LETTER_REQUEST;
 
 /**
  * A replica whose chats are held until `release()`: the rest answers at once. It notes which
