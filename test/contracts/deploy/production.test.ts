@@ -255,7 +255,8 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
       const config = containerConfig(env);
       const heap = config.shedding.maxHeapBytes;
       const inflight = config.shedding.inflightBytesBudget;
-      // 0 would be 90% of V8's own limit, which follows the node's memory, not the pod's.
+      // 0 would be 90% of V8's own limit, which Node sets to a quarter of the pod's memory
+      // (docs/deployment.md, "Gateway memory"): below what the in-flight budget puts in the heap.
       t.ok(heap > 0, `JURIST_MAX_HEAP_BYTES set: ${heap}`);
       const limit = bytes(container.resources?.limits?.memory ?? "0");
       // The process's own memory beside both budgets: idle RSS 174–176 MB measured

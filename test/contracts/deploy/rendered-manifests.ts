@@ -46,6 +46,7 @@ export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string };
   configMap?: { name: string };
+  emptyDir?: { medium?: string; sizeLimit?: string };
 }
 export interface PodSpec {
   containers: Container[];
