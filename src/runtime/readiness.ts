@@ -58,6 +58,8 @@ export interface ScopeReadiness {
   reason?: string;
 }
 
+const notReady = (reason: string): ScopeReadiness => ({ ready: false, reason });
+
 /** Whether the gateway can judge now, and why not. */
 export interface Readiness {
   /** The scope `ready` and `reason` answer for. */
@@ -106,13 +108,8 @@ export function readiness(sources: ReadinessSources): Readiness {
         fleet: serving ? { ready: true } : notReady("no healthy replica serves the champion"),
         process: { ready: true },
       };
-  return inScope(
-    { scope: "fleet", ready: false, scopes, champion, replicas, stores: sources.stores() },
-    "fleet",
-  );
+  return { scope: "fleet", ...scopes.fleet, scopes, champion, replicas, stores: sources.stores() };
 }
-
-const notReady = (reason: string): ScopeReadiness => ({ ready: false, reason });
 
 /** The same report answering for `scope`: its `ready` and `reason` are that scope's. */
 export function inScope(report: Readiness, scope: ReadinessScope): Readiness {
