@@ -13,7 +13,8 @@ import { runBounded } from "../io/bounded-pool.ts";
 import { loadImages } from "../io/image-files.ts";
 import { openJournal, readRecords } from "../io/record-journal.ts";
 import { createWriteBehind } from "../io/write-behind.ts";
-import { type IterationContext, requestSeed, stageFile } from "./iteration-context.ts";
+import { untilAdmitted } from "./admitted-call.ts";
+import { type IterationContext, itemLimit, requestSeed, stageFile } from "./iteration-context.ts";
 import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
 
 /** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */
@@ -180,13 +181,17 @@ export async function runJudgeFilter(
   try {
     await runBounded(
       todo,
-      ctx.concurrency,
+      // A pair holds two calls at once: its orders go together.
+      itemLimit(ctx, ctx.judge, ORDERS.length),
       async (record) => {
         const images = await pairImages(ctx, record);
         let judgements: OrderJudgements[] | null = null;
         for (let attempt = 0; attempt < 3 && !judgements && Array.isArray(images); attempt++) {
           try {
-            judgements = await judgeBothOrders(ctx, record, images, settings);
+            judgements = await untilAdmitted(
+              () => judgeBothOrders(ctx, record, images, settings),
+              ctx.signal,
+            );
           } catch (error) {
             if (ctx.signal.aborted || attempt === 2) throw error;
           }
