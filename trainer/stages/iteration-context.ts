@@ -94,6 +94,11 @@ export function itemLimit(
   return () => Math.max(1, Math.floor(concurrency(checkpoint) / callsPerItem));
 }
 
+/** Items a pool limit allows now (for the log). */
+export function currentLimit(limit: PoolLimit): number {
+  return typeof limit === "number" ? limit : limit();
+}
+
 /** The path of a stage file in the iteration directory. */
 export function stageFile(ctx: Pick<IterationContext, "dir">, name: string): string {
   return join(ctx.dir, name);

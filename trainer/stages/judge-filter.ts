@@ -14,7 +14,13 @@ import { loadImages } from "../io/image-files.ts";
 import { openJournal, readRecords } from "../io/record-journal.ts";
 import { createWriteBehind } from "../io/write-behind.ts";
 import { untilAdmitted } from "./admitted-call.ts";
-import { type IterationContext, itemLimit, requestSeed, stageFile } from "./iteration-context.ts";
+import {
+  currentLimit,
+  type IterationContext,
+  itemLimit,
+  requestSeed,
+  stageFile,
+} from "./iteration-context.ts";
 import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
 
 /** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */
@@ -173,16 +179,23 @@ export async function runJudgeFilter(
   );
   const journal = await openJournal<JudgeRecord>(stageFile(ctx, JUDGE_FILE));
   const todo = pairs.filter((r) => !journal.has(r.pair.pairId));
+  // A pair holds two calls at once: its orders go together.
+  const limit = itemLimit(ctx, ctx.judge, ORDERS.length);
   ctx.logger.info(
-    { stage: "judge", pairs: pairs.length, done: pairs.length - todo.length, judge: ctx.judge },
+    {
+      stage: "judge",
+      pairs: pairs.length,
+      done: pairs.length - todo.length,
+      judge: ctx.judge,
+      pairsAtOnce: currentLimit(limit),
+    },
     "judge filter starting",
   );
   const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
-      // A pair holds two calls at once: its orders go together.
-      itemLimit(ctx, ctx.judge, ORDERS.length),
+      limit,
       async (record) => {
         const images = await pairImages(ctx, record);
         let judgements: OrderJudgements[] | null = null;

@@ -20,7 +20,13 @@ import { openJournal, readRecords } from "../io/record-journal.ts";
 import { createWriteBehind } from "../io/write-behind.ts";
 import { untilAdmitted } from "./admitted-call.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "./classify.ts";
-import { type IterationContext, itemLimit, requestSeed, stageFile } from "./iteration-context.ts";
+import {
+  currentLimit,
+  type IterationContext,
+  itemLimit,
+  requestSeed,
+  stageFile,
+} from "./iteration-context.ts";
 
 /** Sampling of open originals and rewrites (PAPER.md leaves it open). */
 export const OPEN_SAMPLING = { temperature: 0.7, topP: 0.9, maxTokens: 1024 } as const;
@@ -268,16 +274,22 @@ export async function runSynthesize(ctx: IterationContext): Promise<void> {
   const prompts = await readRecords<ClassifiedPrompt>(stageFile(ctx, CLASSIFY_FILE));
   const journal = await openJournal<SynthesisRecord>(stageFile(ctx, SYNTHESIZE_FILE));
   const todo = prompts.filter((prompt) => !journal.has(prompt.id));
+  // A prompt holds one call at a time (an open prompt's rewrite follows its original).
+  const limit = itemLimit(ctx, ctx.generator, 1);
   ctx.logger.info(
-    { stage: "synthesize", prompts: prompts.length, done: prompts.length - todo.length },
+    {
+      stage: "synthesize",
+      prompts: prompts.length,
+      done: prompts.length - todo.length,
+      promptsAtOnce: currentLimit(limit),
+    },
     "synthesis starting",
   );
   const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
-      // A prompt holds one call at a time (an open prompt's rewrite follows its original).
-      itemLimit(ctx, ctx.generator, 1),
+      limit,
       async (prompt) => {
         let record: SynthesisRecord;
         try {
