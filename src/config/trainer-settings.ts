@@ -10,9 +10,9 @@ export const trainer = area(
     trainer: {
       concurrency: setting({
         env: "JURIST_TRAIN_CONCURRENCY",
-        schema: intIn(1, 1024),
-        default: 8,
-        doc: "engine calls in flight at most during synthesis and judge filtering (1–1024)",
+        schema: z.union([z.literal("auto"), intIn(1, 4096)]),
+        default: "auto" as "auto" | number,
+        doc: "engine calls in flight during synthesis and judge filtering: `auto` = the fleet's slots for the trainer's class (the batch share of each healthy replica's limit, summed, re-read as replicas come and go); a number 1–4096 caps that sum",
       }),
       seed: setting({
         env: "JURIST_TRAIN_SEED",
@@ -54,8 +54,8 @@ export const trainer = area(
       maxPrompts: setting({
         env: "JURIST_TRAIN_MAX_PROMPTS",
         schema: positiveInt,
-        default: 50_000,
-        doc: "collected prompts one iteration takes at most",
+        default: 100_000,
+        doc: "collected prompts one iteration takes at most (the paper's ~100k per iteration; memory per prompt in docs/training.md)",
       }),
       pollMs: setting({
         env: "JURIST_TRAIN_POLL_MS",

@@ -22,6 +22,7 @@ import type { IterationPlan, TrainerStateStore } from "../state/trainer-state.ts
 import { nextIteration } from "../state/trainer-state.ts";
 import { summariseManifest } from "./manifest-summary.ts";
 import { type IterationResult, runIteration, type StageObserver } from "./run-iteration.ts";
+import { trainerCallLimit } from "./trainer-capacity.ts";
 
 /** What every iteration of one trainer process shares. */
 export interface TrainerEnv {
@@ -233,7 +234,12 @@ export async function runNextIteration(
     goldAnswer: input.goldAnswer,
     // The serving budget itself (its four bounds are fields of the images settings).
     imageBudget: env.config.images,
-    concurrency: env.config.trainer.concurrency,
+    // Follows the fleet: replicas joining or leaving during a long synthesis change it.
+    concurrency: trainerCallLimit(
+      env.fleet,
+      env.config.engine.priority,
+      env.config.trainer.concurrency,
+    ),
     logger,
     signal: input.signal,
     onRecord: (stage: IterationStage, written: number, total: number) => {

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { JudgeEngine, ResolvedImage } from "../../src/core/types.ts";
 import type { ImageBudget } from "../../src/images/image-budget.ts";
 import { hashHex } from "../core/seeded-hash.ts";
+import type { PoolLimit } from "../io/bounded-pool.ts";
 
 export { ITERATION_STAGES, type IterationStage } from "../../src/core/iteration-stages.ts";
 
@@ -61,8 +62,11 @@ export interface IterationContext {
    * send each image as serving would, resized when over it.
    */
   imageBudget: ImageBudget;
-  /** Engine calls in flight at most, per stage. */
-  concurrency: number;
+  /**
+   * Engine calls in flight at most, per stage: a number, or the fleet's capacity for the
+   * trainer's class for a checkpoint, read again as the stage goes (`trainerCallLimit`).
+   */
+  concurrency: CallLimit;
   logger: Logger;
   /** Aborting stops a stage after its in-flight records are written. */
   signal: AbortSignal;
@@ -71,6 +75,28 @@ export interface IterationContext {
    * the stage's total (progress bars, status, and crash tests).
    */
   onRecord?: ((stage: IterationStage, written: number, total: number) => void) | undefined;
+}
+
+/** Engine calls a stage may keep in flight: fixed, or read again for a checkpoint as it runs. */
+export type CallLimit = number | ((checkpoint: string) => number);
+
+/**
+ * The pool limit of a stage whose items each hold `callsPerItem` engine calls on `checkpoint`
+ * at once: the calls allowed divided among items, read again whenever the pool asks.
+ */
+export function itemLimit(
+  ctx: Pick<IterationContext, "concurrency">,
+  checkpoint: string,
+  callsPerItem: number,
+): PoolLimit {
+  const { concurrency } = ctx;
+  if (typeof concurrency === "number") return Math.max(1, Math.floor(concurrency / callsPerItem));
+  return () => Math.max(1, Math.floor(concurrency(checkpoint) / callsPerItem));
+}
+
+/** Items a pool limit allows now (for the log). */
+export function currentLimit(limit: PoolLimit): number {
+  return typeof limit === "number" ? limit : limit();
 }
 
 /** The path of a stage file in the iteration directory. */

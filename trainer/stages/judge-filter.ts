@@ -13,7 +13,14 @@ import { runBounded } from "../io/bounded-pool.ts";
 import { loadImages } from "../io/image-files.ts";
 import { openJournal, readRecords } from "../io/record-journal.ts";
 import { createWriteBehind } from "../io/write-behind.ts";
-import { type IterationContext, requestSeed, stageFile } from "./iteration-context.ts";
+import { untilAdmitted } from "./admitted-call.ts";
+import {
+  currentLimit,
+  type IterationContext,
+  itemLimit,
+  requestSeed,
+  stageFile,
+} from "./iteration-context.ts";
 import { SYNTHESIZE_FILE, type SynthesisRecord } from "./synthesize.ts";
 
 /** How the judge is asked: reasoned mode, one sample per order at temperature 0 by default. */
@@ -172,21 +179,32 @@ export async function runJudgeFilter(
   );
   const journal = await openJournal<JudgeRecord>(stageFile(ctx, JUDGE_FILE));
   const todo = pairs.filter((r) => !journal.has(r.pair.pairId));
+  // A pair holds two calls at once: its orders go together.
+  const limit = itemLimit(ctx, ctx.judge, ORDERS.length);
   ctx.logger.info(
-    { stage: "judge", pairs: pairs.length, done: pairs.length - todo.length, judge: ctx.judge },
+    {
+      stage: "judge",
+      pairs: pairs.length,
+      done: pairs.length - todo.length,
+      judge: ctx.judge,
+      pairsAtOnce: currentLimit(limit),
+    },
     "judge filter starting",
   );
   const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
-      ctx.concurrency,
+      limit,
       async (record) => {
         const images = await pairImages(ctx, record);
         let judgements: OrderJudgements[] | null = null;
         for (let attempt = 0; attempt < 3 && !judgements && Array.isArray(images); attempt++) {
           try {
-            judgements = await judgeBothOrders(ctx, record, images, settings);
+            judgements = await untilAdmitted(
+              () => judgeBothOrders(ctx, record, images, settings),
+              ctx.signal,
+            );
           } catch (error) {
             if (ctx.signal.aborted || attempt === 2) throw error;
           }

@@ -18,8 +18,15 @@ import { runBounded } from "../io/bounded-pool.ts";
 import { loadImages } from "../io/image-files.ts";
 import { openJournal, readRecords } from "../io/record-journal.ts";
 import { createWriteBehind } from "../io/write-behind.ts";
+import { untilAdmitted } from "./admitted-call.ts";
 import { CLASSIFY_FILE, type ClassifiedPrompt } from "./classify.ts";
-import { type IterationContext, requestSeed, stageFile } from "./iteration-context.ts";
+import {
+  currentLimit,
+  type IterationContext,
+  itemLimit,
+  requestSeed,
+  stageFile,
+} from "./iteration-context.ts";
 
 /** Sampling of open originals and rewrites (PAPER.md leaves it open). */
 export const OPEN_SAMPLING = { temperature: 0.7, topP: 0.9, maxTokens: 1024 } as const;
@@ -59,8 +66,14 @@ async function complete(
   let last: unknown;
   for (let attempt = 0; attempt < ENGINE_ATTEMPTS; attempt++) {
     try {
-      const session = ctx.engine.session(ctx.generator, { priority: "batch", work: "trainer" });
-      return (await session.complete(request, ctx.signal)).map((c) => c.text);
+      const completions = await untilAdmitted(
+        () =>
+          ctx.engine
+            .session(ctx.generator, { priority: "batch", work: "trainer" })
+            .complete(request, ctx.signal),
+        ctx.signal,
+      );
+      return completions.map((c) => c.text);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       last = error;
@@ -261,15 +274,22 @@ export async function runSynthesize(ctx: IterationContext): Promise<void> {
   const prompts = await readRecords<ClassifiedPrompt>(stageFile(ctx, CLASSIFY_FILE));
   const journal = await openJournal<SynthesisRecord>(stageFile(ctx, SYNTHESIZE_FILE));
   const todo = prompts.filter((prompt) => !journal.has(prompt.id));
+  // A prompt holds one call at a time (an open prompt's rewrite follows its original).
+  const limit = itemLimit(ctx, ctx.generator, 1);
   ctx.logger.info(
-    { stage: "synthesize", prompts: prompts.length, done: prompts.length - todo.length },
+    {
+      stage: "synthesize",
+      prompts: prompts.length,
+      done: prompts.length - todo.length,
+      promptsAtOnce: currentLimit(limit),
+    },
     "synthesis starting",
   );
   const writes = createWriteBehind();
   try {
     await runBounded(
       todo,
-      ctx.concurrency,
+      limit,
       async (prompt) => {
         let record: SynthesisRecord;
         try {

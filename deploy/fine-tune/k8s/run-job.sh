@@ -4,9 +4,21 @@
 #   JURIST_FINE_TUNE_COMMAND='deploy/fine-tune/k8s/run-job.sh --dataset {dataset} --output {output} --init {init} --base-model {base_model}'
 #
 # Fills fine-tune-job.yaml in, creates the Job, streams its pod's log to stdout (the trainer's
-# log), waits for it to complete or fail and exits 0 or 1 accordingly. SIGTERM or SIGINT (the
-# trainer stopping) deletes the Job, and so its pod. Every argument becomes an argument of
-# fine-tune.sh in the pod (append --full, --epochs N, ... to the template).
+# log), waits for it to complete or fail and exits 0 or 1 accordingly. Every argument becomes an
+# argument of fine-tune.sh in the pod (append --full, --epochs N, ... to the template).
+#
+# The Job outlives the trainer: its name follows from --output (one per iteration), so a trainer
+# that restarts and resumes the iteration at its fine-tune runs this again and re-attaches:
+#   - no Job of that name: create it;
+#   - one still running (or pending): follow it, creating nothing;
+#   - one complete, with the run's jurist-fine-tune.json in --output: exit 0 (use its output);
+#     complete without it (a Job left from a data directory since wiped): replace it;
+#   - one failed that no run has reported yet (it failed while the trainer was away): exit 1
+#     with its reason; failed and already reported (this is the trainer's retry): replace it.
+# SIGTERM or SIGINT (the trainer stopping) leaves the Job running. Only an explicit cancel
+# deletes it, and so its pod:
+#
+#   deploy/fine-tune/k8s/run-job.sh cancel --output DIR
 #
 # Settings, from the environment:
 #   JURIST_K8S_IMAGE             the image built from deploy/fine-tune/trl/Dockerfile (required)
@@ -112,14 +124,20 @@ hf_home=${JURIST_K8S_HF_HOME:-$data_path/huggingface}
 deadline=${JURIST_K8S_DEADLINE_SECONDS:-172800}
 template=${JURIST_K8S_TEMPLATE:-$here/fine-tune-job.yaml}
 
+cancel=0
+if [[ ${1:-} == cancel ]]; then
+  cancel=1
+  shift
+fi
+
 missing=()
 [[ -n $image ]] || missing+=(JURIST_K8S_IMAGE)
 [[ -n $pvc ]] || missing+=(JURIST_K8S_PVC)
-[[ ${#missing[@]} -eq 0 ]] || die "set ${missing[*]}" 2
+[[ ${#missing[@]} -eq 0 || $cancel == 1 ]] || die "set ${missing[*]}" 2
 image_pattern='^[^[:space:][:cntrl:]"\\]+$'
 pvc_pattern='^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
-[[ $image =~ $image_pattern ]] || die "JURIST_K8S_IMAGE $image is not an image reference" 2
-[[ $pvc =~ $pvc_pattern ]] || die "JURIST_K8S_PVC $pvc is not a claim name" 2
+[[ $cancel == 1 || $image =~ $image_pattern ]] || die "JURIST_K8S_IMAGE $image is not an image reference" 2
+[[ $cancel == 1 || $pvc =~ $pvc_pattern ]] || die "JURIST_K8S_PVC $pvc is not a claim name" 2
 [[ $deadline =~ ^[1-9][0-9]*$ ]] || die "JURIST_K8S_DEADLINE_SECONDS must be a positive integer" 2
 [[ -n $data_path ]] || die "the shared volume cannot be mounted at /" 2
 for arg in "$@" "$data_path" "$hf_home"; do
@@ -129,12 +147,29 @@ done
 dataset=$(arg_value dataset "$@")
 output=$(arg_value output "$@")
 init=$(arg_value init "$@")
+namespace=()
+if [[ -n ${JURIST_K8S_NAMESPACE:-} ]]; then namespace=(--namespace "$JURIST_K8S_NAMESPACE"); fi
+k() { "${JURIST_KUBECTL:-kubectl}" ${namespace[@]+"${namespace[@]}"} "$@"; }
+
+if [[ $cancel == 1 ]]; then
+  [[ -n $output ]] || die "cancel needs --output DIR, the fine-tune's output" 2
+  name=$(job_name "${output%/}")
+  echo "run-job.sh: cancelling: deleting job $name" >&2
+  k delete job "$name" --ignore-not-found --cascade=foreground --wait=true >&2
+  exit 0
+fi
+
 [[ -n $dataset && -n $output ]] || die "--dataset FILE and --output DIR are required" 2
 check_path dataset "$dataset"
 check_path output "$output"
 if [[ -n $init ]]; then check_path init "$init"; fi
 
 name=$(job_name "${output%/}")
+# The run's own record, written last by train_judge.py: its presence means the output is whole.
+finished_marker="${output%/}/jurist-fine-tune.json"
+# The uid of a failed Job of this name whose failure a run already reported (exit 1), beside
+# the output on the shared volume: the next run (the trainer's retry) replaces that Job.
+reported_file="${output%/}.job-failure-reported"
 manifest=$(render "$@")
 if [[ $manifest == *@@*@@* ]]; then die "$template has a placeholder run-job.sh does not fill" 2; fi
 
@@ -143,32 +178,72 @@ if [[ ${JURIST_K8S_DRY_RUN:-} == 1 ]]; then
   exit 0
 fi
 
-namespace=()
-if [[ -n ${JURIST_K8S_NAMESPACE:-} ]]; then namespace=(--namespace "$JURIST_K8S_NAMESPACE"); fi
-k() { "${JURIST_KUBECTL:-kubectl}" ${namespace[@]+"${namespace[@]}"} "$@"; }
-
 logs="" waiter=""
 stop() {
   trap - TERM INT
-  echo "run-job.sh: stopping, deleting job $name" >&2
   kill $logs $waiter 2>/dev/null || true
-  k delete job "$name" --ignore-not-found --cascade=background --wait=false >&2 || true
+  echo "run-job.sh: stopping; job $name keeps running (a rerun re-attaches to it; \"run-job.sh cancel --output $output\" deletes it)" >&2
   exit 143
 }
 trap stop TERM INT
 
-# A Job of this name is an earlier attempt at this very fine-tune (the name follows from the
-# output directory): it must not go on writing there beside the new one.
-k delete job "$name" --ignore-not-found --cascade=foreground --wait=true >&2
-printf '%s\n' "$manifest" | k create -f - >&2
-echo "run-job.sh: job $name created; following its pod's log" >&2
+# The Job of this name as "<uid> <condition types that are True>": Complete, Failed (and newer
+# clusters' SuccessCriteriaMet / FailureTarget) once it has ended; nothing when there is none
+# (`get --ignore-not-found` prints nothing and exits 0 for a missing object; any other error,
+# an unreachable API server, exits non-zero).
+job_state() {
+  k get job "$name" --ignore-not-found \
+    -o 'jsonpath={.metadata.uid}{" "}{.status.conditions[?(@.status=="True")].type}'
+}
+
+failure_reason() {
+  k get job "$name" -o 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}' || true
+}
+
+create_job() {
+  printf '%s\n' "$manifest" | k create -f - >&2
+  echo "run-job.sh: job $name created; following its pod's log" >&2
+}
+
+# Records that this Job's failure has been reported, so the next run replaces it.
+remember_failure() {
+  mkdir -p "$(dirname "$reported_file")" && printf '%s\n' "$1" >"$reported_file"
+}
+
+replace_job() {
+  echo "run-job.sh: job $name $1; replacing it" >&2
+  k delete job "$name" --ignore-not-found --cascade=foreground --wait=true >&2
+  create_job
+}
+
+state=$(job_state) || die "job $name could not be read"
+read -r uid conditions <<<"$state" || true
+if [[ -z ${uid:-} ]]; then
+  create_job
+else
+  case " $conditions " in
+    *" Complete "*)
+      if [[ -f $finished_marker ]]; then
+        echo "run-job.sh: job $name had already completed; using its output" >&2
+        exit 0
+      fi
+      replace_job "completed but $finished_marker is missing (a Job of an earlier data directory?)"
+      ;;
+    *" Failed "*)
+      if [[ -f $reported_file && $(<"$reported_file") == "$uid" ]]; then
+        replace_job "failed and was reported; this is a retry"
+      else
+        remember_failure "$uid"
+        die "job $name failed while no trainer followed it: $(failure_reason)"
+      fi
+      ;;
+    *)
+      echo "run-job.sh: job $name is already running; re-attaching to it" >&2
+      ;;
+  esac
+fi
 k logs -f "job/$name" --pod-running-timeout="${deadline}s" &
 logs=$!
-
-# Complete, Failed (and newer clusters' SuccessCriteriaMet / FailureTarget) once it has ended.
-conditions() {
-  k get job "$name" -o 'jsonpath={.status.conditions[?(@.status=="True")].type}'
-}
 
 # Lets the log stream finish the pod's last lines, then ends it.
 finish_logs() {
@@ -182,13 +257,15 @@ finish_logs() {
 unreadable=0
 while :; do
   # An API server that stops answering for a while does not fail a training that goes on.
-  if ! state=$(conditions); then
+  if ! state=$(job_state); then
     ((++unreadable < 20)) || die "job $name could not be read 20 times in a row"
     sleep 15
     continue
   fi
   unreadable=0
-  case " $state " in
+  read -r uid conditions <<<"$state" || true
+  [[ -n ${uid:-} ]] || die "job $name is gone (deleted by someone else?)"
+  case " $conditions " in
     *" Complete "*)
       finish_logs
       echo "run-job.sh: job $name complete" >&2
@@ -196,8 +273,8 @@ while :; do
       ;;
     *" Failed "*)
       finish_logs
-      reason=$(k get job "$name" -o 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}') || true
-      die "job $name failed: $reason"
+      remember_failure "$uid"
+      die "job $name failed: $(failure_reason)"
       ;;
   esac
   # Returns as soon as the Job completes; a failure is seen at the next turn, within 30 s. In

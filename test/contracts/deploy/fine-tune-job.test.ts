@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
 import { fineTuneArgv } from "../../../trainer/stages/fine-tune.ts";
 import { cleanEnv, needs, ROOT, readmeTemplates, run } from "./fine-tune-fixtures.ts";
+import { type KubectlStandIn, kubectlStandIn } from "./kubectl-stand-in.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "jurist-fine-tune-job-"));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,38 +117,15 @@ t.test("run-job.sh refuses what the pod could not use", needs("bash"), async (t)
   t.equal(badClaim.status, 2);
 });
 
-/** A stand-in kubectl: records each call; the Job's conditions come from the file `outcome`. */
-function fakeKubectl(): string {
-  const fake = join(dir, `kubectl-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(
-    `${fake}.sh`,
-    `#!/usr/bin/env bash
-here=${JSON.stringify(fake)}
-printf '%s\\n' "$*" >> "$here.calls"
-[[ $1 == --namespace ]] && shift 2
-case $1 in
-  create) cat > "$here.created" ;;
-  logs) echo "epoch 1/5 loss 0.52" ;;
-  get)
-    if [[ $* == *'type=="Failed"'* ]]; then echo "DeadlineExceeded: Job was active longer than specified deadline"
-    else echo >> "$here.gets"; (( $(wc -l < "$here.gets") >= 2 )) && cat "$here.outcome"; fi ;;
-  wait) sleep 0.1; exit 1 ;;
-esac
-exit 0
-`,
-  );
-  chmodSync(`${fake}.sh`, 0o755);
-  return fake;
-}
+const OUTPUT_7 = `${dataPath}/trainer/iteration-7/checkpoint`;
+const nameIn = (manifest: string) => /^ {2}name: "(.+)"$/m.exec(manifest)![1]!;
 
 async function runJob(
-  fake: string,
-  outcome: string,
+  kubectl: KubectlStandIn,
   whileRunning?: (child: ChildProcess) => Promise<void>,
+  argv = argvFor(7, ""),
 ) {
-  writeFileSync(`${fake}.outcome`, outcome);
-  const argv = argvFor(7, "");
-  const env = { ...settings, JURIST_KUBECTL: `${fake}.sh`, JURIST_K8S_NAMESPACE: "judges" };
+  const env = { ...settings, JURIST_KUBECTL: kubectl.command, JURIST_K8S_NAMESPACE: "judges" };
   const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: cleanEnv(env) });
   let stdout = "";
   let stderr = "";
@@ -156,64 +134,209 @@ async function runJob(
   const closed = once(child, "close");
   await whileRunning?.(child);
   const [code] = await closed;
-  const calls = readFileSync(`${fake}.calls`, "utf8").trimEnd().split("\n");
-  return { code, stdout, stderr, calls, manifest: render(argv).stdout };
+  const manifest = render(argv).stdout;
+  return { code, stdout, stderr, calls: kubectl.calls(), manifest, name: nameIn(manifest) };
+}
+
+/** The verbs of each call (`get job`, `create -f`, …), namespace left out. */
+const verbsOf = (calls: string[]) => calls.map((call) => call.split(" ").slice(2, 4).join(" "));
+
+/** Resolves once the script waits on the Job (it created or re-attached to it) after call `from`. */
+async function untilWaiting(kubectl: KubectlStandIn, from: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  const waiting = () =>
+    kubectl
+      .calls()
+      .slice(from)
+      .some((call) => call.includes(" wait "));
+  while (!waiting() && Date.now() < deadline) await sleep(50);
 }
 
 t.test(
   "run-job.sh creates the Job, streams its log and exits 0 when it completes",
   needs("bash"),
   async (t) => {
-    const fake = fakeKubectl();
-    const result = await runJob(fake, "SuccessCriteriaMet Complete");
+    const kubectl = kubectlStandIn(dir);
+    kubectl.outcome("SuccessCriteriaMet Complete");
+    const result = await runJob(kubectl);
     t.equal(result.code, 0, result.stderr);
     t.match(result.stdout, /epoch 1\/5 loss 0\.52/, "the pod's log reaches the trainer's");
-    t.equal(
-      readFileSync(`${fake}.created`, "utf8"),
-      result.manifest,
-      "the rendered manifest was created",
-    );
-    const name = /^ {2}name: "(.+)"$/m.exec(result.manifest)![1]!;
+    t.equal(kubectl.created(), result.manifest, "the rendered manifest was created");
     t.ok(
       result.calls.every((call) => call.startsWith("--namespace judges ")),
       "in the namespace",
     );
-    const verbs = result.calls.map((call) => call.split(" ").slice(2, 4).join(" "));
     t.strictSame(
-      verbs.slice(0, 2),
-      ["delete job", "create -f"],
-      "a leftover Job goes before the new one",
+      verbsOf(result.calls).slice(0, 2),
+      ["get job", "create -f"],
+      "looked for a Job of this name first, found none, created it",
     );
     t.ok(
-      result.calls.includes(`--namespace judges logs -f job/${name} --pod-running-timeout=172800s`),
+      result.calls.includes(
+        `--namespace judges logs -f job/${result.name} --pod-running-timeout=172800s`,
+      ),
     );
     t.ok(
       result.calls.some((call) =>
-        call.includes(`wait --for=condition=complete --timeout=30s job/${name}`),
+        call.includes(`wait --for=condition=complete --timeout=30s job/${result.name}`),
       ),
     );
   },
 );
 
 t.test("run-job.sh exits 1 with the reason when the Job fails", needs("bash"), async (t) => {
-  const result = await runJob(fakeKubectl(), "FailureTarget Failed");
+  const kubectl = kubectlStandIn(dir);
+  kubectl.outcome(
+    "FailureTarget Failed",
+    "DeadlineExceeded",
+    "Job was active longer than specified deadline",
+  );
+  const result = await runJob(kubectl);
   t.equal(result.code, 1);
   t.match(result.stderr, /failed: DeadlineExceeded: Job was active longer/);
+  t.ok(kubectl.hasJob(result.name), "the failed Job is kept for describe and logs");
 });
 
-t.test("run-job.sh deletes the Job when the trainer stops it", needs("bash"), async (t) => {
-  const fake = fakeKubectl();
-  const result = await runJob(fake, "", async (child) => {
-    const deadline = Date.now() + 20_000;
-    const waiting = () =>
-      existsSync(`${fake}.calls`) && readFileSync(`${fake}.calls`, "utf8").includes(" wait ");
-    while (!waiting() && Date.now() < deadline) await sleep(50);
-    child.kill("SIGTERM");
+t.test(
+  "a trainer that stops leaves the Job running, and its rerun re-attaches to it",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    kubectl.outcome(""); // runs on
+    const stopped = await runJob(kubectl, async (child) => {
+      await untilWaiting(kubectl, 0);
+      child.kill("SIGTERM");
+    });
+    t.equal(stopped.code, 143);
+    t.notOk(verbsOf(stopped.calls).includes("delete job"), "nothing deleted");
+    t.ok(kubectl.hasJob(stopped.name), "the Job (two days of training) is still there");
+    t.match(stopped.stderr, /keeps running/);
+
+    // The restarted trainer resumes the iteration at its fine-tune: same output, same name.
+    kubectl.existingJob(stopped.name, "uid-running", "");
+    const before = kubectl.calls().length;
+    kubectl.outcome("SuccessCriteriaMet Complete");
+    const created = kubectl.created();
+    const resumed = await runJob(kubectl, async () => {
+      await untilWaiting(kubectl, before);
+      // The running Job completes while the rerun follows it.
+      kubectl.existingJob(stopped.name, "uid-running", "SuccessCriteriaMet Complete");
+    });
+    t.equal(resumed.code, 0, resumed.stderr);
+    const calls = resumed.calls.slice(before);
+    t.notOk(verbsOf(calls).includes("create -f"), "no second Job");
+    t.notOk(verbsOf(calls).includes("delete job"), "the running Job was not replaced");
+    t.equal(kubectl.created(), created);
+    t.match(resumed.stderr, /already running; re-attaching/);
+    t.match(resumed.stdout, /epoch 1\/5/, "its log is followed again");
+  },
+);
+
+t.test(
+  "a Job that completed while no trainer followed it is used, not rerun",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    const name = nameIn(render(argvFor(7, "")).stdout);
+    kubectl.existingJob(name, "uid-done", "SuccessCriteriaMet Complete");
+    mkdirSync(OUTPUT_7, { recursive: true });
+    writeFileSync(join(OUTPUT_7, "jurist-fine-tune.json"), "{}");
+    t.teardown(() => rmSync(OUTPUT_7, { recursive: true, force: true }));
+    const result = await runJob(kubectl);
+    t.equal(result.code, 0, result.stderr);
+    t.strictSame(verbsOf(result.calls), ["get job"], "one look, nothing created or followed");
+    t.match(result.stderr, /had already completed; using its output/);
+  },
+);
+
+t.test(
+  "a completed Job whose output is missing is replaced (a Job of a wiped data directory)",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    const name = nameIn(render(argvFor(7, "")).stdout);
+    kubectl.existingJob(name, "uid-old", "Complete");
+    rmSync(OUTPUT_7, { recursive: true, force: true });
+    kubectl.outcome("Complete");
+    const result = await runJob(kubectl);
+    t.equal(result.code, 0, result.stderr);
+    t.strictSame(verbsOf(result.calls).slice(0, 3), ["get job", "delete job", "create -f"]);
+  },
+);
+
+t.test(
+  "a Job that failed while no trainer followed it fails the run once; the retry replaces it",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    const name = nameIn(render(argvFor(7, "")).stdout);
+    kubectl.existingJob(name, "uid-failed", "FailureTarget Failed", "BackoffLimitExceeded");
+    t.teardown(() => rmSync(`${OUTPUT_7}.job-failure-reported`, { force: true }));
+    const first = await runJob(kubectl);
+    t.equal(first.code, 1);
+    t.match(first.stderr, /failed while no trainer followed it: BackoffLimitExceeded/);
+    t.notOk(verbsOf(first.calls).includes("create -f"), "the failure is reported, not retried");
+    t.ok(kubectl.hasJob(name), "and the Job kept");
+
+    kubectl.outcome("Complete");
+    const before = kubectl.calls().length;
+    const retry = await runJob(kubectl);
+    t.equal(retry.code, 0, retry.stderr);
+    t.strictSame(verbsOf(retry.calls.slice(before)).slice(0, 3), [
+      "get job",
+      "delete job",
+      "create -f",
+    ]);
+    t.match(retry.stderr, /failed and was reported; this is a retry; replacing it/);
+  },
+);
+
+t.test(
+  "a Job that fails while followed is not reported twice: the retry replaces it",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    t.teardown(() => rmSync(`${OUTPUT_7}.job-failure-reported`, { force: true }));
+    kubectl.outcome("Failed", "DeadlineExceeded", "too long");
+    const failed = await runJob(kubectl);
+    t.equal(failed.code, 1);
+    kubectl.outcome("Complete");
+    const before = kubectl.calls().length;
+    const retry = await runJob(kubectl);
+    t.equal(retry.code, 0, retry.stderr);
+    t.strictSame(verbsOf(retry.calls.slice(before)).slice(0, 3), [
+      "get job",
+      "delete job",
+      "create -f",
+    ]);
+  },
+);
+
+t.test(
+  "an API server out of reach at the start fails the run, creating nothing",
+  needs("bash"),
+  async (t) => {
+    const kubectl = kubectlStandIn(dir);
+    kubectl.down(true);
+    const result = await runJob(kubectl);
+    t.equal(result.code, 1);
+    t.match(result.stderr, /could not be read/);
+    t.strictSame(verbsOf(result.calls), ["get job"]);
+  },
+);
+
+t.test("run-job.sh cancel deletes the Job, and only then", needs("bash"), async (t) => {
+  const kubectl = kubectlStandIn(dir);
+  const name = nameIn(render(argvFor(7, "")).stdout);
+  kubectl.existingJob(name, "uid-running", "");
+  const argv = argvFor(7, "");
+  const cancelled = run(argv[0]!, ["cancel", "--output", OUTPUT_7], {
+    env: { JURIST_KUBECTL: kubectl.command, JURIST_K8S_NAMESPACE: "judges" },
   });
-  t.equal(result.code, 143);
-  const name = /^ {2}name: "(.+)"$/m.exec(result.manifest)![1]!;
+  t.equal(cancelled.status, 0, cancelled.stderr);
+  t.notOk(kubectl.hasJob(name), "deleted");
   t.equal(
-    result.calls.at(-1),
-    `--namespace judges delete job ${name} --ignore-not-found --cascade=background --wait=false`,
+    kubectl.calls().at(-1),
+    `--namespace judges delete job ${name} --ignore-not-found --cascade=foreground --wait=true`,
   );
 });
