@@ -274,6 +274,20 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
       t.ok(Number(oldSpace) * 2 ** 20 < limit, "and below the pod's limit");
     });
 
+    t.test("the trainer's heap holds an iteration at the default prompt cap", async (t) => {
+      const container = pod(workload(v, "Deployment", "jurist-trainer")).containers[0]!;
+      const env = environment(v, container);
+      const prompts = containerConfig(env).trainer.maxPrompts;
+      // The dataset stage's peak at the token limits: 4.4 GiB at 100k prompts, ~46 KiB per
+      // prompt (intake, synthesis and judge records held at once;
+      // loadtest/trainer-iteration-memory.ts, docs/training.md "Memory per prompt").
+      const peak = prompts * 46 * 2 ** 10;
+      const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? "")?.[1]);
+      t.ok(oldSpace * 2 ** 20 > peak, `V8's heap ${oldSpace} MiB > ${prompts} prompts' ${peak} B`);
+      const limit = bytes(container.resources?.limits?.memory ?? "0");
+      t.ok(oldSpace * 2 ** 20 < limit, `and below the pod's limit ${limit}`);
+    });
+
     t.test("NetworkPolicies allow exactly the paths Jurist uses", async (t) => {
       const policies = v.all<NetworkPolicy>("NetworkPolicy");
       const p = pods(v, namespace);
