@@ -108,6 +108,9 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
     const handle = await open(path, "wx");
     try {
       await handle.writeFile(bytes);
+      // The store's clock, not the file system's, dates the blob (the sweep reads it back).
+      const at = new Date(now());
+      await handle.utimes(at, at);
       await handle.sync();
     } finally {
       await handle.close();

@@ -35,8 +35,9 @@ function isMissing(error: unknown): boolean {
  * The blob store in an S3-compatible bucket, keyed `<prefix><sha256>`, through the AWS SDK v3
  * client (its retries and timeouts are the client's: `s3-client.ts`). A put HEADs the key
  * first: a blob already there is not uploaded again but copied onto itself (a server-side
- * CopyObject with its metadata replaced), which gives it a new LastModified, so a lifecycle
- * expiry and the trainer's `deleteUnusedSince` count from the last prompt that referenced it.
+ * CopyObject with its metadata replaced, `put-at` = now), which gives it a new LastModified,
+ * so a lifecycle expiry and the trainer's `deleteUnusedSince` count from the last prompt that
+ * referenced it.
  * Concurrent puts of one blob in this process share one request; across gateways two may both
  * upload the same bytes, which S3 takes as the same object (last writer wins, equal bytes).
  * Any S3 failure but a 404 rejects (the collector keeps its records buffered and retries).
@@ -46,11 +47,18 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const keyOf = (sha256: string) => `${prefix}${sha256}`;
   const inFlight = new Map<string, Promise<boolean>>();
 
-  /** The blob's LastModified, or null when it is not there. */
-  async function lastModified(sha256: string): Promise<Date | null> {
+  /**
+   * When the blob was last put, or null when it is not there: the later of LastModified and
+   * the `put-at` metadata every put writes. S3 gives a copy onto itself a new LastModified;
+   * some S3-compatible servers (s3rver 3.7.1: lib/stores/filesystem.js keeps the file's mtime)
+   * do not, and the metadata covers them.
+   */
+  async function lastPut(sha256: string): Promise<Date | null> {
     try {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(sha256) }));
-      return head.LastModified ?? new Date(0);
+      const modified = head.LastModified?.getTime() ?? 0;
+      const putAt = Date.parse(head.Metadata?.["put-at"] ?? "");
+      return new Date(Number.isNaN(putAt) ? modified : Math.max(modified, putAt));
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
@@ -59,7 +67,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
 
   async function write(sha256: string, bytes: Uint8Array): Promise<boolean> {
     const key = keyOf(sha256);
-    if ((await lastModified(sha256)) !== null) {
+    if ((await lastPut(sha256)) !== null) {
       await client.send(
         new CopyObjectCommand({
           Bucket: bucket,
@@ -107,7 +115,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       }
     },
     async has(sha256) {
-      return isSha256Hex(sha256) && (await lastModified(sha256)) !== null;
+      return isSha256Hex(sha256) && (await lastPut(sha256)) !== null;
     },
     // HEAD then DELETE per blob, the two back to back: S3 has no delete conditional on
     // LastModified for general-purpose buckets, so a put landing between them is lost (see
@@ -116,8 +124,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       const unique = [...new Set(hashes)].filter(isSha256Hex);
       const outcomes = await mapConcurrent(unique, DELETES_IN_FLIGHT, async (sha256) => {
         if (inFlight.has(sha256)) return false;
-        const modified = await lastModified(sha256);
-        if (modified === null || modified.getTime() >= cutoff.getTime()) return false;
+        const putAt = await lastPut(sha256);
+        if (putAt === null || putAt.getTime() >= cutoff.getTime()) return false;
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(sha256) }));
         return true;
       });
