@@ -2,8 +2,6 @@ import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import type { BlobStore } from "./blob-store.ts";
 import { createFileBlobStore, type FileBlobStore } from "./file-blob-store.ts";
-import { createS3BlobStore } from "./s3-blob-store.ts";
-import { createS3Client } from "./s3-client.ts";
 
 type BlobConfig = Pick<Config, "dataDir" | "blobs">;
 
@@ -27,11 +25,16 @@ export function createLocalBlobStore(config: BlobConfig): FileBlobStore {
 
 /**
  * The blob store the gateway writes collected images to and the trainer reads: the local
- * directory, or the S3-compatible bucket. Throws when `s3` is chosen without a bucket.
+ * directory, or the S3-compatible bucket. Rejects when `s3` is chosen without a bucket. The
+ * AWS SDK is loaded only for `s3`, so a gateway on files never loads it.
  */
-export function createBlobStore(config: BlobConfig): BlobStore {
+export async function createBlobStore(config: BlobConfig): Promise<BlobStore> {
   if (config.blobs.store === "file") return createLocalBlobStore(config);
   const { s3 } = config.blobs;
   if (!s3.bucket) throw new Error("JURIST_BLOB_STORE=s3 needs JURIST_S3_BUCKET");
+  const [{ createS3BlobStore }, { createS3Client }] = await Promise.all([
+    import("./s3-blob-store.ts"),
+    import("./s3-client.ts"),
+  ]);
   return createS3BlobStore({ client: createS3Client(s3), bucket: s3.bucket, prefix: s3.prefix });
 }

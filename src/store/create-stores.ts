@@ -49,7 +49,7 @@ export interface Stores {
  * see them). Image blobs go where JURIST_BLOB_STORE says (`create-blob-store.ts`).
  */
 export async function createStores(config: Config, logger: Logger): Promise<Stores> {
-  const blobs = createBlobStore(config);
+  const blobs = await createBlobStore(config);
   if (!config.redisUrl) {
     const registry = createMemoryCheckpointRegistry({
       file: join(config.dataDir, "registry.json"),
