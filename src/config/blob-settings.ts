@@ -59,7 +59,7 @@ export const blobs = area(
         region: setting({
           env: "JURIST_S3_REGION",
           schema: z.string().min(1),
-          doc: "the bucket's region; unset → the SDK's default chain (`AWS_REGION`, the profile), else `us-east-1`",
+          doc: "the bucket's region; unset → the SDK's default chain (`AWS_REGION`, the profile); `us-east-1` when only an endpoint is set",
         }),
         forcePathStyle: setting({
           env: "JURIST_S3_FORCE_PATH_STYLE",

@@ -174,8 +174,7 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
     return deleted;
   }
 
-  const expiredByTtl = (_sha256: string, mtimeMs: number) =>
-    ttlMs > 0 && now() - mtimeMs > ttlMs;
+  const expiredByTtl = (_sha256: string, mtimeMs: number) => ttlMs > 0 && now() - mtimeMs > ttlMs;
 
   async function measureAll(): Promise<void> {
     for (let shard = 0; shard < SHARDS; shard++) {

@@ -50,21 +50,24 @@ t.test("blobs are keyed <prefix><sha256>; a missing one reads as null", async (t
 // What S3 has no operation for (s3rver has no lifecycle either): the trainer's delete of what
 // it consumed. A blob put again after the cutoff (a newer prompt references it) stays.
 // LastModified has whole seconds, hence the waits: they set ages apart, nothing is timed.
-t.test("deleteUnusedSince deletes blobs last put before the cutoff, not those put since", async (t) => {
-  const blobs = storeOn(await startS3(t));
-  t.teardown(() => blobs.close());
-  const [old, again] = [Buffer.from("consumed"), Buffer.from("collected again")];
-  await blobs.put(sha256Hex(old), old);
-  await blobs.put(sha256Hex(again), again);
-  await sleep(2_100);
-  const cutoff = new Date(Date.now() - 1_000);
-  t.equal(await blobs.put(sha256Hex(again), again), false, "already there: copied onto itself");
-  const absent = sha256Hex(Buffer.from("never stored"));
-  const hashes = [sha256Hex(old), sha256Hex(again), absent];
-  t.equal(await blobs.deleteUnusedSince(hashes, cutoff), 1);
-  t.equal(await blobs.has(sha256Hex(old)), false, "the consumed blob is gone");
-  t.same(await blobs.get(sha256Hex(again)), again, "the blob referenced since stays");
-});
+t.test(
+  "deleteUnusedSince deletes blobs last put before the cutoff, not those put since",
+  async (t) => {
+    const blobs = storeOn(await startS3(t));
+    t.teardown(() => blobs.close());
+    const [old, again] = [Buffer.from("consumed"), Buffer.from("collected again")];
+    await blobs.put(sha256Hex(old), old);
+    await blobs.put(sha256Hex(again), again);
+    await sleep(2_100);
+    const cutoff = new Date(Date.now() - 1_000);
+    t.equal(await blobs.put(sha256Hex(again), again), false, "already there: copied onto itself");
+    const absent = sha256Hex(Buffer.from("never stored"));
+    const hashes = [sha256Hex(old), sha256Hex(again), absent];
+    t.equal(await blobs.deleteUnusedSince(hashes, cutoff), 1);
+    t.equal(await blobs.has(sha256Hex(old)), false, "the consumed blob is gone");
+    t.same(await blobs.get(sha256Hex(again)), again, "the blob referenced since stays");
+  },
+);
 
 // An outage: every call rejects (after the SDK's attempts, each bounded by the handler's
 // timeouts) instead of hanging, and the same store works again once the server is back.

@@ -44,95 +44,100 @@ function memorySink() {
   return { sink, admitted, skipped };
 }
 
-t.test("collected images go to S3 through an outage; the trainer reads and deletes them", async (t) => {
-  const s3 = await startS3(t);
-  const { fastify, runtime } = await startGateway(t, {
-    env: {
-      JURIST_COLLECT_RATE: "1",
-      JURIST_COLLECT_FLUSH_MS: "20",
-      JURIST_BLOB_STORE: "s3",
-      JURIST_S3_BUCKET: s3.bucket,
-      JURIST_S3_ENDPOINT: s3.endpoint,
-      JURIST_S3_FORCE_PATH_STYLE: "true",
-      JURIST_S3_MAX_ATTEMPTS: "1",
-      JURIST_S3_REQUEST_TIMEOUT_MS: "2000",
-      JURIST_BLOB_DELETE_MARGIN_MS: "0",
-    },
-  });
-  const bucket = createS3BlobStore({
-    client: createS3Client({ ...runtime.config.blobs.s3 }),
-    bucket: s3.bucket,
-    prefix: runtime.config.blobs.s3.prefix,
-  });
-  t.teardown(() => bucket.close());
-  const log = runtime.stores.promptLog;
-  const until = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 500 && !(await check()); i++) await sleep(20);
-  };
-  async function judge(image: Buffer, question: string) {
-    const response = await fastify.inject({
-      method: "POST",
-      url: "/v1/judge/pairwise",
-      payload: {
-        ...validPairwiseBody(),
-        question,
-        images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
+t.test(
+  "collected images go to S3 through an outage; the trainer reads and deletes them",
+  async (t) => {
+    const s3 = await startS3(t);
+    const { fastify, runtime } = await startGateway(t, {
+      env: {
+        JURIST_COLLECT_RATE: "1",
+        JURIST_COLLECT_FLUSH_MS: "20",
+        JURIST_BLOB_STORE: "s3",
+        JURIST_S3_BUCKET: s3.bucket,
+        JURIST_S3_ENDPOINT: s3.endpoint,
+        JURIST_S3_FORCE_PATH_STYLE: "true",
+        JURIST_S3_MAX_ATTEMPTS: "1",
+        JURIST_S3_REQUEST_TIMEOUT_MS: "2000",
+        JURIST_BLOB_DELETE_MARGIN_MS: "0",
       },
     });
-    t.equal(response.statusCode, 200, `${question}: judged`);
-  }
-  const metric = async (reason: string) => {
-    const text = (await fastify.inject({ method: "GET", url: "/metrics" })).body;
-    const line = text
-      .split("\n")
-      .find((l) => l.startsWith(`jurist_collection_prompts_total{event="flush_failed",reason="${reason}"}`));
-    return Number(line?.split(" ").at(-1) ?? Number.NaN);
-  };
+    const bucket = createS3BlobStore({
+      client: createS3Client({ ...runtime.config.blobs.s3 }),
+      bucket: s3.bucket,
+      prefix: runtime.config.blobs.s3.prefix,
+    });
+    t.teardown(() => bucket.close());
+    const log = runtime.stores.promptLog;
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 500 && !(await check()); i++) await sleep(20);
+    };
+    async function judge(image: Buffer, question: string) {
+      const response = await fastify.inject({
+        method: "POST",
+        url: "/v1/judge/pairwise",
+        payload: {
+          ...validPairwiseBody(),
+          question,
+          images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
+        },
+      });
+      t.equal(response.statusCode, 200, `${question}: judged`);
+    }
+    const metric = async (reason: string) => {
+      const text = (await fastify.inject({ method: "GET", url: "/metrics" })).body;
+      const line = text
+        .split("\n")
+        .find((l) =>
+          l.startsWith(`jurist_collection_prompts_total{event="flush_failed",reason="${reason}"}`),
+        );
+      return Number(line?.split(" ").at(-1) ?? Number.NaN);
+    };
 
-  const [first, second, third] = await Promise.all(
-    [120, 140, 160].map((width) => encodedImage("png", width, 100)),
-  );
-  await judge(first!, "What is in the first picture?");
-  await until(async () => (await log.length()) === 1);
-  t.same(await bucket.get(sha256Hex(first!)), first, "put: the bucket holds the caller's bytes");
+    const [first, second, third] = await Promise.all(
+      [120, 140, 160].map((width) => encodedImage("png", width, 100)),
+    );
+    await judge(first!, "What is in the first picture?");
+    await until(async () => (await log.length()) === 1);
+    t.same(await bucket.get(sha256Hex(first!)), first, "put: the bucket holds the caller's bytes");
 
-  // The outage: judging answers, collection keeps the record buffered and counts the failure.
-  await s3.stop();
-  await judge(second!, "What is in the second picture?");
-  await until(async () => (await metric("blob_store")) > 0);
-  t.ok((await metric("blob_store")) > 0, "flush_failed{reason=blob_store} counts the outage");
-  t.equal(await log.length(), 1, "nothing appended while the images cannot be stored");
-  await s3.start();
-  await until(async () => (await log.length()) === 2);
-  t.equal(await log.length(), 2, "the buffered record is written once S3 is back");
-  await judge(third!, "What is in the third picture?");
-  await until(async () => (await log.length()) === 3);
+    // The outage: judging answers, collection keeps the record buffered and counts the failure.
+    await s3.stop();
+    await judge(second!, "What is in the second picture?");
+    await until(async () => (await metric("blob_store")) > 0);
+    t.ok((await metric("blob_store")) > 0, "flush_failed{reason=blob_store} counts the outage");
+    t.equal(await log.length(), 1, "nothing appended while the images cannot be stored");
+    await s3.start();
+    await until(async () => (await log.length()) === 2);
+    t.equal(await log.length(), 2, "the buffered record is written once S3 is back");
+    await judge(third!, "What is in the third picture?");
+    await until(async () => (await log.length()) === 3);
 
-  // The trainer: one intake round copies every image locally and deletes the consumed ones
-  // last put before the newest prompt's collection (the margin is 0 here); the newest
-  // prompt's own image, put after it was collected, stays for the lifecycle rule.
-  const { sink, admitted, skipped } = memorySink();
-  const config = runtime.config;
-  const taken = await intakePromptStream(
-    sink,
-    {
-      consumer: log.consumer({ group: "trainer", consumer: "test" }),
-      blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
-      blobs: intakeBlobsFor(config, runtime.stores.blobs, pino({ level: "silent" })),
-      maxPrompts: 10,
-    },
-    new AbortController().signal,
-  );
-  t.equal(taken, 3);
-  t.same(skipped, []);
-  t.equal(admitted.length, 3);
-  for (const prompt of admitted) {
-    t.ok(await exists(prompt.images[0]!), `${prompt.question}: readable at its local path`);
-  }
-  t.equal(await bucket.has(sha256Hex(first!)), false, "consumed: deleted from the bucket");
-  t.equal(await bucket.has(sha256Hex(second!)), false, "consumed: deleted from the bucket");
-  t.equal(await bucket.has(sha256Hex(third!)), true, "put after the newest prompt: kept");
-});
+    // The trainer: one intake round copies every image locally and deletes the consumed ones
+    // last put before the newest prompt's collection (the margin is 0 here); the newest
+    // prompt's own image, put after it was collected, stays for the lifecycle rule.
+    const { sink, admitted, skipped } = memorySink();
+    const config = runtime.config;
+    const taken = await intakePromptStream(
+      sink,
+      {
+        consumer: log.consumer({ group: "trainer", consumer: "test" }),
+        blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
+        blobs: intakeBlobsFor(config, runtime.stores.blobs, pino({ level: "silent" })),
+        maxPrompts: 10,
+      },
+      new AbortController().signal,
+    );
+    t.equal(taken, 3);
+    t.same(skipped, []);
+    t.equal(admitted.length, 3);
+    for (const prompt of admitted) {
+      t.ok(await exists(prompt.images[0]!), `${prompt.question}: readable at its local path`);
+    }
+    t.equal(await bucket.has(sha256Hex(first!)), false, "consumed: deleted from the bucket");
+    t.equal(await bucket.has(sha256Hex(second!)), false, "consumed: deleted from the bucket");
+    t.equal(await bucket.has(sha256Hex(third!)), true, "put after the newest prompt: kept");
+  },
+);
 
 // The dedup race: an image the trainer consumed is collected again by a newer prompt before
 // the trainer deletes. The collector's put restarts the blob's age, so the delete passes it

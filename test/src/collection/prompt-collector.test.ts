@@ -260,28 +260,31 @@ t.test("a blob store failure keeps the batch buffered", async (t) => {
 // A bounded file store that is full refuses new blobs: the records naming them are dropped and
 // counted (room comes back only as blobs expire, so retrying the batch would block collection),
 // while records without images, or with blobs already stored, are still written.
-t.test("a full blob store drops the records it refused, counted, and writes the rest", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "jurist-blobs-"));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const first = resolvedImage(Buffer.alloc(600, 1));
-  const second = resolvedImage(Buffer.alloc(600, 2));
-  const blobs = createFileBlobStore({ dir, maxBytes: 1_000 });
-  t.teardown(() => blobs.close());
-  const { collector, log, counts } = setup(t, {}, { blobs });
-  collector.offer(collectInput(1, { images: [first] }));
-  await collector.flush();
-  collector.offer(collectInput(2, { images: [second] }));
-  collector.offer(collectInput(3, { images: [first] }));
-  collector.offer(collectInput(4));
-  await collector.flush();
-  t.equal(collector.buffered(), 0, "nothing left to retry");
-  t.same(counts.dropped, { blob_store_full: 1 });
-  t.same(
-    (await log.tail(5)).map((record) => record.question),
-    ["What is in picture 1?", "What is in picture 3?", "What is in picture 4?"],
-  );
-  t.equal(await blobs.has(second.sha256), false);
-});
+t.test(
+  "a full blob store drops the records it refused, counted, and writes the rest",
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "jurist-blobs-"));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const first = resolvedImage(Buffer.alloc(600, 1));
+    const second = resolvedImage(Buffer.alloc(600, 2));
+    const blobs = createFileBlobStore({ dir, maxBytes: 1_000 });
+    t.teardown(() => blobs.close());
+    const { collector, log, counts } = setup(t, {}, { blobs });
+    collector.offer(collectInput(1, { images: [first] }));
+    await collector.flush();
+    collector.offer(collectInput(2, { images: [second] }));
+    collector.offer(collectInput(3, { images: [first] }));
+    collector.offer(collectInput(4));
+    await collector.flush();
+    t.equal(collector.buffered(), 0, "nothing left to retry");
+    t.same(counts.dropped, { blob_store_full: 1 });
+    t.same(
+      (await log.tail(5)).map((record) => record.question),
+      ["What is in picture 1?", "What is in picture 3?", "What is in picture 4?"],
+    );
+    t.equal(await blobs.has(second.sha256), false);
+  },
+);
 
 t.test("offer never throws", async (t) => {
   const { collector, counts } = setup(t);
