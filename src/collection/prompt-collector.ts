@@ -67,7 +67,8 @@ const asCallerSent = (image: ResolvedImage) => ({
  * synchronous, cheap (one SHA-256 over the text) and never throws; sampled records wait in a
  * bounded buffer that a background timer (unref'd) writes in batches: image blobs first, then
  * one `appendBatch`. When the log or blob store fails, records stay buffered and are retried
- * on the next tick; when the buffer is full, new records are dropped and counted. Nothing it
+ * on the next tick (counted by cause, logged once per cause); when the buffer is full, new
+ * records are dropped and counted, as are records whose blobs a full store refused. Nothing it
  * does can reject unhandled.
  */
 export function createPromptCollector(options: PromptCollectorOptions) {

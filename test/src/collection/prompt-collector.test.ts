@@ -257,6 +257,47 @@ t.test("a blob store failure keeps the batch buffered", async (t) => {
   t.equal(await log.length(), 1);
 });
 
+// One warning per cause, not per attempt: a blob store outage that turns into a prompt log
+// outage logs twice, each repeated failure of the same store not again, the recovery once.
+t.test("failures are logged once per cause, and the recovery once", async (t) => {
+  const lines: { msg: string; cause?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const memory = createMemoryBlobStore();
+  const down = { blobs: true };
+  const blobs: BlobStore = {
+    ...memory,
+    put: (sha, bytes) =>
+      down.blobs ? Promise.reject(new Error("S3 down")) : memory.put(sha, bytes),
+  };
+  const { log, state } = flakyLog(createMemoryPromptLog({ maxLength: 1_000 }));
+  const { observer, counts } = countingObserver();
+  const collector = createPromptCollector({
+    log,
+    blobs,
+    settings: SETTINGS,
+    observer,
+    logger,
+  });
+  t.teardown(() => collector.close());
+  collector.offer(collectInput(1, { images: [resolvedImage(Buffer.from("img"))] }));
+  for (let i = 0; i < 3; i++) await collector.flush();
+  down.blobs = false;
+  state.down = true;
+  for (let i = 0; i < 3; i++) await collector.flush();
+  state.down = false;
+  await collector.flush();
+  t.same(counts.flushFailedBy, { blob_store: 3, prompt_log: 3 });
+  t.same(
+    lines.map((line) => [line.msg, line.cause]),
+    [
+      ["prompt collection write failed", "blob_store"],
+      ["prompt collection write failed", "prompt_log"],
+      ["prompt collection is writing again", undefined],
+    ],
+  );
+  t.equal(await log.length(), 1);
+});
+
 // A bounded file store that is full refuses new blobs: the records naming them are dropped and
 // counted (room comes back only as blobs expire, so retrying the batch would block collection),
 // while records without images, or with blobs already stored, are still written.
