@@ -49,7 +49,13 @@ export function createRemoteBlobIntake(options: RemoteBlobsOptions): IntakeBlobs
     async materialise(hashes) {
       const unique = [...new Set(hashes)];
       const present = await mapConcurrent(unique, COPIES_IN_FLIGHT, async (sha256) => {
-        if (await local.has(sha256)) return true;
+        // A copy kept from an earlier iteration is put again, so the local TTL counts from
+        // this iteration, which will read it.
+        const held = await local.get(sha256);
+        if (held) {
+          await local.put(sha256, held);
+          return true;
+        }
         const bytes = await remote.get(sha256);
         if (!bytes) return false;
         await local.put(sha256, bytes);
