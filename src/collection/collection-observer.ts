@@ -2,10 +2,18 @@
 export type CollectionSkipReason = "request_opt_out" | "opted_out" | "not_sampled";
 
 /**
- * Why a sampled prompt was lost: the buffer was full, its image bytes did not match their hash,
+ * Why a sampled prompt was lost: the buffer was full, its image bytes did not match their hash, a bounded blob store was full,
  * the collector was closed before it was written, or offering it threw unexpectedly.
  */
-export type CollectionDropReason = "buffer_full" | "invalid_image" | "closed" | "error";
+export type CollectionDropReason =
+  | "buffer_full"
+  | "invalid_image"
+  | "blob_store_full"
+  | "closed"
+  | "error";
+
+/** Which store a failed flush could not write: the image blobs or the prompt log. */
+export type FlushFailureCause = "blob_store" | "prompt_log";
 
 /**
  * Where the collector reports what it does (metrics). For every sampled prompt exactly one of
@@ -25,8 +33,8 @@ export interface CollectionObserver {
   duplicates(count: number): void;
   /** `count` image blobs were newly written to the blob store. */
   imagesStored(count: number): void;
-  /** A flush attempt failed; its records stay buffered for the next one. */
-  flushFailed(): void;
+  /** A flush attempt failed at `cause`; its records stay buffered for the next one. */
+  flushFailed(cause: FlushFailureCause): void;
 }
 
 /** An observer that ignores everything, for callers without metrics. */

@@ -1,6 +1,6 @@
 import { mapConcurrent } from "../core/map-concurrent.ts";
 import { BlobHashMismatchError } from "../store/blob-hash.ts";
-import type { BlobStore } from "../store/blob-store.ts";
+import { type BlobStore, BlobStoreFullError } from "../store/blob-store.ts";
 
 /** What storing a batch's images did. */
 export interface StoredImages {
@@ -8,6 +8,8 @@ export interface StoredImages {
   written: number;
   /** Hashes whose data URI did not decode to bytes with that hash; never retried usefully. */
   invalid: Set<string>;
+  /** Hashes a bounded blob store refused for want of room; retrying soon would not help. */
+  refused: Set<string>;
 }
 
 const BLOB_WRITES_IN_FLIGHT = 4;
@@ -16,25 +18,36 @@ const BLOB_WRITES_IN_FLIGHT = 4;
 const decodePayload = (dataUri: string) =>
   Buffer.from(dataUri.slice(dataUri.indexOf(",") + 1), "base64");
 
+/** Thrown when the blob store (not the prompt log) failed a batch: the flush names the cause. */
+export class BlobWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`image blob write failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = "BlobWriteError";
+  }
+}
+
 /**
- * Writes the blobs in `images` (hash → data URI) not yet in `blobs`, decoding each only when it
- * is missing. Rejects on a store failure (the caller retries the batch later); a hash mismatch
- * is reported in `invalid` instead, as retrying cannot fix it.
+ * Puts every blob in `images` (hash → data URI), also those already stored: a put restarts a
+ * blob's age, so expiry (a file store's TTL, a bucket's lifecycle rule, the trainer's deletes)
+ * counts from the newest prompt that references it, never deleting a blob that a record about
+ * to be appended names. Rejects with BlobWriteError on a store failure (the caller retries the
+ * batch later); a hash mismatch or a full store is reported in `invalid` or `refused` instead.
  */
 export async function storeImageBlobs(
   blobs: BlobStore,
   images: ReadonlyMap<string, string>,
 ): Promise<StoredImages> {
   const invalid = new Set<string>();
+  const refused = new Set<string>();
   const outcomes = await mapConcurrent([...images], BLOB_WRITES_IN_FLIGHT, async ([sha, uri]) => {
-    if (await blobs.has(sha)) return false;
     try {
       return await blobs.put(sha, decodePayload(uri));
     } catch (error) {
-      if (!(error instanceof BlobHashMismatchError)) throw error;
-      invalid.add(sha);
+      if (error instanceof BlobHashMismatchError) invalid.add(sha);
+      else if (error instanceof BlobStoreFullError) refused.add(sha);
+      else throw new BlobWriteError(error);
       return false;
     }
   });
-  return { written: outcomes.filter(Boolean).length, invalid };
+  return { written: outcomes.filter(Boolean).length, invalid, refused };
 }

@@ -5,8 +5,12 @@ import type { Verdict } from "../judge/verdict.ts";
 import type { BlobStore } from "../store/blob-store.ts";
 import type { PromptLog, PromptRecord } from "../store/prompt-log.ts";
 import { createCollectionBuffer } from "./collection-buffer.ts";
-import { type CollectionObserver, NO_COLLECTION_OBSERVER } from "./collection-observer.ts";
-import { storeImageBlobs } from "./image-blobs.ts";
+import {
+  type CollectionObserver,
+  type FlushFailureCause,
+  NO_COLLECTION_OBSERVER,
+} from "./collection-observer.ts";
+import { BlobWriteError, storeImageBlobs } from "./image-blobs.ts";
 import { promptContentHash, samplingPoint, tenantRate } from "./sampling.ts";
 
 /** Collection tuning; every field comes from config. */
@@ -63,7 +67,8 @@ const asCallerSent = (image: ResolvedImage) => ({
  * synchronous, cheap (one SHA-256 over the text) and never throws; sampled records wait in a
  * bounded buffer that a background timer (unref'd) writes in batches: image blobs first, then
  * one `appendBatch`. When the log or blob store fails, records stay buffered and are retried
- * on the next tick; when the buffer is full, new records are dropped and counted. Nothing it
+ * on the next tick (counted by cause, logged once per cause); when the buffer is full, new
+ * records are dropped and counted, as are records whose blobs a full store refused. Nothing it
  * does can reject unhandled.
  */
 export function createPromptCollector(options: PromptCollectorOptions) {
@@ -72,7 +77,8 @@ export function createPromptCollector(options: PromptCollectorOptions) {
   const buffer = createCollectionBuffer(settings.maxBuffer);
   let flushing: Promise<void> | null = null;
   let flushSoon = false;
-  let failing = false;
+  /** What the last flush failed at; null while writes succeed. */
+  let failing: FlushFailureCause | null = null;
   let closed = false;
   let abandoned = false;
   let closing: Promise<void> | null = null;
@@ -141,24 +147,35 @@ export function createPromptCollector(options: PromptCollectorOptions) {
     const batch = buffer.head(settings.maxBatch);
     try {
       const images = await storeImageBlobs(blobs, buffer.imagesOf(batch));
-      const kept = batch.filter((record) => !record.imageHashes.some((h) => images.invalid.has(h)));
+      const unusable = (h: string) => images.invalid.has(h) || images.refused.has(h);
+      const kept = batch.filter((record) => !record.imageHashes.some(unusable));
+      const refused = batch.filter((record) =>
+        record.imageHashes.some((h) => images.refused.has(h) && !images.invalid.has(h)),
+      ).length;
       const result = await log.appendBatch(kept, settings.dedupWindowMs);
       if (abandoned) return false;
       buffer.shift(batch.length);
       if (images.written > 0) observer.imagesStored(images.written);
       if (result.appended > 0) observer.appended(result.appended);
       if (result.duplicates > 0) observer.duplicates(result.duplicates);
-      if (kept.length < batch.length) observer.dropped("invalid_image", batch.length - kept.length);
-      if (failing) logger.info("prompt collection is writing again");
-      failing = false;
+      if (refused > 0) observer.dropped("blob_store_full", refused);
+      const invalid = batch.length - kept.length - refused;
+      if (invalid > 0) observer.dropped("invalid_image", invalid);
+      if (failing) logger.info({ recovered: failing }, "prompt collection is writing again");
+      failing = null;
       return true;
     } catch (error) {
       if (abandoned) return false;
-      observer.flushFailed();
-      if (!failing) {
-        logger.warn({ err: error, buffered: buffer.size() }, "prompt collection write failed");
+      // Logged once per cause: an outage of the blob store, then of the prompt log, both show.
+      const cause = error instanceof BlobWriteError ? "blob_store" : "prompt_log";
+      observer.flushFailed(cause);
+      if (failing !== cause) {
+        logger.warn(
+          { err: error, cause, buffered: buffer.size() },
+          "prompt collection write failed",
+        );
       }
-      failing = true;
+      failing = cause;
       return false;
     }
   }

@@ -1,5 +1,6 @@
 import { admission } from "./admission-settings.ts";
 import { auth } from "./auth-settings.ts";
+import { blobs } from "./blob-settings.ts";
 import { collection } from "./collection-settings.ts";
 import { engine } from "./engine-settings.ts";
 import { gates } from "./gates-settings.ts";
@@ -26,6 +27,7 @@ export const AREAS = [
   admission,
   shedding,
   stores,
+  blobs,
   auth,
   collection,
   trainer,

@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type {
   CollectionDropReason,
   CollectionSkipReason,
+  FlushFailureCause,
 } from "../collection/collection-observer.ts";
 
 const SKIP_REASONS: readonly CollectionSkipReason[] = [
@@ -12,11 +13,13 @@ const SKIP_REASONS: readonly CollectionSkipReason[] = [
 const DROP_REASONS: readonly CollectionDropReason[] = [
   "buffer_full",
   "invalid_image",
+  "blob_store_full",
   "closed",
   "error",
 ];
 /** Events without a reason (see `collectionObserverFor`). */
-const PLAIN_EVENTS = ["sampled", "appended", "duplicate", "image_stored", "flush_failed"];
+const PLAIN_EVENTS = ["sampled", "appended", "duplicate", "image_stored"];
+const FLUSH_FAILURE_CAUSES: readonly FlushFailureCause[] = ["blob_store", "prompt_log"];
 
 /**
  * Prompt collection: what became of each offered prompt (sampled, skipped, deduplicated,
@@ -33,6 +36,7 @@ export function createCollectionMetrics(registers: Registry[]) {
   for (const event of PLAIN_EVENTS) events.inc({ event, reason: "" }, 0);
   for (const reason of SKIP_REASONS) events.inc({ event: "skipped", reason }, 0);
   for (const reason of DROP_REASONS) events.inc({ event: "dropped", reason }, 0);
+  for (const reason of FLUSH_FAILURE_CAUSES) events.inc({ event: "flush_failed", reason }, 0);
   let buffered: () => number = () => 0;
   let logLength: () => Promise<number> = async () => 0;
   new Gauge({

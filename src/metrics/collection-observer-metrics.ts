@@ -11,6 +11,6 @@ export function collectionObserverFor(metrics: Metrics): CollectionObserver {
     appended: (count) => collection.count("appended", "", count),
     duplicates: (count) => collection.count("duplicate", "", count),
     imagesStored: (count) => collection.count("image_stored", "", count),
-    flushFailed: () => collection.count("flush_failed", ""),
+    flushFailed: (cause) => collection.count("flush_failed", cause),
   };
 }

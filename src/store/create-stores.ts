@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { CheckpointRegistry } from "./checkpoint-registry.ts";
-import { createFileBlobStore } from "./file-blob-store.ts";
+import { blobDir, createBlobStore } from "./create-blob-store.ts";
 import type { KeyStore } from "./key-store.ts";
 import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
 import { createMemoryKeyStore } from "./memory-key-store.ts";
@@ -23,10 +23,7 @@ import { createRedisVerdictCache } from "./redis-verdict-cache.ts";
 import type { ShadowStats } from "./shadow-stats.ts";
 import type { VerdictCache } from "./verdict-cache.ts";
 
-/** The image blob directory, shared by the gateway (writes) and the trainer (reads). */
-export function blobDir(config: Pick<Config, "dataDir">): string {
-  return join(config.dataDir, "blobs");
-}
+export { blobDir };
 
 /** Every store a gateway uses, behind its port. */
 export interface Stores {
@@ -49,10 +46,10 @@ export interface Stores {
 /**
  * Chooses the adapters: Redis for everything shared when REDIS_URL is set, else in-process
  * stores (keys and registry kept in JSON files under JURIST_DATA_DIR so the CLI and restarts
- * see them). Image blobs always go to the data directory.
+ * see them). Image blobs go where JURIST_BLOB_STORE says (`create-blob-store.ts`).
  */
 export async function createStores(config: Config, logger: Logger): Promise<Stores> {
-  const blobs = createFileBlobStore({ dir: blobDir(config) });
+  const blobs = await createBlobStore(config);
   if (!config.redisUrl) {
     const registry = createMemoryCheckpointRegistry({
       file: join(config.dataDir, "registry.json"),
@@ -67,7 +64,10 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       rates: createMemoryRateCounter(),
       redis: null,
       status: () => "ok",
-      close: async () => registry.close?.(),
+      close: async () => {
+        await registry.close?.();
+        await blobs.close();
+      },
     };
   }
   const client = createRedisClient({
@@ -90,6 +90,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
     async close() {
       await registry.close?.();
       await client.close();
+      await blobs.close();
     },
   };
 }

@@ -1,11 +1,17 @@
 import { access } from "node:fs/promises";
 import type { ConsumedEntry, PromptConsumer } from "../../src/store/prompt-log.ts";
+import type { IntakeBlobs } from "../io/remote-blobs.ts";
 import type { IntakeSink } from "./intake-sink.ts";
 
 export interface StreamIntakeOptions {
   consumer: PromptConsumer;
   /** The local file of an image blob (the blob store's directory, shared with the gateway). */
   blobPath: (sha256: string) => string;
+  /**
+   * With images in a shared store (S3): copies them to `blobPath` at intake and deletes them
+   * from the store once their entries are acknowledged. Unset: `blobPath` is the store itself.
+   */
+  blobs?: IntakeBlobs | undefined;
   /** Stream entries taken into one iteration at most. */
   maxPrompts: number;
   /** Entries read, decided, persisted and acknowledged per round. Default 500. */
@@ -27,8 +33,22 @@ async function presentImages(
   options: StreamIntakeOptions,
 ): Promise<Set<string>> {
   const hashes = [...new Set(entries.flatMap((entry) => entry.record?.imageHashes ?? []))];
+  if (options.blobs) return options.blobs.materialise(hashes);
   const found = await Promise.all(hashes.map((hash) => exists(options.blobPath(hash))));
   return new Set(hashes.filter((_, i) => found[i]));
+}
+
+/** After the ack: the batch's images leave the shared store (this trainer has its copies). */
+async function releaseConsumed(
+  entries: readonly ConsumedEntry[],
+  present: ReadonlySet<string>,
+  options: StreamIntakeOptions,
+): Promise<void> {
+  if (!options.blobs) return;
+  const records = entries.flatMap((entry) => (entry.record ? [entry.record] : []));
+  if (records.length === 0) return;
+  const newest = Math.max(...records.map((record) => record.at));
+  await options.blobs.release([...present], newest);
 }
 
 function decide(
@@ -85,6 +105,7 @@ export async function intakePromptStream(
     for (const entry of entries) decide(entry, sink, options, present);
     await sink.flush();
     await options.consumer.ack(entries.map((entry) => entry.entryId));
+    await releaseConsumed(entries, present, options);
     taken += entries.length;
     options.onBatch?.(taken);
   }

@@ -5,6 +5,7 @@ import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { loadContaminationIndex } from "../pipeline/contamination-sources.ts";
 import { sharedSignal, trainerStateFor } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";
+import { intakeBlobsFor } from "./intake-blobs.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
 
 /**
@@ -44,6 +45,7 @@ export function startEmbeddedTrainer(input: EmbeddedTrainerInput): EmbeddedTrain
       env,
       promptLog: input.stores.promptLog,
       blobPath: (sha256) => blobFilePath(blobDir(input.config), sha256),
+      blobs: intakeBlobsFor(input.config, input.stores.blobs, logger),
       signal,
       onIteration: review.afterIteration,
     });

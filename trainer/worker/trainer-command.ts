@@ -6,6 +6,7 @@ import { blobDir } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { openTrainerEnv, sharedSignal } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";
+import { intakeBlobsFor } from "./intake-blobs.ts";
 import { startMetricsServer } from "./metrics-server.ts";
 import { formatTrainerReport, readTrainerReport } from "./status-command.ts";
 import { createTrainerWorker } from "./trainer-worker.ts";
@@ -45,6 +46,7 @@ async function runWorker(simulation?: Simulation): Promise<void> {
       env: opened.env,
       promptLog: opened.stores.promptLog,
       blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
+      blobs: intakeBlobsFor(config, opened.stores.blobs, logger),
       signal,
       onIteration: review.afterIteration,
     });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { PromptLog } from "../../src/store/prompt-log.ts";
+import type { IntakeBlobs } from "../io/remote-blobs.ts";
 import { runNextIteration, type TrainerEnv, workerName } from "../pipeline/iteration-runner.ts";
 import type { IterationResult } from "../pipeline/run-iteration.ts";
 import { createStatusReporter } from "./status-reporter.ts";
@@ -12,6 +13,8 @@ export interface TrainerWorkerOptions {
   promptLog: PromptLog;
   /** The local file of an image blob. */
   blobPath: (sha256: string) => string;
+  /** Images in a shared store (S3): copied to `blobPath` at intake, deleted once consumed. */
+  blobs?: IntakeBlobs | undefined;
   /** Aborting stops the worker after the records in flight are written. */
   signal: AbortSignal;
   /** Called with each finished iteration (the gates hook in here). */
@@ -74,6 +77,7 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
         stream: {
           consumer,
           blobPath: options.blobPath,
+          blobs: options.blobs,
           maxPrompts: settings.maxPrompts,
           onBatch: (taken) => status.progress("intake", taken, null),
         },

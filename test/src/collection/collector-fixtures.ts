@@ -40,6 +40,7 @@ export function countingObserver() {
     duplicates: 0,
     imagesStored: 0,
     flushFailed: 0,
+    flushFailedBy: {} as Record<string, number>,
   };
   const observer: CollectionObserver = {
     sampled() {
@@ -60,8 +61,9 @@ export function countingObserver() {
     imagesStored(n) {
       counts.imagesStored += n;
     },
-    flushFailed() {
+    flushFailed(cause) {
       counts.flushFailed++;
+      counts.flushFailedBy[cause] = (counts.flushFailedBy[cause] ?? 0) + 1;
     },
   };
   const droppedTotal = () => Object.values(counts.dropped).reduce((sum, n) => sum + n, 0);

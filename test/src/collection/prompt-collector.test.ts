@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import type { Test } from "tap";
 import t from "tap";
@@ -8,6 +11,7 @@ import {
 import { samplingPoint } from "../../../src/collection/sampling.ts";
 import type { Verdict } from "../../../src/judge/verdict.ts";
 import type { BlobStore } from "../../../src/store/blob-store.ts";
+import { createFileBlobStore } from "../../../src/store/file-blob-store.ts";
 import { createMemoryBlobStore } from "../../../src/store/memory-blob-store.ts";
 import { createMemoryPromptLog } from "../../../src/store/memory-prompt-log.ts";
 import type { PromptLog } from "../../../src/store/prompt-log.ts";
@@ -142,7 +146,9 @@ t.test("the same prompt offered 50 times is one record", async (t) => {
   t.equal(counts.duplicates, 49);
 });
 
-t.test("an image shared by many records is stored once", async (t) => {
+// Every batch that references the image puts it again (restarting its age, so expiry counts
+// from the newest record naming it), but only the first put writes it.
+t.test("an image shared by many records is stored once, and put again by each batch", async (t) => {
   const blobs = createMemoryBlobStore();
   let puts = 0;
   const counting: BlobStore = {
@@ -152,6 +158,8 @@ t.test("an image shared by many records is stored once", async (t) => {
     },
     get: (sha) => blobs.get(sha),
     has: (sha) => blobs.has(sha),
+    deleteUnusedSince: (hashes, cutoff) => blobs.deleteUnusedSince(hashes, cutoff),
+    close: () => blobs.close(),
   };
   const { collector, counts } = setup(t, {}, { blobs: counting });
   const bytes = Buffer.from("one shared picture");
@@ -160,8 +168,8 @@ t.test("an image shared by many records is stored once", async (t) => {
     collector.offer(collectInput(i, { images: [shared] }));
     if (i % 10 === 9) await collector.flush();
   }
-  t.equal(puts, 1);
-  t.equal(counts.imagesStored, 1);
+  t.equal(puts, 3, "one put per batch naming it");
+  t.equal(counts.imagesStored, 1, "written once");
   t.equal(counts.appended, 30);
   t.same(await blobs.get(shared.sha256), bytes);
 });
@@ -235,16 +243,89 @@ t.test("a blob store failure keeps the batch buffered", async (t) => {
     put: (sha, bytes) => (broken ? Promise.reject(new Error("disk full")) : blobs.put(sha, bytes)),
     get: (sha) => blobs.get(sha),
     has: (sha) => blobs.has(sha),
+    deleteUnusedSince: (hashes, cutoff) => blobs.deleteUnusedSince(hashes, cutoff),
+    close: () => blobs.close(),
   };
   const { collector, log, counts } = setup(t, {}, { blobs: flaky });
   collector.offer(collectInput(1, { images: [resolvedImage(Buffer.from("img"))] }));
   await collector.flush();
   t.equal(collector.buffered(), 1);
   t.equal(counts.flushFailed, 1);
+  t.same(counts.flushFailedBy, { blob_store: 1 }, "the failure names the blob store");
   broken = false;
   await collector.flush();
   t.equal(await log.length(), 1);
 });
+
+// One warning per cause, not per attempt: a blob store outage that turns into a prompt log
+// outage logs twice, each repeated failure of the same store not again, the recovery once.
+t.test("failures are logged once per cause, and the recovery once", async (t) => {
+  const lines: { msg: string; cause?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const memory = createMemoryBlobStore();
+  const down = { blobs: true };
+  const blobs: BlobStore = {
+    ...memory,
+    put: (sha, bytes) =>
+      down.blobs ? Promise.reject(new Error("S3 down")) : memory.put(sha, bytes),
+  };
+  const { log, state } = flakyLog(createMemoryPromptLog({ maxLength: 1_000 }));
+  const { observer, counts } = countingObserver();
+  const collector = createPromptCollector({
+    log,
+    blobs,
+    settings: SETTINGS,
+    observer,
+    logger,
+  });
+  t.teardown(() => collector.close());
+  collector.offer(collectInput(1, { images: [resolvedImage(Buffer.from("img"))] }));
+  for (let i = 0; i < 3; i++) await collector.flush();
+  down.blobs = false;
+  state.down = true;
+  for (let i = 0; i < 3; i++) await collector.flush();
+  state.down = false;
+  await collector.flush();
+  t.same(counts.flushFailedBy, { blob_store: 3, prompt_log: 3 });
+  t.same(
+    lines.map((line) => [line.msg, line.cause]),
+    [
+      ["prompt collection write failed", "blob_store"],
+      ["prompt collection write failed", "prompt_log"],
+      ["prompt collection is writing again", undefined],
+    ],
+  );
+  t.equal(await log.length(), 1);
+});
+
+// A bounded file store that is full refuses new blobs: the records naming them are dropped and
+// counted (room comes back only as blobs expire, so retrying the batch would block collection),
+// while records without images, or with blobs already stored, are still written.
+t.test(
+  "a full blob store drops the records it refused, counted, and writes the rest",
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "jurist-blobs-"));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const first = resolvedImage(Buffer.alloc(600, 1));
+    const second = resolvedImage(Buffer.alloc(600, 2));
+    const blobs = createFileBlobStore({ dir, maxBytes: 1_000 });
+    t.teardown(() => blobs.close());
+    const { collector, log, counts } = setup(t, {}, { blobs });
+    collector.offer(collectInput(1, { images: [first] }));
+    await collector.flush();
+    collector.offer(collectInput(2, { images: [second] }));
+    collector.offer(collectInput(3, { images: [first] }));
+    collector.offer(collectInput(4));
+    await collector.flush();
+    t.equal(collector.buffered(), 0, "nothing left to retry");
+    t.same(counts.dropped, { blob_store_full: 1 });
+    t.same(
+      (await log.tail(5)).map((record) => record.question),
+      ["What is in picture 1?", "What is in picture 3?", "What is in picture 4?"],
+    );
+    t.equal(await blobs.has(second.sha256), false);
+  },
+);
 
 t.test("offer never throws", async (t) => {
   const { collector, counts } = setup(t);
