@@ -6,6 +6,7 @@ import { createChampionGauge } from "./champion-gauge.ts";
 import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { createImageMetrics } from "./image-metrics.ts";
+import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
@@ -307,13 +308,19 @@ export function createMetrics() {
     observeFleet: createFleetGauges(registry, zeroPerReplica),
     /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
     observeChampion: createChampionGauge(registers),
+    /** Adapter loads refused and replicas left without the champion (promotion by quorum). */
+    promotion: createPromotionMetrics(registers),
     /**
      * Makes the per-class admission gauges read `source` on every scrape: engine calls in
      * flight and waiting for a slot, for each priority class. Call once.
      */
     observeAdmission: createAdmissionGauges(registers),
   };
-  zeroPerReplica.push(metrics.engine.unconstrainedAnswers, metrics.engine.staleConnectionRetries);
+  zeroPerReplica.push(
+    metrics.engine.unconstrainedAnswers,
+    metrics.engine.staleConnectionRetries,
+    metrics.promotion.loadFailures,
+  );
   return metrics;
 }
 
