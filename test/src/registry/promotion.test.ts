@@ -6,11 +6,17 @@ import { modelsOf, writeAdapter } from "../../scenarios/promotion/promotion-fixt
 
 const BASE = "jurist-sim-judge";
 
-/** A gateway on three in-process replicas; `promotion` is the one its admin API uses. */
-async function setup(t: Test, loadTimeoutMs = 10_000) {
+/**
+ * A gateway on three in-process replicas; `promotion` is the one its admin API uses. `quorum`
+ * is JURIST_PROMOTION_QUORUM (default: the setting's default).
+ */
+async function setup(t: Test, loadTimeoutMs = 10_000, quorum?: string) {
   const gateway = await startGateway(t, {
     replicas: 3,
-    env: { JURIST_PROMOTION_LOAD_TIMEOUT_MS: String(loadTimeoutMs) },
+    env: {
+      JURIST_PROMOTION_LOAD_TIMEOUT_MS: String(loadTimeoutMs),
+      ...(quorum ? { JURIST_PROMOTION_QUORUM: quorum } : {}),
+    },
   });
   const { registry } = gateway.runtime.stores;
   const dir = t.testdir({});
@@ -79,8 +85,8 @@ t.test("two promotions of one candidate at once: one switch, nothing unloaded", 
   t.same(await listedEverywhere("lora-twice"), [true, true, true], "the loser undid nothing");
 });
 
-t.test("a full checkpoint switches once healthy replicas serve it", async (t) => {
-  const { promotion, registry, sims, fastify, runtime } = await setup(t, 300);
+t.test("quorum 1: a full checkpoint switches once every replica serving it is healthy", async (t) => {
+  const { promotion, registry, sims, fastify, runtime } = await setup(t, 300, "1");
   const other = "jurist-sim-other";
   await registry.register({
     id: other,
@@ -108,7 +114,7 @@ t.test("a full checkpoint switches once healthy replicas serve it", async (t) =>
   t.equal(await registry.champion(), BASE, "the champion is untouched");
 
   sims[1]!.setOptions({ healthy: true });
-  t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE });
+  t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE, missing: [] });
   const verdict = await fastify.inject({
     method: "POST",
     url: "/v1/judge/pairwise",
@@ -117,8 +123,8 @@ t.test("a full checkpoint switches once healthy replicas serve it", async (t) =>
   t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
 });
 
-t.test("rollback re-stages the previous adapter even with a replica down", async (t) => {
-  const { promotion, addLora, sims, registry, listedEverywhere } = await setup(t);
+t.test("quorum 1: a replica down blocks promotion, never rollback", async (t) => {
+  const { promotion, addLora, sims, registry, listedEverywhere } = await setup(t, 10_000, "1");
   for (const id of ["lora-1", "lora-2"]) {
     await addLora(id);
     await promotion.promote(id);
@@ -134,7 +140,11 @@ t.test("rollback re-stages the previous adapter even with a replica down", async
   await addLora("lora-3");
   const blocked = await promotion.promote("lora-3").catch((e: unknown) => e);
   t.match(blocked, { code: "PROMOTION_FAILED", step: "check_replicas" }, "promotion waits");
-  t.same(await promotion.rollback("lora-2"), { champion: "lora-1", previous: "lora-2" });
+  t.match(await promotion.rollback("lora-2"), {
+    champion: "lora-1",
+    previous: "lora-2",
+    missing: [{ replica: sims[2]!.url, reason: /^down/ }],
+  });
   t.same(await listedEverywhere("lora-1"), [true, true, true], "re-loaded where it was lost");
   t.equal(await registry.champion(), "lora-1");
 });
