@@ -13,6 +13,7 @@ import { type SimProcess, spawnSim } from "../../helpers/sim-process.ts";
 import { startPrometheus } from "../observability/prometheus-server.ts";
 import {
   championOf,
+  logsSay,
   modelsOf,
   registerLora,
   spawnSimIn,
@@ -246,8 +247,8 @@ t.test("below quorum: PROMOTION_FAILED, nothing switched, this call's loads undo
   t.match(error.message, "3 of 5 healthy replicas could list it, 4 needed", "says how far off");
   t.match(error.message, "No adapter found");
   for (const sim of sims.slice(0, 3)) {
-    t.match(sim.log(), "simulated LoRA adapter loaded", `${sim.url} had loaded it`);
-    t.match(sim.log(), "simulated LoRA adapter unloaded", `${sim.url} unloaded it again`);
+    t.ok(await logsSay(sim, "simulated LoRA adapter loaded"), `${sim.url} had loaded it`);
+    t.ok(await logsSay(sim, "simulated LoRA adapter unloaded"), `${sim.url} unloaded it again`);
   }
   for (const url of urls) t.notOk((await modelsOf(url)).includes("cand"), `${url}: not served`);
   t.equal(await championOf(fastify), BASE, "the champion is untouched");
@@ -255,12 +256,18 @@ t.test("below quorum: PROMOTION_FAILED, nothing switched, this call's loads undo
   t.same(new Set(await verdicts(fastify, 5)), new Set([BASE]), "verdicts by the old champion");
 });
 
-t.test("quorum 1 keeps the behaviour before quorums: one refusal fails it", async (t) => {
-  const { urls, fastify } = await splitFleet(t, 3, 1, "1");
+t.test("quorum 1 keeps the behaviour before quorums: a replica down blocks it", async (t) => {
+  const { urls, fastify } = await splitFleet(t, 3, 0, "1");
+  const control = await fetch(`${urls[2]}/control`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ healthy: false }),
+  });
+  t.equal(control.status, 200, "one replica reports itself unhealthy");
   const promoted = await promote(fastify, "cand");
   t.equal(promoted.statusCode, 502, promoted.body);
-  t.match(promoted.json().error.message, "failed at step load");
-  t.match(promoted.json().error.message, `replica ${urls[3]}`);
-  for (const url of urls) t.notOk((await modelsOf(url)).includes("cand"), `${url}: not served`);
+  t.match(promoted.json().error.message, "failed at step check_replicas");
+  t.match(promoted.json().error.message, `replica ${urls[2]}: down`);
+  for (const url of urls) t.notOk((await modelsOf(url)).includes("cand"), `${url}: not loaded`);
   t.equal(await championOf(fastify), BASE);
 });
