@@ -127,7 +127,10 @@ export function createPromotion(options: PromotionOptions) {
     replicas: new Map(),
   };
   const noteLacking = (champion: string | null, problems: readonly ReplicaProblem[]) => {
-    lacking = { champion, replicas: new Map(problems.map((p) => [p.replica, p.reason])) };
+    // Only a healthy replica is ever reported, so "down" would read wrong: say when it was.
+    const reasonOf = (p: ReplicaProblem) =>
+      p.reason.startsWith("down") ? `was ${p.reason} when the champion switched` : p.reason;
+    lacking = { champion, replicas: new Map(problems.map((p) => [p.replica, reasonOf(p)])) };
   };
   let reconciling: Promise<string[]> | undefined;
 

@@ -123,6 +123,49 @@ t.test("quorum 1: a full checkpoint switches once every replica serving it is he
   t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
 });
 
+t.test("at the default quorum a full checkpoint switches with a serving replica down", async (t) => {
+  const { promotion, registry, sims, runtime } = await setup(t, 300);
+  const other = "jurist-sim-other";
+  await registry.register({
+    id: other,
+    kind: "full",
+    baseModel: other,
+    uri: other,
+    parent: null,
+    created: Date.now(),
+    status: "candidate",
+    gateReport: null,
+  });
+  sims[0]!.setOptions({ modelId: other });
+  sims[1]!.setOptions({ modelId: other });
+  await runtime.fleet.pollNow();
+  sims[1]!.setOptions({ healthy: false });
+  t.match(await promotion.promote(other, BASE), {
+    champion: other,
+    previous: BASE,
+    missing: [{ replica: sims[1]!.url, reason: /^serves it but is down/ }],
+  });
+  t.equal(await registry.champion(), other);
+});
+
+t.test("at the default quorum a replica down does not block a LoRA promotion", async (t) => {
+  const { promotion, addLora, sims, registry, listedEverywhere, runtime } = await setup(t);
+  sims[2]!.setOptions({ healthy: false });
+  await addLora("lora-q");
+  const result = await promotion.promote("lora-q", BASE);
+  t.match(result, { champion: "lora-q", missing: [{ replica: sims[2]!.url, reason: /^down/ }] });
+  t.same((await listedEverywhere("lora-q")).slice(0, 2), [true, true], "loaded on the healthy two");
+  t.same(promotion.missingChampion(), [], "the down replica is not reported missing while down");
+  sims[2]!.setOptions({ healthy: true });
+  await runtime.fleet.pollNow();
+  t.match(promotion.missingChampion(), [{ replica: sims[2]!.url }], "healthy again: missing");
+  t.same(await promotion.reconcile(), [sims[2]!.url], "until reconcile loads it");
+  t.same(await listedEverywhere("lora-q"), [true, true, true]);
+  await runtime.fleet.pollNow();
+  t.same(promotion.missingChampion(), []);
+  t.equal(await registry.champion(), "lora-q");
+});
+
 t.test("quorum 1: a replica down blocks promotion, never rollback", async (t) => {
   const { promotion, addLora, sims, registry, listedEverywhere } = await setup(t, 10_000, "1");
   for (const id of ["lora-1", "lora-2"]) {
