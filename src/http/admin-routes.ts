@@ -49,7 +49,11 @@ function switchToWire(result: ChampionSwitch): z.output<typeof swapSchema> {
   return {
     champion: result.champion,
     previous: result.previous,
-    missing: result.missing.map((m) => ({ replica: replicaId(m.replica), url: m.replica, reason: m.reason })),
+    missing: result.missing.map((m) => ({
+      replica: replicaId(m.replica),
+      url: m.replica,
+      reason: m.reason,
+    })),
   };
 }
 const errors = { "4xx": errorSchema, "5xx": errorSchema };

@@ -6,8 +6,8 @@ import { createChampionGauge } from "./champion-gauge.ts";
 import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { createImageMetrics } from "./image-metrics.ts";
-import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
+import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
   CLIENT_CLOSED_REQUEST,

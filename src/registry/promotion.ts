@@ -137,9 +137,7 @@ export function createPromotion(options: PromotionOptions) {
   function stageRecord(record: CheckpointRecord, rule: StageRule): Promise<Staged> {
     const running = inFlightStages.get(record.id);
     if (running) return running;
-    const attempt = staging
-      .stage(record, rule)
-      .finally(() => inFlightStages.delete(record.id));
+    const attempt = staging.stage(record, rule).finally(() => inFlightStages.delete(record.id));
     inFlightStages.set(record.id, attempt);
     return attempt;
   }
@@ -183,7 +181,10 @@ export function createPromotion(options: PromotionOptions) {
     const { loaded, failed } = await staging.loadOn(record, without);
     noteLacking(record.id, failed);
     if (loaded.length > 0) {
-      logger.warn({ champion: record.id, replicas: loaded }, "champion adapter loaded by reconcile");
+      logger.warn(
+        { champion: record.id, replicas: loaded },
+        "champion adapter loaded by reconcile",
+      );
     }
     return loaded;
   }

@@ -5,8 +5,8 @@ import type { FastifyInstance } from "fastify";
 import t from "tap";
 import { parse } from "yaml";
 import { replicaId } from "../../../src/engine/replica-id.ts";
-import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { ALERTS_PATH } from "../../contracts/observability/deploy-files.ts";
+import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, type Teardown } from "../../helpers/gateway.ts";
 import { needs } from "../../helpers/required-tools.ts";
 import { type SimProcess, spawnSim } from "../../helpers/sim-process.ts";
@@ -132,7 +132,10 @@ t.test(
     t.same(await runtime.promotion.reconcile(), [returned.url], "reconcile loads it there");
     t.ok((await modelsOf(returned.url)).includes("lora-q"), "it lists the champion now");
     await runtime.fleet.pollNow();
-    t.ok(seen().models.some((m) => m.id === "lora-q"), "and the gateway sees it");
+    t.ok(
+      seen().models.some((m) => m.id === "lora-q"),
+      "and the gateway sees it",
+    );
     text = await metricsText(fastify);
     t.equal(sample(text, "jurist_replica_missing_champion", replicaId(returned.url)), 0);
     t.same(await runtime.promotion.reconcile(), [], "nothing left to load");

@@ -89,7 +89,11 @@ t.test("jurist promote names the replicas a quorum switch went ahead without", a
   t.equal(promoted.code, 0, "a switch at quorum succeeds");
   t.equal(promoted.stdout, `champion: lora-q (was ${BASE})\n`);
   t.match(promoted.stderr, "switched without 1 replica(s)");
-  t.match(promoted.stderr, `${replicaId(sims[1]!.url)} ${sims[1]!.url}: down`, "named by id and URL");
+  t.match(
+    promoted.stderr,
+    `${replicaId(sims[1]!.url)} ${sims[1]!.url}: down`,
+    "named by id and URL",
+  );
 });
 
 t.test("usage errors exit 2; an unreachable gateway says so", async (t) => {

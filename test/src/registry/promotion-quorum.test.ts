@@ -17,8 +17,11 @@ t.test("the quorum is the share of counted replicas, rounded up, at least one", 
   t.equal(requiredListings(1, 7), 7);
 });
 
-t.test("1 is strict (every replica, down ones included); anything less counts healthy ones", async (t) => {
-  t.same(promotionRule(1), { share: 1, strict: true });
-  t.same(promotionRule(0.99), { share: 0.99, strict: false });
-  t.same(EVERY_HEALTHY, { share: 1, strict: false }, "rollback and reconcile");
-});
+t.test(
+  "1 is strict (every replica, down ones included); anything less counts healthy ones",
+  async (t) => {
+    t.same(promotionRule(1), { share: 1, strict: true });
+    t.same(promotionRule(0.99), { share: 0.99, strict: false });
+    t.same(EVERY_HEALTHY, { share: 1, strict: false }, "rollback and reconcile");
+  },
+);

@@ -85,68 +85,74 @@ t.test("two promotions of one candidate at once: one switch, nothing unloaded", 
   t.same(await listedEverywhere("lora-twice"), [true, true, true], "the loser undid nothing");
 });
 
-t.test("quorum 1: a full checkpoint switches once every replica serving it is healthy", async (t) => {
-  const { promotion, registry, sims, fastify, runtime } = await setup(t, 300, "1");
-  const other = "jurist-sim-other";
-  await registry.register({
-    id: other,
-    kind: "full",
-    baseModel: other,
-    uri: other,
-    parent: null,
-    created: Date.now(),
-    status: "candidate",
-    gateReport: null,
-  });
-  const missing = await promotion.promote(other).catch((e: unknown) => e);
-  t.ok(missing instanceof PromotionError, "nothing serves it: the stage fails");
-  t.match(missing, { code: "PROMOTION_FAILED", step: "wait_healthy" });
-  t.match((missing as Error).message, "no replica serves it");
+t.test(
+  "quorum 1: a full checkpoint switches once every replica serving it is healthy",
+  async (t) => {
+    const { promotion, registry, sims, fastify, runtime } = await setup(t, 300, "1");
+    const other = "jurist-sim-other";
+    await registry.register({
+      id: other,
+      kind: "full",
+      baseModel: other,
+      uri: other,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
+    const missing = await promotion.promote(other).catch((e: unknown) => e);
+    t.ok(missing instanceof PromotionError, "nothing serves it: the stage fails");
+    t.match(missing, { code: "PROMOTION_FAILED", step: "wait_healthy" });
+    t.match((missing as Error).message, "no replica serves it");
 
-  // A deploy outside Jurist brings it up on two replicas; then one of them goes down.
-  sims[0]!.setOptions({ modelId: other });
-  sims[1]!.setOptions({ modelId: other });
-  await runtime.fleet.pollNow();
-  sims[1]!.setOptions({ healthy: false });
-  const unhealthy = await promotion.promote(other).catch((e: unknown) => e);
-  t.match(unhealthy, { code: "PROMOTION_FAILED", step: "wait_healthy" });
-  t.match((unhealthy as Error).message, `replica ${sims[1]!.url}: serves it but is down`);
-  t.equal(await registry.champion(), BASE, "the champion is untouched");
+    // A deploy outside Jurist brings it up on two replicas; then one of them goes down.
+    sims[0]!.setOptions({ modelId: other });
+    sims[1]!.setOptions({ modelId: other });
+    await runtime.fleet.pollNow();
+    sims[1]!.setOptions({ healthy: false });
+    const unhealthy = await promotion.promote(other).catch((e: unknown) => e);
+    t.match(unhealthy, { code: "PROMOTION_FAILED", step: "wait_healthy" });
+    t.match((unhealthy as Error).message, `replica ${sims[1]!.url}: serves it but is down`);
+    t.equal(await registry.champion(), BASE, "the champion is untouched");
 
-  sims[1]!.setOptions({ healthy: true });
-  t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE, missing: [] });
-  const verdict = await fastify.inject({
-    method: "POST",
-    url: "/v1/judge/pairwise",
-    payload: { question: "Which is right?", responses: ["Two cats.", "One dog."] },
-  });
-  t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
-});
+    sims[1]!.setOptions({ healthy: true });
+    t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE, missing: [] });
+    const verdict = await fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: { question: "Which is right?", responses: ["Two cats.", "One dog."] },
+    });
+    t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
+  },
+);
 
-t.test("at the default quorum a full checkpoint switches with a serving replica down", async (t) => {
-  const { promotion, registry, sims, runtime } = await setup(t, 300);
-  const other = "jurist-sim-other";
-  await registry.register({
-    id: other,
-    kind: "full",
-    baseModel: other,
-    uri: other,
-    parent: null,
-    created: Date.now(),
-    status: "candidate",
-    gateReport: null,
-  });
-  sims[0]!.setOptions({ modelId: other });
-  sims[1]!.setOptions({ modelId: other });
-  await runtime.fleet.pollNow();
-  sims[1]!.setOptions({ healthy: false });
-  t.match(await promotion.promote(other, BASE), {
-    champion: other,
-    previous: BASE,
-    missing: [{ replica: sims[1]!.url, reason: /^serves it but is down/ }],
-  });
-  t.equal(await registry.champion(), other);
-});
+t.test(
+  "at the default quorum a full checkpoint switches with a serving replica down",
+  async (t) => {
+    const { promotion, registry, sims, runtime } = await setup(t, 300);
+    const other = "jurist-sim-other";
+    await registry.register({
+      id: other,
+      kind: "full",
+      baseModel: other,
+      uri: other,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
+    sims[0]!.setOptions({ modelId: other });
+    sims[1]!.setOptions({ modelId: other });
+    await runtime.fleet.pollNow();
+    sims[1]!.setOptions({ healthy: false });
+    t.match(await promotion.promote(other, BASE), {
+      champion: other,
+      previous: BASE,
+      missing: [{ replica: sims[1]!.url, reason: /^serves it but is down/ }],
+    });
+    t.equal(await registry.champion(), other);
+  },
+);
 
 t.test("at the default quorum a replica down does not block a LoRA promotion", async (t) => {
   const { promotion, addLora, sims, registry, listedEverywhere, runtime } = await setup(t);
