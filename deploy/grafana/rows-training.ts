@@ -132,6 +132,32 @@ export const gates: RowSpec = {
       queries: [{ expr: "max(jurist_candidate_rejected_streak)", legend: "rejected in a row" }],
     },
     {
+      title: "Replicas without the champion",
+      description:
+        "Healthy replicas a gateway could not load the LoRA champion on (promotion by quorum switched without them, or reconcile cannot load it back): they get no champion traffic. Alert: JuristReplicaMissingChampion.",
+      unit: "short",
+      width: 12,
+      queries: [
+        {
+          expr: "sum(max by (replica) (jurist_replica_missing_champion))",
+          legend: "replicas without it",
+        },
+      ],
+    },
+    {
+      title: "Adapter loads refused by replica",
+      description:
+        "LoRA loads a replica refused or did not answer in time, in promotion, rollback and reconcile; the gateway's log has vLLM's reason.",
+      unit: "short",
+      width: 12,
+      queries: [
+        {
+          expr: "sum by (replica) (increase(jurist_promotion_load_failures_total[1h]))",
+          legend: "{{replica}}",
+        },
+      ],
+    },
+    {
       title: "Shadow verdicts by event",
       description:
         "Live verdicts judged again by a staged candidate: agree, disagree, error, dropped.",

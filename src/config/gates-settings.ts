@@ -81,11 +81,17 @@ export const gates = area(
         default: 60_000,
         doc: "how long replicas may take to load and list a candidate before promotion gives up, ms",
       }),
+      promotionQuorum: setting({
+        env: "JURIST_PROMOTION_QUORUM",
+        schema: z.coerce.number().gt(0).max(1),
+        default: 0.9,
+        doc: "the share of healthy replicas (0 < q ≤ 1, rounded up, at least one) that must list a candidate before promotion switches to it; replicas that are down never block it and the reconcile loop loads them when they return; healthy ones that cannot load it count against the quorum and are reported; `1` = every replica, down ones included (the behaviour before quorums)",
+      }),
       reconcileIntervalMs: setting({
         env: "JURIST_RECONCILE_INTERVAL_MS",
         schema: nonNegativeInt,
         default: 15_000,
-        doc: "how often a gateway re-loads the champion's LoRA adapter on replicas that lost it (a vLLM restart), ms; `0` = off",
+        doc: "how often a gateway loads the champion's LoRA adapter on healthy replicas that do not list it (a promotion at quorum switched without them, or a vLLM restart lost it), ms; `0` = off",
       }),
     },
   },

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AuthPolicy } from "../auth/auth-policy.ts";
+import { replicaId } from "../engine/replica-id.ts";
 import type { CheckpointAdmin } from "../registry/checkpoint-admin.ts";
+import type { ChampionSwitch } from "../registry/promotion.ts";
 import type { CheckpointRecord } from "../store/checkpoint-registry.ts";
 import { changesState, guardAdminOrigin } from "./admin-origin-guard.ts";
 import { requireScope } from "./auth-hook.ts";
@@ -35,7 +37,25 @@ const recordSchema = z.object({
     .nullable(),
 });
 
-const swapSchema = z.object({ champion: z.string(), previous: z.string().nullable() });
+const swapSchema = z.object({
+  champion: z.string(),
+  previous: z.string().nullable(),
+  /** Replicas the switch went ahead without (promotion by quorum); the reconcile loop loads them. */
+  missing: z.array(z.object({ replica: z.string(), url: z.string(), reason: z.string() })),
+});
+
+/** A champion switch as JSON: replicas by id (r-…, as /readyz and the metrics) and address. */
+function switchToWire(result: ChampionSwitch): z.output<typeof swapSchema> {
+  return {
+    champion: result.champion,
+    previous: result.previous,
+    missing: result.missing.map((m) => ({
+      replica: replicaId(m.replica),
+      url: m.replica,
+      reason: m.reason,
+    })),
+  };
+}
 const errors = { "4xx": errorSchema, "5xx": errorSchema };
 
 function recordToWire(record: CheckpointRecord): z.output<typeof recordSchema> {
@@ -125,10 +145,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
       schema: {
         summary: "Make a checkpoint champion (compare-and-set)",
         description:
-          "Loads a LoRA checkpoint on every replica (a full one must already be served by " +
-          "healthy replicas), waits until every replica lists it, then compares-and-sets the " +
-          "champion. 409 CONFLICT when the champion is not `expected_champion`; 502 " +
-          "PROMOTION_FAILED names the step and replica that failed, and then nothing changed.",
+          "Loads a LoRA checkpoint on every healthy replica (a full one must already be " +
+          "served by healthy replicas), waits until its quorum (JURIST_PROMOTION_QUORUM) of " +
+          "healthy replicas lists it, then compares-and-sets the champion; `missing` names the " +
+          "replicas it switched without, which the reconcile loop loads. 409 CONFLICT when the " +
+          "champion is not `expected_champion`; 502 PROMOTION_FAILED names the step and " +
+          "replicas when the quorum was not reached, and then nothing changed.",
         tags: ["admin"],
         body: z
           .strictObject({
@@ -139,7 +161,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
         response: { 200: swapSchema, ...errors },
       },
     },
-    async (request) => admin.promote(request.body.checkpoint, request.body.expected_champion),
+    async (request) =>
+      switchToWire(await admin.promote(request.body.checkpoint, request.body.expected_champion)),
   );
 
   app.post(
@@ -160,6 +183,6 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
         response: { 200: swapSchema, ...errors },
       },
     },
-    async (request) => admin.rollback(request.body?.expected_champion),
+    async (request) => switchToWire(await admin.rollback(request.body?.expected_champion)),
   );
 };

@@ -7,6 +7,7 @@ import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { createImageMetrics } from "./image-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
+import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { createReadinessGauge } from "./readiness-gauge.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
@@ -310,13 +311,19 @@ export function createMetrics() {
     observeChampion: createChampionGauge(registers),
     /** Makes `jurist_ready{scope}` read `source` (each readiness scope: ready or not) per scrape. */
     observeReadiness: createReadinessGauge(registers),
+    /** Adapter loads refused and replicas left without the champion (promotion by quorum). */
+    promotion: createPromotionMetrics(registers),
     /**
      * Makes the per-class admission gauges read `source` on every scrape: engine calls in
      * flight and waiting for a slot, for each priority class. Call once.
      */
     observeAdmission: createAdmissionGauges(registers),
   };
-  zeroPerReplica.push(metrics.engine.unconstrainedAnswers, metrics.engine.staleConnectionRetries);
+  zeroPerReplica.push(
+    metrics.engine.unconstrainedAnswers,
+    metrics.engine.staleConnectionRetries,
+    metrics.promotion.loadFailures,
+  );
   return metrics;
 }
 

@@ -19,7 +19,7 @@ export interface RegisterInput {
 
 /**
  * The admin operations on checkpoints, transport-free. Promotion and rollback stage the
- * checkpoint on every replica first and then switch by one compare-and-set (see
+ * checkpoint on the replicas first (promotion: its quorum) and then switch by one compare-and-set (see
  * `createPromotion`): with no `expectedChampion` the current one is read first, and a change
  * in between is a CONFLICT rather than a lost update.
  */

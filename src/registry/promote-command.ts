@@ -5,8 +5,9 @@ import { type Config, loadConfig } from "../config/config.ts";
 export const PROMOTE_USAGE = `usage: jurist promote <checkpoint> [--expected C] [--gateway URL]
        jurist rollback [--expected C] [--gateway URL]
   Asks a running gateway (POST /v1/admin/promote or /v1/admin/rollback) to stage the
-  checkpoint on every replica and switch the champion by compare-and-set; --expected makes it
-  a CONFLICT unless C is the champion. --gateway defaults to http://HOST:PORT; JURIST_API_KEY
+  checkpoint on the replicas and switch the champion by compare-and-set once its quorum
+  (JURIST_PROMOTION_QUORUM) lists it, naming the replicas it switched without; --expected
+  makes it a CONFLICT unless C is the champion. --gateway defaults to http://HOST:PORT; JURIST_API_KEY
   holds an admin key when the gateway requires one.`;
 
 type Action = "promote" | "rollback";
@@ -94,6 +95,7 @@ export async function runPromoteCommand(
 interface AdminAnswer {
   champion?: string;
   previous?: string | null;
+  missing?: { replica: string; url: string; reason: string }[];
   error?: { code: string; message: string; details?: { path?: string; reason: string }[] };
 }
 
@@ -106,6 +108,14 @@ function report(action: Action, status: number, text: string): void {
   }
   if (status === 200 && body.champion) {
     process.stdout.write(`champion: ${body.champion} (was ${body.previous ?? "unset"})\n`);
+    const missing = body.missing ?? [];
+    if (missing.length > 0) {
+      // The switch reached its quorum without these: say so, on stderr, but it succeeded.
+      const lines = missing.map((m) => `\n  ${m.replica} ${m.url}: ${m.reason}`).join("");
+      process.stderr.write(
+        `jurist ${action}: switched without ${missing.length} replica(s); the reconcile loop loads it there once they are healthy:${lines}\n`,
+      );
+    }
     return;
   }
   const error = body.error ?? { code: String(status), message: text.slice(0, 500) };

@@ -2,10 +2,11 @@ import { AppError } from "../core/errors.ts";
 import type { ChampionSwap } from "../store/checkpoint-registry.ts";
 
 /**
- * Where staging a checkpoint stopped: `check_replicas` (a replica is down or there is none),
- * `load` (a replica refused `/v1/load_lora_adapter`), `wait_listed` (a replica did not list the
- * adapter in time), `wait_healthy` (no healthy replica serves a full checkpoint, or one that
- * lists it is unhealthy, when time ran out).
+ * Where staging a checkpoint stopped: `check_replicas` (no replica is up, or with a strict
+ * quorum of 1 one is down), `load` (more replicas refused `/v1/load_lora_adapter` than the
+ * quorum allows), `wait_listed` (too few replicas listed the adapter in time), `wait_healthy`
+ * (no healthy replica serves a full checkpoint, or, strict, one that lists it is unhealthy,
+ * when time ran out).
  */
 export type PromotionStep = "check_replicas" | "load" | "wait_listed" | "wait_healthy";
 
@@ -26,13 +27,16 @@ export class PromotionError extends AppError {
     readonly checkpoint: string,
     readonly step: PromotionStep,
     readonly problems: readonly ReplicaProblem[],
+    /** How far from its quorum the stage stayed, when that is why it failed. */
+    quorumNote?: string,
   ) {
     const [first] = problems;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
     const where = first ? `replica ${first.replica}: ${first.reason}${more}` : "no replica";
+    const quorum = quorumNote ? ` (${quorumNote})` : "";
     super(
       "PROMOTION_FAILED",
-      `staging '${checkpoint}' failed at step ${step}: ${where}; the champion is unchanged`,
+      `staging '${checkpoint}' failed at step ${step}: ${where}${quorum}; the champion is unchanged`,
       { details: problems.map((p) => ({ path: p.replica, reason: p.reason })) },
     );
     this.name = "PromotionError";

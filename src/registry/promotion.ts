@@ -7,11 +7,17 @@ import type {
 } from "../store/checkpoint-registry.ts";
 import { HISTORY_LIMIT, rollbackTarget } from "../store/checkpoint-registry-rules.ts";
 import { storeCall } from "../store/store-errors.ts";
-import { championConflict, noPrevious, swapOrThrow } from "./promotion-errors.ts";
+import {
+  championConflict,
+  noPrevious,
+  type ReplicaProblem,
+  swapOrThrow,
+} from "./promotion-errors.ts";
+import { EVERY_HEALTHY, promotionRule, type StageRule } from "./promotion-quorum.ts";
 import { createReplicaAdapters } from "./replica-adapters.ts";
 import { createReplicaStaging, type Staged, type StagingFleet } from "./replica-staging.ts";
 
-export type { PromotionStep } from "./promotion-errors.ts";
+export type { PromotionStep, ReplicaProblem } from "./promotion-errors.ts";
 export { PromotionError } from "./promotion-errors.ts";
 
 export interface PromotionOptions {
@@ -32,17 +38,39 @@ export interface PromotionOptions {
   pollIntervalMs?: number;
   /** Bearer token for the replicas' LoRA routes (JURIST_REPLICA_API_KEY). */
   replicaApiKey?: string | undefined;
+  /**
+   * JURIST_PROMOTION_QUORUM: the share of healthy replicas that must list a checkpoint before
+   * promotion switches to it (see promotion-quorum.ts). Default 1: every replica, down ones
+   * included, as before quorums.
+   */
+  quorum?: number | undefined;
+  /** Told of what promotion does to replicas, for the metrics. */
+  observer?: PromotionObserver | undefined;
+}
+
+/** What promotion reports to the metrics (src/metrics/promotion-metrics.ts implements it). */
+export interface PromotionObserver {
+  /** A replica refused to load an adapter, or did not answer in time (promote, rollback, reconcile). */
+  loadFailed(replica: string, checkpoint: string): void;
 }
 
 /** A champion change that happened. */
 export interface ChampionSwitch {
   champion: string;
   previous: string | null;
+  /**
+   * Replicas that did not serve the new champion when it switched (it reached its quorum
+   * without them): down, refused the load, or did not list it in time. The reconcile loop
+   * loads a LoRA champion on them once they are healthy.
+   */
+  missing: ReplicaProblem[];
 }
 
 /**
- * Promotion, rejection and rollback such that a checkpoint becomes champion only once every
- * replica serves it. Every operation stages first and switches the champion by one
+ * Promotion, rejection and rollback such that a checkpoint becomes champion only once its
+ * quorum of replicas serves it (`quorum`; rollback: every healthy replica). Routing sends a
+ * checkpoint's requests only to replicas that list it, so the rest get no champion traffic
+ * until the reconcile loop has loaded it there. Every operation stages first and switches the champion by one
  * compare-and-set; a failure before the switch undoes this call's adapter loads, so the
  * champion and the replicas stay as they were. A retired champion's adapter stays loaded, so
  * rolling back to it is instant.
@@ -65,6 +93,7 @@ export function createPromotion(options: PromotionOptions) {
     );
   const staging = createReplicaStaging({
     mustKeep,
+    onLoadFailed: (replica, checkpoint) => options.observer?.loadFailed(replica, checkpoint),
     fleet: options.fleet,
     adapters,
     logger,
@@ -90,12 +119,25 @@ export function createPromotion(options: PromotionOptions) {
     return current;
   }
 
-  function stageRecord(record: CheckpointRecord, tolerateDown = false): Promise<Staged> {
+  const quorumRule = promotionRule(options.quorum ?? 1);
+  // Healthy replicas that did not serve the champion when this process last tried to make them
+  // (a switch or a reconcile round), by URL: the `jurist_replica_missing_champion` gauge.
+  let lacking: { champion: string | null; replicas: Map<string, string> } = {
+    champion: null,
+    replicas: new Map(),
+  };
+  const noteLacking = (champion: string | null, problems: readonly ReplicaProblem[]) => {
+    // Only a healthy replica is ever reported, so "down" would read wrong: say when it was.
+    const reasonOf = (p: ReplicaProblem) =>
+      p.reason.startsWith("down") ? `was ${p.reason} when the champion switched` : p.reason;
+    lacking = { champion, replicas: new Map(problems.map((p) => [p.replica, reasonOf(p)])) };
+  };
+  let reconciling: Promise<string[]> | undefined;
+
+  function stageRecord(record: CheckpointRecord, rule: StageRule): Promise<Staged> {
     const running = inFlightStages.get(record.id);
     if (running) return running;
-    const attempt = staging
-      .stage(record, { tolerateDown })
-      .finally(() => inFlightStages.delete(record.id));
+    const attempt = staging.stage(record, rule).finally(() => inFlightStages.delete(record.id));
     inFlightStages.set(record.id, attempt);
     return attempt;
   }
@@ -111,19 +153,48 @@ export function createPromotion(options: PromotionOptions) {
   ): Promise<ChampionSwitch> {
     let result: ChampionSwitch;
     try {
-      result = swapOrThrow(await guarded(swap), staged.checkpoint);
+      result = { ...swapOrThrow(await guarded(swap), staged.checkpoint), missing: staged.missing };
     } catch (error) {
       await undoLoads(staged.checkpoint, staged.loaded);
       throw error;
     }
+    noteLacking(result.champion, staged.missing);
     await options.adopt?.(result.champion);
-    logger.info(result, "champion switched");
+    if (result.missing.length > 0) {
+      logger.warn(result, "champion switched at quorum; replicas without it are reported");
+    } else {
+      logger.info(result, "champion switched");
+    }
     return result;
   }
 
+  async function reconcileRound(): Promise<string[]> {
+    const champion = await guarded(() => registry.champion());
+    const record = champion ? await guarded(() => registry.get(champion)) : null;
+    if (record?.kind !== "lora") {
+      noteLacking(null, []);
+      return [];
+    }
+    const without = options.fleet
+      .snapshots()
+      .filter((r) => r.healthy && !r.models.some((m) => m.id === record.id));
+    const { loaded, failed } = await staging.loadOn(record, without);
+    noteLacking(record.id, failed);
+    if (loaded.length > 0) {
+      logger.warn(
+        { champion: record.id, replicas: loaded },
+        "champion adapter loaded by reconcile",
+      );
+    }
+    return loaded;
+  }
+
   return {
-    /** Makes every replica serve `id` (idempotent); throws PromotionError when it cannot. */
-    stage: async (id: string): Promise<Staged> => stageRecord(await recordOf(id)),
+    /**
+     * Makes the quorum of replicas serve `id` (idempotent); throws PromotionError when it
+     * cannot. `missing` names the replicas that do not.
+     */
+    stage: async (id: string): Promise<Staged> => stageRecord(await recordOf(id), quorumRule),
 
     /**
      * Unloads a LoRA checkpoint from every replica (best effort; failures are logged and
@@ -147,7 +218,7 @@ export function createPromotion(options: PromotionOptions) {
       if (record.status === "rejected") {
         logger.warn({ checkpoint: id }, "promoting a rejected checkpoint");
       }
-      const staged = await stageRecord(record);
+      const staged = await stageRecord(record, quorumRule);
       return switchTo(staged, () => registry.promote(id, expected));
     },
 
@@ -183,28 +254,37 @@ export function createPromotion(options: PromotionOptions) {
       const history = current ? await guarded(() => registry.history(HISTORY_LIMIT)) : [];
       const target = current && rollbackTarget(history, current);
       if (!target) throw noPrevious();
-      const staged = await stageRecord(await recordOf(target), true);
+      const staged = await stageRecord(await recordOf(target), EVERY_HEALTHY);
       return switchTo(staged, () => registry.rollback(current));
     },
 
     /**
-     * Loads the champion's LoRA adapter again on healthy replicas that no longer list it (a
-     * restarted vLLM forgets adapters loaded at runtime, and would get no champion traffic
-     * until then). Replicas that are down are skipped. Returns the replicas it loaded.
+     * Loads the champion's LoRA adapter on healthy replicas that do not list it: those a
+     * promotion switched without (down, or refused), and those that lost it (a restarted vLLM
+     * forgets adapters loaded at runtime). Until then routing sends them no champion traffic.
+     * Replicas that are down are skipped; one that refuses is logged, counted and reported by
+     * `missingChampion` until a later round loads it. Returns the replicas it loaded. One round
+     * at a time: a call during a round shares it.
      */
-    async reconcile(): Promise<string[]> {
-      const champion = await guarded(() => registry.champion());
-      const record = champion ? await guarded(() => registry.get(champion)) : null;
-      if (record?.kind !== "lora") return [];
-      const lacking = options.fleet
+    reconcile(): Promise<string[]> {
+      reconciling ??= reconcileRound().finally(() => {
+        reconciling = undefined;
+      });
+      return reconciling;
+    },
+
+    /**
+     * Healthy replicas that do not serve the LoRA champion although this process tried (the
+     * last switch or reconcile round), with why; down ones and those that have loaded it
+     * since are left out.
+     */
+    missingChampion(): ReplicaProblem[] {
+      const { champion, replicas } = lacking;
+      if (!champion) return [];
+      return options.fleet
         .snapshots()
-        .filter((r) => r.healthy && !r.models.some((m) => m.id === record.id));
-      if (lacking.length === 0) return [];
-      const staged = await stageRecord(record, true);
-      if (staged.loaded.length > 0) {
-        logger.warn({ champion: record.id, replicas: staged.loaded }, "champion adapter re-loaded");
-      }
-      return staged.loaded;
+        .filter((r) => r.healthy && replicas.has(r.url) && !r.models.some((m) => m.id === champion))
+        .map((r) => ({ replica: r.url, reason: replicas.get(r.url)! }));
     },
 
     /** Closes the connections to the replicas' adapter endpoints. */

@@ -69,13 +69,19 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     logger,
     loadTimeoutMs: config.gates.loadTimeoutMs,
     replicaApiKey: config.engine.apiKey,
+    quorum: config.gates.promotionQuorum,
+    observer: metrics.promotion.observer,
     adopt: championSync.adopt,
   });
+  metrics.promotion.observeCoverage(() => ({
+    replicas: fleet.snapshots().map((r) => r.url),
+    missing: promotion.missingChampion().map((p) => p.replica),
+  }));
   const reconcile =
     config.gates.reconcileIntervalMs > 0
       ? setInterval(() => {
           promotion.reconcile().catch((error: unknown) => {
-            logger.warn({ err: error }, "could not re-load the champion adapter");
+            logger.warn({ err: error }, "could not load the champion adapter where it is missing");
           });
         }, config.gates.reconcileIntervalMs)
       : undefined;

@@ -240,7 +240,13 @@ async function servedCheckpoint(
     }
     const loadTimeoutMs = config.gates.loadTimeoutMs;
     await serveCheckpoint(
-      { registry: stores.registry, fleet: opened.fleet, logger, loadTimeoutMs },
+      {
+        registry: stores.registry,
+        fleet: opened.fleet,
+        logger,
+        loadTimeoutMs,
+        quorum: config.gates.promotionQuorum,
+      },
       checkpoint,
     );
     return checkpoint;

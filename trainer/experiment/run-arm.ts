@@ -171,6 +171,7 @@ async function reviewAgainstBase(
     logger: env.logger,
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
     replicaApiKey: env.config.engine.apiKey,
+    quorum: env.config.gates.promotionQuorum,
   });
   try {
     const gatekeeper = gatekeeperFor(env, { shadow: opened.stores.shadow, promotion, signal });

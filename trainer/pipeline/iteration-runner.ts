@@ -216,6 +216,7 @@ export async function runNextIteration(
         fleet: env.fleet,
         logger,
         loadTimeoutMs: env.config.gates.loadTimeoutMs,
+        quorum: env.config.gates.promotionQuorum,
       },
       plan.judge,
     );

@@ -109,6 +109,7 @@ export async function evaluateCandidate(
       fleet: env.fleet,
       logger,
       loadTimeoutMs: config.gates.loadTimeoutMs,
+      quorum: config.gates.promotionQuorum,
     },
     result.candidate,
   );

@@ -26,6 +26,7 @@ export function createCandidateReview(options: CandidateReviewOptions) {
     logger: env.logger,
     loadTimeoutMs: env.config.gates.loadTimeoutMs,
     replicaApiKey: env.config.engine.apiKey,
+    quorum: env.config.gates.promotionQuorum,
     adopt: options.adopt,
   });
   const gatekeeper = gatekeeperFor(env, { ...options, promotion });

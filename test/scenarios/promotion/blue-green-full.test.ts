@@ -177,7 +177,7 @@ t.test(
       expected_champion: BASE,
     });
     t.equal(promote.status, 200, JSON.stringify(promote.body));
-    t.same(promote.body, { champion: CANDIDATE, previous: BASE });
+    t.same(promote.body, { champion: CANDIDATE, previous: BASE, missing: [] });
     t.equal(await statusOf(fastify, CANDIDATE), "champion");
     served = await servedDuring([blue, green], async () => {
       t.same(await verdicts(fastify, 4), Array(4).fill(CANDIDATE), "the candidate judges");
@@ -186,7 +186,7 @@ t.test(
 
     const rollback = await admin(fastify, "/v1/admin/rollback", { expected_champion: CANDIDATE });
     t.equal(rollback.status, 200, JSON.stringify(rollback.body));
-    t.same(rollback.body, { champion: BASE, previous: CANDIDATE });
+    t.same(rollback.body, { champion: BASE, previous: CANDIDATE, missing: [] });
     served = await servedDuring([blue, green], async () => {
       t.same(await verdicts(fastify, 4), Array(4).fill(BASE), "the base model judges again");
     });

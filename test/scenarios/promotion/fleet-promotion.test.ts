@@ -55,7 +55,7 @@ t.test("a LoRA candidate is loaded everywhere, then served by every gateway", as
     payload: { checkpoint: "lora-1", expected_champion: BASE },
   });
   t.equal(promote.statusCode, 200, promote.body);
-  t.same(promote.json(), { champion: "lora-1", previous: BASE });
+  t.same(promote.json(), { champion: "lora-1", previous: BASE, missing: [] });
   for (const sim of sims) {
     t.ok((await modelsOf(sim.url)).includes("lora-1"), `${sim.url} lists the adapter`);
   }
@@ -115,7 +115,7 @@ t.test(
       payload: { expected_champion: "lora-2" },
     });
     t.equal(rollback.statusCode, 200, rollback.body);
-    t.same(rollback.json(), { champion: "lora-1", previous: "lora-2" });
+    t.same(rollback.json(), { champion: "lora-1", previous: "lora-2", missing: [] });
     t.ok((await modelsOf(sims[1]!.url)).includes("lora-1"), "re-loaded where it was lost");
     t.equal(await verdictCheckpoint(second), "lora-1", "the rolling-back gateway serves it");
     t.not(await within(10_000, () => first.runtime.fleet.champion() === "lora-1"), null);
@@ -126,7 +126,11 @@ t.test(
       url: "/v1/admin/rollback",
       payload: {},
     });
-    t.same(back.json(), { champion: BASE, previous: "lora-1" }, "then back to the base model");
+    t.same(
+      back.json(),
+      { champion: BASE, previous: "lora-1", missing: [] },
+      "then back to the base model",
+    );
     const none = await first.fastify.inject({
       method: "POST",
       url: "/v1/admin/rollback",

@@ -76,6 +76,18 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * Whether a replica process's log says `text`, waiting up to 10 s for it: the line is written
+ * before the replica answers, but reaches this process through a pipe, possibly after the answer.
+ */
+export async function logsSay(sim: SimInDir, text: string): Promise<boolean> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (sim.log().includes(text)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
 /** Registers a LoRA candidate through a gateway's admin API. */
 export async function registerLora(
   fastify: FastifyInstance,

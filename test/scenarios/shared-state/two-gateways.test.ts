@@ -91,7 +91,11 @@ t.test("a promotion made through one gateway is served by the other within 1 s",
     payload: { checkpoint: "jurist-sim-lora-1", expected_champion: "jurist-sim-judge" },
   });
   t.equal(promote.statusCode, 200);
-  t.same(promote.json(), { champion: "jurist-sim-lora-1", previous: "jurist-sim-judge" });
+  t.same(promote.json(), {
+    champion: "jurist-sim-lora-1",
+    previous: "jurist-sim-judge",
+    missing: [],
+  });
   const took = await within(1_000, () => second.runtime.fleet.champion() === "jurist-sim-lora-1");
   t.not(took, null, `the second gateway switched (after ${took} ms)`);
   const verdict = await second.fastify.inject({

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import t from "tap";
 import { request } from "undici";
 import { generateApiKey } from "../../../src/auth/api-key.ts";
+import { replicaId } from "../../../src/engine/replica-id.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
 import { modelsOf, writeAdapter } from "../../scenarios/promotion/promotion-fixtures.ts";
 
@@ -65,6 +66,34 @@ t.test("jurist promote / rollback go through the running gateway's admin API", a
   t.equal(rolledBack.code, 0, rolledBack.stderr);
   t.equal(rolledBack.stdout, `champion: ${BASE} (was lora-cli)\n`);
   t.equal(gateway.runtime.fleet.champion(), BASE);
+});
+
+t.test("jurist promote names the replicas a quorum switch went ahead without", async (t) => {
+  const sims = await startSims(t, 3);
+  const gateway = await buildGateway(
+    t,
+    { JURIST_BACKENDS: sims.map((s) => s.url).join(","), JURIST_PROMOTION_QUORUM: "0.5" },
+    { listen: true },
+  );
+  await gateway.runtime.admin.register({
+    id: "lora-q",
+    kind: "lora",
+    baseModel: BASE,
+    uri: writeAdapter(t.testdir({}), "lora-q"),
+    parent: BASE,
+  });
+  sims[1]!.setOptions({ healthy: false });
+  await gateway.runtime.fleet.pollNow();
+
+  const promoted = await jurist(["promote", "lora-q", "--gateway", gateway.url], {});
+  t.equal(promoted.code, 0, "a switch at quorum succeeds");
+  t.equal(promoted.stdout, `champion: lora-q (was ${BASE})\n`);
+  t.match(promoted.stderr, "switched without 1 replica(s)");
+  t.match(
+    promoted.stderr,
+    `${replicaId(sims[1]!.url)} ${sims[1]!.url}: down`,
+    "named by id and URL",
+  );
 });
 
 t.test("usage errors exit 2; an unreachable gateway says so", async (t) => {

@@ -6,11 +6,17 @@ import { modelsOf, writeAdapter } from "../../scenarios/promotion/promotion-fixt
 
 const BASE = "jurist-sim-judge";
 
-/** A gateway on three in-process replicas; `promotion` is the one its admin API uses. */
-async function setup(t: Test, loadTimeoutMs = 10_000) {
+/**
+ * A gateway on three in-process replicas; `promotion` is the one its admin API uses. `quorum`
+ * is JURIST_PROMOTION_QUORUM (default: the setting's default).
+ */
+async function setup(t: Test, loadTimeoutMs = 10_000, quorum?: string) {
   const gateway = await startGateway(t, {
     replicas: 3,
-    env: { JURIST_PROMOTION_LOAD_TIMEOUT_MS: String(loadTimeoutMs) },
+    env: {
+      JURIST_PROMOTION_LOAD_TIMEOUT_MS: String(loadTimeoutMs),
+      ...(quorum ? { JURIST_PROMOTION_QUORUM: quorum } : {}),
+    },
   });
   const { registry } = gateway.runtime.stores;
   const dir = t.testdir({});
@@ -79,46 +85,95 @@ t.test("two promotions of one candidate at once: one switch, nothing unloaded", 
   t.same(await listedEverywhere("lora-twice"), [true, true, true], "the loser undid nothing");
 });
 
-t.test("a full checkpoint switches once healthy replicas serve it", async (t) => {
-  const { promotion, registry, sims, fastify, runtime } = await setup(t, 300);
-  const other = "jurist-sim-other";
-  await registry.register({
-    id: other,
-    kind: "full",
-    baseModel: other,
-    uri: other,
-    parent: null,
-    created: Date.now(),
-    status: "candidate",
-    gateReport: null,
-  });
-  const missing = await promotion.promote(other).catch((e: unknown) => e);
-  t.ok(missing instanceof PromotionError, "nothing serves it: the stage fails");
-  t.match(missing, { code: "PROMOTION_FAILED", step: "wait_healthy" });
-  t.match((missing as Error).message, "no replica serves it");
+t.test(
+  "quorum 1: a full checkpoint switches once every replica serving it is healthy",
+  async (t) => {
+    const { promotion, registry, sims, fastify, runtime } = await setup(t, 300, "1");
+    const other = "jurist-sim-other";
+    await registry.register({
+      id: other,
+      kind: "full",
+      baseModel: other,
+      uri: other,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
+    const missing = await promotion.promote(other).catch((e: unknown) => e);
+    t.ok(missing instanceof PromotionError, "nothing serves it: the stage fails");
+    t.match(missing, { code: "PROMOTION_FAILED", step: "wait_healthy" });
+    t.match((missing as Error).message, "no replica serves it");
 
-  // A deploy outside Jurist brings it up on two replicas; then one of them goes down.
-  sims[0]!.setOptions({ modelId: other });
-  sims[1]!.setOptions({ modelId: other });
+    // A deploy outside Jurist brings it up on two replicas; then one of them goes down.
+    sims[0]!.setOptions({ modelId: other });
+    sims[1]!.setOptions({ modelId: other });
+    await runtime.fleet.pollNow();
+    sims[1]!.setOptions({ healthy: false });
+    const unhealthy = await promotion.promote(other).catch((e: unknown) => e);
+    t.match(unhealthy, { code: "PROMOTION_FAILED", step: "wait_healthy" });
+    t.match((unhealthy as Error).message, `replica ${sims[1]!.url}: serves it but is down`);
+    t.equal(await registry.champion(), BASE, "the champion is untouched");
+
+    sims[1]!.setOptions({ healthy: true });
+    t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE, missing: [] });
+    const verdict = await fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: { question: "Which is right?", responses: ["Two cats.", "One dog."] },
+    });
+    t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
+  },
+);
+
+t.test(
+  "at the default quorum a full checkpoint switches with a serving replica down",
+  async (t) => {
+    const { promotion, registry, sims, runtime } = await setup(t, 300);
+    const other = "jurist-sim-other";
+    await registry.register({
+      id: other,
+      kind: "full",
+      baseModel: other,
+      uri: other,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
+    sims[0]!.setOptions({ modelId: other });
+    sims[1]!.setOptions({ modelId: other });
+    await runtime.fleet.pollNow();
+    sims[1]!.setOptions({ healthy: false });
+    t.match(await promotion.promote(other, BASE), {
+      champion: other,
+      previous: BASE,
+      missing: [{ replica: sims[1]!.url, reason: /^serves it but is down/ }],
+    });
+    t.equal(await registry.champion(), other);
+  },
+);
+
+t.test("at the default quorum a replica down does not block a LoRA promotion", async (t) => {
+  const { promotion, addLora, sims, registry, listedEverywhere, runtime } = await setup(t);
+  sims[2]!.setOptions({ healthy: false });
+  await addLora("lora-q");
+  const result = await promotion.promote("lora-q", BASE);
+  t.match(result, { champion: "lora-q", missing: [{ replica: sims[2]!.url, reason: /^down/ }] });
+  t.same((await listedEverywhere("lora-q")).slice(0, 2), [true, true], "loaded on the healthy two");
+  t.same(promotion.missingChampion(), [], "the down replica is not reported missing while down");
+  sims[2]!.setOptions({ healthy: true });
   await runtime.fleet.pollNow();
-  sims[1]!.setOptions({ healthy: false });
-  const unhealthy = await promotion.promote(other).catch((e: unknown) => e);
-  t.match(unhealthy, { code: "PROMOTION_FAILED", step: "wait_healthy" });
-  t.match((unhealthy as Error).message, `replica ${sims[1]!.url}: serves it but is down`);
-  t.equal(await registry.champion(), BASE, "the champion is untouched");
-
-  sims[1]!.setOptions({ healthy: true });
-  t.same(await promotion.promote(other, BASE), { champion: other, previous: BASE });
-  const verdict = await fastify.inject({
-    method: "POST",
-    url: "/v1/judge/pairwise",
-    payload: { question: "Which is right?", responses: ["Two cats.", "One dog."] },
-  });
-  t.equal(verdict.json().checkpoint, other, "verdicts come from the new full checkpoint");
+  t.match(promotion.missingChampion(), [{ replica: sims[2]!.url }], "healthy again: missing");
+  t.same(await promotion.reconcile(), [sims[2]!.url], "until reconcile loads it");
+  t.same(await listedEverywhere("lora-q"), [true, true, true]);
+  await runtime.fleet.pollNow();
+  t.same(promotion.missingChampion(), []);
+  t.equal(await registry.champion(), "lora-q");
 });
 
-t.test("rollback re-stages the previous adapter even with a replica down", async (t) => {
-  const { promotion, addLora, sims, registry, listedEverywhere } = await setup(t);
+t.test("quorum 1: a replica down blocks promotion, never rollback", async (t) => {
+  const { promotion, addLora, sims, registry, listedEverywhere } = await setup(t, 10_000, "1");
   for (const id of ["lora-1", "lora-2"]) {
     await addLora(id);
     await promotion.promote(id);
@@ -134,7 +189,11 @@ t.test("rollback re-stages the previous adapter even with a replica down", async
   await addLora("lora-3");
   const blocked = await promotion.promote("lora-3").catch((e: unknown) => e);
   t.match(blocked, { code: "PROMOTION_FAILED", step: "check_replicas" }, "promotion waits");
-  t.same(await promotion.rollback("lora-2"), { champion: "lora-1", previous: "lora-2" });
+  t.match(await promotion.rollback("lora-2"), {
+    champion: "lora-1",
+    previous: "lora-2",
+    missing: [{ replica: sims[2]!.url, reason: /^down/ }],
+  });
   t.same(await listedEverywhere("lora-1"), [true, true, true], "re-loaded where it was lost");
   t.equal(await registry.champion(), "lora-1");
 });
