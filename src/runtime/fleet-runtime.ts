@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
 import type { BackendTarget } from "../engine/backend-targets.ts";
+import { type CapacitySettings, perReplicaLimit } from "../engine/replica-capacity.ts";
 import { createReplicaDiscovery, type ResolveAll } from "../engine/replica-discovery.ts";
 import { createReplicaFleet, type FleetSettings } from "../engine/replica-fleet.ts";
 import { fleetObserverFor } from "../metrics/fleet-observer.ts";
@@ -75,7 +76,9 @@ export function fleetSettings(config: Config): FleetSettings {
     structuredOutputField: engine.structuredOutputField,
     apiKey: engine.apiKey,
     healthIntervalMs: engine.healthIntervalMs,
-    maxInFlightPerReplica: engine.maxInFlightPerReplica,
+    // Alone until the gateways are counted (gateway-peer-count.ts); the trainer's and
+    // `jurist eval`'s fleets keep it.
+    maxInFlightPerReplica: perReplicaLimit(capacitySettings(config), 1),
     attemptTimeoutMs: engine.attemptTimeoutMs,
     admissionWaitMs: engine.admissionWaitMs,
     admissionMaxWaiters: engine.admissionMaxWaiters,
@@ -85,6 +88,12 @@ export function fleetSettings(config: Config): FleetSettings {
     ejection: { ...engine.ejection },
     hedge: { ...engine.hedge },
   };
+}
+
+/** How a replica's capacity is shared, from config. */
+export function capacitySettings(config: Config): CapacitySettings {
+  const { capacity, maxInFlightPerReplica } = config.engine;
+  return { maxNumSeqs: capacity.maxNumSeqs, share: capacity.share, cap: maxInFlightPerReplica };
 }
 
 async function startSimulatedReplicas(config: Config, logger: Logger, options: FleetOptions) {
