@@ -14,8 +14,8 @@ import {
   type ReplicaSnapshot,
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
-import { replicaId } from "./replica-id.ts";
 import { classSlots } from "./replica-capacity.ts";
+import { replicaId } from "./replica-id.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
 import { newReplica } from "./replica-record.ts";
 import { createRetryBudget } from "./retry-budget.ts";

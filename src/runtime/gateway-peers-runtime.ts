@@ -38,14 +38,21 @@ export async function shareReplicasWithPeers(config: Config, logger: Logger, par
       if (limit === logged) return;
       logged = limit;
       logger.info(
-        { gateways, limit, maxNumSeqs: capacity.maxNumSeqs, share: capacity.share, cap: capacity.cap },
+        {
+          gateways,
+          limit,
+          maxNumSeqs: capacity.maxNumSeqs,
+          share: capacity.share,
+          cap: capacity.cap,
+        },
         "per-replica limit set from the gateways counted",
       );
     },
   });
   metrics.peers.observe({
     gateways: count.gateways,
-    limit: (priority) => classSlots(fleet.maxInFlightPerReplica(), priority, config.engine.priority),
+    limit: (priority) =>
+      classSlots(fleet.maxInFlightPerReplica(), priority, config.engine.priority),
   });
   await count.start();
   return count;

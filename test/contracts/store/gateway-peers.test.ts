@@ -64,7 +64,7 @@ t.test("redis: one sorted set under the prefix, which expires with the last beat
   const raw = await connectRedis(t, redis!.url, "");
   t.same(await raw.commands.keys(`${prefix}*`), [`${prefix}gateways`], "one key");
   t.equal(await raw.commands.type(`${prefix}gateways`), "zset");
-  t.same((await raw.commands.zrange(`${prefix}gateways`, 0, -1)).sort(), ["gw-1", "gw-2"]);
+  t.same((await raw.commands.zrange(`${prefix}gateways`, "0", "-1")).sort(), ["gw-1", "gw-2"]);
   const ttl = await raw.commands.pttl(`${prefix}gateways`);
   t.ok(ttl > 0 && ttl <= 5_000, `the set expires on its own (${ttl} ms left)`);
 });

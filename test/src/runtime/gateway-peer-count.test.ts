@@ -17,12 +17,17 @@ function flakyStore(inner: GatewayPeers) {
   const state = { down: false };
   const store: GatewayPeers = {
     beat: (...args) => (state.down ? Promise.reject(new Error("redis down")) : inner.beat(...args)),
-    leave: (gateway) => (state.down ? Promise.reject(new Error("redis down")) : inner.leave(gateway)),
+    leave: (gateway) =>
+      state.down ? Promise.reject(new Error("redis down")) : inner.leave(gateway),
   };
   return { store, state };
 }
 
-function counter(discovery: PeerDiscovery, store: GatewayPeers, resolveAll?: () => Promise<string[]>) {
+function counter(
+  discovery: PeerDiscovery,
+  store: GatewayPeers,
+  resolveAll?: () => Promise<string[]>,
+) {
   const counts: number[] = [];
   let failures = 0;
   const count = createGatewayPeerCount({
