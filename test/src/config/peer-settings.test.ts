@@ -16,6 +16,11 @@ t.test("JURIST_GATEWAY_PEERS: auto, a count or a DNS name", async (t) => {
   }
 });
 
+// vLLM exports no scheduler setting a gateway could read (vllm/v1/metrics/loggers.py exports
+// `vllm:cache_config_info` only; /v1/models has max_model_len), so `--max-num-seqs` is a setting.
+// Its default follows `vllm serve` when the flag is not given: `get_batch_defaults` in
+// vllm/engine/arg_utils.py (0.12.0, the tested image) picks 256 for the OpenAI server on most
+// GPUs, 1024 on ≥ 70 GiB ones but the A100, 128 × world size on CPU.
 t.test("the replica limit's settings: max-num-seqs, share, and the cap now optional", async (t) => {
   const engine = loadConfig({}).engine;
   t.equal(engine.capacity.maxNumSeqs, 256, "vLLM's default on most GPUs");
