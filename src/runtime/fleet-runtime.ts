@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
 import type { BackendTarget } from "../engine/backend-targets.ts";
-import { type CapacitySettings, perReplicaLimit } from "../engine/replica-capacity.ts";
+import { type CapacitySettings, classSlots, perReplicaLimit } from "../engine/replica-capacity.ts";
 import { createReplicaDiscovery, type ResolveAll } from "../engine/replica-discovery.ts";
 import { createReplicaFleet, type FleetSettings } from "../engine/replica-fleet.ts";
 import { fleetObserverFor } from "../metrics/fleet-observer.ts";
@@ -48,6 +48,13 @@ export async function createFleet(
     })),
   );
   metrics.observeAdmission((priority) => fleet.classCounts(priority));
+  // Alone until a gateway counts its peers (gateway-peers-runtime.ts replaces the source); the
+  // trainer's and `jurist eval`'s processes stay so, and show the limit they use.
+  metrics.peers.observe({
+    gateways: () => 1,
+    limit: (priority) =>
+      classSlots(fleet.maxInFlightPerReplica(), priority, config.engine.priority),
+  });
   await fleet.start();
   const discovery = createReplicaDiscovery({
     targets,
