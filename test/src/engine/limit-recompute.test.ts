@@ -55,3 +55,25 @@ t.test("a changed limit keeps in-flight calls and governs new ones", async (t) =
   t.equal(answers.length, 5, "every call answered");
   t.same(counts(), { inFlight: 0, waiting: 0 });
 });
+
+t.test("capacity per class: this process's slots over the replicas in rotation", async (t) => {
+  const sims = await startSims(t, 2);
+  const config = loadConfig({
+    JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
+    JURIST_REPLICA_MAX_NUM_SEQS: "8",
+  });
+  const fleet = createReplicaFleet({
+    urls: sims.map((sim) => sim.url),
+    settings: fleetSettings(config),
+    logger: pino({ level: "silent" }),
+  });
+  await fleet.start();
+  t.teardown(() => fleet.close());
+  t.equal(fleet.capacity("interactive"), 16, "2 replicas × 8");
+  t.equal(fleet.capacity("batch"), 12, "2 × ⌊8 × (1 − 0.25)⌋: batch leaves the reserve");
+  sims[1]!.setOptions({ healthy: false });
+  await fleet.pollNow();
+  t.equal(fleet.capacity("interactive"), 8, "an unhealthy replica counts nothing");
+  fleet.setMaxInFlightPerReplica(4);
+  t.equal(fleet.capacity("batch"), 3, "and it follows the limit");
+});
