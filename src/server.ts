@@ -48,16 +48,23 @@ export async function startServer(
   const runtime = await createRuntime(config, logger, parts);
   const fastify = Fastify(httpServerOptions(config, logger));
   await fastify.register(app, { runtime });
-  await fastify.listen({ host: config.host, port: config.port });
-  const address = fastify.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  // gRPC listens before HTTP: once `/readyz?scope=process` (the Kubernetes readiness probe)
+  // answers at all, both transports take calls (src/runtime/readiness.ts).
   const grpc = await startGrpcServer(runtime, { logger }).catch(async (error: unknown) => {
     await fastify.close();
     await runtime.close();
     throw error;
   });
+  await fastify.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+    await grpc.close(0);
+    await fastify.close();
+    await runtime.close();
+    throw error;
+  });
+  const address = fastify.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
   logger.info({ url, grpc: grpc.address, simulated: runtime.simulated }, "jurist is serving");
   const warning = runtime.simulated
     ? "\nVerdicts are SIMULATED: no JURIST_BACKENDS set, so in-process simulated replicas judge.\n"

@@ -1,15 +1,22 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Readiness } from "../runtime/readiness.ts";
+import { inScope, READINESS_SCOPES, type Readiness } from "../runtime/readiness.ts";
 
 export interface HealthRoutesOptions {
   /** Readiness now (the runtime's, which gRPC health reads too). */
   readiness: () => Readiness;
 }
 
+const status = z.enum(["ready", "not_ready"]);
+const scope = z.enum(READINESS_SCOPES);
+
 const readinessSchema = z.object({
-  status: z.enum(["ready", "not_ready"]),
+  status,
   reason: z.string().optional(),
+  scope: scope.describe("what status answers for: fleet (the default) or process"),
+  scopes: z
+    .record(scope, z.object({ status, reason: z.string().optional() }))
+    .describe("every scope's answer, whichever was asked"),
   champion: z.string().nullable(),
   replicas: z.array(
     z.object({
@@ -37,10 +44,22 @@ const readinessSchema = z.object({
 
 type ReadinessJson = z.output<typeof readinessSchema>;
 
+const statusOf = (answer: { ready: boolean }) => (answer.ready ? "ready" : "not_ready");
+
 /** The `GET /readyz` body of a readiness report. */
 function readinessJson(report: Readiness): ReadinessJson {
   const body: ReadinessJson = {
-    status: report.ready ? "ready" : "not_ready",
+    status: statusOf(report),
+    scope: report.scope,
+    scopes: Object.fromEntries(
+      READINESS_SCOPES.map((name) => {
+        const answer = report.scopes[name];
+        return [
+          name,
+          { status: statusOf(answer), ...(answer.reason ? { reason: answer.reason } : {}) },
+        ];
+      }),
+    ) as ReadinessJson["scopes"],
     champion: report.champion,
     replicas: report.replicas.map((r) => ({
       id: r.id,
@@ -75,9 +94,17 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
   );
   app.get(
     "/readyz",
-    { schema: { tags: ["operations"], response: { 200: readinessSchema, 503: readinessSchema } } },
-    async (_request, reply) => {
-      const report = options.readiness();
+    {
+      schema: {
+        tags: ["operations"],
+        description:
+          "200 when ready in the scope asked, 503 otherwise. `fleet` (the default): a healthy replica serves the champion and the gateway is not draining. `process`: the process listens and is not draining, whatever its replicas do (the Kubernetes readiness probe, so a vLLM outage does not make every gateway pod NotReady). The body carries both scopes' answers and the replicas either way.",
+        querystring: z.object({ scope: scope.default("fleet") }),
+        response: { 200: readinessSchema, 503: readinessSchema },
+      },
+    },
+    async (request, reply) => {
+      const report = inScope(options.readiness(), request.query.scope);
       return reply.code(report.ready ? 200 : 503).send(readinessJson(report));
     },
   );

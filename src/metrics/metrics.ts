@@ -8,6 +8,7 @@ import { createFleetGauges } from "./fleet-gauges.ts";
 import { createImageMetrics } from "./image-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createPeerMetrics } from "./peer-metrics.ts";
+import { createReadinessGauge } from "./readiness-gauge.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
   CLIENT_CLOSED_REQUEST,
@@ -308,6 +309,8 @@ export function createMetrics() {
     observeFleet: createFleetGauges(registry, zeroPerReplica),
     /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
     observeChampion: createChampionGauge(registers),
+    /** Makes `jurist_ready{scope}` read `source` (each readiness scope: ready or not) per scrape. */
+    observeReadiness: createReadinessGauge(registers),
     /**
      * Makes the per-class admission gauges read `source` on every scrape: engine calls in
      * flight and waiting for a slot, for each priority class. Call once.

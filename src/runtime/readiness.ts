@@ -38,19 +38,47 @@ export interface ReplicaReadiness {
   unconstrained?: { count: number; lastAt: string; field: string };
 }
 
+/**
+ * What readiness is asked about. `fleet` (the default, `GET /readyz`): can this gateway judge
+ * now — it is not draining and a healthy replica serves the champion. `process`
+ * (`GET /readyz?scope=process`, the Kubernetes readiness probe in deploy/k8s): is this process
+ * fit to take traffic — it answers (so both transports listen and its stores are built: the
+ * server builds the runtime first, then listens with gRPC, then HTTP) and is not draining,
+ * whatever its replicas do. A vLLM outage then leaves the gateway pods Ready, so their
+ * PodDisruptionBudget does not block node drains, while the fleet's state stays on this report
+ * and in `jurist_ready{scope="fleet"}`.
+ */
+export const READINESS_SCOPES = ["fleet", "process"] as const;
+export type ReadinessScope = (typeof READINESS_SCOPES)[number];
+
+/** One scope's answer. */
+export interface ScopeReadiness {
+  ready: boolean;
+  /** Why not; undefined when ready. */
+  reason?: string;
+}
+
+const notReady = (reason: string): ScopeReadiness => ({ ready: false, reason });
+
 /** Whether the gateway can judge now, and why not. */
 export interface Readiness {
+  /** The scope `ready` and `reason` answer for. */
+  scope: ReadinessScope;
   ready: boolean;
-  /** Why it is not ready; undefined when it is. */
+  /** Why it is not ready in that scope; undefined when it is. */
   reason?: string;
+  /** Every scope's answer, whichever was asked: neither hides the other. */
+  scopes: Record<ReadinessScope, ScopeReadiness>;
   champion: string | null;
   replicas: ReplicaReadiness[];
   stores: Record<string, StoreState>;
 }
 
 /**
- * Readiness now: ready exactly when a healthy replica serves the champion and shutdown has not
- * begun. `GET /readyz` and the gRPC health service both read it, so they never disagree.
+ * Readiness now, as the fleet scope answers it: ready exactly when a healthy replica serves the
+ * champion and shutdown has not begun. `GET /readyz` and the gRPC health service both read it,
+ * so they never disagree. `scopes.process` is ready exactly while shutdown has not begun;
+ * `inScope` turns the report into that scope's answer.
  */
 export function readiness(sources: ReadinessSources): Readiness {
   const champion = sources.fleet.champion() ?? null;
@@ -74,12 +102,20 @@ export function readiness(sources: ReadinessSources): Readiness {
     return replica;
   });
   const serving = replicas.some((r) => r.healthy && r.servesChampion);
-  const reason = sources.draining()
-    ? "shutting down"
-    : serving
-      ? undefined
-      : "no healthy replica serves the champion";
-  const report: Readiness = { ready: !reason, champion, replicas, stores: sources.stores() };
-  if (reason) report.reason = reason;
-  return report;
+  const scopes: Record<ReadinessScope, ScopeReadiness> = sources.draining()
+    ? { fleet: notReady("shutting down"), process: notReady("shutting down") }
+    : {
+        fleet: serving ? { ready: true } : notReady("no healthy replica serves the champion"),
+        process: { ready: true },
+      };
+  return { scope: "fleet", ...scopes.fleet, scopes, champion, replicas, stores: sources.stores() };
+}
+
+/** The same report answering for `scope`: its `ready` and `reason` are that scope's. */
+export function inScope(report: Readiness, scope: ReadinessScope): Readiness {
+  const { reason: _reason, ...rest } = report;
+  const answer = report.scopes[scope];
+  const scoped: Readiness = { ...rest, scope, ready: answer.ready };
+  if (answer.reason !== undefined) scoped.reason = answer.reason;
+  return scoped;
 }

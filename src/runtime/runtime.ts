@@ -193,7 +193,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     intervalMs: config.engine.healthIntervalMs,
   });
 
-  return {
+  const runtime = {
     config,
     metrics,
     stores,
@@ -254,6 +254,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       await stores.close();
     },
   };
+  metrics.observeReadiness(() => {
+    const { scopes } = runtime.readiness();
+    return Object.fromEntries(Object.entries(scopes).map(([scope, s]) => [scope, s.ready]));
+  });
+  return runtime;
 }
 
 export type Runtime = Awaited<ReturnType<typeof createRuntime>>;

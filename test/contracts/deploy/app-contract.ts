@@ -72,12 +72,13 @@ function scriptSettings(path: string): string[] {
 }
 
 /**
- * Every variable a Jurist container may be given: the config schema's, JURIST_CONFIG, and
+ * Every variable a Jurist container may be given: the config schema's, JURIST_CONFIG,
+ * NODE_OPTIONS (Node's own: the gateway pod sets V8's heap limit by it), and
  * those of the fine-tune script its JURIST_FINE_TUNE_COMMAND runs (plus Hugging Face's own,
  * read by the Python the TRL template runs).
  */
 export function allowedVariables(fineTuneCommand: string | undefined): Set<string> {
-  const allowed = new Set([...CONFIG_VARIABLES, "JURIST_CONFIG"]);
+  const allowed = new Set([...CONFIG_VARIABLES, "JURIST_CONFIG", "NODE_OPTIONS"]);
   const script = fineTuneCommand?.split(/\s+/)[0];
   if (
     script === "deploy/fine-tune/k8s/run-job.sh" ||

@@ -39,6 +39,8 @@ import {
  */
 
 const OVERLAYS = { dev: "jurist-dev", prod: "jurist" };
+/** Kinds with no namespace: kustomize leaves them without one. */
+const CLUSTER_SCOPED = ["Namespace", "PriorityClass"];
 const tools = needs("kubectl");
 const rendered = new Map<string, View>();
 function overlay(name: string): View {
@@ -52,7 +54,7 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
 
     t.test("renders into its namespace", async (t) => {
       const stray = v.objects.filter(
-        (o) => o.kind !== "Namespace" && o.metadata.namespace !== namespace,
+        (o) => !CLUSTER_SCOPED.includes(o.kind) && o.metadata.namespace !== namespace,
       );
       t.strictSame(
         stray.map((o) => `${o.kind}/${o.metadata.name}`),
@@ -137,7 +139,11 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
       const gateway = v.one<Workload>("Deployment", "jurist-gateway")!.spec.template.spec
         .containers[0]!;
       t.equal(gateway.livenessProbe?.httpGet?.path, "/healthz", "gateway: alive");
-      t.equal(gateway.readinessProbe?.httpGet?.path, "/readyz", "gateway: ready");
+      t.equal(
+        gateway.readinessProbe?.httpGet?.path,
+        "/readyz?scope=process",
+        "gateway: ready while the process is (a vLLM outage does not unready it)",
+      );
       const trainer = v.one<Workload>("Deployment", "jurist-trainer")!.spec.template.spec
         .containers[0]!;
       t.equal(trainer.livenessProbe?.httpGet?.path, "/healthz", "trainer: alive");

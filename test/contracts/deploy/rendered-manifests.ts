@@ -46,6 +46,7 @@ export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string };
   configMap?: { name: string };
+  emptyDir?: { medium?: string; sizeLimit?: string };
 }
 export interface PodSpec {
   containers: Container[];
@@ -84,8 +85,13 @@ const EXTERNAL = { REDIS_URL: "redis://redis.example.internal:6379/0" } as Recor
 
 /** `kubectl kustomize deploy/k8s/overlays/<overlay>`, parsed. */
 export function render(overlay: string): K8sObject[] {
-  const result = run("kubectl", ["kustomize", `deploy/k8s/overlays/${overlay}`]);
-  if (result.status !== 0) throw new Error(`kubectl kustomize ${overlay}: ${result.stderr}`);
+  return renderDirectory(`deploy/k8s/overlays/${overlay}`);
+}
+
+/** Any kustomization directory, repository-relative or absolute, as `kubectl kustomize` renders it. */
+export function renderDirectory(directory: string): K8sObject[] {
+  const result = run("kubectl", ["kustomize", directory]);
+  if (result.status !== 0) throw new Error(`kubectl kustomize ${directory}: ${result.stderr}`);
   return parseAllDocuments(result.stdout).map((doc) => doc.toJS() as K8sObject);
 }
 
