@@ -153,6 +153,23 @@ export const fleet: RowSpec = {
         { expr: "sum by (class) (jurist_admission_waiting)", legend: "waiting {{class}}" },
       ],
     },
+    {
+      title: "Gateways counted and limit per replica",
+      description:
+        "Gateways each process counts sharing the replicas, and the calls it admits per replica (its part of --max-num-seqs; batch: outside the interactive reserve). Every gateway should count the same; failed counts keep the last one (docs/operations.md, Sharing a replica between gateways).",
+      unit: "short",
+      queries: [
+        { expr: "max by (instance) (jurist_gateway_peers)", legend: "gateways {{instance}}" },
+        {
+          expr: "max by (instance, class) (jurist_replica_admission_limit)",
+          legend: "limit {{class}} {{instance}}",
+        },
+        {
+          expr: `sum by (instance) (${rate("jurist_gateway_peers_failures_total")})`,
+          legend: "failed counts/s {{instance}}",
+        },
+      ],
+    },
   ],
 };
 

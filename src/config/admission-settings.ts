@@ -1,5 +1,29 @@
-import { bool, nonNegativeInt, probability } from "./kinds.ts";
+import { z } from "zod";
+import { bool, intIn, nonNegativeInt, numberIn, probability } from "./kinds.ts";
 import { area, setting } from "./setting.ts";
+
+/**
+ * How a gateway learns how many gateways share the replicas: `auto` (heartbeats in the state
+ * Redis when `REDIS_URL` is set, else alone), a fixed count, or the A/AAAA records of a DNS
+ * name (a headless Service of the gateways).
+ */
+export type PeerDiscovery =
+  | { kind: "auto" }
+  | { kind: "static"; count: number }
+  | { kind: "dns"; hostname: string };
+
+const peerDiscovery = z.string().transform((value, context): PeerDiscovery => {
+  const text = value.trim();
+  if (text === "auto") return { kind: "auto" };
+  if (/^[1-9]\d{0,5}$/.test(text)) return { kind: "static", count: Number(text) };
+  const dns = /^dns:([A-Za-z0-9.-]+)$/.exec(text);
+  if (dns) return { kind: "dns", hostname: dns[1]! };
+  context.addIssue({
+    code: "custom",
+    message: `\`auto\`, a count (1–999999) or \`dns:<hostname>\`, not ${JSON.stringify(value)}`,
+  });
+  return z.NEVER;
+});
 
 export const admission = area(
   "Admission and priority",
@@ -24,6 +48,35 @@ export const admission = area(
         default: false,
         doc: "`true` sends vLLM's per-request `priority` by work class (interactive 0, batch 10, gate 20, trainer 30, shadow 40; lower runs first). Only for replicas started with `--scheduling-policy priority`: on `fcfs` the V0 engine and V1 before 0.9.2 refuse every non-zero one (400), V1 from 0.9.2 ignores it (docs/operations.md)",
       }),
+      capacity: {
+        maxNumSeqs: setting({
+          env: "JURIST_REPLICA_MAX_NUM_SEQS",
+          schema: intIn(1, 1_000_000),
+          default: 256,
+          doc: "the replicas' vLLM `--max-num-seqs`: requests one replica runs at once, shared by every gateway. vLLM reports it nowhere a gateway can read, so set it to what the replicas run; 256 is `vllm serve`'s default on most GPUs (1024 on ≥ 70 GiB ones but the A100, 128 on CPU) from `get_batch_defaults` in vllm/engine/arg_utils.py (0.12.0)",
+        }),
+        share: setting({
+          env: "JURIST_REPLICA_CAPACITY_SHARE",
+          schema: numberIn(0.01, 16),
+          default: 1,
+          doc: "share of each replica's `--max-num-seqs` the gateways admit together; each gateway keeps ⌊share × max-num-seqs ÷ gateways⌋ calls in flight per replica (at least 1). Above 1 lets calls wait in vLLM's own queue (docs/operations.md)",
+        }),
+      },
+      peers: {
+        discovery: setting({
+          env: "JURIST_GATEWAY_PEERS",
+          schema: peerDiscovery,
+          default: { kind: "auto" },
+          shownDefault: "`auto`",
+          doc: "how a gateway counts the gateways sharing its replicas: `auto` → every gateway heartbeats into the state Redis (`REDIS_URL`) and counts the others alive, alone without Redis; a number → that many, fixed; `dns:<hostname>` → the A/AAAA records of that name (a headless Service of the gateways). A failed count keeps the last known one",
+        }),
+        intervalMs: setting({
+          env: "JURIST_GATEWAY_PEERS_INTERVAL_MS",
+          schema: intIn(100, 600_000),
+          default: 2_000,
+          doc: "how often the gateways are counted (and this one heartbeats), ms; a gateway unheard of for 5 intervals is no longer counted",
+        }),
+      },
       priority: {
         enabled: setting({
           env: "JURIST_PRIORITY_CLASSES",

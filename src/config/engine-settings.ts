@@ -66,8 +66,7 @@ export const engine = area(
       maxInFlightPerReplica: setting({
         env: "JURIST_REPLICA_MAX_CONCURRENCY",
         schema: positiveInt,
-        default: 128,
-        doc: "engine calls this gateway keeps in flight per replica",
+        doc: "a cap on the engine calls this gateway keeps in flight per replica; unset → no cap: the gateway's share of the replica's capacity alone decides (`JURIST_REPLICA_MAX_NUM_SEQS` × `JURIST_REPLICA_CAPACITY_SHARE` ÷ the gateways it sees), and a set value is the lower of the two",
       }),
       attemptTimeoutMs: setting({
         env: "JURIST_ATTEMPT_TIMEOUT_MS",

@@ -14,6 +14,7 @@ import {
   type ReplicaSnapshot,
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
+import { classSlots } from "./replica-capacity.ts";
 import { replicaId } from "./replica-id.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
 import { newReplica } from "./replica-record.ts";
@@ -44,6 +45,8 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
   let discoveredChampion: string | undefined;
   let assignedChampion = settings.champion;
   let timer: NodeJS.Timeout | undefined;
+  /** This gateway's limit per replica now: the setting at first, then `setMaxInFlightPerReplica`. */
+  let maxInFlight = settings.maxInFlightPerReplica;
   let polling: Promise<void> | undefined;
   let nextPolling: Promise<void> | undefined;
   const waiters = createCapacityWaiters({
@@ -107,7 +110,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
       onStaleConnection: () => observer.staleConnection?.(url),
     });
     return newReplica(url, client, {
-      maxInFlight: settings.maxInFlightPerReplica,
+      maxInFlight,
       choiceField: choiceFieldFor(settings.structuredOutputField, null),
     });
   }
@@ -213,6 +216,25 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     );
   }
 
+  /**
+   * Changes the limit of every replica, and of those that join later. In-flight calls are never
+   * cut: a lower limit admits fewer new ones until the count falls below it; a higher one lets
+   * waiting calls in at once.
+   */
+  function setMaxInFlightPerReplica(limit: number): void {
+    const next = Math.max(1, Math.floor(limit));
+    if (next === maxInFlight) return;
+    const raised = next > maxInFlight;
+    maxInFlight = next;
+    for (const replica of replicas) replica.maxInFlight = next;
+    if (raised) waiters.notify();
+  }
+
+  /** Whether routing may send to `replica` now (fullness aside). */
+  function inRotation(replica: Replica, now: number): boolean {
+    return replica.healthy && !replica.removed && replica.ejectedUntil <= now;
+  }
+
   function snapshot(replica: Replica): ReplicaSnapshot {
     return {
       url: replica.url,
@@ -241,6 +263,19 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     },
     pollNow,
     setReplicaUrls,
+    setMaxInFlightPerReplica,
+    /** This gateway's limit per replica now. */
+    maxInFlightPerReplica: (): number => maxInFlight,
+    /**
+     * Calls of `priority` this process may have in flight on the fleet now: its slots for that
+     * class on every replica in rotation (for the trainer's class, its batch share). A sizing
+     * hint, read when the fleet or the gateways counted change, not an admission guarantee.
+     */
+    capacity(priority: PriorityClass): number {
+      const now = Date.now();
+      const perReplica = classSlots(maxInFlight, priority, settings.priority);
+      return replicas.filter((replica) => inRotation(replica, now)).length * perReplica;
+    },
     session,
     champion,
     /** Sets the champion (from the checkpoint registry); takes effect for the next session. */

@@ -7,6 +7,7 @@ import { createCollectionMetrics } from "./collection-metrics.ts";
 import { createFleetGauges } from "./fleet-gauges.ts";
 import { createImageMetrics } from "./image-metrics.ts";
 import { counter, histogram, zeroed } from "./labelled-metrics.ts";
+import { createPeerMetrics } from "./peer-metrics.ts";
 import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { createReadinessGauge } from "./readiness-gauge.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
@@ -318,6 +319,8 @@ export function createMetrics() {
      * flight and waiting for a slot, for each priority class. Call once.
      */
     observeAdmission: createAdmissionGauges(registers),
+    /** The gateways counted sharing the replicas, the per-replica limit that leaves, failures. */
+    peers: createPeerMetrics(registers),
   };
   zeroPerReplica.push(
     metrics.engine.unconstrainedAnswers,

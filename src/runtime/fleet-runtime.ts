@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
 import type { BackendTarget } from "../engine/backend-targets.ts";
+import { type CapacitySettings, classSlots, perReplicaLimit } from "../engine/replica-capacity.ts";
 import { createReplicaDiscovery, type ResolveAll } from "../engine/replica-discovery.ts";
 import { createReplicaFleet, type FleetSettings } from "../engine/replica-fleet.ts";
 import { fleetObserverFor } from "../metrics/fleet-observer.ts";
@@ -47,6 +48,13 @@ export async function createFleet(
     })),
   );
   metrics.observeAdmission((priority) => fleet.classCounts(priority));
+  // Alone until a gateway counts its peers (gateway-peers-runtime.ts replaces the source); the
+  // trainer's and `jurist eval`'s processes stay so, and show the limit they use.
+  metrics.peers.observe({
+    gateways: () => 1,
+    limit: (priority) =>
+      classSlots(fleet.maxInFlightPerReplica(), priority, config.engine.priority),
+  });
   await fleet.start();
   const discovery = createReplicaDiscovery({
     targets,
@@ -75,7 +83,9 @@ export function fleetSettings(config: Config): FleetSettings {
     structuredOutputField: engine.structuredOutputField,
     apiKey: engine.apiKey,
     healthIntervalMs: engine.healthIntervalMs,
-    maxInFlightPerReplica: engine.maxInFlightPerReplica,
+    // Alone until the gateways are counted (gateway-peer-count.ts); the trainer's and
+    // `jurist eval`'s fleets keep it.
+    maxInFlightPerReplica: perReplicaLimit(capacitySettings(config), 1),
     attemptTimeoutMs: engine.attemptTimeoutMs,
     admissionWaitMs: engine.admissionWaitMs,
     admissionMaxWaiters: engine.admissionMaxWaiters,
@@ -85,6 +95,12 @@ export function fleetSettings(config: Config): FleetSettings {
     ejection: { ...engine.ejection },
     hedge: { ...engine.hedge },
   };
+}
+
+/** How a replica's capacity is shared, from config. */
+export function capacitySettings(config: Config): CapacitySettings {
+  const { capacity, maxInFlightPerReplica } = config.engine;
+  return { maxNumSeqs: capacity.maxNumSeqs, share: capacity.share, cap: maxInFlightPerReplica };
 }
 
 async function startSimulatedReplicas(config: Config, logger: Logger, options: FleetOptions) {

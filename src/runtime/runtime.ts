@@ -22,6 +22,7 @@ import { createRewardService } from "../reward/reward-service.ts";
 import { createStores } from "../store/create-stores.ts";
 import { embeddedTrainerWanted, type StartEmbeddedTrainer } from "./embedded-parts.ts";
 import { createFleet, type FleetOptions } from "./fleet-runtime.ts";
+import { shareReplicasWithPeers } from "./gateway-peers-runtime.ts";
 import { createLoadPressure } from "./load-pressure.ts";
 import { readiness, type StoreState } from "./readiness.ts";
 import { logReplicaErrors } from "./replica-log.ts";
@@ -54,6 +55,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     metrics,
     options,
   );
+  const peers = await shareReplicasWithPeers(config, logger, { fleet, stores, metrics, options });
   const championSync = createChampionSync({
     registry: stores.registry,
     fleet,
@@ -203,6 +205,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     stores,
     fleet,
     discovery,
+    /** The gateways counted sharing the replicas; the fleet's per-replica limit follows them. */
+    peers,
     judgeService,
     /** Reward scores for RLHF: /v1/reward, /get_reward and gRPC Reward. */
     rewardService,
@@ -246,6 +250,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       championSync.stop();
       await trainer?.stop();
       discovery.stop();
+      await peers.stop();
       await shadow.close();
       await collector.close();
       await fleet.close();

@@ -4,8 +4,10 @@ import type { Config } from "../config/config.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { CheckpointRegistry } from "./checkpoint-registry.ts";
 import { blobDir, createBlobStore } from "./create-blob-store.ts";
+import type { GatewayPeers } from "./gateway-peers.ts";
 import type { KeyStore } from "./key-store.ts";
 import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
+import { createMemoryGatewayPeers } from "./memory-gateway-peers.ts";
 import { createMemoryKeyStore } from "./memory-key-store.ts";
 import { createMemoryPromptLog } from "./memory-prompt-log.ts";
 import { createMemoryRateCounter } from "./memory-rate-counter.ts";
@@ -15,6 +17,7 @@ import type { PromptLog } from "./prompt-log.ts";
 import type { RateCounter } from "./rate-counter.ts";
 import { createRedisCheckpointRegistry } from "./redis-checkpoint-registry.ts";
 import { createRedisClient, type RedisClient } from "./redis-client.ts";
+import { createRedisGatewayPeers } from "./redis-gateway-peers.ts";
 import { createRedisKeyStore } from "./redis-key-store.ts";
 import { createRedisPromptLog } from "./redis-prompt-log.ts";
 import { createRedisRateCounter } from "./redis-rate-counter.ts";
@@ -36,6 +39,8 @@ export interface Stores {
   shadow: ShadowStats;
   /** Rate-limit counters: HTTP and gRPC count into the same ones, every gateway with Redis. */
   rates: RateCounter;
+  /** The gateways sharing the replicas, counted to divide their capacity (state Redis). */
+  peers: GatewayPeers;
   /** The Redis connections when REDIS_URL is set; null for the embedded stores. */
   redis: RedisClient | null;
   /** `degraded` while Redis is unreachable (judging continues). */
@@ -62,6 +67,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       blobs,
       shadow: createMemoryShadowStats(),
       rates: createMemoryRateCounter(),
+      peers: createMemoryGatewayPeers(),
       redis: null,
       status: () => "ok",
       close: async () => {
@@ -85,6 +91,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
     blobs,
     shadow: createRedisShadowStats(client),
     rates: createRedisRateCounter(client),
+    peers: createRedisGatewayPeers(client),
     redis: client,
     status: client.status,
     async close() {

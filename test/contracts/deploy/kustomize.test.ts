@@ -272,6 +272,27 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
 }
 
 t.test(
+  "the gateways are told the replicas' --max-num-seqs, which they divide",
+  tools,
+  async (t) => {
+    for (const name of Object.keys(OVERLAYS)) {
+      const v = overlay(name);
+      const gateway = v.one<Workload>("Deployment", "jurist-gateway")!.spec.template.spec
+        .containers[0]!;
+      const told = gateway.env?.find((e) => e.name === "JURIST_REPLICA_MAX_NUM_SEQS")?.value;
+      const replica = v.one<Workload>("Deployment", "vllm")!.spec.template.spec.containers[0]!;
+      const args = replica.args ?? [];
+      // vLLM's `--max-num-seqs=N`; the simulator's `--max-concurrency N` plays it.
+      const flag =
+        args.find((a) => a.startsWith("--max-num-seqs="))?.split("=")[1] ??
+        args[args.indexOf("--max-concurrency") + 1];
+      t.ok(told !== undefined && flag !== undefined, `${name}: both set`);
+      t.equal(told, flag, `${name}: the gateway's value is the replicas' own`);
+    }
+  },
+);
+
+t.test(
   "dev runs simulated replicas with in-cluster Redis; prod real vLLM with an external one",
   tools,
   async (t) => {

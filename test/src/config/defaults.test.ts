@@ -13,8 +13,10 @@ import { loadConfig } from "../../../src/config/config.ts";
 // from the image limits (no longer HTTP's body limit when unset); since issue 19 the policy
 // template `/get_reward` strips (auto), its failed items' reward (null) and the dataset's image
 // form (`paths`, the JSONL as before); since issue 20 vLLM's per-request priority (off) and the
-// gRPC maximum connection age (5 min, so clients rebalance over gateway pods), and the image blob
-// store (files, a 7-day TTL, no byte bound; S3's settings for JURIST_BLOB_STORE=s3). A declaration
+// gRPC maximum connection age (5 min, so clients rebalance over gateway pods), the image blob
+// store (files, a 7-day TTL, no byte bound; S3's settings for JURIST_BLOB_STORE=s3), and the replica
+// limit as a share of vLLM's `--max-num-seqs` (256, share 1) over the gateways counted (`auto`,
+// every 2 s) with `JURIST_REPLICA_MAX_CONCURRENCY` (was 128) now an optional cap. A declaration
 // whose default, key or mapping drifts fails here, whatever the declarations say of themselves.
 const EXPECTED = JSON.parse(
   readFileSync(new URL("./default-config.json", import.meta.url), "utf8").replace(

@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.ts";
+import { classSlots, perReplicaLimit } from "../engine/replica-capacity.ts";
+import type { ReplicaFleet } from "../engine/replica-fleet.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { Stores } from "../store/create-stores.ts";
+import type { FleetOptions } from "./fleet-runtime.ts";
+import { capacitySettings } from "./fleet-runtime.ts";
+import { createGatewayPeerCount } from "./gateway-peer-count.ts";
+
+export interface PeerParts {
+  fleet: ReplicaFleet;
+  stores: Pick<Stores, "peers">;
+  metrics: Metrics;
+  options: Pick<FleetOptions, "resolveAll">;
+}
+
+/**
+ * Counts the gateways sharing the replicas and keeps the fleet's per-replica limit at this
+ * gateway's part of their capacity (src/engine/replica-capacity.ts), recomputed on every count;
+ * the metrics show the count, the limit per class and the failed counts. Resolves once the
+ * first count is in.
+ */
+export async function shareReplicasWithPeers(config: Config, logger: Logger, parts: PeerParts) {
+  const { fleet, metrics } = parts;
+  const capacity = capacitySettings(config);
+  let logged: number | undefined;
+  const count = createGatewayPeerCount({
+    discovery: config.engine.peers.discovery,
+    intervalMs: config.engine.peers.intervalMs,
+    store: parts.stores.peers,
+    resolveAll: parts.options.resolveAll,
+    logger,
+    onFailure: () => metrics.peers.failures.inc(),
+    onCount(gateways) {
+      const limit = perReplicaLimit(capacity, gateways);
+      fleet.setMaxInFlightPerReplica(limit);
+      if (limit === logged) return;
+      logged = limit;
+      logger.info(
+        {
+          gateways,
+          limit,
+          maxNumSeqs: capacity.maxNumSeqs,
+          share: capacity.share,
+          cap: capacity.cap,
+        },
+        "per-replica limit set from the gateways counted",
+      );
+    },
+  });
+  metrics.peers.observe({
+    gateways: count.gateways,
+    limit: (priority) =>
+      classSlots(fleet.maxInFlightPerReplica(), priority, config.engine.priority),
+  });
+  await count.start();
+  return count;
+}
