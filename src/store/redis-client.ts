@@ -170,16 +170,6 @@ export function createRedisClient(options: RedisClientOptions) {
 
   const commands = connect("commands");
 
-  function status(): "ok" | "degraded" {
-    const now = Date.now();
-    if (!probe.running && now - probe.at >= PROBE_INTERVAL_MS && commands.status === "ready") {
-      void runProbe();
-    }
-    if (commands.status !== "ready") return "degraded";
-    if (now - lastFailureAt < RECENT_FAILURE_MS) return "degraded";
-    return probe.ok ? "ok" : "degraded";
-  }
-
   async function runProbe(): Promise<void> {
     probe.running = true;
     let ok = false;
@@ -190,11 +180,26 @@ export function createRedisClient(options: RedisClientOptions) {
     } catch {
       // Counted by the command observer.
     }
-    if (ok && !probe.ok) {
+    probe = { at: Date.now(), ok, running: false };
+  }
+
+  /**
+   * `ok` while connected, the last write probe passed and no command failed in the last 5 s.
+   * Synchronous for readiness: a read older than 2 s starts the next probe and answers from
+   * the last one, so probes never hammer Redis. Back at `ok` after failures, the recovery is
+   * logged and each cause may be logged again.
+   */
+  function status(): "ok" | "degraded" {
+    const now = Date.now();
+    if (!probe.running && now - probe.at >= PROBE_INTERVAL_MS && commands.status === "ready") {
+      void runProbe();
+    }
+    const ok = commands.status === "ready" && now - lastFailureAt >= RECENT_FAILURE_MS && probe.ok;
+    if (ok && logged.size > 0) {
       logged.clear();
       options.logger.info({ role }, `redis ${role} accepts writes again`);
     }
-    probe = { at: Date.now(), ok, running: false };
+    return ok ? "ok" : "degraded";
   }
 
   return {
