@@ -32,6 +32,12 @@ const PROBE_INTERVAL_MS = 2_000;
 /** A failure this recent makes the role `degraded` even when the last probe passed. */
 const RECENT_FAILURE_MS = 5_000;
 
+/**
+ * Commands ioredis sends for itself while connecting (handling their failures itself): not
+ * the stores' work. `CLIENT SETINFO`, for one, fails on every connection to a Redis before 7.2.
+ */
+const CONNECTION_SETUP = new Set(["client", "select", "auth", "hello", "readonly", "info", "quit"]);
+
 /** `host:port` into ioredis's `{host, port}`; IPv6 hosts in brackets (`[::1]:7000`). */
 export function parseClusterNode(node: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(node.trim());
@@ -102,7 +108,7 @@ export function createRedisClient(options: RedisClientOptions) {
     const send = target.sendCommand;
     target.sendCommand = function (this: unknown, command: Command, ...rest: unknown[]) {
       // A command can pass through several times (pipeline retries re-create its promise).
-      if (!seen.has(command.promise)) {
+      if (!seen.has(command.promise) && !CONNECTION_SETUP.has(command.name)) {
         seen.add(command.promise);
         command.promise.catch(failed);
       }
