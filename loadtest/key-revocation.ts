@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { generateApiKey } from "../src/auth/api-key.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { openKeyStore } from "../src/store/create-stores.ts";
+import type { RedisConnection } from "../src/store/redis-client.ts";
 import { startSharedGateways } from "../test/helpers/shared-gateways.ts";
 import { type BenchRow, renderTable } from "./bench-row.ts";
 import { progress, runBenchmark } from "./bench-scope.ts";
@@ -21,7 +21,7 @@ const GIVE_UP_MS = 10_000;
 const TTL_MS = 60_000;
 
 /** Waits until `count` connections listen on `channel` (both gateways subscribe as they start). */
-async function subscribers(redis: Redis, channel: string, count: number): Promise<void> {
+async function subscribers(redis: RedisConnection, channel: string, count: number): Promise<void> {
   for (;;) {
     const [, listening] = (await redis.pubsub("NUMSUB", channel)) as [string, number];
     if (listening >= count) return;

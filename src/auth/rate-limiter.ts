@@ -12,6 +12,8 @@ export interface RateLimiterOptions {
   counter: RateCounter;
   /** When the counter cannot count: true lets the call through uncounted, false refuses it. */
   failOpen: boolean;
+  /** Called each time the counter could not count, with what happened to the call. */
+  onStoreFailure?: (decision: "allowed" | "refused") => void;
 }
 
 /** Where a key stands after a take, for `x-ratelimit-*` headers. */
@@ -60,6 +62,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       try {
         result = await options.counter.take(key, cost, max, WINDOW_MS);
       } catch (error) {
+        options.onStoreFailure?.(options.failOpen ? "allowed" : "refused");
         if (options.failOpen) return null;
         throw new AppError("STORE_UNAVAILABLE", "rate limits cannot be counted right now", {
           cause: error,

@@ -31,5 +31,29 @@ export function crossSettingProblems(config: Parsed): string[] {
         "of the policy's chat template, as JSON (docs/reward-and-rlhf.md)",
     );
   }
+  const redis = config.stores;
+  if (config.redisUrl && redis.redisClusterNodes) {
+    problems.push(
+      "REDIS_URL and JURIST_REDIS_CLUSTER_NODES are both set: the state Redis is either one " +
+        "server (the URL) or a Redis Cluster (the seed nodes); unset one",
+    );
+  }
+  if (redis.cacheRedisUrl && redis.cacheRedisClusterNodes) {
+    problems.push(
+      "JURIST_CACHE_REDIS_URL and JURIST_CACHE_REDIS_CLUSTER_NODES are both set: the cache " +
+        "Redis is either one server or a Redis Cluster; unset one",
+    );
+  }
+  if ((redis.cacheRedisUrl || redis.cacheRedisClusterNodes) && !stateRedisSet(config)) {
+    problems.push(
+      "a cache Redis is set (JURIST_CACHE_REDIS_URL or JURIST_CACHE_REDIS_CLUSTER_NODES) but " +
+        "no state Redis (REDIS_URL or JURIST_REDIS_CLUSTER_NODES): the gateways would share " +
+        "verdicts but not keys, limits or the registry; set the state Redis too",
+    );
+  }
   return problems;
+}
+
+function stateRedisSet(config: Parsed): boolean {
+  return Boolean(config.redisUrl || config.stores.redisClusterNodes);
 }

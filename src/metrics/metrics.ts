@@ -10,6 +10,7 @@ import { counter, histogram, zeroed } from "./labelled-metrics.ts";
 import { createPeerMetrics } from "./peer-metrics.ts";
 import { createPromotionMetrics } from "./promotion-metrics.ts";
 import { createReadinessGauge } from "./readiness-gauge.ts";
+import { createRedisMetrics } from "./redis-metrics.ts";
 import { createTrainerMetrics } from "./trainer-metrics.ts";
 import {
   CLIENT_CLOSED_REQUEST,
@@ -307,6 +308,8 @@ export function createMetrics() {
      */
     /** The self-improvement trainer (the worker process, or the embedded one in `serve`). */
     trainer: createTrainerMetrics(registers),
+    /** Failed Redis commands by role and cause, each role's probe, uncounted rate limits. */
+    redis: createRedisMetrics(registers),
     observeFleet: createFleetGauges(registry, zeroPerReplica),
     /** Makes `jurist_champion_info` read `source` (the champion served, or null) per scrape. */
     observeChampion: createChampionGauge(registers),

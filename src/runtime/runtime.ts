@@ -48,7 +48,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const inflight = createInflightBytes(config.shedding.inflightBytesBudget, () =>
     metrics.admission.shed.inc({ reason: "memory" }),
   );
-  const stores = await createStores(config, logger);
+  const stores = await createStores(config, logger, { redisError: metrics.redis.error });
+  metrics.redis.observe(stores.redisStates);
   const { fleet, discovery, simulated, closeSims } = await createFleet(
     config,
     logger,
@@ -175,6 +176,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     perMinute: config.auth.rateLimitPerMinute,
     counter: stores.rates,
     failOpen: config.auth.rateLimitFailOpen,
+    onStoreFailure: (decision) => metrics.redis.rateLimitUncounted.inc({ decision }),
   });
   const loopbackOnly = LOOPBACK.test(config.host);
   if (config.auth.mode === "off" && !loopbackOnly) {
@@ -232,8 +234,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       readiness({
         fleet,
         draining: () => draining,
-        // Only the shared stores in use: with no REDIS_URL there is no Redis to call "ok".
-        stores: (): Record<string, StoreState> => (stores.redis ? { redis: stores.status() } : {}),
+        // Only the shared stores in use: with no Redis there is none to call "ok". Each role
+        // (`redis-state`, `redis-cache`) is reported from its own write probe.
+        stores: (): Record<string, StoreState> => stores.redisStates(),
       }),
     beginDrain: () => {
       draining = true;

@@ -1,8 +1,8 @@
 /**
  * Lua for the Redis checkpoint registry; each script is one atomic round trip.
  *
- * KEYS[1] `registry:checkpoints` (hash id → record JSON), KEYS[2] `registry:champion`,
- * KEYS[3] `registry:history` (list, newest first). Swaps take ARGV[1] "1" when an expected
+ * KEYS[1] `{registry}:checkpoints` (hash id → record JSON), KEYS[2] `{registry}:champion`,
+ * KEYS[3] `{registry}:history` (list, newest first): one hash tag, one Cluster slot. Swaps take ARGV[1] "1" when an expected
  * champion is given (else "0": the pointer must be absent), ARGV[2] the expected id,
  * ARGV[3] the full event channel (PUBLISH channels get no ioredis key prefix), ARGV[4] the
  * time in epoch ms, ARGV[5] the history cap. Swaps return a ChampionSwap as JSON.

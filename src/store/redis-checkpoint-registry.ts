@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import type { Redis } from "ioredis";
 import type {
   ChampionChange,
   ChampionEvent,
@@ -15,18 +14,20 @@ import {
   toStoredCheckpointRecord,
   unknownCheckpoint,
 } from "./checkpoint-registry-rules.ts";
-import type { RedisClient } from "./redis-client.ts";
+import type { RedisClient, RedisConnection } from "./redis-client.ts";
 
 export interface RedisCheckpointRegistryOptions {
   /**
-   * The shared connections. Records live in the hash `<keyPrefix>registry:checkpoints`, the
-   * champion id at `<keyPrefix>registry:champion`, history in the list
-   * `<keyPrefix>registry:history`; events go to the channel `<keyPrefix>registry:events`.
+   * The shared connections (the state role). Records live in the hash
+   * `<keyPrefix>{registry}:checkpoints`, the champion id at `<keyPrefix>{registry}:champion`,
+   * history in the list `<keyPrefix>{registry}:history`; events go to the channel
+   * `<keyPrefix>registry:events`. The three keys share the hash tag `{registry}`, so the
+   * scripts that touch all three run on one Redis Cluster slot.
    */
   client: RedisClient;
 }
 
-const KEYS = ["registry:checkpoints", "registry:champion", "registry:history"] as const;
+const KEYS = ["{registry}:checkpoints", "{registry}:champion", "{registry}:history"] as const;
 
 type Keys = typeof KEYS;
 type SwapArgs = [
@@ -45,11 +46,11 @@ interface RegistryCommands {
   ): Promise<string>;
 }
 
-function withRegistryCommands(redis: Redis): Redis & RegistryCommands {
+function withRegistryCommands(redis: RedisConnection): RedisConnection & RegistryCommands {
   redis.defineCommand("juristRegistryPromote", { numberOfKeys: 3, lua: PROMOTE_LUA });
   redis.defineCommand("juristRegistryRollback", { numberOfKeys: 3, lua: ROLLBACK_LUA });
   redis.defineCommand("juristRegistrySetStatus", { numberOfKeys: 2, lua: SET_STATUS_LUA });
-  return redis as Redis & RegistryCommands;
+  return redis as RedisConnection & RegistryCommands;
 }
 
 function parseEvent(message: string): ChampionEvent | null {
@@ -79,13 +80,13 @@ export function createRedisCheckpointRegistry(
   const redis = withRegistryCommands(options.client.commands);
   const channel = `${options.client.keyPrefix}registry:events`;
   const events = new EventEmitter();
-  let subscriber: Redis | null = null;
+  let subscriber: RedisConnection | null = null;
 
   function swapArgs(expected: string | null): SwapArgs {
     return [expected === null ? "0" : "1", expected ?? "", channel, Date.now(), HISTORY_LIMIT];
   }
 
-  function subscribeChannel(connection: Redis): void {
+  function subscribeChannel(connection: RedisConnection): void {
     connection.subscribe(channel).catch(() => {
       // SUBSCRIBE failed while Redis was away; ioredis restores only confirmed subscriptions.
       if (connection === subscriber) connection.once("ready", () => subscribeChannel(connection));

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { ConsumedEntry, ConsumerOptions, PromptConsumer } from "./prompt-log.ts";
 import { decodePromptFields } from "./prompt-stream-fields.ts";
+import type { RedisConnection } from "./redis-client.ts";
 
 /** An entry as XREADGROUP / XAUTOCLAIM return it; fields are null once trimmed away. */
 type RawEntry = [id: string, fields: string[] | null];
@@ -29,7 +29,7 @@ function infoNumber(flat: unknown[], name: string): number | null {
  * persistence): the trainer then rereads what is left, and its record-id check drops repeats.
  */
 export function createRedisPromptConsumer(
-  redis: Redis,
+  redis: RedisConnection,
   streamKey: string,
   options: ConsumerOptions,
 ): PromptConsumer {

@@ -1,7 +1,7 @@
 import type { ChainableCommander } from "ioredis";
-import type { AppendResult, PromptLog } from "./prompt-log.ts";
+import type { AppendResult, PromptLog, PromptRecord } from "./prompt-log.ts";
 import { decodePromptFields, encodePromptFields } from "./prompt-stream-fields.ts";
-import type { RedisClient } from "./redis-client.ts";
+import type { RedisClient, RedisConnection } from "./redis-client.ts";
 import { createRedisPromptConsumer } from "./redis-prompt-consumer.ts";
 
 /** Options for {@link createRedisPromptLog}. */
@@ -9,11 +9,17 @@ export interface RedisPromptLogOptions {
   client: RedisClient;
   /** Entries the stream keeps; trimmed approximately (`MAXLEN ~`), so it may hold a few more. */
   maxLength: number;
-  /** Stream key under the client's prefix. Default `prompts`. */
-  streamKey?: string;
-  /** Dedup marker keys are this plus the content hash, under the client's prefix. Default `dedup:`. */
-  dedupKeyPrefix?: string;
 }
+
+/**
+ * The stream, under the client's key prefix. It and every dedup marker carry the hash tag
+ * `{prompts}`: the append script sets a marker and appends to the stream atomically, so both
+ * must sit on one Redis Cluster slot. The stream is one key, so its node holds the whole
+ * stream anyway; the markers (one small key per prompt for the dedup window) join it there.
+ */
+export const PROMPT_STREAM_KEY = "{prompts}:stream";
+/** Dedup marker keys are this plus the record's content hash. */
+export const PROMPT_DEDUP_KEY_PREFIX = "{prompts}:dedup:";
 
 // Both keys arrive as KEYS so ioredis applies the client's keyPrefix (it cannot see keys built
 // inside Lua). The marker is set first so the check is atomic with the append; if XADD fails
@@ -40,21 +46,32 @@ return 1
 const COMMAND = "juristAppendPrompt";
 
 interface AppendPromptCommand {
+  juristAppendPrompt(dedupKey: string, streamKey: string, ...args: string[]): Promise<number>;
+}
+interface AppendPromptPipeline {
   juristAppendPrompt(dedupKey: string, streamKey: string, ...args: string[]): ChainableCommander;
 }
 
 /**
+ * Replies a Cluster gives a command on a slot being moved. ioredis re-sends a pipeline only
+ * when all its commands failed alike; one that was cut in the middle of a reshard hands these
+ * back per command, and each such record is sent again on its own (which ioredis redirects).
+ */
+const MOVING_SLOT = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/**
  * The prompt log on a Redis Stream. Each record is one call of a Lua script (dedup marker
  * `SET … NX PX <window>`, then `XADD … MAXLEN ~ <maxLength>`), and a batch is one pipeline of
- * those calls: one round trip. `appendBatch` rejects when any call fails (Redis down: at once,
- * as the client does not queue); records of that batch that did land are reported as
- * appended when the same records are retried (their own id is in the marker), so the stream
- * holds exactly the records counted appended.
+ * those calls: one round trip, appended in order (a Cluster sends it to the stream's node).
+ * A record whose call met a slot being moved is sent again on its own, after the others.
+ * `appendBatch` rejects when any call fails (Redis down: at once, as the client does not
+ * queue); records of that batch that did land are reported as appended when the same records
+ * are retried (their own id is in the marker), so the stream holds exactly the records
+ * counted appended.
  */
 export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog {
-  const redis = options.client.commands;
-  const streamKey = options.streamKey ?? "prompts";
-  const dedupKeyPrefix = options.dedupKeyPrefix ?? "dedup:";
+  const redis = options.client.commands as RedisConnection & AppendPromptCommand;
+  const streamKey = PROMPT_STREAM_KEY;
   const maxLength = String(options.maxLength);
   redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: APPEND_PROMPT_LUA });
 
@@ -62,24 +79,29 @@ export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog 
     async appendBatch(records, dedupWindowMs): Promise<AppendResult> {
       if (records.length === 0) return { appended: 0, duplicates: 0 };
       const window = String(Math.max(0, Math.ceil(dedupWindowMs)));
-      const pipeline = redis.pipeline() as ChainableCommander & AppendPromptCommand;
-      for (const record of records) {
-        const dedupKey = `${dedupKeyPrefix}${record.contentHash}`;
-        pipeline.juristAppendPrompt(
-          dedupKey,
-          streamKey,
-          window,
-          maxLength,
-          record.id,
-          ...encodePromptFields(record),
-        );
-      }
+      const args = (record: PromptRecord): [string, string, ...string[]] => [
+        `${PROMPT_DEDUP_KEY_PREFIX}${record.contentHash}`,
+        streamKey,
+        window,
+        maxLength,
+        record.id,
+        ...encodePromptFields(record),
+      ];
+      const pipeline = redis.pipeline() as ChainableCommander & AppendPromptPipeline;
+      for (const record of records) pipeline.juristAppendPrompt(...args(record));
       const results = await pipeline.exec();
       if (results?.length !== records.length) throw new Error("prompt log pipeline was discarded");
       let appended = 0;
-      for (const [error, value] of results) {
-        if (error) throw new Error(`prompt log append failed: ${error.message}`, { cause: error });
-        if (value === 1) appended++;
+      for (const [index, [error, value]] of results.entries()) {
+        let outcome = value;
+        if (error && MOVING_SLOT.test(error.message)) {
+          outcome = await redis.juristAppendPrompt(...args(records[index]!)).catch((again) => {
+            throw new Error(`prompt log append failed: ${again.message}`, { cause: again });
+          });
+        } else if (error) {
+          throw new Error(`prompt log append failed: ${error.message}`, { cause: error });
+        }
+        if (outcome === 1) appended++;
       }
       return { appended, duplicates: records.length - appended };
     },

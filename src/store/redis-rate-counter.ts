@@ -1,6 +1,5 @@
-import type { Redis } from "ioredis";
 import type { RateCounter } from "./rate-counter.ts";
-import type { RedisClient } from "./redis-client.ts";
+import type { RedisClient, RedisConnection } from "./redis-client.ts";
 
 /** Key prefix of the counters, under the client's own prefix (`jurist:rate:<key>`). */
 const PREFIX = "rate:";
@@ -29,9 +28,9 @@ interface RateCommands {
   juristRateTake(key: string, cost: number, max: number, windowMs: number): Promise<number[]>;
 }
 
-function withRateCommands(redis: Redis): Redis & RateCommands {
+function withRateCommands(redis: RedisConnection): RedisConnection & RateCommands {
   redis.defineCommand("juristRateTake", { numberOfKeys: 1, lua: TAKE });
-  return redis as Redis & RateCommands;
+  return redis as RedisConnection & RateCommands;
 }
 
 /**

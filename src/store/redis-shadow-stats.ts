@@ -16,11 +16,12 @@ export function createRedisShadowStats(client: RedisClient): ShadowStats {
       else await redis.set("shadow:target", id);
     },
     async record(candidate, outcome) {
-      const pipeline = redis.pipeline();
-      for (const [field, by] of Object.entries(shadowIncrements(outcome))) {
-        if (by) pipeline.hincrby(`shadow:${candidate}`, field, by);
-      }
-      await pipeline.exec();
+      // One HINCRBY per field in the same turn: auto-pipelined on a single Redis, and on a
+      // Cluster each follows its own redirection (one key, so one slot, either way).
+      const increments = Object.entries(shadowIncrements(outcome)).filter(([, by]) => by);
+      await Promise.all(
+        increments.map(([field, by]) => redis.hincrby(`shadow:${candidate}`, field, by)),
+      );
     },
     async counts(candidate) {
       const raw = await redis.hgetall(`shadow:${candidate}`);

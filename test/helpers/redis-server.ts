@@ -16,7 +16,8 @@ export interface TestRedis {
   start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port, as the OS hands one out. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -25,7 +26,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function waitForReady(child: ChildProcess): Promise<void> {
+/** Resolves once redis-server logs that it accepts connections. */
+export async function waitForReady(child: ChildProcess): Promise<void> {
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(

@@ -38,7 +38,9 @@ export async function openTrainerEnv(
   simulation?: Simulation,
 ): Promise<OpenedTrainer> {
   const metrics = createMetrics();
-  const stores = await createStores(config, logger);
+  // Its Redis failures (XGROUP CREATE, XREADGROUP, the lease) reach its /metrics too.
+  const stores = await createStores(config, logger, { redisError: metrics.redis.error });
+  metrics.redis.observe(stores.redisStates);
   const opened = await createFleet(config, logger, metrics, { simulation }).catch(
     async (error: unknown) => {
       await stores.close();

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../../src/config/config.ts";
+import { stateRedisTarget } from "../../src/store/create-stores.ts";
 import { createRedisClient } from "../../src/store/redis-client.ts";
 import { trainerStateFor } from "../pipeline/open-trainer-env.ts";
 import { ITERATION_STAGES } from "../stages/iteration-context.ts";
@@ -13,12 +14,12 @@ export interface TrainerReport {
 
 /** Reads the trainer's status and iteration states from Redis (when configured) or files. */
 export async function readTrainerReport(config: Config, logger: Logger): Promise<TrainerReport> {
-  const redis = config.redisUrl
-    ? createRedisClient({ url: config.redisUrl, keyPrefix: config.stores.redisPrefix, logger })
+  const target = stateRedisTarget(config);
+  const redis = target
+    ? createRedisClient({ ...target, keyPrefix: config.stores.redisPrefix, logger })
     : null;
   try {
-    if (redis && !(await redis.ready()))
-      throw new Error(`Redis at ${config.redisUrl} is not reachable`);
+    if (redis && !(await redis.ready())) throw new Error("the state Redis is not reachable");
     const store = trainerStateFor(config, { redis });
     const numbers = await store.iterations();
     return {

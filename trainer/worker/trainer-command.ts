@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
-import { blobDir } from "../../src/store/create-stores.ts";
+import { blobDir, stateRedisTarget } from "../../src/store/create-stores.ts";
 import { blobFilePath } from "../../src/store/file-blob-store.ts";
 import { openTrainerEnv, sharedSignal } from "../pipeline/open-trainer-env.ts";
 import { createCandidateReview } from "./candidate-review.ts";
@@ -28,10 +28,10 @@ async function runWorker(simulation?: Simulation): Promise<void> {
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
-  if (!config.redisUrl) {
+  if (!stateRedisTarget(config)) {
     // The gateway's prompt log lives in its own memory without Redis: nothing reaches us.
     logger.warn(
-      "REDIS_URL is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); so it would wait forever. Set REDIS_URL, let serve run the embedded trainer, or use jurist train for seed files",
+      "REDIS_URL (or JURIST_REDIS_CLUSTER_NODES) is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); so it would wait forever. Set REDIS_URL, let serve run the embedded trainer, or use jurist train for seed files",
     );
   }
   const opened = await openTrainerEnv(config, logger, simulation);

@@ -115,6 +115,10 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
     let failures = 0;
     while (!signal.aborted) {
       let wait = settings.pollMs;
+      // An iteration that ran counts its own failure; one that could not start (the lease, the
+      // consumer group's XGROUP CREATE, the backlog read: a Redis failure) is counted here, so
+      // JuristTrainerIterationFailed fires for it too.
+      let iterationCounted = false;
       try {
         if (!(await env.state.acquireLease(owner, leaseTtlMs))) {
           await status.update({
@@ -126,6 +130,7 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
           env.metrics?.backlog(backlog);
           await status.update({ backlog });
           if (backlog >= settings.minNewPrompts || (await unfinishedIteration())) {
+            iterationCounted = true;
             await runOne();
             failures = 0;
             wait = 0;
@@ -133,6 +138,7 @@ export function createTrainerWorker(options: TrainerWorkerOptions) {
         }
       } catch (error) {
         if (signal.aborted) break;
+        if (!iterationCounted) env.metrics?.iterationEnded("failed");
         failures++;
         wait = settings.pollMs * Math.min(2 ** failures, 16);
         env.logger.error({ err: error, retryInMs: wait }, "trainer iteration failed");

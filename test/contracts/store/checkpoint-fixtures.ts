@@ -7,7 +7,7 @@ import type {
 import { createRedisCheckpointRegistry } from "../../../src/store/redis-checkpoint-registry.ts";
 import type { RedisClient } from "../../../src/store/redis-client.ts";
 import { eventually } from "./eventually.ts";
-import { connectRedis, subscriberCount } from "./redis-fixtures.ts";
+import { connectRedis, type RedisAt, subscriberCount } from "./redis-fixtures.ts";
 
 /** A candidate record; its uri has non-ASCII text and quotes the Lua scripts must keep intact. */
 export function checkpoint(id: string, created = 1_700_000_000_000): CheckpointRecord {
@@ -31,7 +31,7 @@ export function collect(t: Test, registry: CheckpointRegistry): ChampionEvent[] 
 }
 
 /** A Redis registry on its own client, closed when the test ends. */
-export async function redisRegistry(t: Test, url: string, prefix: string) {
+export async function redisRegistry(t: Test, url: RedisAt, prefix: string) {
   const registry = createRedisCheckpointRegistry({ client: await connectRedis(t, url, prefix) });
   t.teardown(() => registry.close());
   return registry;

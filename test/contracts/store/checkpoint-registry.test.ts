@@ -13,7 +13,7 @@ import { createMemoryCheckpointRegistry } from "../../../src/store/memory-checkp
 import { startRedis } from "../../helpers/redis-server.ts";
 import { checkpoint, collect, redisRegistry, whenSubscribed } from "./checkpoint-fixtures.ts";
 import { eventually } from "./eventually.ts";
-import { connectRedis, uniquePrefix } from "./redis-fixtures.ts";
+import { clusterForFile, connectRedis, uniquePrefix } from "./redis-fixtures.ts";
 
 const server = await startRedis(t);
 
@@ -43,18 +43,20 @@ const backends: { name: string; make(t: Test): Promise<Gateways>; fsyncs?: boole
       return { registry, peer: registry, listening: async () => {} };
     },
   },
-  {
-    name: "redis",
-    async make(t) {
+  ...(["redis", "redis cluster"] as const).map((name) => ({
+    name,
+    async make(t: Test): Promise<Gateways> {
+      // The cluster (3 masters on loopback) starts once for this file, on first use.
+      const at = name === "redis" ? server.url : (await clusterForFile()).nodes;
       const prefix = uniquePrefix();
-      const raw = await connectRedis(t, server.url, "");
+      const raw = await connectRedis(t, at, "");
       return {
-        registry: await redisRegistry(t, server.url, prefix),
-        peer: await redisRegistry(t, server.url, prefix),
+        registry: await redisRegistry(t, at, prefix),
+        peer: await redisRegistry(t, at, prefix),
         listening: (count) => whenSubscribed(raw, `${prefix}registry:events`, count),
       };
     },
-  },
+  })),
 ];
 
 for (const backend of backends) {

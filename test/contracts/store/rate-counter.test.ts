@@ -5,7 +5,7 @@ import { createMemoryRateCounter } from "../../../src/store/memory-rate-counter.
 import type { RateCounter } from "../../../src/store/rate-counter.ts";
 import { createRedisRateCounter } from "../../../src/store/redis-rate-counter.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
-import { connectRedis, uniquePrefix } from "./redis-fixtures.ts";
+import { clusterForFile, connectRedis, uniquePrefix } from "./redis-fixtures.ts";
 
 // One contract for both rate-counter adapters: what the rate limiter (src/auth) relies on.
 function rateCounterContract(name: string, open: (t: Test) => Promise<RateCounter>) {
@@ -41,6 +41,11 @@ rateCounterContract("memory", async () => createMemoryRateCounter());
 rateCounterContract("redis", async (t) => {
   const server = await startRedis(t);
   return createRedisRateCounter(await connectRedis(t, server.url, uniquePrefix()));
+});
+
+rateCounterContract("redis cluster", async (t) => {
+  const cluster = await clusterForFile();
+  return createRedisRateCounter(await connectRedis(t, cluster.nodes, uniquePrefix()));
 });
 
 t.test("memory: at most maxKeys keys are remembered", async (t) => {

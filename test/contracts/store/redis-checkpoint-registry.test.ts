@@ -38,9 +38,9 @@ t.test("redis: the layout under the prefix; promote and rollback are one round t
   const keys = await dumpKeys(raw, prefix);
   t.same(
     [...keys.keys()],
-    ["registry:champion", "registry:checkpoints", "registry:history"].map((k) => prefix + k),
+    ["{registry}:champion", "{registry}:checkpoints", "{registry}:history"].map((k) => prefix + k),
   );
-  t.equal(keys.get(`${prefix}registry:champion`), "a");
+  t.equal(keys.get(`${prefix}{registry}:champion`), "a");
   t.ok(await eventually(() => published.length === 2), "events on <prefix>registry:events");
   t.same(JSON.parse(published[1]!), { champion: "a", previous: "b", action: "rollback" });
 });

@@ -1,10 +1,14 @@
 import type { Test } from "tap";
 import t from "tap";
 import type { RedisClient } from "../../../src/store/redis-client.ts";
-import { createRedisPromptLog } from "../../../src/store/redis-prompt-log.ts";
+import {
+  createRedisPromptLog,
+  PROMPT_DEDUP_KEY_PREFIX,
+  PROMPT_STREAM_KEY,
+} from "../../../src/store/redis-prompt-log.ts";
 import { startRedis, type TestRedis } from "../../helpers/redis-server.ts";
 import { promptLogContract, promptRecord } from "./prompt-log-contract.ts";
-import { connectRedis, countSocketWrites } from "./redis-fixtures.ts";
+import { clusterForFile, connectRedis, countSocketWrites, uniquePrefix } from "./redis-fixtures.ts";
 
 const PREFIX = "jurist-test:";
 
@@ -24,6 +28,27 @@ promptLogContract(t, async (t, options) => {
   const server = await startRedis(t);
   const client = await connect(t, server);
   return createRedisPromptLog({ client, ...options });
+});
+
+// The same contract (appends, dedup, trimming, the trainer's consumer group: XGROUP CREATE,
+// XREADGROUP, XAUTOCLAIM, XACK, XINFO) on a 3-master Redis Cluster, each test on its own
+// prefix. Without the shared `{prompts}` tag the append script fails with CROSSSLOT there.
+t.test("on a redis cluster", async (t) => {
+  const cluster = await clusterForFile();
+  promptLogContract(t, async (t, options) => {
+    const client = await connectRedis(t, cluster.nodes, uniquePrefix());
+    return createRedisPromptLog({ client, ...options });
+  });
+});
+
+t.test("cluster: the stream and every dedup marker hash to one slot", async (t) => {
+  const cluster = await clusterForFile();
+  const slot = async (key: string) =>
+    (await cluster.cli(cluster.ports[0]!, "cluster", "keyslot", key)).trim();
+  const prefix = "jurist:";
+  const streamSlot = await slot(`${prefix}${PROMPT_STREAM_KEY}`);
+  t.equal(await slot(`${prefix}${PROMPT_DEDUP_KEY_PREFIX}0123abcd`), streamSlot);
+  t.equal(await slot(`${prefix}${PROMPT_DEDUP_KEY_PREFIX}ffff`), streamSlot);
 });
 
 t.test("a batch is one pipeline: one socket write, one script call per record", async (t) => {
@@ -71,8 +96,11 @@ t.test("every key is under the client's prefix, and markers expire", async (t) =
   const raw = await connect(t, server, "");
   const log = createRedisPromptLog({ client, maxLength: 10 });
   await log.appendBatch([promptRecord(1, "abc")], 5_000);
-  t.same((await raw.commands.keys("*")).sort(), [`${PREFIX}dedup:abc`, `${PREFIX}prompts`]);
-  const ttl = await raw.commands.pttl(`${PREFIX}dedup:abc`);
+  t.same((await raw.commands.keys("*")).sort(), [
+    `${PREFIX}{prompts}:dedup:abc`,
+    `${PREFIX}{prompts}:stream`,
+  ]);
+  const ttl = await raw.commands.pttl(`${PREFIX}{prompts}:dedup:abc`);
   t.ok(ttl > 0 && ttl <= 5_000, `marker expires (${ttl} ms left)`);
 });
 
@@ -81,10 +109,10 @@ t.test("a failed XADD leaves no dedup marker behind", async (t) => {
   const client = await connect(t, server);
   const raw = await connect(t, server, "");
   // A string where the stream should be makes XADD fail with WRONGTYPE.
-  await raw.commands.set(`${PREFIX}prompts`, "not a stream");
+  await raw.commands.set(`${PREFIX}{prompts}:stream`, "not a stream");
   const log = createRedisPromptLog({ client, maxLength: 10 });
   await t.rejects(log.appendBatch([promptRecord(1, "abc")], 60_000), /WRONGTYPE/);
-  t.equal(await raw.commands.exists(`${PREFIX}dedup:abc`), 0);
+  t.equal(await raw.commands.exists(`${PREFIX}{prompts}:dedup:abc`), 0);
 });
 
 t.test("appending while Redis is down rejects at once; it works again after", async (t) => {

@@ -4,7 +4,7 @@ import { createMemoryShadowStats } from "../../../src/store/memory-shadow-stats.
 import { createRedisShadowStats } from "../../../src/store/redis-shadow-stats.ts";
 import type { ShadowStats } from "../../../src/store/shadow-stats.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
-import { connectRedis, uniquePrefix } from "./redis-fixtures.ts";
+import { clusterForFile, connectRedis, uniquePrefix } from "./redis-fixtures.ts";
 
 // One contract for both shadow-stats adapters: what gateways count while a candidate is
 // shadowed, and what the trainer's shadow gate reads back (trainer/gates).
@@ -64,6 +64,11 @@ shadowStatsContract("memory", async () => createMemoryShadowStats());
 shadowStatsContract("redis", async (t) => {
   const server = await startRedis(t);
   return createRedisShadowStats(await connectRedis(t, server.url, uniquePrefix()));
+});
+
+shadowStatsContract("redis cluster", async (t) => {
+  const cluster = await clusterForFile();
+  return createRedisShadowStats(await connectRedis(t, cluster.nodes, uniquePrefix()));
 });
 
 t.test("redis: two gateways on one Redis count into the same totals", async (t) => {

@@ -5,7 +5,7 @@ import { createRedisVerdictCache } from "../../../src/store/redis-verdict-cache.
 import type { VerdictCache } from "../../../src/store/verdict-cache.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
 import { eventually } from "./eventually.ts";
-import { connectRedis, uniquePrefix } from "./redis-fixtures.ts";
+import { clusterForFile, connectRedis, uniquePrefix } from "./redis-fixtures.ts";
 
 const server = await startRedis(t);
 
@@ -15,6 +15,13 @@ const backends: { name: string; make(t: Test): Promise<VerdictCache> }[] = [
     name: "redis",
     make: async (t) =>
       createRedisVerdictCache({ client: await connectRedis(t, server.url, uniquePrefix()) }),
+  },
+  {
+    name: "redis cluster",
+    make: async (t) =>
+      createRedisVerdictCache({
+        client: await connectRedis(t, (await clusterForFile()).nodes, uniquePrefix()),
+      }),
   },
 ];
 

@@ -40,8 +40,18 @@ for (const failOpen of [true, false]) {
       t.equal(during.json().error.code, "STORE_UNAVAILABLE");
       t.ok(during.headers["retry-after"], "with Retry-After");
     }
+    // Either way, not silent: the uncounted call and the failed command are in the metrics.
+    const metrics = (await gateway.fastify.inject({ url: "/metrics" })).body;
+    const decision = failOpen ? "allowed" : "refused";
+    t.match(
+      metrics,
+      new RegExp(`jurist_rate_limit_store_failures_total\\{decision="${decision}"\\} [1-9]`),
+      `counted as ${decision} in jurist_rate_limit_store_failures_total`,
+    );
+    t.match(metrics, /jurist_redis_errors_total\{role="state",cause="connection"\} [1-9]/);
     await redis.start();
-    await within(5_000, () => gateway.runtime.stores.status() === "ok");
+    // Back once connected, the probe passes and the last failure is 5 s old.
+    await within(10_000, () => gateway.runtime.stores.status() === "ok");
     t.equal((await judge()).statusCode, 200, "counted again after Redis returns");
   });
 }

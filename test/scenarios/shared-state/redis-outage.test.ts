@@ -39,7 +39,10 @@ t.test("Redis down under load: zero failed judge requests, degraded, then draine
   });
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   await redis.stop(true);
-  const degraded = await within(3_000, async () => (await readiness()).stores.redis === "degraded");
+  const degraded = await within(
+    3_000,
+    async () => (await readiness()).stores["redis-state"] === "degraded",
+  );
   t.not(degraded, null, "/readyz reports the store degraded");
   const whileDown = await readiness();
   t.equal(whileDown.status, "ready", "judging stays ready while Redis is down");
@@ -51,7 +54,7 @@ t.test("Redis down under load: zero failed judge requests, degraded, then draine
   t.comment(`results: ${JSON.stringify(counts)}`);
   t.same(counts, { "200": results.length }, `all ${results.length} judge requests succeeded`);
   t.not(
-    await within(5_000, async () => (await readiness()).stores.redis === "ok"),
+    await within(5_000, async () => (await readiness()).stores["redis-state"] === "ok"),
     null,
     "ok again",
   );

@@ -9,6 +9,7 @@ import { loadConfig } from "../../../src/config/config.ts";
 import { blobDir } from "../../../src/store/create-stores.ts";
 import { blobFilePath } from "../../../src/store/file-blob-store.ts";
 import type { PromptRecord } from "../../../src/store/prompt-log.ts";
+import { PROMPT_STREAM_KEY } from "../../../src/store/redis-prompt-log.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
 import { openTrainerEnv, sharedSignal } from "../../../trainer/pipeline/open-trainer-env.ts";
 import type { IntakePrompt, IntakeSkip } from "../../../trainer/stages/intake-sink.ts";
@@ -103,10 +104,10 @@ t.test(
 
     const consumer = promptLog.consumer({ group: TRAINER_GROUP, consumer: "worker-a" });
     t.equal(await consumer.backlog(), 0, "nothing left unacknowledged");
-    const pending = (await opened.stores.redis!.commands.xpending("prompts", TRAINER_GROUP)) as [
-      number,
-      ...unknown[],
-    ];
+    const pending = (await opened.stores.redis!.commands.xpending(
+      PROMPT_STREAM_KEY,
+      TRAINER_GROUP,
+    )) as [number, ...unknown[]];
     t.equal(pending[0], 0, "XPENDING is empty");
 
     const status = await opened.env.state.status();
