@@ -8,12 +8,14 @@ import { promisify } from "node:util";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
+import { runEvaluation } from "../../../trainer/eval/eval-command.ts";
 import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import { trainerCallLimit } from "../../../trainer/pipeline/trainer-capacity.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
 import { until } from "../../helpers/grpc.ts";
 import { sameAs, servedShare, share } from "../../helpers/peer-share.ts";
 import { freePort, startRedis } from "../../helpers/redis-server.ts";
+import { tempDir, writeJuristBench } from "../../trainer/eval/evaluate-fixtures.ts";
 
 /**
  * Issue 20: the trainer's own fleet took each replica's whole share on top of the gateways'
@@ -47,7 +49,7 @@ async function world(t: Test, intervalMs: number) {
     ).stdout
       .split("\n")
       .filter(Boolean);
-  return { env, members, gateway: () => buildGateway(t, env, { listen: true }) };
+  return { env, sim: sim!, members, gateway: () => buildGateway(t, env, { listen: true }) };
 }
 
 /** `jurist trainer` as its own process, its /metrics on a free port; `stop` is SIGTERM. */
@@ -147,4 +149,33 @@ t.test("the trainer's pool limit follows the count as peers come and go", async 
     (await members()).some((id) => id.startsWith("trainer:")),
     "its entry is gone",
   );
+});
+
+t.test("`jurist eval` on the gateways' replicas counts as a peer while it runs", async (t) => {
+  const { env, sim, members, gateway } = await world(t, 100);
+  const a = await gateway();
+  t.same(await share(a.runtime), [1, SEQS]);
+  const config = loadConfig({
+    ...env,
+    JURIST_DATA_DIR: join(t.testdir(), "eval"),
+    JURIST_LOG_LEVEL: "silent",
+  });
+  // The replica holds the evaluation's first calls until the count has been read.
+  sim.setOptions({ stall: true });
+  const running = runEvaluation(config, pino({ level: "silent" }), {
+    bench: writeJuristBench(tempDir("peer-eval-bench"), { n: 4 }),
+    format: "jurist",
+    out: join(tempDir("peer-eval-out"), "run"),
+    unparseable: "wrong",
+    seed: 0,
+  });
+  t.ok(await sameAs(() => share(a.runtime), [2, SEQS / 2]), "the evaluation joins: 6 each");
+  t.ok(
+    await until(async () => (await members()).some((id) => id.startsWith("eval:"))),
+    "as eval:<host>-<pid>-<random>",
+  );
+  sim.setOptions({ stall: false });
+  t.match((await running).run, { items: { length: 4 } }, "and evaluates every item");
+  t.ok(await sameAs(() => share(a.runtime), [1, SEQS]), "done: it left, the gateway has 12");
+  t.notOk((await members()).some((id) => id.startsWith("eval:")));
 });
