@@ -228,16 +228,13 @@ async function servedCheckpoint(
   stores: Pick<Stores, "registry">,
   asked: string | undefined,
 ): Promise<string> {
-  const checkpoint =
-    asked ?? (await stores.registry.champion()) ?? opened.fleet.champion() ?? null;
+  const checkpoint = asked ?? (await stores.registry.champion()) ?? opened.fleet.champion() ?? null;
   if (!checkpoint) {
     throw new Error("no champion: the registry is empty and no replica serves a base model");
   }
   if (servedAs(opened, checkpoint).length > 0 || !opened.simulated) return checkpoint;
   if (!(await stores.registry.get(checkpoint))) {
-    throw new Error(
-      `no healthy replica serves checkpoint ${checkpoint}, and it is not registered`,
-    );
+    throw new Error(`no healthy replica serves checkpoint ${checkpoint}, and it is not registered`);
   }
   const loadTimeoutMs = config.gates.loadTimeoutMs;
   await serveCheckpoint(
