@@ -68,7 +68,7 @@ export const admission = area(
           schema: peerDiscovery,
           default: { kind: "auto" },
           shownDefault: "`auto`",
-          doc: "how a gateway counts the gateways sharing its replicas: `auto` → every gateway heartbeats into the state Redis (`REDIS_URL`) and counts the others alive, alone without Redis; a number → that many, fixed; `dns:<hostname>` → the A/AAAA records of that name (a headless Service of the gateways). A failed count keeps the last known one",
+          doc: "how a gateway counts the gateways sharing its replicas: `auto` → every gateway, and a standalone trainer or `jurist eval` on the same replicas, heartbeats into the state Redis (`REDIS_URL`) and counts the others alive, alone without Redis; a number → that many, fixed (count a standalone trainer in it); `dns:<hostname>` → the A/AAAA records of that name (a headless Service of the gateways). A failed count keeps the last known one",
         }),
         intervalMs: setting({
           env: "JURIST_GATEWAY_PEERS_INTERVAL_MS",

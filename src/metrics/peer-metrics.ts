@@ -12,7 +12,8 @@ export interface PeerSource {
 
 /**
  * `jurist_gateway_peers`, `jurist_replica_admission_limit{class}` and
- * `jurist_gateway_peers_failures_total`: how many gateways this one divides each replica's
+ * `jurist_gateway_peers_failures_total`: how many peers (gateways, and a standalone trainer or
+ * evaluation) this process divides each replica's
  * capacity by, what that leaves it, and how often the count could not be read (the last known
  * one stays in use, so a rising counter with a flat gauge is an outage, not a quiet fleet).
  */
@@ -20,7 +21,7 @@ export function createPeerMetrics(registers: Registry[]) {
   let source: PeerSource = { gateways: () => 1, limit: () => 0 };
   new Gauge({
     name: "jurist_gateway_peers",
-    help: "Gateways this gateway counts sharing the replicas, itself included; each replica's capacity is divided by it",
+    help: "Peers this process counts sharing the replicas (gateways, and a standalone trainer or jurist eval), itself included; each replica's capacity is divided by it",
     registers,
     collect() {
       this.set(source.gateways());
@@ -28,7 +29,7 @@ export function createPeerMetrics(registers: Registry[]) {
   });
   new Gauge({
     name: "jurist_replica_admission_limit",
-    help: "Engine calls this gateway admits per replica now, by priority class (batch: outside the interactive reserve)",
+    help: "Engine calls this process admits per replica now, by priority class (batch: outside the interactive reserve)",
     labelNames: ["class"],
     registers,
     collect() {

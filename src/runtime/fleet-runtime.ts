@@ -48,8 +48,9 @@ export async function createFleet(
     })),
   );
   metrics.observeAdmission((priority) => fleet.classCounts(priority));
-  // Alone until a gateway counts its peers (gateway-peers-runtime.ts replaces the source); the
-  // trainer's and `jurist eval`'s processes stay so, and show the limit they use.
+  // Alone until the process counts its peers (gateway-peers-runtime.ts replaces the source:
+  // gateways, trainers and `jurist eval` on shared replicas); a trainer or evaluation on its
+  // own in-process simulated replicas stays so, and shows the limit it uses.
   metrics.peers.observe({
     gateways: () => 1,
     limit: (priority) =>
@@ -83,8 +84,8 @@ export function fleetSettings(config: Config): FleetSettings {
     structuredOutputField: engine.structuredOutputField,
     apiKey: engine.apiKey,
     healthIntervalMs: engine.healthIntervalMs,
-    // Alone until the gateways are counted (gateway-peer-count.ts); the trainer's and
-    // `jurist eval`'s fleets keep it.
+    // Alone until the peers are counted (gateway-peer-count.ts); a trainer's or evaluation's
+    // fleet of its own in-process simulated replicas keeps it.
     maxInFlightPerReplica: perReplicaLimit(capacitySettings(config), 1),
     attemptTimeoutMs: engine.attemptTimeoutMs,
     admissionWaitMs: engine.admissionWaitMs,

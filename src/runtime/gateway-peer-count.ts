@@ -11,6 +11,12 @@ export const PEER_TTL_INTERVALS = 5;
 
 export interface GatewayPeerCountOptions {
   discovery: PeerDiscovery;
+  /**
+   * This process's entry in the store (default: {@link processPeerId}). A stable one (the
+   * trainer worker's `trainer:<consumer>`) lets a restart take its old entry over rather than
+   * be counted twice until the old one expires.
+   */
+  id?: string | undefined;
   /** How often the gateways are counted (and this one beats), ms. */
   intervalMs: number;
   /** Where `auto` beats and counts: the state Redis, or this process alone. */
@@ -22,6 +28,11 @@ export interface GatewayPeerCountOptions {
   onCount(gateways: number): void;
   /** A count that could not be read; the last known one stays. */
   onFailure?(): void;
+}
+
+/** Unique per process: a restarted pod is a new peer, its old entry expires with the TTL. */
+export function processPeerId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
 
 const systemResolveAll: ResolveAll = async (name) =>
@@ -36,8 +47,7 @@ const systemResolveAll: ResolveAll = async (name) =>
  */
 export function createGatewayPeerCount(options: GatewayPeerCountOptions) {
   const { discovery, intervalMs, logger } = options;
-  // Unique per process: a restarted pod is a new gateway, its old entry expires with the TTL.
-  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const id = options.id ?? processPeerId();
   const ttlMs = intervalMs * PEER_TTL_INTERVALS;
   const resolveAll = options.resolveAll ?? systemResolveAll;
   let gateways = discovery.kind === "static" ? discovery.count : 1;

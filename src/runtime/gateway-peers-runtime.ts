@@ -13,11 +13,18 @@ export interface PeerParts {
   stores: Pick<Stores, "peers">;
   metrics: Metrics;
   options: Pick<FleetOptions, "resolveAll">;
+  /**
+   * This process's entry among the peers (default: one per process). A trainer or an
+   * evaluation sends its own calls to the replicas from its own fleet, so it beats into the
+   * same set as the gateways and takes a part like one (docs/operations.md).
+   */
+  id?: string | undefined;
 }
 
 /**
- * Counts the gateways sharing the replicas and keeps the fleet's per-replica limit at this
- * gateway's part of their capacity (src/engine/replica-capacity.ts), recomputed on every count;
+ * Counts the peers sharing the replicas (gateways, and the trainer and evaluation processes
+ * that run fleets of their own) and keeps the fleet's per-replica limit at this
+ * process's part of their capacity (src/engine/replica-capacity.ts), recomputed on every count;
  * the metrics show the count, the limit per class and the failed counts. Resolves once the
  * first count is in.
  */
@@ -29,6 +36,7 @@ export async function shareReplicasWithPeers(config: Config, logger: Logger, par
     discovery: config.engine.peers.discovery,
     intervalMs: config.engine.peers.intervalMs,
     store: parts.stores.peers,
+    id: parts.id,
     resolveAll: parts.options.resolveAll,
     logger,
     onFailure: () => metrics.peers.failures.inc(),

@@ -8,7 +8,9 @@ import { createMetrics } from "../../src/metrics/metrics.ts";
 import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
-import { createStores } from "../../src/store/create-stores.ts";
+import { processPeerId } from "../../src/runtime/gateway-peer-count.ts";
+import { shareReplicasWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
+import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import {
   DEFAULT_MALFORMED_LIMIT,
   evaluationProblems,
@@ -223,36 +225,29 @@ async function servedCheckpoint(
   config: Config,
   logger: Logger,
   opened: OpenedFleet,
+  stores: Pick<Stores, "registry">,
   asked: string | undefined,
 ): Promise<string> {
-  const stores = await createStores(config, logger);
-  try {
-    const checkpoint =
-      asked ?? (await stores.registry.champion()) ?? opened.fleet.champion() ?? null;
-    if (!checkpoint) {
-      throw new Error("no champion: the registry is empty and no replica serves a base model");
-    }
-    if (servedAs(opened, checkpoint).length > 0 || !opened.simulated) return checkpoint;
-    if (!(await stores.registry.get(checkpoint))) {
-      throw new Error(
-        `no healthy replica serves checkpoint ${checkpoint}, and it is not registered`,
-      );
-    }
-    const loadTimeoutMs = config.gates.loadTimeoutMs;
-    await serveCheckpoint(
-      {
-        registry: stores.registry,
-        fleet: opened.fleet,
-        logger,
-        loadTimeoutMs,
-        quorum: config.gates.promotionQuorum,
-      },
-      checkpoint,
-    );
-    return checkpoint;
-  } finally {
-    await stores.close();
+  const checkpoint = asked ?? (await stores.registry.champion()) ?? opened.fleet.champion() ?? null;
+  if (!checkpoint) {
+    throw new Error("no champion: the registry is empty and no replica serves a base model");
   }
+  if (servedAs(opened, checkpoint).length > 0 || !opened.simulated) return checkpoint;
+  if (!(await stores.registry.get(checkpoint))) {
+    throw new Error(`no healthy replica serves checkpoint ${checkpoint}, and it is not registered`);
+  }
+  const loadTimeoutMs = config.gates.loadTimeoutMs;
+  await serveCheckpoint(
+    {
+      registry: stores.registry,
+      fleet: opened.fleet,
+      logger,
+      loadTimeoutMs,
+      quorum: config.gates.promotionQuorum,
+    },
+    checkpoint,
+  );
+  return checkpoint;
 }
 
 /**
@@ -269,11 +264,27 @@ export async function runEvaluation(
 ): Promise<EvaluationFiles & { run: EvaluationRun }> {
   // Read first: a bad file fails before any replica starts.
   const loaded = await loadBenchmark(options.bench, options.format);
-  const opened = await createFleet(config, logger, createMetrics(), {
-    simulation: hooks.simulation,
+  const metrics = createMetrics();
+  const opened = await createFleet(config, logger, metrics, { simulation: hooks.simulation });
+  const stores = await createStores(config, logger).catch(async (error: unknown) => {
+    opened.discovery.stop();
+    await opened.fleet.close();
+    await opened.closeSims();
+    throw error;
   });
+  // Its calls reach the replicas the gateways share (unless they are its own in-process
+  // simulations), so while it runs it counts among their peers like a trainer does.
+  const peers = opened.simulated
+    ? null
+    : await shareReplicasWithPeers(config, logger, {
+        fleet: opened.fleet,
+        stores,
+        metrics,
+        options: {},
+        id: `eval:${processPeerId()}`,
+      });
   try {
-    const checkpoint = await servedCheckpoint(config, logger, opened, options.checkpoint);
+    const checkpoint = await servedCheckpoint(config, logger, opened, stores, options.checkpoint);
     const served = servedAs(opened, checkpoint);
     if (served.length === 0) throw new Error(`no healthy replica serves checkpoint ${checkpoint}`);
     return await evaluateBenchmarkFile(
@@ -295,9 +306,11 @@ export async function runEvaluation(
       { signal: hooks.signal, onProgress: hooks.onProgress },
     );
   } finally {
+    await peers?.stop();
     opened.discovery.stop();
     await opened.fleet.close();
     await opened.closeSims();
+    await stores.close();
   }
 }
 

@@ -4,6 +4,8 @@ import type { Config } from "../../src/config/config.ts";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
+import { processPeerId } from "../../src/runtime/gateway-peer-count.ts";
+import { shareReplicasWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { createFileTrainerState } from "../state/file-trainer-state.ts";
@@ -31,11 +33,17 @@ export interface OpenedTrainer {
  * Opens what a trainer process needs on its own (`jurist train`, `jurist trainer`): the
  * stores, the replica fleet (in-process simulated replicas when no backend is configured,
  * like `serve`), metrics, the state store and the contamination index.
+ *
+ * Its fleet sends calls of its own to the replicas the gateways share, so it counts among
+ * their peers (as `peerId`, default `trainer:<host>-<pid>-<random>`) for as long as it is
+ * open, unless its replicas are its own in-process simulations: the gateways divide each replica by one more, and its per-replica limit, which its
+ * synthesis and judge-filter concurrency follow (trainer-capacity.ts), is its part alike.
  */
 export async function openTrainerEnv(
   config: Config,
   logger: Logger,
   simulation?: Simulation,
+  peerId = `trainer:${processPeerId()}`,
 ): Promise<OpenedTrainer> {
   const metrics = createMetrics();
   // Its Redis failures (XGROUP CREATE, XREADGROUP, the lease) reach its /metrics too.
@@ -47,8 +55,20 @@ export async function openTrainerEnv(
       throw error;
     },
   );
+  // In-process simulated replicas are this process's alone: no gateway shares them.
+  const peers = opened.simulated
+    ? null
+    : await shareReplicasWithPeers(config, logger, {
+        fleet: opened.fleet,
+        stores,
+        metrics,
+        options: {},
+        id: peerId,
+      });
   const close = async () => {
     opened.discovery.stop();
+    // Leaves at once, so the gateways take its part back without waiting out its beat.
+    await peers?.stop();
     await opened.fleet.close();
     await opened.closeSims();
     await stores.close();

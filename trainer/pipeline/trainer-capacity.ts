@@ -12,9 +12,10 @@ export const AUTO_CONCURRENCY_CEILING = 4_096;
  * to. With priority classes on that is the replica's limit less the interactive reserve, even
  * in a trainer process that sees no interactive traffic of its own (admission would lend it the
  * reserve): the reserve then stays free on the replica for the gateways' interactive calls,
- * which this process cannot see. The one place that says what a replica offers the trainer:
- * when per-replica limits come from elsewhere (a share of vLLM's `--max-num-seqs` divided among
- * gateway peers), `maxInFlight` is already that share, and only this function would change.
+ * which this process cannot see. `maxInFlight` is the trainer fleet's own part of the
+ * replica: a standalone trainer counts among the gateways' peers (open-trainer-env.ts), so it
+ * is ⌊share × max-num-seqs ÷ peers⌋ and follows every count (`setMaxInFlightPerReplica`); the
+ * embedded trainer uses its gateway's fleet and so shares that gateway's part.
  */
 export function trainerSlotsPerReplica(
   replica: Pick<ReplicaSnapshot, "maxInFlight">,

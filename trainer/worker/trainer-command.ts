@@ -34,7 +34,13 @@ async function runWorker(simulation?: Simulation): Promise<void> {
       "REDIS_URL (or JURIST_REDIS_CLUSTER_NODES) is unset: this worker cannot see prompts a gateway collects (they stay in the gateway's memory); so it would wait forever. Set REDIS_URL, let serve run the embedded trainer, or use jurist train for seed files",
     );
   }
-  const opened = await openTrainerEnv(config, logger, simulation);
+  // Stable across restarts like the consumer name: a restarted worker takes its entry over.
+  const opened = await openTrainerEnv(
+    config,
+    logger,
+    simulation,
+    `trainer:${config.trainer.consumer}`,
+  );
   const server =
     config.trainer.metricsPort > 0
       ? await startMetricsServer(opened.metrics.registry, config.trainer.metricsPort, config.host)

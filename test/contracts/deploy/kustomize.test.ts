@@ -272,14 +272,20 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
 }
 
 t.test(
-  "the gateways are told the replicas' --max-num-seqs, which they divide",
+  "the gateways and the trainer are told the replicas' --max-num-seqs, which they divide",
   tools,
   async (t) => {
     for (const name of Object.keys(OVERLAYS)) {
       const v = overlay(name);
-      const gateway = v.one<Workload>("Deployment", "jurist-gateway")!.spec.template.spec
-        .containers[0]!;
-      const told = gateway.env?.find((e) => e.name === "JURIST_REPLICA_MAX_NUM_SEQS")?.value;
+      const toldTo = (deployment: string) =>
+        v
+          .one<Workload>("Deployment", deployment)!
+          .spec.template.spec.containers[0]!.env?.find(
+            (e) => e.name === "JURIST_REPLICA_MAX_NUM_SEQS",
+          )?.value;
+      const told = toldTo("jurist-gateway");
+      // The trainer counts among the gateways' peers: its part is of the same number.
+      t.equal(toldTo("jurist-trainer"), told, `${name}: the trainer is told the same`);
       const replica = v.one<Workload>("Deployment", "vllm")!.spec.template.spec.containers[0]!;
       const args = replica.args ?? [];
       // vLLM's `--max-num-seqs=N`; the simulator's `--max-concurrency N` plays it.

@@ -1,9 +1,9 @@
 import t, { type Test } from "tap";
 import { request } from "undici";
-import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
-import { metricSamples, simMetric, until } from "../../helpers/grpc.ts";
+import { simMetric, until } from "../../helpers/grpc.ts";
+import { sameAs, servedShare, share } from "../../helpers/peer-share.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
 import { serveGateway } from "../../helpers/serve-process.ts";
 
@@ -49,34 +49,6 @@ async function closableGateway(t: Test, env: Record<string, string>) {
   const built = await buildGateway({ teardown: (step) => steps.push(step) }, env, { listen: true });
   return { ...built, close };
 }
-
-/** `jurist_gateway_peers` and `jurist_replica_admission_limit{class="interactive"}` of a gateway. */
-async function share(runtime: Runtime): Promise<[number, number]> {
-  const [peers] = await metricSamples(runtime, "jurist_gateway_peers");
-  const limits = await metricSamples(runtime, "jurist_replica_admission_limit");
-  const interactive = limits.find((sample) => sample.labels.class === "interactive");
-  return [peers?.value ?? 0, interactive?.value ?? 0];
-}
-
-/** The same two from a gateway process's `/metrics`. */
-async function servedShare(url: string): Promise<[number, number]> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (prefix: string) =>
-    Number(
-      text
-        .split("\n")
-        .find((line) => line.startsWith(prefix))
-        ?.split(" ")
-        .pop() ?? 0,
-    );
-  return [
-    value("jurist_gateway_peers "),
-    value('jurist_replica_admission_limit{class="interactive"} '),
-  ];
-}
-
-const sameAs = async (read: () => Promise<[number, number]>, expected: [number, number]) =>
-  until(async () => JSON.stringify(await read()) === JSON.stringify(expected));
 
 t.test("each gateway's limit follows the gateways counted: joins, a kill, a leave", async (t) => {
   const { shared, gateway, closable } = await fleet(t);
