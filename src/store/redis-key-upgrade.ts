@@ -1,10 +1,18 @@
 import type { Redis } from "ioredis";
 import { LEGACY_KEY_FAMILIES, LEGACY_KEYS } from "./redis-legacy-keys.ts";
+import {
+  isBootstrappedRegistry,
+  isYoungStream,
+  type Takeover,
+  takeOver,
+} from "./redis-upgrade-takeovers.ts";
 
 /** One rename, both names without the key prefix (the client adds it). */
 export interface KeyMove {
   from: string;
   to: string;
+  /** Set when the tagged key exists but an upgraded process made it by itself (see takeovers). */
+  takeover?: Takeover;
 }
 
 /** What `jurist redis upgrade` would do, found before anything moves. */
@@ -74,7 +82,26 @@ export async function planUpgrade(redis: Redis, prefix: string): Promise<Upgrade
       await classify(redis, pairs, plan);
     }
   }
+  await settleTakeovers(redis, plan);
   return plan;
+}
+
+/** Turns the conflicts an upgraded process made by itself into takeovers (redis-upgrade-takeovers.ts). */
+async function settleTakeovers(redis: Redis, plan: UpgradePlan): Promise<void> {
+  const registry = plan.conflicts.filter((move) => move.to.startsWith("{registry}:"));
+  const bootstrapped = registry.length > 0 && (await isBootstrappedRegistry(redis));
+  const settled: KeyMove[] = [];
+  for (const move of plan.conflicts) {
+    if (bootstrapped && registry.includes(move)) {
+      settled.push({ ...move, takeover: "replace-bootstrapped-registry" });
+    } else if (move.from === "prompts" && (await isYoungStream(redis, move.to))) {
+      settled.push({ ...move, takeover: "merge-young-stream" });
+    }
+  }
+  plan.conflicts = plan.conflicts.filter(
+    (move) => !settled.some((done) => done.from === move.from),
+  );
+  plan.moves.push(...settled);
 }
 
 /**
@@ -103,6 +130,11 @@ export async function applyUpgrade(
 ): Promise<UpgradeOutcome> {
   const outcome: UpgradeOutcome = { moved: [], conflicts: [], markers: { moved: 0, left: 0 } };
   for (const move of plan.moves) {
+    if (move.takeover) {
+      await takeOver(redis, move.takeover, move.from, move.to);
+      outcome.moved.push(move);
+      continue;
+    }
     const result = await renameIfFree(redis, move);
     if (result === "moved") outcome.moved.push(move);
     if (result === "taken") outcome.conflicts.push(move);

@@ -10,6 +10,7 @@ import {
   liveJuristProcesses,
   planUpgrade,
 } from "./redis-key-upgrade.ts";
+import type { Takeover } from "./redis-upgrade-takeovers.ts";
 
 export const REDIS_USAGE = `usage: jurist redis upgrade [--dry-run] [--force]
   upgrade  renames the state keys of versions before the Cluster hash tags (registry:*,
@@ -26,6 +27,14 @@ class Refusal extends Error {
     super(message);
   }
 }
+
+/** How a move that replaced or merged a tagged key is reported. */
+const TAKEOVER_NOTES: Record<Takeover, string> = {
+  "replace-bootstrapped-registry":
+    "replacing the registry an upgraded gateway bootstrapped with the base model",
+  "merge-young-stream":
+    "with the prompts an upgraded gateway collected under the new name appended",
+};
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -93,7 +102,8 @@ async function upgrade(options: { force: boolean; dryRun: boolean }): Promise<vo
       );
     }
     const plan = await planUpgrade(redis, prefix);
-    const name = (move: KeyMove) => `${prefix}${move.from} -> ${prefix}${move.to}`;
+    const name = (move: KeyMove) =>
+      `${prefix}${move.from} -> ${prefix}${move.to}${move.takeover ? ` (${TAKEOVER_NOTES[move.takeover]})` : ""}`;
     if (plan.conflicts.length > 0) {
       throw new Refusal(
         [
