@@ -12,7 +12,7 @@ const RECHECK_MS = 30_000;
  * serving (judging needs none of them, and a gateway that refused to start would turn a
  * one-command fix into an outage), but the first look logs an error naming
  * `jurist redis upgrade`, and `found()` feeds `/readyz` (`redis-key-layout`) and the metric
- * `jurist_redis_legacy_keys`. Reads look again at most every 30 s (six EXISTS), so the
+ * `jurist_redis_legacy_keys`. Reads look again at most every 30 s (five EXISTS), so the
  * report clears without a restart once the upgrade ran.
  */
 export function watchLegacyKeys(redis: RedisConnection, logger: Logger, prefix: string) {
