@@ -40,7 +40,8 @@ function globEscape(text: string): string {
 /**
  * Every key of a family, names without the prefix, a SCAN batch at a time. ioredis applies
  * `keyPrefix` to key arguments but not to SCAN's MATCH pattern nor to the names SCAN returns
- * (ioredis README, "Transparent Key Prefixing"), so both are handled here.
+ * (ioredis 6.0.0 README, "Transparent Key Prefixing", issues #239 and #325), so both are
+ * handled here.
  */
 async function* scanFamily(redis: Redis, prefix: string, from: string): AsyncGenerator<string[]> {
   const stream = redis.scanStream({

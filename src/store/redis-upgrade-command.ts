@@ -101,6 +101,8 @@ async function upgrade(options: { force: boolean; dryRun: boolean }): Promise<vo
         1,
       );
     }
+    if (live.length > 0 && options.dryRun)
+      out(`note: Jurist uses this Redis now: ${live.join("; ")}`);
     const plan = await planUpgrade(redis, prefix);
     const name = (move: KeyMove) =>
       `${prefix}${move.from} -> ${prefix}${move.to}${move.takeover ? ` (${TAKEOVER_NOTES[move.takeover]})` : ""}`;

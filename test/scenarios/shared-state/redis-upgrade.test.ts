@@ -23,8 +23,8 @@ import { trainerConfig } from "../../helpers/trainer-config.ts";
  * gateway upgraded onto an existing Redis saw no API keys (every client 401), no champion and
  * an empty stream, silently. `jurist redis upgrade` renames them; every process reports old
  * keys at start-up. The old layout is written as 79a0ab1 wrote it (test/helpers/legacy-redis-layout.ts).
- * RENAMENX keeps the TTL and a stream's consumer groups (Redis docs, RENAME: "the renamed
- * key inherits ... the TTL"; a stream is one value, its groups part of it).
+ * RENAMENX keeps the TTL and a stream's consumer groups (Redis 7.0 RENAME: the value moves
+ * as one, groups are part of a stream's value; checked here on redis-server 7.0).
  */
 
 const PREFIX = "jurist:";
@@ -88,6 +88,11 @@ t.test(
     const { apiKey } = await seedLegacyLayout(redis.url, PREFIX);
     const look = raw(t, redis.url);
     const groupBefore = await look.xinfo("GROUPS", `${PREFIX}prompts`);
+
+    const dry = await upgrade(redis.url, "--dry-run");
+    t.equal(dry.code, 0, dry.stderr);
+    t.match(dry.stdout, "would move jurist:keys:ids -> jurist:{keys}:ids");
+    t.equal(await look.exists(`${PREFIX}keys:ids`), 1, "a dry run moves nothing");
 
     const first = await upgrade(redis.url);
     t.equal(first.code, 0, first.stderr);
