@@ -22,6 +22,8 @@ commands:
   doctor   check a vLLM replica the way Jurist will use it: jurist doctor --replica URL
            [--model NAME] [--api-key K] [--promotion lora|full] [--json]
   keys     manage API keys: jurist keys create --tenant T [--scope judge|admin] | list | revoke ID
+  redis    jurist redis upgrade [--dry-run] [--force]: rename an existing state Redis's keys
+           to the hash-tagged names this version reads (docs/redis.md)
   help     show this text`;
 
 const { simulation } = embeddedDefault;
@@ -81,6 +83,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "keys":
       return (await import("./auth/keys-command.ts")).runKeysCommand(rest);
+    case "redis":
+      return (await import("./store/redis-upgrade-command.ts")).runRedisCommand(rest);
     case "promote":
     case "rollback":
       return (await import("./registry/promote-command.ts")).runPromoteCommand(

@@ -31,6 +31,15 @@ export function createRedisMetrics(registers: Registry[]) {
     [{ decision: "allowed" }, { decision: "refused" }],
   );
   let source: () => Record<string, "ok" | "degraded"> = () => ({});
+  let legacyKeys: () => readonly string[] = () => [];
+  new Gauge({
+    name: "jurist_redis_legacy_keys",
+    help: "Keys of the layout before the Cluster hash tags (registry:*, keys:ids, prompts) found in the state Redis: this version does not read them; run `jurist redis upgrade`",
+    registers,
+    collect() {
+      this.set(legacyKeys().length);
+    },
+  });
   new Gauge({
     name: "jurist_redis_up",
     help: "1 while a Redis role is connected, accepts the write probe and had no failed command in the last 5 s; 0 when degraded",
@@ -50,9 +59,16 @@ export function createRedisMetrics(registers: Registry[]) {
       errors.inc({ role, cause });
     },
     rateLimitUncounted,
-    /** Makes `jurist_redis_up` read `states` (`redis-state`, `redis-cache`) on every scrape. */
-    observe(states: () => Record<string, "ok" | "degraded">): void {
+    /**
+     * Makes `jurist_redis_up` read `states` (`redis-state`, `redis-cache`) and
+     * `jurist_redis_legacy_keys` read `legacy` on every scrape.
+     */
+    observe(
+      states: () => Record<string, "ok" | "degraded">,
+      legacy: () => readonly string[] = () => [],
+    ): void {
       source = states;
+      legacyKeys = legacy;
     },
   };
 }

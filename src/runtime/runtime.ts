@@ -49,7 +49,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     metrics.admission.shed.inc({ reason: "memory" }),
   );
   const stores = await createStores(config, logger, { redisError: metrics.redis.error });
-  metrics.redis.observe(stores.redisStates);
+  metrics.redis.observe(stores.redisStates, stores.legacyKeys);
   const { fleet, discovery, simulated, closeSims } = await createFleet(
     config,
     logger,
@@ -236,7 +236,12 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
         draining: () => draining,
         // Only the shared stores in use: with no Redis there is none to call "ok". Each role
         // (`redis-state`, `redis-cache`) is reported from its own write probe.
-        stores: (): Record<string, StoreState> => stores.redisStates(),
+        // Old untagged keys (a Redis not yet upgraded) show as `redis-key-layout` while they
+        // remain; the gateway stays ready (src/store/legacy-key-watch.ts says why).
+        stores: (): Record<string, StoreState> =>
+          stores.legacyKeys().length > 0
+            ? { ...stores.redisStates(), "redis-key-layout": "degraded" }
+            : stores.redisStates(),
       }),
     beginDrain: () => {
       draining = true;

@@ -6,6 +6,7 @@ import type { CheckpointRegistry } from "./checkpoint-registry.ts";
 import { blobDir, createBlobStore } from "./create-blob-store.ts";
 import type { GatewayPeers } from "./gateway-peers.ts";
 import type { KeyStore } from "./key-store.ts";
+import { watchLegacyKeys } from "./legacy-key-watch.ts";
 import { createMemoryCheckpointRegistry } from "./memory-checkpoint-registry.ts";
 import { createMemoryGatewayPeers } from "./memory-gateway-peers.ts";
 import { createMemoryKeyStore } from "./memory-key-store.ts";
@@ -55,6 +56,12 @@ export interface Stores {
   status(): "ok" | "degraded";
   /** Each Redis role's state (`redis-state`, `redis-cache`), for readiness; empty without Redis. */
   redisStates(): Record<string, "ok" | "degraded">;
+  /**
+   * Keys of the layout before the Cluster hash tags still in the state Redis (names without
+   * the prefix; src/store/legacy-key-watch.ts): `jurist redis upgrade` moves them. Empty
+   * without Redis.
+   */
+  legacyKeys(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -117,6 +124,7 @@ export async function createStores(
       cacheRedis: null,
       status: () => "ok",
       redisStates: () => ({}),
+      legacyKeys: () => [],
       close: async () => {
         await registry.close?.();
         await blobs.close();
@@ -140,6 +148,8 @@ export async function createStores(
   if (!cacheUp && cacheTarget) {
     logger.warn(`cache Redis (${describe(cacheTarget)}) is not reachable yet: starting degraded`);
   }
+  const legacy = watchLegacyKeys(client.commands, logger, config.stores.redisPrefix);
+  if (stateUp) await legacy.start();
   const registry = createRedisCheckpointRegistry({ client });
   const redisStates = () => ({
     "redis-state": client.status(),
@@ -159,6 +169,7 @@ export async function createStores(
     status: () =>
       Object.values(redisStates()).every((state) => state === "ok") ? "ok" : "degraded",
     redisStates,
+    legacyKeys: legacy.found,
     async close() {
       await registry.close?.();
       await client.close();

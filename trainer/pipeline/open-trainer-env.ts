@@ -48,7 +48,7 @@ export async function openTrainerEnv(
   const metrics = createMetrics();
   // Its Redis failures (XGROUP CREATE, XREADGROUP, the lease) reach its /metrics too.
   const stores = await createStores(config, logger, { redisError: metrics.redis.error });
-  metrics.redis.observe(stores.redisStates);
+  metrics.redis.observe(stores.redisStates, stores.legacyKeys);
   const opened = await createFleet(config, logger, metrics, { simulation }).catch(
     async (error: unknown) => {
       await stores.close();
