@@ -4,6 +4,7 @@ import type { Config } from "../../src/config/config.ts";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
+import { shareReplicasWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { createFileTrainerState } from "../state/file-trainer-state.ts";
@@ -45,7 +46,26 @@ export async function openTrainerEnv(
       throw error;
     },
   );
+  // The trainer's calls land on the replicas the gateways share, so it takes part in the share
+  // like a gateway (src/engine/replica-capacity.ts): with `auto` it beats into the gateways'
+  // set, so they and it each keep ⌊share × max-num-seqs ÷ (gateways + 1)⌋ per replica. Alone
+  // at the whole replica, its batch slots (trainer-capacity.ts) came on top of what the
+  // gateways admit together: 1.75 × --max-num-seqs in flight at a replica, the excess queued
+  // first come first served inside vLLM in front of interactive calls.
+  const peers = await shareReplicasWithPeers(config, logger, {
+    fleet: opened.fleet,
+    stores,
+    metrics,
+    options: {},
+  }).catch(async (error: unknown) => {
+    opened.discovery.stop();
+    await opened.fleet.close();
+    await opened.closeSims();
+    await stores.close();
+    throw error;
+  });
   const close = async () => {
+    await peers.stop();
     opened.discovery.stop();
     await opened.fleet.close();
     await opened.closeSims();
