@@ -48,8 +48,8 @@ export async function createFleet(
     })),
   );
   metrics.observeAdmission((priority) => fleet.classCounts(priority));
-  // Alone until a gateway counts its peers (gateway-peers-runtime.ts replaces the source); the
-  // trainer's and `jurist eval`'s processes stay so, and show the limit they use.
+  // Alone until the process counts its peers (gateway-peers-runtime.ts replaces the source: the
+  // gateway and the trainer do); `jurist eval`'s process stays so, and shows the limit it uses.
   metrics.peers.observe({
     gateways: () => 1,
     limit: (priority) =>
@@ -88,8 +88,8 @@ export function fleetSettings(config: Config): FleetSettings {
     structuredOutputField: engine.structuredOutputField,
     apiKey: engine.apiKey,
     healthIntervalMs: engine.healthIntervalMs,
-    // Alone until the gateways are counted (gateway-peer-count.ts); the trainer's and
-    // `jurist eval`'s fleets keep it.
+    // Alone until the gateways are counted (gateway-peer-count.ts, in the gateway and the
+    // trainer); `jurist eval`'s fleet keeps it.
     maxInFlightPerReplica: perReplicaLimit(capacitySettings(config), 1),
     attemptTimeoutMs: engine.attemptTimeoutMs,
     admissionWaitMs: engine.admissionWaitMs,
