@@ -37,8 +37,7 @@ export const engine = area(
       connectionsPerReplica: setting({
         env: "JURIST_ENGINE_CONNECTIONS",
         schema: intIn(1, 1024),
-        default: 64,
-        doc: "keep-alive connections per replica for completions (1–1024); health and metrics polls have their own (`JURIST_PROBE_CONNECTIONS`)",
+        doc: "keep-alive connections per replica for completions (1–1024); unset → as many as this gateway may keep in flight per replica alone (`JURIST_REPLICA_MAX_NUM_SEQS` × `JURIST_REPLICA_CAPACITY_SHARE`, capped by `JURIST_REPLICA_MAX_CONCURRENCY`), so every call admission lets in has a connection; fewer makes the calls past them wait in the pool's first-come queue, out of priority order, their attempt timeout running. Opened as calls need them; health and metrics polls have their own (`JURIST_PROBE_CONNECTIONS`)",
       }),
       probeConnections: setting({
         env: "JURIST_PROBE_CONNECTIONS",

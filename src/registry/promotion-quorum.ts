@@ -9,8 +9,9 @@
  *   not block (the reconcile loop loads them when they return); a healthy replica that cannot
  *   load it, or does not list it in time, counts against.
  *
- * Rollback and reconcile stage with `{ share: 1, strict: false }`: every healthy replica must
- * list it, replicas that are down are skipped.
+ * Rollback stages with the same share, never strict (`rollbackRule`): replicas that are down
+ * are skipped, and a healthy one that refuses counts against the share like in a promotion.
+ * Reconcile stages nothing: it loads where the champion is missing (`loadOn`).
  */
 export interface StageRule {
   /** Share of the counted replicas that must list the checkpoint, 0 < share ≤ 1. */
@@ -24,8 +25,18 @@ export function promotionRule(quorum: number): StageRule {
   return { share: quorum, strict: quorum >= 1 };
 }
 
-/** Rollback's and reconcile's rule: every healthy replica; down ones never block. */
+/** Every healthy replica; down ones never block (rollback's rule at a quorum of 1). */
 export const EVERY_HEALTHY: StageRule = { share: 1, strict: false };
+
+/**
+ * Rollback's rule for a configured quorum: the same share, down replicas skipped. Rollback is
+ * the way out of a bad promotion and must never be harder than it: held to every healthy
+ * replica, a replica the quorum switched without (one that refuses every load) blocked each
+ * rollback at step `load`.
+ */
+export function rollbackRule(quorum: number): StageRule {
+  return { share: Math.min(1, quorum), strict: false };
+}
 
 /**
  * Replicas that must list the checkpoint out of `counted`: ⌈share × counted⌉, at least one.

@@ -13,7 +13,7 @@ import {
   type ReplicaProblem,
   swapOrThrow,
 } from "./promotion-errors.ts";
-import { EVERY_HEALTHY, promotionRule, type StageRule } from "./promotion-quorum.ts";
+import { promotionRule, rollbackRule, type StageRule } from "./promotion-quorum.ts";
 import { createReplicaAdapters } from "./replica-adapters.ts";
 import { createReplicaStaging, type Staged, type StagingFleet } from "./replica-staging.ts";
 
@@ -68,7 +68,7 @@ export interface ChampionSwitch {
 
 /**
  * Promotion, rejection and rollback such that a checkpoint becomes champion only once its
- * quorum of replicas serves it (`quorum`; rollback: every healthy replica). Routing sends a
+ * quorum of replicas serves it (`quorum`; rollback: the same share, down ones skipped). Routing sends a
  * checkpoint's requests only to replicas that list it, so the rest get no champion traffic
  * until the reconcile loop has loaded it there. Every operation stages first and switches the champion by one
  * compare-and-set; a failure before the switch undoes this call's adapter loads, so the
@@ -120,6 +120,7 @@ export function createPromotion(options: PromotionOptions) {
   }
 
   const quorumRule = promotionRule(options.quorum ?? 1);
+  const rollbackQuorum = rollbackRule(options.quorum ?? 1);
   // Healthy replicas that did not serve the champion when this process last tried to make them
   // (a switch or a reconcile round), by URL: the `jurist_replica_missing_champion` gauge.
   let lacking: { champion: string | null; replicas: Map<string, string> } = {
@@ -254,7 +255,7 @@ export function createPromotion(options: PromotionOptions) {
       const history = current ? await guarded(() => registry.history(HISTORY_LIMIT)) : [];
       const target = current && rollbackTarget(history, current);
       if (!target) throw noPrevious();
-      const staged = await stageRecord(await recordOf(target), EVERY_HEALTHY);
+      const staged = await stageRecord(await recordOf(target), rollbackQuorum);
       return switchTo(staged, () => registry.rollback(current));
     },
 

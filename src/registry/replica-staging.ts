@@ -63,6 +63,12 @@ const downReason = (replica: ReplicaSnapshot) => `down (${replica.lastError ?? "
  */
 export function createReplicaStaging(options: ReplicaStagingOptions) {
   const { fleet, adapters, logger } = options;
+  /**
+   * The refusal last logged per replica (checkpoint and message). Every gateway's reconcile
+   * loop tries a refusing replica again each round: the counter counts each try, the log says
+   * it once per cause, and again after a load there succeeded.
+   */
+  const refusalLogged = new Map<string, string>();
 
   /** Re-polls until `done` holds or the deadline passes; true when it held. */
   async function waitUntil(deadline: number, done: () => boolean): Promise<boolean> {
@@ -88,8 +94,8 @@ export function createReplicaStaging(options: ReplicaStagingOptions) {
   }
 
   /**
-   * Loads an adapter on `missing` at once. A refusal (or timeout) is logged, told to
-   * `onLoadFailed` and returned; "already loaded" means another stage got there first: it is
+   * Loads an adapter on `missing` at once. A refusal (or timeout) is told to `onLoadFailed`
+   * and returned, and logged once per replica and cause; "already loaded" means another stage got there first: it is
    * served, and not ours to undo.
    */
   async function loadOn(record: CheckpointRecord, missing: readonly ReplicaSnapshot[]) {
@@ -100,13 +106,21 @@ export function createReplicaStaging(options: ReplicaStagingOptions) {
     const failed: ReplicaProblem[] = [];
     results.forEach((result, index) => {
       const replica = missing[index]!.url;
-      if (result.ok) loaded.push(replica);
-      else if (result.reason !== "already_loaded") {
+      if (result.ok) {
+        loaded.push(replica);
+        refusalLogged.delete(replica);
+      } else if (result.reason !== "already_loaded") {
         failed.push({ replica, reason: `load failed: ${result.message}` });
-        logger.warn(
-          { checkpoint: record.id, replica, reason: result.message },
-          "replica could not load the adapter",
-        );
+        const cause = `${record.id}\n${result.message}`;
+        if (refusalLogged.get(replica) !== cause) {
+          // Bounded by the replicas that refuse; a fleet churning through addresses resets it.
+          if (refusalLogged.size >= 1_000) refusalLogged.clear();
+          refusalLogged.set(replica, cause);
+          logger.warn(
+            { checkpoint: record.id, replica, reason: result.message },
+            "replica could not load the adapter",
+          );
+        }
         options.onLoadFailed?.(replica, record.id);
       }
     });

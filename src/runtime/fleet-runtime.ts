@@ -78,7 +78,12 @@ export function fleetSettings(config: Config): FleetSettings {
   const { engine, judge } = config;
   return {
     champion: judge.champion,
-    connectionsPerReplica: engine.connectionsPerReplica,
+    // One connection per call admission may let in (a lone gateway's limit, the largest it can
+    // have), so admission, in class order, is the only queue: past the pool's connections a
+    // call waited in its first-come queue, behind batch calls whatever its class, its attempt
+    // timeout running (the old fixed 64 under the lone default of 256).
+    connectionsPerReplica:
+      engine.connectionsPerReplica ?? perReplicaLimit(capacitySettings(config), 1),
     probeConnections: engine.probeConnections,
     keepAliveMs: engine.keepAliveMs,
     structuredOutputField: engine.structuredOutputField,

@@ -39,6 +39,18 @@ const systemResolveAll: ResolveAll = async (name) =>
   (await lookup(name, { all: true, verbatim: true })).map((entry) => entry.address);
 
 /**
+ * Pods behind a name's addresses: the distinct addresses of the family with more of them. A
+ * dual-stack headless Service answers an A and an AAAA record per ready pod (both come back
+ * from `lookup` with `all`), which counted once each would make every gateway admit half its
+ * share.
+ */
+function podsOf(addresses: readonly string[]): number {
+  const distinct = new Set(addresses);
+  const v6 = [...distinct].filter((address) => address.includes(":")).length;
+  return Math.max(v6, distinct.size - v6);
+}
+
+/**
  * Counts the gateways sharing the replicas, now and on an interval: a fixed number, the
  * addresses of a DNS name, or (`auto`) the gateways that beat into the store within
  * {@link PEER_TTL_INTERVALS} intervals. A read that fails keeps the last known count rather
@@ -56,9 +68,7 @@ export function createGatewayPeerCount(options: GatewayPeerCountOptions) {
   let timer: NodeJS.Timeout | undefined;
 
   async function read(): Promise<number> {
-    if (discovery.kind === "dns") {
-      return new Set(await resolveAll(discovery.hostname)).size;
-    }
+    if (discovery.kind === "dns") return podsOf(await resolveAll(discovery.hostname));
     return options.store.beat(id, Date.now(), ttlMs);
   }
 

@@ -183,7 +183,12 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
   }
 
   async function held(): Promise<number> {
-    measuring ??= measureAll();
+    // A failed measurement is not kept: the next put measures again (the shards measured so
+    // far stay), where a kept rejection would refuse every new blob until a restart.
+    measuring ??= measureAll().catch((error: unknown) => {
+      measuring = null;
+      throw error;
+    });
     await measuring;
     return shardBytes.reduce<number>((sum, bytes) => sum + (bytes ?? 0), 0);
   }

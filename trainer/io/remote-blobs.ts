@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { mapConcurrent } from "../../src/core/map-concurrent.ts";
+import { BlobHashMismatchError } from "../../src/store/blob-hash.ts";
 import type { BlobStore } from "../../src/store/blob-store.ts";
 
 /**
@@ -73,5 +74,36 @@ export function createRemoteBlobIntake(options: RemoteBlobsOptions): IntakeBlobs
         logger.warn({ err: error }, "consumed image blobs not deleted; the lifecycle rule will");
       }
     },
+  };
+}
+
+/**
+ * The intake side of `JURIST_BLOB_STORE=file` with a TTL: the blobs stay where the gateways
+ * wrote them, and each one a batch names is put again, so the store's TTL counts from the
+ * iteration that reads it. Without this a prompt taken from a backlog a few days old kept its
+ * image's first date, and the sweep could take the file between intake and the fine-tune
+ * (which reads `paths` datasets' images by path days later): the fine-tune failed on the
+ * missing file, and every retry resumed into the same failure. Nothing is deleted at release:
+ * the TTL does that. A file whose bytes no longer match its name reads as absent (skipped as
+ * `missing_image`), not as a failed batch.
+ */
+export function createLocalBlobIntake(store: BlobStore): IntakeBlobs {
+  return {
+    async materialise(hashes) {
+      const unique = [...new Set(hashes)];
+      const present = await mapConcurrent(unique, COPIES_IN_FLIGHT, async (sha256) => {
+        const bytes = await store.get(sha256);
+        if (!bytes) return false;
+        try {
+          await store.put(sha256, bytes);
+          return true;
+        } catch (error) {
+          if (error instanceof BlobHashMismatchError) return false;
+          throw error;
+        }
+      });
+      return new Set(unique.filter((_, i) => present[i]));
+    },
+    async release() {},
   };
 }

@@ -64,6 +64,12 @@ export async function openTrainerEnv(
         metrics,
         options: {},
         id: peerId,
+      }).catch(async (error: unknown) => {
+        opened.discovery.stop();
+        await opened.fleet.close();
+        await opened.closeSims();
+        await stores.close();
+        throw error;
       });
   const close = async () => {
     opened.discovery.stop();

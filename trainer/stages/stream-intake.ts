@@ -9,7 +9,9 @@ export interface StreamIntakeOptions {
   blobPath: (sha256: string) => string;
   /**
    * With images in a shared store (S3): copies them to `blobPath` at intake and deletes them
-   * from the store once their entries are acknowledged. Unset: `blobPath` is the store itself.
+   * from the store once their entries are acknowledged. With a file store that expires blobs:
+   * puts each again, so its TTL counts from this iteration. Unset: intake only checks that
+   * each file is at `blobPath`.
    */
   blobs?: IntakeBlobs | undefined;
   /** Stream entries taken into one iteration at most. */

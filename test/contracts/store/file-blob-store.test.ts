@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Test } from "tap";
@@ -90,4 +90,21 @@ t.test("a store at its byte bound refuses new blobs until the sweep frees room",
   await blobs.sweep(256);
   t.equal(await blobs.bytes(), 400, "b expired, a was put again");
   t.equal(await blobs.put(sha256Hex(c), c), true, "room again");
+});
+
+// A bounded store measures what it holds once, on its first new blob. A measurement that
+// failed (an unreadable directory, an I/O error) must not stay the answer: the collector
+// retries a failed batch, and a store that kept the rejection would refuse every new blob until
+// the gateway restarted, each batch buffered and then dropped as buffer_full.
+t.test("a bounded store whose measurement failed measures again on the next put", async (t) => {
+  const dir = await tempDir(t);
+  const blobs = createFileBlobStore({ dir, maxBytes: 1_000 });
+  t.teardown(() => blobs.close());
+  // A file where a top-level directory belongs: readdir fails with ENOTDIR, not ENOENT.
+  await writeFile(join(dir, "00"), "not a directory");
+  const bytes = Buffer.from("after the failure");
+  await t.rejects(blobs.put(sha256Hex(bytes), bytes), { code: "ENOTDIR" });
+  await rm(join(dir, "00"));
+  t.equal(await blobs.put(sha256Hex(bytes), bytes), true, "written once the directory reads");
+  t.equal(await blobs.bytes(), bytes.length);
 });

@@ -240,6 +240,53 @@ t.test("a replica that refuses the load: switched without it, reported everywher
   );
 });
 
+// Rollback is the way out of a bad promotion, so it must never be harder than the promotion it
+// undoes: a replica that refuses every load (its adapters' volume not mounted) is one the
+// quorum switched without, and must not then block the rollback. With rollback held to every
+// healthy replica, it failed at step load on that same replica, every time.
+t.test("a replica the quorum switched without does not block the rollback", async (t) => {
+  const shared = tempDir();
+  writeAdapter(shared, "good");
+  writeAdapter(shared, "bad");
+  const sims = [];
+  for (let i = 0; i < 3; i++) {
+    sims.push(await spawnSimIn(t, i < 2 ? shared : tempDir(), ["--seed", String(i)]));
+  }
+  const { fastify } = await buildGateway(t, {
+    JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
+    JURIST_PROMOTION_QUORUM: "0.6",
+    JURIST_PROMOTION_LOAD_TIMEOUT_MS: "10000",
+    JURIST_RECONCILE_INTERVAL_MS: "0",
+  });
+  await registerLora(fastify, "good", "good");
+  await registerLora(fastify, "bad", "bad");
+  const refusing = sims[2]!.url;
+  const switchTo = (checkpoint: string, expected: string) =>
+    fastify.inject({
+      method: "POST",
+      url: "/v1/admin/promote",
+      payload: { checkpoint, expected_champion: expected },
+    });
+  t.equal((await switchTo("good", BASE)).statusCode, 200);
+  const promoted = await switchTo("bad", "good");
+  t.equal(promoted.statusCode, 200, promoted.body);
+  t.match(promoted.json().missing, [{ url: refusing }], "promoted without the refusing replica");
+
+  const rolledBack = await fastify.inject({
+    method: "POST",
+    url: "/v1/admin/rollback",
+    payload: { expected_champion: "bad" },
+  });
+  t.equal(rolledBack.statusCode, 200, rolledBack.body);
+  t.match(rolledBack.json(), {
+    champion: "good",
+    previous: "bad",
+    missing: [{ url: refusing, reason: /^load failed/ }],
+  });
+  t.equal(await championOf(fastify), "good");
+  t.same(new Set(await verdicts(fastify, 5)), new Set(["good"]), "verdicts by the rolled-back one");
+});
+
 t.test("below quorum: PROMOTION_FAILED, nothing switched, this call's loads undone", async (t) => {
   const { sims, urls, fastify } = await splitFleet(t, 3, 2, "0.8");
   const promoted = await promote(fastify, "cand");

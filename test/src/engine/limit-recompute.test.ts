@@ -18,6 +18,9 @@ t.test("a changed limit keeps in-flight calls and governs new ones", async (t) =
   const config = loadConfig({
     JURIST_BACKENDS: sim!.url,
     JURIST_REPLICA_MAX_NUM_SEQS: "4",
+    // Room for the limit raised past the replica's 4 below (a pool sized by default carries
+    // a lone gateway's limit, the largest the share gives, and no more).
+    JURIST_ENGINE_CONNECTIONS: "8",
     // One class, one limit: the counts below are exact.
     JURIST_PRIORITY_CLASSES: "false",
     JURIST_ADMISSION_WAIT_MS: "60000",
@@ -76,4 +79,35 @@ t.test("capacity per class: this process's slots over the replicas in rotation",
   t.equal(fleet.capacity("interactive"), 8, "an unhealthy replica counts nothing");
   fleet.setMaxInFlightPerReplica(4);
   t.equal(fleet.capacity("batch"), 3, "and it follows the limit");
+});
+
+// Admission is only the real queue if every admitted call has a connection to go out on. With
+// the limit a share of --max-num-seqs (256 for a lone gateway) and JURIST_ENGINE_CONNECTIONS a
+// fixed 64, the calls past 64 waited in the HTTP pool's first-come queue: an interactive call
+// the reserve had admitted sat behind batch calls there, and the attempt timeout (started
+// before the pool) ran out on calls the replica never saw, counted against a healthy replica.
+t.test("by default every call admitted to a replica goes out at once", async (t) => {
+  // The stand-in runs up to 200 at once, so what it runs is what reached it.
+  const [sim] = await startSims(t, 1, { maxConcurrency: 200 });
+  const config = loadConfig({
+    JURIST_BACKENDS: sim!.url,
+    JURIST_REPLICA_MAX_NUM_SEQS: "80",
+    JURIST_PRIORITY_CLASSES: "false",
+  });
+  const fleet = createReplicaFleet({
+    urls: [sim!.url],
+    settings: fleetSettings(config),
+    logger: pino({ level: "silent" }),
+  });
+  await fleet.start();
+  t.teardown(() => fleet.close());
+  const running = () => simMetric(sim!.url, "vllm:num_requests_running");
+  sim!.setOptions({ stall: true });
+  const calls = Array.from({ length: 80 }, () =>
+    fleet.session(undefined).complete(ONE_LETTER_REQUEST),
+  );
+  t.same(fleet.classCounts("interactive"), { inFlight: 80, waiting: 0 }, "80 admitted");
+  t.ok(await until(async () => (await running()) === 80), "and all 80 run on the replica, not 64");
+  sim!.setOptions({ stall: false });
+  t.equal((await Promise.all(calls)).length, 80);
 });

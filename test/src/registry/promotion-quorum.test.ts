@@ -3,6 +3,7 @@ import {
   EVERY_HEALTHY,
   promotionRule,
   requiredListings,
+  rollbackRule,
 } from "../../../src/registry/promotion-quorum.ts";
 
 t.test("the quorum is the share of counted replicas, rounded up, at least one", async (t) => {
@@ -22,6 +23,8 @@ t.test(
   async (t) => {
     t.same(promotionRule(1), { share: 1, strict: true });
     t.same(promotionRule(0.99), { share: 0.99, strict: false });
-    t.same(EVERY_HEALTHY, { share: 1, strict: false }, "rollback and reconcile");
+    t.same(EVERY_HEALTHY, { share: 1, strict: false });
+    t.same(rollbackRule(1), EVERY_HEALTHY, "rollback at quorum 1: every healthy replica");
+    t.same(rollbackRule(0.9), { share: 0.9, strict: false }, "below 1: the promotion's share");
   },
 );

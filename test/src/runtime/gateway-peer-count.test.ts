@@ -108,6 +108,17 @@ t.test("dns: the distinct addresses of the name, last known on a failed lookup",
   t.equal(gateway.count.gateways(), 1, "no record (this one not ready yet): at least itself");
 });
 
+// A dual-stack headless Service (ipFamilyPolicy PreferDualStack or RequireDualStack) answers
+// an A and an AAAA record for every ready pod, and node's lookup with `all` returns both: each
+// gateway counted twice would admit half its share. Pods are counted per family, the larger.
+t.test("dns: a dual-stack name counts each gateway once, not once per family", async (t) => {
+  const resolveAll = async () => ["10.0.0.1", "fd00::1", "10.0.0.2", "fd00::2", "fd00::3"];
+  const gateway = counter({ kind: "dns", hostname: "gw" }, createMemoryGatewayPeers(), resolveAll);
+  await gateway.count.start();
+  t.teardown(() => gateway.count.stop());
+  t.equal(gateway.count.gateways(), 3, "3 IPv6 addresses (one pod without IPv4 yet), not 5");
+});
+
 t.test("a fixed count is used as it is, with no store", async (t) => {
   const { store, state } = flakyStore(createMemoryGatewayPeers());
   state.down = true;
