@@ -53,11 +53,15 @@ interface AppendPromptPipeline {
 }
 
 /**
- * Replies a Cluster gives a command on a slot being moved. ioredis re-sends a pipeline only
- * when all its commands failed alike; one that was cut in the middle of a reshard hands these
- * back per command, and each such record is sent again on its own (which ioredis redirects).
+ * Replies that say a call did not run and may be sent again on its own. A Cluster gives the
+ * first four on a slot being moved: ioredis re-sends a pipeline only when all its commands
+ * failed alike; one that was cut in the middle of a reshard hands these back per command, and
+ * each such record is sent again on its own (which ioredis redirects). NOSCRIPT comes from the
+ * node a slot just moved to, which has not loaded the script yet: a pipeline sends EVALSHA and
+ * hands the error back, where a single call falls back to EVAL by itself (ioredis 6's
+ * `Command` for a defined script; seen 1 in ~700 appends by the reshard test).
  */
-const MOVING_SLOT = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+const CALL_DID_NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|NOSCRIPT)\b/;
 
 /**
  * The prompt log on a Redis Stream. Each record is one call of a Lua script (dedup marker
@@ -94,7 +98,7 @@ export function createRedisPromptLog(options: RedisPromptLogOptions): PromptLog 
       let appended = 0;
       for (const [index, [error, value]] of results.entries()) {
         let outcome = value;
-        if (error && MOVING_SLOT.test(error.message)) {
+        if (error && CALL_DID_NOT_RUN.test(error.message)) {
           outcome = await redis.juristAppendPrompt(...args(records[index]!)).catch((again) => {
             throw new Error(`prompt log append failed: ${again.message}`, { cause: again });
           });

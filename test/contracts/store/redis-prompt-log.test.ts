@@ -129,3 +129,42 @@ t.test("appending while Redis is down rejects at once; it works again after", as
   t.same(await log.appendBatch([promptRecord(2)], 60_000), { appended: 1, duplicates: 0 });
   t.equal(await log.length(), 1);
 });
+
+// A node a slot has just moved to has never loaded the append script. When every call of a
+// pipeline comes back NOSCRIPT, ioredis 6 loads the script and sends the pipeline again itself
+// (what these two tests pin down); a call that comes back NOSCRIPT among others that ran (the
+// reshard test met one in ~700 appends) is sent again on its own by the prompt log, where a
+// single call falls back to EVAL. SCRIPT FLUSH on every master puts the stream's node in the
+// first state without a reshard.
+t.test("cluster: a node without the script (a slot just moved) loses no record", async (t) => {
+  const cluster = await clusterForFile();
+  const client = await connectRedis(t, cluster.nodes, uniquePrefix());
+  const log = createRedisPromptLog({ client, maxLength: 1_000 });
+  t.same(await log.appendBatch([promptRecord(0), promptRecord(1)], 60_000), {
+    appended: 2,
+    duplicates: 0,
+  });
+  for (const port of cluster.ports) await cluster.cli(port, "script", "flush");
+  t.same(
+    await log.appendBatch([promptRecord(2), promptRecord(3), promptRecord(4)], 60_000),
+    { appended: 3, duplicates: 0 },
+    "every record of the batch appended after the flush",
+  );
+  t.equal(await log.length(), 5);
+});
+
+// The same on one Redis whose scripts were flushed (a restart, SCRIPT FLUSH by an operator):
+// ioredis remembers the script as loaded, sends EVALSHA, and every call comes back NOSCRIPT.
+t.test("a Redis that lost its scripts loses no record", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const raw = await connect(t, server, "");
+  const log = createRedisPromptLog({ client, maxLength: 1_000 });
+  await log.appendBatch([promptRecord(0)], 60_000);
+  await raw.commands.script("FLUSH");
+  t.same(await log.appendBatch([promptRecord(1), promptRecord(2)], 60_000), {
+    appended: 2,
+    duplicates: 0,
+  });
+  t.equal(await log.length(), 3);
+});
