@@ -10,6 +10,11 @@ import { startSims } from "../../helpers/gateway.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
+// Two whole experiments (five arms, two iterations each): about 70 s on an idle 2-core machine,
+// past the two minutes the project gives one file (package.json tap.timeout) when the machine
+// is shared. Tells tap's runner so; each test keeps its own bound below.
+t.setTimeout(600_000);
+
 /** Runs the CLI to completion; resolves to its exit code and output. */
 async function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ["bin/jurist.js", ...args], {
