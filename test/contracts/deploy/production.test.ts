@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -384,12 +385,29 @@ t.test("the optional KEDA component scales vLLM on its queue, alone", tools, asy
   t.equal(trigger.type, "prometheus");
   const { serverAddress, query, threshold, activationThreshold } = trigger.metadata;
   t.match(serverAddress, /^https?:\/\/[^/]+:\d+$/, "serverAddress: Prometheus's base URL");
-  t.match(query, /^sum\(vllm:num_requests_waiting\{/, "one number: the engines' queue, summed");
-  t.match(query, `namespace="${so.metadata.namespace}"`, "of this namespace's vLLM");
+  t.match(query, /^\(sum\(vllm:num_requests_waiting\{/, "one number: the engines' queue, summed");
+  // At the default capacity share the gateways never send a replica more than it runs, so the
+  // queue forms in their admission: without it KEDA would see ~0 under any load.
+  t.match(
+    query,
+    /\+ \(sum\(jurist_admission_waiting\{job="jurist-gateway",/,
+    "plus the gateways' admission queue",
+  );
+  const namespaces = [...(query ?? "").matchAll(/namespace="([^"]*)"/g)].map((m) => m[1]);
+  t.same(namespaces, [so.metadata.namespace, so.metadata.namespace], "of this namespace's pods");
   t.match(query, 'job="vllm"', "scraped by the monitoring component's vllm ServiceMonitor");
   t.ok(v.one("ServiceMonitor", "vllm"), "which is rendered");
   t.ok(Number(threshold) > 0, `threshold ${threshold}: a number, as a string`);
   t.ok(Number.isFinite(Number(activationThreshold)), "activationThreshold: a number");
+  t.test("the query is PromQL Prometheus parses", needs("promtool"), async (t) => {
+    const rules = join(dir, "keda-query.rules.yml");
+    writeFileSync(
+      rules,
+      `groups:\n  - name: keda\n    rules:\n      - record: keda_vllm_waiting\n        expr: ${JSON.stringify(query)}\n`,
+    );
+    const check = spawnSync("promtool", ["check", "rules", rules], { encoding: "utf8" });
+    t.equal(check.status, 0, `promtool check rules: ${check.stdout}${check.stderr}`);
+  });
 
   const vllm = v.one<FullWorkload>("Deployment", "vllm")!;
   t.notOk("replicas" in vllm.spec, "the Deployment leaves the count to KEDA");
