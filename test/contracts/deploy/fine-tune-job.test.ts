@@ -75,6 +75,26 @@ t.test(
     t.equal(mount.mountPath, dataPath, "mounted where the trainer keeps its data");
     const hfHome = container.env.find((e: { name: string }) => e.name === "HF_HOME");
     t.equal(hfHome.value, `${dataPath}/huggingface`);
+    // Unprivileged as every Jurist pod (production.test.ts checks the rendered workloads; this
+    // Job is made by run-job.sh, outside kustomize), as the trainer's uid on the shared volume.
+    t.match(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    t.match(container.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    const tmp = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/tmp");
+    t.ok(
+      pod.volumes.some(
+        (v: { name: string; emptyDir?: object }) => v.name === tmp?.name && v.emptyDir,
+      ),
+      "a writable /tmp for the read-only root",
+    );
 
     const first = decode(render(argvFor(1, "")).stdout);
     t.notOk(
