@@ -37,7 +37,7 @@ export const engine = area(
       connectionsPerReplica: setting({
         env: "JURIST_ENGINE_CONNECTIONS",
         schema: intIn(1, 1024),
-        doc: "keep-alive connections per replica for completions (1–1024); unset → as many as this gateway may keep in flight per replica alone (`JURIST_REPLICA_MAX_NUM_SEQS` × `JURIST_REPLICA_CAPACITY_SHARE`, capped by `JURIST_REPLICA_MAX_CONCURRENCY`), so every call admission lets in has a connection; fewer makes the calls past them wait in the pool's first-come queue, out of priority order, their attempt timeout running. Opened as calls need them; health and metrics polls have their own (`JURIST_PROBE_CONNECTIONS`)",
+        doc: "keep-alive connections per replica for completions (1–1024); unset → twice what this gateway may keep in flight per replica alone (`JURIST_REPLICA_MAX_NUM_SEQS` × `JURIST_REPLICA_CAPACITY_SHARE`, capped by `JURIST_REPLICA_MAX_CONCURRENCY`; a pair's second order may ride past the limit on its partner's replica), at least 64 and at most 1,024, so every call admission lets in has a connection; fewer makes the calls past them wait in the pool's first-come queue, out of priority order, their attempt timeout running. Opened as calls need them; health and metrics polls have their own (`JURIST_PROBE_CONNECTIONS`)",
       }),
       probeConnections: setting({
         env: "JURIST_PROBE_CONNECTIONS",

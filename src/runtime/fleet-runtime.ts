@@ -73,17 +73,25 @@ export async function createFleet(
   };
 }
 
+/** Completion connections per replica when `JURIST_ENGINE_CONNECTIONS` is unset. */
+export function defaultConnections(config: Config): number {
+  const limit = perReplicaLimit(capacitySettings(config), 1);
+  return Math.min(1_024, Math.max(64, 2 * limit));
+}
+
 /** The fleet's tuning from config (exported for tests that build a fleet without a gateway). */
 export function fleetSettings(config: Config): FleetSettings {
   const { engine, judge } = config;
   return {
     champion: judge.champion,
-    // One connection per call admission may let in (a lone gateway's limit, the largest it can
-    // have), so admission, in class order, is the only queue: past the pool's connections a
-    // call waited in its first-come queue, behind batch calls whatever its class, its attempt
-    // timeout running (the old fixed 64 under the lone default of 256).
-    connectionsPerReplica:
-      engine.connectionsPerReplica ?? perReplicaLimit(capacitySettings(config), 1),
+    // A connection for every call admission may let in, so admission, in class order, is the
+    // only queue: past the pool's connections a call waited in its first-come queue, behind
+    // batch calls whatever its class, its attempt timeout running (the old fixed 64 under the
+    // lone default of 256). Admission lets in up to twice a lone gateway's limit (a pair's
+    // sibling order rides along on its partner's replica, an interactive one even past the
+    // limit: replica-admission.ts), and never fewer than the old 64; connections open only as
+    // calls need them, so the headroom costs nothing idle.
+    connectionsPerReplica: engine.connectionsPerReplica ?? defaultConnections(config),
     probeConnections: engine.probeConnections,
     keepAliveMs: engine.keepAliveMs,
     structuredOutputField: engine.structuredOutputField,
