@@ -52,31 +52,53 @@ export async function isYoungStream(redis: Redis, stream: string): Promise<boole
   return groups.length === 0;
 }
 
-// KEYS[1] old, KEYS[2] tagged: the tagged key goes, the old one takes its name. One script,
-// so no process sees the name empty.
+// KEYS old and tagged name of each registry key, in pairs; ARGV each tagged key's DUMP when
+// the plan judged the registry bootstrapped. The tagged keys go and the old ones take their
+// names, in one script so no process sees a registry half replaced — only if every tagged key
+// is still what was judged: a process may have registered or promoted a checkpoint since (a
+// gateway starting after the live check, or any process under --force), and that registry
+// must not be deleted, nor mixed with the old one. 0 when any changed.
 const REPLACE_LUA = `
-redis.call("DEL", KEYS[2])
-return redis.call("RENAME", KEYS[1], KEYS[2])`;
+for i = 1, #KEYS, 2 do
+  if redis.call("DUMP", KEYS[i + 1]) ~= ARGV[(i + 1) / 2] then return 0 end
+end
+for i = 1, #KEYS, 2 do
+  redis.call("DEL", KEYS[i + 1])
+  redis.call("RENAME", KEYS[i], KEYS[i + 1])
+end
+return 1`;
 
 // KEYS[1] old stream, KEYS[2] tagged stream: the tagged stream's entries are appended to the
 // old one (new ids, in order, after the old entries), then the old stream, with its consumer
 // groups, takes the tagged name. Atomic: an append to either meanwhile waits for the script.
+// Only while the tagged stream is still young: a trainer that created its group there since
+// the plan reads it, and deleting the stream would take its group and position. 0 then.
 const MERGE_STREAM_LUA = `
+if redis.call("TYPE", KEYS[2]).ok ~= "stream" then return 0 end
+if #redis.call("XINFO", "GROUPS", KEYS[2]) > 0 then return 0 end
 local young = redis.call("XRANGE", KEYS[2], "-", "+")
 for _, entry in ipairs(young) do
   redis.call("XADD", KEYS[1], "*", unpack(entry[2]))
 end
 redis.call("DEL", KEYS[2])
 redis.call("RENAME", KEYS[1], KEYS[2])
-return #young`;
+return 1`;
 
-/** Runs a takeover of `to` by `from` (names without the prefix; ioredis prefixes KEYS). */
-export async function takeOver(
+/**
+ * Runs the registry's takeover: every pair at once (names without the prefix; ioredis
+ * prefixes KEYS), each `to` expected to be the DUMP the plan took. False when any `to` is no
+ * longer what the plan judged: nothing changed, the pairs are conflicts again.
+ */
+export async function replaceBootstrappedRegistry(
   redis: Redis,
-  takeover: Takeover,
-  from: string,
-  to: string,
-): Promise<void> {
-  const lua = takeover === "merge-young-stream" ? MERGE_STREAM_LUA : REPLACE_LUA;
-  await redis.eval(lua, 2, from, to);
+  moves: readonly { from: string; to: string; expected?: Buffer | null }[],
+): Promise<boolean> {
+  const keys = moves.flatMap((move) => [move.from, move.to]);
+  const dumps = moves.map((move) => move.expected ?? "");
+  return (await redis.eval(REPLACE_LUA, keys.length, ...keys, ...dumps)) === 1;
+}
+
+/** Merges the young tagged stream `to` into the old one `from`; false when a group reads it by now. */
+export async function mergeYoungStream(redis: Redis, from: string, to: string): Promise<boolean> {
+  return (await redis.eval(MERGE_STREAM_LUA, 2, from, to)) === 1;
 }

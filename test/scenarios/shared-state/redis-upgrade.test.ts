@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import { encodePromptFields } from "../../../src/store/prompt-stream-fields.ts";
+import { applyUpgrade, planUpgrade } from "../../../src/store/redis-key-upgrade.ts";
 import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
 import {
@@ -212,6 +213,68 @@ t.test(
     });
     t.equal(checkpoints.statusCode, 200);
     t.equal(checkpoints.json().champion, LEGACY_CHAMPION);
+  },
+);
+
+t.test(
+  "a takeover goes ahead only on what the plan judged: a registry changed or a stream a trainer reads since is left whole",
+  async (t) => {
+    // The live check runs once before the plan: a gateway starting after it (or any process
+    // under --force) can promote a real checkpoint into the bootstrapped registry, or a
+    // trainer create its group on the young stream, before the takeovers run.
+    const redis = await startRedis(t);
+    await seedLegacyLayout(redis.url, PREFIX);
+    const look = raw(t, redis.url);
+    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
+    t.teardown(() => upgrader.disconnect());
+    const base = { kind: "full", baseModel: "judge-base", uri: "judge-base", parent: null };
+    const bootstrap = {
+      id: "judge-base",
+      ...base,
+      created: 1,
+      status: "champion",
+      gateReport: null,
+    };
+    await look.hset(`${PREFIX}{registry}:checkpoints`, "judge-base", JSON.stringify(bootstrap));
+    await look.set(`${PREFIX}{registry}:champion`, "judge-base");
+    await look.xadd(`${PREFIX}{prompts}:stream`, "*", ...encodePromptFields(legacyPrompt(4)));
+
+    const plan = await planUpgrade(upgrader, PREFIX);
+    t.same(
+      plan.moves.filter((move) => move.takeover).map((move) => move.to),
+      ["{registry}:checkpoints", "{registry}:champion", "{prompts}:stream"],
+      "the plan takes over what looks bootstrapped and young",
+    );
+    // Meanwhile: a candidate registered (the champion unchanged), and a trainer's group on
+    // the tagged stream.
+    const candidate = { ...bootstrap, id: "ckpt-meanwhile", kind: "lora", status: "candidate" };
+    await look.hset(`${PREFIX}{registry}:checkpoints`, candidate.id, JSON.stringify(candidate));
+    await look.xgroup("CREATE", `${PREFIX}{prompts}:stream`, "trainer", "0");
+
+    const outcome = await applyUpgrade(upgrader, PREFIX, plan);
+    t.same(
+      outcome.conflicts.map((move) => move.to).sort(),
+      ["{prompts}:stream", "{registry}:champion", "{registry}:checkpoints"],
+      "reported as conflicts",
+    );
+    t.same(
+      Object.keys(await look.hgetall(`${PREFIX}{registry}:checkpoints`)).sort(),
+      ["ckpt-meanwhile", "judge-base"],
+      "the registration is not deleted",
+    );
+    t.equal(
+      await look.get(`${PREFIX}{registry}:champion`),
+      "judge-base",
+      "nor the registry mixed with the old one",
+    );
+    t.equal(await look.get(`${PREFIX}registry:champion`), LEGACY_CHAMPION, "the old one stays");
+    t.equal(await look.xlen(`${PREFIX}{prompts}:stream`), 1, "the read stream keeps its entry");
+    t.equal(
+      ((await look.xinfo("GROUPS", `${PREFIX}{prompts}:stream`)) as unknown[]).length,
+      1,
+      "and its group",
+    );
+    t.equal(await look.xlen(`${PREFIX}prompts`), 3, "the old stream is untouched");
   },
 );
 
