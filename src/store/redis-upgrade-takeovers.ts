@@ -68,21 +68,32 @@ for i = 1, #KEYS, 2 do
 end
 return 1`;
 
-// KEYS[1] old stream, KEYS[2] tagged stream: the tagged stream's entries are appended to the
-// old one (new ids, in order, after the old entries), then the old stream, with its consumer
-// groups, takes the tagged name. Atomic: an append to either meanwhile waits for the script.
-// Only while the tagged stream is still young: a trainer that created its group there since
-// the plan reads it, and deleting the stream would take its group and position. 0 then.
+// KEYS[1] old stream, KEYS[2] tagged stream; ARGV[1] entries per call. Moves the tagged
+// stream's oldest entries to the end of the old one (new ids, in order) and deletes them from
+// the tagged one, a bounded batch per call: the young stream may hold up to the stream's
+// length cap (a million entries, ~4 GB), which one script would read into Lua at once,
+// blocking Redis (and every process on it) and growing its memory outside maxmemory. Each call
+// is atomic, so an upgrade cut short resumes where it stopped with nothing copied twice. The
+// call that finds the tagged stream drained deletes it and gives the old stream, with its
+// consumer groups, the tagged name. Returns 2 while entries remain, 1 done, 0 refused: the
+// tagged stream is not a stream any more or a consumer group reads it by now (a trainer that
+// started since the plan; deleting the stream would take its group and position).
 const MERGE_STREAM_LUA = `
 if redis.call("TYPE", KEYS[2]).ok ~= "stream" then return 0 end
 if #redis.call("XINFO", "GROUPS", KEYS[2]) > 0 then return 0 end
-local young = redis.call("XRANGE", KEYS[2], "-", "+")
+local count = tonumber(ARGV[1])
+local young = redis.call("XRANGE", KEYS[2], "-", "+", "COUNT", count)
 for _, entry in ipairs(young) do
   redis.call("XADD", KEYS[1], "*", unpack(entry[2]))
+  redis.call("XDEL", KEYS[2], entry[1])
 end
+if #young == count then return 2 end
 redis.call("DEL", KEYS[2])
 redis.call("RENAME", KEYS[1], KEYS[2])
 return 1`;
+
+/** Entries a merge call moves: bounded work per script, ~4 MB at ~3.95 KB per entry. */
+export const MERGE_BATCH = 1_000;
 
 /**
  * Runs the registry's takeover: every pair at once (names without the prefix; ioredis
@@ -98,7 +109,19 @@ export async function replaceBootstrappedRegistry(
   return (await redis.eval(REPLACE_LUA, keys.length, ...keys, ...dumps)) === 1;
 }
 
-/** Merges the young tagged stream `to` into the old one `from`; false when a group reads it by now. */
-export async function mergeYoungStream(redis: Redis, from: string, to: string): Promise<boolean> {
-  return (await redis.eval(MERGE_STREAM_LUA, 2, from, to)) === 1;
+/**
+ * Merges the young tagged stream `to` into the old one `from`, `batch` entries per script;
+ * false when a consumer group reads it by now (what was moved before stays moved: running
+ * the upgrade again after settling the conflict finishes it).
+ */
+export async function mergeYoungStream(
+  redis: Redis,
+  from: string,
+  to: string,
+  batch = MERGE_BATCH,
+): Promise<boolean> {
+  for (;;) {
+    const step = await redis.eval(MERGE_STREAM_LUA, 2, from, to, String(batch));
+    if (step !== 2) return step === 1;
+  }
 }

@@ -279,6 +279,48 @@ t.test(
 );
 
 t.test(
+  "a young stream of many entries merges a bounded batch per script, in order, keeping the trainer's group",
+  async (t) => {
+    // An upgraded gateway may collect into the tagged stream for hours before the upgrade, up
+    // to the length cap (a million entries, ~4 GB): one script reading all of it would block
+    // the Redis and grow its memory outside maxmemory. Each script call runs XRANGE once.
+    const redis = await startRedis(t);
+    await seedLegacyLayout(redis.url, PREFIX);
+    const look = raw(t, redis.url);
+    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
+    t.teardown(() => upgrader.disconnect());
+    const young = 2_500;
+    const append = look.pipeline();
+    for (let n = 0; n < young; n++) {
+      append.xadd(`${PREFIX}{prompts}:stream`, "*", ...encodePromptFields(legacyPrompt(100 + n)));
+    }
+    await append.exec();
+    const groupBefore = (await look.xinfo("GROUPS", `${PREFIX}prompts`)) as unknown[][];
+
+    const plan = await planUpgrade(upgrader, PREFIX);
+    await look.config("RESETSTAT");
+    const outcome = await applyUpgrade(upgrader, PREFIX, plan);
+    t.same(outcome.conflicts, []);
+    const stats = String(await look.info("commandstats"));
+    const xranges = Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    t.equal(xranges, 3, "2,500 entries in three scripts of at most 1,000");
+
+    const ids = (await look.xrange(`${PREFIX}{prompts}:stream`, "-", "+")).map(
+      ([, fields]) => fields[fields.indexOf("id") + 1],
+    );
+    t.equal(ids.length, 3 + young);
+    t.same(ids.slice(0, 4), ["col_legacy1", "col_legacy2", "col_legacy3", "col_legacy100"]);
+    t.equal(ids.at(-1), `col_legacy${100 + young - 1}`, "in order");
+    const [after] = (await look.xinfo("GROUPS", `${PREFIX}{prompts}:stream`)) as unknown[][];
+    t.equal(
+      after![after!.indexOf("name") + 1],
+      groupBefore[0]![groupBefore[0]!.indexOf("name") + 1],
+    );
+    t.equal(await look.exists(`${PREFIX}prompts`), 0, "the old name is gone");
+  },
+);
+
+t.test(
   "refuses while the trainer holds its lease or an older Jurist is connected (no heartbeats before 79a0ab1's successors)",
   async (t) => {
     const redis = await startRedis(t);
