@@ -252,3 +252,49 @@ export function createRedisClient(options: RedisClientOptions) {
 }
 
 export type RedisClient = ReturnType<typeof createRedisClient>;
+
+/** The part of ioredis 6.0.0's private `ClusterSubscriber` (built/cluster/ClusterSubscriber.js) relied on. */
+interface ClusterSubscriberInternals {
+  selectSubscriber(): void;
+  getInstance(): Redis | null;
+}
+
+/**
+ * Calls `listener` each time a connection from `subscriber()` is subscribed again after a
+ * connection was lost: what was published meanwhile is gone, so a listener that caches what
+ * the channel would have invalidated must forget it. The first connection is no loss.
+ *
+ * A single Redis's connection reconnects itself and emits `ready` again. A Cluster's does
+ * not: ioredis 6.0.0 subscribes through one connection to one node (`ClusterSubscriber`),
+ * and when that node fails or the connection ends it picks another node and subscribes
+ * there (`selectSubscriber`, `onSubscriberEnd`, `-node`) without any event on the `Cluster`,
+ * which stays `ready` throughout. Each such new connection is hooked here, so its `ready`
+ * reports the loss.
+ */
+export function onResubscribed(connection: RedisConnection, listener: () => void): void {
+  let connectedBefore = false;
+  const ready = () => {
+    if (connectedBefore) listener();
+    connectedBefore = true;
+  };
+  if (!(connection instanceof Cluster)) {
+    connection.on("ready", ready);
+    return;
+  }
+  const internals = (connection as unknown as { subscriber?: ClusterSubscriberInternals })
+    .subscriber;
+  if (!internals || typeof internals.selectSubscriber !== "function") {
+    throw new Error("ioredis Cluster without the ClusterSubscriber this code relies on");
+  }
+  const watch = (instance: Redis | null) => {
+    if (!instance) return;
+    if (instance.status === "ready") ready();
+    else instance.once("ready", ready);
+  };
+  const select = internals.selectSubscriber;
+  internals.selectSubscriber = function (this: ClusterSubscriberInternals) {
+    select.call(this);
+    watch(this.getInstance());
+  };
+  watch(internals.getInstance());
+}

@@ -1,5 +1,5 @@
 import type { KeyRecord, KeyStore, RevocationListener } from "./key-store.ts";
-import type { RedisClient, RedisConnection } from "./redis-client.ts";
+import { onResubscribed, type RedisClient, type RedisConnection } from "./redis-client.ts";
 import {
   compareKeyRecords,
   isKeyHash,
@@ -66,8 +66,9 @@ function withKeyCommands(redis: RedisConnection): RedisConnection & KeyCommands 
  * key and its id index never disagree. Calls reject at once while Redis is down.
  *
  * `onRevoked` opens one subscriber connection on first use. ioredis re-subscribes after a
- * reconnect, but what was published meanwhile is lost: each reconnect after the first is
- * reported as `null` ("forget every key"), so the only window left is a message lost while
+ * reconnect (on a Cluster, on another node when the subscribed one fails), but what was
+ * published meanwhile is lost: each reconnect after the first is reported as `null` ("forget
+ * every key"; `onResubscribed`), so the only window left is a message lost while
  * the connection still looked up, which the caller's cache TTL bounds.
  */
 export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStore {
@@ -92,11 +93,8 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): KeyStore {
     if (subscribed) return;
     subscribed = true;
     const connection = options.client.subscriber();
-    let connectedBefore = false;
-    connection.on("ready", () => {
-      if (connectedBefore) notify(null);
-      connectedBefore = true;
-    });
+    // On a Cluster too: there a failed subscriber node is replaced without a `ready`.
+    onResubscribed(connection, () => notify(null));
     connection.on("message", (from: string, hash: string) => {
       if (from === channel && isKeyHash(hash)) notify(hash);
     });

@@ -3,8 +3,9 @@ import { LEGACY_KEY_FAMILIES, LEGACY_KEYS } from "./redis-legacy-keys.ts";
 import {
   isBootstrappedRegistry,
   isYoungStream,
+  mergeYoungStream,
+  replaceBootstrappedRegistry,
   type Takeover,
-  takeOver,
 } from "./redis-upgrade-takeovers.ts";
 
 /** One rename, both names without the key prefix (the client adds it). */
@@ -13,6 +14,8 @@ export interface KeyMove {
   to: string;
   /** Set when the tagged key exists but an upgraded process made it by itself (see takeovers). */
   takeover?: Takeover;
+  /** The tagged key's DUMP when the plan judged it (a replace goes ahead only if unchanged). */
+  expected?: Buffer | null;
 }
 
 /** What `jurist redis upgrade` would do, found before anything moves. */
@@ -26,7 +29,10 @@ export interface UpgradePlan {
 /** What {@link applyUpgrade} did. */
 export interface UpgradeOutcome {
   moved: KeyMove[];
-  /** Keys whose tagged name appeared between plan and rename (a live process): left alone. */
+  /**
+   * Keys whose tagged name appeared, or whose takeover's tagged key changed, between plan and
+   * rename (a live process): left alone.
+   */
   conflicts: KeyMove[];
   /** Dedup markers renamed, and those left to expire because the tagged one exists or they expired. */
   markers: { moved: number; left: number };
@@ -90,11 +96,14 @@ export async function planUpgrade(redis: Redis, prefix: string): Promise<Upgrade
 /** Turns the conflicts an upgraded process made by itself into takeovers (redis-upgrade-takeovers.ts). */
 async function settleTakeovers(redis: Redis, plan: UpgradePlan): Promise<void> {
   const registry = plan.conflicts.filter((move) => move.to.startsWith("{registry}:"));
+  // Dumped before the check: a registry changed between the two fails the replace's compare.
+  const dumps = await Promise.all(registry.map((move) => redis.dumpBuffer(move.to)));
   const bootstrapped = registry.length > 0 && (await isBootstrappedRegistry(redis));
   const settled: KeyMove[] = [];
   for (const move of plan.conflicts) {
     if (bootstrapped && registry.includes(move)) {
-      settled.push({ ...move, takeover: "replace-bootstrapped-registry" });
+      const expected = dumps[registry.indexOf(move)];
+      settled.push({ ...move, takeover: "replace-bootstrapped-registry", expected });
     } else if (move.from === "prompts" && (await isYoungStream(redis, move.to))) {
       settled.push({ ...move, takeover: "merge-young-stream" });
     }
@@ -130,10 +139,16 @@ export async function applyUpgrade(
   plan: UpgradePlan,
 ): Promise<UpgradeOutcome> {
   const outcome: UpgradeOutcome = { moved: [], conflicts: [], markers: { moved: 0, left: 0 } };
+  const registry = plan.moves.filter((move) => move.takeover === "replace-bootstrapped-registry");
+  if (registry.length > 0) {
+    const replaced = await replaceBootstrappedRegistry(redis, registry);
+    (replaced ? outcome.moved : outcome.conflicts).push(...registry);
+  }
   for (const move of plan.moves) {
-    if (move.takeover) {
-      await takeOver(redis, move.takeover, move.from, move.to);
-      outcome.moved.push(move);
+    if (move.takeover === "replace-bootstrapped-registry") continue;
+    if (move.takeover === "merge-young-stream") {
+      const merged = await mergeYoungStream(redis, move.from, move.to);
+      (merged ? outcome.moved : outcome.conflicts).push(move);
       continue;
     }
     const result = await renameIfFree(redis, move);

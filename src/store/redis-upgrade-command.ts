@@ -130,7 +130,7 @@ async function upgrade(options: { force: boolean; dryRun: boolean }): Promise<vo
     if (outcome.conflicts.length > 0) {
       throw new Refusal(
         [
-          "conflict: these tagged keys appeared while upgrading (a Jurist process is writing); the old keys are still there:",
+          "conflict: these tagged keys appeared or changed while upgrading (a Jurist process is writing); the old keys are still there, run again once it stopped:",
           ...outcome.conflicts.map((move) => `  ${name(move)}`),
         ].join("\n"),
         1,

@@ -81,6 +81,8 @@ t.test(
       runAsNonRoot: true,
       runAsUser: 10001,
       fsGroup: 10001,
+      // Not a recursive re-own of the shared volume (weights, images) at every Job's start.
+      fsGroupChangePolicy: "OnRootMismatch",
       seccompProfile: { type: "RuntimeDefault" },
     });
     t.match(container.securityContext, {

@@ -40,6 +40,8 @@ interface SecurityContext {
   capabilities?: { drop?: string[]; add?: string[] };
   seccompProfile?: { type: string };
   privileged?: boolean;
+  fsGroup?: number;
+  fsGroupChangePolicy?: string;
 }
 interface FullContainer extends Container {
   securityContext?: SecurityContext;
@@ -130,6 +132,15 @@ for (const [name, namespace] of Object.entries(OVERLAYS)) {
     t.test("every container runs unprivileged", async (t) => {
       for (const w of v.workloads) {
         const spec = pod(w);
+        // fsGroup's default policy (Always) re-owns every file of every volume at each mount:
+        // the shared volume's weights and images made each pod start take minutes.
+        if (spec.securityContext?.fsGroup !== undefined) {
+          t.equal(
+            spec.securityContext.fsGroupChangePolicy,
+            "OnRootMismatch",
+            `${w.metadata.name}: fsGroup re-owns the volume only when its root is not the group's`,
+          );
+        }
         for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
           const where = `${w.metadata.name}/${c.name}`;
           const own = c.securityContext ?? {};

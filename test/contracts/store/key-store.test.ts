@@ -220,6 +220,49 @@ t.test("redis: a lost subscription coming back means forget every key", async (t
   t.same(heard, [null], "revocations may have been missed: forget all");
 });
 
+t.test("redis cluster: a subscriber moved to another node means forget every key", async (t) => {
+  // ioredis 6.0.0 subscribes a Cluster through one connection to one node; when it ends
+  // (the node failed, or the connection was cut) ClusterSubscriber.onSubscriberEnd picks a
+  // node again and re-subscribes there, with no event on the Cluster, which stays `ready`.
+  // Whatever was published meanwhile is lost, as on a single Redis's reconnect.
+  const cluster = await clusterForFile();
+  const prefix = uniquePrefix();
+  const store = createRedisKeyStore({ client: await connectRedis(t, cluster.nodes, prefix) });
+  const cli = createRedisKeyStore({ client: await connectRedis(t, cluster.nodes, prefix) });
+  const heard: (string | null)[] = [];
+  store.onRevoked((hash) => heard.push(hash));
+  const raw = await connectRedis(t, cluster.nodes, "");
+  await subscribed(raw, prefix, 1);
+  t.same(heard, [], "the first connection is no loss");
+  // Cut the subscribed connection where it is, as a failed node would.
+  const channel = `${prefix}keys:revoked`;
+  for (const port of cluster.ports) {
+    const numsub = await cluster.cli(port, "PUBSUB", "NUMSUB", channel);
+    if (numsub.trim().endsWith("1")) await cluster.cli(port, "CLIENT", "KILL", "TYPE", "pubsub");
+  }
+  for (let i = 0; i < 500 && heard.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.ok(heard.length > 0, "the new subscription is reported");
+  t.ok(
+    heard.every((hash) => hash === null),
+    "revocations may have been missed: forget all",
+  );
+  await subscribed(raw, prefix, 1);
+  heard.length = 0;
+  const { record } = generateApiKey("acme", "judge");
+  await cli.add(record);
+  t.ok(await cli.revoke(record.id));
+  for (let i = 0; i < 200 && !heard.includes(record.hash); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.same(
+    heard.filter((hash) => hash !== null),
+    [record.hash],
+    "heard on the node subscribed to now",
+  );
+});
+
 t.test("memory with a file: concurrent changes in one process all persist", async (t) => {
   const file = keyFile(t);
   const store = createMemoryKeyStore({ file });

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import { encodePromptFields } from "../../../src/store/prompt-stream-fields.ts";
+import { applyUpgrade, planUpgrade } from "../../../src/store/redis-key-upgrade.ts";
 import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import { buildGateway, startSims } from "../../helpers/gateway.ts";
 import {
@@ -212,6 +213,110 @@ t.test(
     });
     t.equal(checkpoints.statusCode, 200);
     t.equal(checkpoints.json().champion, LEGACY_CHAMPION);
+  },
+);
+
+t.test(
+  "a takeover goes ahead only on what the plan judged: a registry changed or a stream a trainer reads since is left whole",
+  async (t) => {
+    // The live check runs once before the plan: a gateway starting after it (or any process
+    // under --force) can promote a real checkpoint into the bootstrapped registry, or a
+    // trainer create its group on the young stream, before the takeovers run.
+    const redis = await startRedis(t);
+    await seedLegacyLayout(redis.url, PREFIX);
+    const look = raw(t, redis.url);
+    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
+    t.teardown(() => upgrader.disconnect());
+    const base = { kind: "full", baseModel: "judge-base", uri: "judge-base", parent: null };
+    const bootstrap = {
+      id: "judge-base",
+      ...base,
+      created: 1,
+      status: "champion",
+      gateReport: null,
+    };
+    await look.hset(`${PREFIX}{registry}:checkpoints`, "judge-base", JSON.stringify(bootstrap));
+    await look.set(`${PREFIX}{registry}:champion`, "judge-base");
+    await look.xadd(`${PREFIX}{prompts}:stream`, "*", ...encodePromptFields(legacyPrompt(4)));
+
+    const plan = await planUpgrade(upgrader, PREFIX);
+    t.same(
+      plan.moves.filter((move) => move.takeover).map((move) => move.to),
+      ["{registry}:checkpoints", "{registry}:champion", "{prompts}:stream"],
+      "the plan takes over what looks bootstrapped and young",
+    );
+    // Meanwhile: a candidate registered (the champion unchanged), and a trainer's group on
+    // the tagged stream.
+    const candidate = { ...bootstrap, id: "ckpt-meanwhile", kind: "lora", status: "candidate" };
+    await look.hset(`${PREFIX}{registry}:checkpoints`, candidate.id, JSON.stringify(candidate));
+    await look.xgroup("CREATE", `${PREFIX}{prompts}:stream`, "trainer", "0");
+
+    const outcome = await applyUpgrade(upgrader, PREFIX, plan);
+    t.same(
+      outcome.conflicts.map((move) => move.to).sort(),
+      ["{prompts}:stream", "{registry}:champion", "{registry}:checkpoints"],
+      "reported as conflicts",
+    );
+    t.same(
+      Object.keys(await look.hgetall(`${PREFIX}{registry}:checkpoints`)).sort(),
+      ["ckpt-meanwhile", "judge-base"],
+      "the registration is not deleted",
+    );
+    t.equal(
+      await look.get(`${PREFIX}{registry}:champion`),
+      "judge-base",
+      "nor the registry mixed with the old one",
+    );
+    t.equal(await look.get(`${PREFIX}registry:champion`), LEGACY_CHAMPION, "the old one stays");
+    t.equal(await look.xlen(`${PREFIX}{prompts}:stream`), 1, "the read stream keeps its entry");
+    t.equal(
+      ((await look.xinfo("GROUPS", `${PREFIX}{prompts}:stream`)) as unknown[]).length,
+      1,
+      "and its group",
+    );
+    t.equal(await look.xlen(`${PREFIX}prompts`), 3, "the old stream is untouched");
+  },
+);
+
+t.test(
+  "a young stream of many entries merges a bounded batch per script, in order, keeping the trainer's group",
+  async (t) => {
+    // An upgraded gateway may collect into the tagged stream for hours before the upgrade, up
+    // to the length cap (a million entries, ~4 GB): one script reading all of it would block
+    // the Redis and grow its memory outside maxmemory. Each script call runs XRANGE once.
+    const redis = await startRedis(t);
+    await seedLegacyLayout(redis.url, PREFIX);
+    const look = raw(t, redis.url);
+    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
+    t.teardown(() => upgrader.disconnect());
+    const young = 2_500;
+    const append = look.pipeline();
+    for (let n = 0; n < young; n++) {
+      append.xadd(`${PREFIX}{prompts}:stream`, "*", ...encodePromptFields(legacyPrompt(100 + n)));
+    }
+    await append.exec();
+    const groupBefore = (await look.xinfo("GROUPS", `${PREFIX}prompts`)) as unknown[][];
+
+    const plan = await planUpgrade(upgrader, PREFIX);
+    await look.config("RESETSTAT");
+    const outcome = await applyUpgrade(upgrader, PREFIX, plan);
+    t.same(outcome.conflicts, []);
+    const stats = String(await look.info("commandstats"));
+    const xranges = Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    t.equal(xranges, 3, "2,500 entries in three scripts of at most 1,000");
+
+    const ids = (await look.xrange(`${PREFIX}{prompts}:stream`, "-", "+")).map(
+      ([, fields]) => fields[fields.indexOf("id") + 1],
+    );
+    t.equal(ids.length, 3 + young);
+    t.same(ids.slice(0, 4), ["col_legacy1", "col_legacy2", "col_legacy3", "col_legacy100"]);
+    t.equal(ids.at(-1), `col_legacy${100 + young - 1}`, "in order");
+    const [after] = (await look.xinfo("GROUPS", `${PREFIX}{prompts}:stream`)) as unknown[][];
+    t.equal(
+      after![after!.indexOf("name") + 1],
+      groupBefore[0]![groupBefore[0]!.indexOf("name") + 1],
+    );
+    t.equal(await look.exists(`${PREFIX}prompts`), 0, "the old name is gone");
   },
 );
 
