@@ -282,6 +282,12 @@ export async function runEvaluation(
         metrics,
         options: {},
         id: `eval:${processPeerId()}`,
+      }).catch(async (error: unknown) => {
+        opened.discovery.stop();
+        await opened.fleet.close();
+        await opened.closeSims();
+        await stores.close();
+        throw error;
       });
   try {
     const checkpoint = await servedCheckpoint(config, logger, opened, stores, options.checkpoint);
