@@ -70,6 +70,12 @@ export async function createFleet(
     discovery,
     simulated: sims !== null,
     closeSims: async () => sims?.close(),
+    /** Stops discovery, closes the fleet, then its simulated replicas (when it started any). */
+    close: async () => {
+      discovery.stop();
+      await fleet.close();
+      await sims?.close();
+    },
   };
 }
 

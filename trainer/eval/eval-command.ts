@@ -267,9 +267,7 @@ export async function runEvaluation(
   const metrics = createMetrics();
   const opened = await createFleet(config, logger, metrics, { simulation: hooks.simulation });
   const stores = await createStores(config, logger).catch(async (error: unknown) => {
-    opened.discovery.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
     throw error;
   });
   // Its calls reach the replicas the gateways share (unless they are its own in-process
@@ -283,9 +281,7 @@ export async function runEvaluation(
         options: {},
         id: `eval:${processPeerId()}`,
       }).catch(async (error: unknown) => {
-        opened.discovery.stop();
-        await opened.fleet.close();
-        await opened.closeSims();
+        await opened.close();
         await stores.close();
         throw error;
       });
@@ -313,9 +309,7 @@ export async function runEvaluation(
     );
   } finally {
     await peers?.stop();
-    opened.discovery.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
     await stores.close();
   }
 }

@@ -65,9 +65,7 @@ export async function openTrainerEnv(
         options: {},
         id: peerId,
       }).catch(async (error: unknown) => {
-        opened.discovery.stop();
-        await opened.fleet.close();
-        await opened.closeSims();
+        await opened.close();
         await stores.close();
         throw error;
       });
