@@ -12,23 +12,20 @@
  * and the replicas used, and writes loadtest/results/trainer-scale.json.
  * Run: npm run bench:trainer-scale [-- --prompts 160 --latency-ms 1000 --replica-slots 8]
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { makeSeedPrompts } from "../sim/seed-prompts.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createFleet } from "../src/runtime/fleet-runtime.ts";
+import { writeClassifiedPrompts } from "../test/helpers/classified-prompts.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
-import { classifyQuestion } from "../trainer/core/question-classifier.ts";
 import { readRecords } from "../trainer/io/record-journal.ts";
 import { sharedSignal } from "../trainer/pipeline/open-trainer-env.ts";
 import { trainerCallLimit } from "../trainer/pipeline/trainer-capacity.ts";
-import { CLASSIFY_FILE, type ClassifiedPrompt } from "../trainer/stages/classify.ts";
 import {
   type CallLimit,
   DEFAULT_ITERATION_POLICY,
@@ -80,26 +77,6 @@ interface ScaleRun {
   replicasCpu: number;
 }
 
-/** Writes `count` classified seed prompts (PNGs beside them) into `dir`. */
-function writeClassified(dir: string, count: number, seed: string): void {
-  const images = join(dir, "images");
-  mkdirSync(images, { recursive: true });
-  const lines = makeSeedPrompts(count, seed).map(({ prompt, image }) => {
-    const path = join(images, prompt.images[0]!);
-    writeFileSync(path, image);
-    const classified: ClassifiedPrompt = {
-      id: prompt.id,
-      question: prompt.question,
-      images: [path],
-      imageHashes: [createHash("sha256").update(image).digest("hex")],
-      source: "stream",
-      cls: classifyQuestion(prompt.question),
-    };
-    return `${JSON.stringify(classified)}\n`;
-  });
-  writeFileSync(join(dir, CLASSIFY_FILE), lines.join(""));
-}
-
 async function untilHealthy(
   fleet: { snapshots(): { healthy: boolean; models: unknown[] }[] },
   count: number,
@@ -142,8 +119,7 @@ async function body(scope: BenchScope) {
   });
   const opened = await createFleet(config, logger, createMetrics(), {});
   scope.teardown(async () => {
-    opened.discovery.stop();
-    await opened.fleet.close();
+    await opened.close();
   });
   const { fleet } = opened;
   await untilHealthy(fleet, FLEET_SIZES[0]);
@@ -162,7 +138,7 @@ async function body(scope: BenchScope) {
     await untilHealthy(fleet, replicas);
     const runDir = join(dir, label.replace(/\W+/g, "-"));
     // The same prompts for every run (same seed), in a directory of its own.
-    writeClassified(runDir, PROMPTS, "scale");
+    writeClassifiedPrompts(runDir, PROMPTS, "scale");
     const ctx: IterationContext = {
       iteration: 1,
       dir: runDir,
@@ -214,7 +190,7 @@ async function body(scope: BenchScope) {
   await fleet.setReplicaUrls(urls);
   await untilHealthy(fleet, most);
   const warmDir = join(dir, "warm-up");
-  writeClassified(warmDir, 16, "warm-up");
+  writeClassifiedPrompts(warmDir, 16, "warm-up");
   await runSynthesize({
     iteration: 1,
     dir: warmDir,
