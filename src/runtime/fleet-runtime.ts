@@ -79,6 +79,9 @@ export async function createFleet(
   };
 }
 
+/** A fleet createFleet opened, with its discovery and the simulations it started. */
+export type OpenedFleet = Awaited<ReturnType<typeof createFleet>>;
+
 /** Completion connections per replica when `JURIST_ENGINE_CONNECTIONS` is unset. */
 export function defaultConnections(config: Config): number {
   const limit = perReplicaLimit(capacitySettings(config), 1);
