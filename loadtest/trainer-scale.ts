@@ -126,6 +126,21 @@ async function body(scope: BenchScope) {
   const model = fleet.champion();
   if (!model) throw new Error("no replica reported a base model");
   const auto = trainerCallLimit(fleet, config.engine.priority, "auto");
+  /** Iteration 1 of the trainer's stages in `stageDir`, the fleet's model generating and judging. */
+  const contextFor = (stageDir: string, concurrency: CallLimit): IterationContext => ({
+    iteration: 1,
+    dir: stageDir,
+    seed: 0,
+    engine: fleet,
+    generator: model,
+    judge: model,
+    init: null,
+    policy: DEFAULT_ITERATION_POLICY,
+    imageBudget: config.images,
+    concurrency,
+    logger,
+    signal: sharedSignal(),
+  });
 
   const measure = async (
     label: string,
@@ -139,20 +154,7 @@ async function body(scope: BenchScope) {
     const runDir = join(dir, label.replace(/\W+/g, "-"));
     // The same prompts for every run (same seed), in a directory of its own.
     writeClassifiedPrompts(runDir, PROMPTS, "scale");
-    const ctx: IterationContext = {
-      iteration: 1,
-      dir: runDir,
-      seed: 0,
-      engine: fleet,
-      generator: model,
-      judge: model,
-      init: null,
-      policy: DEFAULT_ITERATION_POLICY,
-      imageBudget: config.images,
-      concurrency,
-      logger,
-      signal: sharedSignal(),
-    };
+    const ctx = contextFor(runDir, concurrency);
     const callLimit = typeof concurrency === "number" ? concurrency : concurrency(model);
     progress(`${label}: ${PROMPTS} prompts, ${replicas} replicas, limit ${callLimit} calls`);
     const simCpu = () => sims.reduce((sum, sim) => sum + cpuSeconds(sim.pid), 0);
@@ -191,20 +193,7 @@ async function body(scope: BenchScope) {
   await untilHealthy(fleet, most);
   const warmDir = join(dir, "warm-up");
   writeClassifiedPrompts(warmDir, 16, "warm-up");
-  await runSynthesize({
-    iteration: 1,
-    dir: warmDir,
-    seed: 0,
-    engine: fleet,
-    generator: model,
-    judge: model,
-    init: null,
-    policy: DEFAULT_ITERATION_POLICY,
-    imageBudget: config.images,
-    concurrency: auto,
-    logger,
-    signal: sharedSignal(),
-  });
+  await runSynthesize(contextFor(warmDir, auto));
 
   const runs: ScaleRun[] = [];
   for (const replicas of FLEET_SIZES) {
