@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import t from "tap";
 import { sha256Hex } from "../../../src/store/blob-hash.ts";
@@ -37,6 +38,19 @@ function collectingToS3(s3: TestS3): Record<string, string> {
   };
 }
 
+/** A pairwise judgement of `question` about one PNG, which the gateway collects. */
+function judgeImage(fastify: FastifyInstance, image: Buffer, question: string) {
+  return fastify.inject({
+    method: "POST",
+    url: "/v1/judge/pairwise",
+    payload: {
+      ...validPairwiseBody(),
+      question,
+      images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
+    },
+  });
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -66,15 +80,7 @@ t.test(
       for (let i = 0; i < 500 && !(await check()); i++) await sleep(20);
     };
     async function judge(image: Buffer, question: string) {
-      const response = await fastify.inject({
-        method: "POST",
-        url: "/v1/judge/pairwise",
-        payload: {
-          ...validPairwiseBody(),
-          question,
-          images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
-        },
-      });
+      const response = await judgeImage(fastify, image, question);
       t.equal(response.statusCode, 200, `${question}: judged`);
     }
     const metric = async (reason: string) => {
@@ -147,16 +153,7 @@ t.test("a consumed image collected again stays; a vanished one is a counted skip
   const log = runtime.stores.promptLog;
   const shared = await encodedImage("png", 130, 90);
   const gone = await encodedImage("png", 150, 90);
-  const post = (image: Buffer, question: string) =>
-    fastify.inject({
-      method: "POST",
-      url: "/v1/judge/pairwise",
-      payload: {
-        ...validPairwiseBody(),
-        question,
-        images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
-      },
-    });
+  const post = (image: Buffer, question: string) => judgeImage(fastify, image, question);
   const until = async (n: number) => {
     for (let i = 0; i < 500 && (await log.length()) < n; i++) await sleep(20);
   };
