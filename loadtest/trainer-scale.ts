@@ -12,23 +12,20 @@
  * and the replicas used, and writes loadtest/results/trainer-scale.json.
  * Run: npm run bench:trainer-scale [-- --prompts 160 --latency-ms 1000 --replica-slots 8]
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { makeSeedPrompts } from "../sim/seed-prompts.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createFleet } from "../src/runtime/fleet-runtime.ts";
+import { writeClassifiedPrompts } from "../test/helpers/classified-prompts.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
-import { classifyQuestion } from "../trainer/core/question-classifier.ts";
 import { readRecords } from "../trainer/io/record-journal.ts";
 import { sharedSignal } from "../trainer/pipeline/open-trainer-env.ts";
 import { trainerCallLimit } from "../trainer/pipeline/trainer-capacity.ts";
-import { CLASSIFY_FILE, type ClassifiedPrompt } from "../trainer/stages/classify.ts";
 import {
   type CallLimit,
   DEFAULT_ITERATION_POLICY,
@@ -80,26 +77,6 @@ interface ScaleRun {
   replicasCpu: number;
 }
 
-/** Writes `count` classified seed prompts (PNGs beside them) into `dir`. */
-function writeClassified(dir: string, count: number, seed: string): void {
-  const images = join(dir, "images");
-  mkdirSync(images, { recursive: true });
-  const lines = makeSeedPrompts(count, seed).map(({ prompt, image }) => {
-    const path = join(images, prompt.images[0]!);
-    writeFileSync(path, image);
-    const classified: ClassifiedPrompt = {
-      id: prompt.id,
-      question: prompt.question,
-      images: [path],
-      imageHashes: [createHash("sha256").update(image).digest("hex")],
-      source: "stream",
-      cls: classifyQuestion(prompt.question),
-    };
-    return `${JSON.stringify(classified)}\n`;
-  });
-  writeFileSync(join(dir, CLASSIFY_FILE), lines.join(""));
-}
-
 async function untilHealthy(
   fleet: { snapshots(): { healthy: boolean; models: unknown[] }[] },
   count: number,
@@ -142,14 +119,28 @@ async function body(scope: BenchScope) {
   });
   const opened = await createFleet(config, logger, createMetrics(), {});
   scope.teardown(async () => {
-    opened.discovery.stop();
-    await opened.fleet.close();
+    await opened.close();
   });
   const { fleet } = opened;
   await untilHealthy(fleet, FLEET_SIZES[0]);
   const model = fleet.champion();
   if (!model) throw new Error("no replica reported a base model");
   const auto = trainerCallLimit(fleet, config.engine.priority, "auto");
+  /** Iteration 1 of the trainer's stages in `stageDir`, the fleet's model generating and judging. */
+  const contextFor = (stageDir: string, concurrency: CallLimit): IterationContext => ({
+    iteration: 1,
+    dir: stageDir,
+    seed: 0,
+    engine: fleet,
+    generator: model,
+    judge: model,
+    init: null,
+    policy: DEFAULT_ITERATION_POLICY,
+    imageBudget: config.images,
+    concurrency,
+    logger,
+    signal: sharedSignal(),
+  });
 
   const measure = async (
     label: string,
@@ -162,21 +153,8 @@ async function body(scope: BenchScope) {
     await untilHealthy(fleet, replicas);
     const runDir = join(dir, label.replace(/\W+/g, "-"));
     // The same prompts for every run (same seed), in a directory of its own.
-    writeClassified(runDir, PROMPTS, "scale");
-    const ctx: IterationContext = {
-      iteration: 1,
-      dir: runDir,
-      seed: 0,
-      engine: fleet,
-      generator: model,
-      judge: model,
-      init: null,
-      policy: DEFAULT_ITERATION_POLICY,
-      imageBudget: config.images,
-      concurrency,
-      logger,
-      signal: sharedSignal(),
-    };
+    writeClassifiedPrompts(runDir, PROMPTS, "scale");
+    const ctx = contextFor(runDir, concurrency);
     const callLimit = typeof concurrency === "number" ? concurrency : concurrency(model);
     progress(`${label}: ${PROMPTS} prompts, ${replicas} replicas, limit ${callLimit} calls`);
     const simCpu = () => sims.reduce((sum, sim) => sum + cpuSeconds(sim.pid), 0);
@@ -214,21 +192,8 @@ async function body(scope: BenchScope) {
   await fleet.setReplicaUrls(urls);
   await untilHealthy(fleet, most);
   const warmDir = join(dir, "warm-up");
-  writeClassified(warmDir, 16, "warm-up");
-  await runSynthesize({
-    iteration: 1,
-    dir: warmDir,
-    seed: 0,
-    engine: fleet,
-    generator: model,
-    judge: model,
-    init: null,
-    policy: DEFAULT_ITERATION_POLICY,
-    imageBudget: config.images,
-    concurrency: auto,
-    logger,
-    signal: sharedSignal(),
-  });
+  writeClassifiedPrompts(warmDir, 16, "warm-up");
+  await runSynthesize(contextFor(warmDir, auto));
 
   const runs: ScaleRun[] = [];
   for (const replicas of FLEET_SIZES) {

@@ -1,16 +1,12 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { makeSeedPrompts } from "../sim/seed-prompts.ts";
 import { loadConfig } from "../src/config/config.ts";
 import type { EngineSession, JudgeEngine } from "../src/core/types.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createFleet } from "../src/runtime/fleet-runtime.ts";
+import { writeClassifiedPrompts } from "../test/helpers/classified-prompts.ts";
 import { spawnSim } from "../test/helpers/sim-process.ts";
-import { classifyQuestion } from "../trainer/core/question-classifier.ts";
 import { readRecords } from "../trainer/io/record-journal.ts";
-import { CLASSIFY_FILE, type ClassifiedPrompt } from "../trainer/stages/classify.ts";
 import {
   DEFAULT_ITERATION_POLICY,
   type IterationContext,
@@ -118,26 +114,6 @@ function countingEngine(inner: JudgeEngine) {
   };
 }
 
-/** Writes `count` seed prompts (images beside them) into `dir`'s classify.jsonl. */
-function writeClassified(dir: string, count: number, seed: string): void {
-  const images = join(dir, "images");
-  mkdirSync(images, { recursive: true });
-  const lines = makeSeedPrompts(count, seed).map(({ prompt, image }) => {
-    const path = join(images, prompt.images[0]!);
-    writeFileSync(path, image);
-    const classified: ClassifiedPrompt = {
-      id: prompt.id,
-      question: prompt.question,
-      images: [path],
-      imageHashes: [createHash("sha256").update(image).digest("hex")],
-      source: "stream",
-      cls: classifyQuestion(prompt.question),
-    };
-    return `${JSON.stringify(classified)}\n`;
-  });
-  writeFileSync(join(dir, CLASSIFY_FILE), lines.join(""));
-}
-
 async function synthesizeRun(
   base: Omit<IterationContext, "engine" | "concurrency" | "dir">,
   fleet: JudgeEngine,
@@ -145,7 +121,7 @@ async function synthesizeRun(
   concurrency: number,
   prompts: number,
 ): Promise<SynthesisRun> {
-  writeClassified(dir, prompts, `synth-${concurrency}-${prompts}`);
+  writeClassifiedPrompts(dir, prompts, `synth-${concurrency}-${prompts}`);
   const counter = countingEngine(fleet);
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
@@ -209,8 +185,7 @@ export async function measureSynthesis(scope: BenchScope, options: SynthesisOpti
   });
   const opened = await createFleet(config, logger, createMetrics(), {});
   scope.teardown(async () => {
-    opened.discovery.stop();
-    await opened.fleet.close();
+    await opened.close();
   });
   const generator = await discoveredModel(opened.fleet);
   const base = {

@@ -70,8 +70,17 @@ export async function createFleet(
     discovery,
     simulated: sims !== null,
     closeSims: async () => sims?.close(),
+    /** Stops discovery, closes the fleet, then its simulated replicas (when it started any). */
+    close: async () => {
+      discovery.stop();
+      await fleet.close();
+      await sims?.close();
+    },
   };
 }
+
+/** A fleet createFleet opened, with its discovery and the simulations it started. */
+export type OpenedFleet = Awaited<ReturnType<typeof createFleet>>;
 
 /** Completion connections per replica when `JURIST_ENGINE_CONNECTIONS` is unset. */
 export function defaultConnections(config: Config): number {

@@ -4,7 +4,7 @@ import { classSlots, perReplicaLimit } from "../engine/replica-capacity.ts";
 import type { ReplicaFleet } from "../engine/replica-fleet.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Stores } from "../store/create-stores.ts";
-import type { FleetOptions } from "./fleet-runtime.ts";
+import type { FleetOptions, OpenedFleet } from "./fleet-runtime.ts";
 import { capacitySettings } from "./fleet-runtime.ts";
 import { createGatewayPeerCount } from "./gateway-peer-count.ts";
 
@@ -64,4 +64,29 @@ export async function shareReplicasWithPeers(config: Config, logger: Logger, par
   });
   await count.start();
   return count;
+}
+
+/**
+ * A process with a fleet of its own (a trainer, `jurist eval`) counts among the gateways'
+ * peers while it is open, unless its replicas are its own in-process simulations: no gateway
+ * shares those (null then). If joining fails it closes the fleet and the stores, then throws.
+ */
+export async function shareOwnFleetWithPeers(
+  config: Config,
+  logger: Logger,
+  parts: { opened: OpenedFleet; stores: Stores; metrics: Metrics; id: string },
+) {
+  const { opened, stores } = parts;
+  if (opened.simulated) return null;
+  return shareReplicasWithPeers(config, logger, {
+    fleet: opened.fleet,
+    stores,
+    metrics: parts.metrics,
+    options: {},
+    id: parts.id,
+  }).catch(async (error: unknown) => {
+    await opened.close();
+    await stores.close();
+    throw error;
+  });
 }

@@ -13,8 +13,9 @@ import {
   utimes,
 } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { assertBlobHash, isSha256Hex } from "./blob-hash.ts";
+import { isSha256Hex } from "./blob-hash.ts";
 import { type BlobStore, BlobStoreFullError } from "./blob-store.ts";
+import { sharedPuts } from "./shared-puts.ts";
 
 /** Options for {@link createFileBlobStore}. */
 export interface FileBlobStoreOptions {
@@ -79,7 +80,8 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
   const ttlMs = options.ttlMs ?? 0;
   const maxBytes = options.maxBytes ?? 0;
   const now = options.now ?? Date.now;
-  const inFlight = new Map<string, Promise<boolean>>();
+  // Concurrent puts of one blob share one write (`write` below, hoisted).
+  const puts = sharedPuts(write);
   /** Blobs put while a sweep runs: it must not delete one it stat'ed before the put. */
   const putDuringSweep = new Set<string>();
   let sweeping = false;
@@ -162,7 +164,7 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
           if (now() - info.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
           continue;
         }
-        if (expired(name, info.mtimeMs) && !putDuringSweep.has(name) && !inFlight.has(name)) {
+        if (expired(name, info.mtimeMs) && !putDuringSweep.has(name) && !puts.writing(name)) {
           await rm(path, { force: true });
           deleted++;
         } else {
@@ -241,14 +243,7 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
   timer?.unref();
 
   return {
-    async put(sha256, bytes) {
-      assertBlobHash(sha256, bytes);
-      const pending = inFlight.get(sha256);
-      if (pending) return pending.then(() => false);
-      const writing = write(sha256, bytes).finally(() => inFlight.delete(sha256));
-      inFlight.set(sha256, writing);
-      return writing;
-    },
+    put: puts.put,
     async get(sha256) {
       if (!isSha256Hex(sha256)) return null;
       try {
@@ -264,7 +259,7 @@ export function createFileBlobStore(options: FileBlobStoreOptions): FileBlobStor
     async deleteUnusedSince(hashes, cutoff) {
       let deleted = 0;
       for (const sha256 of new Set(hashes)) {
-        if (!isSha256Hex(sha256) || inFlight.has(sha256)) continue;
+        if (!isSha256Hex(sha256) || puts.writing(sha256)) continue;
         const info = await stat(pathOf(sha256)).catch(() => null);
         if (!info || info.mtimeMs >= cutoff.getTime()) continue;
         try {

@@ -7,8 +7,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { mapConcurrent } from "../core/map-concurrent.ts";
-import { assertBlobHash, isSha256Hex } from "./blob-hash.ts";
+import { isSha256Hex } from "./blob-hash.ts";
 import type { BlobStore } from "./blob-store.ts";
+import { sharedPuts } from "./shared-puts.ts";
 
 /** Options for {@link createS3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -45,7 +46,8 @@ function isMissing(error: unknown): boolean {
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const { client, bucket, prefix } = options;
   const keyOf = (sha256: string) => `${prefix}${sha256}`;
-  const inFlight = new Map<string, Promise<boolean>>();
+  // Concurrent puts of one blob share one write (`write` below, hoisted).
+  const puts = sharedPuts(write);
 
   /**
    * When the blob was last put, or null when it is not there: the later of LastModified and
@@ -93,14 +95,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   }
 
   return {
-    async put(sha256, bytes) {
-      assertBlobHash(sha256, bytes);
-      const pending = inFlight.get(sha256);
-      if (pending) return pending.then(() => false);
-      const writing = write(sha256, bytes).finally(() => inFlight.delete(sha256));
-      inFlight.set(sha256, writing);
-      return writing;
-    },
+    put: puts.put,
     async get(sha256) {
       if (!isSha256Hex(sha256)) return null;
       try {
@@ -123,7 +118,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async deleteUnusedSince(hashes, cutoff) {
       const unique = [...new Set(hashes)].filter(isSha256Hex);
       const outcomes = await mapConcurrent(unique, DELETES_IN_FLIGHT, async (sha256) => {
-        if (inFlight.has(sha256)) return false;
+        if (puts.writing(sha256)) return false;
         const putAt = await lastPut(sha256);
         if (putAt === null || putAt.getTime() >= cutoff.getTime()) return false;
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(sha256) }));

@@ -9,7 +9,7 @@ import { serveCheckpoint } from "../../src/registry/serve-checkpoint.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { processPeerId } from "../../src/runtime/gateway-peer-count.ts";
-import { shareReplicasWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
+import { shareOwnFleetWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import {
   DEFAULT_MALFORMED_LIMIT,
@@ -267,28 +267,17 @@ export async function runEvaluation(
   const metrics = createMetrics();
   const opened = await createFleet(config, logger, metrics, { simulation: hooks.simulation });
   const stores = await createStores(config, logger).catch(async (error: unknown) => {
-    opened.discovery.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
     throw error;
   });
   // Its calls reach the replicas the gateways share (unless they are its own in-process
   // simulations), so while it runs it counts among their peers like a trainer does.
-  const peers = opened.simulated
-    ? null
-    : await shareReplicasWithPeers(config, logger, {
-        fleet: opened.fleet,
-        stores,
-        metrics,
-        options: {},
-        id: `eval:${processPeerId()}`,
-      }).catch(async (error: unknown) => {
-        opened.discovery.stop();
-        await opened.fleet.close();
-        await opened.closeSims();
-        await stores.close();
-        throw error;
-      });
+  const peers = await shareOwnFleetWithPeers(config, logger, {
+    opened,
+    stores,
+    metrics,
+    id: `eval:${processPeerId()}`,
+  });
   try {
     const checkpoint = await servedCheckpoint(config, logger, opened, stores, options.checkpoint);
     const served = servedAs(opened, checkpoint);
@@ -313,9 +302,7 @@ export async function runEvaluation(
     );
   } finally {
     await peers?.stop();
-    opened.discovery.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
     await stores.close();
   }
 }

@@ -5,7 +5,7 @@ import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";
 import type { Simulation } from "../../src/runtime/embedded-parts.ts";
 import { createFleet } from "../../src/runtime/fleet-runtime.ts";
 import { processPeerId } from "../../src/runtime/gateway-peer-count.ts";
-import { shareReplicasWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
+import { shareOwnFleetWithPeers } from "../../src/runtime/gateway-peers-runtime.ts";
 import { createStores, type Stores } from "../../src/store/create-stores.ts";
 import { resolveGateBenchmarks } from "../gates/gate-benchmarks.ts";
 import { createFileTrainerState } from "../state/file-trainer-state.ts";
@@ -56,21 +56,12 @@ export async function openTrainerEnv(
     },
   );
   // In-process simulated replicas are this process's alone: no gateway shares them.
-  const peers = opened.simulated
-    ? null
-    : await shareReplicasWithPeers(config, logger, {
-        fleet: opened.fleet,
-        stores,
-        metrics,
-        options: {},
-        id: peerId,
-      }).catch(async (error: unknown) => {
-        opened.discovery.stop();
-        await opened.fleet.close();
-        await opened.closeSims();
-        await stores.close();
-        throw error;
-      });
+  const peers = await shareOwnFleetWithPeers(config, logger, {
+    opened,
+    stores,
+    metrics,
+    id: peerId,
+  });
   const close = async () => {
     opened.discovery.stop();
     // Leaves at once, so the gateways take its part back without waiting out its beat.

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import t from "tap";
+import t, { type Test } from "tap";
 import { fineTuneArgv } from "../../../trainer/stages/fine-tune.ts";
 import { cleanEnv, needs, ROOT, readmeTemplates, run } from "./fine-tune-fixtures.ts";
 import { type KubectlStandIn, kubectlStandIn } from "./kubectl-stand-in.ts";
@@ -164,6 +164,23 @@ async function runJob(
 const verbsOf = (calls: string[]) => calls.map((call) => call.split(" ").slice(2, 4).join(" "));
 
 /** Resolves once the script waits on the Job (it created or re-attached to it) after call `from`. */
+/**
+ * The run after a failed Job, now set to complete: it exits 0 and replaces the failed Job
+ * (get, delete, create) rather than reporting its failure again.
+ */
+async function retryReplacesTheJob(t: Test, kubectl: KubectlStandIn) {
+  kubectl.outcome("Complete");
+  const before = kubectl.calls().length;
+  const retry = await runJob(kubectl);
+  t.equal(retry.code, 0, retry.stderr);
+  t.strictSame(verbsOf(retry.calls.slice(before)).slice(0, 3), [
+    "get job",
+    "delete job",
+    "create -f",
+  ]);
+  return retry;
+}
+
 async function untilWaiting(kubectl: KubectlStandIn, from: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   const waiting = () =>
@@ -300,15 +317,7 @@ t.test(
     t.notOk(verbsOf(first.calls).includes("create -f"), "the failure is reported, not retried");
     t.ok(kubectl.hasJob(name), "and the Job kept");
 
-    kubectl.outcome("Complete");
-    const before = kubectl.calls().length;
-    const retry = await runJob(kubectl);
-    t.equal(retry.code, 0, retry.stderr);
-    t.strictSame(verbsOf(retry.calls.slice(before)).slice(0, 3), [
-      "get job",
-      "delete job",
-      "create -f",
-    ]);
+    const retry = await retryReplacesTheJob(t, kubectl);
     t.match(retry.stderr, /failed and was reported; this is a retry; replacing it/);
   },
 );
@@ -322,15 +331,7 @@ t.test(
     kubectl.outcome("Failed", "DeadlineExceeded", "too long");
     const failed = await runJob(kubectl);
     t.equal(failed.code, 1);
-    kubectl.outcome("Complete");
-    const before = kubectl.calls().length;
-    const retry = await runJob(kubectl);
-    t.equal(retry.code, 0, retry.stderr);
-    t.strictSame(verbsOf(retry.calls.slice(before)).slice(0, 3), [
-      "get job",
-      "delete job",
-      "create -f",
-    ]);
+    await retryReplacesTheJob(t, kubectl);
   },
 );
 

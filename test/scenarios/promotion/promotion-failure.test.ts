@@ -1,11 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { request } from "undici";
 import { buildGateway, type Teardown } from "../../helpers/gateway.ts";
 import {
+  BASE,
   championOf,
+  hostDir,
   logsSay,
   modelsOf,
   registerLora,
@@ -14,8 +14,7 @@ import {
   writeAdapter,
 } from "./promotion-fixtures.ts";
 
-const BASE = "jurist-sim-judge";
-const tempDir = () => mkdtempSync(join(tmpdir(), "jurist-replica-host-"));
+const tempDir = () => hostDir("jurist-replica-host-");
 
 /**
  * Three replica processes: two run in a directory holding the adapter `cand`, the third in

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,14 @@ import type { Teardown } from "../../helpers/gateway.ts";
 
 const SIM_MAIN = fileURLToPath(new URL("../../../sim/sim-main.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
+
+/** The base model every simulated replica serves (sim/sim-options.ts's default). */
+export const BASE = "jurist-sim-judge";
+
+/** A fresh directory for a replica's working dir (its adapters), named `prefix…`. */
+export function hostDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
 
 /** Writes a simulated LoRA adapter directory `dir/name` and returns its path. */
 export function writeAdapter(dir: string, name: string, accuracy = 0.9): string {
@@ -93,7 +102,7 @@ export async function registerLora(
   fastify: FastifyInstance,
   id: string,
   uri: string,
-  baseModel = "jurist-sim-judge",
+  baseModel = BASE,
 ): Promise<void> {
   const response = await fastify.inject({
     method: "POST",

@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import t from "tap";
 import { parse } from "yaml";
@@ -12,7 +10,9 @@ import { needs } from "../../helpers/required-tools.ts";
 import { type SimProcess, spawnSim } from "../../helpers/sim-process.ts";
 import { startPrometheus } from "../observability/prometheus-server.ts";
 import {
+  BASE,
   championOf,
+  hostDir,
   logsSay,
   modelsOf,
   registerLora,
@@ -25,8 +25,7 @@ import {
 // processes of the simulator: a stopped replica is a dead process, a returning one a new
 // process on the same port that has forgotten every runtime adapter, as a restarted vLLM has.
 
-const BASE = "jurist-sim-judge";
-const tempDir = () => mkdtempSync(join(tmpdir(), "jurist-quorum-"));
+const tempDir = () => hostDir("jurist-quorum-");
 
 /** One sample's value from a /metrics text, or undefined when the series is absent. */
 function sample(text: string, name: string, replica: string): number | undefined {

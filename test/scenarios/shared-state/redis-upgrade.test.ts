@@ -58,6 +58,23 @@ function raw(t: Test, url: string): Redis {
   return redis;
 }
 
+/**
+ * A Redis of its own holding the layout before 79a0ab1's successors (legacy-redis-layout.ts),
+ * the API key seeded there, and a plain connection to look at its keys.
+ */
+async function legacyRedis(t: Test) {
+  const redis = await startRedis(t);
+  const { apiKey } = await seedLegacyLayout(redis.url, PREFIX);
+  return { redis, apiKey, look: raw(t, redis.url) };
+}
+
+/** The connection the upgrade uses: the gateway's key prefix, closed at teardown. */
+function upgraderOf(t: Test, url: string): Redis {
+  const upgrader = new Redis(url, { keyPrefix: PREFIX });
+  t.teardown(() => upgrader.disconnect());
+  return upgrader;
+}
+
 function gauge(text: string, name: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(" ").at(-1));
@@ -85,9 +102,7 @@ async function gateway(t: Test, url: string, lines: { level: number; msg: string
 t.test(
   "an upgraded Redis: a key from before authenticates, the champion is seen, the trainer's group survives; a second run does nothing",
   async (t) => {
-    const redis = await startRedis(t);
-    const { apiKey } = await seedLegacyLayout(redis.url, PREFIX);
-    const look = raw(t, redis.url);
+    const { redis, apiKey, look } = await legacyRedis(t);
     const groupBefore = await look.xinfo("GROUPS", `${PREFIX}prompts`);
 
     const dry = await upgrade(redis.url, "--dry-run");
@@ -145,9 +160,7 @@ t.test(
 );
 
 t.test("a conflict stops the upgrade before anything moves, naming both keys", async (t) => {
-  const redis = await startRedis(t);
-  await seedLegacyLayout(redis.url, PREFIX);
-  const look = raw(t, redis.url);
+  const { redis, look } = await legacyRedis(t);
   // An upgraded gateway's promotion, made before the upgrade ran.
   await look.set(`${PREFIX}{registry}:champion`, "ckpt-after-upgrade");
 
@@ -169,9 +182,7 @@ t.test("a conflict stops the upgrade before anything moves, naming both keys", a
 t.test(
   "refuses while a gateway heartbeats; with --force it takes over what that upgraded gateway wrote on its own",
   async (t) => {
-    const redis = await startRedis(t);
-    const { apiKey } = await seedLegacyLayout(redis.url, PREFIX);
-    const look = raw(t, redis.url);
+    const { redis, apiKey, look } = await legacyRedis(t);
     // The hazard as it happens: an upgraded gateway starts on the old layout, finds no
     // champion and bootstraps the base model into the tagged registry, then collects.
     const { fastify } = await gateway(t, redis.url);
@@ -222,11 +233,8 @@ t.test(
     // The live check runs once before the plan: a gateway starting after it (or any process
     // under --force) can promote a real checkpoint into the bootstrapped registry, or a
     // trainer create its group on the young stream, before the takeovers run.
-    const redis = await startRedis(t);
-    await seedLegacyLayout(redis.url, PREFIX);
-    const look = raw(t, redis.url);
-    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
-    t.teardown(() => upgrader.disconnect());
+    const { redis, look } = await legacyRedis(t);
+    const upgrader = upgraderOf(t, redis.url);
     const base = { kind: "full", baseModel: "judge-base", uri: "judge-base", parent: null };
     const bootstrap = {
       id: "judge-base",
@@ -284,11 +292,8 @@ t.test(
     // An upgraded gateway may collect into the tagged stream for hours before the upgrade, up
     // to the length cap (a million entries, ~4 GB): one script reading all of it would block
     // the Redis and grow its memory outside maxmemory. Each script call runs XRANGE once.
-    const redis = await startRedis(t);
-    await seedLegacyLayout(redis.url, PREFIX);
-    const look = raw(t, redis.url);
-    const upgrader = new Redis(redis.url, { keyPrefix: PREFIX });
-    t.teardown(() => upgrader.disconnect());
+    const { redis, look } = await legacyRedis(t);
+    const upgrader = upgraderOf(t, redis.url);
     const young = 2_500;
     const append = look.pipeline();
     for (let n = 0; n < young; n++) {
@@ -323,9 +328,7 @@ t.test(
 t.test(
   "refuses while the trainer holds its lease or an older Jurist is connected (no heartbeats before 79a0ab1's successors)",
   async (t) => {
-    const redis = await startRedis(t);
-    await seedLegacyLayout(redis.url, PREFIX);
-    const look = raw(t, redis.url);
+    const { redis, look } = await legacyRedis(t);
     await look.set(`${PREFIX}trainer:lease`, "trainer-pod-7", "PX", 60_000);
     // Versions before the tags named their connections `jurist-commands` and sent no heartbeat.
     const old = new Redis(redis.url, { connectionName: "jurist-commands" });

@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import t from "tap";
 import { sha256Hex } from "../../../src/store/blob-hash.ts";
@@ -7,13 +8,13 @@ import { blobDir } from "../../../src/store/create-blob-store.ts";
 import { blobFilePath } from "../../../src/store/file-blob-store.ts";
 import { createS3BlobStore } from "../../../src/store/s3-blob-store.ts";
 import { createS3Client } from "../../../src/store/s3-client.ts";
-import type { IntakePrompt, IntakeSink, IntakeSkip } from "../../../trainer/stages/intake-sink.ts";
 import { intakePromptStream } from "../../../trainer/stages/stream-intake.ts";
 import { intakeBlobsFor } from "../../../trainer/worker/intake-blobs.ts";
 import { validPairwiseBody } from "../../helpers/fixtures.ts";
 import { startGateway } from "../../helpers/gateway.ts";
-import { S3RVER_CREDENTIALS, startS3 } from "../../helpers/s3-server.ts";
+import { S3RVER_CREDENTIALS, startS3, type TestS3 } from "../../helpers/s3-server.ts";
 import { encodedImage } from "../../src/images/budget-images.ts";
+import { memorySink } from "../../trainer/stages/memory-intake-sink.ts";
 
 // A gateway with JURIST_BLOB_STORE=s3 collects image prompts into s3rver 3.7.1 on loopback
 // (through @aws-sdk/client-s3 3.1178, credentials from the SDK's default chain: here the
@@ -24,24 +25,37 @@ import { encodedImage } from "../../src/images/budget-images.ts";
 process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 
+/** A gateway's env that collects every prompt into `s3`, deletes due at once. */
+function collectingToS3(s3: TestS3): Record<string, string> {
+  return {
+    JURIST_COLLECT_RATE: "1",
+    JURIST_COLLECT_FLUSH_MS: "20",
+    JURIST_BLOB_STORE: "s3",
+    JURIST_S3_BUCKET: s3.bucket,
+    JURIST_S3_ENDPOINT: s3.endpoint,
+    JURIST_S3_FORCE_PATH_STYLE: "true",
+    JURIST_BLOB_DELETE_MARGIN_MS: "0",
+  };
+}
+
+/** A pairwise judgement of `question` about one PNG, which the gateway collects. */
+function judgeImage(fastify: FastifyInstance, image: Buffer, question: string) {
+  return fastify.inject({
+    method: "POST",
+    url: "/v1/judge/pairwise",
+    payload: {
+      ...validPairwiseBody(),
+      question,
+      images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
+    },
+  });
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,
   );
-}
-
-/** The decisions stream intake makes, kept in memory. */
-function memorySink() {
-  const admitted: IntakePrompt[] = [];
-  const skipped: IntakeSkip[] = [];
-  const sink = {
-    decided: () => false,
-    admit: (prompt: IntakePrompt) => admitted.push(prompt),
-    skip: (skip: IntakeSkip) => skipped.push(skip),
-    flush: async () => {},
-  } as unknown as IntakeSink;
-  return { sink, admitted, skipped };
 }
 
 t.test(
@@ -50,15 +64,9 @@ t.test(
     const s3 = await startS3(t);
     const { fastify, runtime } = await startGateway(t, {
       env: {
-        JURIST_COLLECT_RATE: "1",
-        JURIST_COLLECT_FLUSH_MS: "20",
-        JURIST_BLOB_STORE: "s3",
-        JURIST_S3_BUCKET: s3.bucket,
-        JURIST_S3_ENDPOINT: s3.endpoint,
-        JURIST_S3_FORCE_PATH_STYLE: "true",
+        ...collectingToS3(s3),
         JURIST_S3_MAX_ATTEMPTS: "1",
         JURIST_S3_REQUEST_TIMEOUT_MS: "2000",
-        JURIST_BLOB_DELETE_MARGIN_MS: "0",
       },
     });
     const bucket = createS3BlobStore({
@@ -72,15 +80,7 @@ t.test(
       for (let i = 0; i < 500 && !(await check()); i++) await sleep(20);
     };
     async function judge(image: Buffer, question: string) {
-      const response = await fastify.inject({
-        method: "POST",
-        url: "/v1/judge/pairwise",
-        payload: {
-          ...validPairwiseBody(),
-          question,
-          images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
-        },
-      });
+      const response = await judgeImage(fastify, image, question);
       t.equal(response.statusCode, 200, `${question}: judged`);
     }
     const metric = async (reason: string) => {
@@ -147,28 +147,13 @@ t.test("a consumed image collected again stays; a vanished one is a counted skip
   const s3 = await startS3(t);
   const { fastify, runtime } = await startGateway(t, {
     env: {
-      JURIST_COLLECT_RATE: "1",
-      JURIST_COLLECT_FLUSH_MS: "20",
-      JURIST_BLOB_STORE: "s3",
-      JURIST_S3_BUCKET: s3.bucket,
-      JURIST_S3_ENDPOINT: s3.endpoint,
-      JURIST_S3_FORCE_PATH_STYLE: "true",
-      JURIST_BLOB_DELETE_MARGIN_MS: "0",
+      ...collectingToS3(s3),
     },
   });
   const log = runtime.stores.promptLog;
   const shared = await encodedImage("png", 130, 90);
   const gone = await encodedImage("png", 150, 90);
-  const post = (image: Buffer, question: string) =>
-    fastify.inject({
-      method: "POST",
-      url: "/v1/judge/pairwise",
-      payload: {
-        ...validPairwiseBody(),
-        question,
-        images: [{ url: `data:image/png;base64,${image.toString("base64")}` }],
-      },
-    });
+  const post = (image: Buffer, question: string) => judgeImage(fastify, image, question);
   const until = async (n: number) => {
     for (let i = 0; i < 500 && (await log.length()) < n; i++) await sleep(20);
   };

@@ -1,11 +1,24 @@
 import { pino } from "pino";
-import t from "tap";
+import t, { type Test } from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
 import { createReplicaFleet } from "../../../src/engine/replica-fleet.ts";
 import { fleetSettings } from "../../../src/runtime/fleet-runtime.ts";
 import { ONE_LETTER_REQUEST } from "../../helpers/fixtures.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { simMetric, until } from "../../helpers/grpc.ts";
+
+/** A started fleet over `urls`, its settings from config with `env`; closed at teardown. */
+async function configuredFleet(t: Test, urls: string[], env: Record<string, string>) {
+  const config = loadConfig({ JURIST_BACKENDS: urls.join(","), ...env });
+  const fleet = createReplicaFleet({
+    urls,
+    settings: fleetSettings(config),
+    logger: pino({ level: "silent" }),
+  });
+  await fleet.start();
+  t.teardown(() => fleet.close());
+  return fleet;
+}
 
 /**
  * The per-replica limit changes while calls are in flight (the gateways counted changed): a
@@ -15,8 +28,7 @@ import { simMetric, until } from "../../helpers/grpc.ts";
  */
 t.test("a changed limit keeps in-flight calls and governs new ones", async (t) => {
   const [sim] = await startSims(t, 1);
-  const config = loadConfig({
-    JURIST_BACKENDS: sim!.url,
+  const fleet = await configuredFleet(t, [sim!.url], {
     JURIST_REPLICA_MAX_NUM_SEQS: "4",
     // Room for the limit raised past the replica's 4 below (a pool sized by default carries
     // a lone gateway's limit, the largest the share gives, and no more).
@@ -25,13 +37,6 @@ t.test("a changed limit keeps in-flight calls and governs new ones", async (t) =
     JURIST_PRIORITY_CLASSES: "false",
     JURIST_ADMISSION_WAIT_MS: "60000",
   });
-  const fleet = createReplicaFleet({
-    urls: [sim!.url],
-    settings: fleetSettings(config),
-    logger: pino({ level: "silent" }),
-  });
-  await fleet.start();
-  t.teardown(() => fleet.close());
   t.equal(fleet.maxInFlightPerReplica(), 4, "alone: the replica's whole max-num-seqs");
   t.equal(fleet.capacity("interactive"), 4, "one replica in rotation: 4 calls");
   const call = () => fleet.session(undefined).complete(ONE_LETTER_REQUEST);
@@ -61,17 +66,8 @@ t.test("a changed limit keeps in-flight calls and governs new ones", async (t) =
 
 t.test("capacity per class: this process's slots over the replicas in rotation", async (t) => {
   const sims = await startSims(t, 2);
-  const config = loadConfig({
-    JURIST_BACKENDS: sims.map((sim) => sim.url).join(","),
-    JURIST_REPLICA_MAX_NUM_SEQS: "8",
-  });
-  const fleet = createReplicaFleet({
-    urls: sims.map((sim) => sim.url),
-    settings: fleetSettings(config),
-    logger: pino({ level: "silent" }),
-  });
-  await fleet.start();
-  t.teardown(() => fleet.close());
+  const urls = sims.map((sim) => sim.url);
+  const fleet = await configuredFleet(t, urls, { JURIST_REPLICA_MAX_NUM_SEQS: "8" });
   t.equal(fleet.capacity("interactive"), 16, "2 replicas × 8");
   t.equal(fleet.capacity("batch"), 12, "2 × ⌊8 × (1 − 0.25)⌋: batch leaves the reserve");
   sims[1]!.setOptions({ healthy: false });
@@ -89,18 +85,10 @@ t.test("capacity per class: this process's slots over the replicas in rotation",
 t.test("by default every call admitted to a replica goes out at once", async (t) => {
   // The stand-in runs up to 200 at once, so what it runs is what reached it.
   const [sim] = await startSims(t, 1, { maxConcurrency: 200 });
-  const config = loadConfig({
-    JURIST_BACKENDS: sim!.url,
+  const fleet = await configuredFleet(t, [sim!.url], {
     JURIST_REPLICA_MAX_NUM_SEQS: "80",
     JURIST_PRIORITY_CLASSES: "false",
   });
-  const fleet = createReplicaFleet({
-    urls: [sim!.url],
-    settings: fleetSettings(config),
-    logger: pino({ level: "silent" }),
-  });
-  await fleet.start();
-  t.teardown(() => fleet.close());
   const running = () => simMetric(sim!.url, "vllm:num_requests_running");
   sim!.setOptions({ stall: true });
   const calls = Array.from({ length: 80 }, () =>

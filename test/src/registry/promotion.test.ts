@@ -2,9 +2,7 @@ import t, { type Test } from "tap";
 import { AppError } from "../../../src/core/errors.ts";
 import { PromotionError } from "../../../src/registry/promotion.ts";
 import { startGateway } from "../../helpers/gateway.ts";
-import { modelsOf, writeAdapter } from "../../scenarios/promotion/promotion-fixtures.ts";
-
-const BASE = "jurist-sim-judge";
+import { BASE, modelsOf, writeAdapter } from "../../scenarios/promotion/promotion-fixtures.ts";
 
 /**
  * A gateway on three in-process replicas; `promotion` is the one its admin API uses. `quorum`
@@ -31,9 +29,28 @@ async function setup(t: Test, loadTimeoutMs = 10_000, quorum?: string) {
       status: "candidate",
       gateReport: null,
     });
+  /** A full checkpoint `id` as a candidate: the model replicas serve under that name. */
+  const addFull = async (id: string) =>
+    registry.register({
+      id,
+      kind: "full",
+      baseModel: id,
+      uri: id,
+      parent: null,
+      created: Date.now(),
+      status: "candidate",
+      gateReport: null,
+    });
   const listedEverywhere = async (id: string) =>
     (await Promise.all(gateway.sims.map((sim) => modelsOf(sim.url)))).map((m) => m.includes(id));
-  return { ...gateway, promotion: gateway.runtime.promotion, registry, addLora, listedEverywhere };
+  return {
+    ...gateway,
+    promotion: gateway.runtime.promotion,
+    registry,
+    addLora,
+    addFull,
+    listedEverywhere,
+  };
 }
 
 const codeOf = (error: unknown) => (error instanceof AppError ? error.code : String(error));
@@ -88,18 +105,9 @@ t.test("two promotions of one candidate at once: one switch, nothing unloaded", 
 t.test(
   "quorum 1: a full checkpoint switches once every replica serving it is healthy",
   async (t) => {
-    const { promotion, registry, sims, fastify, runtime } = await setup(t, 300, "1");
+    const { promotion, registry, addFull, sims, fastify, runtime } = await setup(t, 300, "1");
     const other = "jurist-sim-other";
-    await registry.register({
-      id: other,
-      kind: "full",
-      baseModel: other,
-      uri: other,
-      parent: null,
-      created: Date.now(),
-      status: "candidate",
-      gateReport: null,
-    });
+    await addFull(other);
     const missing = await promotion.promote(other).catch((e: unknown) => e);
     t.ok(missing instanceof PromotionError, "nothing serves it: the stage fails");
     t.match(missing, { code: "PROMOTION_FAILED", step: "wait_healthy" });
@@ -129,18 +137,9 @@ t.test(
 t.test(
   "at the default quorum a full checkpoint switches with a serving replica down",
   async (t) => {
-    const { promotion, registry, sims, runtime } = await setup(t, 300);
+    const { promotion, registry, addFull, sims, runtime } = await setup(t, 300);
     const other = "jurist-sim-other";
-    await registry.register({
-      id: other,
-      kind: "full",
-      baseModel: other,
-      uri: other,
-      parent: null,
-      created: Date.now(),
-      status: "candidate",
-      gateReport: null,
-    });
+    await addFull(other);
     sims[0]!.setOptions({ modelId: other });
     sims[1]!.setOptions({ modelId: other });
     await runtime.fleet.pollNow();

@@ -92,9 +92,7 @@ export async function openSimFleet(t: Teardown, sim: Partial<SimOptions>, replic
   });
   const opened = await createFleet(config, pino({ level: "silent" }), createMetrics(), {});
   t.teardown(async () => {
-    opened.discovery.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
   });
   const checkpoint = opened.fleet.champion();
   if (!checkpoint) throw new Error("the simulated replicas serve no base model");

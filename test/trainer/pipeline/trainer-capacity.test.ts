@@ -1,23 +1,19 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import t, { type Test } from "tap";
-import { makeSeedPrompts } from "../../../sim/seed-prompts.ts";
 import { loadConfig } from "../../../src/config/config.ts";
 import type { ReplicaSnapshot } from "../../../src/engine/fleet-types.ts";
 import { createMetrics } from "../../../src/metrics/metrics.ts";
 import { createFleet } from "../../../src/runtime/fleet-runtime.ts";
-import { classifyQuestion } from "../../../trainer/core/question-classifier.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
 import {
   fleetTrainerSlots,
   trainerCallLimit,
   trainerSlotsPerReplica,
 } from "../../../trainer/pipeline/trainer-capacity.ts";
-import { CLASSIFY_FILE, type ClassifiedPrompt } from "../../../trainer/stages/classify.ts";
 import { DEFAULT_ITERATION_POLICY } from "../../../trainer/stages/iteration-context.ts";
 import { runSynthesize, type SynthesisRecord } from "../../../trainer/stages/synthesize.ts";
+import { writeClassifiedPrompts } from "../../helpers/classified-prompts.ts";
 import { startSims } from "../../helpers/gateway.ts";
 
 const PRIORITY_ON = { enabled: true, interactiveReserve: 0.25 };
@@ -85,8 +81,7 @@ async function simFleet(t: Test, urls: string[], env: Record<string, string>) {
   });
   const opened = await createFleet(config, pino({ level: "silent" }), createMetrics(), {});
   t.teardown(async () => {
-    opened.discovery.stop();
-    await opened.fleet.close();
+    await opened.close();
   });
   const model = opened.fleet.champion();
   if (!model) throw new Error("the simulated replicas serve no base model");
@@ -111,25 +106,6 @@ t.test("the limit follows replicas as they join and leave a live fleet", async (
   t.equal(limit(model), 2 * 6, "a replica that went down no longer counts");
 });
 
-/** Writes `count` classified seed prompts (PNGs beside them) into `dir`. */
-function writeClassified(dir: string, count: number): void {
-  mkdirSync(join(dir, "images"), { recursive: true });
-  const lines = makeSeedPrompts(count, "shed").map(({ prompt, image }) => {
-    const path = join(dir, "images", prompt.images[0]!);
-    writeFileSync(path, image);
-    const classified: ClassifiedPrompt = {
-      id: prompt.id,
-      question: prompt.question,
-      images: [path],
-      imageHashes: [createHash("sha256").update(image).digest("hex")],
-      source: "stream",
-      cls: classifyQuestion(prompt.question),
-    };
-    return `${JSON.stringify(classified)}\n`;
-  });
-  writeFileSync(join(dir, CLASSIFY_FILE), lines.join(""));
-}
-
 t.test("synthesis waits for a full fleet rather than skipping prompts as failed", async (t) => {
   // One slot, four calls wanted, and the fleet sheds a batch call at once when it has no
   // slot (no wait, no waiters): every call but one is shed, again and again.
@@ -144,7 +120,7 @@ t.test("synthesis waits for a full fleet rather than skipping prompts as failed"
     },
   );
   const dir = t.testdir();
-  writeClassified(dir, 12);
+  writeClassifiedPrompts(dir, 12, "shed");
   await runSynthesize({
     iteration: 1,
     dir,

@@ -6,8 +6,7 @@ import sharp from "sharp";
 import t, { type Test } from "tap";
 import type { ImageBudget } from "../../../src/images/image-budget.ts";
 import { buildContaminationIndex } from "../../../trainer/core/contamination-guard.ts";
-import { pairIdOf, type SyntheticPair } from "../../../trainer/core/synthetic-pair.ts";
-import { openAppender } from "../../../trainer/io/jsonl-files.ts";
+import type { SyntheticPair } from "../../../trainer/core/synthetic-pair.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
 import { runClassify } from "../../../trainer/stages/classify.ts";
 import { runIntake } from "../../../trainer/stages/intake.ts";
@@ -20,6 +19,7 @@ import { type JudgeRecord, runJudgeFilter } from "../../../trainer/stages/judge-
 import { runSynthesize, type SynthesisRecord } from "../../../trainer/stages/synthesize.ts";
 import { absurdPng } from "../../src/images/budget-images.ts";
 import { openSimFleet } from "../eval/evaluate-fixtures.ts";
+import { openPair, writeSynthesizedPairs } from "./synthesized-pairs.ts";
 
 /**
  * Synthesis and the judge filter send images through the gateway's image budget, against
@@ -128,38 +128,17 @@ t.test("a seed prompt's 12 MP photo is synthesized within the budget, its hash k
 function pairOf(promptId: string, imageSha256: string): SyntheticPair {
   const chosen = `The photo of ${promptId} shows a green field under an even light.`;
   const rejected = `The photo of ${promptId} shows a red car parked on a busy street.`;
-  return {
-    pairId: pairIdOf(promptId, chosen, rejected),
-    promptId,
-    question: QUESTION,
-    imageHashes: [imageSha256],
-    chosen,
-    rejected,
-    questionKind: "open",
-    recipe: "error_injection",
-    generator: "gen",
-    generatorPromptVersion: "v1",
-  };
+  return openPair(promptId, QUESTION, imageSha256, chosen, rejected);
 }
 
 t.test("the judge filter judges a 12 MP photo's pair within the budget", async (t) => {
   const { dir, photoPath, absurdPath, photoSha256 } = await imageDir(t);
   const photoPair = pairOf("photo", photoSha256);
   const absurdPair = pairOf("absurd", sha256(absurdPng(100_000, 100_000)));
-  const out = await openAppender<SynthesisRecord>(join(dir, "synthesize.jsonl"));
-  for (const [pair, path] of [
+  await writeSynthesizedPairs(dir, [
     [photoPair, photoPath],
     [absurdPair, absurdPath],
-  ] as const) {
-    out.add({
-      id: pair.promptId,
-      outcome: "pair",
-      cls: { kind: "open", rule: "no_closed_cue", detail: "" },
-      pair,
-      imagePaths: [path],
-    });
-  }
-  await out.close();
+  ]);
   const ctx = await vllmContext(t, dir);
   await runJudgeFilter(ctx);
   const records = await readRecords<JudgeRecord>(join(dir, "judge.jsonl"));

@@ -6,21 +6,9 @@ import { sha256Hex } from "../../../src/store/blob-hash.ts";
 import { blobFilePath, createFileBlobStore } from "../../../src/store/file-blob-store.ts";
 import { createMemoryPromptLog } from "../../../src/store/memory-prompt-log.ts";
 import type { PromptRecord } from "../../../src/store/prompt-log.ts";
-import type { IntakePrompt, IntakeSink, IntakeSkip } from "../../../trainer/stages/intake-sink.ts";
 import { intakePromptStream } from "../../../trainer/stages/stream-intake.ts";
 import { intakeBlobsFor } from "../../../trainer/worker/intake-blobs.ts";
-
-function memorySink() {
-  const admitted: IntakePrompt[] = [];
-  const skipped: IntakeSkip[] = [];
-  const sink = {
-    decided: () => false,
-    admit: (prompt: IntakePrompt) => admitted.push(prompt),
-    skip: (skip: IntakeSkip) => skipped.push(skip),
-    flush: async () => {},
-  } as unknown as IntakeSink;
-  return { sink, admitted, skipped };
-}
+import { memorySink } from "./memory-intake-sink.ts";
 
 function record(id: string, sha256: string, at: number): PromptRecord {
   return {

@@ -3,14 +3,13 @@ import { join } from "node:path";
 import { pino } from "pino";
 import t from "tap";
 import { createFileBlobStore } from "../../../src/store/file-blob-store.ts";
-import { pairIdOf, type SyntheticPair } from "../../../trainer/core/synthetic-pair.ts";
-import { openAppender } from "../../../trainer/io/jsonl-files.ts";
+import type { SyntheticPair } from "../../../trainer/core/synthetic-pair.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
 import { DEFAULT_ITERATION_POLICY } from "../../../trainer/stages/iteration-context.ts";
 import { type JudgeRecord, runJudgeFilter } from "../../../trainer/stages/judge-filter.ts";
-import type { SynthesisRecord } from "../../../trainer/stages/synthesize.ts";
 import { encodedImage } from "../../src/images/budget-images.ts";
 import { openSimFleet } from "../eval/evaluate-fixtures.ts";
+import { openPair, writeSynthesizedPairs } from "./synthesized-pairs.ts";
 
 // A collected image can vanish between intake and a later stage: a file blob store's TTL sweep
 // (JURIST_BLOB_TTL_MS) or an operator deleted it. The stage skips that prompt with a reason;
@@ -34,32 +33,11 @@ t.test("an image swept after intake is a skip with a reason, not a failed iterat
     const chosen = `The ${name} picture shows a square.`;
     const rejected = `The ${name} picture shows a circle.`;
     pairs.push([
-      {
-        pairId: pairIdOf(name, chosen, rejected),
-        promptId: name,
-        question: "What shape is shown?",
-        imageHashes: [sha],
-        chosen,
-        rejected,
-        questionKind: "open",
-        recipe: "error_injection",
-        generator: "gen",
-        generatorPromptVersion: "v1",
-      },
+      openPair(name, "What shape is shown?", sha, chosen, rejected),
       join(dir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha),
     ]);
   }
-  const out = await openAppender<SynthesisRecord>(join(dir, "synthesize.jsonl"));
-  for (const [pair, path] of pairs) {
-    out.add({
-      id: pair.promptId,
-      outcome: "pair",
-      cls: { kind: "open", rule: "no_closed_cue", detail: "" },
-      pair,
-      imagePaths: [path],
-    });
-  }
-  await out.close();
+  await writeSynthesizedPairs(dir, pairs);
   clock += 2_000;
   await blobs.put(pairs[0]![0].imageHashes[0]!, kept);
   t.equal(await blobs.sweep(256), 1, "the TTL swept the image no prompt put again");

@@ -5,12 +5,10 @@ import { promisify } from "node:util";
 import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
-import { blobDir } from "../../../src/store/create-stores.ts";
-import { blobFilePath } from "../../../src/store/file-blob-store.ts";
-import { openTrainerEnv, sharedSignal } from "../../../trainer/pipeline/open-trainer-env.ts";
-import { createTrainerWorker } from "../../../trainer/worker/trainer-worker.ts";
+import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
+import { workerFor } from "./worker-fixtures.ts";
 
 const cli = promisify(execFile);
 
@@ -44,12 +42,7 @@ t.test("a worker whose XGROUP CREATE fails counts it in its metrics", async (t) 
   t.equal(series(before, "jurist_trainer_iterations_total", 'outcome="failed"'), 0);
 
   const stop = new AbortController();
-  const worker = createTrainerWorker({
-    env: opened.env,
-    promptLog: opened.stores.promptLog,
-    blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
-    signal: sharedSignal(stop.signal),
-  });
+  const worker = workerFor(opened, config, stop);
   const running = worker.run();
   while (worker.status().state !== "failed") await sleep(20);
   stop.abort();

@@ -1,20 +1,14 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
-import { blobDir } from "../../../src/store/create-stores.ts";
-import { blobFilePath } from "../../../src/store/file-blob-store.ts";
-import { openTrainerEnv, sharedSignal } from "../../../trainer/pipeline/open-trainer-env.ts";
-import { createTrainerWorker, TRAINER_GROUP } from "../../../trainer/worker/trainer-worker.ts";
+import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
+import { TRAINER_GROUP } from "../../../trainer/worker/trainer-worker.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { startRedisCluster } from "../../helpers/redis-cluster.ts";
 import { collectPrompts } from "../collected-prompts.ts";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+import { trainerStatus, workerFor } from "./worker-fixtures.ts";
 
 /**
  * The trainer worker on a real 3-master Redis Cluster (`JURIST_REDIS_CLUSTER_NODES`): its
@@ -42,12 +36,7 @@ t.test("the worker runs an iteration from a Redis Cluster and acks every prompt"
   const collected = await collectPrompts(promptLog, blobs, 32, 21);
 
   const stop = new AbortController();
-  const worker = createTrainerWorker({
-    env: opened.env,
-    promptLog,
-    blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
-    signal: sharedSignal(stop.signal),
-  });
+  const worker = workerFor(opened, config, stop);
   const running = worker.run();
   while (!worker.status().lastCompleted && worker.status().state !== "failed") await sleep(100);
   stop.abort();
@@ -63,14 +52,7 @@ t.test("the worker runs an iteration from a Redis Cluster and acks every prompt"
   t.match(metrics, /jurist_trainer_iterations_total\{outcome="completed"\} 1/);
   t.notMatch(metrics, /jurist_redis_errors_total\{[^}]*\} [1-9]/, "no Redis command failed");
 
-  const cli = spawn(process.execPath, ["bin/jurist.js", "trainer", "status"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  cli.stdout!.on("data", (chunk) => (out += chunk));
-  const [code] = await once(cli, "exit");
+  const { code, out } = await trainerStatus(env);
   t.equal(code, 0);
   t.match(out, /last completed: iteration 1 → candidate jurist-judge-it1-/);
 });

@@ -1,24 +1,20 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
 import { blobDir } from "../../../src/store/create-stores.ts";
-import { blobFilePath } from "../../../src/store/file-blob-store.ts";
 import type { PromptRecord } from "../../../src/store/prompt-log.ts";
 import { PROMPT_STREAM_KEY } from "../../../src/store/redis-prompt-log.ts";
 import { readRecords } from "../../../trainer/io/record-journal.ts";
-import { openTrainerEnv, sharedSignal } from "../../../trainer/pipeline/open-trainer-env.ts";
+import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import type { IntakePrompt, IntakeSkip } from "../../../trainer/stages/intake-sink.ts";
-import { createTrainerWorker, TRAINER_GROUP } from "../../../trainer/worker/trainer-worker.ts";
+import { TRAINER_GROUP } from "../../../trainer/worker/trainer-worker.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { startRedis } from "../../helpers/redis-server.ts";
 import { collectPrompts } from "../collected-prompts.ts";
+import { trainerStatus, workerFor } from "./worker-fixtures.ts";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const logger = pino({ level: "silent" });
 
 t.test(
@@ -57,12 +53,7 @@ t.test(
     await promptLog.appendBatch([orphan], 0);
 
     const stop = new AbortController();
-    const worker = createTrainerWorker({
-      env: opened.env,
-      promptLog,
-      blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
-      signal: sharedSignal(stop.signal),
-    });
+    const worker = workerFor(opened, config, stop);
     const running = worker.run();
     await sleep(400);
     t.equal(
@@ -133,14 +124,7 @@ t.test(
     t.match(metrics, /jurist_trainer_skips\{stage="intake",reason="missing_image"\} 1/);
     t.match(metrics, /jurist_trainer_backlog \d+/);
 
-    const cli = spawn(process.execPath, ["bin/jurist.js", "trainer", "status"], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    cli.stdout!.on("data", (chunk) => (out += chunk));
-    const [code] = await once(cli, "exit");
+    const { code, out } = await trainerStatus(env);
     t.equal(code, 0);
     t.match(out, /^trainer: stopped \(worker /m);
     t.match(out, /last completed: iteration 1 → candidate jurist-judge-it1-/);

@@ -4,12 +4,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import t from "tap";
 import { loadConfig } from "../../../src/config/config.ts";
-import { blobDir } from "../../../src/store/create-stores.ts";
-import { blobFilePath } from "../../../src/store/file-blob-store.ts";
-import { openTrainerEnv, sharedSignal } from "../../../trainer/pipeline/open-trainer-env.ts";
-import { createTrainerWorker } from "../../../trainer/worker/trainer-worker.ts";
+import { openTrainerEnv } from "../../../trainer/pipeline/open-trainer-env.ts";
 import { startSims } from "../../helpers/gateway.ts";
 import { collectPrompts } from "../collected-prompts.ts";
+import { workerFor } from "./worker-fixtures.ts";
 
 const logger = pino({ level: "silent" });
 
@@ -40,11 +38,7 @@ t.test("the worker never starts an iteration from a rejected candidate", async (
   t.teardown(() => opened.close());
   const { promptLog, blobs, registry } = opened.stores;
   const stop = new AbortController();
-  const worker = createTrainerWorker({
-    env: opened.env,
-    promptLog,
-    blobPath: (sha256) => blobFilePath(blobDir(config), sha256),
-    signal: sharedSignal(stop.signal),
+  const worker = workerFor(opened, config, stop, {
     onIteration: async (result) => {
       // The gates said no: the candidate is rejected before the next iteration starts.
       await registry.setStatus(result.candidate, "rejected", null);
