@@ -76,7 +76,7 @@ function tryAcquire(context: SessionContext, route: SessionRoute): Replica | Rou
 }
 
 /** Whether routing would send a call to `replica` at all (fullness aside). */
-function usable(replica: Replica, now = Date.now()): boolean {
+export function usable(replica: Replica, now = Date.now()): boolean {
   return replica.healthy && !replica.removed && replica.ejectedUntil <= now;
 }
 

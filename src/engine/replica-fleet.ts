@@ -14,6 +14,7 @@ import {
   type ReplicaSnapshot,
 } from "./fleet-types.ts";
 import { createLatencyTracker } from "./latency-tracker.ts";
+import { usable } from "./replica-admission.ts";
 import { classSlots } from "./replica-capacity.ts";
 import { replicaId } from "./replica-id.ts";
 import { pollReplica, type VersionBefore } from "./replica-poller.ts";
@@ -230,11 +231,6 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     if (raised) waiters.notify();
   }
 
-  /** Whether routing may send to `replica` now (fullness aside). */
-  function inRotation(replica: Replica, now: number): boolean {
-    return replica.healthy && !replica.removed && replica.ejectedUntil <= now;
-  }
-
   function snapshot(replica: Replica): ReplicaSnapshot {
     return {
       url: replica.url,
@@ -274,7 +270,7 @@ export function createReplicaFleet(options: ReplicaFleetOptions) {
     capacity(priority: PriorityClass): number {
       const now = Date.now();
       const perReplica = classSlots(maxInFlight, priority, settings.priority);
-      return replicas.filter((replica) => inRotation(replica, now)).length * perReplica;
+      return replicas.filter((replica) => usable(replica, now)).length * perReplica;
     },
     session,
     champion,

@@ -50,8 +50,6 @@ export interface Stores {
   peers: GatewayPeers;
   /** The state role's Redis connections when a state Redis is set; null for the embedded stores. */
   redis: RedisClient | null;
-  /** The cache role's connections: its own, or the state role's when it has none. */
-  cacheRedis: RedisClient | null;
   /** `degraded` while some Redis role is unreachable or refuses writes (judging continues). */
   status(): "ok" | "degraded";
   /** Each Redis role's state (`redis-state`, `redis-cache`), for readiness; empty without Redis. */
@@ -121,7 +119,6 @@ export async function createStores(
       rates: createMemoryRateCounter(),
       peers: createMemoryGatewayPeers(),
       redis: null,
-      cacheRedis: null,
       status: () => "ok",
       redisStates: () => ({}),
       legacyKeys: () => [],
@@ -165,7 +162,6 @@ export async function createStores(
     rates: createRedisRateCounter(client),
     peers: createRedisGatewayPeers(client),
     redis: client,
-    cacheRedis: cacheClient,
     status: () =>
       Object.values(redisStates()).every((state) => state === "ok") ? "ok" : "degraded",
     redisStates,

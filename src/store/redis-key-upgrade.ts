@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { LEGACY_KEY_FAMILIES, LEGACY_KEYS } from "./redis-legacy-keys.ts";
+import { findLegacyKeys, LEGACY_KEY_FAMILIES, LEGACY_KEYS } from "./redis-legacy-keys.ts";
 import {
   isBootstrappedRegistry,
   isYoungStream,
@@ -77,10 +77,10 @@ async function classify(redis: Redis, pairs: KeyMove[], plan: UpgradePlan): Prom
  */
 export async function planUpgrade(redis: Redis, prefix: string): Promise<UpgradePlan> {
   const plan: UpgradePlan = { moves: [], conflicts: [] };
-  const fixed = await Promise.all(LEGACY_KEYS.map(({ from }) => redis.exists(from)));
+  const found = new Set(await findLegacyKeys(redis));
   await classify(
     redis,
-    LEGACY_KEYS.filter((_, index) => fixed[index]! > 0).map(({ from, to }) => ({ from, to })),
+    LEGACY_KEYS.filter(({ from }) => found.has(from)).map(({ from, to }) => ({ from, to })),
     plan,
   );
   for (const family of LEGACY_KEY_FAMILIES.filter((f) => f.conflicts === "refuse")) {

@@ -63,11 +63,9 @@ export async function openTrainerEnv(
     id: peerId,
   });
   const close = async () => {
-    opened.discovery.stop();
     // Leaves at once, so the gateways take its part back without waiting out its beat.
     await peers?.stop();
-    await opened.fleet.close();
-    await opened.closeSims();
+    await opened.close();
     await stores.close();
   };
   try {

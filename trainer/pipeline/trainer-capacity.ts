@@ -1,5 +1,5 @@
-import { batchSlots } from "../../src/engine/class-admission.ts";
 import type { PrioritySettings, ReplicaSnapshot } from "../../src/engine/fleet-types.ts";
+import { classSlots } from "../../src/engine/replica-capacity.ts";
 
 /** `JURIST_TRAIN_CONCURRENCY`: `auto` follows the fleet alone; a number caps what it gives. */
 export type TrainerConcurrencySetting = "auto" | number;
@@ -21,9 +21,7 @@ export function trainerSlotsPerReplica(
   replica: Pick<ReplicaSnapshot, "maxInFlight">,
   priority: Pick<PrioritySettings, "enabled" | "interactiveReserve">,
 ): number {
-  return priority.enabled
-    ? batchSlots(replica.maxInFlight, priority.interactiveReserve)
-    : replica.maxInFlight;
+  return classSlots(replica.maxInFlight, "batch", priority);
 }
 
 /** The trainer's slots over the replicas that could take a call for `checkpoint` now. */

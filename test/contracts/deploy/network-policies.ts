@@ -4,7 +4,9 @@ import type { K8sObject } from "./rendered-manifests.ts";
  * A small evaluator of rendered NetworkPolicies (networking.k8s.io/v1), so a test can ask
  * "may this pod call that one on this port?" instead of reading YAML. It follows the API
  * reference's semantics (kubernetes.io/docs/reference/kubernetes-api/policy-resources/
- * network-policy-v1, and concepts/services-networking/network-policies): a pod is isolated
+ * network-policy-v1, and concepts/services-networking/network-policies, as published for
+ * Kubernetes v1.32, the release whose kubectl .ci/run pins; the v1 API's semantics used here
+ * date from its GA in v1.7, `endPort`, which is not modelled, from v1.25): a pod is isolated
  * in a direction once any policy in its namespace selects it with that direction in its
  * policyTypes (Ingress is implied when policyTypes is absent; Egress only when the policy has
  * egress rules); an isolated pod's traffic is allowed when one rule of one such policy allows
