@@ -13,6 +13,8 @@ export interface HttpLoad {
   /** The JSON body of the i-th request sent in this run (count from `firstIndex`). */
   body: (index: number) => string;
   firstIndex: number;
+  /** Headers sent with every request besides `content-type: application/json`. */
+  headers?: Record<string, string>;
   /** The error codes of items that failed inside a 2xx body (batch items, reward pairs). */
   itemErrors?: (body: string) => string[];
 }
@@ -35,7 +37,7 @@ export function runHttpLoad(load: HttpLoad, tally: Tally): Promise<void> {
           {
             method: "POST",
             path: load.path,
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", ...load.headers },
             setupRequest: (request) => ({ ...request, body: load.body(index++) }),
             ...(load.itemErrors ? { onResponse: onItems(load.itemErrors, tally) } : {}),
           },

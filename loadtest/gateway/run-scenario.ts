@@ -49,6 +49,7 @@ export async function runScenario(
       ...(load.amount ? { amount: load.amount } : {}),
       body: scenario.body,
       ...(scenario.itemErrors ? { itemErrors: scenario.itemErrors } : {}),
+      ...(scenario.headers ? { headers: scenario.headers } : {}),
       firstIndex: claimIndices(),
     },
     tally,
