@@ -10,7 +10,10 @@
  * top alternatives list both letters); with `--answer fast`, the one constrained token `A`
  * with the same logprobs, what a replica honouring a fast verdict's choice answers (the
  * gateway counts any other text as an unconstrained answer and refuses it as a verdict).
+ * `--latency-ms N` answers N ms after the body has arrived, as a replica busy generating would,
+ * so callers hold their requests that long.
  * Run: node --import=tsx loadtest/draining-replica.ts [--port 0] [--model ID] [--answer fast]
+ *   [--latency-ms 0]
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,8 +24,10 @@ const { values } = parseArgs({
     port: { type: "string", default: "0" },
     model: { type: "string", default: "draining-judge" },
     answer: { type: "string", default: "reasoned" },
+    "latency-ms": { type: "string", default: "0" },
   },
 });
+const latencyMs = Number(values["latency-ms"]);
 if (values.answer !== "reasoned" && values.answer !== "fast") {
   throw new Error(`--answer reasoned|fast, not ${values.answer}`);
 }
@@ -88,8 +93,12 @@ const server = createServer((request, response) => {
     // Drained as it arrives, nothing kept: the cost of a body here is reading the socket.
     request.resume();
     request.once("end", () => {
-      running -= 1;
-      json(response, 200, completion());
+      const answer = () => {
+        running -= 1;
+        json(response, 200, completion());
+      };
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
     request.once("error", () => {
       running -= 1;

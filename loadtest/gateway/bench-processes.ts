@@ -32,15 +32,17 @@ export function startMinimalJudgeProxy(scope: BenchScope, upstream: string, mode
 
 /**
  * A replica stand-in that drains bodies unparsed (`../draining-replica.ts`), as a process,
- * serving `model`; `answer` "fast" has it answer the one letter a fast verdict asks for.
+ * serving `model`; `answer` "fast" has it answer the one letter a fast verdict asks for,
+ * `latencyMs` after each body has arrived.
  */
 export function startDrainingReplica(
   scope: BenchScope,
-  options: { answer?: "reasoned" | "fast"; model?: string } = {},
+  options: { answer?: "reasoned" | "fast"; model?: string; latencyMs?: number } = {},
 ) {
   return startListening(scope, "draining replica", [
     DRAINING_REPLICA_MAIN,
     ...["--answer", options.answer ?? "reasoned"],
+    ...["--latency-ms", String(options.latencyMs ?? 0)],
     ...(options.model ? ["--model", options.model] : []),
   ]);
 }

@@ -11,14 +11,22 @@ const RSS_LIMIT_BYTES = 250 * 1000 * 1000;
  * node 20.20, 2 shared CPUs; loadtest/RESULTS.md, "Image payloads (issue 21)", has the
  * commands and every figure). The targets divide this run's figures by these.
  */
-export const BEFORE_ISSUE_21 = {
+export const BEFORE_ISSUE_21: BeforeFigures = {
   commit: "a169ff1",
   date: "2026-12-06",
-  /** Page faults per verdict, 1 photo swap off and 4 photos swap on (mean of the two runs). */
   pageFaultsPerVerdict: { onePhotoSwapOff: 0, fourPhotosSwapOn: 0 },
-  /** Peak RSS with 16 concurrent 4-photo swap-on requests (mean of the two runs), bytes. */
   peakRssBytes: 0,
-} as const;
+};
+
+/** The gateway's image figures at a commit, for targets relative to "today". */
+export interface BeforeFigures {
+  commit: string;
+  date: string;
+  /** Page faults per verdict, 1 photo swap off and 4 photos swap on (mean of the runs). */
+  pageFaultsPerVerdict: { onePhotoSwapOff: number; fourPhotosSwapOn: number };
+  /** Peak RSS with 16 concurrent 4-photo swap-on requests (mean of the runs), bytes. */
+  peakRssBytes: number;
+}
 
 const times = (ratio: number) => `${fixed(ratio, 2)}×`;
 const perSecond = (value: number) => `${Math.round(value).toLocaleString("en")}/s`;
@@ -142,7 +150,7 @@ const FOUR_PHOTOS_SWAP_ON = { images: 4, swap: true } as const;
 export function imageTargetRows(
   results: readonly ScenarioResult[],
   peak: ImagePeakRss | null,
-  before = BEFORE_ISSUE_21,
+  before: BeforeFigures = BEFORE_ISSUE_21,
 ): BenchRow[] {
   const byId = new Map(results.map((result) => [result.id, result]));
   const rows: BenchRow[] = [];

@@ -41,6 +41,8 @@ import { type Endpoint, runScenario } from "./run-scenario.ts";
 import { type Scenario, type ServerName, scenarios } from "./scenarios.ts";
 
 const RUN_LIMIT_MS = 15 * 60_000;
+/** The peak RSS phase's replica latency: a vision verdict's prefill is hundreds of ms. */
+const PEAK_REPLICA_LATENCY_MS = 500;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS_MD = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 
@@ -96,13 +98,12 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   const measurePeak = !only || only.includes(PEAK_RSS_ID);
   if (chosen.length === 0 && !measurePeak) throw new Error(`--only ${args.only} names no scenario`);
   // The image scenarios' replica: a stand-in that drains bodies unparsed (image-scenarios.ts).
-  const drain =
-    measurePeak || chosen.some((s) => s.images !== undefined)
-      ? {
-          ...(await startDrainingReplica(scope, { answer: "fast", model: sim.model })),
-          model: sim.model,
-        }
-      : null;
+  const drain = chosen.some((s) => s.images !== undefined)
+    ? {
+        ...(await startDrainingReplica(scope, { answer: "fast", model: sim.model })),
+        model: sim.model,
+      }
+    : null;
   const endpoints = await startServers(scope, sim, drain, new Set(chosen.map((s) => s.server)));
   const replicaOf = (scenario: Scenario) => (scenario.images === undefined ? sim : drain!);
   const tallies = new Map<string, Tally>(chosen.map((s) => [s.id, createTally()]));
@@ -159,7 +160,7 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   }
 
   const backends = { JURIST_BACKENDS: sim.url };
-  const peak = measurePeak ? await measureImagePeak(scope, drain!) : null;
+  const peak = measurePeak ? await measureImagePeak(scope, sim.model) : null;
   const memory = only ? null : await measureMemory(scope, backends, all);
   const targets = [...(only ? [] : targetRows(results, memory)), ...imageTargetRows(results, peak)];
   const command = `npm run bench -- --rounds ${ROUNDS} --seconds ${SECONDS} --memory-requests ${MEMORY_REQUESTS}`;
@@ -182,12 +183,12 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
       `The replica is a stand-in that drains each body unparsed and answers the letter ` +
       `(loadtest/draining-replica.ts): the sim spends ~18 ms of CPU parsing a 0.6 MB call, ` +
       `more than the gateway, and under 4-photo loads misses its /health poll. ` +
-      `Baselines of the same run: the minimal judge proxy (Fastify's JSON parser, one chat ` +
+      `Baselines of the same run: the minimal judge proxy (JSON.parse of the body, one chat ` +
       `request per order with the images as given, undici) and the byte pass-through ` +
       `forwarding the chat body Jurist would send (twice with swap on). CPU, its system part ` +
       `and page faults are the server process's own, from /proc. Peak RSS: a fresh process of ` +
       `each, ${PEAK_RSS_REQUESTS} 4-photo swap-on requests ${PEAK_RSS_CONCURRENCY} at a time, VmHWM ` +
-      `reset after a warm-up.`,
+      `reset after a warm-up, the replica answering ${PEAK_REPLICA_LATENCY_MS} ms after each body.`,
     peak,
     results,
     targets,
@@ -285,17 +286,24 @@ async function startServers(
 
 /**
  * Issue 21's peak RSS phase: a fresh gateway, then a fresh minimal judge proxy (the same-run
- * baseline), each in front of the draining replica under 16 concurrent 4-photo swap-on
- * requests (`image-peak-rss.ts`).
+ * baseline), each under 16 concurrent 4-photo swap-on requests (`image-peak-rss.ts`), in
+ * front of a draining replica that answers PEAK_REPLICA_LATENCY_MS after each body: with an
+ * instant answer, a busy server would finish a request before reading the next one's body
+ * off its socket, and hold fewer than 16 at once.
  */
-async function measureImagePeak(scope: BenchScope, drain: Endpoint & { model: string }) {
+async function measureImagePeak(scope: BenchScope, model: string) {
+  const drain = await startDrainingReplica(scope, {
+    answer: "fast",
+    model,
+    latencyMs: PEAK_REPLICA_LATENCY_MS,
+  });
   progress(`${PEAK_RSS_ID}: fresh gateway`);
   const gateway = await serveGateway(scope, { ...GATEWAY_ENV, JURIST_BACKENDS: drain.url });
   await untilReady("image-jurist", gateway);
   const jurist = await measurePeakRss(gateway);
   await gateway.stop();
   progress(`${PEAK_RSS_ID}: fresh minimal judge proxy`);
-  const proxy = await startMinimalJudgeProxy(scope, drain.url, drain.model);
+  const proxy = await startMinimalJudgeProxy(scope, drain.url, model);
   const judgeProxy = await measurePeakRss(proxy);
   return { jurist, judgeProxy } satisfies ImagePeakRss;
 }

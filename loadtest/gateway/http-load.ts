@@ -13,6 +13,8 @@ export interface HttpLoad {
   /** The JSON body of the i-th request sent in this run (count from `firstIndex`). */
   body: (index: number) => string;
   firstIndex: number;
+  /** Seconds without an answer before a request counts as failed (autocannon's default: 10). */
+  timeoutSeconds?: number;
   /** Headers sent with every request besides `content-type: application/json`. */
   headers?: Record<string, string>;
   /** The error codes of items that failed inside a 2xx body (batch items, reward pairs). */
@@ -32,6 +34,7 @@ export function runHttpLoad(load: HttpLoad, tally: Tally): Promise<void> {
       {
         url: load.url,
         connections: load.connections,
+        ...(load.timeoutSeconds ? { timeout: load.timeoutSeconds } : {}),
         ...(load.amount ? { amount: load.amount } : { duration: load.durationSeconds ?? 5 }),
         requests: [
           {

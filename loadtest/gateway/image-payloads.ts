@@ -1,6 +1,7 @@
 import { encodePng } from "../../sim/png-image.ts";
 import { createRandom } from "../../src/core/seeded-random.ts";
 import { judgeChatBody } from "./judge-chat-body.ts";
+import { question, RESPONSES } from "./request-bodies.ts";
 
 /**
  * The realistic image payloads of `npm run bench` (issue 21): what a judge of vision outputs
@@ -40,11 +41,6 @@ export const PHOTO_DATA_URIS: readonly string[] = PHOTOS.map(
   (photo) => `data:image/png;base64,${photo.toString("base64")}`,
 );
 
-const RESPONSES: [string, string] = [
-  "There are three red apples in the bowl, next to a yellow banana.",
-  "I can see five green apples on the table and no bowl.",
-];
-const question = (index: number) => `How many apples are in the bowl in photo ${index}?`;
 const seedOf = (index: number) => index % 2 ** 31;
 
 /** The first `count` photos (1–4): each request carries the same ones, distinct from each other. */

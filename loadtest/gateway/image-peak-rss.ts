@@ -2,6 +2,7 @@ import { peakRssBytes, resetPeakRss, rssBytes } from "../process-usage.ts";
 import type { PeakRssResult } from "./bench-results.ts";
 import {
   IMAGE_CONCURRENCY,
+  IMAGE_TIMEOUT_SECONDS,
   imageRequestBodies,
   PEAK_RSS_CONCURRENCY,
   PEAK_RSS_ID,
@@ -23,6 +24,7 @@ const peakScenario: Scenario = {
   path: "/v1/judge/pairwise",
   connections: PEAK_RSS_CONCURRENCY,
   verdictsPerRequest: 1,
+  timeoutSeconds: IMAGE_TIMEOUT_SECONDS,
   body: imageRequestBodies({ images: 4, swap: true }),
 };
 

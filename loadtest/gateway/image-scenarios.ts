@@ -12,6 +12,12 @@ export const IMAGE_CONCURRENCY = 8;
 /** The peak RSS phase: 16 concurrent 4-image swap-on requests on a fresh process (issue 21). */
 export const PEAK_RSS_CONCURRENCY = 16;
 export const PEAK_RSS_ID = `images-4-swap-on-peak-rss-c${PEAK_RSS_CONCURRENCY}`;
+/**
+ * Seconds an image request may take: on two shared cores at a high load average, 16 4-photo
+ * requests queued on one event loop took over autocannon's default 10 s (a failure, and one
+ * fewer request in flight for the peak).
+ */
+export const IMAGE_TIMEOUT_SECONDS = 60;
 
 const PAIRWISE_PATH = "/v1/judge/pairwise";
 const CHAT_PATH = "/v1/chat/completions";
@@ -56,6 +62,7 @@ export function imageScenarios(model: string): Scenario[] {
     connections: IMAGE_CONCURRENCY,
     verdictsPerRequest: 1,
     images: payload.images,
+    timeoutSeconds: IMAGE_TIMEOUT_SECONDS,
   });
   const forPayload = (payload: ImagePayload): Scenario[] => [
     {

@@ -50,6 +50,7 @@ export async function runScenario(
       body: scenario.body,
       ...(scenario.itemErrors ? { itemErrors: scenario.itemErrors } : {}),
       ...(scenario.headers ? { headers: scenario.headers } : {}),
+      ...(scenario.timeoutSeconds ? { timeoutSeconds: scenario.timeoutSeconds } : {}),
       firstIndex: claimIndices(),
     },
     tally,

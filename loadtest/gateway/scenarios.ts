@@ -40,6 +40,8 @@ export interface Scenario {
   itemErrors?: (body: string) => string[];
   /** gRPC: the pairwise options of each call. */
   pairwise?: PairwiseOptions;
+  /** HTTP: seconds before an unanswered request counts as failed (default 10). */
+  timeoutSeconds?: number;
   /** HTTP: headers sent besides `content-type` (the pass-through's `x-forward-count`). */
   headers?: Record<string, string>;
   /** Same-run baselines this row is compared with: the sim called directly and the proxy. */
