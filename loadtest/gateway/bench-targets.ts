@@ -7,15 +7,17 @@ const RSS_LIMIT_BYTES = 250 * 1000 * 1000;
 
 /**
  * "Today's" figures of issue 21's image targets: Jurist at commit a169ff1 (main before any
- * issue-21 change), measured with this benchmark's image scenarios on 2026-12-06 (two runs,
- * node 20.20, 2 shared CPUs; loadtest/RESULTS.md, "Image payloads (issue 21)", has the
- * commands and every figure). The targets divide this run's figures by these.
+ * issue-21 change), measured with this benchmark on 2026-12-06 (node 20.20, 2 CPUs shared at
+ * load average 5–10): page faults per verdict the mean of three runs (373, 347, 340 for one
+ * photo; 998, 906, 920 for four, swap on), peak RSS of two runs of the peak phase (290.5 and
+ * 267.3 MiB). loadtest/RESULTS.md, "Image payloads (issue 21)", has the commands and every
+ * figure. The targets divide this run's figures by these.
  */
 export const BEFORE_ISSUE_21: BeforeFigures = {
   commit: "a169ff1",
   date: "2026-12-06",
-  pageFaultsPerVerdict: { onePhotoSwapOff: 0, fourPhotosSwapOn: 0 },
-  peakRssBytes: 0,
+  pageFaultsPerVerdict: { onePhotoSwapOff: 353, fourPhotosSwapOn: 941 },
+  peakRssBytes: 279 * 1024 * 1024,
 };
 
 /** The gateway's image figures at a commit, for targets relative to "today". */
