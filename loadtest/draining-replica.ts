@@ -7,8 +7,13 @@
  * `/v1/models`, `/metrics` with its queue depth, `/version`.
  *
  * The answer is a reasoned verdict for slot A with vLLM-shaped logprobs (the verdict letter's
- * top alternatives list both letters), readable in reasoned and fast mode alike.
- * Run: node --import=tsx loadtest/draining-replica.ts [--port 0] [--model ID]
+ * top alternatives list both letters); with `--answer fast`, the one constrained token `A`
+ * with the same logprobs, what a replica honouring a fast verdict's choice answers (the
+ * gateway counts any other text as an unconstrained answer and refuses it as a verdict).
+ * `--latency-ms N` answers N ms after the body has arrived, as a replica busy generating would,
+ * so callers hold their requests that long.
+ * Run: node --import=tsx loadtest/draining-replica.ts [--port 0] [--model ID] [--answer fast]
+ *   [--latency-ms 0]
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,28 +23,36 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     model: { type: "string", default: "draining-judge" },
+    answer: { type: "string", default: "reasoned" },
+    "latency-ms": { type: "string", default: "0" },
   },
 });
+const latencyMs = Number(values["latency-ms"]);
+if (values.answer !== "reasoned" && values.answer !== "fast") {
+  throw new Error(`--answer reasoned|fast, not ${values.answer}`);
+}
 const model = values.model;
 const startedAt = Math.floor(Date.now() / 1000);
 
+const VERDICT_TOKEN = {
+  token: "A",
+  logprob: -0.22,
+  top_logprobs: [
+    { token: "A", logprob: -0.22 },
+    { token: "B", logprob: -1.6 },
+  ],
+};
 /** The completion's tokens; the verdict letter carries both letters as alternatives. */
-const TOKENS = [
+const REASONED_TOKENS = [
   { token: "Image", logprob: -0.4, top_logprobs: [] },
   { token: " one", logprob: -0.3, top_logprobs: [] },
   { token: " fits", logprob: -0.5, top_logprobs: [] },
   { token: ".", logprob: -0.1, top_logprobs: [] },
   { token: " [[", logprob: -0.01, top_logprobs: [] },
-  {
-    token: "A",
-    logprob: -0.22,
-    top_logprobs: [
-      { token: "A", logprob: -0.22 },
-      { token: "B", logprob: -1.6 },
-    ],
-  },
+  VERDICT_TOKEN,
   { token: "]]", logprob: -0.01, top_logprobs: [] },
 ];
+const TOKENS = values.answer === "fast" ? [VERDICT_TOKEN] : REASONED_TOKENS;
 const CONTENT = TOKENS.map((entry) => entry.token).join("");
 
 let running = 0;
@@ -65,7 +78,11 @@ function completion() {
         finish_reason: "stop",
       },
     ],
-    usage: { prompt_tokens: 1_000, completion_tokens: TOKENS.length, total_tokens: 1_007 },
+    usage: {
+      prompt_tokens: 1_000,
+      completion_tokens: TOKENS.length,
+      total_tokens: 1_000 + TOKENS.length,
+    },
   };
 }
 
@@ -76,8 +93,12 @@ const server = createServer((request, response) => {
     // Drained as it arrives, nothing kept: the cost of a body here is reading the socket.
     request.resume();
     request.once("end", () => {
-      running -= 1;
-      json(response, 200, completion());
+      const answer = () => {
+        running -= 1;
+        json(response, 200, completion());
+      };
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
     request.once("error", () => {
       running -= 1;

@@ -6,6 +6,7 @@ import { spawnSim } from "../../test/helpers/sim-process.ts";
 import type { BenchScope } from "../bench-scope.ts";
 
 const PROXY_MAIN = fileURLToPath(new URL("./pass-through-proxy.ts", import.meta.url));
+const JUDGE_PROXY_MAIN = fileURLToPath(new URL("./minimal-judge-proxy.ts", import.meta.url));
 const DRAINING_REPLICA_MAIN = fileURLToPath(new URL("../draining-replica.ts", import.meta.url));
 
 /** A zero-latency simulated replica process and the model id it serves. */
@@ -21,9 +22,29 @@ export function startPassThroughProxy(scope: BenchScope, upstream: string) {
   return startListening(scope, "pass-through proxy", [PROXY_MAIN, "--upstream", upstream]);
 }
 
-/** A replica stand-in that drains bodies unparsed (`../draining-replica.ts`), as a process. */
-export function startDrainingReplica(scope: BenchScope) {
-  return startListening(scope, "draining replica", [DRAINING_REPLICA_MAIN]);
+/** The minimal judge proxy (`minimal-judge-proxy.ts`) in front of `upstream`, as a process. */
+export function startMinimalJudgeProxy(scope: BenchScope, upstream: string, model: string) {
+  return startListening(scope, "minimal judge proxy", [
+    JUDGE_PROXY_MAIN,
+    ...["--upstream", upstream, "--model", model],
+  ]);
+}
+
+/**
+ * A replica stand-in that drains bodies unparsed (`../draining-replica.ts`), as a process,
+ * serving `model`; `answer` "fast" has it answer the one letter a fast verdict asks for,
+ * `latencyMs` after each body has arrived.
+ */
+export function startDrainingReplica(
+  scope: BenchScope,
+  options: { answer?: "reasoned" | "fast"; model?: string; latencyMs?: number } = {},
+) {
+  return startListening(scope, "draining replica", [
+    DRAINING_REPLICA_MAIN,
+    ...["--answer", options.answer ?? "reasoned"],
+    ...["--latency-ms", String(options.latencyMs ?? 0)],
+    ...(options.model ? ["--model", options.model] : []),
+  ]);
 }
 
 /**

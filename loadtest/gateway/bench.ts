@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: Jurist's cost per verdict against baselines measured in the same run on the
  * same machine: the simulated replica called directly, a minimal Fastify → undici
- * pass-through proxy, and Jurist with prompt collection off versus on. Starts its own
- * processes (a zero-latency sim, the proxy, a private redis-server, `jurist serve` gateways),
- * drives them with autocannon (HTTP) and grpc-js (gRPC) in rounds, then measures a fresh
- * gateway's RSS over 2 × 100,000 requests. Prints Markdown; writes results/bench.json,
- * results/bench.md and the generated block of loadtest/RESULTS.md.
+ * pass-through proxy, and Jurist with prompt collection off versus on; then, with ~0.6 MB
+ * photos (issue 21), Jurist against a minimal judge proxy and the byte pass-through, and the
+ * peak RSS of a fresh gateway and a fresh minimal judge proxy under 16 concurrent 4-photo
+ * requests. Starts its own processes (a zero-latency sim, the proxies, a private
+ * redis-server, `jurist serve` gateways), drives them with autocannon (HTTP) and grpc-js
+ * (gRPC) in rounds, then measures a fresh gateway's RSS over 2 × 100,000 requests. Prints
+ * Markdown; writes results/bench.json, results/bench.md and the generated block of
+ * loadtest/RESULTS.md.
  * Run: npm run bench [-- --rounds 2 --seconds 3 --memory-requests 100000 --no-results-md]
  */
 import { execFileSync } from "node:child_process";
@@ -19,17 +22,27 @@ import { startRedis } from "../../test/helpers/redis-server.ts";
 import { FROM_SOURCES, serveGateway } from "../../test/helpers/serve-process.ts";
 import { type BenchScope, progress, runBenchmark } from "../bench-scope.ts";
 import { fixed } from "../latency-stats.ts";
-import { cpuSeconds, rssBytes } from "../process-usage.ts";
-import { startPassThroughProxy, startZeroLatencySim } from "./bench-processes.ts";
+import { cpuSeconds, processUsage, rssBytes } from "../process-usage.ts";
+import {
+  startDrainingReplica,
+  startMinimalJudgeProxy,
+  startPassThroughProxy,
+  startZeroLatencySim,
+} from "./bench-processes.ts";
 import { renderReport, writeIntoResults } from "./bench-report.ts";
-import { compare, type MemoryResult } from "./bench-results.ts";
-import { targetRows } from "./bench-targets.ts";
-import { createTally, type Tally } from "./load-figures.ts";
+import { compare, type ImagePeakRss, type MemoryResult } from "./bench-results.ts";
+import { imageTargetRows, targetRows } from "./bench-targets.ts";
+import { PHOTO_DATA_URIS, PHOTOS } from "./image-payloads.ts";
+import { measurePeakRss, PEAK_RSS_REQUESTS } from "./image-peak-rss.ts";
+import { IMAGE_CONCURRENCY, PEAK_RSS_CONCURRENCY, PEAK_RSS_ID } from "./image-scenarios.ts";
+import { createTally, type Tally, usageBetween } from "./load-figures.ts";
 import { IMAGE_BYTES } from "./request-bodies.ts";
 import { type Endpoint, runScenario } from "./run-scenario.ts";
-import { type ServerName, scenarios } from "./scenarios.ts";
+import { type Scenario, type ServerName, scenarios } from "./scenarios.ts";
 
-const RUN_LIMIT_MS = 10 * 60_000;
+const RUN_LIMIT_MS = 15 * 60_000;
+/** The peak RSS phase's replica latency: a vision verdict's prefill is hundreds of ms. */
+const PEAK_REPLICA_LATENCY_MS = 500;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS_MD = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 
@@ -80,9 +93,19 @@ const loadStart = loadavg()[0]!;
 await runBenchmark(RUN_LIMIT_MS, async (scope) => {
   const sim = await startZeroLatencySim(scope);
   const all = await scenarios(sim.model);
-  const chosen = args.only ? all.filter((s) => args.only!.split(",").includes(s.id)) : all;
-  if (chosen.length === 0) throw new Error(`--only ${args.only} names no scenario`);
-  const endpoints = await startServers(scope, sim, new Set(chosen.map((s) => s.server)));
+  const only = args.only?.split(",");
+  const chosen = only ? all.filter((s) => only.includes(s.id)) : all;
+  const measurePeak = !only || only.includes(PEAK_RSS_ID);
+  if (chosen.length === 0 && !measurePeak) throw new Error(`--only ${args.only} names no scenario`);
+  // The image scenarios' replica: a stand-in that drains bodies unparsed (image-scenarios.ts).
+  const drain = chosen.some((s) => s.images !== undefined)
+    ? {
+        ...(await startDrainingReplica(scope, { answer: "fast", model: sim.model })),
+        model: sim.model,
+      }
+    : null;
+  const endpoints = await startServers(scope, sim, drain, new Set(chosen.map((s) => s.server)));
+  const replicaOf = (scenario: Scenario) => (scenario.images === undefined ? sim : drain!);
   const tallies = new Map<string, Tally>(chosen.map((s) => [s.id, createTally()]));
   for (const scenario of chosen) {
     progress(`warm-up: ${scenario.id}`);
@@ -96,9 +119,13 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
       const endpoint = endpoints[scenario.server]!;
       const tally = tallies.get(scenario.id)!;
       await untilReady(scenario.server, endpoint);
-      const [serverBefore, simBefore] = [cpuSeconds(endpoint.pid), cpuSeconds(sim.pid)];
+      const replica = replicaOf(scenario);
+      const [serverBefore, replicaBefore] = [processUsage(endpoint.pid), cpuSeconds(replica.pid)];
       await runScenario(scenario, endpoint, tally, { seconds: SECONDS });
-      tally.usedCpu(cpuSeconds(endpoint.pid) - serverBefore, cpuSeconds(sim.pid) - simBefore);
+      tally.used(
+        usageBetween(serverBefore, processUsage(endpoint.pid)),
+        cpuSeconds(replica.pid) - replicaBefore,
+      );
     }
   }
   const raw = new Map(
@@ -115,23 +142,27 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
           transport: scenario.transport,
           connections: scenario.connections,
           verdictsPerRequest: scenario.verdictsPerRequest,
+          images: scenario.images ?? null,
           verdictsPerSecond: judged / figures.seconds,
           serverCpuMicrosPerVerdict: (figures.serverCpuSeconds * 1e6) / judged,
           simCpuMicrosPerVerdict: (figures.simCpuSeconds * 1e6) / judged,
+          serverSystemMicrosPerVerdict: (figures.serverSystemSeconds * 1e6) / judged,
+          serverPageFaultsPerVerdict: figures.serverPageFaults / judged,
           serverRssBytes: rssBytes(endpoints[scenario.server]!.pid),
         },
       ];
     }),
   );
   const results = compare(chosen, raw);
-  // Only the default gateway is left running while the memory phase runs its own.
+  // Only the default gateway is left running while the memory phases run their own.
   for (const [name, endpoint] of Object.entries(endpoints)) {
-    if (name.startsWith("jurist-")) await endpoint.stop?.();
+    if (name !== "jurist" && name.includes("jurist")) await endpoint.stop?.();
   }
 
   const backends = { JURIST_BACKENDS: sim.url };
-  const memory = args.only ? null : await measureMemory(scope, backends, all);
-  const targets = args.only ? [] : targetRows(results, memory);
+  const peak = measurePeak ? await measureImagePeak(scope, sim.model) : null;
+  const memory = only ? null : await measureMemory(scope, backends, all);
+  const targets = [...(only ? [] : targetRows(results, memory)), ...imageTargetRows(results, peak)];
   const command = `npm run bench -- --rounds ${ROUNDS} --seconds ${SECONDS} --memory-requests ${MEMORY_REQUESTS}`;
   const markdown = renderReport({
     heading: `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} CPUs, load average ${fixed(loadStart)} → ${fixed(loadavg()[0]!)}`,
@@ -142,6 +173,23 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
       `every request a new input with one ${IMAGE_BYTES}-byte PNG. Jurist runs ` +
       `${args["no-build"] ? "bin/jurist.js without a fresh build (--no-build)" : "from dist/ (built first, as the image does)"} with its defaults (log level info, verdict ` +
       `cache on, shedding at 1 s loop delay) and collection off, unless the row says otherwise.`,
+    imageSetup:
+      `**Image payloads (issue 21).** The same processes with realistic images: ` +
+      `${PHOTOS.length} distinct deterministic photo-like 400×400 PNGs of ` +
+      `${PHOTOS.map((photo) => photo.length.toLocaleString("en")).join(", ")} bytes ` +
+      `(data URIs of ${PHOTO_DATA_URIS[0]!.length.toLocaleString("en")}+ characters); a 1-photo request carries ` +
+      `the first, a 4-photo request all four, the same in every request, each request its own ` +
+      `question and seed (a new verdict). ${IMAGE_CONCURRENCY} requests in flight, fast mode. ` +
+      `The replica is a stand-in that drains each body unparsed and answers the letter ` +
+      `(loadtest/draining-replica.ts): the sim spends ~18 ms of CPU parsing a 0.6 MB call, ` +
+      `more than the gateway, and under 4-photo loads misses its /health poll. ` +
+      `Baselines of the same run: the minimal judge proxy (JSON.parse of the body, one chat ` +
+      `request per order with the images as given, undici) and the byte pass-through ` +
+      `forwarding the chat body Jurist would send (twice with swap on). CPU, its system part ` +
+      `and page faults are the server process's own, from /proc. Peak RSS: a fresh process of ` +
+      `each, ${PEAK_RSS_REQUESTS} 4-photo swap-on requests ${PEAK_RSS_CONCURRENCY} at a time, VmHWM ` +
+      `reset after a warm-up, the replica answering ${PEAK_REPLICA_LATENCY_MS} ms after each body.`,
+    peak,
     results,
     targets,
     command,
@@ -161,6 +209,7 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
       memoryRequests: MEMORY_REQUESTS,
     },
     results,
+    peak,
     memory,
     targets,
   };
@@ -178,7 +227,7 @@ await runBenchmark(RUN_LIMIT_MS, async (scope) => {
  * poll would measure 503 NO_HEALTHY_REPLICA instead of the gateway.
  */
 async function untilReady(server: ServerName, endpoint: Endpoint): Promise<void> {
-  if (!server.startsWith("jurist")) return;
+  if (!server.includes("jurist")) return;
   const deadline = performance.now() + 5_000;
   while (performance.now() < deadline) {
     const response = await fetch(`${endpoint.url}/readyz`).catch(() => null);
@@ -204,29 +253,59 @@ function verdicts(
 async function startServers(
   scope: BenchScope,
   sim: Endpoint,
+  drain: (Endpoint & { model: string }) | null,
   needed: ReadonlySet<ServerName>,
 ): Promise<Partial<Record<ServerName, Endpoint>>> {
   progress(`starting ${[...needed].join(", ")}`);
   const env = { ...GATEWAY_ENV, JURIST_BACKENDS: sim.url };
-  const redis =
-    needed.has("jurist-redis") || needed.has("jurist-collecting") ? await startRedis(scope) : null;
+  const imageEnv = { ...GATEWAY_ENV, JURIST_BACKENDS: drain?.url ?? "" };
+  const redis = [...needed].some((name) => /jurist-(redis|collecting)/.test(name))
+    ? await startRedis(scope)
+    : null;
+  const collecting = { REDIS_URL: redis?.url ?? "", JURIST_COLLECT_RATE: "1" };
   const starters: Record<ServerName, () => Promise<Endpoint>> = {
     sim: async () => sim,
     proxy: () => startPassThroughProxy(scope, sim.url),
+    "image-proxy": () => startPassThroughProxy(scope, drain!.url),
+    "judge-proxy": () => startMinimalJudgeProxy(scope, drain!.url, drain!.model),
+    "image-jurist": () => serveGateway(scope, imageEnv, GATEWAY_NODE_ARGS),
+    "image-jurist-redis": () =>
+      serveGateway(scope, { ...imageEnv, REDIS_URL: redis!.url }, GATEWAY_NODE_ARGS),
+    "image-jurist-collecting": () =>
+      serveGateway(scope, { ...imageEnv, ...collecting }, GATEWAY_NODE_ARGS),
     jurist: () => serveGateway(scope, env, GATEWAY_NODE_ARGS),
     "jurist-tsx": () => serveGateway(scope, env, GATEWAY_NODE_ARGS, FROM_SOURCES),
     "jurist-redis": () => serveGateway(scope, { ...env, REDIS_URL: redis!.url }, GATEWAY_NODE_ARGS),
-    "jurist-collecting": () =>
-      serveGateway(
-        scope,
-        { ...env, REDIS_URL: redis!.url, JURIST_COLLECT_RATE: "1" },
-        GATEWAY_NODE_ARGS,
-      ),
+    "jurist-collecting": () => serveGateway(scope, { ...env, ...collecting }, GATEWAY_NODE_ARGS),
   };
   const started = await Promise.all(
     [...needed].map(async (name) => [name, await starters[name]()] as const),
   );
   return Object.fromEntries(started);
+}
+
+/**
+ * Issue 21's peak RSS phase: a fresh gateway, then a fresh minimal judge proxy (the same-run
+ * baseline), each under 16 concurrent 4-photo swap-on requests (`image-peak-rss.ts`), in
+ * front of a draining replica that answers PEAK_REPLICA_LATENCY_MS after each body: with an
+ * instant answer, a busy server would finish a request before reading the next one's body
+ * off its socket, and hold fewer than 16 at once.
+ */
+async function measureImagePeak(scope: BenchScope, model: string) {
+  const drain = await startDrainingReplica(scope, {
+    answer: "fast",
+    model,
+    latencyMs: PEAK_REPLICA_LATENCY_MS,
+  });
+  progress(`${PEAK_RSS_ID}: fresh gateway`);
+  const gateway = await serveGateway(scope, { ...GATEWAY_ENV, JURIST_BACKENDS: drain.url });
+  await untilReady("image-jurist", gateway);
+  const jurist = await measurePeakRss(gateway);
+  await gateway.stop();
+  progress(`${PEAK_RSS_ID}: fresh minimal judge proxy`);
+  const proxy = await startMinimalJudgeProxy(scope, drain.url, model);
+  const judgeProxy = await measurePeakRss(proxy);
+  return { jurist, judgeProxy } satisfies ImagePeakRss;
 }
 
 /**

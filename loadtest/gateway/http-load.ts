@@ -13,6 +13,10 @@ export interface HttpLoad {
   /** The JSON body of the i-th request sent in this run (count from `firstIndex`). */
   body: (index: number) => string;
   firstIndex: number;
+  /** Seconds without an answer before a request counts as failed (autocannon's default: 10). */
+  timeoutSeconds?: number;
+  /** Headers sent with every request besides `content-type: application/json`. */
+  headers?: Record<string, string>;
   /** The error codes of items that failed inside a 2xx body (batch items, reward pairs). */
   itemErrors?: (body: string) => string[];
 }
@@ -30,12 +34,13 @@ export function runHttpLoad(load: HttpLoad, tally: Tally): Promise<void> {
       {
         url: load.url,
         connections: load.connections,
+        ...(load.timeoutSeconds ? { timeout: load.timeoutSeconds } : {}),
         ...(load.amount ? { amount: load.amount } : { duration: load.durationSeconds ?? 5 }),
         requests: [
           {
             method: "POST",
             path: load.path,
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", ...load.headers },
             setupRequest: (request) => ({ ...request, body: load.body(index++) }),
             ...(load.itemErrors ? { onResponse: onItems(load.itemErrors, tally) } : {}),
           },

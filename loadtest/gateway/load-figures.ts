@@ -1,4 +1,5 @@
 import { percentile } from "../latency-stats.ts";
+import type { ProcessUsage } from "../process-usage.ts";
 
 /** What one load run measured, whichever generator drove it. */
 export interface LoadFigures {
@@ -17,6 +18,19 @@ export interface LoadFigures {
   /** CPU the loaded server process (and the sim behind it) used during the runs, seconds. */
   serverCpuSeconds: number;
   simCpuSeconds: number;
+  /** The part of `serverCpuSeconds` spent in the kernel, seconds. */
+  serverSystemSeconds: number;
+  /** Page faults (minor + major) of the loaded server process during the runs. */
+  serverPageFaults: number;
+}
+
+/** What a process used between two readings of its /proc counters. */
+export function usageBetween(before: ProcessUsage, after: ProcessUsage): ProcessUsage {
+  return {
+    userSeconds: after.userSeconds - before.userSeconds,
+    systemSeconds: after.systemSeconds - before.systemSeconds,
+    pageFaults: after.pageFaults - before.pageFaults,
+  };
 }
 
 /** Collects the outcomes of one scenario's runs (rounds add up); `figures` summarises them. */
@@ -26,12 +40,16 @@ export function createTally() {
   let seconds = 0;
   let itemFailures = 0;
   let serverCpuSeconds = 0;
+  let serverSystemSeconds = 0;
+  let serverPageFaults = 0;
   let simCpuSeconds = 0;
   return {
-    /** Adds the CPU the server and the sim used during a run. */
-    usedCpu(server: number, sim: number) {
-      serverCpuSeconds += server;
-      simCpuSeconds += sim;
+    /** Adds what the server used during a run (`usageBetween`) and the sim's CPU seconds. */
+    used(server: ProcessUsage, simSeconds: number) {
+      serverCpuSeconds += server.userSeconds + server.systemSeconds;
+      serverSystemSeconds += server.systemSeconds;
+      serverPageFaults += server.pageFaults;
+      simCpuSeconds += simSeconds;
     },
     /** Adds a run's wall time. */
     ran(runSeconds: number) {
@@ -59,6 +77,8 @@ export function createTally() {
         p99: percentile(latencies, 99),
         serverCpuSeconds,
         simCpuSeconds,
+        serverSystemSeconds,
+        serverPageFaults,
       };
     },
   };

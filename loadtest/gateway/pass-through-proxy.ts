@@ -2,7 +2,9 @@
  * The floor for any Node gateway: Fastify receives a request, undici forwards its body
  * untouched to one upstream over keep-alive connections, and the upstream's status and body
  * go back as they came. No parsing, validation, logging or metrics. `npm run bench` prints
- * Jurist's throughput as a ratio to this one's, measured in the same run.
+ * Jurist's throughput as a ratio to this one's, measured in the same run. A request with
+ * `x-forward-count: 2` is forwarded twice at once (the floor of a verdict with swap on: one
+ * body read, two engine calls) and answered with the last upstream answer.
  * Run: node --import=tsx loadtest/gateway/pass-through-proxy.ts --upstream URL [--port 0]
  */
 import { parseArgs } from "node:util";
@@ -27,14 +29,22 @@ const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
 app.removeAllContentTypeParsers();
 app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-app.post("/*", async (request, reply) => {
+async function forward(path: string, body: Buffer, contentType: string | undefined) {
   const upstream = await pool.request({
     method: "POST",
-    path: request.url,
-    body: request.body as Buffer,
-    headers: { "content-type": request.headers["content-type"] ?? "application/json" },
+    path,
+    body,
+    headers: { "content-type": contentType ?? "application/json" },
   });
-  const body = Buffer.from(await upstream.body.arrayBuffer());
+  return { upstream, body: Buffer.from(await upstream.body.arrayBuffer()) };
+}
+
+app.post("/*", async (request, reply) => {
+  const copies = Number(request.headers["x-forward-count"] ?? 1);
+  const once = () => forward(request.url, request.body as Buffer, request.headers["content-type"]);
+  // One forward (every tiny-payload scenario) stays exactly the path it always was.
+  const { upstream, body } =
+    copies === 1 ? await once() : (await Promise.all(Array.from({ length: copies }, once))).at(-1)!;
   return reply
     .code(upstream.statusCode)
     .header("content-type", upstream.headers["content-type"] ?? "application/json")

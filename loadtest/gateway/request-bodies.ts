@@ -20,12 +20,14 @@ export const IMAGE = encodePng(32, 32, (x, y) => {
 export const IMAGE_DATA_URI = `data:image/png;base64,${IMAGE.toString("base64")}`;
 export const IMAGE_BYTES = IMAGE.length;
 
-const RESPONSES: [string, string] = [
+/** The two responses every benchmark request compares. */
+export const RESPONSES: [string, string] = [
   "There are three red apples in the bowl, next to a yellow banana.",
   "I can see five green apples on the table and no bowl.",
 ];
 
-const question = (index: number) => `How many apples are in the bowl in picture ${index}?`;
+/** The question of request `index`: distinct per index, so each is a new verdict. */
+export const question = (index: number) => `How many apples are in the bowl in picture ${index}?`;
 
 export interface PairwiseOptions {
   mode: JudgeMode;

@@ -49,6 +49,8 @@ export async function runScenario(
       ...(load.amount ? { amount: load.amount } : {}),
       body: scenario.body,
       ...(scenario.itemErrors ? { itemErrors: scenario.itemErrors } : {}),
+      ...(scenario.headers ? { headers: scenario.headers } : {}),
+      ...(scenario.timeoutSeconds ? { timeoutSeconds: scenario.timeoutSeconds } : {}),
       firstIndex: claimIndices(),
     },
     tally,

@@ -1,4 +1,5 @@
 import type { JudgeMode } from "../../src/core/types.ts";
+import { imageScenarios } from "./image-scenarios.ts";
 import {
   batchRequest,
   directChatRequest,
@@ -14,7 +15,13 @@ export type ServerName =
   | "jurist"
   | "jurist-tsx"
   | "jurist-redis"
-  | "jurist-collecting";
+  | "jurist-collecting"
+  // The image scenarios' servers (issue 21), in front of a draining replica, not the sim.
+  | "image-proxy"
+  | "judge-proxy"
+  | "image-jurist"
+  | "image-jurist-redis"
+  | "image-jurist-collecting";
 
 /** One load, run the same way in every round. */
 export interface Scenario {
@@ -33,9 +40,18 @@ export interface Scenario {
   itemErrors?: (body: string) => string[];
   /** gRPC: the pairwise options of each call. */
   pairwise?: PairwiseOptions;
+  /** HTTP: seconds before an unanswered request counts as failed (default 10). */
+  timeoutSeconds?: number;
+  /** HTTP: headers sent besides `content-type` (the pass-through's `x-forward-count`). */
+  headers?: Record<string, string>;
   /** Same-run baselines this row is compared with: the sim called directly and the proxy. */
   direct?: string;
   proxy?: string;
+  /** Photos per request in an image scenario (issue 21); absent for the 3 KB-image ones. */
+  images?: number;
+  /** Image scenarios: the minimal judge proxy's and the byte pass-through's same-run rows. */
+  judgeProxy?: string;
+  passThrough?: string;
 }
 
 export const BATCH_SIZE = 16;
@@ -147,5 +163,6 @@ export async function scenarios(model: string): Promise<Scenario[]> {
     pairwise({ mode: "reasoned", swap: true }, 64),
     collection("jurist-redis"),
     collection("jurist-collecting"),
+    ...imageScenarios(model),
   ];
 }

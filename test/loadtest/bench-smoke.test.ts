@@ -18,6 +18,9 @@ interface BenchJson {
     serverCpuMicrosPerVerdict: number;
     overheadP50Ms: number | null;
     ratioToProxy: number | null;
+    serverPageFaultsPerVerdict: number;
+    cpuToJudgeProxy: number | null;
+    cpuToPassThrough: number | null;
   }[];
 }
 
@@ -32,6 +35,10 @@ t.test("npm run bench runs its scenarios against same-run baselines", async (t) 
     "pairwise-fast-swap-off-c1",
     "grpc-unary-fast-swap-off-c64",
     "batch-fast-swap-off-16x-c4",
+    // Issue 21's photos: Jurist beside the minimal judge proxy and the byte pass-through.
+    "pass-through-images-1-swap-off-c8",
+    "judge-proxy-images-1-swap-off-c8",
+    "images-1-swap-off-c8",
   ];
   const { stdout } = await run(
     process.execPath,
@@ -41,7 +48,7 @@ t.test("npm run bench runs its scenarios against same-run baselines", async (t) 
       ...["--only", only.join(","), "--rounds", "1", "--seconds", "0.5"],
       ...["--warmup-seconds", "0.2", "--no-build", "--no-results-md", "--results-dir", dir],
     ],
-    { cwd: ROOT, timeout: 90_000 },
+    { cwd: ROOT, timeout: 120_000 },
   );
   const json = JSON.parse(readFileSync(join(dir, "bench.json"), "utf8")) as BenchJson;
   t.same(
@@ -58,4 +65,9 @@ t.test("npm run bench runs its scenarios against same-run baselines", async (t) 
   t.type(pairwise.overheadP50Ms, "number", "compared with the sim called directly");
   t.type(pairwise.ratioToProxy, "number", "and with the pass-through proxy");
   t.match(stdout, /\| pairwise, swap off, fast \| Jurist \| HTTP \| 1 \|/, "the Markdown table");
+  const images = json.results.find((result) => result.id === "images-1-swap-off-c8")!;
+  t.type(images.cpuToJudgeProxy, "number", "photos: compared with the minimal judge proxy");
+  t.type(images.cpuToPassThrough, "number", "and with the byte pass-through");
+  t.ok(images.serverPageFaultsPerVerdict > 0, "page faults per verdict measured");
+  t.match(stdout, /\| pairwise, 1 photo .*\| Jurist \| 8 \|/, "the image table");
 });
