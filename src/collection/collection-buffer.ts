@@ -1,10 +1,14 @@
+import type { DataUri } from "../core/types.ts";
 import type { PromptRecord } from "../store/prompt-log.ts";
 
 /** An image a buffered record refers to, as intake resolved it. */
 export interface BufferedImage {
   sha256: string;
-  /** `data:<mime>;base64,…`; decoded only when the blob is written. */
-  dataUri: string;
+  /**
+   * `data:<mime>;base64,…`; decoded only when the blob is written. As bytes it may be a slice
+   * of the request body, which it then keeps alive until the record is written.
+   */
+  dataUri: DataUri;
 }
 
 /**
@@ -15,7 +19,7 @@ export interface BufferedImage {
 export function createCollectionBuffer(capacity: number) {
   const records: PromptRecord[] = [];
   const contentHashes = new Set<string>();
-  const images = new Map<string, { dataUri: string; refs: number }>();
+  const images = new Map<string, { dataUri: DataUri; refs: number }>();
 
   function release(record: PromptRecord): void {
     contentHashes.delete(record.contentHash);
@@ -43,8 +47,8 @@ export function createCollectionBuffer(capacity: number) {
       return records.slice(0, count);
     },
     /** Data URI by hash for every image the given buffered records refer to. */
-    imagesOf(batch: readonly PromptRecord[]): Map<string, string> {
-      const uris = new Map<string, string>();
+    imagesOf(batch: readonly PromptRecord[]): Map<string, DataUri> {
+      const uris = new Map<string, DataUri>();
       for (const sha256 of batch.flatMap((record) => record.imageHashes)) {
         const image = images.get(sha256);
         if (image) uris.set(sha256, image.dataUri);
