@@ -1,4 +1,9 @@
-import { decodeBase64Into, decodedLength } from "./base64-bytes.ts";
+import {
+  decodeBase64Into,
+  decodedLength,
+  encodeBase64Into,
+  encodedLength,
+} from "./base64-bytes.ts";
 import type { DataUri } from "./types.ts";
 
 const COMMA = 0x2c;
@@ -32,5 +37,14 @@ export function dataUriPayload(uri: DataUri): Buffer {
   if (decodeBase64Into(uri, from, uri.length, out) !== out.length) {
     throw new InvalidDataUriError();
   }
+  return out;
+}
+
+/** `data:<mime>;base64,<bytes encoded>` as the bytes of its text, encoded once, no string. */
+export function dataUriBytes(mime: string, bytes: Uint8Array): Buffer {
+  const header = `data:${mime};base64,`;
+  const out = Buffer.allocUnsafe(header.length + encodedLength(bytes.length));
+  out.write(header, 0, "latin1");
+  encodeBase64Into(bytes, out, header.length);
   return out;
 }
