@@ -11,13 +11,10 @@ import { randomBytes } from "node:crypto";
  * request. Intake then decodes the bytes without a string, and the chat body sends them as
  * they are (`engine/chat-body.ts`).
  *
- * Only a string that is the value of a `"url"` member, begins with an image data URI header
- * and holds no backslash is cut out; anything else (a data URI elsewhere, an escaped one, a
+ * Every string that is the value of a `"url"` member, begins with an image data URI header
+ * and holds no backslash is cut out, small ones too (one path for every image); anything else (a data URI elsewhere, an escaped one, a
  * malformed header) is parsed as before and meets the usual checks.
  */
-
-/** Shorter data URIs are parsed in place: cutting them out costs more than it saves. */
-export const CUT_MIN_BYTES = 1_024;
 
 /** The header the stand-in keeps (the schema's IMAGE_URL_PREFIX, data part). */
 const HEADER = /^data:image\/(?:png|jpeg|webp|gif);base64,/i;
@@ -83,7 +80,7 @@ function findSpans(bytes: Buffer): Span[] {
     const end = bytes.indexOf(QUOTE, start);
     if (end < 0) return spans;
     from = end + 1;
-    if (end - start < CUT_MIN_BYTES || !opensUrlValue(bytes, quote)) continue;
+    if (!opensUrlValue(bytes, quote)) continue;
     // A backslash inside would make the JSON text differ from the URI: leave it to JSON.parse.
     if (bytes.subarray(start, end).indexOf(BACKSLASH) !== -1) continue;
     const header = HEADER.exec(bytes.toString("latin1", start, start + HEADER_PROBE));
