@@ -12,6 +12,16 @@ export interface BufferedImage {
 }
 
 /**
+ * A data URI to keep beyond its request. A slice of a request body keeps the whole body alive
+ * (a `/v1/judge/batch` body can be 200 MB): a slice much smaller than what it keeps is copied,
+ * once, so a buffered image costs at most twice its own size.
+ */
+function keepable(uri: DataUri): DataUri {
+  if (typeof uri === "string" || uri.length * 2 >= uri.buffer.byteLength) return uri;
+  return Buffer.from(uri);
+}
+
+/**
  * A bounded FIFO of records waiting to be written. Records leave only from the head, and only
  * once written, so a failed flush keeps them in order for the next. Image data URIs are held
  * once per hash however many records share them.
@@ -38,7 +48,7 @@ export function createCollectionBuffer(capacity: number) {
       for (const { sha256, dataUri } of recordImages) {
         const image = images.get(sha256);
         if (image) image.refs++;
-        else images.set(sha256, { dataUri, refs: 1 });
+        else images.set(sha256, { dataUri: keepable(dataUri), refs: 1 });
       }
       return true;
     },
