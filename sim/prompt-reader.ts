@@ -1,3 +1,4 @@
+import { dataUriText } from "../src/core/data-uri-payload.ts";
 import { PAIRWISE_MARKERS } from "../src/core/pairwise-template.ts";
 import type { ChatMessage } from "../src/core/types.ts";
 import { readRewritePrompt } from "./generator-prompts.ts";
@@ -59,7 +60,9 @@ export function readJudgePrompt(
 function lastUserImages(messages: readonly ChatMessage[]): string[] {
   const user = messages.findLast((message) => message.role === "user");
   if (!user || typeof user.content === "string") return [];
-  return user.content.flatMap((part) => (part.type === "image_url" ? [part.image_url.url] : []));
+  return user.content.flatMap((part) =>
+    part.type === "image_url" ? [dataUriText(part.image_url.url)] : [],
+  );
 }
 
 /** Classifies a request: judge prompt, rewrite prompt, closed question, or anything else. */

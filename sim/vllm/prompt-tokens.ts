@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { dataUriText } from "../../src/core/data-uri-payload.ts";
 import { sniffedImageHeader } from "../../src/core/image-header.ts";
 import type { ChatMessage } from "../../src/core/types.ts";
 import { qwen2VlImageTokens } from "./qwen2-vl-image-tokens.ts";
@@ -49,7 +50,7 @@ export function promptTokens(
         tokens.push(...tokenize(part.text));
         continue;
       }
-      const image = imageTokens(part.image_url.url);
+      const image = imageTokens(dataUriText(part.image_url.url));
       tokens.push("<|vision_start|>");
       for (let i = 0; i < image.count; i++) tokens.push(`<|image_pad|>${image.key}`);
       tokens.push("<|vision_end|>");

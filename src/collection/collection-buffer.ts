@@ -1,10 +1,24 @@
+import type { DataUri } from "../core/types.ts";
 import type { PromptRecord } from "../store/prompt-log.ts";
 
 /** An image a buffered record refers to, as intake resolved it. */
 export interface BufferedImage {
   sha256: string;
-  /** `data:<mime>;base64,…`; decoded only when the blob is written. */
-  dataUri: string;
+  /**
+   * `data:<mime>;base64,…`; decoded only when the blob is written. As bytes it may be a slice
+   * of the request body, which it then keeps alive until the record is written.
+   */
+  dataUri: DataUri;
+}
+
+/**
+ * A data URI to keep beyond its request. A slice of a request body keeps the whole body alive
+ * (a `/v1/judge/batch` body can be 200 MB): a slice much smaller than what it keeps is copied,
+ * once, so a buffered image costs at most twice its own size.
+ */
+function keepable(uri: DataUri): DataUri {
+  if (typeof uri === "string" || uri.length * 2 >= uri.buffer.byteLength) return uri;
+  return Buffer.from(uri);
 }
 
 /**
@@ -15,7 +29,7 @@ export interface BufferedImage {
 export function createCollectionBuffer(capacity: number) {
   const records: PromptRecord[] = [];
   const contentHashes = new Set<string>();
-  const images = new Map<string, { dataUri: string; refs: number }>();
+  const images = new Map<string, { dataUri: DataUri; refs: number }>();
 
   function release(record: PromptRecord): void {
     contentHashes.delete(record.contentHash);
@@ -34,7 +48,7 @@ export function createCollectionBuffer(capacity: number) {
       for (const { sha256, dataUri } of recordImages) {
         const image = images.get(sha256);
         if (image) image.refs++;
-        else images.set(sha256, { dataUri, refs: 1 });
+        else images.set(sha256, { dataUri: keepable(dataUri), refs: 1 });
       }
       return true;
     },
@@ -43,8 +57,8 @@ export function createCollectionBuffer(capacity: number) {
       return records.slice(0, count);
     },
     /** Data URI by hash for every image the given buffered records refer to. */
-    imagesOf(batch: readonly PromptRecord[]): Map<string, string> {
-      const uris = new Map<string, string>();
+    imagesOf(batch: readonly PromptRecord[]): Map<string, DataUri> {
+      const uris = new Map<string, DataUri>();
       for (const sha256 of batch.flatMap((record) => record.imageHashes)) {
         const image = images.get(sha256);
         if (image) uris.set(sha256, image.dataUri);

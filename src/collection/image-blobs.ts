@@ -1,4 +1,6 @@
+import { dataUriPayload, InvalidDataUriError } from "../core/data-uri-payload.ts";
 import { mapConcurrent } from "../core/map-concurrent.ts";
+import type { DataUri } from "../core/types.ts";
 import { BlobHashMismatchError } from "../store/blob-hash.ts";
 import { type BlobStore, BlobStoreFullError } from "../store/blob-store.ts";
 
@@ -6,17 +8,13 @@ import { type BlobStore, BlobStoreFullError } from "../store/blob-store.ts";
 export interface StoredImages {
   /** Blobs newly written. */
   written: number;
-  /** Hashes whose data URI did not decode to bytes with that hash; never retried usefully. */
+  /** Hashes whose data URI did not decode, or not to bytes with that hash; never retried usefully. */
   invalid: Set<string>;
   /** Hashes a bounded blob store refused for want of room; retrying soon would not help. */
   refused: Set<string>;
 }
 
 const BLOB_WRITES_IN_FLIGHT = 4;
-
-// Intake validated the data URI, so the payload after the comma is strict base64.
-const decodePayload = (dataUri: string) =>
-  Buffer.from(dataUri.slice(dataUri.indexOf(",") + 1), "base64");
 
 /** Thrown when the blob store (not the prompt log) failed a batch: the flush names the cause. */
 export class BlobWriteError extends Error {
@@ -35,16 +33,17 @@ export class BlobWriteError extends Error {
  */
 export async function storeImageBlobs(
   blobs: BlobStore,
-  images: ReadonlyMap<string, string>,
+  images: ReadonlyMap<string, DataUri>,
 ): Promise<StoredImages> {
   const invalid = new Set<string>();
   const refused = new Set<string>();
   const outcomes = await mapConcurrent([...images], BLOB_WRITES_IN_FLIGHT, async ([sha, uri]) => {
     try {
-      return await blobs.put(sha, decodePayload(uri));
+      return await blobs.put(sha, dataUriPayload(uri));
     } catch (error) {
-      if (error instanceof BlobHashMismatchError) invalid.add(sha);
-      else if (error instanceof BlobStoreFullError) refused.add(sha);
+      if (error instanceof BlobHashMismatchError || error instanceof InvalidDataUriError) {
+        invalid.add(sha);
+      } else if (error instanceof BlobStoreFullError) refused.add(sha);
       else throw new BlobWriteError(error);
       return false;
     }

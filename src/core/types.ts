@@ -12,6 +12,15 @@ export type Order = "AB" | "BA";
 /** `reasoned`: reasoning then a verdict. `fast`: one constrained verdict token. */
 export type JudgeMode = "reasoned" | "fast";
 
+/**
+ * `data:<mime>;base64,<payload>`, as a string or as the bytes of its ASCII text. Large images
+ * travel as bytes (a slice of the request body, or the gateway's own encoding), never as a
+ * JavaScript string: a string of megabytes costs a copy and a page fault per 4 KB each time
+ * one is made (`base64-bytes.ts`). Either form is JSON-safe text: no quote, backslash or
+ * control character (intake checked every byte).
+ */
+export type DataUri = string | Uint8Array;
+
 /** An image after intake: validated by magic bytes, hashed, ready to forward. */
 export interface ResolvedImage {
   /**
@@ -25,7 +34,7 @@ export interface ResolvedImage {
    * `data:<mime>;base64,<bytes>`, what the engine receives: the caller's bytes, or the
    * gateway's resized copy when they were over the image budget.
    */
-  dataUri: string;
+  dataUri: DataUri;
   /** Size of the bytes in `dataUri`, decoded. */
   byteLength: number;
   /**
@@ -33,7 +42,7 @@ export interface ResolvedImage {
    * hash to `sha256`. Stores that keep what callers sent, keyed by that hash (prompt
    * collection's blobs, read by the trainer's contamination guard), take it from here.
    */
-  originalDataUri?: string;
+  originalDataUri?: DataUri;
 }
 
 /**
@@ -73,7 +82,7 @@ export interface PairwiseTask {
 /** OpenAI-compatible content parts, as vLLM takes them. */
 export type ContentPart =
   | { type: "text"; text: string }
-  | { type: "image_url"; image_url: { url: string } };
+  | { type: "image_url"; image_url: { url: DataUri } };
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";

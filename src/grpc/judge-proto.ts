@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { dataUriBytes } from "../core/data-uri-payload.ts";
 import { AppError, type ErrorDetail } from "../core/errors.ts";
 import { sniffImageMime } from "../core/image-magic.ts";
 import type { OrderVerdict as DomainOrderVerdict } from "../core/types.ts";
@@ -47,7 +48,10 @@ const ROLES = {
 } as const;
 const KINDS = { lora: ModelKind.LORA, full: ModelKind.FULL } as const;
 
-/** An image as intake takes it: bytes become a data URI labelled by their magic. */
+/**
+ * An image as intake takes it: bytes become a data URI labelled by their magic, encoded once
+ * into bytes (never a string: `core/base64-bytes.ts`), which the chat body sends as they are.
+ */
 export function imageFromProto(image: Image, index: number): ImageInput {
   if (image.source.case === "url") return { url: image.source.value };
   if (image.source.case !== "data") return { url: undefined };
@@ -58,7 +62,7 @@ export function imageFromProto(image: Image, index: number): ImageInput {
       details: [{ path, reason: "unsupported_image_type" }],
     });
   }
-  return { url: `data:${mime};base64,${Buffer.from(image.source.value).toString("base64")}` };
+  return { url: dataUriBytes(mime, image.source.value) };
 }
 
 /** A judge mode's name; an unknown number is kept (as its digits) for the checks to refuse. */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { JudgeService } from "../judge/judge-service.ts";
 import { batchJson, readBatchItems } from "./batch-json.ts";
+import { bodyWithDataUris } from "./json-body.ts";
 import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
 import { callerPriority } from "./request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
@@ -43,7 +44,12 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       },
     },
     async (request, reply) =>
-      verdictJson(await options.service.pairwise(request.body, contextFor(request, reply))),
+      verdictJson(
+        await options.service.pairwise(
+          bodyWithDataUris(request, request.body),
+          contextFor(request, reply),
+        ),
+      ),
   );
 
   app.post(
@@ -59,7 +65,7 @@ export const judgeRoutes: FastifyPluginAsyncZod<JudgeRoutesOptions> = async (app
       preHandler: charge.verdicts((body: { items: unknown[] }) => body.items.length),
     },
     async (request, reply) => {
-      const items = readBatchItems(request.body.items);
+      const items = bodyWithDataUris(request, readBatchItems(request.body.items));
       return batchJson(await options.service.batch(items, contextFor(request, reply)));
     },
   );

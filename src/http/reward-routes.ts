@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { openRlhfVerdictCount, rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardContext, RewardService } from "../reward/reward-service.ts";
+import { bodyWithDataUris } from "./json-body.ts";
 import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
 import { callerPriority } from "./request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
@@ -46,7 +47,12 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
       preHandler: charge.verdicts(rewardVerdictCount),
     },
     async (request, reply) =>
-      rewardJson(await options.service.reward(request.body, contextFor(request, reply))),
+      rewardJson(
+        await options.service.reward(
+          bodyWithDataUris(request, request.body),
+          contextFor(request, reply),
+        ),
+      ),
   );
 
   app.post(
@@ -63,7 +69,10 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
     },
     async (request, reply) =>
       openRlhfJson(
-        await options.service.openRlhf(openRlhfBatch(request.body), contextFor(request, reply)),
+        await options.service.openRlhf(
+          openRlhfBatch(bodyWithDataUris(request, request.body)),
+          contextFor(request, reply),
+        ),
       ),
   );
 };

@@ -3,7 +3,7 @@ import { AppError } from "../core/errors.ts";
 import { readImageHeader } from "../core/image-header.ts";
 import { sniffImageMime } from "../core/image-magic.ts";
 import { linkSignals } from "../core/signals.ts";
-import type { ResolvedImage } from "../core/types.ts";
+import type { DataUri, ResolvedImage } from "../core/types.ts";
 import { checkDeclaredSize, fittedSize, type ImageBudget } from "./image-budget.ts";
 import {
   IMAGE_REFUSALS,
@@ -94,12 +94,15 @@ export function budgetImage(
     };
   }
   const size = target;
+  // Intake's decoded bytes are borrowed (`data-uri.ts`): a resize starts later, so it keeps a
+  // copy. Rare: only images over the budget get here.
+  const kept = Buffer.from(bytes);
   return {
     sha256,
     decodedBytes: declared.width * declared.height * 4,
     resize: async () => {
       const resized = await resizeImage({
-        bytes,
+        bytes: kept,
         path,
         lossy: header?.lossy ?? false,
         target: size,
@@ -113,7 +116,7 @@ export function budgetImage(
         mime: resized.mime,
         dataUri: `data:${resized.mime};base64,${resized.bytes.toString("base64")}`,
         byteLength: resized.bytes.length,
-        originalDataUri: forwardedDataUri(mime, bytes, sent),
+        originalDataUri: forwardedDataUri(mime, kept, sent),
       };
     },
   };
@@ -122,26 +125,38 @@ export function budgetImage(
 /** A data URI as the caller sent it, strictly validated: canonical base64 of the bytes. */
 export interface SentDataUri {
   /** The payload after `;base64,`. */
-  base64: string;
+  base64: DataUri;
   /** The whole URI, header included. */
-  uri: string;
+  uri: DataUri;
+}
+
+function startsWithHeader(uri: DataUri, header: string): boolean {
+  if (typeof uri === "string") return uri.startsWith(header);
+  if (uri.length < header.length) return false;
+  for (let index = 0; index < header.length; index += 1) {
+    if (uri[index] !== header.charCodeAt(index)) return false;
+  }
+  return true;
 }
 
 /**
- * The data URI the replicas get for bytes forwarded as they came. The caller's own string when
- * its header names the sniffed type: no copy at all (a template literal would be flattened
- * into a second copy of the payload the first time it is serialized). Otherwise the caller's
- * payload under the sniffed type's header, or the bytes encoded (a fetched image).
+ * The data URI the replicas get for bytes forwarded as they came. The caller's own URI when
+ * its header names the sniffed type: no copy at all (for a string, a template literal would be
+ * flattened into a second copy of the payload the first time it is serialized; for bytes, a
+ * slice of the request body). Otherwise the caller's payload under the sniffed type's header
+ * (copied once: rare, a mislabelled image), or the bytes encoded (a fetched image).
  */
-function forwardedDataUri(mime: string, bytes: Buffer, sent: SentDataUri | undefined): string {
+function forwardedDataUri(mime: string, bytes: Buffer, sent: SentDataUri | undefined): DataUri {
   const header = `data:${mime};base64,`;
   if (
     sent &&
     sent.uri.length === header.length + sent.base64.length &&
-    sent.uri.startsWith(header)
+    startsWithHeader(sent.uri, header)
   ) {
     return sent.uri;
   }
+  if (sent && typeof sent.base64 !== "string")
+    return Buffer.concat([Buffer.from(header), sent.base64]);
   return `${header}${sent?.base64 ?? bytes.toString("base64")}`;
 }
 

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { dataUriText } from "../core/data-uri-payload.ts";
 import { AppError } from "../core/errors.ts";
 import { type Reservation, UNBUDGETED } from "../core/inflight-bytes.ts";
 import { linkSignals } from "../core/signals.ts";
-import type { ResolvedImage } from "../core/types.ts";
+import type { DataUri, ResolvedImage } from "../core/types.ts";
 import { loopPacer } from "../engine/loop-pacer.ts";
 import { createAddressPolicy } from "./address-policy.ts";
 import { type BudgetedImage, budgetImage, settleBudgeted } from "./budgeted-image.ts";
@@ -69,9 +70,12 @@ export const DEFAULT_IMAGE_BUDGET: ImageBudget = {
   maxInputEdge: 16_384,
 };
 
-/** One image as a request carries it: a `data:` URI or an `http(s)` URL. */
+/**
+ * One image as a request carries it: a `data:` URI (as a string, or as the bytes of its text:
+ * an HTTP body's slice, or gRPC's image bytes encoded once) or an `http(s)` URL.
+ */
 export interface ImageRef {
-  url: string;
+  url: DataUri;
 }
 
 const MIB = 1024 * 1024;
@@ -92,7 +96,18 @@ function invalid(path: string, reason: string, message: string): AppError {
   return new AppError("INVALID_REQUEST", message, { details: [{ path, reason }] });
 }
 
-const isDataUri = (raw: string) => /^data:/i.test(raw);
+/** "data:", any case, at the start of a URI's text or bytes (ASCII letters: `| 0x20` lowers them). */
+function isDataUri(raw: DataUri): boolean {
+  if (typeof raw === "string") return /^data:/i.test(raw);
+  return (
+    raw.length >= 5 &&
+    (raw[0]! | 0x20) === 0x64 &&
+    (raw[1]! | 0x20) === 0x61 &&
+    (raw[2]! | 0x20) === 0x74 &&
+    (raw[3]! | 0x20) === 0x61 &&
+    raw[4] === 0x3a
+  );
+}
 
 function parseRemote(raw: string, path: string): URL {
   let url: URL;
@@ -129,17 +144,17 @@ export function createImageIntake(options: ImageIntakeOptions = {}) {
     resolveHost: options.resolveHost,
   });
 
-  function budgetDataUri(raw: string, path: string, inflight: Reservation): BudgetedImage {
+  function budgetDataUri(raw: DataUri, path: string, inflight: Reservation): BudgetedImage {
     const reserve = (bytes: number) => inflight.grow(bytes);
     const decoded = decodeDataUri(raw, { maxBytes: settings.maxBytes, path, reserve });
     return withPixelsHeld(budgetImage(decoded.bytes, path, budget, observer, decoded), inflight);
   }
 
-  async function checkOne(raw: string, index: number, signal: AbortSignal, inflight: Reservation) {
+  async function checkOne(raw: DataUri, index: number, signal: AbortSignal, inflight: Reservation) {
     const path = `images.${index}.url`;
     // A remote image is checked once its bytes are in: the header is part of the body.
     if (isDataUri(raw)) return budgetDataUri(raw, path, inflight);
-    const bytes = await fetcher.fetch(parseRemote(raw, path), path, signal);
+    const bytes = await fetcher.fetch(parseRemote(dataUriText(raw), path), path, signal);
     // Fetched bytes are counted once in (the fetch itself stops at `maxBytes`), with the
     // base64 the replicas get of them.
     inflight.grow(bytes.length + Math.ceil(bytes.length / 3) * 4);

@@ -1,4 +1,4 @@
-import type { JudgeMode } from "../core/types.ts";
+import type { DataUri, JudgeMode } from "../core/types.ts";
 import type { ImageRef } from "../images/image-intake.ts";
 import type { PairwiseRequest } from "./pairwise-request.ts";
 import {
@@ -27,9 +27,13 @@ const IMAGE_URL: TextRule = {
   pattern: { regex: IMAGE_URL_PREFIX, message: IMAGE_URL_RULE },
 };
 
-/** An image as a transport decoded it: no URL when the caller set neither URL nor bytes. */
+/**
+ * An image as a transport decoded it: no URL when the caller set neither URL nor bytes. A
+ * data URI the transport holds as bytes (gRPC's image bytes, encoded by the transport) has
+ * no text to check here: intake checks it whole.
+ */
 export interface ImageInput {
-  url: string | undefined;
+  url: DataUri | undefined;
 }
 
 /** A pairwise request as a transport decoded it, defaults applied, before the checks. */
@@ -44,7 +48,9 @@ export interface PairwiseRequestInput
 /** The images of a request: at most MAX_IMAGES, each with a URL intake can read. */
 export function checkImages(problems: RequestProblems, images: readonly ImageInput[]): void {
   problems.list("images", images, { max: MAX_IMAGES }, (image, path) =>
-    problems.presentText(`${path}.url`, image.url, IMAGE_URL),
+    image.url instanceof Uint8Array
+      ? undefined
+      : problems.presentText(`${path}.url`, image.url, IMAGE_URL),
   );
 }
 

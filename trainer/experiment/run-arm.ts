@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig } from "../../src/config/config.ts";
+import { dataUriPayload } from "../../src/core/data-uri-payload.ts";
 import { bootstrapChampion } from "../../src/registry/champion-sync.ts";
 import { createPromotion } from "../../src/registry/promotion.ts";
 import type { SimulatedWorld } from "../../src/runtime/embedded-parts.ts";
@@ -45,8 +46,6 @@ export interface ArmInput {
   /** Told after each finished iteration (progress). */
   onIteration?: (iteration: number) => void;
 }
-
-const decodeDataUri = (uri: string) => Buffer.from(uri.slice(uri.indexOf(",") + 1), "base64");
 
 /**
  * Runs one arm: the real trainer stages over fresh prompts for `iterations` iterations
@@ -104,7 +103,7 @@ export async function runArm(input: ArmInput): Promise<ArmResult> {
             world.goldAnswer(
               question,
               // The world's truth is of the prompt's own image, not of a resized copy.
-              images.map((i) => decodeDataUri(i.originalDataUri ?? i.dataUri)),
+              images.map((i) => dataUriPayload(i.originalDataUri ?? i.dataUri)),
             )
         : undefined,
       seedFiles: [input.promptsFile],

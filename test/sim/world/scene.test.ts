@@ -9,6 +9,7 @@ import {
   sceneOf,
 } from "../../../sim/world/scene.ts";
 import { imageBytes, promptScene } from "../../../sim/world/world-view.ts";
+import { dataUriText } from "../../../src/core/data-uri-payload.ts";
 import { resolvedImage, worldImage } from "../../helpers/sim-world.ts";
 
 t.test("a scene is read from its image's bytes, the same for every reader", async (t) => {
@@ -22,7 +23,7 @@ t.test("a scene is read from its image's bytes, the same for every reader", asyn
   flipped.writeUInt8(flipped.readUInt8(last) ^ 1, last);
   t.not(key, sceneKey([flipped], ""), "one bit changes the scene");
   t.same(sceneOf(key, DEFAULT_WORLD_KEY), sceneOf(key, DEFAULT_WORLD_KEY), "deterministic");
-  const data = resolvedImage(image).dataUri;
+  const data = dataUriText(resolvedImage(image).dataUri);
   t.same(imageBytes([data, "https://example.com/x.png"]), [image], "data URIs decode; URLs skip");
   t.same(promptScene([image], "q", DEFAULT_WORLD_KEY), sceneOf(key, DEFAULT_WORLD_KEY));
 });

@@ -35,3 +35,22 @@ t.test("images are held once per hash until the last record using them leaves", 
   t.equal(buffer.clear(), 1);
   t.equal(buffer.imagesOf([b]).size, 0);
 });
+
+t.test("an image held as a small slice of a request body does not keep the body", async (t) => {
+  const buffer = createCollectionBuffer(10);
+  const body = Buffer.alloc(1_000_000, 0x41);
+  const uri = Buffer.from("data:image/png;base64,AAAA", "latin1");
+  uri.copy(body, 500);
+  const slice = body.subarray(500, 500 + uri.length);
+  const whole = Buffer.alloc(64, 0x41);
+  const record = { ...promptRecord(1), imageHashes: ["small", "whole"] };
+  buffer.push(record, [
+    { sha256: "small", dataUri: slice },
+    { sha256: "whole", dataUri: whole },
+  ]);
+  const held = buffer.imagesOf([record]);
+  const small = held.get("small") as Buffer;
+  t.same(small, uri, "the same URI");
+  t.ok(small.buffer.byteLength < 100_000, "copied out of the 1 MB body");
+  t.equal(held.get("whole"), whole, "a buffer that is all URI is kept as it is");
+});

@@ -4,7 +4,7 @@ import { chatBodyParts } from "../../../src/engine/chat-body.ts";
 
 const image = (size: number, fill = "A") => `data:image/png;base64,${fill.repeat(size)}`;
 
-function chatBody(urls: string[], text: string) {
+function chatBody(urls: (string | Uint8Array)[], text: string) {
   return {
     model: "m",
     messages: [
@@ -32,7 +32,8 @@ t.test("the parts are the JSON text, with each large image a part of its own", a
   // Each order of a verdict serializes its own body: the images are parts of both, not copied
   // into either's text.
   const other = await chatBodyParts(chatBody(urls, "the other order"));
-  const textBytes = (p: string[]) => p.filter((part) => !urls.includes(part)).join("").length;
+  const textBytes = (p: (string | Buffer)[]) =>
+    p.filter((part) => typeof part === "string" && !urls.includes(part)).join("").length;
   t.ok(textBytes(parts) < 1_000 && textBytes(other.parts) < 1_000, "texts without images");
 });
 
@@ -81,4 +82,34 @@ t.test("the event loop turns between large images, not for small ones", async (t
   // Either way the body is exact.
   const { parts } = await chatBodyParts(chatBody(large, "q"));
   t.equal(parts.join(""), JSON.stringify(chatBody(large, "q")));
+});
+
+const joinedText = (parts: (string | Buffer)[]) =>
+  parts.map((part) => (typeof part === "string" ? part : part.toString("latin1"))).join("");
+
+t.test("a data URI held as bytes goes out as those very bytes, never a string", async (t) => {
+  const texts = [image(8_000), image(9_000, "C"), image(12)];
+  // As an HTTP body's slice: a Buffer view into a larger buffer, and a plain Uint8Array view.
+  const body = Buffer.from(`xx${texts.join("")}yy`, "latin1");
+  const first = body.subarray(2, 2 + texts[0]!.length);
+  const secondAt = 2 + texts[0]!.length;
+  const second = new Uint8Array(body.buffer, body.byteOffset + secondAt, texts[1]!.length);
+  const small = Buffer.from(texts[2]!, "latin1");
+  const { parts, byteLength } = await chatBodyParts(chatBody([first, second, small], "q"));
+  const expected = JSON.stringify(chatBody(texts, "q"));
+  t.equal(joinedText(parts), expected, "the same JSON as the strings'");
+  t.equal(byteLength, Buffer.byteLength(expected));
+  const buffers = parts.filter((part) => Buffer.isBuffer(part));
+  t.equal(buffers.length, 2, "the two large ones are parts of their own");
+  t.equal(buffers[0], first, "the very Buffer");
+  t.equal(buffers[1]!.buffer, body.buffer, "a Uint8Array is wrapped, not copied");
+  t.equal(buffers[1]!.byteOffset, body.byteOffset + secondAt);
+  // Bytes JSON would escape are sent as their JSON text.
+  const quoted = Buffer.from(`${image(5_000)}"`, "latin1");
+  const escaped = await chatBodyParts(chatBody([quoted], "q"));
+  t.equal(joinedText(escaped.parts), JSON.stringify(chatBody([quoted.toString("latin1")], "q")));
+  t.notOk(
+    escaped.parts.some((part) => Buffer.isBuffer(part)),
+    "not as a raw part",
+  );
 });

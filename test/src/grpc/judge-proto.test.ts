@@ -1,5 +1,6 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import t from "tap";
+import { dataUriText } from "../../../src/core/data-uri-payload.ts";
 import { AppError } from "../../../src/core/errors.ts";
 import {
   JudgeMode,
@@ -12,7 +13,11 @@ import { checkPairwiseRequest } from "../../../src/judge/pairwise-checks.ts";
 import type { Verdict } from "../../../src/judge/verdict.ts";
 import { TINY_PNG, TINY_PNG_DATA_URI } from "../../helpers/fixtures.ts";
 
-const check = (message: PairwiseRequest) => checkPairwiseRequest(pairwiseRequestFromProto(message));
+/** The checked request, its data URIs as text (gRPC's image bytes arrive as a URI's bytes). */
+function check(message: PairwiseRequest) {
+  const request = checkPairwiseRequest(pairwiseRequestFromProto(message));
+  return { ...request, images: request.images.map((image) => ({ url: dataUriText(image.url) })) };
+}
 
 t.test("a request maps to the domain request, HTTP's defaults for unset fields", async (t) => {
   const minimal = create(PairwiseRequestSchema, { question: "Q?", responses: ["a", "b"] });

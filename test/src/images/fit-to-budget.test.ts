@@ -1,4 +1,5 @@
 import t from "tap";
+import { dataUriPayload } from "../../../src/core/data-uri-payload.ts";
 import { AppError } from "../../../src/core/errors.ts";
 import { budgetRefusal, fitToBudget } from "../../../src/images/budgeted-image.ts";
 import type { ImageBudget } from "../../../src/images/image-budget.ts";
@@ -15,7 +16,7 @@ const BUDGET: ImageBudget = {
   maxInputEdge: 16_384,
 };
 
-const bytesOf = (dataUri: string) => Buffer.from(dataUri.slice(dataUri.indexOf(",") + 1), "base64");
+const bytesOf = dataUriPayload;
 
 function counting() {
   const seen = { resized: 0, refused: [] as string[] };

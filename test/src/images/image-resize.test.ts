@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import t from "tap";
+import { dataUriPayload } from "../../../src/core/data-uri-payload.ts";
 import type { ResolvedImage } from "../../../src/core/types.ts";
 import {
   createImageIntake,
@@ -38,8 +39,7 @@ function intakeFor(t: Cleanup, options: ImageIntakeOptions = {}) {
   return { intake, events };
 }
 
-const payloadOf = (image: ResolvedImage | undefined) =>
-  Buffer.from(image!.dataUri.slice(image!.dataUri.indexOf(",") + 1), "base64");
+const payloadOf = (image: ResolvedImage | undefined) => dataUriPayload(image!.dataUri);
 
 t.test("a 4000×3000 JPEG is resized to fit the budget, keyed by the original's hash", async (t) => {
   const original = await encodedImage("jpeg", 4000, 3000);
