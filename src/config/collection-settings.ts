@@ -48,7 +48,7 @@ export const collection = area(
         env: "JURIST_COLLECT_MAX_BATCH",
         schema: positiveInt,
         default: 100,
-        doc: "collected prompts per prompt log append (one pipeline); a full batch is written without waiting for the timer",
+        doc: "collected prompts per prompt log append (one script call per 256); a full batch is written without waiting for the timer",
       }),
     },
   },

@@ -1,4 +1,4 @@
-import { type Dispatcher, Pool } from "undici";
+import { Pool } from "undici";
 import { AppError } from "../core/errors.ts";
 import type { Completion, CompletionRequest } from "../core/types.ts";
 import { isPriorityRefusal } from "../core/vllm-priority.ts";
@@ -6,6 +6,7 @@ import { type BodyParts, chatBodyParts } from "./chat-body.ts";
 import { fromChatBody, type StructuredOutputField, toChatBody } from "./completion-wire.ts";
 import { EngineCallError, engineErrorMessage } from "./engine-errors.ts";
 import { isStaleSocketReset, watchSocketReuse } from "./socket-reuse.ts";
+import { requestText, type TextResponse } from "./text-request.ts";
 
 /** One model a replica serves, as its `/v1/models` lists it. */
 export interface ServedModel {
@@ -105,11 +106,8 @@ export function createEngineClient(options: EngineClientOptions) {
   ): Promise<Completion[]> {
     // Images go out as parts shared by every call of the request, never copied per order.
     const body = await chatBodyParts(toChatBody(model, request, choiceField, vllmPriority));
-    const response = await send(calls, "POST", "/v1/chat/completions", body, signal);
-    const text = await response.body.text().catch((error: unknown) => {
-      throw upstreamFailure(error, signal);
-    });
-    if (response.statusCode !== 200) throw statusFailure(response.statusCode, text);
+    const { statusCode, text } = await send(calls, "POST", "/v1/chat/completions", body, signal);
+    if (statusCode !== 200) throw statusFailure(statusCode, text);
     try {
       return fromChatBody(JSON.parse(text));
     } catch (error) {
@@ -119,8 +117,9 @@ export function createEngineClient(options: EngineClientOptions) {
   }
 
   /**
-   * One request through the lane's pool; after the keep-alive race, once more on a fresh
-   * connection. Either way the caller gets undici's own response and reads it the same way.
+   * One request through the lane's pool, its answer read whole; after the keep-alive race, once
+   * more on a fresh connection. A failure while the answer is read is the replica's (it had
+   * answered: never the race), as one before it.
    */
   async function send(
     lane: Lane,
@@ -128,7 +127,7 @@ export function createEngineClient(options: EngineClientOptions) {
     path: string,
     body?: BodyParts,
     signal?: AbortSignal,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<TextResponse> {
     const request = {
       method,
       path,
@@ -138,13 +137,13 @@ export function createEngineClient(options: EngineClientOptions) {
       headers: body ? { ...jsonHeaders, "content-length": String(body.byteLength) } : headers,
     };
     try {
-      return await lane.pool.request(request);
+      return await requestText(lane.pool, request);
     } catch (error) {
       if (signal?.aborted || !isStaleSocketReset(error)) throw upstreamFailure(error, signal);
       options.onStaleConnection?.();
     }
     try {
-      return await lane.freshConnections.request({ ...request, reset: true });
+      return await requestText(lane.freshConnections, { ...request, reset: true });
     } catch (error) {
       throw upstreamFailure(error, signal);
     }
@@ -159,9 +158,8 @@ export function createEngineClient(options: EngineClientOptions) {
   async function probe(path: string): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(options.probeTimeoutMs);
     try {
-      const response = await send(probes, "GET", path, undefined, signal);
-      const text = await response.body.text();
-      return { status: response.statusCode, text };
+      const { statusCode, text } = await send(probes, "GET", path, undefined, signal);
+      return { status: statusCode, text };
     } catch (error) {
       if (!signal.aborted) throw upstreamFailure(error);
       const message = `${path} did not answer within ${options.probeTimeoutMs} ms`;

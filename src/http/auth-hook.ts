@@ -47,11 +47,36 @@ export function requireScope(
 ) {
   // Fastify 5 refuses reference-type decorator defaults: start null, the hook always sets it.
   if (!app.hasRequestDecorator("principal")) app.decorateRequest("principal", null as never);
-  app.addHook("onRequest", async (request) => {
-    const principal = await principalOf(request, options, requiredFor);
+  const admit = (request: FastifyRequest, principal: Principal, done: HookDone) => {
     if (!allows(principal, scope)) {
-      throw new AppError("FORBIDDEN", `this API key's scope does not allow ${scope} calls`);
+      done(new AppError("FORBIDDEN", `this API key's scope does not allow ${scope} calls`));
+      return;
     }
     request.principal = principal;
+    done();
+  };
+  // A callback hook: no promise per request when the answer is known at once (no key where
+  // none is required, or a key the authenticator remembers); the store is asked otherwise.
+  app.addHook("onRequest", (request, _reply, done) => {
+    const known = knownPrincipal(request, options, requiredFor);
+    if (known) return admit(request, known, done);
+    principalOf(request, options, requiredFor).then(
+      (principal) => admit(request, principal, done),
+      (error: Error) => done(error),
+    );
   });
+}
+
+type HookDone = (error?: Error) => void;
+
+/** The principal when it needs no wait: anonymous where allowed, or a remembered key's. */
+function knownPrincipal(
+  request: FastifyRequest,
+  options: AuthHookOptions,
+  requiredFor: KeyRequiredFor | undefined,
+): Principal | undefined {
+  const header = request.headers.authorization;
+  if (header) return options.authenticator.remembered(header);
+  if (!options.required && !requiredFor) return ANONYMOUS;
+  return undefined;
 }

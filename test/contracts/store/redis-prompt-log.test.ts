@@ -51,7 +51,7 @@ t.test("cluster: the stream and every dedup marker hash to one slot", async (t) 
   t.equal(await slot(`${prefix}${PROMPT_DEDUP_KEY_PREFIX}ffff`), streamSlot);
 });
 
-t.test("a batch is one pipeline: one socket write, one script call per record", async (t) => {
+t.test("a batch is one script call: one socket write, one command", async (t) => {
   const server = await startRedis(t);
   const client = await connect(t, server);
   const raw = await connect(t, server, "");
@@ -68,9 +68,33 @@ t.test("a batch is one pipeline: one socket write, one script call per record", 
 
   const after = await commandCalls(raw);
   const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
-  t.equal(delta("eval") + delta("evalsha"), 101, "one script call per record");
+  t.equal(delta("eval") + delta("evalsha"), 1, "one script call for the batch");
   t.equal(delta("xadd"), 100, "XADD only for the new records");
   t.equal(delta("set"), 101, "one SET NX per record");
+  t.same(
+    (await log.tail(100)).map((record) => record.id),
+    records.slice(0, 100).map((record) => record.id),
+    "appended in the batch's order",
+  );
+});
+
+t.test("a batch larger than one call's share is split, and keeps its order", async (t) => {
+  const server = await startRedis(t);
+  const client = await connect(t, server);
+  const raw = await connect(t, server, "");
+  const log = createRedisPromptLog({ client, maxLength: 10_000 });
+  await log.appendBatch([promptRecord(0)], 60_000);
+  const before = await commandCalls(raw);
+  const records = Array.from({ length: 600 }, (_, i) => promptRecord(i + 1));
+  records.push(promptRecord(601, records[599]!.contentHash));
+  t.same(await log.appendBatch(records, 60_000), { appended: 600, duplicates: 1 });
+  const after = await commandCalls(raw);
+  const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  t.equal(delta("eval") + delta("evalsha"), 3, "256 records per call");
+  t.same(
+    (await log.tail(600)).map((record) => record.id),
+    records.slice(0, 600).map((record) => record.id),
+  );
 });
 
 t.test(
@@ -130,12 +154,9 @@ t.test("appending while Redis is down rejects at once; it works again after", as
   t.equal(await log.length(), 1);
 });
 
-// A node a slot has just moved to has never loaded the append script. When every call of a
-// pipeline comes back NOSCRIPT, ioredis 6 loads the script and sends the pipeline again itself
-// (what these two tests pin down); a call that comes back NOSCRIPT among others that ran (the
-// reshard test met one in ~700 appends) is sent again on its own by the prompt log, where a
-// single call falls back to EVAL. SCRIPT FLUSH on every master puts the stream's node in the
-// first state without a reshard.
+// A node a slot has just moved to has never loaded the append script: a batch's one call comes
+// back NOSCRIPT and ioredis sends it again as EVAL (what these two tests pin down). SCRIPT
+// FLUSH on every master puts the stream's node in that state without a reshard.
 t.test("cluster: a node without the script (a slot just moved) loses no record", async (t) => {
   const cluster = await clusterForFile();
   const client = await connectRedis(t, cluster.nodes, uniquePrefix());
@@ -167,34 +188,4 @@ t.test("a Redis that lost its scripts loses no record", async (t) => {
     duplicates: 0,
   });
   t.equal(await log.length(), 3);
-});
-
-// The case the prompt log itself handles (the two tests above pin what ioredis handles): one
-// call of a batch comes back NOSCRIPT while the others ran, as on the node a slot just moved to
-// (seen 1 in ~700 appends in the reshard test, never on demand). Here the batch's second call
-// is sent as EVALSHA of a script no Redis holds, so that call alone gets a real NOSCRIPT reply
-// and does not run: the log sends it again on its own.
-t.test("a call of a batch that comes back NOSCRIPT is sent again on its own", async (t) => {
-  const server = await startRedis(t);
-  const client = await connect(t, server);
-  const log = createRedisPromptLog({ client, maxLength: 1_000 });
-  const commands = client.commands as unknown as { pipeline(): Record<string, unknown> };
-  const pipeline = commands.pipeline.bind(commands);
-  commands.pipeline = () => {
-    const batch = pipeline() as Record<string, (...args: unknown[]) => unknown>;
-    const append = batch.juristAppendPrompt!.bind(batch);
-    let calls = 0;
-    batch.juristAppendPrompt = (...args: unknown[]) =>
-      calls++ === 1 ? batch.evalsha!("0".repeat(40), 2, ...args) : append(...args);
-    return batch;
-  };
-  t.same(await log.appendBatch([promptRecord(0), promptRecord(1), promptRecord(2)], 60_000), {
-    appended: 3,
-    duplicates: 0,
-  });
-  t.same(
-    (await log.tail(3)).map((record) => record.id),
-    [promptRecord(0), promptRecord(2), promptRecord(1)].map((record) => record.id),
-    "the call that did not run is appended after the others",
-  );
 });

@@ -124,3 +124,27 @@ t.test("with no revocation, an outage is answered from the expired entry", async
   t.match(await pending, { tenant: "acme" }, "a recently validated key works through an outage");
   auth.close();
 });
+
+t.test(
+  "remembered: a key's principal without the store, only while authenticate would",
+  async (t) => {
+    // The HTTP auth hook's promise-free path: whatever it answers must be what authenticate
+    // would, and undefined must send the hook to authenticate.
+    const { inner, holdable, auth, record, header } = await setup(20);
+    t.equal(auth.remembered(header), undefined, "never validated: ask the store");
+    t.same(auth.remembered(header), undefined);
+    const principal = await auth.authenticate(header);
+    t.same(auth.remembered(header), principal, "validated: the same principal");
+    t.same(auth.remembered(header.replace("Bearer", "bearer")), principal, "the scheme any case");
+    t.equal(auth.remembered(`${header}x`), undefined, "another key");
+    t.equal(auth.remembered(header.slice("Bearer ".length)), undefined, "no Bearer scheme");
+    t.equal(holdable.lookups(), 1, "remembered never asks the store");
+    await sleep(30);
+    t.equal(auth.remembered(header), undefined, "past the TTL: ask the store again");
+    await auth.authenticate(header);
+    t.same(auth.remembered(header), principal, "remembered again");
+    await inner.revoke(record.id);
+    t.equal(auth.remembered(header), undefined, "revoked: forgotten at once");
+    auth.close();
+  },
+);
