@@ -30,6 +30,8 @@ export class InvalidDataUriError extends Error {
 export function dataUriPayload(uri: DataUri): Buffer {
   if (typeof uri === "string") return Buffer.from(uri.slice(uri.indexOf(",") + 1), "base64");
   const from = uri.indexOf(COMMA) + 1;
+  // Also keeps the length below whole and non-negative ("=" alone would imply -1/4 bytes).
+  if ((uri.length - from) % 4 !== 0) throw new InvalidDataUriError();
   let padding = 0;
   if (uri.length - from >= 1 && uri[uri.length - 1] === 0x3d)
     padding = uri[uri.length - 2] === 0x3d ? 2 : 1;
