@@ -14,6 +14,17 @@ export const dataUriText = (uri: DataUri): string =>
     ? uri
     : Buffer.from(uri.buffer, uri.byteOffset, uri.length).toString("latin1");
 
+/**
+ * A data URI to keep beyond its request (a buffered collection record, a shadow verdict). A
+ * slice of a request body keeps the whole body alive (a `/v1/judge/batch` body can be 200 MB):
+ * a slice much smaller than what it keeps is copied, once, so what is kept costs at most twice
+ * its own size.
+ */
+export function keepableDataUri(uri: DataUri): DataUri {
+  if (typeof uri === "string" || uri.length * 2 >= uri.buffer.byteLength) return uri;
+  return Buffer.from(uri);
+}
+
 /** A data URI whose payload is not strict base64 (intake lets none through). */
 export class InvalidDataUriError extends Error {
   constructor() {
