@@ -71,6 +71,9 @@ t.test("anything but strict base64 is refused", async (t) => {
       copy[at] = byte;
       const alphabet = /[A-Za-z0-9+/]/.test(String.fromCharCode(byte));
       const written = decodeBase64Into(copy, 0, copy.length, Buffer.alloc(3000));
+      // "=" as the last character is padding, and "BwcH" → "Bwc=" is canonical: 2,999 bytes.
+      // (fast-check favours the last index: this case failed the test now and then.)
+      if (byte === 0x3d && at === copy.length - 1) return written === 2999;
       return alphabet ? written === 3000 : written === -1;
     }),
     { numRuns: 400 },
