@@ -217,3 +217,30 @@ t.test("/get_reward judges against a label holding an image URL as written", asy
     t.notOk(chat.includes("#jurist-body-"), "no stand-in");
   }
 });
+
+t.test("a URI of padding alone never carries the previous request's image", async (t) => {
+  // Intake decodes into one shared buffer; "=" implied -1 bytes, which the decoder's -1 for
+  // "not base64" matched: the buffer's last contents were taken for this image, and resized
+  // (over JURIST_IMAGE_MAX_EDGE) they went to the replica as this caller's.
+  const [sim] = await startSims(t, 1);
+  const proxy = await startRecordingProxy(t, sim!.url);
+  const gateway = await buildGateway(
+    t,
+    { JURIST_BACKENDS: proxy.url, JURIST_IMAGE_MAX_EDGE: "64" },
+    { listen: true },
+  );
+  const judge = (url: string) =>
+    gateway.fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: { question: "q", images: [{ url }], responses: ["a", "b"], mode: "fast" },
+    });
+  t.equal((await judge(PHOTO_URI)).statusCode, 200, "another caller's photo, resized");
+  const asked = proxy.requests.filter(isChatCompletion).length;
+  for (const payload of ["=", "=="]) {
+    const response = await judge(`data:image/png;base64,${payload}`);
+    t.equal(response.statusCode, 400, payload);
+    t.match(response.json(), { error: { details: [{ reason: "invalid_base64" }] } });
+  }
+  t.equal(proxy.requests.filter(isChatCompletion).length, asked, "the replica was not asked");
+});
