@@ -1,3 +1,4 @@
+import { keepableDataUri } from "../core/data-uri-payload.ts";
 import type { DataUri } from "../core/types.ts";
 import type { PromptRecord } from "../store/prompt-log.ts";
 
@@ -9,16 +10,6 @@ export interface BufferedImage {
    * of the request body, which it then keeps alive until the record is written.
    */
   dataUri: DataUri;
-}
-
-/**
- * A data URI to keep beyond its request. A slice of a request body keeps the whole body alive
- * (a `/v1/judge/batch` body can be 200 MB): a slice much smaller than what it keeps is copied,
- * once, so a buffered image costs at most twice its own size.
- */
-function keepable(uri: DataUri): DataUri {
-  if (typeof uri === "string" || uri.length * 2 >= uri.buffer.byteLength) return uri;
-  return Buffer.from(uri);
 }
 
 /**
@@ -48,7 +39,7 @@ export function createCollectionBuffer(capacity: number) {
       for (const { sha256, dataUri } of recordImages) {
         const image = images.get(sha256);
         if (image) image.refs++;
-        else images.set(sha256, { dataUri: keepable(dataUri), refs: 1 });
+        else images.set(sha256, { dataUri: keepableDataUri(dataUri), refs: 1 });
       }
       return true;
     },

@@ -14,6 +14,17 @@ export const dataUriText = (uri: DataUri): string =>
     ? uri
     : Buffer.from(uri.buffer, uri.byteOffset, uri.length).toString("latin1");
 
+/**
+ * A data URI to keep beyond its request (a buffered collection record, a shadow verdict). A
+ * slice of a request body keeps the whole body alive (a `/v1/judge/batch` body can be 200 MB):
+ * a slice much smaller than what it keeps is copied, once, so what is kept costs at most twice
+ * its own size.
+ */
+export function keepableDataUri(uri: DataUri): DataUri {
+  if (typeof uri === "string" || uri.length * 2 >= uri.buffer.byteLength) return uri;
+  return Buffer.from(uri);
+}
+
 /** A data URI whose payload is not strict base64 (intake lets none through). */
 export class InvalidDataUriError extends Error {
   constructor() {
@@ -30,6 +41,8 @@ export class InvalidDataUriError extends Error {
 export function dataUriPayload(uri: DataUri): Buffer {
   if (typeof uri === "string") return Buffer.from(uri.slice(uri.indexOf(",") + 1), "base64");
   const from = uri.indexOf(COMMA) + 1;
+  // Also keeps the length below whole and non-negative ("=" alone would imply -1/4 bytes).
+  if ((uri.length - from) % 4 !== 0) throw new InvalidDataUriError();
   let padding = 0;
   if (uri.length - from >= 1 && uri[uri.length - 1] === 0x3d)
     padding = uri[uri.length - 2] === 0x3d ? 2 : 1;

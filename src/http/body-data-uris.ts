@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { AppError } from "../core/errors.ts";
 
 /**
  * An image body is nearly all base64: 626 KB of JSON for one 470 KB photo. Decoded into a
@@ -119,17 +120,43 @@ export function cutDataUris(bytes: Buffer, ascii: boolean): CutBody {
 
 /**
  * `value` (a validated body, or part of one) with every stand-in of `dataUris` at a `url` key
- * replaced by its bytes, in place. A stand-in the walk does not reach stays a string, which
- * intake refuses as a malformed data URI: never a wrong image.
+ * replaced, in place: by its bytes (`as` "bytes", where intake reads images), or by the very
+ * string JSON.parse would have made (`as` "text", for a value that is judged as JSON text: a
+ * `/get_reward` label may be any object, and bytes there would read `{"type":"Buffer",…}`, a
+ * stand-in a string naming the nonce). A stand-in the walk does not reach stays a string,
+ * which intake refuses as a malformed data URI: never a wrong image.
  */
-export function restoreDataUris<T>(value: T, dataUris: ReadonlyMap<string, Buffer>): T {
-  if (dataUris.size > 0) restoreIn(value, dataUris);
+export function restoreDataUris<T>(
+  value: T,
+  dataUris: ReadonlyMap<string, Buffer>,
+  as: "bytes" | "text" = "bytes",
+): T {
+  if (dataUris.size > 0) restoreIn(value, dataUris, as === "bytes" ? asBytes : asJsonString);
   return value;
 }
 
-function restoreIn(value: unknown, dataUris: ReadonlyMap<string, Buffer>): void {
+const asBytes = (bytes: Buffer): Buffer => bytes;
+
+/**
+ * The string JSON.parse makes of a cut URI (no quote or backslash in it, `findSpans`). A JSON
+ * string cannot hold a raw control character: JSON.parse would have refused the body for one.
+ */
+function asJsonString(bytes: Buffer): string {
+  if (bytes.some((byte) => byte < 0x20)) {
+    throw new AppError("INVALID_REQUEST", "the body is not valid JSON", {
+      details: [{ reason: "a control character in a string" }],
+    });
+  }
+  return bytes.toString("utf8");
+}
+
+function restoreIn(
+  value: unknown,
+  dataUris: ReadonlyMap<string, Buffer>,
+  restored: (bytes: Buffer) => Buffer | string,
+): void {
   if (Array.isArray(value)) {
-    for (const item of value) restoreIn(item, dataUris);
+    for (const item of value) restoreIn(item, dataUris, restored);
     return;
   }
   if (typeof value !== "object" || value === null || value instanceof Uint8Array) return;
@@ -138,9 +165,9 @@ function restoreIn(value: unknown, dataUris: ReadonlyMap<string, Buffer>): void 
     const field = record[key];
     if (key === "url" && typeof field === "string") {
       const bytes = dataUris.get(field);
-      if (bytes) record[key] = bytes;
+      if (bytes) record[key] = restored(bytes);
     } else {
-      restoreIn(field, dataUris);
+      restoreIn(field, dataUris, restored);
     }
   }
 }

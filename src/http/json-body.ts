@@ -292,3 +292,12 @@ const lengthMismatch = () =>
 export function bodyWithDataUris<T>(request: FastifyRequest, value: T): T {
   return request.dataUris ? restoreDataUris(value, request.dataUris) : value;
 }
+
+/**
+ * `value` (a part of the request's validated body that is not images, but free JSON the
+ * service reads as text) with the data URIs the parser cut out of it put back as the strings
+ * JSON.parse would have made. Call it before {@link bodyWithDataUris} on the whole body.
+ */
+export function textWithDataUris<T>(request: FastifyRequest, value: T): T {
+  return request.dataUris ? restoreDataUris(value, request.dataUris, "text") : value;
+}

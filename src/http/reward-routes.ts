@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { openRlhfVerdictCount, rewardVerdictCount } from "../reward/reward-cost.ts";
 import type { RewardContext, RewardService } from "../reward/reward-service.ts";
-import { bodyWithDataUris } from "./json-body.ts";
+import { bodyWithDataUris, textWithDataUris } from "./json-body.ts";
 import { guardJudging, type JudgingRouteOptions } from "./judging-guards.ts";
 import { callerPriority } from "./request-priority.ts";
 import { callerTimeoutMs, requestSignal } from "./request-signal.ts";
@@ -67,12 +67,16 @@ export const rewardRoutes: FastifyPluginAsyncZod<RewardRoutesOptions> = async (a
       // One verdict per item, against the key's rate limit.
       preHandler: charge.verdicts(openRlhfVerdictCount),
     },
-    async (request, reply) =>
-      openRlhfJson(
+    async (request, reply) => {
+      // Labels are any JSON, judged as their text: a URL in one stays the string it was (put
+      // back first, so the images' walk finds no stand-in left in them).
+      textWithDataUris(request, request.body.labels);
+      return openRlhfJson(
         await options.service.openRlhf(
           openRlhfBatch(bodyWithDataUris(request, request.body)),
           contextFor(request, reply),
         ),
-      ),
+      );
+    },
   );
 };

@@ -122,6 +122,9 @@ export function decodeDataUri(uri: DataUri, options: DecodeDataUriOptions): Deco
       details: [{ path, reason: "too_large" }],
     });
   }
+  // "=" or "==" alone imply -1 bytes: the -1 the decoder answers for "not base64" would match
+  // it, and the shared buffer's last contents (another request's image) pass for this one.
+  if (impliedBytes < 0) throw invalid(path, "invalid_base64", `${path} is not valid base64`);
   options.reserve?.(impliedBytes);
   const bytes = strictBase64Bytes(base64, impliedBytes);
   if (!bytes) throw invalid(path, "invalid_base64", `${path} is not valid base64`);

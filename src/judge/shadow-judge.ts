@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { keepableDataUri } from "../core/data-uri-payload.ts";
 import type { createPairwiseJudge } from "../core/pairwise-judge.ts";
 import type { PairwiseTask, Slot } from "../core/types.ts";
 import type { ShadowStats } from "../store/shadow-stats.ts";
@@ -26,6 +27,20 @@ export interface ShadowOffer {
   /** The champion's winner and the checkpoint that gave it. */
   winner: Slot | "tie" | null;
   checkpoint: string;
+}
+
+/**
+ * The offer with its images as a shadow verdict keeps them: it runs after the caller's
+ * response, outside the in-flight byte budget, for as long as a batch-class call waits. An
+ * HTTP image is a slice of its request body, which a slice kept would keep whole (a batch body
+ * can be 200 MB for one item's image); the caller's own copy of a resized image is not judged.
+ */
+function kept(offer: ShadowOffer): ShadowOffer {
+  const images = offer.task.images.map(({ originalDataUri: _, ...image }) => ({
+    ...image,
+    dataUri: keepableDataUri(image.dataUri),
+  }));
+  return { ...offer, task: { ...offer.task, images } };
 }
 
 /**
@@ -82,7 +97,7 @@ export function createShadowJudge(options: ShadowJudgeOptions) {
         return;
       }
       inFlight++;
-      const task = shadow(offer, candidate).finally(() => {
+      const task = shadow(kept(offer), candidate).finally(() => {
         inFlight--;
         running.delete(task);
       });

@@ -71,6 +71,9 @@ t.test("anything but strict base64 is refused", async (t) => {
       copy[at] = byte;
       const alphabet = /[A-Za-z0-9+/]/.test(String.fromCharCode(byte));
       const written = decodeBase64Into(copy, 0, copy.length, Buffer.alloc(3000));
+      // "=" as the last character is padding, and "BwcH" → "Bwc=" is canonical: 2,999 bytes.
+      // (fast-check favours the last index: this case failed the test now and then.)
+      if (byte === 0x3d && at === copy.length - 1) return written === 2999;
       return alphabet ? written === 3000 : written === -1;
     }),
     { numRuns: 400 },
@@ -83,7 +86,11 @@ t.test("data URIs as bytes: made once, read back, shown as text", async (t) => {
   t.equal(dataUriText(uri), `data:image/png;base64,${image.toString("base64")}`);
   t.same(dataUriPayload(uri), image, "bytes decode to the image");
   t.same(dataUriPayload(dataUriText(uri)), image, "so does the string");
-  t.throws(() => dataUriPayload(text("data:image/png;base64,TWF-")), {
-    name: "InvalidDataUriError",
-  });
+  // Padding alone implies a negative length: still "not base64", never a RangeError (which a
+  // collection flush would take for a failing blob store, and retry for ever).
+  for (const payload of ["TWF-", "=", "==", "TWF"]) {
+    t.throws(() => dataUriPayload(text(`data:image/png;base64,${payload}`)), {
+      name: "InvalidDataUriError",
+    });
+  }
 });

@@ -180,3 +180,67 @@ t.test("a stand-in a caller writes is refused, never read as an image", async (t
     },
   });
 });
+
+t.test("URLs put back as text are the strings JSON.parse made of them", async (t) => {
+  // /get_reward's labels are any JSON value: a label object may well hold an image URL.
+  const json = JSON.stringify({ labels: [{ url: PNG_URI }], images: [[{ url: PNG_URI }]] });
+  const cut = cutDataUris(Buffer.from(json), true);
+  const parsed = JSON.parse(cut.text);
+  restoreDataUris(parsed.labels, cut.dataUris, "text");
+  restoreDataUris(parsed, cut.dataUris);
+  t.equal(parsed.labels[0].url, PNG_URI, "a label's URL: the string");
+  t.ok(parsed.images[0][0].url instanceof Uint8Array, "an image's URL: the bytes");
+  // A control character JSON.parse refuses in a string: refused the same where it is text.
+  const bad = cutDataUris(Buffer.from(`{"labels":[{"url":"${PNG_URI}\u0001"}]}`), true);
+  t.throws(() => restoreDataUris(JSON.parse(bad.text), bad.dataUris, "text"), {
+    code: "INVALID_REQUEST",
+    message: "the body is not valid JSON",
+  });
+});
+
+t.test("/get_reward judges against a label holding an image URL as written", async (t) => {
+  const gateway = await gatewayBehindProxy(t);
+  const label = { answer: "three", evidence: { url: PNG_URI } };
+  const question = "How many apples?";
+  const response = await gateway.fastify.inject({
+    method: "POST",
+    url: "/get_reward",
+    payload: { query: [`${question} five`], prompts: [question], labels: [label] },
+  });
+  t.equal(response.statusCode, 200, response.body.slice(0, 200));
+  const sent = gateway.proxy.requests.filter(isChatCompletion);
+  t.ok(sent.length > 0, "the replica was asked");
+  for (const request of sent) {
+    const chat = request.body!.toString("utf8");
+    t.ok(chat.includes(JSON.stringify(JSON.stringify(label)).slice(1, -1)), "the label's JSON");
+    t.notOk(chat.includes('\\"type\\":\\"Buffer\\"'), "not a Buffer's JSON");
+    t.notOk(chat.includes("#jurist-body-"), "no stand-in");
+  }
+});
+
+t.test("a URI of padding alone never carries the previous request's image", async (t) => {
+  // Intake decodes into one shared buffer; "=" implied -1 bytes, which the decoder's -1 for
+  // "not base64" matched: the buffer's last contents were taken for this image, and resized
+  // (over JURIST_IMAGE_MAX_EDGE) they went to the replica as this caller's.
+  const [sim] = await startSims(t, 1);
+  const proxy = await startRecordingProxy(t, sim!.url);
+  const gateway = await buildGateway(
+    t,
+    { JURIST_BACKENDS: proxy.url, JURIST_IMAGE_MAX_EDGE: "64" },
+    { listen: true },
+  );
+  const judge = (url: string) =>
+    gateway.fastify.inject({
+      method: "POST",
+      url: "/v1/judge/pairwise",
+      payload: { question: "q", images: [{ url }], responses: ["a", "b"], mode: "fast" },
+    });
+  t.equal((await judge(PHOTO_URI)).statusCode, 200, "another caller's photo, resized");
+  const asked = proxy.requests.filter(isChatCompletion).length;
+  for (const payload of ["=", "=="]) {
+    const response = await judge(`data:image/png;base64,${payload}`);
+    t.equal(response.statusCode, 400, payload);
+    t.match(response.json(), { error: { details: [{ reason: "invalid_base64" }] } });
+  }
+  t.equal(proxy.requests.filter(isChatCompletion).length, asked, "the replica was not asked");
+});

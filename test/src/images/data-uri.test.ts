@@ -6,14 +6,14 @@ import { dataUri, PNG } from "./image-bytes.ts";
 
 const options = { maxBytes: 1024, path: "images.2.url" };
 
-function failure(uri: string, maxBytes = options.maxBytes): AppError {
+function failure(uri: string | Buffer, maxBytes = options.maxBytes): AppError {
   try {
     decodeDataUri(uri, { ...options, maxBytes });
   } catch (error) {
     if (error instanceof AppError) return error;
     throw error;
   }
-  throw new Error(`expected ${uri.slice(0, 40)} to be refused`);
+  throw new Error(`expected ${uri.toString().slice(0, 40)} to be refused`);
 }
 
 t.test("decodes a well-formed data URI", async (t) => {
@@ -111,13 +111,46 @@ t.test("accepts exactly the strict base64 payloads, and decodes them", async (t)
   fc.assert(
     fc.property(payload, (text) => {
       const uri = `data:image/png;base64,${text}`;
+      // The same URI as the bytes of its text, as an HTTP body's slice reaches intake.
+      const asBytes = Buffer.from(uri, "utf8");
       if (!isStrictBase64ByDefinition(text)) {
-        return failure(uri).details?.[0]?.reason === "invalid_base64";
+        return (
+          failure(uri).details?.[0]?.reason === "invalid_base64" &&
+          failure(asBytes).details?.[0]?.reason === "invalid_base64"
+        );
       }
       const decoded = decodeDataUri(uri, options);
-      return decoded.bytes.equals(Buffer.from(text, "base64")) && decoded.base64 === text;
+      const fromBytes = decodeDataUri(asBytes, options);
+      return (
+        decoded.bytes.equals(Buffer.from(text, "base64")) &&
+        decoded.base64 === text &&
+        fromBytes.bytes.equals(Buffer.from(text, "base64")) &&
+        Buffer.from(fromBytes.base64).toString("latin1") === text
+      );
     }),
     { numRuns: 5_000 },
   );
-  t.pass("5,000 payloads agree with the definition");
+  t.pass("5,000 payloads agree with the definition, as text and as bytes");
+});
+
+t.test("a payload of padding alone is refused, never read from the last decode", async (t) => {
+  // Decoded bytes share one buffer (data-uri.ts): "=" and "==" imply -1 bytes, which a
+  // decoder's "not base64" (-1) must not be taken to match.
+  decodeDataUri(Buffer.from(dataUri("image/png", PNG), "latin1"), options);
+  for (const payload of ["=", "=="]) {
+    const uri = Buffer.from(`data:image/png;base64,${payload}`, "latin1");
+    const reserved: number[] = [];
+    let error: unknown;
+    try {
+      const decoded = decodeDataUri(uri, { ...options, reserve: (n) => reserved.push(n) });
+      t.fail(`${payload}: decoded to ${decoded.bytes.length} bytes of the previous image`);
+    } catch (caught) {
+      error = caught;
+    }
+    t.match(error, { details: [{ path: "images.2.url", reason: "invalid_base64" }] }, payload);
+    t.ok(
+      reserved.every((n) => n >= 0),
+      `${payload}: nothing negative reserved`,
+    );
+  }
 });
