@@ -19,6 +19,8 @@ const SERVER_NAMES: Record<ScenarioResult["server"], string> = {
 };
 
 const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+/** A table's alignment row: one `l` (left) or `r` (right, numbers) per column. */
+const alignment = (columns: string) => line([...columns].map((c) => (c === "r" ? "---:" : "---")));
 const ratio = (value: number | null) => (value === null ? "" : `${fixed(value, 2)}×`);
 
 /** The per-scenario table: what each server did under each load. */
@@ -39,21 +41,7 @@ export function scenarioTable(results: readonly ScenarioResult[]): string {
       "Server RSS",
       "Failures",
     ]),
-    line([
-      "---",
-      "---",
-      "---",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---",
-    ]),
+    alignment("lllrrrrrrrrrl"),
     ...results.map((result) =>
       line([
         result.label,
@@ -95,21 +83,7 @@ export function imageTable(results: readonly ScenarioResult[]): string {
       "Replica CPU µs/verdict",
       "Failures",
     ]),
-    line([
-      "---",
-      "---",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---:",
-      "---",
-    ]),
+    alignment("llrrrrrrrrrrl"),
     ...results.map((result) =>
       line([
         result.label,
