@@ -13,8 +13,9 @@ import { AppError } from "../core/errors.ts";
  * they are (`engine/chat-body.ts`).
  *
  * Every string that is the value of a `"url"` member, begins with an image data URI header
- * and holds no backslash is cut out, small ones too (one path for every image); anything else (a data URI elsewhere, an escaped one, a
- * malformed header) is parsed as before and meets the usual checks.
+ * and holds no backslash is cut out, small ones too (one path for every image); anything else
+ * (a data URI elsewhere, an escaped one, a malformed header) is parsed as before and meets the
+ * usual checks.
  */
 
 /** The header the stand-in keeps (the schema's IMAGE_URL_PREFIX, data part). */
