@@ -145,3 +145,31 @@ t.test("property: swapping the caller's responses maps p → 1 − p and A ↔ B
     ),
   );
 });
+
+t.test("the AB order's reasoning is kept even when BA comes first", async (t) => {
+  // Kills `read[0]` in place of the AB lookup: with AB first the two agree.
+  const agreed = combineOrders([ok("BA", "A", 0.75), ok("AB", "A", 0.5)], 0.1);
+  t.match(agreed, { outcome: "ok", winner: "A", consistent: true, reasoning: "AB reasoning" });
+  const disagreed = combineOrders([ok("BA", "B", 0.25), ok("AB", "A", 0.5)], 0.1);
+  t.match(disagreed, { winner: "B", consistent: false, reasoning: "AB reasoning" });
+  const onlyBA = combineOrders([ok("BA", "B", 0.25), invalid("AB")], 0.1);
+  t.match(onlyBA, { outcome: "partial", winner: "B", reasoning: "BA reasoning" });
+});
+
+t.test("a disagreement exactly at the tie margin is not a tie (strictly below is)", async (t) => {
+  // Dyadic probabilities keep |p − 0.5| exactly equal to the margin; kills `<` → `<=`.
+  const atMarginA = combineOrders([ok("AB", "A", 1), ok("BA", "B", 0.5)], 0.25);
+  t.match(atMarginA, { winner: "A", consistent: false, probabilityA: 0.75 });
+  const atMarginB = combineOrders([ok("AB", "A", 0.5), ok("BA", "B", 0)], 0.25);
+  t.match(atMarginB, { winner: "B", consistent: false, probabilityA: 0.25 });
+  const justInside = combineOrders([ok("AB", "A", 0.75), ok("BA", "B", 0.5)], 0.25);
+  t.match(justInside, { winner: "tie", probabilityA: 0.625 });
+  const justInsideB = combineOrders([ok("AB", "A", 0.5), ok("BA", "B", 0.25)], 0.25);
+  t.match(justInsideB, { winner: "tie", probabilityA: 0.375 });
+});
+
+t.test("agreeing orders keep their winner whatever the probability and margin", async (t) => {
+  // The margin settles disagreements only: a shared winner is never turned into a tie.
+  const verdict = combineOrders([ok("AB", "B", 0.5), ok("BA", "B", 0.5)], 0.5);
+  t.match(verdict, { outcome: "ok", winner: "B", consistent: true, probabilityA: 0.5 });
+});

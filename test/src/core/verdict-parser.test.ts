@@ -94,3 +94,41 @@ t.test("property: reasoning without markers, then a verdict line, reads that ver
     ),
   );
 });
+
+t.test("reasoned: a marker followed by a quoted word on its line still counts", async (t) => {
+  // Only a quote opened before the marker and closed after it makes a span: kills `&&` → `||`
+  // in the straight-quote and curly-quote rules, and a `>=` in the curly one.
+  t.equal(slotOf('I pick [[B]], the "shorter" one.'), "B");
+  t.equal(slotOf("I pick [[B]], as the `format` asks."), "B");
+  t.equal(slotOf("[[A]] as “they” say"), "A");
+  t.equal(slotOf('After "no" comes [[A]], not "yes".'), "A", "closed quotes on both sides");
+  t.equal(slotOf("After “no” comes [[A]], not “yes”."), "A", "closed curly quotes on both sides");
+  t.equal(slotOf('The answer starts with " and ends with [[A]]'), "A", "a quote never closed");
+  t.equal(slotOf('Verdict: [[A]]\n"shorter" is the word.'), "A", "quotes on the next line");
+});
+
+t.test("reasoned: a quoted marker followed by more prose is a citation", async (t) => {
+  // Alone on its line means nothing after the closing quote but punctuation: kills a
+  // STANDALONE pattern without its end anchor.
+  t.equal(
+    slotOf('Final verdict: "[[B]]" since B is shorter.'),
+    "invalid: verdict markers only inside quotes",
+  );
+  t.equal(
+    slotOf("Final verdict: `[[A]]` because of the count."),
+    "invalid: verdict markers only inside quotes",
+  );
+  t.equal(slotOf('[[A]] at first.\nFinal verdict: "[[B]]" since B is shorter.'), "A");
+  t.equal(
+    slotOf("He wrote '**[[B]]**' here."),
+    "invalid: verdict markers only inside quotes",
+    "emphasis inside the quotes",
+  );
+});
+
+t.test("reasoned: a quoted verdict alone on a line that is not the last counts", async (t) => {
+  // The line is cut at the next newline, not at the end of the text.
+  const text = '[[B]]\nFinal verdict: "[[A]]"\nThat settles it.';
+  t.same(parseVerdict(text, "reasoned"), { ok: true, slot: "A", index: text.indexOf('"[[A') + 3 });
+  t.equal(slotOf("Final verdict: '[[B]]'\n\nB names the cat; A does not."), "B");
+});

@@ -281,3 +281,82 @@ t.test("property: any logprobs give null or a finite probability in (0, 1)", asy
     ),
   );
 });
+
+/** `[[X]]` with the letter as its own token, logprob `logprob`, carrying `top`. */
+function letterToken(letter: string, logprob: number, top: TopLogprob[]): TokenLogprob[] {
+  return [plain("[["), { token: letter, logprob, top }, plain("]]")];
+}
+const nan = (token: string): TopLogprob => ({ token, logprob: Number.NaN });
+
+t.test("alternatives that spell no verdict letter are no letter's mass", async (t) => {
+  // 'AB', '[[B' (no '[[' in the sampled token), 'B A' and 'C' are not B: B stays missing and
+  // is bounded by the smallest other (0.05), not read as 0.2 + 0.1 + 0.1.
+  const top = [alt("A", 0.5), alt("AB", 0.2), alt("[[B", 0.1), alt("B A", 0.1), alt("C", 0.05)];
+  const bounded = read(letterToken("A", ln(0.5), top));
+  t.equal(bounded?.source, "one_sided");
+  t.ok(close(bounded?.probabilityA, 0.5 / 0.55), `${bounded?.probabilityA}`);
+
+  const noLetter = [alt("C", 0.5), alt("[[", 0.3), alt("AB", 0.1), alt("]]", 0.05)];
+  t.equal(read(letterToken("A", -Infinity, noLetter)), null, "no letter above 0: null");
+  t.equal(
+    read([plain("Answer"), plain(" AB"), plain("[[A]]")], "A", "fast"),
+    null,
+    "fast: no token is the letter alone",
+  );
+});
+
+t.test(
+  "the sampled token's prefix or suffix is stripped only from alternatives that carry it",
+  async (t) => {
+    // Kills stripping `prefix.length` characters whether or not the alternative starts with it:
+    // 'B' would become '' and B's mass would drop to 0.2.
+    const opening = [
+      plain("Final: "),
+      { token: "[[A", logprob: ln(0.5), top: [alt("[[A", 0.5), alt("[[B", 0.2), alt("B", 0.1)] },
+      plain("]]"),
+    ];
+    const withPrefix = read(opening);
+    t.equal(withPrefix?.source, "top_logprobs");
+    t.ok(close(withPrefix?.probabilityA, 0.5 / 0.8), `${withPrefix?.probabilityA}`);
+
+    const closing = [
+      plain("[["),
+      { token: "B]]", logprob: ln(0.6), top: [alt("B]]", 0.6), alt("A]]", 0.2), alt("A", 0.1)] },
+    ];
+    t.ok(close(read(closing)?.probabilityA, 0.3 / 0.9), "suffix: 'A' and 'A]]' both count");
+
+    // Trimmed before and after stripping: '[[ B' and ' [[B' are B as '[[ A' is A.
+    const spaced = [
+      plain("So "),
+      {
+        token: "[[ A",
+        logprob: ln(0.6),
+        top: [alt("[[ A", 0.6), alt("[[ B", 0.2), alt(" [[B", 0.1)],
+      },
+      plain("]]"),
+    ];
+    t.ok(close(read(spaced)?.probabilityA, 0.6 / 0.9), `${read(spaced)?.probabilityA}`);
+  },
+);
+
+t.test("NaN alternatives are ignored as if not listed", async (t) => {
+  // Ranked NaN: not the smallest alternative, so B ≤ min(0.25, 1 − 0.75) = 0.25.
+  const rankedNaN = read(letterToken("A", ln(0.5), [alt("A", 0.5), nan("X"), alt("Y", 0.25)]));
+  t.equal(rankedNaN?.source, "one_sided");
+  t.ok(close(rankedNaN?.probabilityA, 0.5 / 0.75), `${rankedNaN?.probabilityA}`);
+
+  // The sampled letter listed with NaN: its own logprob (0.6) is read instead.
+  const sampledNaN = read(letterToken("A", ln(0.6), [nan("A"), alt("B", 0.2)]));
+  t.equal(sampledNaN?.source, "top_logprobs");
+  t.ok(close(sampledNaN?.probabilityA, 0.75), `${sampledNaN?.probabilityA}`);
+
+  // The other letter listed with NaN: missing, bounded by the unlisted mass 1 − 0.5.
+  const otherNaN = read(letterToken("A", ln(0.5), [alt("A", 0.5), nan("B")]));
+  t.equal(otherNaN?.source, "one_sided");
+  t.ok(close(otherNaN?.probabilityA, 0.5), `${otherNaN?.probabilityA}`);
+
+  // A NaN sampled letter is not a reading of A: A ≤ min(0.3, 1 − 0.8) against B's 0.3.
+  const letterNaN = read(letterToken("A", Number.NaN, [alt("B", 0.3), alt("X", 0.5)]));
+  t.equal(letterNaN?.source, "one_sided");
+  t.ok(close(letterNaN?.probabilityA, 0.2 / 0.5), `${letterNaN?.probabilityA}`);
+});
