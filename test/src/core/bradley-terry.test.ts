@@ -118,3 +118,155 @@ t.test("property: relabelling the candidates relabels the scores", async () => {
     { numRuns: 200 },
   );
 });
+
+/** The root of an increasing function of log x, by bisection over a range no fit leaves. */
+function increasingRoot(f: (x: number) => number): number {
+  let [lo, hi] = [-40, 40];
+  for (let k = 0; k < 200; k++) {
+    const mid = (lo + hi) / 2;
+    if (f(Math.exp(mid)) < 0) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+t.test("exact scores with a prior, two candidates: the closed-form MAP estimate", async (t) => {
+  // The posterior is unchanged by π ↦ (1/π_b, 1/π_a) (the prior's opponent has strength 1 and
+  // is half won), and its maximum is unique, so π_b = 1/π_a = 1/x and the scores are ±log x,
+  // where x solves a's score equation: winsA + prior/2 = prior·x/(x+1) + total·x²/(x²+1).
+  const cases = [
+    { winsA: 1, total: 1, prior: 1 },
+    { winsA: 3, total: 4, prior: 1 },
+    { winsA: 0, total: 2, prior: 1 },
+    { winsA: 1.5, total: 2, prior: 0.5 },
+    { winsA: 2, total: 2, prior: 3 },
+  ];
+  for (const { winsA, total, prior } of cases) {
+    const x = increasingRoot(
+      (x) => (prior * x) / (x + 1) + (total * x * x) / (x * x + 1) - winsA - prior / 2,
+    );
+    const options = prior === 1 ? {} : { prior };
+    const [a, b] = fitBradleyTerry(2, [{ a: 0, b: 1, winsA, total }], options);
+    const label = `${winsA} of ${total}, prior ${prior}`;
+    t.ok(Math.abs(a! - Math.log(x)) < 1e-8, `${label}: ${a} is log ${x}`);
+    t.ok(Math.abs(b! + Math.log(x)) < 1e-8, `${label}: ${b} is −log ${x}`);
+  }
+  // Hand check of the first case: x/(x+1) + x²/(x²+1) = 1.5 at x ≈ 2.1304.
+  const [won] = fitBradleyTerry(2, [{ a: 0, b: 1, winsA: 1, total: 1 }]);
+  t.ok(Math.abs(Math.exp(won!) - 2.1304) < 1e-4, `π = ${Math.exp(won!)}`);
+});
+
+t.test("exact scores with the default prior: every candidate's score equation holds", async (t) => {
+  // The fit is centred, so the strengths are c·e^score for the one scale c the prior fixes:
+  // summing all score equations leaves Σ_i (π_i/(π_i+1) − 1/2) = 0. Each equation is then
+  // wins_i + 1/2 = π_i/(π_i+1) + Σ_j n_ij·π_i/(π_i+π_j): the stationary point, whatever the
+  // iteration that reaches it.
+  const comparisons: Comparison[] = [
+    { a: 0, b: 1, winsA: 2, total: 3 },
+    { a: 1, b: 2, winsA: 1.5, total: 2 },
+    { a: 2, b: 0, winsA: 0.25, total: 1 },
+    { a: 3, b: 0, winsA: 0, total: 2 },
+  ];
+  const scores = fitBradleyTerry(5, comparisons);
+  t.equal(scores[4], null);
+  const relative = scores.slice(0, 4).map((s) => Math.exp(s!));
+  const c = increasingRoot((c) =>
+    relative.reduce((sum, r) => sum + (c * r) / (c * r + 1) - 0.5, 0),
+  );
+  const strength = relative.map((r) => c * r);
+  for (let i = 0; i < 4; i++) {
+    let wins = 0;
+    let expected = strength[i]! / (strength[i]! + 1);
+    for (const { a, b, winsA, total } of comparisons) {
+      const j = a === i ? b : b === i ? a : -1;
+      if (j < 0) continue;
+      wins += a === i ? winsA : total - winsA;
+      expected += (total * strength[i]!) / (strength[i]! + strength[j]!);
+    }
+    t.ok(Math.abs(wins + 0.5 - expected) < 1e-8, `candidate ${i}: ${wins + 0.5} ≈ ${expected}`);
+  }
+});
+
+t.test("prior 0 throws when one candidate won everything or lost everything", async (t) => {
+  // 0 beats both; 1 and 2 split: only the winner is perfect.
+  const perfectWinner: Comparison[] = [
+    { a: 0, b: 1, winsA: 2, total: 2 },
+    { a: 0, b: 2, winsA: 1, total: 1 },
+    { a: 1, b: 2, winsA: 1, total: 2 },
+  ];
+  t.throws(() => fitBradleyTerry(3, perfectWinner, { prior: 0 }), {
+    name: "RangeError",
+    message: /candidate 0 won 3 of 3/,
+  });
+  // 2 loses to both; 0 and 1 split: only the loser is perfect.
+  const perfectLoser: Comparison[] = [
+    { a: 0, b: 1, winsA: 1, total: 2 },
+    { a: 0, b: 2, winsA: 1, total: 1 },
+    { a: 1, b: 2, winsA: 2, total: 2 },
+  ];
+  t.throws(() => fitBradleyTerry(3, perfectLoser, { prior: 0 }), {
+    name: "RangeError",
+    message: /candidate 2 won 0 of 3/,
+  });
+  // The same data with any prior is fine, and so is prior 0 when nobody is perfect, even with a
+  // candidate outside every comparison (it won nothing of nothing, but it is not fitted).
+  t.ok(fitBradleyTerry(3, perfectLoser).every(Number.isFinite));
+  t.ok(fitBradleyTerry(3, perfectWinner, { prior: 0.001 }).every(Number.isFinite));
+  const split = fitBradleyTerry(3, [{ a: 0, b: 1, winsA: 1, total: 2 }], { prior: 0 });
+  t.same(split, [0, 0, null]);
+});
+
+t.test("malformed indices and counts are refused; the boundaries are accepted", async (t) => {
+  const fit = (c: Partial<Comparison>) => () =>
+    fitBradleyTerry(3, [{ a: 0, b: 1, winsA: 1, total: 2, ...c }]);
+  for (const pair of [{ a: -1 }, { b: -1 }, { a: 3 }, { b: 3 }, { a: 0.5 }, { b: 1.5 }]) {
+    t.throws(
+      fit(pair),
+      { name: "RangeError", message: /bad pair/ },
+      Object.entries(pair).join(" "),
+    );
+  }
+  t.throws(fit({ a: 1, b: 1 }), { name: "RangeError", message: /bad pair \(1, 1\)/ });
+  const badCounts = [
+    { winsA: -1 },
+    { total: -1, winsA: 0 },
+    { total: -2, winsA: -3 },
+    { winsA: 2.5 },
+    { winsA: Number.NaN },
+    { total: Number.NaN },
+  ];
+  for (const counts of badCounts) {
+    t.throws(
+      fit(counts),
+      { name: "RangeError", message: /bad counts/ },
+      Object.entries(counts).join(" "),
+    );
+  }
+  // The edges of the valid ranges: index 0 and count − 1, 0 wins, all wins, no comparisons.
+  t.doesNotThrow(fit({ a: 2, b: 0 }));
+  t.doesNotThrow(fit({ winsA: 0 }));
+  t.doesNotThrow(fit({ winsA: 2 }));
+  t.same(fit({ winsA: 0, total: 0 })(), [null, null, null], "a total of 0 adds nothing");
+  t.throws(() => fitBradleyTerry(2, [], { prior: Number.NaN }), RangeError);
+  t.same(fitBradleyTerry(2, [], { prior: 0 }), [null, null], "prior 0 itself is allowed");
+});
+
+t.test("maxIterations and tolerance stop the refinement where they say", async (t) => {
+  const won: Comparison[] = [{ a: 0, b: 1, winsA: 1, total: 1 }];
+  t.same(fitBradleyTerry(3, won, { maxIterations: 0 }), [0, 0, null], "no round: the start");
+  // One MM round from π = 1, 1 with the prior: denominators 1/2 + 1/2, so π = 1.5 and 0.5
+  // (both from the old estimate: Jacobi; Gauss–Seidel would give 0.5/0.9 for the second),
+  // centred to ±log(3)/2.
+  const once = fitBradleyTerry(2, won, { maxIterations: 1 });
+  t.ok(Math.abs(once[0]! - Math.log(3) / 2) < 1e-12, `one round: ${once[0]}`);
+  t.ok(Math.abs(once[1]! + Math.log(3) / 2) < 1e-12);
+  // That round moved log π by at most log 2 < 1, so a tolerance of 1 stops right there.
+  t.same(fitBradleyTerry(2, won, { tolerance: 1 }), once);
+  const twice = fitBradleyTerry(2, won, { maxIterations: 2 });
+  const converged = fitBradleyTerry(2, won);
+  t.ok(
+    twice[0]! > once[0]! && twice[0]! < converged[0]!,
+    "a second round moves on, not all the way",
+  );
+  t.ok(Math.abs(converged[0]! - Math.log(2.1304)) < 1e-4, "the default runs to convergence");
+});

@@ -6,6 +6,7 @@ import {
   filterJudgedPair,
   type JudgeFilterInput,
 } from "../../../trainer/core/judge-filter.ts";
+import { hashHex } from "../../../trainer/core/seeded-hash.ts";
 import type { TrainingExample } from "../../../trainer/core/training-example.ts";
 import { rightInBoth, samplePair, says } from "../fixtures.ts";
 
@@ -197,4 +198,98 @@ t.test("property: balanced output, minimal drops, pairs intact", async (t) => {
     { numRuns: 60 },
   );
   t.pass("property held");
+});
+
+t.test("the first failing order names the reason; wrong outranks unreadable", async (t) => {
+  const bothFail = [
+    { order: "AB" as const, completions: ["no verdict here"] },
+    { order: "BA" as const, completions: [says("A")] },
+  ];
+  t.same(filterJudgedPair(input(bothFail)), {
+    kept: false,
+    reason: "invalid_verdict",
+    order: "AB",
+    detail: "0 right, 0 wrong, 1 unreadable",
+  });
+  const mixed = [
+    { order: "AB" as const, completions: [says("A"), "no verdict", says("B")] },
+    rightInBoth()[1]!,
+  ];
+  t.same(filterJudgedPair(input(mixed)), {
+    kept: false,
+    reason: "wrong_verdict",
+    order: "AB",
+    detail: "1 right, 1 wrong, 1 unreadable",
+  });
+  const onlyBA = filterJudgedPair(input(bothFail), { orders: ["BA"] });
+  t.match(onlyBA, { kept: false, reason: "wrong_verdict", order: "BA" }, "BA wants slot B");
+});
+
+t.test(
+  "majority: unreadable samples count against; the first right sample is the target",
+  async (t) => {
+    const halfUnreadable = [
+      { order: "AB" as const, completions: [says("A"), "?", says("A"), "?"] },
+      rightInBoth()[1]!,
+    ];
+    t.same(filterJudgedPair(input(halfUnreadable), { policy: "majority" }), {
+      kept: false,
+      reason: "invalid_verdict",
+      order: "AB",
+      detail: "2 right, 0 wrong, 2 unreadable",
+    });
+    const rightAfterOthers = [
+      {
+        order: "AB" as const,
+        completions: [says("B", "zeroth"), says("A", "first"), says("A", "second")],
+      },
+      { order: "BA" as const, completions: ["?", says("B", "third"), says("B", "fourth")] },
+    ];
+    const kept = filterJudgedPair(input(rightAfterOthers), { policy: "majority" });
+    if (!kept.kept) throw new Error("expected kept");
+    t.same(
+      kept.examples.map((e) => e.messages.at(-1)!.content),
+      [[{ type: "text", text: says("A", "first") }], [{ type: "text", text: says("B", "third") }]],
+    );
+  },
+);
+
+/** An example equal to `example` in pair and order (so in seeded rank) but a distinct object. */
+const duplicate = (example: TrainingExample): TrainingExample => ({
+  ...example,
+  lineage: { ...example.lineage },
+});
+
+t.test("balance: within a group the lowest seeded hash is dropped first", async (t) => {
+  // The documented rank is SHA-256 of (seed, pair id, order), domain-separated as "balance".
+  const rank = (e: TrainingExample, seed: number | string) =>
+    hashHex("balance", seed, e.lineage.pairId, e.lineage.order);
+  const lowestFirst = (examples: TrainingExample[], seed: number | string) =>
+    [...examples].sort((x, y) => (rank(x, seed) < rank(y, seed) ? -1 : 1));
+  const surplusA = examplesOf([["AB"], ["AB"], ["AB"], ["AB"], ["AB"], ["BA"]]); // drop 4 of 5
+  const surplusB = examplesOf([["BA"], ["AB"], ["BA"], ["BA"], ["BA"]]); // drop 3 of 4 BA
+  for (const seed of [0, 1, 2, 3, "seed-1", "seed-2"]) {
+    const dropA = balanceSlots(surplusA, seed).dropped;
+    const ab = surplusA.filter((e) => e.lineage.order === "AB");
+    t.same(new Set(dropA), new Set(lowestFirst(ab, seed).slice(0, 4)), `A side, seed ${seed}`);
+    const dropB = balanceSlots(surplusB, seed).dropped;
+    const ba = surplusB.filter((e) => e.lineage.order === "BA");
+    t.same(new Set(dropB), new Set(lowestFirst(ba, seed).slice(0, 3)), `B side, seed ${seed}`);
+  }
+});
+
+t.test("balance: duplicates of one rank are dropped by position, earliest first", async (t) => {
+  const [first] = examplesOf([["AB"]]);
+  const second = duplicate(first!);
+  const [other] = examplesOf([[], ["BA"]]); // another pair's BA: A is larger by one
+  for (const examples of [
+    [first!, second, other!],
+    [second, first!, other!],
+  ]) {
+    const { kept, dropped } = balanceSlots(examples, 7);
+    t.equal(dropped.length, 1);
+    t.equal(dropped[0], examples[0], "the earlier duplicate goes");
+    t.equal(kept[0], examples[1], "the later one stays");
+    t.equal(kept[1], examples[2]);
+  }
 });

@@ -189,3 +189,103 @@ t.test("on the simulated generator, the majority vote finds the gold answer", as
     `the majority is gold in ${outcomes.gold}/${outcomes.pairs}: mostly, not always`,
   );
 });
+
+t.test(
+  "the tally lists most votes first, equal counts by answer, whatever the sample order",
+  async (t) => {
+    const expected = [
+      { answer: "z", count: 5 },
+      { answer: "10", count: 2 },
+      { answer: "9", count: 2 },
+      { answer: "a", count: 1 },
+      { answer: "b", count: 1 },
+      { answer: "c", count: 1 },
+    ];
+    // First seen in reverse, shuffled and sorted order: the sort decides, not insertion order.
+    const samples = [
+      ["c", "b", "a", "9", "10", "9", "10", ...repeat("z", 5)],
+      ["a", "9", "z", "c", "10", "z", "b", "z", "9", "z", "10", "z"],
+      [...repeat("z", 5), "10", "10", "9", "9", "a", "b", "c"],
+    ];
+    for (const answers of samples) {
+      const vote = majorityVote(answers, { seed: 1 });
+      t.equal(vote.kind, "pair");
+      t.same(vote.votes, expected, answers.join());
+    }
+    // A skipped tie is reported in the same order.
+    const tie = majorityVote(["y", "x", "y", "x", "y", "x", "y", "x", "y", "x"], { seed: 1 });
+    t.same(tie, {
+      kind: "skip",
+      reason: "tie",
+      votes: [
+        { answer: "x", count: 5 },
+        { answer: "y", count: 5 },
+      ],
+      answered: 10,
+    });
+  },
+);
+
+t.test("skip reasons are checked in their documented order", async (t) => {
+  const reason = (answers: (string | null)[], minVotes = 5) => {
+    const vote = majorityVote(answers, { seed: 1, minVotes });
+    return vote.kind === "skip" ? vote.reason : "pair";
+  };
+  t.equal(reason(repeat("3", 4)), "below_threshold", "below the threshold before all_agree");
+  t.equal(reason([null, null], 1), "no_answers", "no answers before anything else");
+  t.equal(reason(repeat("3", 5)), "all_agree");
+  t.equal(reason(["a", "b", "b", "c", "c"], 2), "tie", "a tie at the top, over the threshold");
+  // A tie below the top is no tie: the winner still has a strict plurality.
+  t.equal(reason([...repeat("a", 5), "b", "b", "c", "c"]), "pair");
+  t.equal(reason([...repeat("a", 5), ...repeat("b", 4)]), "pair", "a one-vote lead is enough");
+});
+
+t.test("chosen and rejected are drawn by seed from all eligible samples", async (t) => {
+  // Winners at 0, 2, 4, 6; a different answer at 1, 3 ("4") and 5, 7 ("5"); null at 8.
+  const answers = ["3", "4", "3", "4", "3", "5", "3", "5", null];
+  const options = { minVotes: 4 };
+  const chosen = new Set<number>();
+  const rejected = new Set<number>();
+  const rejectedAnswers = new Set<string>();
+  let samePosition = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    const vote = majorityVote(answers, { ...options, seed });
+    if (vote.kind !== "pair") throw new Error("expected a pair");
+    t.same(majorityVote(answers, { ...options, seed }), vote, "the same seed, the same pair");
+    chosen.add(vote.chosen);
+    rejected.add(vote.rejected);
+    rejectedAnswers.add(vote.rejectedAnswer);
+    // Four of each: one draw used for both would always pick the same rank; separate draws
+    // agree about one time in four.
+    if ([0, 2, 4, 6].indexOf(vote.chosen) === [1, 3, 5, 7].indexOf(vote.rejected)) {
+      samePosition++;
+    }
+  }
+  t.same([...chosen].sort(), [0, 2, 4, 6], "every majority sample can be chosen");
+  t.same([...rejected].sort(), [1, 3, 5, 7], "every differing sample can be rejected");
+  t.same([...rejectedAnswers].sort(), ["4", "5"], "not only the runner-up answer is rejected");
+  t.ok(samePosition < 100, `chosen and rejected are drawn separately (${samePosition}/200)`);
+  const byStringSeed = new Set<string>();
+  for (let k = 0; k < 20; k++) {
+    byStringSeed.add(JSON.stringify(majorityVote(answers, { ...options, seed: `prompt-${k}` })));
+  }
+  t.ok(byStringSeed.size > 1, "string seeds vary the pair too");
+});
+
+t.test(
+  "the chosen pick ignores the losing samples, the rejected pick the winning ones",
+  async (t) => {
+    // Each draw depends on its own candidates and the seed: changing which losers there are
+    // (same winner positions) leaves the chosen sample alone, and vice versa.
+    for (let seed = 0; seed < 30; seed++) {
+      const base = majorityVote(["3", "3", "3", "3", "3", "4", "5"], { seed });
+      const otherLosers = majorityVote(["3", "3", "3", "3", "3", "6", "6", "7"], { seed });
+      const otherWinners = majorityVote(["9", "9", "9", "9", "9", "4", "5"], { seed });
+      if (base.kind !== "pair" || otherLosers.kind !== "pair" || otherWinners.kind !== "pair") {
+        throw new Error("expected pairs");
+      }
+      t.equal(otherLosers.chosen, base.chosen, `seed ${seed}: chosen`);
+      t.equal(otherWinners.rejected, base.rejected, `seed ${seed}: rejected`);
+    }
+  },
+);
