@@ -182,7 +182,7 @@ function dropOrder(examples: readonly TrainingExample[], larger: Slot, seed: str
  * Balances A and B as the correct answer by dropping the surplus |#A − #B| from the larger
  * side. Rule: unpaired examples (whose pair's other order is absent) go first, so both
  * orders of a pair — one A and one B, naturally balanced — are kept together; within a
- * group the lowest SHA-256(seed, pair id, order) goes first (duplicates by position),
+ * group the lowest SHA-256("balance", seed, pair id, order) goes first (duplicates by position),
  * so the choice depends on the seed, not on input order. With both orders required by the filter,
  * nothing is unpaired and nothing is dropped.
  */
