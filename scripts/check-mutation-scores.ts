@@ -1,17 +1,22 @@
 /**
- * `npm run mutate:check [report.json]`: every module of the last `npm run mutate` report
- * against its threshold (stryker.config.mjs). Prints one row per module and each failing
+ * `npm run mutate:check [-- --markdown] [report.json]`: every module of the last
+ * `npm run mutate` report against its threshold (stryker.config.mjs). Prints one row per module
+ * (as a Markdown table with `--markdown`, the one docs/development.md carries) and each failing
  * module's surviving mutants; exits 1 when a module is below its threshold or an
  * equivalent-mutant entry no longer matches a survivor, 2 when there is no report.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { checkMutationScores, type MutationReport } from "./mutation-scores.ts";
+import { loadMutationConfig, REPOSITORY_ROOT } from "./mutation-config.ts";
+import { checkMutationScores, type ModuleScore, type MutationReport } from "./mutation-scores.ts";
 
-const root = resolve(import.meta.dirname, "..");
-const reportPath = resolve(process.argv[2] ?? `${root}/reports/mutation/mutation.json`);
-const config = await import(pathToFileURL(`${root}/stryker.config.mjs`).href);
+const args = process.argv.slice(2);
+const markdown = args.includes("--markdown");
+const reportPath = resolve(
+  args.find((arg) => !arg.startsWith("--")) ??
+    resolve(REPOSITORY_ROOT, "reports/mutation/mutation.json"),
+);
+const config = await loadMutationConfig();
 
 let report: MutationReport;
 try {
@@ -22,21 +27,30 @@ try {
 }
 
 const check = checkMutationScores(report, config.equivalentMutants, config.mutationThresholds);
-const width = Math.max(...check.modules.map((module) => module.file.length), 6);
-console.log(`${"module".padEnd(width)}  score  needs  killed  survived  equivalent  invalid`);
-for (const module of check.modules) {
-  console.log(
-    [
-      module.file.padEnd(width),
-      `${module.score.toFixed(1).padStart(5)}`,
-      `${String(module.threshold).padStart(5)}`,
-      String(module.detected).padStart(6),
-      String(module.undetected).padStart(8),
-      String(module.equivalent).padStart(10),
-      String(module.invalid).padStart(7),
-      module.passed ? "" : " BELOW",
-    ].join("  "),
-  );
+const columns: [string, (module: ModuleScore) => string][] = [
+  ["score", (module) => module.score.toFixed(1)],
+  ["needs", (module) => String(module.threshold)],
+  ["killed", (module) => String(module.detected)],
+  ["survived", (module) => String(module.undetected)],
+  ["equivalent", (module) => String(module.equivalent)],
+  ["invalid", (module) => String(module.invalid)],
+];
+if (markdown) {
+  console.log(`| module | ${columns.map(([name]) => name).join(" | ")} |`);
+  console.log(`| --- |${" ---: |".repeat(columns.length)}`);
+  for (const module of check.modules) {
+    const cells = columns.map(([, cell]) => cell(module));
+    console.log(`| \`${module.file}\` | ${cells.join(" | ")} |${module.passed ? "" : " below"}`);
+  }
+} else {
+  const width = Math.max(...check.modules.map((module) => module.file.length), 6);
+  console.log(`${"module".padEnd(width)}  ${columns.map(([name]) => name).join("  ")}`);
+  for (const module of check.modules) {
+    const cells = columns.map(([name, cell]) => cell(module).padStart(name.length));
+    console.log(
+      `${module.file.padEnd(width)}  ${cells.join("  ")}${module.passed ? "" : "  BELOW"}`,
+    );
+  }
 }
 for (const module of check.modules.filter((m) => !m.passed)) {
   console.log(`\n${module.file}: ${module.score.toFixed(1)}% < ${module.threshold}%, survivors:`);
