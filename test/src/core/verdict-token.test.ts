@@ -200,4 +200,8 @@ t.test("an index that is not on a marker's label finds no token", async (t) => {
   t.equal(locateVerdictToken(tokens, at(text.indexOf("A") + 1)), null, "the closing bracket");
   t.equal(locateVerdictToken(tokens, at(text.indexOf("A") - 1)), null, "the opening bracket");
   t.equal(locateVerdictToken(tokens, at(text.length)), null, "past the end");
+  // The reasoning's own marker, in the tokens but not the text, is no fallback either.
+  const reasoned = [...plains("<think>", "[[B]]", "</think>"), ...tokens];
+  t.equal(locateVerdictToken(reasoned, at(text.indexOf("A")))?.token, tokens[2]);
+  t.equal(locateVerdictToken(reasoned, at(text.indexOf("A") + 1)), null, "with a reasoning prefix");
 });
