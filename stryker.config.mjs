@@ -52,7 +52,26 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
  * so the list cannot outlive the code it excuses.
  * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
  */
-export const equivalentMutants = [];
+export const equivalentMutants = [
+  // order-combination
+  {
+    file: "src/core/order-combination.ts",
+    mutator: "EqualityOperator",
+    line: 'return probabilityA > 0.5 ? "A" : "B";',
+    replacement: "probabilityA >= 0.5",
+    reason:
+      "settleDisagreement returns a tie for probabilityA === 0.5 on the line before, so this line never sees 0.5 and `>` and `>=` agree on every value it does see",
+  },
+  // reward-scores
+  {
+    file: "src/core/reward-scores.ts",
+    mutator: "EqualityOperator",
+    line: "for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) pairs.push([a, b]);",
+    replacement: "a <= count",
+    reason:
+      "the extra outer round a = count runs the inner loop from b = count + 1, which fails `b < count` at once and adds no pair",
+  },
+];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -47,18 +47,18 @@ export function mapOrderVerdict(
  */
 export function combineOrders(orders: OrderVerdict[], tieMargin: number): CombinedVerdict {
   const read = orders.filter((o) => o.outcome === "ok" && o.winner !== null);
-  if (read.length === 0) return abstain(orders);
+  const [first] = read;
+  if (!first) return abstain(orders);
   const probabilityA = meanProbability(read);
   const both = read.length === 2;
-  const consistent = both ? read[0]?.winner === read[1]?.winner : null;
-  const winner =
-    consistent === false ? settleDisagreement(probabilityA, tieMargin) : (read[0]?.winner ?? null);
+  const consistent = both ? read.every((o) => o.winner === first.winner) : null;
+  const winner = consistent === false ? settleDisagreement(probabilityA, tieMargin) : first.winner;
   return {
     outcome: read.length === orders.length ? "ok" : "partial",
     winner,
     probabilityA,
     consistent,
-    reasoning: (read.find((o) => o.order === "AB") ?? read[0])?.reasoning ?? "",
+    reasoning: (read.find((o) => o.order === "AB") ?? first).reasoning,
     orders,
   };
 }

@@ -56,7 +56,8 @@ export function probabilityOf(score: number): number {
 export function rankByScore(scores: readonly (number | null)[]): number[] {
   const indices = [...scores.keys()];
   const scored = indices.filter((i) => scores[i] !== null);
-  scored.sort((i, j) => scores[j]! - scores[i]! || i - j);
+  // Array sort is stable and `scored` is in index order, so equal scores stay in index order.
+  scored.sort((i, j) => scores[j]! - scores[i]!);
   return [...scored, ...indices.filter((i) => scores[i] === null)];
 }
 

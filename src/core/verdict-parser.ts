@@ -93,7 +93,8 @@ function findMarkers(text: string): Marker[] {
     const lineEnd = text.indexOf("\n", end);
     const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
     const quoted = isQuoted(line, start - lineStart, end - lineStart);
-    const counts = !quoted || (toSlot(label) !== null && STANDALONE.test(line));
+    // STANDALONE admits a line whose only marker is an A/B one, so a quoted [[C]] never counts.
+    const counts = !quoted || STANDALONE.test(line);
     return { label, index, start, end, lineStart, counts };
   });
 }

@@ -173,3 +173,33 @@ t.test("agreeing orders keep their winner whatever the probability and margin", 
   const verdict = combineOrders([ok("AB", "B", 0.5), ok("BA", "B", 0.5)], 0.5);
   t.match(verdict, { outcome: "ok", winner: "B", consistent: true, probabilityA: 0.5 });
 });
+
+t.test("an order counts as read only when it is ok and names a winner", async (t) => {
+  // Neither field alone is trusted: an ok order without a winner, or an invalid one with a
+  // winner, is not a reading.
+  const noWinner: OrderVerdict = { ...ok("AB", "A", 0.9), winner: null };
+  t.match(combineOrders([noWinner, ok("BA", "B", 0.25)], 0.1), {
+    outcome: "partial",
+    winner: "B",
+    probabilityA: 0.25,
+    consistent: null,
+    reasoning: "BA reasoning",
+  });
+  const invalidWithWinner: OrderVerdict = { ...invalid("AB"), winner: "A", probabilityA: 0.9 };
+  t.match(combineOrders([invalidWithWinner, ok("BA", "B", 0.25)], 0.1), {
+    outcome: "partial",
+    winner: "B",
+    probabilityA: 0.25,
+  });
+  t.match(combineOrders([noWinner], 0.1), { outcome: "abstain", winner: null });
+});
+
+t.test("an abstention has empty reasoning and a reason per order, exactly", async (t) => {
+  const verdict = combineOrders([invalid("AB"), { ...invalid("BA"), reason: undefined }], 0.1);
+  t.equal(verdict.reasoning, "");
+  t.equal(verdict.reason, "no readable verdict (AB: no verdict marker; BA: unreadable)");
+  const none = combineOrders([], 0.1);
+  t.equal(none.reason, "no order judged");
+  t.equal(none.reasoning, "");
+  t.equal(combineOrders([ok("AB", "A", 0.9)], 0.1).reason, undefined);
+});

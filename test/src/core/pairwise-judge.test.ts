@@ -2,7 +2,13 @@ import { getEventListeners } from "node:events";
 import t from "tap";
 import { AppError } from "../../../src/core/errors.ts";
 import { createPairwiseJudge, retrySeed } from "../../../src/core/pairwise-judge.ts";
-import type { PairwiseTask } from "../../../src/core/types.ts";
+import { renderPairwisePrompt } from "../../../src/core/pairwise-template.ts";
+import type {
+  Completion,
+  CompletionRequest,
+  JudgeEngine,
+  PairwiseTask,
+} from "../../../src/core/types.ts";
 import {
   createScriptedEngine,
   fastCompletion,
@@ -238,4 +244,115 @@ t.test("retry seeds are deterministic 31-bit integers distinct from the first", 
   t.equal(retrySeed(2 ** 31 - 1), 1_000_002);
   t.equal(retrySeed(-5), 999_998);
   t.equal(retrySeed(7), retrySeed(7));
+});
+
+t.test(
+  "the session carries the task's checkpoint and admission; the verdict its usage",
+  async (t) => {
+    const scripted = createScriptedEngine(prefersFirst);
+    const opened: unknown[] = [];
+    const promptTokens = { total: 1200, cached: 640 };
+    const engine: JudgeEngine = {
+      session: (checkpoint, options) => {
+        opened.push([checkpoint, options]);
+        return { ...scripted.engine.session(checkpoint), promptTokens };
+      },
+    };
+    const judge = createPairwiseJudge({ engine, settings });
+    const result = await judge.judge(
+      task({ checkpoint: "ckpt_3", priority: "batch", work: "gate" }),
+    );
+    t.same(opened, [["ckpt_3", { priority: "batch", work: "gate" }]]);
+    t.same(result.promptTokens, promptTokens);
+    t.equal(result.checkpoint, "ckpt_3");
+  },
+);
+
+t.test(
+  "each order's prompt puts the caller's responses in its slots, with the rubric",
+  async (t) => {
+    const { judge, calls } = setup(prefersFirst);
+    const judged = task({ rubric: "Count the cars." });
+    await judge.judge(judged);
+    const prompt = (slotA: string, slotB: string) =>
+      renderPairwisePrompt({
+        question: judged.question,
+        images: judged.images,
+        rubric: "Count the cars.",
+        mode: "reasoned",
+        slotA,
+        slotB,
+      });
+    const [first, second] = RESPONSES;
+    t.strictSame(calls.find((c) => c.order === "AB")?.request.messages, prompt(first, second));
+    t.strictSame(calls.find((c) => c.order === "BA")?.request.messages, prompt(second, first));
+  },
+);
+
+t.test("the reasoning is the completion's whole text, trimmed; fast mode has none", async (t) => {
+  const { judge } = setup((call) => {
+    const completion = prefersFirst(call) as Completion;
+    return { ...completion, text: `\n  ${completion.text}  \n` };
+  });
+  const result = await judge.judge(task());
+  t.equal(result.reasoning, "Assistant A describes the image better.\n\n[[A]]");
+  t.equal(result.orders[1]?.reasoning, "Assistant B describes the image better.\n\n[[B]]");
+
+  const unread = setup(() => unreadableCompletion("  Both are fine.\n"));
+  const abstained = await unread.judge.judge(task());
+  t.same(
+    abstained.orders.map((o) => o.reasoning),
+    ["Both are fine.", "Both are fine."],
+    "an unreadable order keeps its retry's text",
+  );
+});
+
+t.test("an engine that returns no completion is retried, then the order is unread", async (t) => {
+  const requests: CompletionRequest[] = [];
+  const engine: JudgeEngine = {
+    session: () => ({
+      checkpoint: "ckpt_champion",
+      replica: "replica-1",
+      complete: async (request) => {
+        requests.push(request);
+        return [];
+      },
+    }),
+  };
+  const result = await createPairwiseJudge({ engine, settings }).judge(task({ swap: false }));
+  t.equal(requests.length, 2, "the first attempt and its retry");
+  t.same(result.orders, [
+    {
+      order: "AB",
+      outcome: "invalid",
+      winner: null,
+      probabilityA: null,
+      reasoning: "",
+      reason: "no completion; after retry: no completion",
+    },
+  ]);
+  t.equal(result.reason, "no readable verdict (AB: no completion; after retry: no completion)");
+});
+
+t.test("a retry never cools below the first attempt's temperature", async (t) => {
+  const scripted = createScriptedEngine((call) =>
+    call.attempt === 0 ? unreadableCompletion() : prefersFirst(call),
+  );
+  const warm = { ...settings, temperature: 1.2, retryTemperature: 0.7 };
+  const judge = createPairwiseJudge({ engine: scripted.engine, settings: warm });
+  await judge.judge(task({ swap: false }));
+  t.same(
+    scripted.calls.map((c) => c.request.temperature),
+    [1.2, 1.2],
+  );
+});
+
+t.test("a retry that reads takes its own verdict and probability", async (t) => {
+  const { judge } = setup((call) =>
+    call.attempt === 0 ? unreadableCompletion() : reasonedCompletion("A", 0.75),
+  );
+  const result = await judge.judge(task({ swap: false }));
+  t.match(result.orders, [{ order: "AB", outcome: "ok", winner: "A" }]);
+  t.equal(result.orders[0]?.reason, undefined, "no reason on a read order");
+  t.ok(Math.abs((result.orders[0]?.probabilityA ?? 0) - 0.75) < 1e-9, "the retry's logprobs");
 });

@@ -84,3 +84,36 @@ t.test("no images renders text only", async (t) => {
 t.test("the template version is pinned", async (t) => {
   t.equal(PAIRWISE_TEMPLATE_VERSION, "pairwise-v1");
 });
+
+t.test("pairwise-v1, word for word: the prompt is the contract with the judge", async (t) => {
+  // Any change of wording must bump PAIRWISE_TEMPLATE_VERSION; this golden text says when.
+  const instructions =
+    "Please act as an impartial judge and evaluate the quality of the responses provided by two " +
+    "AI assistants to the user question displayed below, about the image(s) shown. Choose the " +
+    "assistant that follows the user's instructions and answers the user's question better. " +
+    "Consider correctness with respect to the image first (objects, counts, attributes, spatial " +
+    "relations, text in the image), then helpfulness, relevance and level of detail. " +
+    "Avoid any position bias: the order in which the responses were presented must not " +
+    "influence your decision. Do not let the length of the responses influence your evaluation. " +
+    "Do not favour certain names of the assistants. Be as objective as possible.";
+  const messages = renderPairwisePrompt({ ...input, rubric: "Penalise guesses." });
+  t.equal(
+    messages[0]?.content,
+    `${instructions} Begin your evaluation by comparing the two responses and give a short ` +
+      "explanation. After your explanation, output your final verdict by strictly following " +
+      'this format: "[[A]]" if assistant A is better, "[[B]]" if assistant B is better.',
+  );
+  t.equal(
+    renderPairwisePrompt({ ...input, mode: "fast" })[0]?.content,
+    `${instructions} Output only your final verdict and nothing else: A if assistant A is ` +
+      "better, B if assistant B is better.",
+  );
+  t.same(userParts(messages)[2], {
+    type: "text",
+    text:
+      "[User Question]\nHow many cats are on the sofa?\n\n" +
+      "[Additional Criteria]\nPenalise guesses.\n\n" +
+      "[The Start of Assistant A's Answer]\nTwo cats.\n[The End of Assistant A's Answer]\n\n" +
+      "[The Start of Assistant B's Answer]\nThree cats.\n[The End of Assistant B's Answer]",
+  });
+});

@@ -132,3 +132,12 @@ t.test("reasoned: a quoted verdict alone on a line that is not the last counts",
   t.same(parseVerdict(text, "reasoned"), { ok: true, slot: "A", index: text.indexOf('"[[A') + 3 });
   t.equal(slotOf("Final verdict: '[[B]]'\n\nB names the cat; A does not."), "B");
 });
+
+t.test(
+  "reasoned: a quoted marker other than A or B never counts, even alone on its line",
+  async (t) => {
+    t.equal(slotOf('[[A]] is right.\n"[[C]]"'), "A");
+    t.equal(slotOf("[[B]]\nFinal verdict: '[[tie]]'"), "B");
+    t.equal(slotOf('The options were "[[C]]".\n"[[tie]]"'), "invalid: no verdict marker");
+  },
+);

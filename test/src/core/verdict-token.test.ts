@@ -190,3 +190,18 @@ t.test(
     t.ok(checked > 200, `${checked} completions with a verdict checked`);
   },
 );
+
+t.test("an index that is not on a marker's label finds no token", async (t) => {
+  // The index must point into a label: a neighbouring bracket or space is no verdict.
+  const text = "Final: [[A]] done";
+  const tokens = plains("Final: ", "[[", "A", "]]", " done");
+  const at = (index: number): VerdictInText => ({ text, mode: "reasoned", slot: "A", index });
+  t.equal(locateVerdictToken(tokens, at(text.indexOf("A")))?.token, tokens[2]);
+  t.equal(locateVerdictToken(tokens, at(text.indexOf("A") + 1)), null, "the closing bracket");
+  t.equal(locateVerdictToken(tokens, at(text.indexOf("A") - 1)), null, "the opening bracket");
+  t.equal(locateVerdictToken(tokens, at(text.length)), null, "past the end");
+  // The reasoning's own marker, in the tokens but not the text, is no fallback either.
+  const reasoned = [...plains("<think>", "[[B]]", "</think>"), ...tokens];
+  t.equal(locateVerdictToken(reasoned, at(text.indexOf("A")))?.token, tokens[2]);
+  t.equal(locateVerdictToken(reasoned, at(text.indexOf("A") + 1)), null, "with a reasoning prefix");
+});
