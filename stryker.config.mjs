@@ -62,6 +62,21 @@ export const equivalentMutants = [
     reason:
       "`callerMs !== undefined` → true: Number.isFinite(undefined) is false, so an absent deadline is refused by the next test either way; the check is there to narrow the type for TypeScript.",
   },
+  // src/core/vllm-release.ts
+  {
+    file: "src/core/vllm-release.ts",
+    mutator: "EqualityOperator",
+    line: "if (release.major !== floor.major) return release.major > floor.major;",
+    replacement: "release.major >= floor.major",
+    reason: "Reached only when the majors differ, where > and >= give the same answer.",
+  },
+  {
+    file: "src/core/vllm-release.ts",
+    mutator: "EqualityOperator",
+    line: "if (release.minor !== floor.minor) return release.minor > floor.minor;",
+    replacement: "release.minor >= floor.minor",
+    reason: "Reached only when the minors differ, where > and >= give the same answer.",
+  },
   // src/core/map-concurrent.ts
   {
     file: "src/core/map-concurrent.ts",
