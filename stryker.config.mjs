@@ -71,6 +71,39 @@ export const equivalentMutants = [
     reason:
       "the extra outer round a = count runs the inner loop from b = count + 1, which fails `b < count` at once and adds no pair",
   },
+  // src/core/failure-log.ts
+  {
+    file: "src/core/failure-log.ts",
+    mutator: "ConditionalExpression",
+    line: "return callerMs !== undefined && Number.isFinite(callerMs) && callerMs < serverMs;",
+    replacement: "true",
+    reason:
+      "`callerMs !== undefined` → true: Number.isFinite(undefined) is false, so an absent deadline is refused by the next test either way; the check is there to narrow the type for TypeScript.",
+  },
+  // src/core/vllm-release.ts
+  {
+    file: "src/core/vllm-release.ts",
+    mutator: "EqualityOperator",
+    line: "if (release.major !== floor.major) return release.major > floor.major;",
+    replacement: "release.major >= floor.major",
+    reason: "Reached only when the majors differ, where > and >= give the same answer.",
+  },
+  {
+    file: "src/core/vllm-release.ts",
+    mutator: "EqualityOperator",
+    line: "if (release.minor !== floor.minor) return release.minor > floor.minor;",
+    replacement: "release.minor >= floor.minor",
+    reason: "Reached only when the minors differ, where > and >= give the same answer.",
+  },
+  // src/core/map-concurrent.ts
+  {
+    file: "src/core/map-concurrent.ts",
+    mutator: "ArrayDeclaration",
+    line: "const results = new Array<R>(items.length);",
+    replacement: "new Array()",
+    reason:
+      "Only pre-sizes the array: every index 0..length-1 is assigned before it is returned (a rejected call returns nothing), so the result is the same dense array either way.",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -27,10 +27,10 @@ export const decodedLength = (length: number, padding: number): number =>
 /** Characters of the base64 of `bytes` bytes, padding included. */
 export const encodedLength = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 
-/** How many "=" end `text[from, to)` (0, 1 or 2). */
-function paddingOf(text: Uint8Array, from: number, to: number): number {
-  if (to - from >= 2 && text[to - 1] === PAD && text[to - 2] === PAD) return 2;
-  return to > from && text[to - 1] === PAD ? 1 : 0;
+/** How many "=" end a text that ends at `to` and is at least 4 characters long (0, 1 or 2). */
+function paddingOf(text: Uint8Array, to: number): number {
+  if (text[to - 1] !== PAD) return 0;
+  return text[to - 2] === PAD ? 2 : 1;
 }
 
 /**
@@ -49,7 +49,7 @@ export function decodeBase64Into(
   const length = to - from;
   if (length % 4 !== 0) return -1;
   if (length === 0) return 0;
-  const padding = paddingOf(text, from, to);
+  const padding = paddingOf(text, to);
   // Every quantum but the last has four alphabet characters.
   const fullEnd = to - 4;
   let written = 0;

@@ -43,9 +43,9 @@ export function dataUriPayload(uri: DataUri): Buffer {
   const from = uri.indexOf(COMMA) + 1;
   // Also keeps the length below whole and non-negative ("=" alone would imply -1/4 bytes).
   if ((uri.length - from) % 4 !== 0) throw new InvalidDataUriError();
+  // An empty payload ends at the comma, so a last "=" is always the payload's.
   let padding = 0;
-  if (uri.length - from >= 1 && uri[uri.length - 1] === 0x3d)
-    padding = uri[uri.length - 2] === 0x3d ? 2 : 1;
+  if (uri[uri.length - 1] === 0x3d) padding = uri[uri.length - 2] === 0x3d ? 2 : 1;
   const out = Buffer.allocUnsafe(decodedLength(uri.length - from, padding));
   if (decodeBase64Into(uri, from, uri.length, out) !== out.length) {
     throw new InvalidDataUriError();

@@ -9,5 +9,6 @@ export const PARQUET_MAGIC_LENGTH = PARQUET_MAGIC.length;
  * simulated fine-tune both use to tell parquet from JSONL: by content, never by file name.
  */
 export function startsWithParquetMagic(head: Uint8Array): boolean {
-  return head.length >= PARQUET_MAGIC.length && PARQUET_MAGIC.every((byte, i) => head[i] === byte);
+  // A shorter head fails at its first missing byte (undefined is no byte of the magic).
+  return PARQUET_MAGIC.every((byte, i) => head[i] === byte);
 }

@@ -94,3 +94,62 @@ t.test("data URIs as bytes: made once, read back, shown as text", async (t) => {
     });
   }
 });
+
+t.test("only the range asked for is decoded", async (t) => {
+  const body = text('{"a":"TWFu","b":"TQ=="}');
+  const out = Buffer.alloc(8);
+  t.equal(decodeBase64Into(body, 10, 10, out), 0, "an empty range after base64 text is nothing");
+  t.equal(decodeBase64Into(body, 6, 10, out), 3);
+  t.same(out.subarray(0, 3), text("Man"));
+  t.equal(decodeBase64Into(body, 17, 21, out), 1);
+  t.same(out.subarray(0, 1), text("M"));
+  t.equal(decodeBase64Into(body, 5, 10, out), -1, "a range of 5 characters");
+  t.equal(decodeBase64Into(body, 5, 9, out), -1, "a quote inside the range");
+});
+
+t.test("lengths: decoded bytes by padding, encoded characters by bytes", async (t) => {
+  t.equal(decodedLength(0, 0), 0);
+  t.equal(decodedLength(8, 0), 6);
+  t.equal(decodedLength(8, 1), 5);
+  t.equal(decodedLength(8, 2), 4);
+  for (const [bytes, chars] of [
+    [0, 0],
+    [1, 4],
+    [2, 4],
+    [3, 4],
+    [4, 8],
+  ] as const) {
+    t.equal(encodedLength(bytes), chars, `${bytes} bytes`);
+  }
+});
+
+t.test("encoding answers the index after what it wrote, and writes nothing else", async (t) => {
+  for (const [bytes, expected] of [
+    [[], ""],
+    [[0xff], "/w=="],
+    [[0xff, 0xfe], "//4="],
+    [[0xfb, 0xef, 0xbe], "++++"],
+  ] as const) {
+    const out = Buffer.alloc(12, "*");
+    const end = encodeBase64Into(Uint8Array.from(bytes), out, 3);
+    t.equal(end, 3 + expected.length, JSON.stringify(expected));
+    t.equal(out.toString("latin1"), `***${expected}${"*".repeat(9 - expected.length)}`);
+  }
+});
+
+t.test("decoding writes the bytes it answers and nothing past them", async (t) => {
+  for (const [value, bytes] of [
+    ["TQ==", "M"],
+    ["TWE=", "Ma"],
+    ["TWFu", "Man"],
+    ["TWFuTQ==", "ManM"],
+  ] as const) {
+    const out = Buffer.alloc(8, 0xaa);
+    const written = decodeBase64Into(text(value), 0, value.length, out);
+    t.equal(written, bytes.length, value);
+    t.same(out, Buffer.concat([text(bytes), Buffer.alloc(8 - bytes.length, 0xaa)]), value);
+  }
+  // "=" where a character must be is refused, though the bits it would stand for are zero.
+  t.equal(decode("TA=u"), null);
+  t.equal(decode("T=Au"), null);
+});

@@ -161,3 +161,37 @@ t.test("without a shutdown signal, following is a no-op", async (t) => {
   t.notOk(linked.signal.aborted);
   linked.dispose();
 });
+
+/** Timers holding the process open now (an unref'd one is not listed). */
+const heldTimers = () =>
+  process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+
+t.test("a deadline holds the process open only when asked to, until disposed", async (t) => {
+  const before = heldTimers();
+  const unrefd = deadlineSignal(60_000, () => "late");
+  t.equal(heldTimers(), before, "a deadline alone does not hold the process open");
+  const kept = new LinkedSignal().expireAfter(60_000, () => "late", true);
+  t.equal(heldTimers(), before + 1, "keepAlive holds it");
+  const longest = new LinkedSignal().expireAfter(2 ** 31 - 1, () => "late", true);
+  t.equal(heldTimers(), before + 2, "Node's longest timer is still a deadline");
+  const tooLong = new LinkedSignal().expireAfter(2 ** 31, () => "late", true);
+  t.equal(heldTimers(), before + 2, "one past it is none");
+  for (const linked of [unrefd, kept, longest, tooLong]) linked.dispose();
+  t.equal(heldTimers(), before, "dispose clears the timer");
+  t.notOk(kept.signal.aborted);
+});
+
+t.test("a parent or shutdown that aborts lets go of its listener by itself", async (t) => {
+  const [parent, other] = [new AbortController(), new AbortController()];
+  const linked = linkSignals(parent.signal, other.signal);
+  parent.abort("gone");
+  t.equal(listeners(parent.signal), 0, "the aborted parent's listener went with it");
+  t.equal(listeners(other.signal), 1, "until dispose, the other parent is still followed");
+  linked.dispose();
+  t.equal(listeners(other.signal), 0);
+
+  const shutdown = new AbortController();
+  new LinkedSignal().followShutdown(shutdown.signal);
+  shutdown.abort("stopping");
+  t.equal(listeners(shutdown.signal), 0);
+});

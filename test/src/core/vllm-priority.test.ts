@@ -1,7 +1,9 @@
 import t from "tap";
 import {
   isPriorityRefusal,
+  PRIORITY_IGNORED_ON_FCFS_SINCE,
   priorityRefusal,
+  V1_DEFAULT_SINCE,
   VLLM_PRIORITY,
   WORK_CLASSES,
 } from "../../../src/core/vllm-priority.ts";
@@ -56,4 +58,27 @@ t.test("both engines' refusals are recognised, other 400s are not", async (t) =>
     isPriorityRefusal("Requested sample logprobs of 30, which is greater than max allowed: 20"),
   );
   t.notOk(isPriorityRefusal("priority must be an integer"));
+});
+
+t.test("the classes and the priority each sends", async (t) => {
+  t.same(WORK_CLASSES, ["interactive", "batch", "gate", "trainer", "shadow"]);
+  t.same(VLLM_PRIORITY, { interactive: 0, batch: 10, gate: 20, trainer: 30, shadow: 40 });
+});
+
+t.test("the releases that change what a non-zero priority meets on fcfs", async (t) => {
+  t.same(V1_DEFAULT_SINCE, { major: 0, minor: 8, patch: 0 });
+  t.same(PRIORITY_IGNORED_ON_FCFS_SINCE, { major: 0, minor: 9, patch: 2 });
+});
+
+t.test("a refusal of any priority, negative or many digits, as the engine words it", async (t) => {
+  t.equal(priorityRefusal("v0", -1), "Got priority -1 but Priority scheduling is not enabled.");
+  for (const priority of [-1, 1, -250, 1234]) {
+    t.ok(isPriorityRefusal(priorityRefusal("v0", priority)), String(priority));
+  }
+  t.ok(
+    isPriorityRefusal(`{"object":"error","message":"${priorityRefusal("v1", 10)}","code":400}`),
+    "inside vLLM's error body",
+  );
+  t.notOk(isPriorityRefusal("Got priority x but Priority scheduling is not enabled."));
+  t.notOk(isPriorityRefusal("V1 does not support priority"));
 });

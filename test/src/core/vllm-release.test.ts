@@ -1,8 +1,11 @@
 import t from "tap";
 import {
   choiceFieldOf,
+  GUIDED_CHOICE_REMOVED_IN,
   parseVllmRelease,
   readsChoiceField,
+  releaseAtLeast,
+  STRUCTURED_OUTPUTS_SINCE,
 } from "../../../src/core/vllm-release.ts";
 
 /**
@@ -41,4 +44,42 @@ t.test("which release reads which field", async (t) => {
     t.equal(readsChoiceField(release(version), "structured_outputs"), structured, `${version} so`);
     t.equal(choiceFieldOf(release(version)), structured ? "structured_outputs" : "guided_choice");
   }
+});
+
+t.test("around vLLM's first release, and with spaces around", async (t) => {
+  t.same(parseVllmRelease("0.1.0"), { major: 0, minor: 1, patch: 0 }, "the first release");
+  t.same(parseVllmRelease("0.1"), { major: 0, minor: 1, patch: 0 });
+  t.equal(parseVllmRelease("0.0.9"), null, "below it");
+  t.same(
+    parseVllmRelease(" 0.11.0\n"),
+    { major: 0, minor: 11, patch: 0 },
+    "a version file's newline",
+  );
+  t.same(
+    parseVllmRelease("10.20.30"),
+    { major: 10, minor: 20, patch: 30 },
+    "numbers of many digits",
+  );
+  t.equal(parseVllmRelease("0"), null, "no minor");
+  t.equal(parseVllmRelease("vv0.11.0"), null);
+});
+
+t.test("releaseAtLeast compares major, then minor, then patch", async (t) => {
+  const floor = { major: 1, minor: 5, patch: 3 };
+  for (const [major, minor, patch, atLeast] of [
+    [1, 5, 3, true],
+    [1, 5, 4, true],
+    [1, 5, 2, false],
+    [1, 6, 0, true],
+    [1, 4, 9, false],
+    [2, 0, 0, true],
+    [0, 9, 9, false],
+  ] as const) {
+    t.equal(releaseAtLeast({ major, minor, patch }, floor), atLeast, `${major}.${minor}.${patch}`);
+  }
+});
+
+t.test("the releases where the fields change", async (t) => {
+  t.same(STRUCTURED_OUTPUTS_SINCE, { major: 0, minor: 11, patch: 0 });
+  t.same(GUIDED_CHOICE_REMOVED_IN, { major: 0, minor: 12, patch: 0 });
 });

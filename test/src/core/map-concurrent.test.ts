@@ -1,0 +1,81 @@
+import t from "tap";
+import { mapConcurrent } from "../../../src/core/map-concurrent.ts";
+
+/** A promise and the function that settles it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+t.test("results in input order, whatever order the calls finish in", async (t) => {
+  const delays = [30, 5, 20, 0, 10];
+  const calls: [number, number][] = [];
+  const results = await mapConcurrent(delays, 2, async (delay, index) => {
+    calls.push([delay, index]);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return `${index}:${delay}`;
+  });
+  t.same(results, ["0:30", "1:5", "2:20", "3:0", "4:10"]);
+  t.same(
+    calls.sort((a, b) => a[1] - b[1]),
+    delays.map((delay, index) => [delay, index]),
+    "each item once, with its own index",
+  );
+});
+
+t.test("at most `limit` calls in flight, and the next starts as one ends", async (t) => {
+  const pending = Array.from({ length: 5 }, () => deferred<number>());
+  const started: number[] = [];
+  const mapped = mapConcurrent([10, 11, 12, 13, 14], 2, (item, index) => {
+    started.push(item);
+    return pending[index]!.promise;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(started, [10, 11], "two in flight");
+  pending[1]!.resolve(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(started, [10, 11, 12], "one ended, one more started");
+  for (const [index, call] of pending.entries()) call.resolve(index);
+  t.same(await mapped, [0, 1, 2, 3, 4]);
+  t.same(started, [10, 11, 12, 13, 14]);
+});
+
+t.test("a limit above the number of items starts them all", async (t) => {
+  const pending = Array.from({ length: 3 }, () => deferred<string>());
+  let started = 0;
+  const mapped = mapConcurrent(["a", "b", "c"], 8, (_item, index) => {
+    started += 1;
+    return pending[index]!.promise;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(started, 3);
+  for (const call of pending) call.resolve("done");
+  t.same(await mapped, ["done", "done", "done"]);
+});
+
+t.test("no items: no call, an empty result", async (t) => {
+  let calls = 0;
+  t.same(
+    await mapConcurrent([], 4, async () => {
+      calls += 1;
+    }),
+    [],
+  );
+  t.equal(calls, 0);
+});
+
+t.test("a rejected call rejects the whole map", async (t) => {
+  const failure = new Error("item 2 failed");
+  await t.rejects(
+    mapConcurrent([1, 2, 3], 2, async (item) => {
+      if (item === 2) throw failure;
+      return item;
+    }),
+    failure,
+  );
+});
