@@ -52,7 +52,42 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
  * so the list cannot outlive the code it excuses.
  * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
  */
-export const equivalentMutants = [];
+export const equivalentMutants = [
+  // trainer/core/training-example.ts
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "ObjectLiteral",
+    line: "return pair.imageHashes.map((sha256, i) => ({",
+    replacement: "{}",
+    reason:
+      'The placeholder images only set how many image parts the prompt gets: renderPairwisePrompt reads nothing but dataUri, and toTrl turns every image part into { type: "image" }, dropping it; image paths go into `images` from input.imagePaths.',
+  },
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "StringLiteral",
+    line: 'mime: "image/png",',
+    replacement: '""',
+    reason:
+      'renderPairwisePrompt never reads a ResolvedImage\'s mime, and toTrl replaces each image part by { type: "image" }: no output carries it.',
+  },
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "StringLiteral",
+    line: 'mode: "reasoned",',
+    replacement: '""',
+    reason:
+      'pairwiseSystemPrompt tests `mode === "fast"` and gives the reasoned rule to every other mode, so "" renders the same prompt as "reasoned".',
+  },
+  // trainer/core/verdict-trace.ts
+  {
+    file: "trainer/core/verdict-trace.ts",
+    mutator: "StringLiteral",
+    line: 'const parsed = parseVerdict(completion, "reasoned");',
+    replacement: '""',
+    reason:
+      'parseVerdict tests `mode === "fast"` and parses every other mode as reasoned, so "" reads every completion as "reasoned" does.',
+  },
+];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -67,3 +67,19 @@ t.test("malformed error lines are kept, not dropped", async (t) => {
   const report = listed(...lines);
   t.same(report && [report.errors, report.malformed], [[], lines]);
 });
+
+t.test("without a start marker there is no rewrite, however long the output", async (t) => {
+  t.equal(parseRewriteReport(`${"Five cups on a table. ".repeat(4)}\n${m.endRewrite}`), null);
+});
+
+t.test("error-like lines inside the rewrite are not errors", async (t) => {
+  const report = parseRewriteReport(
+    rewrite('Five cups.\n- count: "two" -> "four"', ['- count: "three" -> "five"']),
+  );
+  t.same(report?.errors, [{ kind: "count", from: "three", to: "five" }]);
+});
+
+t.test("text after the closing quote makes a line malformed", async (t) => {
+  const line = '- count: "three" -> "five".';
+  t.same(listed(line)?.malformed, [line]);
+});

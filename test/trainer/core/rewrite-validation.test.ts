@@ -185,3 +185,26 @@ t.test("error texts match in any case and spacing; an empty 'from' is an inserti
   const inserted = [{ kind: "object" as const, from: "", to: "five red cups" }];
   t.equal(reasonOf(formatRewriteOutput({ ...good, errors: inserted })), "ok");
 });
+
+t.test("surrounding whitespace of the original does not make a rewrite differ", async (t) => {
+  const output = formatRewriteOutput({ ...good, text: original });
+  t.match(validateRewrite(`\n  ${original}  \n`, output), { ok: false, reason: "identical" });
+});
+
+t.test("error texts must match word for word, spaces included", async (t) => {
+  const joined = [{ kind: "count" as const, from: "three", to: "fivered" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: joined })), "error_not_in_text");
+});
+
+t.test("a list mixing good lines with bad ones is rejected for the bad ones", async (t) => {
+  t.equal(
+    reasonOf(`${formatRewriteOutput({ ...good, errors: [good.errors[0]!] })}\n- count`),
+    "malformed_error_list",
+  );
+  t.equal(
+    reasonOf(
+      `${formatRewriteOutput({ ...good, errors: [good.errors[0]!] })}\n- colour: "red" -> "blue"`,
+    ),
+    "unknown_error_kind",
+  );
+});

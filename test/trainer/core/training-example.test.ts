@@ -169,3 +169,9 @@ t.test("flipLabel refuses an example with no final verdict", async (t) => {
   t.throws(() => flipLabel({ ...example, messages: [] }), { message }, "no messages");
   t.throws(() => flipLabel(withLast({ role: "assistant", content: [] })), { message }, "no parts");
 });
+
+t.test("a trace ending in the right marker must still be readable", async (t) => {
+  t.throws(() => buildTrainingExample({ ...base, order: "AB", trace: "Either [[B]] or [[A]]" }), {
+    message: `${pair.pairId} AB: the trace must end in [[A]]`,
+  });
+});
