@@ -56,11 +56,11 @@ export const equivalentMutants = [
   // trainer/core/training-example.ts
   {
     file: "trainer/core/training-example.ts",
-    mutator: "ObjectLiteral",
-    line: "return pair.imageHashes.map((sha256, i) => ({",
-    replacement: "{}",
+    mutator: "ConditionalExpression",
+    line: 'if (last?.role !== "assistant" || part?.type !== "text" || !marker) {',
+    replacement: "false",
     reason:
-      'The placeholder images only set how many image parts the prompt gets: renderPairwisePrompt reads nothing but dataUri, and toTrl turns every image part into { type: "image" }, dropping it; image paths go into `images` from input.imagePaths.',
+      'The `part?.type !== "text"` test is there for TypeScript\'s narrowing: `marker` is null whenever the part is not text (it is only computed for a text part), so `!marker` throws in every case this test would.',
   },
   {
     file: "trainer/core/training-example.ts",
