@@ -104,6 +104,40 @@ export const equivalentMutants = [
     reason:
       "Only pre-sizes the array: every index 0..length-1 is assigned before it is returned (a rejected call returns nothing), so the result is the same dense array either way.",
   },
+  // trainer/core/training-example.ts
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "ConditionalExpression",
+    line: 'if (last?.role !== "assistant" || part?.type !== "text" || !marker) {',
+    replacement: "false",
+    reason:
+      'The `part?.type !== "text"` test is there for TypeScript\'s narrowing: `marker` is null whenever the part is not text (it is only computed for a text part), so `!marker` throws in every case this test would.',
+  },
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "StringLiteral",
+    line: 'mime: "image/png",',
+    replacement: '""',
+    reason:
+      'renderPairwisePrompt never reads a ResolvedImage\'s mime, and toTrl replaces each image part by { type: "image" }: no output carries it.',
+  },
+  {
+    file: "trainer/core/training-example.ts",
+    mutator: "StringLiteral",
+    line: 'mode: "reasoned",',
+    replacement: '""',
+    reason:
+      'pairwiseSystemPrompt tests `mode === "fast"` and gives the reasoned rule to every other mode, so "" renders the same prompt as "reasoned".',
+  },
+  // trainer/core/verdict-trace.ts
+  {
+    file: "trainer/core/verdict-trace.ts",
+    mutator: "StringLiteral",
+    line: 'const parsed = parseVerdict(completion, "reasoned");',
+    replacement: '""',
+    reason:
+      'parseVerdict tests `mode === "fast"` and parses every other mode as reasoned, so "" reads every completion as "reasoned" does.',
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -54,18 +54,14 @@ function readErrorLines(lines: readonly string[], report: RewriteReport): void {
 export function parseRewriteReport(output: string): RewriteReport | null {
   const m = REWRITE_MARKERS;
   const start = output.indexOf(m.startRewrite);
-  const end = start < 0 ? -1 : output.indexOf(m.endRewrite, start + m.startRewrite.length);
-  if (end < 0) return null;
+  if (start === -1) return null;
+  const end = output.indexOf(m.endRewrite, start + m.startRewrite.length);
+  if (end === -1) return null;
   const text = output.slice(start + m.startRewrite.length, end).trim();
   if (text === "") return null;
   const errorsAt = output.indexOf(m.errors, end + m.endRewrite.length);
-  const report: RewriteReport = {
-    text,
-    hasErrorList: errorsAt >= 0,
-    errors: [],
-    unknownKinds: [],
-    malformed: [],
-  };
-  if (errorsAt >= 0) readErrorLines(output.slice(errorsAt + m.errors.length).split("\n"), report);
+  const hasErrorList = errorsAt !== -1;
+  const report: RewriteReport = { text, hasErrorList, errors: [], unknownKinds: [], malformed: [] };
+  if (hasErrorList) readErrorLines(output.slice(errorsAt + m.errors.length).split("\n"), report);
   return report;
 }

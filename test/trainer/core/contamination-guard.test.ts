@@ -120,3 +120,40 @@ t.test("generic questions can be limited to image matches", async (t) => {
   t.equal(index.genericQuestions, 0, "strict by default");
   t.equal(index.items, 4);
 });
+
+t.test("an image or question held by several items names the first of them", async (t) => {
+  const shared = buildContaminationIndex([
+    {
+      benchmark: "vlrb",
+      id: "first",
+      question: "What colour is the bus?",
+      imageSha256s: [hash("E")],
+    },
+    {
+      benchmark: "mmrb",
+      id: "second",
+      question: "what colour is the bus",
+      imageSha256s: [hash("e")],
+    },
+  ]);
+  t.same([...shared.images], [[hash("e"), "vlrb:first"]], "one entry, lower-case");
+  t.same(checkContamination(shared, { question: "Other", imageHashes: [hash("e")] }), {
+    contaminated: true,
+    reason: "image",
+    match: "vlrb:first",
+  });
+  t.same(checkContamination(shared, { question: "What colour is the bus", imageHashes: [] }), {
+    contaminated: true,
+    reason: "question",
+    match: "vlrb:first",
+  });
+});
+
+t.test("any of a prompt's images can match; symbols are removed like punctuation", async (t) => {
+  t.match(checkContamination(index, { question: "Q", imageHashes: [hash("e"), hash("c")] }), {
+    reason: "image",
+    match: "mmrb:vqa-7",
+  });
+  t.equal(normaliseQuestion("Is 2+2=4 <here>?"), "is 2 2 4 here");
+  t.equal(normaliseQuestion("Ｈｏｗ ＭＡＮＹ"), "how many", "full-width letters fold (NFKC)");
+});

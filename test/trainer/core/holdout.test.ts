@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import t from "tap";
-import { holdoutKey, isHeldOut, splitHoldout } from "../../../trainer/core/holdout.ts";
+import {
+  DEFAULT_HOLDOUT_SALT,
+  holdoutKey,
+  isHeldOut,
+  splitHoldout,
+} from "../../../trainer/core/holdout.ts";
 
 const keys = Array.from({ length: 4000 }, (_, i) =>
   holdoutKey(`question ${i}`, [`${i}`.padStart(64, "0")]),
@@ -56,4 +61,34 @@ t.test("split keeps order; bad fractions throw", async (t) => {
   t.ok(heldOut.every((p) => isHeldOut(p.key, { fraction: 0.3 })));
   t.throws(() => isHeldOut("k", { fraction: 1.5 }), RangeError);
   t.throws(() => isHeldOut("k", { fraction: Number.NaN }), RangeError);
+});
+
+t.test("pinned: the key and the split are the same on every machine and version", async (t) => {
+  // Changing either reshuffles the held-out set, which would leak held-out prompts into training.
+  const key = holdoutKey("How many cups?", ["ab".repeat(32), "CD".repeat(32)]);
+  t.equal(key, "ba911e5847201f661c3872367f8e8822fee1333e28e70bdc7c9481613b9f26e5");
+  // This key's point under the default salt is 0.7099023428091549: held out just above it.
+  t.equal(
+    isHeldOut(key, { fraction: 0.7099023428091549 }),
+    false,
+    "a point at the fraction trains",
+  );
+  t.equal(isHeldOut(key, { fraction: 0.709902342809155 }), true);
+  t.equal(isHeldOut(key, { fraction: 0.709902342809155, salt: DEFAULT_HOLDOUT_SALT }), true);
+  t.equal(DEFAULT_HOLDOUT_SALT, "jurist-holdout-v1");
+});
+
+t.test("no salt means the default salt", async (t) => {
+  const some = keys.slice(0, 200);
+  t.same(
+    some.map((k) => isHeldOut(k, { fraction: 0.5 })),
+    some.map((k) => isHeldOut(k, { fraction: 0.5, salt: DEFAULT_HOLDOUT_SALT })),
+  );
+});
+
+t.test("a fraction outside [0, 1] is refused with its value", async (t) => {
+  t.throws(() => isHeldOut("k", { fraction: -0.1 }), {
+    name: "RangeError",
+    message: "holdout fraction -0.1 is not in [0, 1]",
+  });
 });

@@ -114,3 +114,97 @@ t.test("the simulated generator's rewrites of its own answers mostly pass", asyn
     t.ok(worse >= passed * 0.5, `${noise}: most validated rewrites are worse`);
   }
 });
+
+t.test("each rejection says what was wrong (recorded with the skip)", async (t) => {
+  const detailOf = (output: string, options = {}) => {
+    const result = validateRewrite(original, output, options);
+    return result.ok ? "ok" : result.detail;
+  };
+  t.equal(detailOf("Sorry."), "rewrite markers missing or rewrite empty");
+  t.equal(
+    detailOf(formatRewriteOutput({ ...good, text: original })),
+    "same text after whitespace normalisation",
+  );
+  // 82 characters down to 14: 83% shorter.
+  t.equal(
+    detailOf(formatRewriteOutput({ ...good, text: "Five red cups." })),
+    "length changed by 83%",
+  );
+  t.equal(detailOf(formatRewriteOutput({ ...good, errors: [] })), "no error lines");
+  t.equal(
+    detailOf(`${formatRewriteOutput(good)}\n- count: three -> five`),
+    "- count: three -> five",
+  );
+  t.equal(
+    detailOf(`${formatRewriteOutput(good)}\n- colour: "red" -> "blue"\n- size: "a" -> "b"`),
+    "unknown kinds: colour, size",
+  );
+  const four = [...good.errors, ...good.errors];
+  t.equal(detailOf(formatRewriteOutput({ ...good, errors: four })), "4 errors, want 1–3");
+  t.equal(
+    detailOf(
+      formatRewriteOutput({ ...good, errors: [{ kind: "object", from: "cups", to: "plates" }] }),
+    ),
+    '"plates" is not in the rewrite',
+  );
+  t.equal(
+    detailOf(
+      formatRewriteOutput({ ...good, errors: [{ kind: "object", from: "mugs", to: "cups" }] }),
+    ),
+    '"mugs" is not in the original',
+  );
+});
+
+t.test("limits are inclusive: 1 and 3 errors, and a change of exactly the maximum", async (t) => {
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: [good.errors[0]!] })), "ok");
+  const three = [...good.errors, { kind: "text" as const, from: "OPEN", to: "OPEN" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: three })), "ok");
+  const error = [{ kind: "count" as const, from: "three", to: "five" }];
+  // 10 characters to 13 is a change of exactly 0.3, the default maximum; 14 is past it.
+  t.same(
+    validateRewrite("three cups", formatRewriteOutput({ text: "five cups now", errors: error })),
+    {
+      ok: true,
+      rewrite: "five cups now",
+      errors: error,
+      lengthChange: 0.3,
+    },
+  );
+  t.match(
+    validateRewrite("three cups", formatRewriteOutput({ text: "five cups now!", errors: error })),
+    {
+      ok: false,
+      reason: "length_mismatch",
+    },
+  );
+});
+
+t.test("error texts match in any case and spacing; an empty 'from' is an insertion", async (t) => {
+  const loose = [{ kind: "count" as const, from: "THREE  red", to: "Five\nRED cups" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: loose })), "ok");
+  const inserted = [{ kind: "object" as const, from: "", to: "five red cups" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: inserted })), "ok");
+});
+
+t.test("surrounding whitespace of the original does not make a rewrite differ", async (t) => {
+  const output = formatRewriteOutput({ ...good, text: original });
+  t.match(validateRewrite(`\n  ${original}  \n`, output), { ok: false, reason: "identical" });
+});
+
+t.test("error texts must match word for word, spaces included", async (t) => {
+  const joined = [{ kind: "count" as const, from: "three", to: "fivered" }];
+  t.equal(reasonOf(formatRewriteOutput({ ...good, errors: joined })), "error_not_in_text");
+});
+
+t.test("a list mixing good lines with bad ones is rejected for the bad ones", async (t) => {
+  t.equal(
+    reasonOf(`${formatRewriteOutput({ ...good, errors: [good.errors[0]!] })}\n- count`),
+    "malformed_error_list",
+  );
+  t.equal(
+    reasonOf(
+      `${formatRewriteOutput({ ...good, errors: [good.errors[0]!] })}\n- colour: "red" -> "blue"`,
+    ),
+    "unknown_error_kind",
+  );
+});

@@ -20,3 +20,9 @@ t.test("points lie in [0, 1) and indices in [0, n)", async (t) => {
   t.throws(() => seededIndex(0, "x"), RangeError);
   t.throws(() => seededIndex(1.5, "x"), RangeError);
 });
+
+t.test("one item is always index 0; no items or a fractional count are refused", async (t) => {
+  for (let i = 0; i < 20; i++) t.equal(seededIndex(1, "only", i), 0);
+  t.throws(() => seededIndex(0, "x"), { name: "RangeError", message: "cannot pick among 0 items" });
+  t.throws(() => seededIndex(-2, "x"), RangeError);
+});

@@ -123,3 +123,55 @@ t.test(
     t.ok(text(flipLabel(flipped)).endsWith("[[A]]"), "flipping twice gives the label back");
   },
 );
+
+t.test("without an init checkpoint the lineage says null (the base model)", async (t) => {
+  const example = buildTrainingExample({ ...base, order: "AB", trace: says("A") });
+  t.equal(example.lineage.initCheckpoint, null);
+  t.ok("initCheckpoint" in JSON.parse(JSON.stringify(example.lineage)), "kept in the JSON");
+});
+
+t.test("flipLabel replaces only the final marker, in one assistant part", async (t) => {
+  const trace = "At first [[B]] looked right, but A counts the cups correctly.\n[[A]]";
+  const flipped = flipLabel(buildTrainingExample({ ...base, order: "AB", trace }));
+  t.same(flipped.messages.at(-1), {
+    role: "assistant",
+    content: [
+      {
+        type: "text",
+        text: "At first [[B]] looked right, but A counts the cups correctly.\n[[B]]",
+      },
+    ],
+  });
+});
+
+t.test("flipLabel refuses an example with no final verdict", async (t) => {
+  const example = buildTrainingExample({ ...base, order: "AB", trace: says("A") });
+  const withLast = (last: (typeof example.messages)[number]) => ({
+    ...example,
+    messages: [...example.messages.slice(0, -1), last],
+  });
+  const message = `${pair.pairId} AB: no final verdict to flip`;
+  t.throws(
+    () => flipLabel(withLast({ role: "user", content: [{ type: "text", text: "[[A]]" }] })),
+    { message },
+    "the last turn is not the assistant's",
+  );
+  t.throws(
+    () => flipLabel(withLast({ role: "assistant", content: [{ type: "image" }] })),
+    { message },
+    "the last part is not text",
+  );
+  t.throws(
+    () => flipLabel(withLast({ role: "assistant", content: [{ type: "text", text: "[[A]] so" }] })),
+    { message },
+    "the text does not end in a marker",
+  );
+  t.throws(() => flipLabel({ ...example, messages: [] }), { message }, "no messages");
+  t.throws(() => flipLabel(withLast({ role: "assistant", content: [] })), { message }, "no parts");
+});
+
+t.test("a trace ending in the right marker must still be readable", async (t) => {
+  t.throws(() => buildTrainingExample({ ...base, order: "AB", trace: "Either [[B]] or [[A]]" }), {
+    message: `${pair.pairId} AB: the trace must end in [[A]]`,
+  });
+});
