@@ -45,7 +45,10 @@ t.test("percentile interval: type-7 quantiles, order-free", async (t) => {
   t.ok(close(low, 2.5, 1e-9) && close(high, 97.5, 1e-9), `${low} ${high}`);
   t.same(percentileInterval([3]), { low: 3, high: 3 });
   t.same(percentileInterval([0, 10], 0.5), { low: 2.5, high: 7.5 });
-  t.throws(() => percentileInterval([]), RangeError);
+  t.throws(() => percentileInterval([]), {
+    name: "RangeError",
+    message: "no bootstrap replicates",
+  });
 });
 
 t.test("Wilson: the inputs it refuses, with the counts in the message", async (t) => {
