@@ -35,6 +35,7 @@ export const mutationTestFiles = [
   "test/trainer/eval/confidence-intervals.test.ts",
   "test/trainer/eval/mcnemar.test.ts",
   "test/trainer/eval/paired-comparison.test.ts",
+  "test/trainer/eval/stratified-bootstrap.test.ts",
 ];
 
 /**

@@ -67,7 +67,8 @@ function tally(count: number, comparisons: readonly Comparison[]) {
   for (const { a, b, winsA, total } of comparisons) {
     const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < count;
     if (!inRange(a) || !inRange(b) || a === b) throw new RangeError(`bad pair (${a}, ${b})`);
-    if (!(total >= 0 && winsA >= 0 && winsA <= total)) {
+    // 0 ≤ winsA ≤ total also bounds total; NaN fails both comparisons.
+    if (!(winsA >= 0 && winsA <= total)) {
       throw new RangeError(`bad counts for (${a}, ${b}): ${winsA} of ${total}`);
     }
     games[a]![b]! += total;
@@ -99,7 +100,7 @@ function mmStep(
     }
     next[i] = (wins[i]! + prior / 2) / denominator;
   }
-  if (prior === 0 && active.length > 0) {
+  if (prior === 0) {
     const meanLog = active.reduce((sum, i) => sum + Math.log(next[i]!), 0) / active.length;
     for (const i of active) next[i] = next[i]! / Math.exp(meanLog);
   }

@@ -52,5 +52,6 @@ export function groupByCategory<T extends { category: string }>(
     if (group) group.push(item);
     else groups.set(name, [item]);
   }
-  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // The default sort orders strings by UTF-16 code units, as `<` does.
+  return new Map([...groups.keys()].sort().map((name) => [name, groups.get(name)!]));
 }

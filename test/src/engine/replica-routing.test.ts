@@ -82,6 +82,10 @@ t.test("of the two sampled, the less loaded wins; latency breaks ties", async (t
   t.equal(pickReplica(replicas, sequence(0.99, 0.5))?.url, "c", "c vs b: b has an engine queue");
   const tied = [replica("slow", { latencyMs: 500 }), replica("fast", { latencyMs: 20 })];
   t.equal(pickReplica(tied, sequence(0, 0))?.url, "fast", "equal load: lower latency");
+  t.equal(pickReplica(tied, sequence(0.99, 0))?.url, "fast", "whichever was drawn first");
+  const twins = [replica("first"), replica("second"), replica("third")];
+  t.equal(pickReplica(twins, sequence(0, 0))?.url, "first", "a full tie: the first drawn");
+  t.equal(pickReplica(twins, sequence(0.99, 0))?.url, "third", "a full tie: the first drawn");
   t.equal(pickReplica([]), null);
 });
 

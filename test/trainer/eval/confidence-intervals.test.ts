@@ -45,5 +45,47 @@ t.test("percentile interval: type-7 quantiles, order-free", async (t) => {
   t.ok(close(low, 2.5, 1e-9) && close(high, 97.5, 1e-9), `${low} ${high}`);
   t.same(percentileInterval([3]), { low: 3, high: 3 });
   t.same(percentileInterval([0, 10], 0.5), { low: 2.5, high: 7.5 });
-  t.throws(() => percentileInterval([]), RangeError);
+  t.throws(() => percentileInterval([]), {
+    name: "RangeError",
+    message: "no bootstrap replicates",
+  });
+});
+
+t.test("Wilson: the inputs it refuses, with the counts in the message", async (t) => {
+  for (const [successes, n] of [
+    [0, 0],
+    [1, -1],
+    [11, 10],
+    [-1, 10],
+    [Number.NaN, 10],
+    [1, Number.NaN],
+  ] as const) {
+    t.throws(() => wilsonInterval(successes, n), {
+      name: "RangeError",
+      message: `no Wilson interval for ${successes} successes in ${n} trials`,
+    });
+  }
+  t.ok(close(wilsonInterval(1, 1).low, 0.2065493), "n = 1 is enough");
+  const fractional = wilsonInterval(2.5, 10);
+  t.ok(
+    close(fractional.low, 0.0809478) && close(fractional.high, 0.5578186),
+    "fractional successes (ties count half)",
+  );
+});
+
+t.test("Wilson: rounding never takes a bound outside [0, 1]", async (t) => {
+  // A sliver of a success: centre and half-width agree to the last bits, and their difference
+  // rounds below 0 (by 5.6e-17 here) unless clamped; likewise just short of n above 1.
+  t.equal(wilsonInterval(1e-16, 2).low, 0);
+  t.equal(wilsonInterval(6.999999999999999, 7).high, 1);
+  // At exactly 0 and n the bound is exact, not computed.
+  t.same(wilsonInterval(0, 3).low, 0);
+  t.same(wilsonInterval(3, 3).high, 1);
+});
+
+t.test("percentile interval: the confidence sets the tails", async (t) => {
+  const values = Array.from({ length: 11 }, (_, i) => i * 10);
+  t.same(percentileInterval(values, 0.5), { low: 25, high: 75 });
+  t.same(percentileInterval(values, 0.75), { low: 12.5, high: 87.5 });
+  t.same(percentileInterval(Float64Array.of(4, -1, 2, 8), 0.5), { low: 1.25, high: 5 });
 });

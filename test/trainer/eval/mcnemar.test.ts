@@ -79,3 +79,18 @@ t.test("large n: stable and close to the continuity-corrected normal approximati
   const extreme = mcnemarExactPValue(600_000, 400_000);
   t.ok(extreme >= 0 && extreme < 1e-300, `vanishing, not NaN: ${extreme}`);
 });
+
+t.test("refused counts name both counts", async (t) => {
+  for (const [b, c] of [
+    [-1, 2],
+    [2, -1],
+    [1.5, 2],
+    [2, 0.5],
+    [Number.NaN, 0],
+  ] as const) {
+    t.throws(() => mcnemarExactPValue(b, c), {
+      name: "RangeError",
+      message: `McNemar counts must be non-negative integers, got ${b} and ${c}`,
+    });
+  }
+});
