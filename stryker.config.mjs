@@ -53,6 +53,23 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
  * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
  */
 export const equivalentMutants = [
+  // trainer/core/closed-vote.ts
+  {
+    file: "trainer/core/closed-vote.ts",
+    mutator: "ConditionalExpression",
+    line: "const extraction = input.maxWords === undefined ? {} : { maxWords: input.maxWords };",
+    replacement: "false",
+    reason:
+      "Without maxWords this passes { maxWords: undefined } instead of {}; extractFinalAnswer reads options.maxWords ?? 8, the same default either way.",
+  },
+  {
+    file: "trainer/core/closed-vote.ts",
+    mutator: "ConditionalExpression",
+    line: "...(input.minVotes === undefined ? {} : { minVotes: input.minVotes }),",
+    replacement: "false",
+    reason:
+      "Without minVotes this passes { minVotes: undefined } instead of no key; majorityVote reads options.minVotes ?? DEFAULT_MIN_VOTES, the same default either way.",
+  },
   // trainer/core/judge-filter.ts
   {
     file: "trainer/core/judge-filter.ts",
