@@ -139,6 +139,89 @@ export const equivalentMutants = [
     reason:
       'parseVerdict tests `mode === "fast"` and parses every other mode as reasoned, so "" reads every completion as "reasoned" does.',
   },
+  // trainer/core/closed-vote.ts
+  {
+    file: "trainer/core/closed-vote.ts",
+    mutator: "ConditionalExpression",
+    line: "const extraction = input.maxWords === undefined ? {} : { maxWords: input.maxWords };",
+    replacement: "false",
+    reason:
+      "Without maxWords this passes { maxWords: undefined } instead of {}; extractFinalAnswer reads options.maxWords ?? 8, the same default either way.",
+  },
+  {
+    file: "trainer/core/closed-vote.ts",
+    mutator: "ConditionalExpression",
+    line: "...(input.minVotes === undefined ? {} : { minVotes: input.minVotes }),",
+    replacement: "false",
+    reason:
+      "Without minVotes this passes { minVotes: undefined } instead of no key; majorityVote reads options.minVotes ?? DEFAULT_MIN_VOTES, the same default either way.",
+  },
+  // trainer/core/judge-filter.ts
+  {
+    file: "trainer/core/judge-filter.ts",
+    mutator: "EqualityOperator",
+    line: 'const larger: Slot = 2 * countA > examples.length ? "A" : "B";',
+    replacement: "2 * countA >= examples.length",
+    reason:
+      "At 2·countA = length the surplus is 0 and slice(0, 0) drops nothing, whichever side is called larger.",
+  },
+  {
+    file: "trainer/core/judge-filter.ts",
+    mutator: "ConditionalExpression",
+    line: "(x.rank === y.rank ? x.position - y.position : x.rank < y.rank ? -1 : 1),",
+    replacement: "false",
+    reason:
+      "Equal ranks then compare as 1 instead of by position; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike, and the sort is stable over candidates already in position order, so duplicates still go earliest first.",
+  },
+  {
+    file: "trainer/core/judge-filter.ts",
+    mutator: "ArithmeticOperator",
+    line: "(x.rank === y.rank ? x.position - y.position : x.rank < y.rank ? -1 : 1),",
+    replacement: "x.position + y.position",
+    reason:
+      "Reached only for equal ranks, where it gives a positive result instead of the position difference; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike, and the stable sort keeps the input (position) order.",
+  },
+  {
+    file: "trainer/core/judge-filter.ts",
+    mutator: "EqualityOperator",
+    line: "(x.rank === y.rank ? x.position - y.position : x.rank < y.rank ? -1 : 1),",
+    replacement: "x.rank <= y.rank",
+    reason:
+      "Reached only when the ranks differ (the === branch takes equal ones), where < and <= agree.",
+  },
+  // trainer/core/majority-vote.ts
+  {
+    file: "trainer/core/majority-vote.ts",
+    mutator: "EqualityOperator",
+    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
+    replacement: "x.answer <= y.answer",
+    reason:
+      "Both comparisons of answers (this entry matches both): the tally's answers are distinct Map keys, so the first's < and <= agree; in the second, <= is false where > was true, giving 0 instead of 1, and V8's sort only tests the comparator's result for < 0.",
+  },
+  {
+    file: "trainer/core/majority-vote.ts",
+    mutator: "EqualityOperator",
+    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
+    replacement: "x.answer >= y.answer",
+    reason:
+      "The tally's answers are distinct Map keys: when x.answer < y.answer is false, x.answer > y.answer and >= agree.",
+  },
+  {
+    file: "trainer/core/majority-vote.ts",
+    mutator: "ConditionalExpression",
+    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
+    replacement: "true",
+    reason:
+      "The tally's answers are distinct Map keys: when x.answer < y.answer is false, x.answer > y.answer is always true.",
+  },
+  {
+    file: "trainer/core/majority-vote.ts",
+    mutator: "ConditionalExpression",
+    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
+    replacement: "false",
+    reason:
+      "Returns 0 instead of 1 for x.answer > y.answer; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike.",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -72,7 +72,9 @@ function indicesOf(answers: readonly (string | null)[], keep: (a: string) => boo
  * this order: `no_answers` (none stated), `below_threshold` (the top answer has fewer than
  * minVotes, even when tied), `tie` (two answers share the top count), `all_agree` (every
  * stated answer is the winner, so no rejected response exists; samples without an answer
- * are not "a different answer").
+ * are not "a different answer"). Chosen is the winning samples' entry at
+ * `seededIndex(count, "chosen", seed)`, rejected the other stated samples' entry at
+ * `seededIndex(count, "rejected", seed)`, each list in sample order.
  */
 export function majorityVote(
   answers: readonly (string | null)[],

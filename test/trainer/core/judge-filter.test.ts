@@ -4,6 +4,7 @@ import type { Order } from "../../../src/core/types.ts";
 import {
   balanceSlots,
   filterJudgedPair,
+  filterJudgedPairFor,
   type JudgeFilterInput,
 } from "../../../trainer/core/judge-filter.ts";
 import { hashHex } from "../../../trainer/core/seeded-hash.ts";
@@ -71,7 +72,12 @@ t.test("unreadable and missing orders are dropped with their reason", async (t) 
     order: "BA",
   });
   const empty = [{ order: "AB" as const, completions: [] }, rightInBoth()[1]!];
-  t.match(filterJudgedPair(input(empty)), { kept: false, reason: "missing_order", order: "AB" });
+  t.same(filterJudgedPair(input(empty)), {
+    kept: false,
+    reason: "missing_order",
+    order: "AB",
+    detail: "no completions",
+  });
 });
 
 t.test("several samples per order: all (default) or a strict majority", async (t) => {
@@ -292,4 +298,89 @@ t.test("balance: duplicates of one rank are dropped by position, earliest first"
     t.equal(kept[0], examples[1], "the later one stays");
     t.equal(kept[1], examples[2]);
   }
+});
+
+/** The target text of each example, with whether its label was flipped. */
+const targets = (examples: TrainingExample[]) =>
+  examples.map((e) => {
+    const part = e.messages.at(-1)!.content[0]!;
+    return {
+      order: e.lineage.order,
+      text: part.type === "text" ? part.text : "",
+      flipped: e.lineage.flipped ?? false,
+    };
+  });
+
+t.test("arm both-orders is the filter itself", async (t) => {
+  const kept = input(rightInBoth());
+  t.same(filterJudgedPairFor(kept, "both-orders"), filterJudgedPair(kept));
+  const alwaysA = input([
+    { order: "AB", completions: [says("A")] },
+    { order: "BA", completions: [says("A")] },
+  ]);
+  t.same(filterJudgedPairFor(alwaysA, "both-orders"), filterJudgedPair(alwaysA));
+  t.equal(filterJudgedPairFor(alwaysA, "both-orders").kept, false);
+});
+
+t.test("arm ab-only: kept on the AB verdict, trained on what the judge said in BA", async (t) => {
+  const wrongAB = input([
+    { order: "AB", completions: [says("B")] },
+    { order: "BA", completions: [says("B")] },
+  ]);
+  t.same(filterJudgedPairFor(wrongAB, "ab-only"), {
+    kept: false,
+    reason: "wrong_verdict",
+    order: "AB",
+    detail: "0 right, 1 wrong, 0 unreadable",
+  });
+
+  const ab = { order: "AB" as const, completions: [says("A", "AB reasons.")] };
+  const abTarget = { order: "AB", text: says("A", "AB reasons."), flipped: false };
+  const arm = (ba: string[] | null) => {
+    const result = filterJudgedPairFor(
+      input(ba === null ? [ab] : [ab, { order: "BA", completions: ba }]),
+      "ab-only",
+    );
+    if (!result.kept) throw new Error("expected kept");
+    t.equal(result.bareTraces, undefined);
+    return targets(result.examples);
+  };
+  t.same(arm(null), [abTarget], "no BA judgement: the AB example alone");
+  t.same(arm(["?", "no verdict"]), [abTarget], "no readable BA verdict: the AB example alone");
+  t.same(
+    arm(["?", says("B", "First read."), says("A", "Second read.")]),
+    [abTarget, { order: "BA", text: says("B", "First read."), flipped: false }],
+    "a right BA verdict: the first readable one is the target",
+  );
+  t.same(
+    arm(["?", says("A", "Slot [[1]] looks best."), says("B", "Later.")]),
+    [abTarget, { order: "BA", text: says("A", "Slot [[1]] looks best."), flipped: true }],
+    "a wrong BA verdict: the judge's own words and verdict, the example flipped",
+  );
+});
+
+t.test("arm none: every pair kept, a bare marker where the judge was not right", async (t) => {
+  const all = filterJudgedPairFor(input(rightInBoth()), "none");
+  t.same(all.bareTraces, []);
+  t.same(targets(all.kept ? all.examples : []), [
+    { order: "AB", text: says("A"), flipped: false },
+    { order: "BA", text: says("B"), flipped: false },
+  ]);
+
+  // Two of three right in AB passes a majority but not "all"; BA was not judged at all.
+  const mixed = input([{ order: "AB", completions: [says("A"), says("A"), says("B")] }]);
+  const none = filterJudgedPairFor(mixed, "none");
+  t.equal(none.kept, true);
+  t.same(none.bareTraces, ["AB", "BA"]);
+  t.same(targets(none.kept ? none.examples : []), [
+    { order: "AB", text: "[[A]]", flipped: false },
+    { order: "BA", text: "[[B]]", flipped: false },
+  ]);
+
+  const baOnly = filterJudgedPairFor(input([rightInBoth()[1]!]), "none");
+  t.same(baOnly.bareTraces, ["AB"]);
+  t.same(
+    targets(baOnly.kept ? baOnly.examples : []).map((e) => e.text),
+    ["[[A]]", says("B")],
+  );
 });

@@ -8,6 +8,7 @@ import { createRandom } from "../../../src/core/seeded-random.ts";
 import { voteOnSamples } from "../../../trainer/core/closed-vote.ts";
 import { CLOSED_SAMPLING, majorityVote } from "../../../trainer/core/majority-vote.ts";
 import { classifyQuestion } from "../../../trainer/core/question-classifier.ts";
+import { seededIndex } from "../../../trainer/core/seeded-hash.ts";
 import { sceneFor, worldImage } from "../../helpers/sim-world.ts";
 
 const repeat = (answer: string | null, n: number) => Array<string | null>(n).fill(answer);
@@ -54,6 +55,10 @@ t.test("skip reasons", async (t) => {
 t.test("options are validated", async (t) => {
   t.throws(() => majorityVote(["a"], { seed: 1, minVotes: 0 }), RangeError);
   t.throws(() => majorityVote(["a"], { seed: 1, minVotes: 2.5 }), RangeError);
+  t.throws(() => majorityVote(["a"], { seed: 1, minVotes: -1 }), {
+    name: "RangeError",
+    message: "minVotes must be ≥ 1",
+  });
 });
 
 t.test("the picks are seeded: same seed, same pair; other seeds vary", async (t) => {
@@ -289,3 +294,19 @@ t.test(
     }
   },
 );
+
+t.test('the documented draws: index seededIndex(n, "chosen" | "rejected", seed)', async (t) => {
+  const answers = ["3", "4", "3", null, "3", "5", "3", "4", "3"];
+  const winners = [0, 2, 4, 6, 8];
+  const losers = [1, 5, 7];
+  for (const seed of [0, 1, 2, "p-1", "p-2"]) {
+    const vote = majorityVote(answers, { seed });
+    if (vote.kind !== "pair") throw new Error("expected a pair");
+    t.equal(vote.chosen, winners[seededIndex(winners.length, "chosen", seed)], `chosen, ${seed}`);
+    t.equal(
+      vote.rejected,
+      losers[seededIndex(losers.length, "rejected", seed)],
+      `rejected, ${seed}`,
+    );
+  }
+});

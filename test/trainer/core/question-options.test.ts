@@ -32,6 +32,21 @@ t.test("a trailing instruction on the last option's line is not option text", as
   );
 });
 
+t.test("only the last option loses an instruction; a label may follow a label", async (t) => {
+  t.same(parseOptions("A. Then Answer with care B. no"), [
+    { letter: "A", text: "Then Answer with care" },
+    { letter: "B", text: "no" },
+  ]);
+  t.same(
+    parseOptions("Which? A. red B. blue  Answer with the letter.").map((o) => o.text),
+    ["red", "blue"],
+  );
+  t.same(parseOptions("Which one? (A) (B) blue"), [
+    { letter: "A", text: "" },
+    { letter: "B", text: "blue" },
+  ]);
+});
+
 t.test("no options unless two consecutive letters from A", async (t) => {
   t.same(parseOptions("Plan B. is fine"), []);
   t.same(parseOptions("(A) x (C) y"), []);
