@@ -222,6 +222,48 @@ export const equivalentMutants = [
     reason:
       "Returns 0 instead of 1 for x.answer > y.answer; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike.",
   },
+  // trainer/eval/mcnemar.ts
+  {
+    file: "trainer/eval/mcnemar.ts",
+    mutator: "ConditionalExpression",
+    line: "if (2 * k === n) return 1;",
+    replacement: "false",
+    reason:
+      "with b = c = k the general path gives min(1, 2·P(X ≤ k)) = min(1, 1 + P(X = k)) = 1: P(X = k) is at least ~1e-6 for any n a benchmark has, far above the sum's 1e-13 rounding",
+  },
+  {
+    file: "trainer/eval/mcnemar.ts",
+    mutator: "ArithmeticOperator",
+    line: "if (2 * k === n) return 1;",
+    replacement: "2 / k",
+    reason:
+      "2 / k === n only for b = c = 1 (k = 0 gives Infinity), which the shortcut answers 1; every other b = c takes the general path, which also gives 1 (see the entry above)",
+  },
+  {
+    file: "trainer/eval/mcnemar.ts",
+    mutator: "ConditionalExpression",
+    line: "for (let i = k; i > 0 && term > tail * Number.EPSILON; i--) {",
+    replacement: "true",
+    reason:
+      "`i > 0` → true lets the loop run at i = 0, whose term is multiplied by 0 / (n + 1) = 0 and adds nothing; the next check `term > tail·ε` then stops it. (The same replacement of the whole condition loops for ever and times out: detected.)",
+  },
+  {
+    file: "trainer/eval/mcnemar.ts",
+    mutator: "EqualityOperator",
+    line: "for (let i = k; i > 0 && term > tail * Number.EPSILON; i--) {",
+    replacement: "i >= 0",
+    reason:
+      "the extra round at i = 0 multiplies the term by 0 / (n + 1) and adds 0 to the tail; the loop then stops on `term > tail·ε`",
+  },
+  // src/engine/replica-routing.ts
+  {
+    file: "src/engine/replica-routing.ts",
+    mutator: "EqualityOperator",
+    line: "if (loadA !== loadB) return loadB < loadA ? b : a;",
+    replacement: "loadB <= loadA",
+    reason:
+      "reached only when the loads differ, where < and <= agree; NaN loads enter too (NaN !== NaN) and both comparisons are false for them",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
