@@ -222,6 +222,49 @@ export const equivalentMutants = [
     reason:
       "Returns 0 instead of 1 for x.answer > y.answer; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike.",
   },
+  // trainer/core/question-classifier.ts
+  {
+    file: "trainer/core/question-classifier.ts",
+    mutator: "StringLiteral",
+    line: 'const long = LONG_CUES.exec(text.replace(JUSTIFY, ""));',
+    replacement: '"Stryker was here!"',
+    reason:
+      "Splicing in a cue-free phrase instead of nothing cannot change the first long-answer cue: a JUSTIFY match is bounded by \\b, so the characters on both sides of the splice are non-word (or the text's edge); every LONG_CUES cue starts and ends with a word character and has no two adjacent non-word characters, so no cue crosses the splice in either text, and 'Stryker was here!' holds no cue itself (checked also by a 200,000-case random property over cue words, justify phrases and punctuation).",
+  },
+  // trainer/core/question-confirmation.ts
+  {
+    file: "trainer/core/question-confirmation.ts",
+    mutator: "ConditionalExpression",
+    line: "const found = extractFinalAnswer(response, maxWords === undefined ? {} : { maxWords });",
+    replacement: "false",
+    reason:
+      "Without maxWords this passes { maxWords: undefined } instead of {}; extractFinalAnswer reads options only as options.maxWords ?? 8, the same default either way.",
+  },
+  // trainer/core/question-options.ts
+  {
+    file: "trainer/core/question-options.ts",
+    mutator: "EqualityOperator",
+    line: "return lineEnd >= 0 && lineEnd < next ? lineEnd : next;",
+    replacement: "lineEnd > 0",
+    reason:
+      'lineEnd is question.indexOf("\\n", label.end), so it is -1 or at least label.end, and label.end is at least 3 (a label match is at least "A. "); it is never 0, where `>= 0` and `> 0` would differ.',
+  },
+  {
+    file: "trainer/core/question-options.ts",
+    mutator: "EqualityOperator",
+    line: "return lineEnd >= 0 && lineEnd < next ? lineEnd : next;",
+    replacement: "lineEnd <= next",
+    reason:
+      'lineEnd and next are never equal: lineEnd (when >= 0) indexes a "\\n", while next is question.length (past every index) or a label start, which indexes the label\'s letter A-H or its "(", never a newline.',
+  },
+  {
+    file: "trainer/core/question-options.ts",
+    mutator: "Regex",
+    line: "/\\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\\b[\\s\\S]*$/;",
+    replacement: "/\\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\\b[\\s\\S]*/",
+    reason:
+      "The greedy [\\s\\S]* already runs to the end of the text, and without the m flag $ asserts only that end, so every start position matches with and without $ and the match (hence the replacement) is the same.",
+  },
   // trainer/eval/mcnemar.ts
   {
     file: "trainer/eval/mcnemar.ts",

@@ -108,3 +108,25 @@ t.test("a classification is plain data", async (t) => {
   const cls: QuestionClass = classifyQuestion("Is it raining?");
   t.same(JSON.parse(JSON.stringify(cls)), cls);
 });
+
+t.test("the detail names the cue that fired", async (t) => {
+  const detail = (question: string) => classifyQuestion(question).detail;
+  t.equal(detail("Answer with the option letter only."), "asks for an option letter");
+  t.equal(detail("How Many dogs are there?"), 'cue "how many"');
+  t.equal(detail("Does the sign say STOP? Answer yes or no."), 'says "yes or no"');
+  t.equal(detail("What shape is the sign?"), "asks for a name or category");
+  t.equal(detail("Is there a red car?"), "starts with an auxiliary verb and ends with ?");
+  t.equal(detail("What is the man doing?"), "no closed-question cue");
+  t.equal(detail("Summarize the article."), 'cue "summarize"');
+  t.equal(detail("Analyse the graph."), 'cue "analyse"');
+  t.equal(detail("Answer with a number."), 'cue "answer with a number"');
+  t.equal(detail("Answer with a single number."), 'cue "answer with a single number"');
+});
+
+t.test(
+  "an auxiliary-verb start is yes/no only when it ends with ?; spaces around do not count",
+  async (t) => {
+    t.equal(rule("Is there a dog in the picture"), "open:no_closed_cue");
+    t.equal(rule("  Is there a dog in the picture?  \n"), "closed:yes_no");
+  },
+);

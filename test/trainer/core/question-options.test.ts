@@ -77,3 +77,26 @@ t.test("the letters agree with the simulated engine's rule on any text", async (
     }),
   );
 });
+
+t.test("an option's text stops at the end of its line, or at a label before it", async (t) => {
+  t.same(parseOptions("A. yes\nB. no\nThank you."), [
+    { letter: "A", text: "yes" },
+    { letter: "B", text: "no" },
+  ]);
+  t.same(parseOptions("A. red\nsome note\nB. blue"), [
+    { letter: "A", text: "red" },
+    { letter: "B", text: "blue" },
+  ]);
+  t.same(parseOptions("Which? A. red B. blue\nC. green"), [
+    { letter: "A", text: "red" },
+    { letter: "B", text: "blue" },
+    { letter: "C", text: "green" },
+  ]);
+});
+
+t.test("a label at the start of a line right after an empty label", async (t) => {
+  t.same(parseOptions("A.\nB. y"), [
+    { letter: "A", text: "" },
+    { letter: "B", text: "y" },
+  ]);
+});
