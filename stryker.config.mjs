@@ -298,6 +298,72 @@ export const equivalentMutants = [
     reason:
       "the extra round at i = 0 multiplies the term by 0 / (n + 1) and adds 0 to the tail; the loop then stops on `term > tail·ε`",
   },
+  // src/core/verdict-parser.ts
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "StringLiteral",
+    line: 'const ENCLOSING: Record<string, string> = { \'"\': \'"\', "\'": "\'", "`": "`", "“": "”", "‘": "’" };',
+    replacement: '""',
+    reason:
+      'The value for the opening “ emptied: the direct-wrap test then never fires for “ (no character equals ""), but whenever it fired before (open is “ and the next non-emphasis character after the marker is ”), the last test of isQuoted holds too: the last “ in `before` is that opening one, after any ” before it, and `after` contains ”. So isQuoted returns true for exactly the same lines.',
+  },
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "OptionalChaining",
+    line: "const lines = new Set([verdicts.at(-1)?.lineStart, chosen?.lineStart]);",
+    replacement: "verdicts.at(-1).lineStart",
+    reason:
+      "`verdicts` is never empty here: the line above returns when verdicts.length === 0, so verdicts.at(-1) is always defined and `?.` never short-circuits.",
+  },
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "StringLiteral",
+    line: 'const label = match[1] ?? "";',
+    replacement: '"Stryker was here!"',
+    reason:
+      'Group 1 of MARKER (`([A-Za-z]{1,12})`) is not optional, so every match has match[1] as a string and the `?? ""` fallback is never taken.',
+  },
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "ArithmeticOperator",
+    line: 'const lineStart = text.lastIndexOf("\\n", start - 1) + 1;',
+    replacement: "start + 1",
+    reason:
+      'text[start] and text[start + 1] are the marker\'s `[[` (MARKER starts with \\[\\[), so searching backwards for "\\n" from start + 1 instead of start - 1 finds the same newline (or none).',
+  },
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "StringLiteral",
+    line: 'const open = before.replace(/[*_]+$/, "").at(-1) ?? "";',
+    replacement: '"Stryker was here!"',
+    reason:
+      '`open` is only used as a key of ENCLOSING; neither "" nor "Stryker was here!" is a key (own or inherited from Object.prototype), so an empty `before` fails the direct-wrap test either way.',
+  },
+  {
+    file: "src/core/verdict-parser.ts",
+    mutator: "Regex",
+    line: 'const close = after.replace(/^[*_]+/, "")[0];',
+    replacement: "/[*_]+/",
+    reason:
+      "Only after[0] is read: if `after` starts with * or _, the first run removed is that leading run in both versions; otherwise the removed run starts at index ≥ 1 and after[0] is unchanged.",
+  },
+  // src/core/verdict-token.ts
+  {
+    file: "src/core/verdict-token.ts",
+    mutator: "ConditionalExpression",
+    line: "if (!origin || !token) return null;",
+    replacement: "false",
+    reason:
+      "Dead check kept to narrow the type: `chosen` puts letterAt inside the text marker's label, so 0 ≤ letter < label.length, and the token-side marker `match` has the same label, so match.index + letter is a character of `listed.chars` and has an origin; origin.piece indexes `tokens` (the pieces of asciiView are the tokens), so `token` is defined too. Neither operand is ever true, so the condition is always false in every variant.",
+  },
+  {
+    file: "src/core/verdict-token.ts",
+    mutator: "LogicalOperator",
+    line: "if (!origin || !token) return null;",
+    replacement: "!origin && !token",
+    reason:
+      "Dead check kept to narrow the type: `chosen` puts letterAt inside the text marker's label, so 0 ≤ letter < label.length, and the token-side marker `match` has the same label, so match.index + letter is a character of `listed.chars` and has an origin; origin.piece indexes `tokens` (the pieces of asciiView are the tokens), so `token` is defined too. Neither operand is ever true, so the condition is always false in every variant.",
+  },
   // src/engine/replica-routing.ts
   {
     file: "src/engine/replica-routing.ts",

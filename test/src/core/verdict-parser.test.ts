@@ -141,3 +141,41 @@ t.test(
     t.equal(slotOf('The options were "[[C]]".\n"[[tie]]"'), "invalid: no verdict marker");
   },
 );
+
+t.test("fast: the reason quotes the text, clipped after 40 characters", async (t) => {
+  t.same(parseVerdict("Neither", "fast"), { ok: false, reason: 'expected A or B, got "Neither"' });
+  const forty = "x".repeat(40);
+  t.same(parseVerdict(forty, "fast"), { ok: false, reason: `expected A or B, got "${forty}"` });
+  t.same(parseVerdict(`${forty}yz`, "fast"), {
+    ok: false,
+    reason: `expected A or B, got "${forty}…"`,
+  });
+});
+
+t.test("reasoned: each kind of quote wrapping a marker directly makes it a citation", async (t) => {
+  // An unbalanced straight quote or backtick earlier on the line (5" = inches) must not
+  // hide that the marker itself is wrapped.
+  t.equal(slotOf('[[A]] wins.\nThe 5" model is "[[B]]" in the prompt.'), "A");
+  t.equal(slotOf("[[A]] wins.\nType ` then `[[B]]` as shown."), "A");
+  t.equal(slotOf("[[A]] wins.\nHe wrote ‘[[B]]’ here."), "A");
+  // Emphasis is looked through only next to the marker, not further back on the line.
+  t.equal(slotOf("[[A]] is right.\n**Note**: '**[[B]]**' is the format."), "A");
+  // An opening quote right before the marker, never closed, quotes nothing.
+  t.equal(slotOf("[[B]] at first.\nIn the end I go with '[[A]] since it counts."), "A");
+  t.equal(slotOf("[[B]] at first.\nThen “on reflection, [[A]]"), "A");
+});
+
+t.test("reasoned: what may stand around a quoted marker alone on its line", async (t) => {
+  // Counts: no space after the label, emphasis inside the quotes, spaces inside the quotes
+  // or the brackets, a CRLF line ending.
+  t.equal(slotOf('[[B]]\nVerdict:"[[A]]"'), "A");
+  t.equal(slotOf("[[A]]\nFinal verdict: '**[[B]]**'"), "B");
+  t.equal(slotOf('[[B]]\nFinal verdict: " [[A]] "'), "A");
+  t.equal(slotOf('[[B]]\n"[[ A ]]"'), "A");
+  t.equal(slotOf('[[B]]\r\n"[[A]]"\r\nThat settles it.'), "A");
+  // Does not count: prose before the quote that is not a `Label:`, or prose after the colon.
+  t.equal(slotOf('[[B]]\nnot "[[A]]"'), "B");
+  t.equal(slotOf('[[B]]\nnot"[[A]]"'), "B");
+  t.equal(slotOf('[[B]]\nThe judge said, then: "[[A]]"'), "B");
+  t.equal(slotOf('[[B]]\nVerdict:not "[[A]]"'), "B");
+});

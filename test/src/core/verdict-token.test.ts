@@ -205,3 +205,36 @@ t.test("an index that is not on a marker's label finds no token", async (t) => {
   t.equal(locateVerdictToken(reasoned, at(text.indexOf("A")))?.token, tokens[2]);
   t.equal(locateVerdictToken(reasoned, at(text.indexOf("A") + 1)), null, "with a reasoning prefix");
 });
+
+t.test("fast: only a token that is the letter alone, with nothing around it", async (t) => {
+  // A later word that starts or ends with the letter is not the verdict token.
+  const tokens = plains("B", " bulb");
+  t.same(locateVerdictToken(tokens, verdictOf("B", "fast")), {
+    token: tokens[0],
+    prefix: "",
+    suffix: "",
+  });
+});
+
+t.test(
+  "reasoned: the token of the letter the index points at, inside a longer label",
+  async (t) => {
+    const text = "Final: [[BA]]";
+    const tokens = plains("Final: ", "[[B", "A]]");
+    const located = locateVerdictToken(tokens, {
+      text,
+      mode: "reasoned",
+      slot: "A",
+      index: text.indexOf("A"),
+    });
+    t.same(located, { token: tokens[2], prefix: "", suffix: "]]" });
+  },
+);
+
+t.test(
+  "reasoned: U+0080, the first non-ASCII character, is skipped on the token side",
+  async (t) => {
+    const tokens = plains("Verdict: [[", "\u0080", "A]]");
+    t.equal(locateVerdictToken(tokens, verdictOf("Verdict: [[A]]"))?.token, tokens[2]);
+  },
+);
