@@ -373,6 +373,112 @@ export const equivalentMutants = [
     reason:
       "reached only when the loads differ, where < and <= agree; NaN loads enter too (NaN !== NaN) and both comparisons are false for them",
   },
+  // src/core/image-header.ts
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (at + 1 < bytes.length) {",
+    replacement: "at + 1 <= bytes.length",
+    reason:
+      "the extra round at at === length - 1 reads bytes[at + 1] as undefined: either bytes[at] is not 0xff (undefined) or the undefined marker is neither fill, standalone nor SOS and at + 4 > length returns undefined, which is what leaving the loop returns",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ArithmeticOperator",
+    line: "while (at + 1 < bytes.length) {",
+    replacement: "at - 1",
+    reason:
+      "the extra rounds at at === length - 1 and at === length both return undefined (a missing marker byte reads as undefined: not 0xff, or a segment with at + 4 > length), which is what leaving the loop returns",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "if (marker === 0xda || at + 4 > bytes.length) return undefined;",
+    replacement: "at + 4 >= bytes.length",
+    reason:
+      "at at + 4 === length the original reads a length that ends the buffer: below 2 or a start-of-frame (at + 9 > length) returns undefined, any other moves at to at + 2 + length >= length and leaves the loop, which returns undefined too",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ConditionalExpression",
+    line: "if (length < 2) return undefined;",
+    replacement: "false",
+    reason:
+      "a start-of-frame with length < 2 fails `length < 7`; any other segment moves at by 2 + length onto its own length field (0x00 for length 0, 0x01 for length 1), which is not 0xff, so the next round returns undefined (or the loop ends, also undefined)",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (next < bytes.length) {",
+    replacement: "next <= bytes.length",
+    reason:
+      "the extra round at next === length reads size as undefined, so next becomes NaN, `size === 0` is false and the loop ends: undefined, as before",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "if (bytes.length < 13) return undefined;",
+    replacement: "bytes.length <= 13",
+    reason:
+      "a 13-byte GIF has no byte after its screen descriptor, so the block walk never starts, no frame is counted and the original returns undefined too",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "LogicalOperator",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "at !== undefined || at < bytes.length",
+    reason:
+      "the extra rounds have at undefined or at >= length, where bytes[at] is undefined: not 0x21 or 0x2c, so the else branch breaks at once, as leaving the loop does",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ConditionalExpression",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "true",
+    reason:
+      "two mutants, one entry (both report `true` on this line): `at !== undefined` → true: `undefined < bytes.length` is false, so an undefined at still ends the loop (the check narrows the type for TypeScript); `at < bytes.length` → true: at past the end reads bytes[at] as undefined, neither 0x21 nor 0x2c, so the else branch breaks at once",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "at <= bytes.length",
+    reason:
+      "the extra round at at === length reads bytes[at] as undefined, neither 0x21 nor 0x2c, so the else branch breaks at once",
+  },
+  // src/core/signals.ts
+  {
+    file: "src/core/signals.ts",
+    mutator: "BooleanLiteral",
+    line: "let present = false;",
+    replacement: "true",
+    reason:
+      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: "if (parent) present = true;",
+    replacement: "true",
+    reason:
+      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: "if (!present) return;",
+    replacement: "false",
+    reason:
+      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: 'if (follow) for (const parent of this.#parents) parent?.removeEventListener("abort", follow);',
+    replacement: "true",
+    reason:
+      "#follow is undefined only when #parents is still the empty NO_PARENTS (it is set right after #parents), so the loop has nothing to visit",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
