@@ -479,6 +479,71 @@ export const equivalentMutants = [
     reason:
       "#follow is undefined only when #parents is still the empty NO_PARENTS (it is set right after #parents), so the loop has nothing to visit",
   },
+  // src/core/base64-bytes.ts
+  {
+    file: "src/core/base64-bytes.ts",
+    mutator: "EqualityOperator",
+    line: "for (let index = 0; index < ALPHABET.length; index += 1)",
+    replacement: "index <= ALPHABET.length",
+    reason:
+      "two mutants, one entry (both table loops): the extra round index = 64 writes at key NaN (ALPHABET.charCodeAt(64)) or 64 into a 64-byte Uint8Array, and a typed array ignores writes to a non-integer or out-of-range index, so neither table changes",
+  },
+  {
+    file: "src/core/base64-bytes.ts",
+    mutator: "ConditionalExpression",
+    line: "const second = left === 2 ? bytes[whole + 1]! : 0;",
+    replacement: "true",
+    reason:
+      "with one byte left, bytes[whole + 1] is past the array's end and reads undefined (a typed array, subarray or not, reads only within its own length); undefined >> 4 is 0 like 0 >> 4, and the third character is chosen by its own `left === 2`",
+  },
+  // src/core/inflight-bytes.ts
+  {
+    file: "src/core/inflight-bytes.ts",
+    mutator: "EqualityOperator",
+    line: "if (bytes <= 0) return true;",
+    replacement: "bytes < 0",
+    reason:
+      "bytes = 0 (or -0) then reaches the budget check: used + 0 > limit is false because admit never lets used exceed limit, so it adds 0 and returns true without calling onRefused, as the early return does",
+  },
+  // src/core/verdict-probability.ts
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "EqualityOperator",
+    line: "const p = d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));",
+    replacement: "d > 0",
+    reason: "at d = 0 (or -0) both branches give exactly 0.5: 1 / (1 + 1) and 1 / (1 + 1)",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: "if (max === -Infinity) return -Infinity;",
+    replacement: "false",
+    reason:
+      "max is -Infinity only when no alternative passed the filter (masked and NaN logprobs are dropped, so none is -Infinity): the fall-through then computes -Infinity + Math.log(0) = -Infinity, the same answer",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: 'return upper === "A" || upper === "B" ? upper : null;',
+    replacement: "true",
+    reason:
+      'both callers compare letterOf\'s answer with a Slot (=== "A" or "B"), so returning another string instead of null matches no slot either',
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: "return logprob <= MASKED_LOGPROB ? 0 : Math.exp(Math.min(0, logprob));",
+    replacement: "false",
+    reason:
+      "Math.exp underflows to exactly 0 below about -745, so Math.exp(x) for x <= -9999 (or -Infinity) is 0, the value the masked branch returns",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "EqualityOperator",
+    line: "return logprob <= MASKED_LOGPROB ? 0 : Math.exp(Math.min(0, logprob));",
+    replacement: "logprob < MASKED_LOGPROB",
+    reason: "at exactly -9999 Math.exp(-9999) underflows to 0, the value the masked branch returns",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
