@@ -373,6 +373,177 @@ export const equivalentMutants = [
     reason:
       "reached only when the loads differ, where < and <= agree; NaN loads enter too (NaN !== NaN) and both comparisons are false for them",
   },
+  // src/core/image-header.ts
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (at + 1 < bytes.length) {",
+    replacement: "at + 1 <= bytes.length",
+    reason:
+      "the extra round at at === length - 1 reads bytes[at + 1] as undefined: either bytes[at] is not 0xff (undefined) or the undefined marker is neither fill, standalone nor SOS and at + 4 > length returns undefined, which is what leaving the loop returns",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ArithmeticOperator",
+    line: "while (at + 1 < bytes.length) {",
+    replacement: "at - 1",
+    reason:
+      "the extra rounds at at === length - 1 and at === length both return undefined (a missing marker byte reads as undefined: not 0xff, or a segment with at + 4 > length), which is what leaving the loop returns",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "if (marker === 0xda || at + 4 > bytes.length) return undefined;",
+    replacement: "at + 4 >= bytes.length",
+    reason:
+      "at at + 4 === length the original reads a length that ends the buffer: below 2 or a start-of-frame (at + 9 > length) returns undefined, any other moves at to at + 2 + length >= length and leaves the loop, which returns undefined too",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ConditionalExpression",
+    line: "if (length < 2) return undefined;",
+    replacement: "false",
+    reason:
+      "a start-of-frame with length < 2 fails `length < 7`; any other segment moves at by 2 + length onto its own length field (0x00 for length 0, 0x01 for length 1), which is not 0xff, so the next round returns undefined (or the loop ends, also undefined)",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (next < bytes.length) {",
+    replacement: "next <= bytes.length",
+    reason:
+      "the extra round at next === length reads size as undefined, so next becomes NaN, `size === 0` is false and the loop ends: undefined, as before",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "if (bytes.length < 13) return undefined;",
+    replacement: "bytes.length <= 13",
+    reason:
+      "a 13-byte GIF has no byte after its screen descriptor, so the block walk never starts, no frame is counted and the original returns undefined too",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "LogicalOperator",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "at !== undefined || at < bytes.length",
+    reason:
+      "the extra rounds have at undefined or at >= length, where bytes[at] is undefined: not 0x21 or 0x2c, so the else branch breaks at once, as leaving the loop does",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "ConditionalExpression",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "true",
+    reason:
+      "two mutants, one entry (both report `true` on this line): `at !== undefined` → true: `undefined < bytes.length` is false, so an undefined at still ends the loop (the check narrows the type for TypeScript); `at < bytes.length` → true: at past the end reads bytes[at] as undefined, neither 0x21 nor 0x2c, so the else branch breaks at once",
+  },
+  {
+    file: "src/core/image-header.ts",
+    mutator: "EqualityOperator",
+    line: "while (at !== undefined && at < bytes.length) {",
+    replacement: "at <= bytes.length",
+    reason:
+      "the extra round at at === length reads bytes[at] as undefined, neither 0x21 nor 0x2c, so the else branch breaks at once",
+  },
+  // src/core/signals.ts
+  {
+    file: "src/core/signals.ts",
+    mutator: "BooleanLiteral",
+    line: "let present = false;",
+    replacement: "true",
+    reason:
+      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: "if (parent) present = true;",
+    replacement: "true",
+    reason:
+      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: "if (!present) return;",
+    replacement: "false",
+    reason:
+      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes",
+  },
+  {
+    file: "src/core/signals.ts",
+    mutator: "ConditionalExpression",
+    line: 'if (follow) for (const parent of this.#parents) parent?.removeEventListener("abort", follow);',
+    replacement: "true",
+    reason:
+      "#follow is undefined only when #parents is still the empty NO_PARENTS (it is set right after #parents), so the loop has nothing to visit",
+  },
+  // src/core/base64-bytes.ts
+  {
+    file: "src/core/base64-bytes.ts",
+    mutator: "EqualityOperator",
+    line: "for (let index = 0; index < ALPHABET.length; index += 1)",
+    replacement: "index <= ALPHABET.length",
+    reason:
+      "two mutants, one entry (both table loops): the extra round index = 64 writes at key NaN (ALPHABET.charCodeAt(64)) or 64 into a 64-byte Uint8Array, and a typed array ignores writes to a non-integer or out-of-range index, so neither table changes",
+  },
+  {
+    file: "src/core/base64-bytes.ts",
+    mutator: "ConditionalExpression",
+    line: "const second = left === 2 ? bytes[whole + 1]! : 0;",
+    replacement: "true",
+    reason:
+      "with one byte left, bytes[whole + 1] is past the array's end and reads undefined (a typed array, subarray or not, reads only within its own length); undefined >> 4 is 0 like 0 >> 4, and the third character is chosen by its own `left === 2`",
+  },
+  // src/core/inflight-bytes.ts
+  {
+    file: "src/core/inflight-bytes.ts",
+    mutator: "EqualityOperator",
+    line: "if (bytes <= 0) return true;",
+    replacement: "bytes < 0",
+    reason:
+      "bytes = 0 (or -0) then reaches the budget check: used + 0 > limit is false because admit never lets used exceed limit, so it adds 0 and returns true without calling onRefused, as the early return does",
+  },
+  // src/core/verdict-probability.ts
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "EqualityOperator",
+    line: "const p = d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));",
+    replacement: "d > 0",
+    reason: "at d = 0 (or -0) both branches give exactly 0.5: 1 / (1 + 1) and 1 / (1 + 1)",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: "if (max === -Infinity) return -Infinity;",
+    replacement: "false",
+    reason:
+      "max is -Infinity only when no alternative passed the filter (masked and NaN logprobs are dropped, so none is -Infinity): the fall-through then computes -Infinity + Math.log(0) = -Infinity, the same answer",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: 'return upper === "A" || upper === "B" ? upper : null;',
+    replacement: "true",
+    reason:
+      'both callers compare letterOf\'s answer with a Slot (=== "A" or "B"), so returning another string instead of null matches no slot either',
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "ConditionalExpression",
+    line: "return logprob <= MASKED_LOGPROB ? 0 : Math.exp(Math.min(0, logprob));",
+    replacement: "false",
+    reason:
+      "Math.exp underflows to exactly 0 below about -745, so Math.exp(x) for x <= -9999 (or -Infinity) is 0, the value the masked branch returns",
+  },
+  {
+    file: "src/core/verdict-probability.ts",
+    mutator: "EqualityOperator",
+    line: "return logprob <= MASKED_LOGPROB ? 0 : Math.exp(Math.min(0, logprob));",
+    replacement: "logprob < MASKED_LOGPROB",
+    reason: "at exactly -9999 Math.exp(-9999) underflows to 0, the value the masked branch returns",
+  },
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -90,7 +90,6 @@ function gifHeader(bytes: Buffer): ImageHeader | undefined {
   let frames = 0;
   while (at !== undefined && at < bytes.length) {
     const block = bytes[at]!;
-    if (block === 0x3b) break; // trailer
     if (block === 0x21) {
       at = skipSubBlocks(bytes, at + 2); // extension: introducer, label, sub-blocks
     } else if (block === 0x2c) {
@@ -103,7 +102,7 @@ function gifHeader(bytes: Buffer): ImageHeader | undefined {
       // descriptor (10 bytes), local colour table, LZW minimum code size (1), data sub-blocks
       at = skipSubBlocks(bytes, at + 10 + tableBytes + 1);
     } else {
-      break;
+      break; // the trailer (0x3b), or a block that is not one
     }
   }
   return frames > 0 ? { width, height, lossy: false } : undefined;

@@ -263,6 +263,13 @@ t.test("GIF: the screen, grown to every frame's extent, past tables and extensio
     "a local colour table skipped",
   );
   t.same(
+    read(
+      gif(8, 6, 0, gifFrame(0, 0, 8, 6, 0x80, [0, 0, 0, 0, 0, 0]), gifFrame(0, 0, 9, 40), [0x3b]),
+    ),
+    { width: 9, height: 40, lossy: false },
+    "a local table of zero bytes skipped by its size, not read as blocks",
+  );
+  t.same(
     read(gif(8, 6, 0, gifFrame(0, 0, 8, 6), [0x3b], gifFrame(0, 0, 99, 99))),
     { width: 8, height: 6, lossy: false },
     "nothing after the trailer",
@@ -357,6 +364,9 @@ t.test("WebP: each of the three headers", async (t) => {
   );
   t.equal(read(webp(vp8x(3, 4)).subarray(0, 29)), undefined, "29 are too few");
   t.equal(read(webp(chunk("VP8Y", new Array(20).fill(0)))), undefined, "an unknown first chunk");
+  const renamed = webp(vp8(3, 4));
+  renamed.write("VP8Q", 12, "latin1");
+  t.equal(read(renamed), undefined, "a lossy key frame under another chunk name");
   t.equal(
     read(webp(chunk("VP8L", new Array(20).fill(0))).subarray(0, 25)),
     undefined,
@@ -369,6 +379,7 @@ t.test("WebP extended: lossy or not by its first image chunk", async (t) => {
     readImageHeader(webp(vp8x(3, 4), ...chunks), "image/webp")?.lossy;
   t.equal(lossy(vp8(3, 4)), true);
   t.equal(lossy(vp8l(3, 4)), false);
+  t.equal(lossy(vp8l(3, 4), vp8(3, 4)), false, "the first image chunk decides");
   t.equal(
     lossy(chunk("ICCP", [1, 2, 3]), chunk("ALPH", [1]), vp8(3, 4)),
     true,

@@ -360,3 +360,16 @@ t.test("NaN alternatives are ignored as if not listed", async (t) => {
   t.equal(letterNaN?.source, "one_sided");
   t.ok(close(letterNaN?.probabilityA, 0.2 / 0.5), `${letterNaN?.probabilityA}`);
 });
+
+t.test("a letter listed at logprob +Infinity invents no certainty for the other", async (t) => {
+  // No engine reports a logprob above 0, let alone +Infinity; such a list is unreadable, not
+  // proof that the other letter won.
+  const infiniteA = read(
+    letterToken("A", ln(0.6), [{ token: "A", logprob: Infinity }, alt("B", 0.4)]),
+  );
+  t.equal(infiniteA, null);
+  const infiniteB = read(
+    letterToken("A", ln(0.6), [alt("A", 0.6), { token: "B", logprob: Infinity }]),
+  );
+  t.equal(infiniteB, null);
+});
