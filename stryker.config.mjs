@@ -54,6 +54,23 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
  * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
  */
 export const equivalentMutants = [
+  // trainer/core/number-words.ts
+  {
+    file: "trainer/core/number-words.ts",
+    mutator: "EqualityOperator",
+    line: "while (i < tokens.length) {",
+    replacement: "i <= tokens.length",
+    reason:
+      'the extra pass at i === tokens.length reads tokens[i] === undefined, which is not "and", so word is undefined, cls is null and the loop breaks before changing words or i',
+  },
+  {
+    file: "trainer/core/number-words.ts",
+    mutator: "ConditionalExpression",
+    line: "const cls: WordClass | null = word === undefined ? null : classOf(word);",
+    replacement: "false",
+    reason:
+      'classOf(undefined) is null too: undefined is in neither word list, is not "hundred", and "undefined" is not a key of SCALES',
+  },
   // order-combination
   {
     file: "src/core/order-combination.ts",
