@@ -54,6 +54,98 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
  * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
  */
 export const equivalentMutants = [
+  // trainer/core/answer-normalisation.ts
+  {
+    file: "trainer/core/answer-normalisation.ts",
+    mutator: "Regex",
+    line: "/^(?:(?:option|choice|answer|letter)\\s+)?(?:\\(([a-h])\\)|([a-h])(?=[.):]|$))[.):]?(?:\\s+.*)?$/is;",
+    replacement:
+      "/^(?:(?:option|choice|answer|letter)\\s+)?(?:\\(([a-h])\\)|([a-h])(?=[.):]|$))[.):]?(?:\\s.*)?$/is",
+    reason:
+      "with the s flag `.` matches whitespace too, so `\\s.*` matches exactly the strings `\\s+.*` does (any whitespace character followed by anything)",
+  },
+  {
+    file: "trainer/core/answer-normalisation.ts",
+    mutator: "Regex",
+    line: 'const tokens = spaced.split(/\\s+/).filter((token) => token !== "" && !ARTICLES.has(token));',
+    replacement: "/\\s/",
+    reason:
+      "splitting on single whitespace characters only adds empty tokens between consecutive whitespace characters, and the filter drops every empty token",
+  },
+  {
+    file: "trainer/core/answer-normalisation.ts",
+    mutator: "ArrayDeclaration",
+    line: 'return context.form === "option" ? [..."ABCDEFGH"] : [];',
+    replacement: '["Stryker was here"]',
+    reason:
+      "context.options is empty on this line, so optionOf can only return a letter named by a letter answer; no letter answer yields the string 'Stryker was here' and the option-text lookup finds nothing in an empty list, so optionOf still returns null",
+  },
+  {
+    file: "trainer/core/answer-normalisation.ts",
+    mutator: "ConditionalExpression",
+    line: "if (offered.length === 0) return null;",
+    replacement: "false",
+    reason:
+      "offered is empty only when context.options is empty (and the form is not option); then no extracted letter is included in offered and the option-text search over the empty context.options finds nothing, so optionOf returns null either way",
+  },
+  {
+    file: "trainer/core/answer-normalisation.ts",
+    mutator: "StringLiteral",
+    line: 'const first = text.split(" ")[0] ?? "";',
+    replacement: '"Stryker was here!"',
+    reason:
+      "String.prototype.split with a separator always returns at least one element, so [0] is never undefined and the fallback is never evaluated",
+  },
+  // trainer/core/answer-extraction.ts
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "StringLiteral",
+    line: 'const answer = cleanAnswer(match[1] ?? "");',
+    replacement: '"Stryker was here!"',
+    reason:
+      "every EXPLICIT pattern has exactly one capture group that is not optional, so match[1] is always a string and the fallback is never evaluated",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "StringLiteral",
+    line: 'const spans = [...response.matchAll(BOLD)].map((m) => cleanAnswer(m[1] ?? m[2] ?? ""));',
+    replacement: '"Stryker was here!"',
+    reason:
+      "BOLD has two alternatives, each with one non-optional group, so a match always sets m[1] or m[2] and the final fallback is never evaluated",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "MethodExpression",
+    line: "return text.split(/\\s+/).filter(Boolean).length;",
+    replacement: "text.split(/\\s+/)",
+    reason:
+      "wordCount only sees text from cleanAnswer, which is trimmed and, by shortEnough, non-empty, so splitting on whitespace yields no empty strings for the filter to drop",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "StringLiteral",
+    line: 'const last = cleanAnswer(lines.at(-1) ?? "");',
+    replacement: '"Stryker was here!"',
+    reason:
+      "the fallback is used only when there are no lines; then lines.length is 0, so `last` is not read by the final_line check (lines.length > 1) and the whole check (lines.length === 1) fails as before",
+  },
+  // trainer/core/number-words.ts
+  {
+    file: "trainer/core/number-words.ts",
+    mutator: "EqualityOperator",
+    line: "while (i < tokens.length) {",
+    replacement: "i <= tokens.length",
+    reason:
+      'the extra pass at i === tokens.length reads tokens[i] === undefined, which is not "and", so word is undefined, cls is null and the loop breaks before changing words or i',
+  },
+  {
+    file: "trainer/core/number-words.ts",
+    mutator: "ConditionalExpression",
+    line: "const cls: WordClass | null = word === undefined ? null : classOf(word);",
+    replacement: "false",
+    reason:
+      'classOf(undefined) is null too: undefined is in neither word list, is not "hundred", and "undefined" is not a key of SCALES',
+  },
   // order-combination
   {
     file: "src/core/order-combination.ts",

@@ -54,3 +54,23 @@ t.test("cleaning strips wrapping, not content", async (t) => {
   t.equal(cleanAnswer("[yes]"), "yes");
   t.equal(cleanAnswer("(B) and (C)"), "(B) and (C)");
 });
+
+t.test("statement spacing and ending", async (t) => {
+  t.same(read("The answer is: 4"), { answer: "4", via: "statement" });
+  t.same(read("The answer is:4"), { answer: "4", via: "statement" });
+  t.same(read("The answer is:42"), { answer: "42", via: "statement" });
+  t.same(read("The answer is 4"), { answer: "4", via: "statement" });
+});
+
+t.test("a boxed answer ending where a statement ends is reported as boxed", async (t) => {
+  t.same(read("The answer is \\boxed{7}."), { answer: "7", via: "boxed" });
+});
+
+t.test("the final line skips blank and whitespace-only lines", async (t) => {
+  t.same(read("I counted.\n\n4\n   \n"), { answer: "4", via: "final_line" });
+  t.same(read("First I looked.\nThen I counted.\nThird"), { answer: "Third", via: "final_line" });
+});
+
+t.test("a multi-line response whose last line is only decoration states nothing", async (t) => {
+  t.equal(read("Yes\n..."), null);
+});

@@ -159,3 +159,51 @@ t.test("normalisation is idempotent", async (t) => {
   );
   t.pass("property held");
 });
+
+t.test("every yes/no word and synonym", async (t) => {
+  for (const word of ["yes", "yeah", "yep", "yup"]) t.equal(normaliseAnswer(word, generic), "yes");
+  for (const word of ["no", "nope", "nah"]) t.equal(normaliseAnswer(word, generic), "no");
+  for (const word of ["true", "correct", "right", "affirmative", "certainly", "indeed"]) {
+    t.equal(normaliseAnswer(word, yesNo), "yes", word);
+    t.equal(normaliseAnswer(word, generic), word, `${word} outside a yes/no question`);
+  }
+  for (const word of ["false", "incorrect", "wrong", "negative"]) {
+    t.equal(normaliseAnswer(word, yesNo), "no", word);
+    t.equal(normaliseAnswer(word, generic), word, `${word} outside a yes/no question`);
+  }
+  t.equal(normaliseAnswer("maybe", yesNo), "maybe");
+});
+
+t.test("letter answers: the whole answer must be the letter form", async (t) => {
+  t.equal(normaliseAnswer("(B) pear", options), "B");
+  t.equal(normaliseAnswer("Option  B", options), "B");
+  t.equal(normaliseAnswer("cab", options), "cab");
+  t.equal(normaliseAnswer("b)c", options), "b c");
+  t.equal(normaliseAnswer("b.x", options), "b x");
+  t.equal(normaliseAnswer("b", generic), "b");
+});
+
+t.test("an answer that normalises to nothing names no option", async (t) => {
+  const odd: AnswerContext = { options: [{ letter: "A", text: "?" }], form: "option" };
+  t.equal(normaliseAnswer("!!!", odd), null);
+});
+
+t.test("percent signs, symbols, full stops and hyphens become spaces", async (t) => {
+  t.equal(normaliseText("50%"), "50 percent");
+  t.equal(normaliseText("red/car"), "red car");
+  t.equal(normaliseText("red.car"), "red car");
+  t.equal(normaliseText("3-4"), "3 4");
+  t.equal(normaliseText("x-4"), "x 4");
+  t.equal(normaliseText("-4"), "-4");
+});
+
+t.test("the one number of a number answer", async (t) => {
+  t.equal(normaliseAnswer("12 apples", numberForm), "12");
+  t.equal(normaliseAnswer("2.25 litres", numberForm), "2.25");
+  t.equal(normaliseAnswer("3 boxes in row b2", numberForm), "3");
+  t.equal(normaliseAnswer("3 on the 2nd shelf", numberForm), "3");
+  t.equal(normaliseAnswer("many", numberForm), "many");
+  t.equal(normaliseAnswer("none, 3 or 4", numberForm), "none 3 or 4");
+  t.equal(normaliseAnswer("No dogs", numberForm), "0");
+  t.equal(normaliseAnswer("None", numberForm), "0");
+});
