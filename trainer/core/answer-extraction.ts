@@ -24,7 +24,7 @@ export const SHORT_ANSWER_MAX_WORDS = 8;
 
 const EXPLICIT: ReadonlyArray<[ExtractionMethod, RegExp]> = [
   ["boxed", /\\boxed\{([^{}\n]*)\}/g],
-  ["statement", /\b(?:final |correct |best )?answer is\s*:?\s*(.+?)(?=\.(?:\s|$)|\n|$)/gi],
+  ["statement", /\b(?:final |correct |best )?answer is\b\s*:?\s*(.+?)(?=\.(?:\s|$)|\n|$)/gi],
   ["label", /(?:^|\n)[ \t>#*_-]*(?:final )?answer[ \t*_]*[:：][ \t]*(.+?)[ \t]*(?=\n|$)/gi],
 ];
 

@@ -62,6 +62,16 @@ t.test("statement spacing and ending", async (t) => {
   t.same(read("The answer is 4"), { answer: "4", via: "statement" });
 });
 
+t.test('a word that only begins with "is" does not make a statement', async (t) => {
+  // "answer isn't" and "answer issue" once read as statements of "n't obvious" and "sue is 4".
+  t.same(read("The answer isn't obvious. Let me count."), {
+    answer: "The answer isn't obvious. Let me count",
+    via: "whole",
+  });
+  t.same(read("The answer issue is 4"), { answer: "The answer issue is 4", via: "whole" });
+  t.same(read("The answer isn't obvious.\nThe answer is 4."), { answer: "4", via: "statement" });
+});
+
 t.test("a boxed answer ending where a statement ends is reported as boxed", async (t) => {
   t.same(read("The answer is \\boxed{7}."), { answer: "7", via: "boxed" });
 });
