@@ -600,13 +600,6 @@ export const equivalentMutants = [
   // src/core/verdict-probability.ts
   {
     file: "src/core/verdict-probability.ts",
-    mutator: "EqualityOperator",
-    line: "const p = d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));",
-    replacement: "d > 0",
-    reason: "at d = 0 (or -0) both branches give exactly 0.5: 1 / (1 + 1) and 1 / (1 + 1)",
-  },
-  {
-    file: "src/core/verdict-probability.ts",
     mutator: "ConditionalExpression",
     line: "if (max === -Infinity) return -Infinity;",
     replacement: "false",

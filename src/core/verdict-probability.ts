@@ -92,7 +92,10 @@ function result(
   source: VerdictProbability["source"],
 ): VerdictProbability | null {
   const d = logA - logB;
-  const p = d >= 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));
+  // One logistic form for every d: it keeps its relative accuracy for small p, and where
+  // exp(-d) overflows it gives 0, which the clamp below lifts to EPSILON (a two-branch
+  // "stable" form differed from it by at most 2 ulps once clamped).
+  const p = 1 / (1 + Math.exp(-d));
   if (Number.isNaN(p)) return null;
   return { probabilityA: Math.min(1 - EPSILON, Math.max(EPSILON, p)), source };
 }
