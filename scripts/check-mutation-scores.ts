@@ -56,9 +56,9 @@ for (const module of check.modules.filter((m) => !m.passed)) {
   console.log(`\n${module.file}: ${module.score.toFixed(1)}% < ${module.threshold}%, survivors:`);
   for (const survivor of module.survivors) console.log(`  ${survivor}`);
 }
-for (const entry of check.staleEquivalents) {
+for (const { entry, matched } of check.staleEquivalents) {
   console.log(
-    `\nstale equivalent mutant (matches no survivor): ${entry.file} ${entry.mutator} "${entry.line}" → ${entry.replacement}`,
+    `\nstale equivalent mutant entry (matches ${matched} of its ${entry.mutants ?? 1} survivors): ${entry.file} ${entry.mutator} "${entry.line}" → ${entry.replacement}`,
   );
 }
 const failed = check.modules.filter((module) => !module.passed).length;

@@ -28,6 +28,11 @@ export interface EquivalentMutant {
   /** The trimmed source line the mutant starts on. */
   line: string;
   replacement: string;
+  /**
+   * How many mutants with that line, mutator and replacement the entry excuses (a loop line
+   * can carry two `<`), 1 unless said: a further one is a survivor like any other.
+   */
+  mutants?: number;
   reason: string;
 }
 
@@ -53,10 +58,17 @@ export interface ModuleScore {
   survivors: string[];
 }
 
+/** An equivalent-mutant entry that excused fewer survivors than it declares. */
+export interface StaleEquivalent {
+  entry: EquivalentMutant;
+  /** Survivors it matched: fewer than `entry.mutants` (or 1). */
+  matched: number;
+}
+
 export interface ScoreCheck {
   modules: ModuleScore[];
-  /** Declared equivalent mutants that matched no surviving mutant of a module in the report. */
-  staleEquivalents: EquivalentMutant[];
+  /** Entries for a module in the report that matched fewer survivors than they declare. */
+  staleEquivalents: StaleEquivalent[];
   passed: boolean;
 }
 
@@ -65,17 +77,19 @@ const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
 /**
  * Scores every module in the report. An equivalent-mutant entry matches a mutant with the same
- * file, mutator, replacement and trimmed start line, whatever its line number; an entry for a
- * module in the report that matches no undetected mutant is stale (the code changed, or a test
- * now kills it) and fails the check, so the list shrinks with the code. Entries for modules
- * outside the report (a partial run) are not judged.
+ * file, mutator, replacement and trimmed start line, whatever its line number, and excuses as
+ * many of them as it declares (`mutants`, default 1), so a new mutant on an excused line is
+ * still counted. An entry for a module in the report that matches fewer undetected mutants than
+ * it declares is stale (the code changed, or a test now kills one) and fails the check, so the
+ * list shrinks with the code. Entries for modules outside the report (a partial run) are not
+ * judged.
  */
 export function checkMutationScores(
   report: MutationReport,
   equivalents: readonly EquivalentMutant[],
   thresholds: MutationThresholds,
 ): ScoreCheck {
-  const used = new Set<EquivalentMutant>();
+  const used = new Map<EquivalentMutant, number>();
   const modules = Object.keys(report.files)
     .sort()
     .map((file) => {
@@ -102,10 +116,11 @@ export function checkMutationScores(
           (entry) =>
             entry.mutator === mutant.mutatorName &&
             entry.replacement === mutant.replacement &&
-            entry.line === text,
+            entry.line === text &&
+            (used.get(entry) ?? 0) < declaredCount(entry),
         );
         if (match) {
-          used.add(match);
+          used.set(match, (used.get(match) ?? 0) + 1);
           equivalent++;
           continue;
         }
@@ -132,14 +147,19 @@ export function checkMutationScores(
         survivors,
       };
     });
-  const staleEquivalents = equivalents.filter(
-    (entry) => entry.file in report.files && !used.has(entry),
-  );
+  const staleEquivalents = equivalents
+    .filter((entry) => entry.file in report.files)
+    .map((entry) => ({ entry, matched: used.get(entry) ?? 0 }))
+    .filter(({ entry, matched }) => matched < declaredCount(entry));
   return {
     modules,
     staleEquivalents,
     passed: staleEquivalents.length === 0 && modules.every((module) => module.passed),
   };
+}
+
+function declaredCount(entry: EquivalentMutant): number {
+  return entry.mutants ?? 1;
 }
 
 function oneLine(text: string): string {

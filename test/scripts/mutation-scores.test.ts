@@ -112,7 +112,11 @@ t.test("declared equivalent mutants leave the count and lower the bar", async (t
     thresholds,
   );
   t.equal(moved.modules[0]!.equivalent, 0, "another line's mutant is not excused");
-  t.same(moved.staleEquivalents, [equivalent], "the entry matches no survivor: stale");
+  t.same(
+    moved.staleEquivalents,
+    [{ entry: equivalent, matched: 0 }],
+    "the entry matches no survivor: stale",
+  );
   t.notOk(moved.passed, "a stale entry fails the check even when every module passes");
 
   const killedNow = checkMutationScores(
@@ -121,7 +125,11 @@ t.test("declared equivalent mutants leave the count and lower the bar", async (t
     thresholds,
   );
   t.ok(killedNow.modules[0]!.passed);
-  t.same(killedNow.staleEquivalents, [equivalent], "a test now kills it: the entry must go");
+  t.same(
+    killedNow.staleEquivalents,
+    [{ entry: equivalent, matched: 0 }],
+    "a test now kills it: the entry must go",
+  );
 
   const otherModule = checkMutationScores(
     report("src/core/y.ts", source, times(10, "Killed")),
@@ -130,6 +138,45 @@ t.test("declared equivalent mutants leave the count and lower the bar", async (t
   );
   t.same(otherModule.staleEquivalents, [], "a partial run does not judge other modules' entries");
   t.equal(otherModule.modules[0]!.threshold, 95);
+});
+
+t.test("an entry excuses as many mutants as it declares, and is stale with fewer", async (t) => {
+  const source = "for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) f(i, j);\n";
+  const entry: EquivalentMutant = {
+    file: "src/core/x.ts",
+    mutator: "EqualityOperator",
+    line: source.trim(),
+    replacement: "a >= b",
+    reason: "the extra rounds read past the end and change nothing",
+  };
+  const twoSurvivors = report("src/core/x.ts", source, [
+    ...times(18, "Killed"),
+    { status: "Survived" },
+    { status: "Survived" },
+  ]);
+
+  const single = checkMutationScores(twoSurvivors, [entry], thresholds).modules[0]!;
+  t.equal(single.equivalent, 1, "an entry without a count excuses one mutant");
+  t.equal(single.undetected, 1, "the second mutant on the same line still counts");
+  t.equal(single.score, (100 * 18) / 19);
+
+  const pair = { ...entry, mutants: 2 };
+  const both = checkMutationScores(twoSurvivors, [pair], thresholds);
+  t.equal(both.modules[0]!.equivalent, 2);
+  t.equal(both.modules[0]!.undetected, 0);
+  t.same(both.staleEquivalents, []);
+
+  const oneLeft = checkMutationScores(
+    report("src/core/x.ts", source, [...times(19, "Killed"), { status: "Survived" }]),
+    [pair],
+    thresholds,
+  );
+  t.same(
+    oneLeft.staleEquivalents,
+    [{ entry: pair, matched: 1 }],
+    "one of the two is killed now: the entry overstates and must be corrected",
+  );
+  t.notOk(oneLeft.passed);
 });
 
 t.test("a module with no valid mutant scores 100", async (t) => {
@@ -224,6 +271,12 @@ t.test(
         `${where}: mutator and replacement`,
       );
       t.ok(entry.reason.length >= 20, `${where}: says why no input tells the mutant apart`);
+      if (entry.mutants !== undefined) {
+        t.ok(
+          Number.isInteger(entry.mutants) && entry.mutants >= 2,
+          `${where}: a count, when given, is an integer of at least 2 (1 is the default)`,
+        );
+      }
     }
   },
 );
