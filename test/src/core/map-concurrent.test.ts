@@ -69,6 +69,28 @@ t.test("no items: no call, an empty result", async (t) => {
   t.equal(calls, 0);
 });
 
+t.test("a limit below one is refused before any call, not answered with holes", async (t) => {
+  let calls = 0;
+  const work = async (item: string) => {
+    calls++;
+    return item;
+  };
+  for (const limit of [0, -1, 0.5, Number.NaN]) {
+    await t.rejects(
+      mapConcurrent(["a", "b"], limit, work),
+      new RangeError(`mapConcurrent: limit must be at least 1, got ${limit}`),
+      `limit ${limit}`,
+    );
+  }
+  t.equal(calls, 0);
+  t.same(
+    await mapConcurrent(["a", "b", "c"], 1.5, work),
+    ["a", "b", "c"],
+    "a fractional limit still maps every item",
+  );
+  t.same(await mapConcurrent(["a", "b"], Infinity, work), ["a", "b"]);
+});
+
 t.test("a rejected call rejects the whole map", async (t) => {
   const failure = new Error("item 2 failed");
   await t.rejects(
