@@ -19,7 +19,8 @@ export function mcnemarExactPValue(b: number, c: number): number {
   if (2 * k === n) return 1;
   let term = 1;
   let tail = 1;
-  for (let i = k; i > 0 && term > tail * Number.EPSILON; i--) {
+  // No `i > 0` test: the round at i = 0 multiplies the term by 0 / (n + 1), which ends the loop.
+  for (let i = k; term > tail * Number.EPSILON; i--) {
     term *= i / (n - i + 1);
     tail += term;
   }

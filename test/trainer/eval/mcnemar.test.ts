@@ -80,6 +80,14 @@ t.test("large n: stable and close to the continuity-corrected normal approximati
   t.ok(extreme >= 0 && extreme < 1e-300, `vanishing, not NaN: ${extreme}`);
 });
 
+t.test("b = c gives exactly 1 at any n, where the tail sum's rounding would not", async (t) => {
+  // At n = 6e8 the general path's sum of 3e8 logs drifts enough to give 0.99993: the b = c
+  // shortcut is what keeps "no evidence either way" at exactly 1.
+  t.equal(mcnemarExactPValue(300_000_000, 300_000_000), 1);
+  t.equal(mcnemarExactPValue(1, 1), 1);
+  t.equal(mcnemarExactPValue(0, 0), 1);
+});
+
 t.test("refused counts name both counts", async (t) => {
   for (const [b, c] of [
     [-1, 2],
