@@ -188,15 +188,6 @@ export const equivalentMutants = [
     replacement: "release.minor >= floor.minor",
     reason: "Reached only when the minors differ, where > and >= give the same answer.",
   },
-  // src/core/map-concurrent.ts
-  {
-    file: "src/core/map-concurrent.ts",
-    mutator: "ArrayDeclaration",
-    line: "const results = new Array<R>(items.length);",
-    replacement: "new Array()",
-    reason:
-      "Only pre-sizes the array: every index 0..length-1 is assigned before it is returned (a rejected call returns nothing), so the result is the same dense array either way.",
-  },
   // trainer/core/training-example.ts
   {
     file: "trainer/core/training-example.ts",
@@ -285,34 +276,10 @@ export const equivalentMutants = [
   {
     file: "trainer/core/majority-vote.ts",
     mutator: "EqualityOperator",
-    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
+    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : 1));",
     replacement: "x.answer <= y.answer",
     reason:
-      "Both comparisons of answers (this entry matches both): the tally's answers are distinct Map keys, so the first's < and <= agree; in the second, <= is false where > was true, giving 0 instead of 1, and V8's sort only tests the comparator's result for < 0.",
-  },
-  {
-    file: "trainer/core/majority-vote.ts",
-    mutator: "EqualityOperator",
-    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
-    replacement: "x.answer >= y.answer",
-    reason:
-      "The tally's answers are distinct Map keys: when x.answer < y.answer is false, x.answer > y.answer and >= agree.",
-  },
-  {
-    file: "trainer/core/majority-vote.ts",
-    mutator: "ConditionalExpression",
-    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
-    replacement: "true",
-    reason:
-      "The tally's answers are distinct Map keys: when x.answer < y.answer is false, x.answer > y.answer is always true.",
-  },
-  {
-    file: "trainer/core/majority-vote.ts",
-    mutator: "ConditionalExpression",
-    line: ".sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));",
-    replacement: "false",
-    reason:
-      "Returns 0 instead of 1 for x.answer > y.answer; V8's Array.prototype.sort (TimSort, deps/v8/third_party/v8/builtins/array-sort.tq) only ever tests the comparator's result for < 0, so a 0 and a positive result order alike.",
+      "The tally's answers are distinct Map keys, so x.answer === y.answer never reaches the comparator: < and <= agree on every pair it sees.",
   },
   // trainer/core/question-classifier.ts
   {
@@ -356,39 +323,6 @@ export const equivalentMutants = [
     replacement: "/\\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\\b[\\s\\S]*/",
     reason:
       "The greedy [\\s\\S]* already runs to the end of the text, and without the m flag $ asserts only that end, so every start position matches with and without $ and the match (hence the replacement) is the same.",
-  },
-  // trainer/eval/mcnemar.ts
-  {
-    file: "trainer/eval/mcnemar.ts",
-    mutator: "ConditionalExpression",
-    line: "if (2 * k === n) return 1;",
-    replacement: "false",
-    reason:
-      "with b = c = k the general path gives min(1, 2·P(X ≤ k)) = min(1, 1 + P(X = k)) = 1: P(X = k) is at least ~1e-6 for any n a benchmark has, far above the sum's 1e-13 rounding",
-  },
-  {
-    file: "trainer/eval/mcnemar.ts",
-    mutator: "ArithmeticOperator",
-    line: "if (2 * k === n) return 1;",
-    replacement: "2 / k",
-    reason:
-      "2 / k === n only for b = c = 1 (k = 0 gives Infinity), which the shortcut answers 1; every other b = c takes the general path, which also gives 1 (see the entry above)",
-  },
-  {
-    file: "trainer/eval/mcnemar.ts",
-    mutator: "ConditionalExpression",
-    line: "for (let i = k; i > 0 && term > tail * Number.EPSILON; i--) {",
-    replacement: "true",
-    reason:
-      "`i > 0` → true lets the loop run at i = 0, whose term is multiplied by 0 / (n + 1) = 0 and adds nothing; the next check `term > tail·ε` then stops it. (The same replacement of the whole condition loops for ever and times out: detected.)",
-  },
-  {
-    file: "trainer/eval/mcnemar.ts",
-    mutator: "EqualityOperator",
-    line: "for (let i = k; i > 0 && term > tail * Number.EPSILON; i--) {",
-    replacement: "i >= 0",
-    reason:
-      "the extra round at i = 0 multiplies the term by 0 / (n + 1) and adds 0 to the tail; the loop then stops on `term > tail·ε`",
   },
   // src/core/verdict-parser.ts
   {
@@ -527,6 +461,7 @@ export const equivalentMutants = [
     mutator: "ConditionalExpression",
     line: "while (at !== undefined && at < bytes.length) {",
     replacement: "true",
+    mutants: 2,
     reason:
       "two mutants, one entry (both report `true` on this line): `at !== undefined` → true: `undefined < bytes.length` is false, so an undefined at still ends the loop (the check narrows the type for TypeScript); `at < bytes.length` → true: at past the end reads bytes[at] as undefined, neither 0x21 nor 0x2c, so the else branch breaks at once",
   },
@@ -545,7 +480,7 @@ export const equivalentMutants = [
     line: "let present = false;",
     replacement: "true",
     reason:
-      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved",
+      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
   },
   {
     file: "src/core/signals.ts",
@@ -553,7 +488,7 @@ export const equivalentMutants = [
     line: "if (parent) present = true;",
     replacement: "true",
     reason:
-      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed",
+      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
   },
   {
     file: "src/core/signals.ts",
@@ -561,7 +496,7 @@ export const equivalentMutants = [
     line: "if (!present) return;",
     replacement: "false",
     reason:
-      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes",
+      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
   },
   {
     file: "src/core/signals.ts",
@@ -577,6 +512,7 @@ export const equivalentMutants = [
     mutator: "EqualityOperator",
     line: "for (let index = 0; index < ALPHABET.length; index += 1)",
     replacement: "index <= ALPHABET.length",
+    mutants: 2,
     reason:
       "two mutants, one entry (both table loops): the extra round index = 64 writes at key NaN (ALPHABET.charCodeAt(64)) or 64 into a 64-byte Uint8Array, and a typed array ignores writes to a non-integer or out-of-range index, so neither table changes",
   },

@@ -50,9 +50,10 @@ function tally(answers: readonly (string | null)[]): VoteTally {
   for (const answer of answers) {
     if (answer !== null) counts.set(answer, (counts.get(answer) ?? 0) + 1);
   }
+  // Most votes first, ties by answer; the answers are distinct Map keys, so never equal.
   return [...counts]
     .map(([answer, count]) => ({ answer, count }))
-    .sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : 0));
+    .sort((x, y) => y.count - x.count || (x.answer < y.answer ? -1 : 1));
 }
 
 function skipReason(votes: VoteTally, minVotes: number): VoteSkipReason | null {
