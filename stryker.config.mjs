@@ -82,14 +82,6 @@ export const equivalentMutants = [
   },
   {
     file: "trainer/core/answer-normalisation.ts",
-    mutator: "ConditionalExpression",
-    line: "if (offered.length === 0) return null;",
-    replacement: "false",
-    reason:
-      "offered is empty only when context.options is empty (and the form is not option); then no extracted letter is included in offered and the option-text search over the empty context.options finds nothing, so optionOf returns null either way",
-  },
-  {
-    file: "trainer/core/answer-normalisation.ts",
     mutator: "StringLiteral",
     line: 'const first = text.split(" ")[0] ?? "";',
     replacement: '"Stryker was here!"',
@@ -223,22 +215,6 @@ export const equivalentMutants = [
       'parseVerdict tests `mode === "fast"` and parses every other mode as reasoned, so "" reads every completion as "reasoned" does.',
   },
   // trainer/core/closed-vote.ts
-  {
-    file: "trainer/core/closed-vote.ts",
-    mutator: "ConditionalExpression",
-    line: "const extraction = input.maxWords === undefined ? {} : { maxWords: input.maxWords };",
-    replacement: "false",
-    reason:
-      "Without maxWords this passes { maxWords: undefined } instead of {}; extractFinalAnswer reads options.maxWords ?? 8, the same default either way.",
-  },
-  {
-    file: "trainer/core/closed-vote.ts",
-    mutator: "ConditionalExpression",
-    line: "...(input.minVotes === undefined ? {} : { minVotes: input.minVotes }),",
-    replacement: "false",
-    reason:
-      "Without minVotes this passes { minVotes: undefined } instead of no key; majorityVote reads options.minVotes ?? DEFAULT_MIN_VOTES, the same default either way.",
-  },
   // trainer/core/judge-filter.ts
   {
     file: "trainer/core/judge-filter.ts",
@@ -291,14 +267,6 @@ export const equivalentMutants = [
       "Splicing in a cue-free phrase instead of nothing cannot change the first long-answer cue: a JUSTIFY match is bounded by \\b, so the characters on both sides of the splice are non-word (or the text's edge); every LONG_CUES cue starts and ends with a word character and has no two adjacent non-word characters, so no cue crosses the splice in either text, and 'Stryker was here!' holds no cue itself (checked also by a 200,000-case random property over cue words, justify phrases and punctuation).",
   },
   // trainer/core/question-confirmation.ts
-  {
-    file: "trainer/core/question-confirmation.ts",
-    mutator: "ConditionalExpression",
-    line: "const found = extractFinalAnswer(response, maxWords === undefined ? {} : { maxWords });",
-    replacement: "false",
-    reason:
-      "Without maxWords this passes { maxWords: undefined } instead of {}; extractFinalAnswer reads options only as options.maxWords ?? 8, the same default either way.",
-  },
   // trainer/core/question-options.ts
   {
     file: "trainer/core/question-options.ts",
@@ -315,14 +283,6 @@ export const equivalentMutants = [
     replacement: "lineEnd <= next",
     reason:
       'lineEnd and next are never equal: lineEnd (when >= 0) indexes a "\\n", while next is question.length (past every index) or a label start, which indexes the label\'s letter A-H or its "(", never a newline.',
-  },
-  {
-    file: "trainer/core/question-options.ts",
-    mutator: "Regex",
-    line: "/\\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\\b[\\s\\S]*$/;",
-    replacement: "/\\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\\b[\\s\\S]*/",
-    reason:
-      "The greedy [\\s\\S]* already runs to the end of the text, and without the m flag $ asserts only that end, so every start position matches with and without $ and the match (hence the replacement) is the same.",
   },
   // src/core/verdict-parser.ts
   {

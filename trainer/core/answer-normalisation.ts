@@ -59,7 +59,6 @@ function letters(context: AnswerContext): string[] {
 /** The option a cleaned answer names, by letter ("b", "(B) pear") or by its whole text. */
 function optionOf(answer: string, context: AnswerContext): string | null {
   const offered = letters(context);
-  if (offered.length === 0) return null;
   const match = LETTER_ANSWER.exec(answer);
   const letter = (match?.[1] ?? match?.[2])?.toUpperCase();
   if (letter && offered.includes(letter)) return letter;

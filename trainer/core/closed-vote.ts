@@ -29,11 +29,9 @@ export interface ClosedVote {
  */
 export function voteOnSamples(input: ClosedVoteInput): ClosedVote {
   const context = answerContext(input.question, input.cls);
-  const extraction = input.maxWords === undefined ? {} : { maxWords: input.maxWords };
+  // An absent option stays undefined, which the readers default (`??`) as if it were unset.
+  const extraction = { maxWords: input.maxWords };
   const answers = input.responses.map((response) => finalAnswer(response, context, extraction));
-  const vote = majorityVote(answers, {
-    seed: input.seed,
-    ...(input.minVotes === undefined ? {} : { minVotes: input.minVotes }),
-  });
+  const vote = majorityVote(answers, { seed: input.seed, minVotes: input.minVotes });
   return { answers, vote };
 }

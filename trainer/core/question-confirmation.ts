@@ -20,7 +20,7 @@ function share(
   maxWords?: number,
 ) {
   const hits = responses.filter((response) => {
-    const found = extractFinalAnswer(response, maxWords === undefined ? {} : { maxWords });
+    const found = extractFinalAnswer(response, { maxWords });
     return found !== null && counts(found);
   }).length;
   return { hits, rate: hits / responses.length };

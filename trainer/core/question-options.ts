@@ -49,7 +49,7 @@ function textEnd(question: string, label: Label, labels: Label[]): number {
 
 /** An instruction written on the last option's line ("D. grey Answer with the letter."). */
 const INSTRUCTION_TAIL =
-  /\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\b[\s\S]*$/;
+  /\s+(?:Answer|Please|Choose|Select|Respond|Reply|Pick|Give|Output)\b[\s\S]*/;
 
 /**
  * The options a question lists, in letter order, with their texts: each text runs to the
