@@ -115,6 +115,71 @@ export const equivalentMutants = [
   },
   {
     file: "trainer/core/answer-extraction.ts",
+    mutator: "Regex",
+    line: "return text.split(/\\s+/).filter(Boolean).length;",
+    replacement: "/\\s/",
+    reason:
+      "splitting on each whitespace character instead of each run only adds empty strings between adjacent spaces, which filter(Boolean) drops: the count is the same",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "MethodExpression",
+    line: "const stripped = text",
+    replacement: "text",
+    reason:
+      "the leading trim() is redundant within a round: the next two replaces strip every leading and trailing \\s, and trim() removes exactly the \\s set (WhiteSpace and LineTerminator); no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "MethodExpression",
+    line: "const stripped = text",
+    replacement:
+      'text.trim().replace(/^[:\uff1a\\s]+/, "").replace(/[.!;,\\s]+$/, "").replace(/^[*_`"\'\u201c\u2018$]+|[*_`"\'\u201d\u2019$]+$/g, "")',
+    reason:
+      "without the final trim() a round may return spaces it uncovered, or miss a wrapper they hide; cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim(), so the next round removes them and unwraps: the fixed point is the same; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "Regex",
+    line: '.replace(/^[:\uff1a\\s]+/, "")',
+    replacement: "/^[:\uff1a\\s]/",
+    reason:
+      "stripping one leading colon or space per round instead of the whole run: cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim() and strips the next one, so the loop reaches the same text; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "Regex",
+    line: '.replace(/[.!;,\\s]+$/, "")',
+    replacement: "/[.!;,\\s]$/",
+    reason:
+      "stripping one trailing stop, comma or space per round instead of the whole run: cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim() and strips the next one, so the loop reaches the same text; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "Regex",
+    line: '.replace(/^[*_`"\'\u201c\u2018$]+|[*_`"\'\u201d\u2019$]+$/g, "")',
+    replacement: "/^[*_`\"'\u201c\u2018$]|[*_`\"'\u201d\u2019$]+$/g",
+    reason:
+      "stripping one leading emphasis or quote character per round instead of the whole run: cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim() and strips the next, so the loop reaches the same text; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "Regex",
+    line: '.replace(/^[*_`"\'\u201c\u2018$]+|[*_`"\'\u201d\u2019$]+$/g, "")',
+    replacement: "/^[*_`\"'\u201c\u2018$]+|[*_`\"'\u201d\u2019$]$/g",
+    reason:
+      "stripping one trailing emphasis or quote character per round instead of the whole run: cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim() and strips the next, so the loop reaches the same text; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
+    mutator: "MethodExpression",
+    line: "return wrapped ? wrapped[1]!.trim() : stripped;",
+    replacement: "wrapped[1]!",
+    reason:
+      "an unwrapped answer with spaces inside the wrapper differs from the text, so cleanAnswer repeats cleanOnce until the text stops changing, and each round begins with trim(): the spaces go one round later; no difference in 200,000 random strings of the characters these rules touch, through cleanAnswer and extractFinalAnswer",
+  },
+  {
+    file: "trainer/core/answer-extraction.ts",
     mutator: "StringLiteral",
     line: 'const last = cleanAnswer(lines.at(-1) ?? "");',
     replacement: '"Stryker was here!"',

@@ -72,6 +72,33 @@ t.test('a word that only begins with "is" does not make a statement', async (t) 
   t.same(read("The answer isn't obvious.\nThe answer is 4."), { answer: "4", via: "statement" });
 });
 
+t.test("label spacing: before the colon, and none after it", async (t) => {
+  t.same(read("Answer : yes"), { answer: "yes", via: "label" });
+  t.same(read("Answer:yes"), { answer: "yes", via: "label" });
+});
+
+t.test("a bold span in underscores, longer than one character", async (t) => {
+  t.same(read("Counting again gives __four__ in the end"), { answer: "four", via: "bold" });
+});
+
+t.test("a wrapper is removed only when it encloses the whole answer", async (t) => {
+  t.equal(cleanAnswer("\\boxed{42}"), "42");
+  t.equal(cleanAnswer("x \\boxed{7}"), "x \\boxed{7}");
+  t.equal(cleanAnswer("\\boxed{7} and 8"), "\\boxed{7} and 8");
+  t.equal(cleanAnswer("(yes)"), "yes");
+  t.equal(cleanAnswer("a [b]"), "a [b]");
+  t.equal(cleanAnswer("[a] b"), "[a] b");
+});
+
+t.test("cleaning repeats until nothing changes", async (t) => {
+  t.equal(cleanAnswer("(**B**)"), "B", "the brackets first, then the emphasis inside them");
+});
+
+t.test("the word limit counts words, and a limit of n admits n", async (t) => {
+  t.same(extractFinalAnswer("one two", { maxWords: 2 }), { answer: "one two", via: "whole" });
+  t.equal(extractFinalAnswer("one two three", { maxWords: 2 }), null);
+});
+
 t.test("a boxed answer ending where a statement ends is reported as boxed", async (t) => {
   t.same(read("The answer is \\boxed{7}."), { answer: "7", via: "boxed" });
 });
