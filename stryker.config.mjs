@@ -256,6 +256,14 @@ export const equivalentMutants = [
   },
   {
     file: "trainer/core/training-example.ts",
+    mutator: "ObjectLiteral",
+    line: "return pair.imageHashes.map((sha256, i) => ({",
+    replacement: "{}",
+    reason:
+      'the placeholders\' fields are never read: renderPairwisePrompt turns each image into { type: "image" } and toTrl keeps only that, so only their number and order reach the example (the paths travel in `images`)',
+  },
+  {
+    file: "trainer/core/training-example.ts",
     mutator: "StringLiteral",
     line: 'mime: "image/png",',
     replacement: '""',
@@ -281,6 +289,14 @@ export const equivalentMutants = [
   },
   // trainer/core/closed-vote.ts
   // trainer/core/judge-filter.ts
+  {
+    file: "trainer/core/judge-filter.ts",
+    mutator: "StringLiteral",
+    line: 'const want = chosenSlot("BA");',
+    replacement: '""',
+    reason:
+      'chosenSlot tests only order === "AB": every other string, "" among them, gives "B" as "BA" does',
+  },
   {
     file: "trainer/core/judge-filter.ts",
     mutator: "EqualityOperator",
