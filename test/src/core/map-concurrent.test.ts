@@ -83,6 +83,7 @@ t.test("a limit below one is refused before any call, not answered with holes", 
     );
   }
   t.equal(calls, 0);
+  t.same(await mapConcurrent(["a", "b"], 1, work), ["a", "b"], "a limit of exactly 1 is allowed");
   t.same(
     await mapConcurrent(["a", "b", "c"], 1.5, work),
     ["a", "b", "c"],
