@@ -94,10 +94,8 @@ function mmStep(
   const next = new Float64Array(strength);
   for (const i of active) {
     let denominator = prior / (strength[i]! + 1);
-    for (const j of active) {
-      const n = games[i]![j]!;
-      if (n > 0) denominator += n / (strength[i]! + strength[j]!);
-    }
+    // Pairs never compared (and i itself) add 0 / (s_i + s_j) = 0: strengths stay positive.
+    for (const j of active) denominator += games[i]![j]! / (strength[i]! + strength[j]!);
     next[i] = (wins[i]! + prior / 2) / denominator;
   }
   if (prior === 0) {
