@@ -48,10 +48,11 @@ export const mutationThresholds = { withEquivalentMutants: 90, withoutEquivalent
 /**
  * Mutants that change no behaviour, so no test can kill them. Each names its module, Stryker's
  * mutator, the source line it sits on (trimmed, so the entry survives edits elsewhere in the
- * file) and the replacement Stryker reports, and says why no input can tell them apart.
- * scripts/check-mutation-scores.ts fails on an entry that no longer matches a surviving mutant,
- * so the list cannot outlive the code it excuses.
- * @type {{ file: string; mutator: string; line: string; replacement: string; reason: string }[]}
+ * file) and the replacement Stryker reports, and says why no input can tell them apart. An
+ * entry excuses one mutant, or `mutants` of them when one line carries identical ones.
+ * scripts/check-mutation-scores.ts fails on an entry that matches fewer surviving mutants than
+ * it declares, so the list cannot outlive the code it excuses.
+ * @type {{ file: string; mutator: string; line: string; replacement: string; mutants?: number; reason: string }[]}
  */
 export const equivalentMutants = [
   // trainer/core/answer-normalisation.ts
@@ -260,7 +261,7 @@ export const equivalentMutants = [
     line: "return pair.imageHashes.map((sha256, i) => ({",
     replacement: "{}",
     reason:
-      'the placeholders\' fields are never read: renderPairwisePrompt turns each image into { type: "image" } and toTrl keeps only that, so only their number and order reach the example (the paths travel in `images`)',
+      'the placeholders\' fields never reach the example: renderPairwisePrompt makes an image part of each (from its dataUri) and toTrl replaces every image part by { type: "image" }, so only their number and order count (the paths travel in `images`)',
   },
   {
     file: "trainer/core/training-example.ts",
@@ -287,7 +288,6 @@ export const equivalentMutants = [
     reason:
       'parseVerdict tests `mode === "fast"` and parses every other mode as reasoned, so "" reads every completion as "reasoned" does.',
   },
-  // trainer/core/closed-vote.ts
   // trainer/core/judge-filter.ts
   {
     file: "trainer/core/judge-filter.ts",
@@ -347,7 +347,6 @@ export const equivalentMutants = [
     reason:
       "Splicing in a cue-free phrase instead of nothing cannot change the first long-answer cue: a JUSTIFY match is bounded by \\b, so the characters on both sides of the splice are non-word (or the text's edge); every LONG_CUES cue starts and ends with a word character and has no two adjacent non-word characters, so no cue crosses the splice in either text, and 'Stryker was here!' holds no cue itself (checked also by a 200,000-case random property over cue words, justify phrases and punctuation).",
   },
-  // trainer/core/question-confirmation.ts
   // trainer/core/question-options.ts
   {
     file: "trainer/core/question-options.ts",
@@ -521,7 +520,7 @@ export const equivalentMutants = [
     line: "let present = false;",
     replacement: "true",
     reason:
-      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
+      "with no parent present (none given, or all undefined) the mutant stores the parents and a listener function but adds no listener (`parent?.`), and dispose removes none; nothing observable changes, only an allocation is saved (the link keeps its own copy of the parents, so nothing the caller does to its array later reaches dispose)",
   },
   {
     file: "src/core/signals.ts",
@@ -529,7 +528,7 @@ export const equivalentMutants = [
     line: "if (parent) present = true;",
     replacement: "true",
     reason:
-      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
+      "present then becomes true when only undefined parents are given; as for `present = false` → true, the stored parents are all undefined, so no listener is added or removed (the link keeps its own copy of the parents, so nothing the caller does to its array later reaches dispose)",
   },
   {
     file: "src/core/signals.ts",
@@ -537,7 +536,7 @@ export const equivalentMutants = [
     line: "if (!present) return;",
     replacement: "false",
     reason:
-      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes (this assumes the parents array does not change after construction: linkSignals passes its fresh rest-parameter array, and the constructor's parameter is readonly; a caller writing to an array it handed to `new LinkedSignal` could tell the difference)",
+      "reached with present false only when every parent is absent: storing them and making the listener adds no listener (`parent?.`), so nothing observable changes (the link keeps its own copy of the parents, so nothing the caller does to its array later reaches dispose)",
   },
   {
     file: "src/core/signals.ts",

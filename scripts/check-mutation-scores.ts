@@ -3,7 +3,7 @@
  * `npm run mutate` report against its threshold (stryker.config.mjs). Prints one row per module
  * (as a Markdown table with `--markdown`, the one docs/development.md carries) and each failing
  * module's surviving mutants; exits 1 when a module is below its threshold or an
- * equivalent-mutant entry no longer matches a survivor, 2 when there is no report.
+ * equivalent-mutant entry matches fewer survivors than it declares, 2 when there is no report.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -58,7 +58,7 @@ for (const module of check.modules.filter((m) => !m.passed)) {
 }
 for (const { entry, matched } of check.staleEquivalents) {
   console.log(
-    `\nstale equivalent mutant entry (matches ${matched} of its ${entry.mutants ?? 1} survivors): ${entry.file} ${entry.mutator} "${entry.line}" → ${entry.replacement}`,
+    `\nstale equivalent mutant entry (matches ${matched} survivors of the ${entry.mutants ?? 1} it declares): ${entry.file} ${entry.mutator} "${entry.line}" → ${entry.replacement}`,
   );
 }
 const failed = check.modules.filter((module) => !module.passed).length;

@@ -109,7 +109,7 @@ export function claimOf(sentence: string): Claim | null {
 export function claimsOf(text: string, questionSkill: ClaimSkill | null): Claim[] {
   const claims: Claim[] = [];
   for (const sentence of sentences(text)) {
-    const answer = /^the answer is\s*:?\s*\(?([^.)]+)\)?/i.exec(sentence);
+    const answer = /^the answer is\b\s*:?\s*\(?([^.)]+)\)?/i.exec(sentence);
     if (answer && questionSkill) {
       claims.push({ skill: questionSkill, subject: "answer", value: answer[1]!.trim() });
       continue;

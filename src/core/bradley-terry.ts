@@ -94,7 +94,7 @@ function mmStep(
   const next = new Float64Array(strength);
   for (const i of active) {
     let denominator = prior / (strength[i]! + 1);
-    // Pairs never compared (and i itself) add 0 / (s_i + s_j) = 0: strengths stay positive.
+    // Pairs never compared (and i itself) add 0 / (s_i + s_j), which is 0 for positive strengths.
     for (const j of active) denominator += games[i]![j]! / (strength[i]! + strength[j]!);
     next[i] = (wins[i]! + prior / 2) / denominator;
   }

@@ -32,8 +32,11 @@ export class LinkedSignal implements Abortable {
   #shutdownFollowers: Set<Abortable> | undefined;
   #expired = false;
 
-  constructor(parents: readonly (AbortSignal | undefined)[] = NO_PARENTS) {
+  constructor(given: readonly (AbortSignal | undefined)[] = NO_PARENTS) {
     this.#parents = NO_PARENTS;
+    // Our own copy: dispose must detach from the parents it attached to, whatever the caller's
+    // array holds by then.
+    const parents = [...given];
     let present = false;
     for (const parent of parents) {
       if (parent?.aborted) {

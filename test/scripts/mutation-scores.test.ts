@@ -231,6 +231,18 @@ t.test(
       /\| `src\/core\/not-a-module\.ts` \| 100\.0 \| 95 \| 4 \| 0 \| 0 \| 0 \|\n/,
     );
 
+    // A module with a declared equivalent whose mutants were all killed: its entry is stale.
+    const entry = equivalentMutants.find((e) => e.file === "trainer/core/majority-vote.ts")!;
+    const stale = join(dir, "stale.json");
+    writeFileSync(stale, JSON.stringify(report(entry.file, `${entry.line}\n`, times(4, "Killed"))));
+    const staleRun = run(stale);
+    t.equal(staleRun.status, 1, "every module passes, yet the stale entry fails the check");
+    t.match(
+      staleRun.stdout,
+      `stale equivalent mutant entry (matches 0 survivors of the 1 it declares): ${entry.file} ${entry.mutator} "${entry.line}" → ${entry.replacement}`,
+    );
+    t.match(staleRun.stdout, /1 modules, 0 below threshold, 1 stale equivalent entries/);
+
     t.equal(run(join(dir, "absent.json")).status, 2);
   },
 );

@@ -29,4 +29,6 @@ t.test("stated answers", async (t) => {
   t.equal(extractStatedAnswer("The answer is 3.5."), "3.5");
   t.equal(extractStatedAnswer("The answer is no. Then again, the answer is yes."), "yes");
   t.equal(extractStatedAnswer("No verdict here."), null);
+  t.equal(extractStatedAnswer("The answer isn't obvious."), null, "a word that begins with is");
+  t.equal(extractStatedAnswer("The answer issue is 4."), null);
 });

@@ -99,6 +99,11 @@ t.test("a closed answer is one claim of the question's skill", async (t) => {
   const text = "Simulated reasoning: I count carefully. The answer is (B).";
   t.same(claimsOf(text, "attributes"), [{ skill: "attributes", subject: "answer", value: "B" }]);
   t.same(claimsOf(text, null), [], "an open question has no answer claim");
+  t.same(
+    claimsOf("The answer isn't obvious.", "attributes").filter((c) => c.subject === "answer"),
+    [],
+    "a word that begins with is states no answer",
+  );
   t.ok(claimHolds({ skill: "counting", subject: "answer", value: "three" }, scenes[0]!, "3"));
   t.notOk(claimHolds({ skill: "counting", subject: "answer", value: "4" }, scenes[0]!, "3"));
   t.notOk(claimHolds({ skill: "counting", subject: "answer", value: "3" }, scenes[0]!, null));

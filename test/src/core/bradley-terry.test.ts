@@ -291,3 +291,22 @@ t.test("the tolerance is inclusive: a round that moves exactly by it is the last
   t.same(fitBradleyTerry(2, won, { tolerance: Math.LN2 }), once);
   t.notSame(fitBradleyTerry(2, won, { tolerance: Math.LN2 * (1 - Number.EPSILON) }), once);
 });
+
+t.test(
+  "prior 0: the scale is pinned each round, so the tolerance sees only the scores move",
+  async (t) => {
+    // With no prior the MM step leaves the scale free; unpinned, a round's drift of the common
+    // scale would count as movement and the loop would stop at another round. Scores from this
+    // implementation (Jacobi MM, geometric mean pinned to 1), stopped at tolerance 0.01.
+    const comparisons: Comparison[] = [
+      { a: 0, b: 1, total: 3, winsA: 1 },
+      { a: 1, b: 2, total: 3, winsA: 3 },
+      { a: 0, b: 2, total: 4, winsA: 3 },
+    ];
+    const scores = fitBradleyTerry(3, comparisons, { prior: 0, tolerance: 0.01 });
+    const expected = [0.1337323129, 1.1675291056, -1.3012614186];
+    expected.forEach((value, i) => {
+      t.ok(Math.abs(scores[i]! - value) < 1e-6, `candidate ${i}: ${scores[i]} ≈ ${value}`);
+    });
+  },
+);

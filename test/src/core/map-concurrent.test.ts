@@ -84,11 +84,16 @@ t.test("a limit below one is refused before any call, not answered with holes", 
   }
   t.equal(calls, 0);
   t.same(await mapConcurrent(["a", "b"], 1, work), ["a", "b"], "a limit of exactly 1 is allowed");
-  t.same(
-    await mapConcurrent(["a", "b", "c"], 1.5, work),
-    ["a", "b", "c"],
-    "a fractional limit still maps every item",
-  );
+  let inFlight = 0;
+  let most = 0;
+  const tracked = async (item: string) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    inFlight--;
+    return item;
+  };
+  t.same(await mapConcurrent(["a", "b", "c"], 1.5, tracked), ["a", "b", "c"]);
+  t.equal(most, 1, "a fractional limit counts as its whole part");
   t.same(await mapConcurrent(["a", "b"], Infinity, work), ["a", "b"]);
 });
 

@@ -45,6 +45,20 @@ t.test("a link with no parent present is a plain controller: no listener anywher
   linked.dispose();
 });
 
+t.test(
+  "dispose detaches from the parents given, whatever the caller's array holds later",
+  async (t) => {
+    const parent = new AbortController();
+    const parents: (AbortSignal | undefined)[] = [parent.signal];
+    const linked = new LinkedSignal(parents);
+    parents[0] = undefined;
+    linked.dispose();
+    t.equal(listeners(parent.signal), 0);
+    parent.abort("late");
+    t.equal(linked.signal.aborted, false, "disposed: the parent no longer reaches it");
+  },
+);
+
 t.test("a parent already aborted aborts the link at once, and adds no listener", async (t) => {
   const [live, gone] = [new AbortController(), new AbortController()];
   gone.abort("already gone");
