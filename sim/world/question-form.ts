@@ -47,7 +47,9 @@ export function closedAnswerForm(question: string): ClosedForm | null {
  * brackets and the final full stop; null when the response states none.
  */
 export function extractStatedAnswer(response: string): string | null {
-  const matches = [...response.matchAll(/the answer is\b\s*:?\s*\(?(.+?)\)?\s*(?:\.(?=\s|$)|$)/gim)];
+  const matches = [
+    ...response.matchAll(/the answer is\b\s*:?\s*\(?(.+?)\)?\s*(?:\.(?=\s|$)|$)/gim),
+  ];
   const last = matches.at(-1);
   return last ? last[1]!.trim() : null;
 }
