@@ -32,11 +32,8 @@ export class LinkedSignal implements Abortable {
   #shutdownFollowers: Set<Abortable> | undefined;
   #expired = false;
 
-  constructor(given: readonly (AbortSignal | undefined)[] = NO_PARENTS) {
+  constructor(parents: readonly (AbortSignal | undefined)[] = NO_PARENTS) {
     this.#parents = NO_PARENTS;
-    // Our own copy: dispose must detach from the parents it attached to, whatever the caller's
-    // array holds by then.
-    const parents = [...given];
     let present = false;
     for (const parent of parents) {
       if (parent?.aborted) {
@@ -46,10 +43,14 @@ export class LinkedSignal implements Abortable {
       if (parent) present = true;
     }
     if (!present) return;
-    this.#parents = parents;
+    // Our own copy, made only for a link that follows something (this runs several times per
+    // verdict): dispose must detach from the parents it attached to, whatever the caller's
+    // array holds by then.
+    const followed = [...parents];
+    this.#parents = followed;
     const follow = (event: Event) => this.#controller.abort((event.target as AbortSignal).reason);
     this.#follow = follow;
-    for (const parent of parents) parent?.addEventListener("abort", follow, { once: true });
+    for (const parent of followed) parent?.addEventListener("abort", follow, { once: true });
   }
 
   get signal(): AbortSignal {
